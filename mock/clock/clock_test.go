@@ -1,0 +1,22 @@
+package clock
+
+import (
+	"testing"
+	"time"
+)
+
+func TestManual(t *testing.T) {
+	t0 := time.Date(2024, 11, 28, 11, 10, 3, 0, time.UTC)
+	c := NewManual(t0)
+	if got := c.Advance(5 * time.Second); !got.Equal(t0.Add(5 * time.Second)) {
+		t.Fatalf("Advance(5s) = %v, want %v", got, t0.Add(5*time.Second))
+	}
+	c.Advance(-time.Hour)
+	c.Set(t0)
+	if got := c.Now(); !got.Equal(t0.Add(5 * time.Second)) {
+		t.Fatalf("clock went back: got %v, want %v", got, t0.Add(5*time.Second))
+	}
+	if got := c.Set(t0.Add(time.Hour)); !got.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("Set = %v, want %v", got, t0.Add(time.Hour))
+	}
+}

@@ -1,0 +1,154 @@
+package scenario
+
+import (
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// locator finds the line of a table or key in a TOML text, for messages.
+// It is a line scanner, not a parser: good enough for the files people write.
+type locator struct {
+	lines    []string
+	sections []section // in file order; index 0 is the top level (name "")
+}
+
+type section struct {
+	name  string // "gateway", "merchants", ...
+	line  int    // 1-based line of the header, 0 for the top level
+	end   int    // last line of the section
+	index int    // occurrence among sections of the same name ([[x]] counts)
+}
+
+var headerRE = regexp.MustCompile(`^\s*\[\[?\s*([A-Za-z0-9_.\- "]+?)\s*\]\]?`)
+
+func newLocator(data []byte) *locator {
+	l := &locator{lines: strings.Split(string(data), "\n")}
+	l.sections = []section{{name: "", line: 0}}
+	seen := map[string]int{}
+	for i, ln := range l.lines {
+		m := headerRE.FindStringSubmatch(ln)
+		if m == nil {
+			continue
+		}
+		name := strings.ReplaceAll(m[1], " ", "")
+		l.sections[len(l.sections)-1].end = i
+		l.sections = append(l.sections, section{name: name, line: i + 1, index: seen[name]})
+		seen[name]++
+	}
+	l.sections[len(l.sections)-1].end = len(l.lines)
+	return l
+}
+
+// table returns the line of the idx-th [[name]] or [name] header (0 if none).
+func (l *locator) table(name string, idx int) int {
+	if s, ok := l.find(name, idx); ok {
+		return s.line
+	}
+	return 0
+}
+
+func (l *locator) find(name string, idx int) (section, bool) {
+	for _, s := range l.sections {
+		if s.name == name && s.index == idx {
+			return s, true
+		}
+	}
+	return section{}, false
+}
+
+// key returns the line where key is set inside the idx-th section called
+// table, or that section's header line when the key is not written there.
+func (l *locator) key(table string, idx int, key string) int {
+	s, ok := l.find(table, idx)
+	if !ok {
+		return 0
+	}
+	if n := l.keyIn(s, key); n > 0 {
+		return n
+	}
+	return s.line
+}
+
+func (l *locator) keyIn(s section, key string) int {
+	re := regexp.MustCompile(`(^|[\s{,])"?` + regexp.QuoteMeta(key) + `"?\s*=`)
+	for i := s.line; i < s.end && i < len(l.lines); i++ { // s.line is 1-based: lines after the header
+		if re.MatchString(stripComment(l.lines[i])) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+func stripComment(s string) string {
+	if i := strings.IndexByte(s, '#'); i >= 0 && !strings.ContainsAny(s[:i], `"'`) {
+		return s[:i]
+	}
+	return s
+}
+
+// unknownKey returns the first line where an undecoded key is set: the key's
+// last element inside a section named after its parents (or, for keys of
+// inline tables such as timeline steps, after a shorter prefix of them).
+func (l *locator) unknownKey(k toml.Key) int {
+	last := k[len(k)-1]
+	for n := len(k) - 1; n >= 0; n-- {
+		table := strings.Join(k[:n], ".")
+		for _, s := range l.sections {
+			if s.name != table {
+				continue
+			}
+			if line := l.keyIn(s, last); line > 0 {
+				return line
+			}
+		}
+	}
+	// An unknown table: its header.
+	for _, s := range l.sections {
+		if s.name == k.String() {
+			return s.line
+		}
+	}
+	return 0
+}
+
+// knownKeysHint lists the keys allowed where an unknown key k stands.
+func knownKeysHint(k toml.Key) string {
+	t := reflect.TypeOf(Scenario{})
+	for _, part := range k[:len(k)-1] {
+		f, ok := fieldByTag(t, part)
+		if !ok {
+			return ""
+		}
+		t = f.Type
+		for t.Kind() == reflect.Slice || t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return ""
+		}
+	}
+	var names []string
+	for i := 0; i < t.NumField(); i++ {
+		if tag := t.Field(i).Tag.Get("toml"); tag != "" && tag != "-" {
+			names = append(names, tag)
+		}
+	}
+	sort.Strings(names)
+	return "; known keys here: " + strings.Join(names, ", ")
+}
+
+func fieldByTag(t reflect.Type, tag string) (reflect.StructField, bool) {
+	if t.Kind() != reflect.Struct {
+		return reflect.StructField{}, false
+	}
+	for i := 0; i < t.NumField(); i++ {
+		if t.Field(i).Tag.Get("toml") == tag {
+			return t.Field(i), true
+		}
+	}
+	return reflect.StructField{}, false
+}

@@ -1,0 +1,250 @@
+// Package scenario reads scenario files: TOML stories of one integration test
+// that name the merchants, their secrets and balances, and the payouts that
+// exist when the sandbox starts, each with a timeline of statuses.
+//
+// Reading is strict: an unknown key is an error with file and line, and every
+// problem of a file is reported at once.
+package scenario
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // gateway.timezone must load in a scratch image too
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/freedompay-mock/freedompay-mock/scenarios"
+)
+
+// Payout statuses (pg_payment_status).
+const (
+	StatusProcess = "process"
+	StatusSuccess = "success"
+	StatusError   = "error"
+)
+
+// Settings of [Gateway.StatusSecret].
+const (
+	SecretPayout  = "payout"
+	SecretPayment = "payment"
+)
+
+// Scenario is one parsed scenario file, with defaults filled in.
+type Scenario struct {
+	Name        string     `toml:"name"`
+	Description string     `toml:"description"`
+	Seed        int64      `toml:"seed"` // 0: not set; see fixtures.DefaultSeed
+	Gateway     Gateway    `toml:"gateway"`
+	Merchants   []Merchant `toml:"merchants"`
+	Payouts     []Payout   `toml:"payouts"`
+
+	// File is where the scenario came from ("embedded:default.toml" for the
+	// built-in one). It is not read from TOML.
+	File string `toml:"-"`
+}
+
+// Gateway holds the choices the real gateway leaves open (spec §8).
+type Gateway struct {
+	// BadSignatureCode answers a wrong pg_sig: 9998 (older docs and live
+	// replies, the default) or 1100 (newer docs).
+	BadSignatureCode int `toml:"bad_signature_code"`
+	// SignErrors signs business-error replies (pg_datetime, pg_salt, pg_sig)
+	// once the caller's signature checked out. Authentication errors and
+	// "payment not found" are never signed. Default true.
+	SignErrors *bool `toml:"sign_errors"`
+	// AcceptSigWithoutEmpty also accepts a pg_sig computed with empty fields
+	// left out, as one CMS plugin does. Default false: the docs keep them.
+	AcceptSigWithoutEmpty bool `toml:"accept_sig_without_empty"`
+	// StatusSecret is the merchant secret that signs payout status requests
+	// and replies: "payout" (default) or "payment".
+	StatusSecret string `toml:"status_secret"`
+	// Timezone of pg_datetime and the like, an IANA name. Default "UTC".
+	Timezone string `toml:"timezone"`
+}
+
+// Merchant is one merchant account.
+type Merchant struct {
+	ID              Text    `toml:"id"`
+	SecretKey       string  `toml:"secret_key"`        // payments
+	PayoutSecretKey string  `toml:"payout_secret_key"` // payouts: requests, replies, notifies
+	Balance         float64 `toml:"balance"`
+	Currency        string  `toml:"currency"`  // default KZT
+	PostLink        string  `toml:"post_link"` // default callback URL for payout notifies
+}
+
+// Payout is a payout that exists when the scenario loads.
+type Payout struct {
+	MerchantID Text     `toml:"merchant_id"`
+	OrderID    Text     `toml:"order_id"`
+	PaymentID  int64    `toml:"payment_id"` // 0: generated from the seed
+	Amount     float64  `toml:"amount"`
+	NetAmount  *float64 `toml:"net_amount"` // default: amount
+	Card       string   `toml:"card"`       // PAN, masked into pg_card_hash; generated when empty
+	PostLink   string   `toml:"post_link"`  // default: the merchant's
+	Timeline   []Step   `toml:"timeline"`   // default: success at 0s
+}
+
+// Step is one point of a payout's timeline.
+type Step struct {
+	At        Duration `toml:"at"` // from scenario load
+	Status    string   `toml:"status"`
+	ErrorCode int      `toml:"error_code"` // for status "error"
+}
+
+// Duration is a time.Duration written as "5s", "1m30s".
+type Duration struct{ time.Duration }
+
+// UnmarshalText reads a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as \"5s\" or \"1m30s\"", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration back as "5s".
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Text is a string that may be written in TOML as a string or an integer
+// (id = 9970 and id = "9970" mean the same).
+type Text string
+
+// UnmarshalTOML accepts a string or an integer.
+func (t *Text) UnmarshalTOML(v any) error {
+	switch v := v.(type) {
+	case string:
+		*t = Text(v)
+	case int64:
+		*t = Text(strconv.FormatInt(v, 10))
+	default:
+		return fmt.Errorf("want a string or an integer, got %T", v)
+	}
+	return nil
+}
+
+// SignErrorsOn reports the effective sign_errors setting.
+func (g Gateway) SignErrorsOn() bool { return g.SignErrors == nil || *g.SignErrors }
+
+// Location returns the time zone of Timezone (UTC when it does not load;
+// validation has reported that already).
+func (g Gateway) Location() *time.Location {
+	loc, err := time.LoadLocation(g.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Load reads and validates a scenario file.
+func Load(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// DefaultFile is the embedded scenario served when none is given.
+const DefaultFile = "default.toml"
+
+// Default returns the embedded default scenario.
+func Default() *Scenario {
+	sc, err := Embedded(DefaultFile)
+	if err != nil {
+		panic("embedded default scenario is invalid: " + err.Error()) // a test guards this
+	}
+	return sc
+}
+
+// Embedded parses one of the scenarios compiled into the binary.
+func Embedded(name string) (*Scenario, error) {
+	data, err := scenarios.FS.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("no embedded scenario %q: %w", name, err)
+	}
+	return Parse("embedded:"+name, data)
+}
+
+// Parse reads a scenario from TOML. file names it in error messages. The
+// error, when not nil, joins one [Problem] per thing wrong.
+func Parse(file string, data []byte) (*Scenario, error) {
+	var sc Scenario
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&sc)
+	if err != nil {
+		return nil, decodeProblem(file, err)
+	}
+	loc := newLocator(data)
+	var probs []error
+	for _, k := range md.Undecoded() {
+		probs = append(probs, Problem{file, loc.unknownKey(k), "unknown key " + strconv.Quote(k.String()) + knownKeysHint(k)})
+	}
+	sc.File = file
+	sc.applyDefaults(file)
+	probs = append(probs, sc.validate(file, loc)...)
+	if len(probs) > 0 {
+		return nil, errors.Join(probs...)
+	}
+	return &sc, nil
+}
+
+
+func decodeProblem(file string, err error) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		return Problem{file, pe.Position.Line, pe.Message}
+	}
+	return Problem{file, 0, err.Error()}
+}
+
+func (sc *Scenario) applyDefaults(file string) {
+	if sc.Name == "" {
+		sc.Name = strings.TrimSuffix(filepath.Base(strings.TrimPrefix(file, "embedded:")), ".toml")
+	}
+	g := &sc.Gateway
+	if g.BadSignatureCode == 0 {
+		g.BadSignatureCode = 9998
+	}
+	if g.StatusSecret == "" {
+		g.StatusSecret = SecretPayout
+	}
+	if g.Timezone == "" {
+		g.Timezone = "UTC"
+	}
+	for i := range sc.Merchants {
+		if sc.Merchants[i].Currency == "" {
+			sc.Merchants[i].Currency = "KZT"
+		}
+	}
+	for i := range sc.Payouts {
+		if len(sc.Payouts[i].Timeline) == 0 {
+			sc.Payouts[i].Timeline = []Step{{Status: StatusSuccess}}
+		}
+	}
+}
+
+// Problem is one thing wrong with a scenario file.
+type Problem struct {
+	File string
+	Line int // 0 when unknown
+	Msg  string
+}
+
+func (p Problem) Error() string {
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg)
+	}
+	return p.File + ": " + p.Msg
+}
+
+// Summary is a one-line description of the scenario for the start-up log.
+func (sc *Scenario) Summary() string {
+	return fmt.Sprintf("%q from %s: %d merchant(s), %d payout(s)", sc.Name, sc.File, len(sc.Merchants), len(sc.Payouts))
+}

@@ -1,0 +1,185 @@
+package scenario
+
+import (
+	"errors"
+	"io/fs"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/scenarios"
+)
+
+func TestEveryExampleLoads(t *testing.T) {
+	names, err := fs.Glob(scenarios.FS, "*.toml")
+	if err != nil || len(names) < 4 {
+		t.Fatalf("embedded scenarios: %v, %v; want at least 4", names, err)
+	}
+	for _, name := range names {
+		sc, err := Load("../../scenarios/" + name)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if len(sc.Merchants) == 0 || len(sc.Payouts) == 0 {
+			t.Errorf("%s: %d merchants, %d payouts; an example should have both", name, len(sc.Merchants), len(sc.Payouts))
+		}
+	}
+}
+
+func TestDefaultScenario(t *testing.T) {
+	sc := Default()
+	if sc.Name != "default" || sc.Seed != 42 || sc.Merchants[0].ID != "9970" || sc.Merchants[0].PayoutSecretKey != "test_secret_key" {
+		t.Fatalf("default scenario: name %q seed %d merchant %q: not the one the README documents", sc.Name, sc.Seed, sc.Merchants[0].ID)
+	}
+	statuses := map[string]bool{}
+	for _, p := range sc.Payouts {
+		statuses[p.Timeline[len(p.Timeline)-1].Status] = true
+		if len(p.Timeline) > 1 {
+			statuses["process→"+p.Timeline[len(p.Timeline)-1].Status] = true
+		}
+	}
+	for _, want := range []string{"success", "error", "process→success"} {
+		if !statuses[want] {
+			t.Errorf("default scenario has no %s payout", want)
+		}
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	sc, err := Parse("min.toml", []byte(`
+[[merchants]]
+id = 9970
+payout_secret_key = "k"
+[[payouts]]
+merchant_id = 9970
+order_id = 1
+amount = 10
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := sc.Gateway
+	if g.BadSignatureCode != 9998 || !g.SignErrorsOn() || g.StatusSecret != "payout" || g.Timezone != "UTC" {
+		t.Errorf("gateway defaults %+v, want 9998, signed errors, payout secret, UTC", g)
+	}
+	if sc.Name != "min" || sc.Merchants[0].Currency != "KZT" || sc.Merchants[0].ID != "9970" || sc.Payouts[0].OrderID != "1" {
+		t.Errorf("got name %q currency %q id %q order %q", sc.Name, sc.Merchants[0].Currency, sc.Merchants[0].ID, sc.Payouts[0].OrderID)
+	}
+	if tl := sc.Payouts[0].Timeline; len(tl) != 1 || tl[0].Status != "success" || tl[0].At.Duration != 0 {
+		t.Errorf("default timeline %+v, want success at 0s", tl)
+	}
+}
+
+const broken = `name = "broken"
+colour = "red"
+
+[gateway]
+bad_signature_code = 1234
+timezone = "Mars/Olympus"
+
+[[merchants]]
+id = "99x"
+balance = -5
+
+[[merchants]]
+id = "8000"
+payout_secret_key = "k"
+post_link = "ftp://nowhere"
+
+[[payouts]]
+merchant_id = "8000"
+order_id = "o-1"
+amount = 0
+card = "1234"
+timeline = [ { at = "5s", status = "success" },
+             { at = "1s", status = "sucess" } ]
+
+[[payouts]]
+merchant_id = "8000"
+order_id = "o-1"
+amount = 10.001
+typo = 1
+timeline = [ { at = "0s", status = "error" } ]
+`
+
+func TestEveryProblemReportedWithLine(t *testing.T) {
+	_, err := Parse("broken.toml", []byte(broken))
+	if err == nil {
+		t.Fatal("broken scenario parsed without error")
+	}
+	msg := err.Error()
+	want := []string{
+		`broken.toml:2: unknown key "colour"`,
+		`broken.toml:29: unknown key "payouts.typo"`,
+		`broken.toml:5: gateway.bad_signature_code is 1234`,
+		`broken.toml:6: gateway.timezone "Mars/Olympus"`,
+		`broken.toml:9: merchants[0]: id "99x" must be digits`,
+		`broken.toml:8: merchants[0]: payout_secret_key is missing`,
+		`broken.toml:10: merchants[0]: balance`,
+		`broken.toml:15: merchants[1]: post_link "ftp://nowhere"`,
+		`broken.toml:20: payouts[0]: amount 0`,
+		`broken.toml:21: payouts[0]: card "1234"`,
+		`broken.toml:22: payouts[0].timeline[0]: "success" is final`,
+		`payouts[0].timeline[1]: at 1s is not after`,
+		`payouts[0].timeline[1]: status "sucess"`,
+		`broken.toml:27: payouts[1]: order_id "o-1" is used twice`,
+		`payouts[1]: amount 10.001`,
+		`payouts[1].timeline[0]: an error step needs error_code`,
+	}
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("problems do not include %q; got:\n%s", w, msg)
+		}
+	}
+	var p Problem
+	if !errors.As(err, &p) {
+		t.Errorf("error %T does not unwrap to a Problem", err)
+	}
+	if n := strings.Count(msg, "\n") + 1; n != len(want) {
+		t.Errorf("%d problems reported, want %d:\n%s", n, len(want), msg)
+	}
+}
+
+func TestSyntaxErrorHasLine(t *testing.T) {
+	_, err := Parse("bad.toml", []byte("name = \"x\"\n[[merchants]\nid = 1\n"))
+	if err == nil || !strings.HasPrefix(err.Error(), "bad.toml:3: expected end of table array name delimiter") {
+		t.Fatalf("got %v, want the TOML syntax error with its line", err)
+	}
+	_, err = Parse("bad.toml", []byte("[[merchants]]\nid = 1\npayout_secret_key = \"k\"\n[[payouts]]\nmerchant_id = 1\norder_id=1\namount=1\ntimeline = [ { at = \"soon\", status = \"success\" } ]\n"))
+	if err == nil || !strings.Contains(err.Error(), `"soon" is not a duration`) {
+		t.Fatalf("got %v, want a bad duration error", err)
+	}
+}
+
+func TestUnknownKeyHint(t *testing.T) {
+	_, err := Parse("x.toml", []byte("[[merchants]]\nid = 1\npayout_secret = \"k\"\n"))
+	if err == nil || !strings.Contains(err.Error(), `x.toml:3: unknown key "merchants.payout_secret"; known keys here: balance, currency, id, payout_secret_key, post_link, secret_key`) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestTimezone(t *testing.T) {
+	sc, err := Embedded("newer-docs.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if off := time.Date(2025, 6, 1, 0, 0, 0, 0, sc.Gateway.Location()).Format("-07:00"); off != "+05:00" {
+		t.Errorf("Asia/Almaty offset %s, want +05:00", off)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(broken))
+	data, _ := scenarios.FS.ReadFile("default.toml")
+	f.Add(data)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc, err := Parse("fuzz.toml", data)
+		if err == nil && len(sc.Merchants) == 0 {
+			t.Fatalf("a scenario without merchants was accepted")
+		}
+		if err != nil && err.Error() == "" {
+			t.Fatalf("empty error message")
+		}
+	})
+}

@@ -1,0 +1,188 @@
+package scenario
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/money"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// validator collects every problem of a scenario with its line.
+type validator struct {
+	file  string
+	loc   *locator
+	probs []error
+}
+
+func (v *validator) add(line int, format string, args ...any) {
+	v.probs = append(v.probs, Problem{v.file, line, fmt.Sprintf(format, args...)})
+}
+
+func (sc *Scenario) validate(file string, loc *locator) []error {
+	v := &validator{file: file, loc: loc}
+	g := sc.Gateway
+	if g.BadSignatureCode != 9998 && g.BadSignatureCode != 1100 {
+		v.add(loc.key("gateway", 0, "bad_signature_code"), "gateway.bad_signature_code is %d; want 9998 or 1100", g.BadSignatureCode)
+	}
+	if g.StatusSecret != SecretPayout && g.StatusSecret != SecretPayment {
+		v.add(loc.key("gateway", 0, "status_secret"), "gateway.status_secret is %q; want %q or %q", g.StatusSecret, SecretPayout, SecretPayment)
+	}
+	if _, err := time.LoadLocation(g.Timezone); err != nil {
+		v.add(loc.key("gateway", 0, "timezone"), "gateway.timezone %q is not a known time zone (e.g. \"UTC\", \"Asia/Almaty\")", g.Timezone)
+	}
+	if sc.Seed < 0 {
+		v.add(loc.key("", 0, "seed"), "seed is %d; want a positive number", sc.Seed)
+	}
+
+	merchants := map[Text]*Merchant{}
+	if len(sc.Merchants) == 0 {
+		v.add(0, "no [[merchants]]: a scenario needs at least one merchant")
+	}
+	for i := range sc.Merchants {
+		m := &sc.Merchants[i]
+		at := func(key string) int { return loc.key("merchants", i, key) }
+		where := fmt.Sprintf("merchants[%d]", i)
+		switch {
+		case m.ID == "":
+			v.add(at("id"), "%s: id is missing", where)
+		case !isDigits(string(m.ID)):
+			v.add(at("id"), "%s: id %q must be digits, as pg_merchant_id is", where, m.ID)
+		case merchants[m.ID] != nil:
+			v.add(at("id"), "%s: merchant id %s is used twice", where, m.ID)
+		default:
+			merchants[m.ID] = m
+		}
+		if m.PayoutSecretKey == "" {
+			v.add(at("payout_secret_key"), "%s: payout_secret_key is missing", where)
+		}
+		if m.SecretKey == "" && g.StatusSecret == SecretPayment {
+			v.add(at("secret_key"), "%s: secret_key is missing and gateway.status_secret is %q", where, SecretPayment)
+		}
+		if _, err := money.FromFloat(m.Balance); err != nil {
+			v.add(at("balance"), "%s: balance: %v", where, err)
+		}
+		if !isCurrency(m.Currency) {
+			v.add(at("currency"), "%s: currency %q is not a 3-letter code such as KZT", where, m.Currency)
+		}
+		v.checkURL(at("post_link"), where+": post_link", m.PostLink)
+	}
+
+	type orderKey struct{ merchant, order Text }
+	orders := map[orderKey]bool{}
+	ids := map[int64]bool{}
+	for i := range sc.Payouts {
+		p := &sc.Payouts[i]
+		at := func(key string) int { return loc.key("payouts", i, key) }
+		where := fmt.Sprintf("payouts[%d]", i)
+		if merchants[p.MerchantID] == nil {
+			v.add(at("merchant_id"), "%s: merchant_id %q is not one of [[merchants]]", where, p.MerchantID)
+		}
+		switch {
+		case p.OrderID == "":
+			v.add(at("order_id"), "%s: order_id is missing", where)
+		case len(p.OrderID) > 50:
+			v.add(at("order_id"), "%s: order_id is %d characters; at most 50", where, len(p.OrderID))
+		case orders[orderKey{p.MerchantID, p.OrderID}]:
+			v.add(at("order_id"), "%s: order_id %q is used twice for merchant %s", where, p.OrderID, p.MerchantID)
+		default:
+			orders[orderKey{p.MerchantID, p.OrderID}] = true
+		}
+		switch {
+		case p.PaymentID < 0:
+			v.add(at("payment_id"), "%s: payment_id %d is negative", where, p.PaymentID)
+		case p.PaymentID > 0 && ids[p.PaymentID]:
+			v.add(at("payment_id"), "%s: payment_id %d is used twice", where, p.PaymentID)
+		case p.PaymentID > 0:
+			ids[p.PaymentID] = true
+		}
+		if a, err := money.FromFloat(p.Amount); err != nil || a < 1 || a > money.Max {
+			v.add(at("amount"), "%s: amount %v: want 0.01 to 99999999 with at most two decimals", where, p.Amount)
+		}
+		if p.NetAmount != nil {
+			if _, err := money.FromFloat(*p.NetAmount); err != nil {
+				v.add(at("net_amount"), "%s: net_amount: %v", where, err)
+			}
+		}
+		if p.Card != "" && (!isDigits(p.Card) || len(p.Card) < 13 || len(p.Card) > 20) {
+			v.add(at("card"), "%s: card %q: want a card number of 13 to 20 digits", where, p.Card)
+		}
+		v.checkURL(at("post_link"), where+": post_link", p.PostLink)
+		v.checkTimeline(at("timeline"), where, p.Timeline)
+	}
+	return v.probs
+}
+
+func (v *validator) checkTimeline(line int, where string, steps []Step) {
+	var prev time.Duration
+	for j, s := range steps {
+		w := fmt.Sprintf("%s.timeline[%d]", where, j)
+		if s.At.Duration < 0 {
+			v.add(line, "%s: at %s is negative", w, s.At)
+		}
+		if j > 0 && s.At.Duration <= prev {
+			v.add(line, "%s: at %s is not after the step before (%s)", w, s.At, prev)
+		}
+		prev = s.At.Duration
+		switch s.Status {
+		case StatusProcess, StatusSuccess:
+			if s.ErrorCode != 0 {
+				v.add(line, "%s: error_code %d on a %q step; only \"error\" steps carry one", w, s.ErrorCode, s.Status)
+			}
+		case StatusError:
+			if !wire.IsPayoutError(s.ErrorCode) {
+				v.add(line, "%s: an error step needs error_code, one of %s; got %d", w, errorCodeList(), s.ErrorCode)
+			}
+		default:
+			v.add(line, "%s: status %q: want \"process\", \"success\" or \"error\"", w, s.Status)
+		}
+		if s.Status != StatusProcess && j < len(steps)-1 {
+			v.add(line, "%s: %q is final; the steps after it can never happen", w, s.Status)
+		}
+	}
+}
+
+func (v *validator) checkURL(line int, what, s string) {
+	if s == "" {
+		return
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.add(line, "%s %q is not an absolute http(s) URL", what, s)
+	}
+}
+
+func errorCodeList() string {
+	var parts []string
+	for _, c := range wire.PayoutErrorCodes() {
+		parts = append(parts, strconv.Itoa(c))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isCurrency(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,113 @@
+package sign
+
+import (
+	"strings"
+)
+
+// Explanation tells why a message's pg_sig does or does not match.
+type Explanation struct {
+	Script string // script name the signature was checked against
+	// SigningString is the string whose MD5 is the expected pg_sig, with the
+	// secret masked by [MaskSecret].
+	SigningString string
+	Expected      string   // pg_sig the secret gives
+	Got           string   // pg_sig the message carries ("" when absent)
+	OK            bool     // Got == Expected
+	Hints         []string // likely causes of a mismatch, most likely first
+}
+
+// String renders the explanation on one line, fit for a log.
+func (e Explanation) String() string {
+	var b strings.Builder
+	if e.OK {
+		b.WriteString("signature ok")
+	} else {
+		b.WriteString("signature mismatch: got pg_sig=" + quoteOrAbsent(e.Got) + ", want " + e.Expected)
+	}
+	b.WriteString("; signing string " + e.SigningString)
+	for _, h := range e.Hints {
+		b.WriteString("; hint: " + h)
+	}
+	return b.String()
+}
+
+func quoteOrAbsent(s string) string {
+	if s == "" {
+		return "(absent)"
+	}
+	return s
+}
+
+// Explain checks a message's pg_sig against script and secret and, when it
+// does not match, tries the mistakes integrations commonly make (values in
+// sent order, empty fields dropped, a wrong script name, upper-case hex, no
+// script name) and names any that reproduce the signature received. The
+// secret never appears in the result.
+func Explain(script string, fields Fields, secret string) Explanation {
+	got := fields.Value(FieldSig)
+	e := Explanation{
+		Script:        script,
+		SigningString: SigningString(script, fields, MaskSecret(secret)),
+		Expected:      Sign(script, fields, secret),
+		Got:           got,
+	}
+	e.OK = got == e.Expected
+	if e.OK {
+		return e
+	}
+	if got == "" {
+		e.Hints = append(e.Hints, "the message has no pg_sig field")
+		return e
+	}
+	if strings.EqualFold(got, e.Expected) {
+		e.Hints = append(e.Hints, "pg_sig must be lower-case hex")
+	}
+	for _, alt := range alternatives(script, fields, secret) {
+		if md5hex(alt.signing) == strings.ToLower(got) {
+			e.Hints = append(e.Hints, alt.hint)
+		}
+	}
+	if len(e.Hints) == 0 {
+		e.Hints = append(e.Hints, "check the secret (payout secret for payout routes) and that every field sent is signed")
+	}
+	return e
+}
+
+type alternative struct {
+	hint    string
+	signing string
+}
+
+func alternatives(script string, fields Fields, secret string) []alternative {
+	rest := fields.Without(FieldSig)
+	inOrder := []string{script}
+	for _, f := range Flatten(rest) {
+		inOrder = append(inOrder, f.Value)
+	}
+	inOrder = append(inOrder, secret)
+
+	var nonEmpty Fields
+	for _, f := range rest {
+		if f.Value != "" {
+			nonEmpty = append(nonEmpty, f)
+		}
+	}
+	parts := signingParts(script, rest, secret)
+	alts := []alternative{
+		{"values were joined in the order sent; sort fields by name first", strings.Join(inOrder, ";")},
+		{"empty fields were left out; keep them (they give \";;\")", SigningString(script, nonEmpty, secret)},
+		{"the script name is missing from the start of the signing string", strings.Join(parts[1:], ";")},
+		{"the secret is missing from the end of the signing string", strings.Join(parts[:len(parts)-1], ";")},
+	}
+	for _, s := range []string{"", "/" + script, "/g2g/" + script, "/api/" + script, script + ".php"} {
+		if s != script {
+			alts = append(alts, alternative{
+				"signed with script name " + quote(s) + "; the script name is " + quote(script),
+				SigningString(s, rest, secret),
+			})
+		}
+	}
+	return alts
+}
+
+func quote(s string) string { return "\"" + s + "\"" }

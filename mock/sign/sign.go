@@ -1,0 +1,164 @@
+// Package sign implements FreedomPay's pg_sig: the MD5 signature that every
+// request, reply and callback of the pg_* protocol carries.
+//
+//	signing string = script;value_1;…;value_n;secret
+//	pg_sig         = lowercase hex MD5 of the signing string
+//
+// The values are those of every field except pg_sig, ordered by field name in
+// plain byte order (PHP ksort). Empty values are kept, a repeated field keeps
+// its values in order of appearance, and nested fields (bracketed form names
+// such as pg_receipt_positions[0][name], or nested tags inside pg_xml) are
+// flattened first; see [FlattenNodes].
+//
+// The package has no dependencies beyond the standard library, so a merchant's
+// own tests can import it to sign requests and verify callbacks.
+package sign
+
+import (
+	"crypto/md5"
+	"crypto/subtle"
+	"encoding/hex"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// FieldSig is the name of the signature field, which is never signed itself.
+const FieldSig = "pg_sig"
+
+// Field is one name=value pair of a pg_* message, in order of appearance.
+type Field struct {
+	Name  string
+	Value string
+}
+
+// Fields is a message: its fields in order of appearance.
+type Fields []Field
+
+// Get returns the first value of the named field and whether it is present.
+func (fs Fields) Get(name string) (string, bool) {
+	for _, f := range fs {
+		if f.Name == name {
+			return f.Value, true
+		}
+	}
+	return "", false
+}
+
+// Value returns the first value of the named field, or "" when it is absent.
+func (fs Fields) Value(name string) string {
+	v, _ := fs.Get(name)
+	return v
+}
+
+// Without returns a copy of fs without any field of the given name.
+func (fs Fields) Without(name string) Fields {
+	out := make(Fields, 0, len(fs))
+	for _, f := range fs {
+		if f.Name != name {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Values converts fs to url.Values, keeping the order of repeated fields.
+func (fs Fields) Values() url.Values {
+	v := make(url.Values, len(fs))
+	for _, f := range fs {
+		v[f.Name] = append(v[f.Name], f.Value)
+	}
+	return v
+}
+
+// FromValues converts url.Values to Fields. Names come out sorted (a map has
+// no order); the values of a repeated name keep their order.
+func FromValues(v url.Values) Fields {
+	names := make([]string, 0, len(v))
+	for name := range v {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var fs Fields
+	for _, name := range names {
+		for _, val := range v[name] {
+			fs = append(fs, Field{name, val})
+		}
+	}
+	return fs
+}
+
+// SigningString returns the string whose MD5 is pg_sig: the script name, the
+// values of every field but pg_sig in key order, and the secret, joined by ";".
+// Bracketed names are flattened first (see [FlattenNodes]).
+func SigningString(script string, fields Fields, secret string) string {
+	return strings.Join(signingParts(script, fields, secret), ";")
+}
+
+// Sign returns pg_sig for a message: lowercase hex MD5 of [SigningString].
+func Sign(script string, fields Fields, secret string) string {
+	return md5hex(SigningString(script, fields, secret))
+}
+
+// SignValues is [Sign] for url.Values.
+func SignValues(script string, v url.Values, secret string) string {
+	return Sign(script, FromValues(v), secret)
+}
+
+// Verify reports whether the message's pg_sig is the one [Sign] computes.
+// The comparison is exact: the real gateway rejects an upper-case signature.
+func Verify(script string, fields Fields, secret string) bool {
+	got, ok := fields.Get(FieldSig)
+	if !ok {
+		return false
+	}
+	want := Sign(script, fields, secret)
+	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// ScriptName returns the script name that signs a message sent to path or URL
+// u: the last path segment, query string and fragment ignored.
+//
+//	/g2g/payout_status2                       → payout_status2
+//	/init_payment.php                         → init_payment.php
+//	https://shop.kz/hooks/payout-result?x=1   → payout-result
+//
+// A path ending in "/" is not documented by FreedomPay; the sandbox uses the
+// last non-empty segment (https://shop.kz/hooks/post/ → post).
+func ScriptName(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	if i := strings.Index(u, "://"); i >= 0 {
+		rest := u[i+3:]
+		j := strings.IndexByte(rest, '/')
+		if j < 0 {
+			return ""
+		}
+		u = rest[j:]
+	}
+	u = strings.TrimRight(u, "/")
+	return u[strings.LastIndexByte(u, '/')+1:]
+}
+
+// MaskSecret stands in for a secret in anything printed: its length only.
+func MaskSecret(secret string) string {
+	return "<secret:" + strconv.Itoa(len(secret)) + " chars>"
+}
+
+func signingParts(script string, fields Fields, secret string) []string {
+	flat := Flatten(fields.Without(FieldSig))
+	sort.SliceStable(flat, func(i, j int) bool { return flat[i].Name < flat[j].Name })
+	parts := make([]string, 0, len(flat)+2)
+	parts = append(parts, script)
+	for _, f := range flat {
+		parts = append(parts, f.Value)
+	}
+	return append(parts, secret)
+}
+
+func md5hex(s string) string {
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,184 @@
+package sign
+
+import (
+	"strings"
+	"testing"
+)
+
+func pg(kv ...string) Fields {
+	var fs Fields
+	for i := 0; i < len(kv); i += 2 {
+		fs = append(fs, Field{"pg_" + kv[i], kv[i+1]})
+	}
+	return fs
+}
+
+// The spec's vectors A–F, cross-checked against the official PHP SDK.
+func TestVectors(t *testing.T) {
+	tests := []struct {
+		name, script, secret, want string
+		fields                     Fields
+	}{
+		{"A request", "payout_status2", "test_secret_key", "aac04fa34ae2e48c9e44efea48cb4b6b",
+			pg("merchant_id", "9970", "order_id", "12345", "payment_id", "7777777777", "salt", "FdsmjkonfzxsDF")},
+		{"B response", "payout_status2", "test_secret_key", "0c7d7ad0cede3d37f5da8ae6945ce530",
+			pg("merchant_id", "9970", "payment_id", "7777777777", "status", "ok", "payment_status", "success",
+				"order_id", "12345", "amount", "13441.5", "net_amount", "13441.5",
+				"datetime", "2024-11-28T11:10:03+00:00", "salt", "FdsmjkonfzxsDF")},
+		{"C notify", ScriptName("http://merchant/hooks/post"), "asflerjgsdfv", "882528008e01745284c9fe7dd789c2bc",
+			pg("payment_id", "12345678", "order_id", "157674271", "card_hash", "123456-XX-XXXX-1234", "status", "ok",
+				"balance", "13476085.15", "payment_amount", "5000.00", "to_pay", "5300", "merchant_id", "123456",
+				"payment_date", "2018-12-31 15:00:00", "salt", "G66PbiRDxqa44tB8")},
+		{"D ack", "post", "asflerjgsdfv", "579736010e22a4cac4de3f787fe0fbdc",
+			pg("status", "ok", "description", "Success message", "salt", "d35c2d6142891f3cf1119c115af837b0", "merchant_id", "123456")},
+		{"E p2p2nonreg", "p2p2nonreg", "payout_secret", "74fb35ba527f5322bd2e0703a4e6bdad",
+			pg("merchant_id", "9970", "order_id", "ORD12345", "amount", "1000", "currency", "KZT", "description", "Payout",
+				"payment_to", "4671593866478252", "post_link", "http://127.0.0.1:9000/hooks/post", "salt", "YtfwCGiBHsFLpYGk")},
+		{"F nested", ScriptName("/init_payment.php"), "sk", "27c3782b1f4af8b02221f0ca260001ea",
+			pg("order_id", "23", "merchant_id", "1", "amount", "25", "description", "test", "salt", "molbulak",
+				"receipt_positions[0][count]", "1", "receipt_positions[0][name]", "Item A",
+				"receipt_positions[0][tax_type]", "3", "receipt_positions[0][price]", "10",
+				"receipt_positions[1][count]", "2", "receipt_positions[1][name]", "Item B",
+				"receipt_positions[1][tax_type]", "0", "receipt_positions[1][price]", "7.5")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Sign(tt.script, tt.fields, tt.secret); got != tt.want {
+				t.Fatalf("Sign = %s, want %s (signing string %q)", got, tt.want, SigningString(tt.script, tt.fields, tt.secret))
+			}
+			signed := append(tt.fields, Field{FieldSig, tt.want})
+			if !Verify(tt.script, signed, tt.secret) {
+				t.Fatalf("Verify of a correctly signed message = false")
+			}
+			if Verify(tt.script, signed, tt.secret+"x") {
+				t.Fatalf("Verify with another secret = true")
+			}
+		})
+	}
+}
+
+func TestSigningStringVectorAAndF(t *testing.T) {
+	a := pg("salt", "FdsmjkonfzxsDF", "payment_id", "7777777777", "merchant_id", "9970", "order_id", "12345", "sig", "whatever")
+	if got, want := SigningString("payout_status2", a, "test_secret_key"), "payout_status2;9970;12345;7777777777;FdsmjkonfzxsDF;test_secret_key"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	// Vector F written as the nested tree a pg_xml body produces.
+	nodes := []Node{
+		{Name: "pg_amount", Value: "25"}, {Name: "pg_description", Value: "test"},
+		{Name: "pg_merchant_id", Value: "1"}, {Name: "pg_order_id", Value: "23"},
+		{Name: "pg_receipt_positions", Children: []Node{
+			{Name: "0", Children: []Node{{Name: "count", Value: "1"}, {Name: "name", Value: "Item A"}, {Name: "tax_type", Value: "3"}, {Name: "price", Value: "10"}}},
+			{Name: "1", Children: []Node{{Name: "count", Value: "2"}, {Name: "name", Value: "Item B"}, {Name: "tax_type", Value: "0"}, {Name: "price", Value: "7.5"}}},
+		}},
+		{Name: "pg_salt", Value: "molbulak"},
+	}
+	if got, want := SigningString("init_payment.php", FlattenNodes(nodes), "sk"), "init_payment.php;25;test;1;23;1;Item A;10;3;2;Item B;7.5;0;molbulak;sk"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestEmptyAndRepeatedValues(t *testing.T) {
+	fs := Fields{{"pg_b", "2"}, {"pg_a", ""}, {"pg_b", "1"}, {"pg_c", "3"}}
+	if got, want := SigningString("s", fs, "k"), "s;;2;1;3;k"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestAppendBrackets(t *testing.T) {
+	fs := Fields{{"pg_x[]", "a"}, {"pg_x[]", "b"}, {"pg_y", "c"}}
+	flat := Flatten(fs)
+	want := Fields{{"pg_x0001", "a"}, {"pg_x1002", "b"}, {"pg_y", "c"}}
+	if len(flat) != len(want) {
+		t.Fatalf("got %v, want %v", flat, want)
+	}
+	for i := range want {
+		if flat[i] != want[i] {
+			t.Fatalf("got %v, want %v", flat, want)
+		}
+	}
+}
+
+func TestScriptName(t *testing.T) {
+	tests := map[string]string{
+		"/g2g/payout_status2":                     "payout_status2",
+		"/api/reg2nonreg":                         "reg2nonreg",
+		"/init_payment.php":                       "init_payment.php",
+		"/g2g/payout_status2?pg_x=1":              "payout_status2",
+		"https://shop.kz/hooks/payout-result?x=1": "payout-result",
+		"https://shop.kz/hooks/post/":             "post",
+		"http://merchant/hooks/post#frag":         "post",
+		"https://shop.kz":                         "",
+		"payout_status2":                          "payout_status2",
+	}
+	for in, want := range tests {
+		if got := ScriptName(in); got != want {
+			t.Errorf("ScriptName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestExplain(t *testing.T) {
+	secret := "test_secret_key"
+	base := pg("merchant_id", "9970", "order_id", "12345", "payment_id", "7777777777", "salt", "FdsmjkonfzxsDF", "note", "")
+
+	ok := append(base, Field{FieldSig, Sign("payout_status2", base, secret)})
+	if e := Explain("payout_status2", ok, secret); !e.OK || len(e.Hints) != 0 {
+		t.Fatalf("Explain of a good message: OK=%v hints=%v, want OK and no hints", e.OK, e.Hints)
+	}
+
+	tests := []struct {
+		name, sig, hint string
+	}{
+		{"full path", Sign("/g2g/payout_status2", base, secret), `script name "/g2g/payout_status2"`},
+		{"upper case", strings.ToUpper(Sign("payout_status2", base, secret)), "lower-case"},
+		{"empties dropped", Sign("payout_status2", base.Without("pg_note"), secret), "empty fields were left out"},
+		{"sent order", md5hex("payout_status2;9970;12345;7777777777;FdsmjkonfzxsDF;;" + secret), "order sent"},
+		{"no script", md5hex("9970;;12345;7777777777;FdsmjkonfzxsDF;" + secret), "script name is missing"},
+		{"wrong secret", Sign("payout_status2", base, "other"), "check the secret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := Explain("payout_status2", append(base, Field{FieldSig, tt.sig}), secret)
+			if e.OK {
+				t.Fatalf("OK = true for a wrong signature")
+			}
+			if !strings.Contains(strings.Join(e.Hints, "|"), tt.hint) {
+				t.Errorf("hints %q, want one containing %q", e.Hints, tt.hint)
+			}
+			if strings.Contains(e.String(), secret) {
+				t.Errorf("explanation leaks the secret: %s", e)
+			}
+			if !strings.HasSuffix(e.SigningString, ";"+MaskSecret(secret)) {
+				t.Errorf("signing string %q does not end with the masked secret", e.SigningString)
+			}
+		})
+	}
+}
+
+func FuzzFlatten(f *testing.F) {
+	f.Add("pg_a[0][b]", "x", "pg_a[]", "y")
+	f.Add("pg_a[", "x", "[b]", "y")
+	f.Add("a]]", "", "a[][][]", "z")
+	f.Fuzz(func(t *testing.T, n1, v1, n2, v2 string) {
+		fs := Fields{{n1, v1}, {n2, v2}}
+		flat := Flatten(fs)
+		if len(flat) != 2 {
+			t.Fatalf("Flatten(%v) = %v: %d leaves, want 2", fs, flat, len(flat))
+		}
+		// Signing never fails and never drops a value.
+		s := SigningString("x", fs, "k")
+		if !strings.Contains(s, v1) || !strings.Contains(s, v2) {
+			t.Fatalf("signing string %q lost a value", s)
+		}
+	})
+}
+
+func FuzzScriptName(f *testing.F) {
+	f.Add("https://shop.kz/hooks/post/?a=b")
+	f.Fuzz(func(t *testing.T, u string) {
+		s := ScriptName(u)
+		if strings.ContainsAny(s, "/?#") {
+			t.Fatalf("ScriptName(%q) = %q contains a separator", u, s)
+		}
+	})
+}

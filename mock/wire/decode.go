@@ -1,0 +1,219 @@
+// Package wire is the pg_* wire format: it decodes a gateway request in any
+// of the encodings FreedomPay accepts into ordered fields, encodes <response>
+// XML replies, and holds the one table of error codes and texts.
+package wire
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+)
+
+// FieldXML is the form field that carries a whole request as XML.
+const FieldXML = "pg_xml"
+
+// Encodings a request can arrive in.
+const (
+	EncForm      = "urlencoded"
+	EncMultipart = "multipart"
+	EncQuery     = "query"
+	EncXMLField  = "pg_xml"
+	EncXMLBody   = "xml"
+)
+
+// Request is a decoded gateway request.
+type Request struct {
+	// Fields are the message's fields as signed: pg_xml expanded, nested
+	// tags flattened, in order of appearance.
+	Fields   sign.Fields
+	Encoding string // one of the Enc constants
+}
+
+// ErrTooLarge is returned when the body exceeds the limit.
+var ErrTooLarge = errors.New("request body too large")
+
+// maxXMLDepth bounds nesting inside pg_xml.
+const maxXMLDepth = 32
+
+// Decode reads a request: a GET query, an urlencoded or multipart POST body,
+// a pg_xml field in either, or a raw XML body. A POST with an empty body falls
+// back to its query string. Bodies over maxBody bytes fail with [ErrTooLarge];
+// anything unreadable fails with a 9403 *Error naming the problem.
+func Decode(r *http.Request, maxBody int64) (Request, error) {
+	var body []byte
+	if r.Body != nil {
+		var err error
+		body, err = io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		if err != nil {
+			return Request{}, Errorf(CodeValidation, "Request body could not be read: %v", err)
+		}
+		if int64(len(body)) > maxBody {
+			return Request{}, ErrTooLarge
+		}
+	}
+	req, err := decodeBody(r, body)
+	if err != nil {
+		return Request{}, err
+	}
+	if xmlText, ok := req.Fields.Get(FieldXML); ok {
+		fields, err := DecodeXML([]byte(xmlText))
+		if err != nil {
+			return Request{}, err
+		}
+		return Request{Fields: fields, Encoding: EncXMLField}, nil
+	}
+	return req, nil
+}
+
+func decodeBody(r *http.Request, body []byte) (Request, error) {
+	if r.Method == http.MethodGet || len(bytes.TrimSpace(body)) == 0 {
+		fields, err := ParseQuery(r.URL.RawQuery)
+		return Request{Fields: fields, Encoding: EncQuery}, err
+	}
+	ct := r.Header.Get("Content-Type")
+	mt, params, err := mime.ParseMediaType(ct)
+	if ct == "" {
+		mt, err = "application/x-www-form-urlencoded", nil
+	}
+	if err != nil {
+		return Request{}, Errorf(CodeValidation, "Content-Type %q does not parse", ct)
+	}
+	switch mt {
+	case "application/x-www-form-urlencoded":
+		fields, err := ParseQuery(string(body))
+		return Request{Fields: fields, Encoding: EncForm}, err
+	case "multipart/form-data":
+		fields, err := parseMultipart(body, params["boundary"])
+		return Request{Fields: fields, Encoding: EncMultipart}, err
+	case "application/xml", "text/xml":
+		fields, err := DecodeXML(body)
+		return Request{Fields: fields, Encoding: EncXMLBody}, err
+	}
+	return Request{}, Errorf(CodeValidation, "Content-Type %s is not accepted; send application/x-www-form-urlencoded, multipart/form-data or a pg_xml field", mt)
+}
+
+// ParseQuery parses an urlencoded string keeping the order of fields, which
+// url.ParseQuery loses.
+func ParseQuery(s string) (sign.Fields, error) {
+	var fields sign.Fields
+	for s != "" {
+		var pair string
+		pair, s, _ = strings.Cut(s, "&")
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		name, err1 := url.QueryUnescape(k)
+		value, err2 := url.QueryUnescape(v)
+		if err := errors.Join(err1, err2); err != nil {
+			return nil, Errorf(CodeValidation, "Malformed urlencoded field %q", truncate(pair, 40))
+		}
+		fields = append(fields, sign.Field{Name: name, Value: value})
+	}
+	return fields, nil
+}
+
+func parseMultipart(body []byte, boundary string) (sign.Fields, error) {
+	if boundary == "" {
+		return nil, Errorf(CodeValidation, "multipart/form-data without a boundary")
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	var fields sign.Fields
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return fields, nil
+		}
+		if err != nil {
+			return nil, Errorf(CodeValidation, "Malformed multipart body: %v", err)
+		}
+		value, err := io.ReadAll(part)
+		if err != nil {
+			return nil, Errorf(CodeValidation, "Malformed multipart body: %v", err)
+		}
+		if part.FormName() == "" {
+			continue
+		}
+		fields = append(fields, sign.Field{Name: part.FormName(), Value: string(value)})
+	}
+}
+
+// DecodeXML reads a pg_xml document, <request> with one element per field,
+// into flat fields: nested elements are flattened as FreedomPay signs them
+// (see sign.FlattenNodes). The root's name is not checked.
+func DecodeXML(data []byte) (sign.Fields, error) {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	d.CharsetReader = func(charset string, r io.Reader) (io.Reader, error) {
+		if strings.EqualFold(charset, "utf-8") || strings.EqualFold(charset, "utf8") {
+			return r, nil
+		}
+		return nil, fmt.Errorf("charset %s is not supported; send utf-8", charset)
+	}
+	root, err := readElement(d, nil, 0)
+	if err != nil {
+		return nil, Errorf(CodeValidation, "Malformed pg_xml: %v", err)
+	}
+	if root == nil {
+		return nil, Errorf(CodeValidation, "Malformed pg_xml: no root element")
+	}
+	return sign.FlattenNodes(root.Children), nil
+}
+
+// readElement reads up to the next element (start == nil) or the content of
+// the element start opened, returning it as a node.
+func readElement(d *xml.Decoder, start *xml.StartElement, depth int) (*sign.Node, error) {
+	if depth > maxXMLDepth {
+		return nil, fmt.Errorf("nested deeper than %d levels", maxXMLDepth)
+	}
+	var n *sign.Node
+	if start != nil {
+		n = &sign.Node{Name: start.Name.Local}
+	}
+	var text strings.Builder
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			if start != nil {
+				return nil, fmt.Errorf("element <%s> is not closed", start.Name.Local)
+			}
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			child, err := readElement(d, &t, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			if start == nil {
+				return child, nil
+			}
+			n.Children = append(n.Children, *child)
+		case xml.CharData:
+			if start != nil {
+				text.Write(t)
+			}
+		case xml.EndElement:
+			n.Value = text.String()
+			return n, nil
+		}
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
