@@ -195,7 +195,6 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	return &sc, nil
 }
 
-
 func decodeProblem(file string, err error) error {
 	var pe toml.ParseError
 	if errors.As(err, &pe) {

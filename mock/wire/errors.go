@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
 
 // Error codes of the pg_* protocol (spec §5).
@@ -112,6 +114,13 @@ func Malformed(field, want string) *Error {
 }
 
 // Fields returns the reply's fields before pg_datetime/pg_salt/pg_sig.
-func (e *Error) Fields() []string {
-	return []string{"pg_status", "error", "pg_error_code", strconv.Itoa(e.Code), "pg_error_description", strings.TrimSpace(e.Description)}
+func (e *Error) Fields() sign.Fields {
+	return sign.Fields{
+		{Name: "pg_status", Value: "error"},
+		{Name: "pg_error_code", Value: strconv.Itoa(e.Code)},
+		{Name: "pg_error_description", Value: strings.TrimSpace(e.Description)},
+	}
 }
+
+// Encode writes the error as an unsigned reply.
+func (e *Error) Encode() []byte { return Encode(e.Fields()) }

@@ -1,0 +1,220 @@
+// Command freedompay-mock is an offline sandbox of the FreedomPay payout
+// gateway. See README.md.
+//
+//	freedompay-mock [serve] [--addr :8080] [--scenario FILE] [--seed N] ...
+//	freedompay-mock validate FILE...
+//	freedompay-mock sign --script NAME --secret KEY pg_x=... ...
+//	freedompay-mock version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+const envPrefix = "FREEDOMPAY_MOCK_"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the whole CLI; it returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(args, stderr)
+	case "validate":
+		return validate(args, stdout, stderr)
+	case "sign":
+		return signCmd(args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "freedompay-mock", buildVersion())
+		return 0
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	}
+	fmt.Fprintf(stderr, "freedompay-mock: unknown command %q\n\n", cmd)
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Usage:
+  freedompay-mock [serve] [flags]         run the sandbox gateway
+  freedompay-mock validate FILE...        check scenario files; exit 2 listing every problem
+  freedompay-mock sign --script NAME --secret KEY pg_x=VALUE...
+                                          print the signing string (secret masked) and pg_sig
+  freedompay-mock version
+
+Run "freedompay-mock serve -h" for the server's flags; each also reads
+FREEDOMPAY_MOCK_<FLAG> from the environment (FREEDOMPAY_MOCK_ADDR, ...).
+`)
+}
+
+// envDefault returns $FREEDOMPAY_MOCK_<NAME> or def.
+func envDefault(name, def string) string {
+	if v, ok := os.LookupEnv(envPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); ok {
+		return v
+	}
+	return def
+}
+
+func serve(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", envDefault("addr", ":8080"), "listen address")
+	scenarioPath := fs.String("scenario", envDefault("scenario", ""), "scenario TOML file (default: the embedded scenarios/default.toml)")
+	seedStr := fs.String("seed", envDefault("seed", "0"), "seed for generated values; 0 takes the scenario's")
+	logFormat := fs.String("log-format", envDefault("log-format", "text"), "log format: text or json")
+	logLevel := fs.String("log-level", envDefault("log-level", "info"), "log level: debug, info, warn or error")
+	maxBody := fs.String("max-body", envDefault("max-body", strconv.Itoa(mock.DefaultMaxBodyBytes)), "request body limit in bytes")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "freedompay-mock serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	logger, err := newLogger(stderr, *logFormat, *logLevel)
+	seed, err2 := strconv.ParseInt(*seedStr, 10, 64)
+	limit, err3 := strconv.ParseInt(*maxBody, 10, 64)
+	if err2 != nil {
+		err2 = fmt.Errorf("--seed %q is not an integer", *seedStr)
+	}
+	if err3 != nil || limit <= 0 {
+		err3 = fmt.Errorf("--max-body %q is not a positive number of bytes", *maxBody)
+	}
+	if err := errors.Join(err, err2, err3); err != nil {
+		fmt.Fprintln(stderr, "freedompay-mock serve:", err)
+		return 2
+	}
+
+	s, err := mock.Run(mock.Options{
+		ScenarioPath: *scenarioPath, Seed: seed, Logger: logger, Addr: *addr, MaxBodyBytes: limit,
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "freedompay-mock:", err)
+		return 1
+	}
+	logger.Info("freedompay-mock listening", "url", s.URL(), "scenario", s.Scenario().Summary(),
+		"seed", s.Seed(), "version", buildVersion())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	logger.Info("shutting down")
+	if err := s.Close(); err != nil {
+		logger.Error("shutdown", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+func validate(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: freedompay-mock validate FILE...")
+		return 2
+	}
+	code := 0
+	for _, path := range args {
+		sc, err := scenario.Load(path)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			code = 2
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok: %s\n", path, sc.Summary())
+	}
+	return code
+}
+
+func signCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	script := fs.String("script", "", "script name, or the URL or path the message is sent to (its last segment is used)")
+	secret := fs.String("secret", envDefault("secret", ""), "secret key (payout_secret_key for payout routes)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: freedompay-mock sign --script NAME --secret KEY pg_x=VALUE...")
+		fmt.Fprintln(stderr, "Prints the signing string (secret masked) on stderr and pg_sig on stdout.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *script == "" || *secret == "" {
+		fs.Usage()
+		return 2
+	}
+	var fields sign.Fields
+	for _, a := range fs.Args() {
+		name, value, ok := strings.Cut(a, "=")
+		if !ok || name == "" {
+			fmt.Fprintf(stderr, "freedompay-mock sign: %q is not name=value\n", a)
+			return 2
+		}
+		fields = append(fields, sign.Field{Name: name, Value: value})
+	}
+	name := *script
+	if strings.Contains(name, "/") {
+		name = sign.ScriptName(name)
+	}
+	fmt.Fprintln(stderr, "signing string:", sign.SigningString(name, fields, sign.MaskSecret(*secret)))
+	fmt.Fprintln(stdout, sign.Sign(name, fields, *secret))
+	return 0
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			return "dev-" + s.Value[:12]
+		}
+	}
+	return "dev"
+}

@@ -1,0 +1,235 @@
+// Package gateway serves FreedomPay's own routes. One adapter decodes every
+// request, identifies the merchant, checks pg_sig, calls the route's handler
+// and writes its fields (or its error) as signed XML; handlers never touch
+// the ResponseWriter.
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
+	"github.com/freedompay-mock/freedompay-mock/mock/clock"
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// DateTimeLayout is pg_datetime's ISO-8601 form with offset.
+const DateTimeLayout = "2006-01-02T15:04:05-07:00"
+
+// Config is what the gateway routes need.
+type Config struct {
+	Ledger   *ledger.Ledger
+	Clock    clock.Clock
+	Gen      *fixtures.Gen
+	Settings scenario.Gateway
+	Logger   *slog.Logger
+	MaxBody  int64 // request body limit in bytes
+}
+
+// Gateway serves the FreedomPay routes.
+type Gateway struct {
+	cfg Config
+	loc *time.Location
+}
+
+// New returns the gateway for cfg.
+func New(cfg Config) *Gateway {
+	return &Gateway{cfg: cfg, loc: cfg.Settings.Location()}
+}
+
+// Register adds every gateway route to r, with FreedomPay-shaped replies for
+// unknown paths and methods. All routes are listed here.
+func (g *Gateway) Register(r *mux.Router) {
+	status := g.statusSecret
+	g.handle(r, "/g2g/payout_status2", status, g.payoutStatus2)
+	g.handle(r, "/api/payment_status2", payoutSecret, g.apiPaymentStatus2)
+	r.HandleFunc("/status/healthcheck", g.healthcheck).Methods(http.MethodGet, http.MethodHead)
+
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		g.writeError(w, http.StatusNotFound, wire.Errorf(wire.CodeValidation,
+			"Unknown path %s; the sandbox serves /g2g/payout_status2 and /api/payment_status2", req.URL.Path))
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		g.writeError(w, http.StatusMethodNotAllowed, wire.Errorf(wire.CodeValidation,
+			"Method %s is not allowed; send POST (or GET with a query string)", req.Method))
+	})
+}
+
+// secretFor picks the merchant secret a route is signed with.
+type secretFor func(m ledger.Merchant) string
+
+func payoutSecret(m ledger.Merchant) string { return m.PayoutSecretKey }
+
+// statusSecret follows gateway.status_secret (spec §8.5, assumed).
+func (g *Gateway) statusSecret(m ledger.Merchant) string {
+	if g.cfg.Settings.StatusSecret == scenario.SecretPayment {
+		return m.SecretKey
+	}
+	return m.PayoutSecretKey
+}
+
+// call is one authenticated request as a handler sees it.
+type call struct {
+	fields   sign.Fields
+	merchant ledger.Merchant
+	now      time.Time
+}
+
+// handlerFunc answers an authenticated request with the reply's fields in
+// documented order (pg_salt and pg_sig are added by the adapter) or an error.
+type handlerFunc func(c *call) (sign.Fields, error)
+
+func (g *Gateway) handle(r *mux.Router, path string, secret secretFor, h handlerFunc) {
+	r.Handle(path, &adapter{g: g, secret: secret, h: h}).Methods(http.MethodPost, http.MethodGet)
+}
+
+type adapter struct {
+	g      *Gateway
+	secret secretFor
+	h      handlerFunc
+}
+
+func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g := a.g
+	start := time.Now()
+	script := sign.ScriptName(r.URL.Path)
+	log := g.cfg.Logger.With("path", r.URL.Path)
+
+	req, err := wire.Decode(r, g.cfg.MaxBody)
+	if errors.Is(err, wire.ErrTooLarge) {
+		log.Warn("request body over the limit", "limit_bytes", g.cfg.MaxBody)
+		g.writeError(w, http.StatusRequestEntityTooLarge, wire.Errorf(wire.CodeValidation,
+			"Request body exceeds %d bytes (--max-body)", g.cfg.MaxBody))
+		return
+	}
+	if err != nil {
+		g.reject(w, log, err)
+		return
+	}
+	log = log.With("encoding", req.Encoding)
+
+	m, err := g.authenticate(req.Fields, script, a.secret, log)
+	if err != nil {
+		g.reject(w, log, err)
+		return
+	}
+	log = log.With("merchant", m.ID)
+	now := g.cfg.Clock.Now()
+	fields, err := a.h(&call{fields: req.Fields, merchant: m, now: now})
+	secret := a.secret(m)
+	var body []byte
+	switch e := (*wire.Error)(nil); {
+	case errors.As(err, &e):
+		log.Info("gateway error", "code", e.Code, "description", e.Description)
+		if e.Signed && g.cfg.Settings.SignErrorsOn() {
+			body = g.signed(script, secret, append(e.Fields(), g.datetime(now)))
+		} else {
+			body = e.Encode()
+		}
+	case err != nil:
+		log.Error("handler failed", "err", err)
+		body = wire.NewError(wire.CodeSystem).Encode()
+	default:
+		body = g.signed(script, secret, fields)
+		log.Info("gateway reply", "status", "ok", "took", time.Since(start))
+	}
+	writeXML(w, http.StatusOK, body)
+}
+
+// authenticate identifies the merchant and checks pg_sig. Its errors are
+// unsigned: the caller is not (yet) known to be who it claims.
+func (g *Gateway) authenticate(fields sign.Fields, script string, secretOf secretFor, log *slog.Logger) (ledger.Merchant, error) {
+	mid, ok := fields.Get("pg_merchant_id")
+	if !ok || mid == "" {
+		return ledger.Merchant{}, unsigned(wire.Missing("pg_merchant_id"))
+	}
+	if !isDigits(mid) {
+		return ledger.Merchant{}, unsigned(wire.Malformed("pg_merchant_id", "want digits"))
+	}
+	m, ok := g.cfg.Ledger.Merchant(mid)
+	if !ok {
+		return ledger.Merchant{}, wire.NewError(wire.CodeBadMerchant)
+	}
+	for _, f := range []string{"pg_salt", sign.FieldSig} {
+		if v, ok := fields.Get(f); !ok || v == "" {
+			return ledger.Merchant{}, unsigned(wire.Missing(f))
+		}
+	}
+	secret := secretOf(m)
+	if sign.Verify(script, fields, secret) {
+		return m, nil
+	}
+	if g.cfg.Settings.AcceptSigWithoutEmpty && sign.Verify(script, withoutEmpty(fields), secret) {
+		return m, nil
+	}
+	ex := sign.Explain(script, fields, secret)
+	if other := m.SecretKey; other != secret && other != "" && sign.Verify(script, fields, other) {
+		ex.Hints = append([]string{"signed with the merchant's payment secret_key; this route takes payout_secret_key"}, ex.Hints...)
+	}
+	log.Warn("bad signature", "merchant", m.ID, "explain", ex.String())
+	return ledger.Merchant{}, wire.NewError(g.cfg.Settings.BadSignatureCode)
+}
+
+func (g *Gateway) reject(w http.ResponseWriter, log *slog.Logger, err error) {
+	var e *wire.Error
+	if !errors.As(err, &e) {
+		e = wire.NewError(wire.CodeSystem)
+	}
+	log.Info("gateway error", "code", e.Code, "description", e.Description)
+	g.writeError(w, http.StatusOK, e)
+}
+
+// writeError writes an unsigned error reply.
+func (g *Gateway) writeError(w http.ResponseWriter, status int, e *wire.Error) {
+	writeXML(w, status, e.Encode())
+}
+
+// signed appends a fresh pg_salt and the pg_sig of the whole reply.
+func (g *Gateway) signed(script, secret string, fields sign.Fields) []byte {
+	fields = append(fields, sign.Field{Name: "pg_salt", Value: g.cfg.Gen.Salt()})
+	fields = append(fields, sign.Field{Name: sign.FieldSig, Value: sign.Sign(script, fields, secret)})
+	return wire.Encode(fields)
+}
+
+func (g *Gateway) datetime(t time.Time) sign.Field {
+	return sign.Field{Name: "pg_datetime", Value: t.In(g.loc).Format(DateTimeLayout)}
+}
+
+func (g *Gateway) healthcheck(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"status":"ok","time":%q}`+"\n", g.cfg.Clock.Now().In(g.loc).Format(time.RFC3339))
+}
+
+func writeXML(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", wire.ContentType)
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func unsigned(e *wire.Error) *wire.Error {
+	e.Signed = false
+	return e
+}
+
+func withoutEmpty(fields sign.Fields) sign.Fields {
+	var out sign.Fields
+	for _, f := range fields {
+		if f.Value != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}

@@ -1,0 +1,99 @@
+package gateway
+
+import (
+	"strconv"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// payoutStatus2 answers POST /g2g/payout_status2: the payout's status at the
+// server's current time. Both pg_payment_id and pg_order_id are required and
+// must name the same payout; otherwise the payout is "not found" (11068,
+// unsigned, as the real gateway answers).
+func (g *Gateway) payoutStatus2(c *call) (sign.Fields, error) {
+	id, err := paymentID(c.fields, true)
+	if err != nil {
+		return nil, err
+	}
+	order, err := required(c.fields, "pg_order_id")
+	if err != nil {
+		return nil, err
+	}
+	p, ok := g.cfg.Ledger.PayoutByID(c.merchant.ID, id)
+	if !ok || p.OrderID != order {
+		return nil, wire.NewError(wire.CodeNotFound)
+	}
+	step, ok := p.StatusAt(c.now)
+	if !ok {
+		return nil, wire.NewError(wire.CodeNotFound)
+	}
+	return sign.Fields{
+		{Name: "pg_merchant_id", Value: p.MerchantID},
+		{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
+		{Name: "pg_status", Value: "ok"},
+		{Name: "pg_payment_status", Value: step.Status},
+		{Name: "pg_order_id", Value: p.OrderID},
+		{Name: "pg_amount", Value: p.Amount.String()},
+		{Name: "pg_net_amount", Value: p.NetAmount.String()},
+		g.datetime(c.now),
+	}, nil
+}
+
+// apiPaymentStatus2 answers POST /api/payment_status2, the merchant-API twin:
+// pg_order_id is required and pg_payment_id optional (absent or 0: look the
+// payout up by order id alone). Fields come in the merchant API's order.
+func (g *Gateway) apiPaymentStatus2(c *call) (sign.Fields, error) {
+	order, err := required(c.fields, "pg_order_id")
+	if err != nil {
+		return nil, err
+	}
+	id, err := paymentID(c.fields, false)
+	if err != nil {
+		return nil, err
+	}
+	p, ok := g.cfg.Ledger.PayoutByOrder(c.merchant.ID, order)
+	if !ok || (id != 0 && p.PaymentID != id) {
+		return nil, wire.NewError(wire.CodeNotFound)
+	}
+	step, ok := p.StatusAt(c.now)
+	if !ok {
+		return nil, wire.NewError(wire.CodeNotFound)
+	}
+	return sign.Fields{
+		{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
+		{Name: "pg_merchant_id", Value: p.MerchantID},
+		{Name: "pg_status", Value: "ok"},
+		{Name: "pg_payment_status", Value: step.Status},
+		{Name: "pg_order_id", Value: p.OrderID},
+		{Name: "pg_amount", Value: p.Amount.String()},
+		{Name: "pg_net_amount", Value: p.NetAmount.String()},
+		g.datetime(c.now),
+	}, nil
+}
+
+// required returns a field that must be present and non-empty.
+func required(fields sign.Fields, name string) (string, error) {
+	v, ok := fields.Get(name)
+	if !ok || v == "" {
+		return "", wire.Missing(name)
+	}
+	return v, nil
+}
+
+// paymentID reads pg_payment_id: digits, at most 20 of them. When it is
+// optional, absence reads as 0.
+func paymentID(fields sign.Fields, must bool) (int64, error) {
+	v, ok := fields.Get("pg_payment_id")
+	if !ok || v == "" {
+		if must {
+			return 0, wire.Missing("pg_payment_id")
+		}
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 0 || !isDigits(v) {
+		return 0, wire.Malformed("pg_payment_id", "want a payment id of digits")
+	}
+	return id, nil
+}

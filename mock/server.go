@@ -1,0 +1,247 @@
+// Package mock is the FreedomPay payout sandbox as a library: start it from a
+// Go test with [RunT], or from a program with [Run], and point a FreedomPay
+// client at [Server.URL].
+//
+//	s := mock.RunT(t, mock.Options{ScenarioPath: "testdata/payouts.toml"})
+//	client := freedompay.New(s.URL(), "9970", "test_secret_key")
+//
+// Zero options give a working, deterministic server: the embedded default
+// scenario, its seed, the real clock, on 127.0.0.1 with a free port.
+package mock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
+	"github.com/freedompay-mock/freedompay-mock/mock/clock"
+	"github.com/freedompay-mock/freedompay-mock/mock/gateway"
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// Defaults of [Options].
+const (
+	DefaultAddr         = "127.0.0.1:0"
+	DefaultMaxBodyBytes = 1 << 20 // 1 MiB
+	// ShutdownTimeout bounds how long Close waits for requests in flight.
+	ShutdownTimeout = 5 * time.Second
+)
+
+// Options configure a server. Every field has a working default.
+type Options struct {
+	// Scenario to serve. When nil, ScenarioPath is loaded; when that is empty
+	// too, the embedded default scenario (scenarios/default.toml).
+	Scenario     *scenario.Scenario
+	ScenarioPath string
+	// Seed for every generated value; 0 takes the scenario's seed (and
+	// fixtures.DefaultSeed when the scenario has none).
+	Seed int64
+	// Logger receives one line per gateway request; nil discards.
+	Logger *slog.Logger
+	// Addr to listen on; default "127.0.0.1:0" (a free loopback port).
+	Addr string
+	// Clock is the source of "now"; nil is the real clock. Pass a
+	// *clock.Manual to move time by hand.
+	Clock clock.Clock
+	// MaxBodyBytes limits a request body; default 1 MiB.
+	MaxBodyBytes int64
+}
+
+// Server is a running sandbox.
+type Server struct {
+	opts     Options
+	scenario *scenario.Scenario
+	seed     int64
+	clock    clock.Clock
+	ledger   *ledger.Ledger
+	handler  http.Handler
+	log      *slog.Logger
+
+	listener net.Listener
+	http     *http.Server
+	url      string
+	served   chan struct{}
+	close    sync.Once
+	closeErr error
+}
+
+// New builds a server without listening; [Server.Start] listens. The
+// scenario's timelines count from the clock's reading now.
+func New(opts Options) (*Server, error) {
+	sc := opts.Scenario
+	if sc == nil && opts.ScenarioPath != "" {
+		var err error
+		if sc, err = scenario.Load(opts.ScenarioPath); err != nil {
+			return nil, err
+		}
+	}
+	if sc == nil {
+		sc = scenario.Default()
+	}
+	if opts.Addr == "" {
+		opts.Addr = DefaultAddr
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	seed := opts.Seed
+	if seed == 0 {
+		seed = sc.Seed
+	}
+	if seed == 0 {
+		seed = fixtures.DefaultSeed
+	}
+	gen := fixtures.NewGen(seed)
+	s := &Server{
+		opts: opts, scenario: sc, seed: seed, clock: opts.Clock, log: opts.Logger,
+		ledger: ledger.New(sc, gen, opts.Clock.Now()),
+		served: make(chan struct{}),
+	}
+	r := mux.NewRouter()
+	gateway.New(gateway.Config{
+		Ledger: s.ledger, Clock: s.clock, Gen: gen, Settings: sc.Gateway,
+		Logger: s.log, MaxBody: opts.MaxBodyBytes,
+	}).Register(r)
+	s.handler = s.recoverer(r)
+	return s, nil
+}
+
+// Run builds a server and starts it.
+func Run(opts Options) (*Server, error) {
+	s, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Start(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Start listens synchronously, so a busy port is an error here, and serves
+// in the background until [Server.Close].
+func (s *Server) Start() error {
+	ln, err := net.Listen("tcp", s.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.opts.Addr, err)
+	}
+	s.listener = ln
+	s.url = baseURL(ln.Addr())
+	s.http = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		defer close(s.served)
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("serve", "err", err)
+		}
+	}()
+	return nil
+}
+
+// baseURL is the address to reach a listener at: an unspecified host
+// (":8080", "0.0.0.0") reads as localhost.
+func baseURL(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		_, port, _ := net.SplitHostPort(addr.String())
+		return "http://localhost:" + port
+	}
+	return "http://" + tcp.String()
+}
+
+// URL is the server's base URL without a trailing slash, such as
+// "http://127.0.0.1:41873". It is empty before Start.
+func (s *Server) URL() string { return s.url }
+
+// Handler is the server's HTTP handler, for use without a listener.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Scenario is the scenario being served.
+func (s *Server) Scenario() *scenario.Scenario { return s.scenario }
+
+// Seed is the seed in use.
+func (s *Server) Seed() int64 { return s.seed }
+
+// Clock is the server's clock.
+func (s *Server) Clock() clock.Clock { return s.clock }
+
+// Ledger exposes the server's merchants and payouts.
+func (s *Server) Ledger() *ledger.Ledger { return s.ledger }
+
+// Close stops the server: it stops accepting, waits up to ShutdownTimeout
+// for requests in flight, and returns when the serving goroutine has ended.
+// It is safe to call more than once.
+func (s *Server) Close() error {
+	s.close.Do(func() {
+		if s.http == nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+		defer cancel()
+		s.closeErr = s.http.Shutdown(ctx)
+		<-s.served
+	})
+	return s.closeErr
+}
+
+// TB is the part of testing.TB that [RunT] uses, so this package does not
+// import testing.
+type TB interface {
+	Helper()
+	Cleanup(func())
+	Fatalf(format string, args ...any)
+}
+
+// RunT starts a server for a test and closes it when the test ends.
+func RunT(t TB, opts Options) *Server {
+	t.Helper()
+	s, err := Run(opts)
+	if err != nil {
+		t.Fatalf("freedompay-mock: %v", err)
+		return nil
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// recoverer turns a panic in a handler into a 9999 reply and a log line, so
+// the server keeps serving whatever a request holds.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic serving request", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				w.Header().Set("Content-Type", wire.ContentType)
+				w.WriteHeader(http.StatusInternalServerError)
+				_, _ = w.Write(wire.NewError(wire.CodeSystem).Encode())
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
