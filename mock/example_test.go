@@ -1,0 +1,51 @@
+package mock_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/clock"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// A merchant's test: start the sandbox on the default scenario with a clock
+// the test moves, ask for a payout's status, move time, ask again.
+func Example() {
+	c := clock.NewManual(time.Date(2024, 11, 28, 11, 10, 3, 0, time.UTC))
+	s, err := mock.Run(mock.Options{Clock: c})
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+
+	status := func() string {
+		form := url.Values{
+			"pg_merchant_id": {"9970"}, "pg_order_id": {"12345"},
+			"pg_payment_id": {"7777777777"}, "pg_salt": {"any random string"},
+		}
+		form.Set("pg_sig", sign.SignValues("payout_status2", form, "test_secret_key"))
+		resp, err := http.PostForm(s.URL()+"/g2g/payout_status2", form)
+		if err != nil {
+			panic(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		reply, _ := wire.DecodeXML(body)
+		if !sign.Verify("payout_status2", reply, "test_secret_key") {
+			return "reply signature does not verify"
+		}
+		return reply.Value("pg_payment_status")
+	}
+
+	fmt.Println(status())
+	c.Advance(5 * time.Second)
+	fmt.Println(status())
+	// Output:
+	// process
+	// success
+}
