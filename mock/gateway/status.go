@@ -3,6 +3,7 @@ package gateway
 import (
 	"strconv"
 
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
@@ -24,20 +25,7 @@ func (g *Gateway) payoutStatus2(c *call) (sign.Fields, error) {
 	if !ok || p.OrderID != order {
 		return nil, wire.NewError(wire.CodeNotFound)
 	}
-	step, ok := p.StatusAt(c.now)
-	if !ok {
-		return nil, wire.NewError(wire.CodeNotFound)
-	}
-	return sign.Fields{
-		{Name: "pg_merchant_id", Value: p.MerchantID},
-		{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
-		{Name: "pg_status", Value: "ok"},
-		{Name: "pg_payment_status", Value: step.Status},
-		{Name: "pg_order_id", Value: p.OrderID},
-		{Name: "pg_amount", Value: p.Amount.String()},
-		{Name: "pg_net_amount", Value: p.NetAmount.String()},
-		g.datetime(c.now),
-	}, nil
+	return g.statusReply(c, p, true)
 }
 
 // apiPaymentStatus2 answers POST /api/payment_status2, the merchant-API twin:
@@ -56,13 +44,25 @@ func (g *Gateway) apiPaymentStatus2(c *call) (sign.Fields, error) {
 	if !ok || (id != 0 && p.PaymentID != id) {
 		return nil, wire.NewError(wire.CodeNotFound)
 	}
+	return g.statusReply(c, p, false)
+}
+
+// statusReply is a status route's reply: the two ids in the order the route
+// documents (the gateway API puts the merchant first, the merchant API the
+// payment), then the payout's status at the server's current time. A payout
+// whose timeline has not started yet is not found.
+func (g *Gateway) statusReply(c *call, p ledger.Payout, merchantFirst bool) (sign.Fields, error) {
 	step, ok := p.StatusAt(c.now)
 	if !ok {
 		return nil, wire.NewError(wire.CodeNotFound)
 	}
+	ids := [2]sign.Field{{Name: "pg_merchant_id", Value: p.MerchantID}, {Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)}}
+	if !merchantFirst {
+		ids[0], ids[1] = ids[1], ids[0]
+	}
 	return sign.Fields{
-		{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
-		{Name: "pg_merchant_id", Value: p.MerchantID},
+		ids[0],
+		ids[1],
 		{Name: "pg_status", Value: "ok"},
 		{Name: "pg_payment_status", Value: step.Status},
 		{Name: "pg_order_id", Value: p.OrderID},
