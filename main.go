@@ -148,8 +148,9 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 }
 
 func validate(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprintln(stderr, "usage: freedompay-mock validate FILE...")
+		fmt.Fprintln(stderr, "Checks scenario files; exits 0 when all are valid, 2 listing every problem otherwise.")
 		return 2
 	}
 	code := 0

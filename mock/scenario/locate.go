@@ -73,6 +73,30 @@ func (l *locator) key(table string, idx int, key string) int {
 	return s.line
 }
 
+// element returns the line of the j-th inline table of an array written
+// under key, e.g. the third { at = …, status = … } of a timeline; or the
+// key's line when it cannot tell.
+func (l *locator) element(table string, idx int, key string, j int) int {
+	start := l.key(table, idx, key)
+	s, ok := l.find(table, idx)
+	if !ok || start == 0 {
+		return start
+	}
+	seen := 0
+	for i := start - 1; i < s.end && i < len(l.lines); i++ {
+		for _, r := range stripComment(l.lines[i]) {
+			if r != '{' {
+				continue
+			}
+			if seen == j {
+				return i + 1
+			}
+			seen++
+		}
+	}
+	return start
+}
+
 func (l *locator) keyIn(s section, key string) int {
 	re := regexp.MustCompile(`(^|[\s{,])"?` + regexp.QuoteMeta(key) + `"?\s*=`)
 	for i := s.line; i < s.end && i < len(l.lines); i++ { // s.line is 1-based: lines after the header

@@ -121,11 +121,11 @@ func TestEveryProblemReportedWithLine(t *testing.T) {
 		`broken.toml:20: payouts[0]: amount 0`,
 		`broken.toml:21: payouts[0]: card "1234"`,
 		`broken.toml:22: payouts[0].timeline[0]: "success" is final`,
-		`payouts[0].timeline[1]: at 1s is not after`,
-		`payouts[0].timeline[1]: status "sucess"`,
+		`broken.toml:23: payouts[0].timeline[1]: at 1s is not after`,
+		`broken.toml:23: payouts[0].timeline[1]: status "sucess"`,
 		`broken.toml:27: payouts[1]: order_id "o-1" is used twice`,
 		`payouts[1]: amount 10.001`,
-		`payouts[1].timeline[0]: an error step needs error_code`,
+		`broken.toml:30: payouts[1].timeline[0]: error_code is missing`,
 	}
 	for _, w := range want {
 		if !strings.Contains(msg, w) {

@@ -111,15 +111,16 @@ func (sc *Scenario) validate(file string, loc *locator) []error {
 			v.add(at("card"), "%s: card %q: want a card number of 13 to 20 digits", where, p.Card)
 		}
 		v.checkURL(at("post_link"), where+": post_link", p.PostLink)
-		v.checkTimeline(at("timeline"), where, p.Timeline)
+		v.checkTimeline(func(j int) int { return loc.element("payouts", i, "timeline", j) }, where, p.Timeline)
 	}
 	return v.probs
 }
 
-func (v *validator) checkTimeline(line int, where string, steps []Step) {
+func (v *validator) checkTimeline(lineOf func(j int) int, where string, steps []Step) {
 	var prev time.Duration
 	for j, s := range steps {
 		w := fmt.Sprintf("%s.timeline[%d]", where, j)
+		line := lineOf(j)
 		if s.At.Duration < 0 {
 			v.add(line, "%s: at %s is negative", w, s.At)
 		}
@@ -133,13 +134,16 @@ func (v *validator) checkTimeline(line int, where string, steps []Step) {
 				v.add(line, "%s: error_code %d on a %q step; only \"error\" steps carry one", w, s.ErrorCode, s.Status)
 			}
 		case StatusError:
-			if !wire.IsPayoutError(s.ErrorCode) {
-				v.add(line, "%s: an error step needs error_code, one of %s; got %d", w, errorCodeList(), s.ErrorCode)
+			switch {
+			case s.ErrorCode == 0:
+				v.add(line, "%s: error_code is missing; an error step carries one of %s", w, errorCodeList())
+			case !wire.IsPayoutError(s.ErrorCode):
+				v.add(line, "%s: error_code %d is not a payout error code; want one of %s", w, s.ErrorCode, errorCodeList())
 			}
 		default:
 			v.add(line, "%s: status %q: want \"process\", \"success\" or \"error\"", w, s.Status)
 		}
-		if s.Status != StatusProcess && j < len(steps)-1 {
+		if (s.Status == StatusSuccess || s.Status == StatusError) && j < len(steps)-1 {
 			v.add(line, "%s: %q is final; the steps after it can never happen", w, s.Status)
 		}
 	}
