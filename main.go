@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
@@ -89,6 +90,8 @@ func serve(args []string, stderr io.Writer) int {
 	seedStr := fs.String("seed", envDefault("seed", "0"), "seed for generated values; 0 takes the scenario's")
 	logFormat := fs.String("log-format", envDefault("log-format", "text"), "log format: text or json")
 	logLevel := fs.String("log-level", envDefault("log-level", "info"), "log level: debug, info, warn or error")
+	clockMode := fs.String("clock", envDefault("clock", ""), "clock: real or manual (default: the scenario's, else real)")
+	speedStr := fs.String("speed", envDefault("speed", "0"), "real clock: run time this many times faster; 0 takes the scenario's (default 1)")
 	maxBody := fs.String("max-body", envDefault("max-body", strconv.Itoa(mock.DefaultMaxBodyBytes)), "request body limit in bytes")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -106,20 +109,29 @@ func serve(args []string, stderr io.Writer) int {
 	if err3 != nil || limit <= 0 {
 		err3 = fmt.Errorf("--max-body %q is not a positive number of bytes", *maxBody)
 	}
-	if err := errors.Join(err, err2, err3); err != nil {
+	speed, err4 := strconv.ParseFloat(*speedStr, 64)
+	if err4 != nil || speed < 0 {
+		err4 = fmt.Errorf("--speed %q is not a positive number", *speedStr)
+	}
+	var err5 error
+	if *clockMode != "" && *clockMode != "real" && *clockMode != "manual" {
+		err5 = fmt.Errorf("--clock %q: want real or manual", *clockMode)
+	}
+	if err := errors.Join(err, err2, err3, err4, err5); err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock serve:", err)
 		return 2
 	}
 
 	s, err := mock.Run(mock.Options{
 		ScenarioPath: *scenarioPath, Seed: seed, Logger: logger, Addr: *addr, MaxBodyBytes: limit,
+		ClockMode: *clockMode, Speed: speed,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock:", err)
 		return 1
 	}
 	logger.Info("freedompay-mock listening", "url", s.URL(), "scenario", s.Scenario().Summary(),
-		"seed", s.Seed(), "version", buildVersion())
+		"seed", s.Seed(), "clock", s.ClockMode(), "now", s.Now().Format(time.RFC3339), "version", buildVersion())
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -24,8 +24,10 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
+	"github.com/freedompay-mock/freedompay-mock/mock/control"
 	"github.com/freedompay-mock/freedompay-mock/mock/gateway"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/notify"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
@@ -51,9 +53,15 @@ type Options struct {
 	Logger *slog.Logger
 	// Addr to listen on; default "127.0.0.1:0" (a free loopback port).
 	Addr string
-	// Clock is the source of "now"; nil is the real clock. Pass a
-	// *clock.Manual to move time by hand.
+	// Clock is the source of "now". When nil it is made from ClockMode and
+	// Speed, or else the scenario's [clock] section: the real clock by
+	// default. Pass a *clock.Manual to move time by hand from Go.
 	Clock clock.Clock
+	// ClockMode is "real" or "manual"; "" takes the scenario's.
+	ClockMode string
+	// Speed makes a real clock run this many times faster; 0 takes the
+	// scenario's (default 1).
+	Speed float64
 	// MaxBodyBytes limits a request body; default 1 MiB.
 	MaxBodyBytes int64
 }
@@ -65,6 +73,7 @@ type Server struct {
 	seed     int64
 	clock    clock.Clock
 	ledger   *ledger.Ledger
+	notify   *notify.Scheduler
 	handler  http.Handler
 	log      *slog.Logger
 
@@ -96,7 +105,11 @@ func New(opts Options) (*Server, error) {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if opts.Clock == nil {
-		opts.Clock = clock.Real{}
+		c, err := newClock(sc.Clock, opts.ClockMode, opts.Speed)
+		if err != nil {
+			return nil, err
+		}
+		opts.Clock = c
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -114,7 +127,15 @@ func New(opts Options) (*Server, error) {
 		ledger: ledger.New(sc, gen, opts.Clock.Now()),
 		served: make(chan struct{}),
 	}
+	s.notify = notify.New(notify.Config{
+		Clock: s.clock, Ledger: s.ledger, Gen: gen, Settings: sc.Notify,
+		Location: sc.Gateway.Location(), Logger: s.log,
+	})
+	for _, p := range s.ledger.Payouts() {
+		s.notify.Schedule(p)
+	}
 	r := mux.NewRouter()
+	control.Register(r, s)
 	gateway.New(gateway.Config{
 		Ledger: s.ledger, Clock: s.clock, Gen: gen, Settings: sc.Gateway,
 		Logger: s.log, MaxBody: opts.MaxBodyBytes,
@@ -152,6 +173,7 @@ func (s *Server) Start() error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	s.notify.Start()
 	go func() {
 		defer close(s.served)
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -203,8 +225,64 @@ func (s *Server) Close() error {
 		defer cancel()
 		s.closeErr = s.http.Shutdown(ctx)
 		<-s.served
+		s.notify.Close(ctx)
 	})
 	return s.closeErr
+}
+
+// Now is the server's current time.
+func (s *Server) Now() time.Time { return s.clock.Now() }
+
+// ClockMode is "manual" for a clock moved by hand, else "real".
+func (s *Server) ClockMode() string {
+	if _, ok := s.clock.(*clock.Manual); ok {
+		return clock.ModeManual
+	}
+	return clock.ModeReal
+}
+
+// Advance moves a manual clock forward by d, delivering every notify that
+// falls due on the way, in time order, before it returns the attempts made.
+func (s *Server) Advance(d time.Duration) ([]notify.Attempt, error) {
+	if d < 0 {
+		return nil, fmt.Errorf("advance by %s: the clock does not go back", d)
+	}
+	return s.notify.RunUntil(s.clock.Now().Add(d))
+}
+
+// Drain moves a manual clock to each next due event until nothing is
+// pending, and returns the attempts made.
+func (s *Server) Drain() ([]notify.Attempt, error) { return s.notify.Drain() }
+
+// Notifications returns every payout notify with its attempts, oldest first.
+func (s *Server) Notifications() []notify.Notification { return s.notify.Notifications() }
+
+// newClock makes the clock of a scenario's [clock] section, with mode and
+// speed from the caller winning when set.
+func newClock(c scenario.Clock, mode string, speed float64) (clock.Clock, error) {
+	if mode == "" {
+		mode = c.Mode
+	}
+	if speed == 0 {
+		speed = c.Speed
+	}
+	start := c.Start
+	if start.IsZero() {
+		start = time.Now()
+	}
+	switch mode {
+	case clock.ModeManual:
+		return clock.NewManual(start), nil
+	case clock.ModeReal, "":
+		if speed == 1 && c.Start.IsZero() {
+			return clock.Real{}, nil
+		}
+		if speed <= 0 {
+			return nil, fmt.Errorf("clock speed %v: want a positive number", speed)
+		}
+		return clock.NewScaled(start, speed), nil
+	}
+	return nil, fmt.Errorf("clock mode %q: want %q or %q", mode, clock.ModeReal, clock.ModeManual)
 }
 
 // TB is the part of testing.TB that [RunT] uses, so this package does not

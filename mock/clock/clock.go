@@ -56,3 +56,50 @@ func (m *Manual) Set(t time.Time) time.Time {
 	}
 	return m.now
 }
+
+// Modes of a sandbox clock.
+const (
+	ModeReal   = "real"
+	ModeManual = "manual"
+)
+
+// Scaled is wall time running speed times faster from a chosen start: it
+// reads start when created, and start + speed × (wall time elapsed) later.
+type Scaled struct {
+	start, wall time.Time
+	speed       float64
+}
+
+// NewScaled returns a clock reading start now and running speed times faster
+// than the wall clock. A speed of 0 or less means 1.
+func NewScaled(start time.Time, speed float64) *Scaled {
+	if speed <= 0 {
+		speed = 1
+	}
+	return &Scaled{start: start, wall: time.Now(), speed: speed}
+}
+
+// Now returns the scaled time.
+func (s *Scaled) Now() time.Time {
+	return s.start.Add(time.Duration(float64(time.Since(s.wall)) * s.speed))
+}
+
+// WallDuration converts a span of this clock's time to wall time.
+func (s *Scaled) WallDuration(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / s.speed)
+}
+
+// WallDuration converts a span of c's time to the wall time it takes to pass
+// (d itself for the real clock; d/speed for a scaled one). It reports false
+// for a clock that does not move by itself, such as [Manual].
+func WallDuration(c Clock, d time.Duration) (time.Duration, bool) {
+	switch c := c.(type) {
+	case Real:
+		return d, true
+	case interface {
+		WallDuration(time.Duration) time.Duration
+	}:
+		return c.WallDuration(d), true
+	}
+	return 0, false
+}

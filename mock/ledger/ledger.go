@@ -27,6 +27,7 @@ type Step struct {
 	At        time.Time
 	Status    string // scenario.StatusProcess, StatusSuccess or StatusError
 	ErrorCode int    // for StatusError
+	Notify    bool   // reaching the step sends a payout notify
 }
 
 // Payout is one payout and its timeline.
@@ -36,9 +37,11 @@ type Payout struct {
 	PaymentID  int64
 	Amount     money.Amount
 	NetAmount  money.Amount
+	ToPay      money.Amount // amount + commission: what the merchant's balance pays
 	CardHash   string // masked PAN, "440564-XX-XXXX-6150"
 	PostLink   string // callback URL; the merchant's when empty
 	Timeline   []Step // ascending; the first step is when the payout appears
+	Debited    bool   // the balance has paid ToPay (on reaching success)
 }
 
 // StatusAt returns the timeline step in force at t. It reports false before
@@ -87,6 +90,8 @@ func New(sc *scenario.Scenario, gen *fixtures.Gen, origin time.Time) *Ledger {
 		taken[p.PaymentID] = true
 		p.Amount, _ = money.FromFloat(sp.Amount)
 		p.NetAmount = p.Amount
+		commission, _ := money.FromFloat(sp.Commission)
+		p.ToPay = p.Amount + commission
 		if sp.NetAmount != nil {
 			p.NetAmount, _ = money.FromFloat(*sp.NetAmount)
 		}
@@ -96,7 +101,10 @@ func New(sc *scenario.Scenario, gen *fixtures.Gen, origin time.Time) *Ledger {
 		}
 		p.CardHash = fixtures.MaskPAN(card)
 		for _, s := range sp.Timeline {
-			p.Timeline = append(p.Timeline, Step{At: origin.Add(s.At.Duration), Status: s.Status, ErrorCode: s.ErrorCode})
+			p.Timeline = append(p.Timeline, Step{
+				At: origin.Add(s.At.Duration), Status: s.Status, ErrorCode: s.ErrorCode,
+				Notify: s.Notifies(sc.Notify.ErrorsOn()),
+			})
 		}
 		l.payouts = append(l.payouts, p)
 		l.byID[p.PaymentID] = p
@@ -126,6 +134,17 @@ func (l *Ledger) PayoutByID(merchantID string, paymentID int64) (Payout, bool) {
 	return p.clone(), true
 }
 
+// Payout returns the payout with the given payment id, whatever its merchant.
+func (l *Ledger) Payout(paymentID int64) (Payout, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	p, ok := l.byID[paymentID]
+	if !ok {
+		return Payout{}, false
+	}
+	return p.clone(), true
+}
+
 // PayoutByOrder returns merchantID's payout with the given order id.
 func (l *Ledger) PayoutByOrder(merchantID, orderID string) (Payout, bool) {
 	l.mu.RLock()
@@ -136,6 +155,24 @@ func (l *Ledger) PayoutByOrder(merchantID, orderID string) (Payout, bool) {
 		}
 	}
 	return Payout{}, false
+}
+
+// Reach records that a payout has reached a step of its timeline: reaching
+// success debits the merchant's balance by ToPay, once. It returns the payout
+// and its merchant as they are afterwards.
+func (l *Ledger) Reach(paymentID int64, step Step) (Payout, Merchant, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p, ok := l.byID[paymentID]
+	if !ok {
+		return Payout{}, Merchant{}, false
+	}
+	m := l.merchants[p.MerchantID]
+	if step.Status == scenario.StatusSuccess && !p.Debited {
+		p.Debited = true
+		m.Balance -= p.ToPay
+	}
+	return p.clone(), *m, true
 }
 
 // Payouts returns every payout, in scenario order.

@@ -41,6 +41,8 @@ type Scenario struct {
 	Description string     `toml:"description"`
 	Seed        int64      `toml:"seed"` // 0: not set; see fixtures.DefaultSeed
 	Gateway     Gateway    `toml:"gateway"`
+	Notify      Notify     `toml:"notify"`
+	Clock       Clock      `toml:"clock"`
 	Merchants   []Merchant `toml:"merchants"`
 	Payouts     []Payout   `toml:"payouts"`
 
@@ -68,6 +70,43 @@ type Gateway struct {
 	Timezone string `toml:"timezone"`
 }
 
+// Notify configures payout notifies (spec §6 and §8.4, assumed).
+type Notify struct {
+	// Ack is "lenient" (default: the HTTP status alone decides) or "strict"
+	// (an answer that is not a documented ack counts as a failed attempt).
+	Ack string `toml:"ack"`
+	// Retries are the waits before each retry; default four of 30m, the
+	// documented result_url policy (every 30 minutes for 2 hours).
+	Retries []Duration `toml:"retries"`
+	// Timeout of one attempt, in wall time; default 10s.
+	Timeout Duration `toml:"timeout"`
+	// Encoding of the POST body: "urlencoded" (default), "multipart" or "xml"
+	// (a pg_xml field).
+	Encoding string `toml:"encoding"`
+	// Errors notifies failed payouts too (pg_status=error); default true.
+	Errors *bool `toml:"errors"`
+}
+
+// Clock sets the scenario's clock; command-line flags win.
+type Clock struct {
+	Mode  string    `toml:"mode"`  // "real" (default) or "manual"
+	Start time.Time `toml:"start"` // the clock's reading at load; default now
+	Speed float64   `toml:"speed"` // real mode: time runs this many times faster; default 1
+}
+
+// Settings of [Notify].
+const (
+	AckLenient = "lenient"
+	AckStrict  = "strict"
+
+	EncodingURL       = "urlencoded"
+	EncodingMultipart = "multipart"
+	EncodingXML       = "xml"
+)
+
+// ErrorsOn reports the effective notify.errors setting.
+func (n Notify) ErrorsOn() bool { return n.Errors == nil || *n.Errors }
+
 // Merchant is one merchant account.
 type Merchant struct {
 	ID              Text    `toml:"id"`
@@ -85,6 +124,7 @@ type Payout struct {
 	PaymentID  int64    `toml:"payment_id"` // 0: generated from the seed
 	Amount     float64  `toml:"amount"`
 	NetAmount  *float64 `toml:"net_amount"` // default: amount
+	Commission float64  `toml:"commission"` // added to amount in pg_to_pay; default 0
 	Card       string   `toml:"card"`       // PAN, masked into pg_card_hash; generated when empty
 	PostLink   string   `toml:"post_link"`  // default: the merchant's
 	Timeline   []Step   `toml:"timeline"`   // default: success at 0s
@@ -95,6 +135,17 @@ type Step struct {
 	At        Duration `toml:"at"` // from scenario load
 	Status    string   `toml:"status"`
 	ErrorCode int      `toml:"error_code"` // for status "error"
+	// Notify overrides whether reaching this step sends a payout notify:
+	// by default final steps (success, error) do and process steps do not.
+	Notify *bool `toml:"notify"`
+}
+
+// Notifies reports whether reaching the step sends a payout notify.
+func (s Step) Notifies(errorsOn bool) bool {
+	if s.Notify != nil {
+		return *s.Notify
+	}
+	return s.Status == StatusSuccess || (s.Status == StatusError && errorsOn)
 }
 
 // Duration is a time.Duration written as "5s", "1m30s".
@@ -216,6 +267,25 @@ func (sc *Scenario) applyDefaults(file string) {
 	}
 	if g.Timezone == "" {
 		g.Timezone = "UTC"
+	}
+	n := &sc.Notify
+	if n.Ack == "" {
+		n.Ack = AckLenient
+	}
+	if n.Retries == nil {
+		n.Retries = []Duration{{30 * time.Minute}, {30 * time.Minute}, {30 * time.Minute}, {30 * time.Minute}}
+	}
+	if n.Timeout.Duration == 0 {
+		n.Timeout.Duration = 10 * time.Second
+	}
+	if n.Encoding == "" {
+		n.Encoding = EncodingURL
+	}
+	if sc.Clock.Mode == "" {
+		sc.Clock.Mode = "real"
+	}
+	if sc.Clock.Speed == 0 {
+		sc.Clock.Speed = 1
 	}
 	for i := range sc.Merchants {
 		if sc.Merchants[i].Currency == "" {

@@ -34,6 +34,29 @@ func (sc *Scenario) validate(file string, loc *locator) []error {
 	if _, err := time.LoadLocation(g.Timezone); err != nil {
 		v.add(loc.key("gateway", 0, "timezone"), "gateway.timezone %q is not a known time zone (e.g. \"UTC\", \"Asia/Almaty\")", g.Timezone)
 	}
+	n := sc.Notify
+	if n.Ack != AckLenient && n.Ack != AckStrict {
+		v.add(loc.key("notify", 0, "ack"), "notify.ack is %q; want %q or %q", n.Ack, AckLenient, AckStrict)
+	}
+	for j, r := range n.Retries {
+		if r.Duration <= 0 {
+			v.add(loc.key("notify", 0, "retries"), "notify.retries[%d] is %s; want a positive duration", j, r)
+		}
+	}
+	if n.Timeout.Duration < 0 {
+		v.add(loc.key("notify", 0, "timeout"), "notify.timeout is %s; want a positive duration", n.Timeout)
+	}
+	switch n.Encoding {
+	case EncodingURL, EncodingMultipart, EncodingXML:
+	default:
+		v.add(loc.key("notify", 0, "encoding"), "notify.encoding is %q; want %q, %q or %q", n.Encoding, EncodingURL, EncodingMultipart, EncodingXML)
+	}
+	if c := sc.Clock; c.Mode != "real" && c.Mode != "manual" {
+		v.add(loc.key("clock", 0, "mode"), "clock.mode is %q; want \"real\" or \"manual\"", c.Mode)
+	}
+	if sc.Clock.Speed < 0 {
+		v.add(loc.key("clock", 0, "speed"), "clock.speed is %v; want a positive number", sc.Clock.Speed)
+	}
 	if sc.Seed < 0 {
 		v.add(loc.key("", 0, "seed"), "seed is %d; want a positive number", sc.Seed)
 	}
@@ -101,6 +124,9 @@ func (sc *Scenario) validate(file string, loc *locator) []error {
 		}
 		if a, err := money.FromFloat(p.Amount); err != nil || a < 1 || a > money.Max {
 			v.add(at("amount"), "%s: amount %v: want 0.01 to 99999999 with at most two decimals", where, p.Amount)
+		}
+		if _, err := money.FromFloat(p.Commission); err != nil {
+			v.add(at("commission"), "%s: commission: %v", where, err)
 		}
 		if p.NetAmount != nil {
 			if _, err := money.FromFloat(*p.NetAmount); err != nil {

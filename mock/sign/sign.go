@@ -29,8 +29,8 @@ const FieldSig = "pg_sig"
 
 // Field is one name=value pair of a pg_* message, in order of appearance.
 type Field struct {
-	Name  string
-	Value string
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // Fields is a message: its fields in order of appearance.

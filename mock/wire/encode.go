@@ -3,6 +3,8 @@ package wire
 import (
 	"bytes"
 	"encoding/xml"
+	"net/url"
+	"strings"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
@@ -15,11 +17,16 @@ const Header = `<?xml version="1.0" encoding="utf-8"?>` + "\n"
 
 // Encode writes fields as the gateway's reply: the XML declaration and a
 // <response> element whose children are the fields in the order given.
-func Encode(fields sign.Fields) []byte {
+func Encode(fields sign.Fields) []byte { return encodeRoot("response", fields) }
+
+// EncodeRequest writes fields as a pg_xml document: <request> and the fields.
+func EncodeRequest(fields sign.Fields) []byte { return encodeRoot("request", fields) }
+
+func encodeRoot(root string, fields sign.Fields) []byte {
 	var b bytes.Buffer
 	b.Grow(64 + 48*len(fields))
 	b.WriteString(Header)
-	b.WriteString("<response>")
+	b.WriteString("<" + root + ">")
 	for _, f := range fields {
 		b.WriteByte('<')
 		b.WriteString(f.Name)
@@ -29,6 +36,21 @@ func Encode(fields sign.Fields) []byte {
 		b.WriteString(f.Name)
 		b.WriteByte('>')
 	}
-	b.WriteString("</response>\n")
+	b.WriteString("</" + root + ">\n")
 	return b.Bytes()
+}
+
+// EncodeForm writes fields as an urlencoded body in their own order (which
+// url.Values.Encode would sort).
+func EncodeForm(fields sign.Fields) string {
+	var b strings.Builder
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(f.Name))
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(f.Value))
+	}
+	return b.String()
 }

@@ -1,0 +1,494 @@
+// Package notify sends payout notifies: when a payout reaches a step of its
+// timeline that notifies (success and error by default), a signed POST goes
+// to its post_link, and failed attempts are retried on the scenario's ladder.
+//
+// The schedule is a priority queue of due events. With a clock that moves by
+// itself a loop wakes for each event; with a manual clock nothing happens
+// until [Scheduler.RunUntil] moves the clock to each due time in turn and
+// delivers everything due there before it returns. Deliveries to one payout
+// run one at a time and in order; different payouts run concurrently, at
+// most Workers at once, each attempt cut at the scenario's timeout.
+package notify
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
+	"github.com/freedompay-mock/freedompay-mock/mock/clock"
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+)
+
+// States of a notification.
+const (
+	StatePending   = "pending"
+	StateDelivered = "delivered"
+	StateFailed    = "failed"
+)
+
+// PaymentDateLayout is pg_payment_date's form ("2018-12-31 15:00:00").
+const PaymentDateLayout = "2006-01-02 15:04:05"
+
+// DefaultWorkers bounds the payouts whose notifies are in flight at once.
+const DefaultWorkers = 32
+
+// MaxDrainEvents bounds one [Scheduler.Drain].
+const MaxDrainEvents = 1_000_000
+
+// ErrNotManual is returned when time is moved by hand on a clock that moves
+// by itself.
+var ErrNotManual = errors.New("the clock is not manual: start with --clock manual to move time by hand")
+
+// Notification is one payout notify and every attempt to deliver it.
+type Notification struct {
+	ID            int         `json:"id"`
+	PaymentID     int64       `json:"payment_id"`
+	OrderID       string      `json:"order_id"`
+	MerchantID    string      `json:"merchant_id"`
+	URL           string      `json:"url"`
+	Status        string      `json:"status"` // pg_status sent: ok or error
+	State         string      `json:"state"`  // pending, delivered or failed
+	CreatedAt     time.Time   `json:"created_at"`
+	NextAttemptAt *time.Time  `json:"next_attempt_at"` // nil unless pending
+	Fields        sign.Fields `json:"fields"`          // as sent, pg_salt and pg_sig included
+	Attempts      []Attempt   `json:"attempts"`
+
+	script, secret string
+}
+
+// Attempt is one POST of a notification.
+type Attempt struct {
+	Notification int         `json:"notification"` // its ID
+	N            int         `json:"n"`            // 1 for the first attempt
+	At           time.Time   `json:"at"`           // sandbox time
+	HTTPStatus   int         `json:"http_status"`  // 0 when no answer came
+	Error        string      `json:"error,omitempty"`
+	LatencyMS    float64     `json:"latency_ms"` // wall time
+	Delivered    bool        `json:"delivered"`
+	Conforming   bool        `json:"conforming"` // the answer is a documented ack
+	Reason       string      `json:"reason,omitempty"`
+	Fields       sign.Fields `json:"fields"` // sent, secrets masked
+}
+
+// Config is what the scheduler needs.
+type Config struct {
+	Clock    clock.Clock
+	Ledger   *ledger.Ledger
+	Gen      *fixtures.Gen
+	Settings scenario.Notify
+	Location *time.Location // of pg_payment_date
+	Logger   *slog.Logger
+	Workers  int          // default DefaultWorkers
+	Client   *http.Client // default: no redirects, no overall timeout
+}
+
+// Scheduler owns the notify schedule and the attempt log.
+type Scheduler struct {
+	cfg    Config
+	client *http.Client
+	sem    chan struct{}
+	wake   chan struct{}
+
+	mu       sync.Mutex
+	queue    eventQueue
+	seq      uint64
+	notes    []*Notification
+	lanes    map[int64]*lane
+	attempts []Attempt // every attempt, in order
+
+	running   sync.WaitGroup // lanes at work
+	runMu     sync.Mutex     // one RunUntil at a time
+	sendCtx   context.Context
+	cancelAll context.CancelFunc
+	loopDone  chan struct{}
+	stopLoop  context.CancelFunc
+}
+
+// event is a due moment: a payout reaching a timeline step, or a retry.
+type event struct {
+	due       time.Time
+	seq       uint64
+	paymentID int64
+	step      int // index into the timeline; -1 for a retry
+	note      *Notification
+}
+
+// lane serialises the attempts of one payout's notifies.
+type lane struct {
+	queue   []*Notification
+	running bool
+}
+
+// New returns a scheduler; [Scheduler.Start] starts its loop.
+func New(cfg Config) *Scheduler {
+	if cfg.Workers <= 0 {
+		cfg.Workers = DefaultWorkers
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	client := cfg.Client
+	if client == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = cfg.Workers
+		client = &http.Client{
+			Transport:     tr,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Scheduler{
+		cfg: cfg, client: client,
+		sem: make(chan struct{}, cfg.Workers), wake: make(chan struct{}, 1),
+		lanes: map[int64]*lane{}, sendCtx: ctx, cancelAll: cancel,
+	}
+}
+
+// Schedule adds every step of a payout's timeline to the schedule.
+func (s *Scheduler) Schedule(p ledger.Payout) {
+	s.mu.Lock()
+	for i, st := range p.Timeline {
+		s.push(event{due: st.At, paymentID: p.PaymentID, step: i})
+	}
+	s.mu.Unlock()
+	s.poke()
+}
+
+func (s *Scheduler) push(e event) {
+	s.seq++
+	e.seq = s.seq
+	heap.Push(&s.queue, e)
+}
+
+func (s *Scheduler) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start runs the loop that delivers events as the clock reaches them, for
+// clocks that move by themselves; with a manual clock it does nothing.
+func (s *Scheduler) Start() {
+	if _, ok := clock.WallDuration(s.cfg.Clock, 0); !ok {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopLoop = cancel
+	s.loopDone = make(chan struct{})
+	go s.loop(ctx)
+}
+
+func (s *Scheduler) loop(ctx context.Context) {
+	defer close(s.loopDone)
+	for {
+		var timer *time.Timer
+		var fire <-chan time.Time
+		if due, ok := s.nextDue(); ok {
+			wall, _ := clock.WallDuration(s.cfg.Clock, due.Sub(s.cfg.Clock.Now()))
+			timer = time.NewTimer(max(wall, 0))
+			fire = timer.C
+		}
+		select {
+		case <-ctx.Done():
+			if timer != nil {
+				timer.Stop()
+			}
+			return
+		case <-s.wake:
+		case <-fire:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		s.dispatch(s.cfg.Clock.Now())
+	}
+}
+
+func (s *Scheduler) nextDue() (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) == 0 {
+		return time.Time{}, false
+	}
+	return s.queue[0].due, true
+}
+
+// dispatch handles every event due at or before t, in time order: a step
+// reached updates the ledger and creates its notify right here, so balances
+// and generated salts come out the same on every run; the attempts then go
+// to their payout's lane to be sent.
+func (s *Scheduler) dispatch(t time.Time) {
+	s.mu.Lock()
+	var due []event
+	for len(s.queue) > 0 && !s.queue[0].due.After(t) {
+		due = append(due, heap.Pop(&s.queue).(event))
+	}
+	s.mu.Unlock()
+	for _, e := range due {
+		n := e.note
+		if e.step >= 0 {
+			if n = s.reach(e); n == nil {
+				continue
+			}
+		}
+		s.enqueue(n)
+	}
+}
+
+// reach records a payout reaching a timeline step and returns the notify to
+// send, if the step sends one.
+func (s *Scheduler) reach(e event) *Notification {
+	p, ok := s.cfg.Ledger.Payout(e.paymentID)
+	if !ok || e.step >= len(p.Timeline) {
+		return nil
+	}
+	step := p.Timeline[e.step]
+	p, m, _ := s.cfg.Ledger.Reach(e.paymentID, step)
+	if !step.Notify {
+		return nil
+	}
+	return s.create(p, m, step)
+}
+
+// enqueue queues an attempt of n on its payout's lane, starting the lane's
+// worker if it is idle.
+func (s *Scheduler) enqueue(n *Notification) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.lanes[n.PaymentID]
+	if l == nil {
+		l = &lane{}
+		s.lanes[n.PaymentID] = l
+	}
+	l.queue = append(l.queue, n)
+	if !l.running {
+		l.running = true
+		s.running.Add(1)
+		go s.runLane(l)
+	}
+}
+
+func (s *Scheduler) runLane(l *lane) {
+	defer s.running.Done()
+	for {
+		s.mu.Lock()
+		if len(l.queue) == 0 {
+			l.running = false
+			s.mu.Unlock()
+			return
+		}
+		n := l.queue[0]
+		l.queue = l.queue[1:]
+		s.mu.Unlock()
+
+		s.sem <- struct{}{}
+		s.attempt(n)
+		<-s.sem
+	}
+}
+
+// create builds and signs the notify of a payout reaching step.
+func (s *Scheduler) create(p ledger.Payout, m ledger.Merchant, step ledger.Step) *Notification {
+	url := p.PostLink
+	if url == "" {
+		url = m.PostLink
+	}
+	status := step.Status // a process step sends "process" when it notifies
+	switch step.Status {
+	case scenario.StatusSuccess:
+		status = "ok"
+	case scenario.StatusError:
+		status = "error"
+	}
+	n := &Notification{
+		PaymentID: p.PaymentID, OrderID: p.OrderID, MerchantID: m.ID, URL: url, Status: status,
+		State: StatePending, CreatedAt: step.At,
+		script: sign.ScriptName(url), secret: m.PayoutSecretKey,
+	}
+	n.Fields = sign.Fields{
+		{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
+		{Name: "pg_order_id", Value: p.OrderID},
+		{Name: "pg_card_hash", Value: p.CardHash},
+		{Name: "pg_status", Value: status},
+		{Name: "pg_balance", Value: m.Balance.Fixed2()},
+		{Name: "pg_payment_amount", Value: p.Amount.Fixed2()},
+		{Name: "pg_to_pay", Value: p.ToPay.String()},
+		{Name: "pg_merchant_id", Value: m.ID},
+		{Name: "pg_payment_date", Value: step.At.In(s.cfg.Location).Format(PaymentDateLayout)},
+		{Name: "pg_salt", Value: s.cfg.Gen.Salt()},
+	}
+	n.Fields = append(n.Fields, sign.Field{Name: sign.FieldSig, Value: sign.Sign(n.script, n.Fields, n.secret)})
+
+	s.mu.Lock()
+	n.ID = len(s.notes) + 1
+	s.notes = append(s.notes, n)
+	if url == "" {
+		n.State = StateFailed
+		a := Attempt{Notification: n.ID, N: 1, At: step.At, Reason: "no post_link: neither the payout nor its merchant has one"}
+		n.Attempts = append(n.Attempts, a)
+		s.attempts = append(s.attempts, a)
+		s.mu.Unlock()
+		s.cfg.Logger.Warn("payout notify not sent: no post_link", "payment_id", p.PaymentID, "merchant", m.ID)
+		return nil
+	}
+	s.mu.Unlock()
+	return n
+}
+
+// attempt POSTs n once and records the outcome: delivered, a retry
+// scheduled, or failed after the last retry.
+func (s *Scheduler) attempt(n *Notification) {
+	now := s.cfg.Clock.Now()
+	a := s.post(n)
+	a.Notification, a.At = n.ID, now
+
+	s.mu.Lock()
+	a.N = len(n.Attempts) + 1
+	n.Attempts = append(n.Attempts, a)
+	s.attempts = append(s.attempts, a)
+	retries := s.cfg.Settings.Retries
+	switch {
+	case a.Delivered:
+		n.State, n.NextAttemptAt = StateDelivered, nil
+	case a.N <= len(retries):
+		next := now.Add(retries[a.N-1].Duration)
+		n.NextAttemptAt = &next
+		s.push(event{due: next, paymentID: n.PaymentID, step: -1, note: n})
+	default:
+		n.State, n.NextAttemptAt = StateFailed, nil
+	}
+	state := n.State
+	s.mu.Unlock()
+	s.poke()
+
+	log := s.cfg.Logger.With("payment_id", n.PaymentID, "url", n.URL, "attempt", a.N, "state", state)
+	if a.Delivered {
+		log.Info("payout notify delivered", "http_status", a.HTTPStatus, "conforming", a.Conforming, "reason", a.Reason)
+	} else {
+		log.Warn("payout notify attempt failed", "http_status", a.HTTPStatus, "error", a.Error, "reason", a.Reason)
+	}
+}
+
+// RunUntil moves a manual clock to t one due event at a time, delivering
+// everything due at each moment before moving on, and returns the attempts
+// made. Retries that fall due before t run too.
+func (s *Scheduler) RunUntil(t time.Time) ([]Attempt, error) {
+	m, ok := s.cfg.Clock.(*clock.Manual)
+	if !ok {
+		return nil, ErrNotManual
+	}
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	s.mu.Lock()
+	from := len(s.attempts)
+	s.mu.Unlock()
+	for {
+		due, ok := s.nextDue()
+		if !ok || due.After(t) {
+			break
+		}
+		now := m.Set(due)
+		s.dispatch(now)
+		s.running.Wait()
+	}
+	m.Set(t)
+	s.dispatch(m.Now())
+	s.running.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Attempt(nil), s.attempts[from:]...), nil
+}
+
+// Drain moves a manual clock from due event to due event until nothing is
+// pending (at most MaxDrainEvents events), and returns the attempts made.
+func (s *Scheduler) Drain() ([]Attempt, error) {
+	var all []Attempt
+	for i := 0; i < MaxDrainEvents; i++ {
+		due, ok := s.nextDue()
+		if !ok {
+			return all, nil
+		}
+		a, err := s.RunUntil(due)
+		if err != nil {
+			return all, err
+		}
+		all = append(all, a...)
+	}
+	return all, errors.New("drain stopped after " + strconv.Itoa(MaxDrainEvents) + " events: the schedule does not end")
+}
+
+// Notifications returns a copy of every notification, oldest first.
+func (s *Scheduler) Notifications() []Notification {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Notification, len(s.notes))
+	for i, n := range s.notes {
+		c := *n
+		c.Attempts = append([]Attempt(nil), n.Attempts...)
+		if n.NextAttemptAt != nil {
+			t := *n.NextAttemptAt
+			c.NextAttemptAt = &t
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// Pending counts events still scheduled.
+func (s *Scheduler) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queue)
+}
+
+// Close stops the loop and waits for attempts in flight until ctx ends, then
+// cuts them. Notifies still pending are logged.
+func (s *Scheduler) Close(ctx context.Context) {
+	if s.stopLoop != nil {
+		s.stopLoop()
+		<-s.loopDone
+	}
+	done := make(chan struct{})
+	go func() { s.running.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.cancelAll()
+		<-done
+	}
+	s.cancelAll()
+	for _, n := range s.Notifications() {
+		if n.State == StatePending {
+			s.cfg.Logger.Warn("payout notify still pending at shutdown", "payment_id", n.PaymentID, "url", n.URL,
+				"attempts", len(n.Attempts), "next_attempt_at", n.NextAttemptAt)
+		}
+	}
+}
+
+// eventQueue is a min-heap of events by due time, then insertion order.
+type eventQueue []event
+
+func (q eventQueue) Len() int { return len(q) }
+func (q eventQueue) Less(i, j int) bool {
+	if !q[i].due.Equal(q[j].due) {
+		return q[i].due.Before(q[j].due)
+	}
+	return q[i].seq < q[j].seq
+}
+func (q eventQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *eventQueue) Push(x any)   { *q = append(*q, x.(event)) }
+func (q *eventQueue) Pop() any {
+	old := *q
+	e := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return e
+}
