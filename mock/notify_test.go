@@ -211,7 +211,9 @@ func TestAckVerdicts(t *testing.T) {
 		{"json", func(w http.ResponseWriter, _ *http.Request, _ sign.Fields) { fmt.Fprint(w, `{"status":"ok"}`) }, false, "HTTP 200 but JSON body"},
 		{"empty", func(w http.ResponseWriter, _ *http.Request, _ sign.Fields) {}, false, "HTTP 200 but empty body"},
 		{"text", func(w http.ResponseWriter, _ *http.Request, _ sign.Fields) { fmt.Fprint(w, "OK") }, false, "not XML"},
-		{"rejected", func(w http.ResponseWriter, _ *http.Request, _ sign.Fields) { fmt.Fprint(w, "<pg_status>error</pg_status>") }, false, `<pg_status> is "error"`},
+		{"rejected", func(w http.ResponseWriter, _ *http.Request, _ sign.Fields) {
+			fmt.Fprint(w, "<pg_status>error</pg_status>")
+		}, false, `<pg_status> is "error"`},
 		{"unsigned response", func(w http.ResponseWriter, _ *http.Request, _ sign.Fields) {
 			fmt.Fprint(w, "<response><pg_status>ok</pg_status></response>")
 		}, false, "pg_sig is missing"},
@@ -434,5 +436,31 @@ func TestControlAPI(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusConflict {
 		t.Errorf("advance on a real clock: HTTP %d, want 409", resp.StatusCode)
+	}
+}
+
+// With a real clock sped up 1000 times, the loop delivers a notify due 5 s
+// of sandbox time after start within milliseconds of wall time.
+func TestRealClockLoopDelivers(t *testing.T) {
+	got := make(chan sign.Fields, 1)
+	m := newMerchant(t, "asflerjgsdfv", func(w http.ResponseWriter, r *http.Request, f sign.Fields) {
+		ackOK(w, r, f)
+		got <- f
+	})
+	sc := notifyScenario(t, m.URL+"/hooks/post", "")
+	s := mock.RunT(t, mock.Options{Scenario: sc, ClockMode: "real", Speed: 1000})
+	if s.ClockMode() != "real" {
+		t.Fatalf("mode %q, want real: the option wins over the scenario", s.ClockMode())
+	}
+	select {
+	case f := <-got:
+		if f.Value("pg_order_id") != "157674271" {
+			t.Errorf("notify for order %q", f.Value("pg_order_id"))
+		}
+	case <-time.After(10 * time.Second): // a bound on failure, not a wait for the server
+		t.Fatal("no notify within 10 s of wall time; due after 5 ms")
+	}
+	if _, err := s.Advance(time.Second); err == nil {
+		t.Error("Advance on a real clock succeeded")
 	}
 }

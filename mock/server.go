@@ -268,7 +268,7 @@ func newClock(c scenario.Clock, mode string, speed float64) (clock.Clock, error)
 	}
 	start := c.Start
 	if start.IsZero() {
-		start = time.Now()
+		start = time.Now().Truncate(time.Second) // a manual clock reads whole seconds
 	}
 	switch mode {
 	case clock.ModeManual:

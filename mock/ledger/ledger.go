@@ -38,10 +38,10 @@ type Payout struct {
 	Amount     money.Amount
 	NetAmount  money.Amount
 	ToPay      money.Amount // amount + commission: what the merchant's balance pays
-	CardHash   string // masked PAN, "440564-XX-XXXX-6150"
-	PostLink   string // callback URL; the merchant's when empty
-	Timeline   []Step // ascending; the first step is when the payout appears
-	Debited    bool   // the balance has paid ToPay (on reaching success)
+	CardHash   string       // masked PAN, "440564-XX-XXXX-6150"
+	PostLink   string       // callback URL; the merchant's when empty
+	Timeline   []Step       // ascending; the first step is when the payout appears
+	Debited    bool         // the balance has paid ToPay (on reaching success)
 }
 
 // StatusAt returns the timeline step in force at t. It reports false before
