@@ -16,6 +16,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -404,8 +405,16 @@ func (s *Scheduler) RunUntil(t time.Time) ([]Attempt, error) {
 	s.dispatch(m.Now())
 	s.running.Wait()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Attempt(nil), s.attempts[from:]...), nil
+	out := append([]Attempt(nil), s.attempts[from:]...)
+	s.mu.Unlock()
+	// Attempts at one moment run concurrently; report them in a stable order.
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].At.Equal(out[j].At) {
+			return out[i].At.Before(out[j].At)
+		}
+		return out[i].Notification < out[j].Notification
+	})
+	return out, nil
 }
 
 // Drain moves a manual clock from due event to due event until nothing is
