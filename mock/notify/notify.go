@@ -68,7 +68,9 @@ type Notification struct {
 // Attempt is one POST of a notification.
 type Attempt struct {
 	Notification int         `json:"notification"` // its ID
-	N            int         `json:"n"`            // 1 for the first attempt
+	PaymentID    int64       `json:"payment_id"`
+	OrderID      string      `json:"order_id"`
+	N            int         `json:"n"` // 1 for the first attempt
 	At           time.Time   `json:"at"`           // sandbox time
 	HTTPStatus   int         `json:"http_status"`  // 0 when no answer came
 	Error        string      `json:"error,omitempty"`
@@ -334,7 +336,7 @@ func (s *Scheduler) create(p ledger.Payout, m ledger.Merchant, step ledger.Step)
 	s.notes = append(s.notes, n)
 	if url == "" {
 		n.State = StateFailed
-		a := Attempt{Notification: n.ID, N: 1, At: step.At, Reason: "no post_link: neither the payout nor its merchant has one"}
+		a := Attempt{Notification: n.ID, PaymentID: n.PaymentID, OrderID: n.OrderID, N: 1, At: step.At, Reason: "no post_link: neither the payout nor its merchant has one"}
 		n.Attempts = append(n.Attempts, a)
 		s.attempts = append(s.attempts, a)
 		s.mu.Unlock()
@@ -350,7 +352,7 @@ func (s *Scheduler) create(p ledger.Payout, m ledger.Merchant, step ledger.Step)
 func (s *Scheduler) attempt(n *Notification) {
 	now := s.cfg.Clock.Now()
 	a := s.post(n)
-	a.Notification, a.At = n.ID, now
+	a.Notification, a.PaymentID, a.OrderID, a.At = n.ID, n.PaymentID, n.OrderID, now
 
 	s.mu.Lock()
 	a.N = len(n.Attempts) + 1
