@@ -70,9 +70,9 @@ type Attempt struct {
 	Notification int         `json:"notification"` // its ID
 	PaymentID    int64       `json:"payment_id"`
 	OrderID      string      `json:"order_id"`
-	N            int         `json:"n"` // 1 for the first attempt
-	At           time.Time   `json:"at"`           // sandbox time
-	HTTPStatus   int         `json:"http_status"`  // 0 when no answer came
+	N            int         `json:"n"`           // 1 for the first attempt
+	At           time.Time   `json:"at"`          // sandbox time
+	HTTPStatus   int         `json:"http_status"` // 0 when no answer came
 	Error        string      `json:"error,omitempty"`
 	LatencyMS    float64     `json:"latency_ms"` // wall time
 	Delivered    bool        `json:"delivered"`
