@@ -464,3 +464,18 @@ func TestRealClockLoopDelivers(t *testing.T) {
 		t.Error("Advance on a real clock succeeded")
 	}
 }
+
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	target := newMerchant(t, "asflerjgsdfv", ackOK)
+	m := newMerchant(t, "asflerjgsdfv", func(w http.ResponseWriter, r *http.Request, _ sign.Fields) {
+		http.Redirect(w, r, target.URL+"/hooks/post", http.StatusFound)
+	})
+	s := mock.RunT(t, mock.Options{Scenario: notifyScenario(t, m.URL+"/hooks/post", "[notify]\nretries = []\n")})
+	a, err := s.Advance(5 * time.Second)
+	if err != nil || len(a) != 1 || a[0].Delivered || a[0].HTTPStatus != 302 || !strings.Contains(a[0].Reason, "redirects are not followed") {
+		t.Fatalf("attempts %+v (%v), want one failed HTTP 302 saying redirects are not followed", a, err)
+	}
+	if len(target.got()) != 0 {
+		t.Errorf("the redirect target received %d notifies", len(target.got()))
+	}
+}
