@@ -454,13 +454,6 @@ func (s *Scheduler) Notifications() []Notification {
 	return out
 }
 
-// Pending counts events still scheduled.
-func (s *Scheduler) Pending() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.queue)
-}
-
 // Close stops the loop and waits for attempts in flight until ctx ends, then
 // cuts them. Notifies still pending are logged.
 func (s *Scheduler) Close(ctx context.Context) {
