@@ -161,7 +161,6 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return nil
 }
 
-
 // Text is a string that may be written in TOML as a string or an integer
 // (id = 9970 and id = "9970" mean the same).
 type Text string
