@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -138,9 +139,9 @@ func New(opts Options) (*Server, error) {
 	control.Register(r, s)
 	gateway.New(gateway.Config{
 		Ledger: s.ledger, Clock: s.clock, Gen: gen, Settings: sc.Gateway,
-		Logger: s.log, MaxBody: opts.MaxBodyBytes,
+		Logger: s.log, MaxBody: opts.MaxBodyBytes, Schedule: s.notify.Schedule,
 	}).Register(r)
-	s.handler = s.recoverer(r)
+	s.handler = s.recoverer(mergeSlashes(r))
 	return s, nil
 }
 
@@ -303,6 +304,24 @@ func RunT(t TB, opts Options) *Server {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	return s
+}
+
+// mergeSlashes serves "//api/iban_payout" as "/api/iban_payout", as the
+// gateway's web server does: the official PHP payout SDK builds that URL
+// from its base URL and a path that starts with "/". The router would
+// otherwise answer with a redirect, which a POST does not follow.
+func mergeSlashes(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "//") {
+			r2 := r.Clone(r.Context())
+			for strings.Contains(r2.URL.Path, "//") {
+				r2.URL.Path = strings.ReplaceAll(r2.URL.Path, "//", "/")
+			}
+			r2.URL.RawPath = ""
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // recoverer turns a panic in a handler into a 9999 reply and a log line, so

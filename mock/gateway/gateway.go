@@ -7,6 +7,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -33,30 +34,49 @@ type Config struct {
 	Settings scenario.Gateway
 	Logger   *slog.Logger
 	MaxBody  int64 // request body limit in bytes
+	// Schedule hands a payout made or started through the gateway to the
+	// notify schedule.
+	Schedule func(ledger.Payout)
 }
 
 // Gateway serves the FreedomPay routes.
 type Gateway struct {
-	cfg Config
-	loc *time.Location
+	cfg  Config
+	loc  *time.Location
+	page *template.Template
 }
 
 // New returns the gateway for cfg.
 func New(cfg Config) *Gateway {
-	return &Gateway{cfg: cfg, loc: cfg.Settings.Location()}
+	return &Gateway{cfg: cfg, loc: cfg.Settings.Location(), page: parsePage()}
 }
 
 // Register adds every gateway route to r, with FreedomPay-shaped replies for
 // unknown paths and methods. All routes are listed here.
 func (g *Gateway) Register(r *mux.Router) {
 	status := g.statusSecret
+	// Gateway API: the merchant collects card data itself.
 	g.handle(r, "/g2g/payout_status2", status, g.payoutStatus2)
+	g.handle(r, "/g2g/p2p2nonreg", payoutSecret, g.p2p2nonreg)
+	g.handle(r, "/g2g/to_iban", payoutSecret, g.toIBAN)
+	g.handle(r, "/g2g/reg2reg", payoutSecret, g.reg2reg)
+	g.handle(r, "/g2g/balance_status", status, g.balanceStatus)
+	// Merchant API.
+	g.handle(r, "/api/reg2nonreg", payoutSecret, g.reg2nonreg)
+	g.handle(r, "/api/reg2reg", payoutSecret, g.reg2reg)
+	g.handle(r, "/api/to_iban", payoutSecret, g.toIBAN)
 	g.handle(r, "/api/payment_status2", payoutSecret, g.apiPaymentStatus2)
+	g.handle(r, "/api/balance_status", status, g.apiBalanceStatus)
+	// Older paths the official PHP payout SDK calls.
+	g.handle(r, "/api/payment_status", status, g.apiPaymentStatus)
+	g.handle(r, "/api/iban_payout", payoutSecret, g.ibanPayout)
+	g.handle(r, "/api/iban_payout/payment_status", status, g.apiPaymentStatus)
+	g.registerPages(r)
 	r.HandleFunc("/status/healthcheck", g.healthcheck).Methods(http.MethodGet, http.MethodHead)
 
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		g.writeError(w, http.StatusNotFound, wire.Errorf(wire.CodeValidation,
-			"Unknown path %s; the sandbox serves /g2g/payout_status2 and /api/payment_status2", req.URL.Path))
+			"Unknown path %s; the sandbox serves FreedomPay's payout paths under /g2g/ and /api/ (see the README)", req.URL.Path))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		g.writeError(w, http.StatusMethodNotAllowed, wire.Errorf(wire.CodeValidation,
@@ -82,6 +102,8 @@ type call struct {
 	fields   sign.Fields
 	merchant ledger.Merchant
 	now      time.Time
+	script   string // the request's script name, e.g. "p2p2nonreg"
+	base     string // the sandbox's URL as the client reached it, for pages
 }
 
 // handlerFunc answers an authenticated request with the reply's fields in
@@ -124,7 +146,7 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	log = log.With("merchant", m.ID)
 	now := g.cfg.Clock.Now()
-	fields, err := a.h(&call{fields: req.Fields, merchant: m, now: now})
+	fields, err := a.h(&call{fields: req.Fields, merchant: m, now: now, script: script, base: baseOf(r)})
 	secret := a.secret(m)
 	var body []byte
 	switch e := (*wire.Error)(nil); {
@@ -172,6 +194,7 @@ func (g *Gateway) authenticate(fields sign.Fields, script string, secretOf secre
 		return m, nil
 	}
 	ex := sign.Explain(script, fields, secret)
+	ex.SigningString = maskCards(ex.SigningString, fields)
 	if other := m.SecretKey; other != secret && other != "" && sign.Verify(script, fields, other) {
 		ex.Hints = append([]string{"signed with the merchant's payment secret_key; this route takes payout_secret_key"}, ex.Hints...)
 	}
@@ -207,6 +230,28 @@ func (g *Gateway) datetime(t time.Time) sign.Field {
 func (g *Gateway) healthcheck(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	fmt.Fprintf(w, `{"status":"ok","time":%q}`+"\n", g.cfg.Clock.Now().In(g.loc).Format(time.RFC3339))
+}
+
+// maskCards masks the card numbers of a request in a text meant for logs.
+func maskCards(s string, fields sign.Fields) string {
+	for _, name := range []string{"pg_payment_to", "pg_card_number"} {
+		if pan := fields.Value(name); len(pan) >= 10 {
+			s = strings.ReplaceAll(s, pan, fixtures.MaskPAN(pan))
+		}
+	}
+	return s
+}
+
+// baseOf is the sandbox's base URL as the client reached it.
+func baseOf(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
+		scheme = p
+	}
+	return scheme + "://" + r.Host
 }
 
 func writeXML(w http.ResponseWriter, status int, body []byte) {

@@ -47,6 +47,33 @@ func (g *Gateway) apiPaymentStatus2(c *call) (sign.Fields, error) {
 	return g.statusReply(c, p, false)
 }
 
+// apiPaymentStatus answers POST /api/payment_status and
+// /api/iban_payout/payment_status, the older status paths of the official
+// PHP payout SDK: pg_order_id or pg_payment_id (or both, naming the same
+// payout). The reply is /api/payment_status2's.
+func (g *Gateway) apiPaymentStatus(c *call) (sign.Fields, error) {
+	order := c.fields.Value("pg_order_id")
+	id, err := paymentID(c.fields, false)
+	if err != nil {
+		return nil, err
+	}
+	if order == "" && id == 0 {
+		return nil, wire.Errorf(wire.CodeValidation, "Field pg_order_id or pg_payment_id is required")
+	}
+	var p ledger.Payout
+	var ok bool
+	if order != "" {
+		p, ok = g.cfg.Ledger.PayoutByOrder(c.merchant.ID, order)
+		ok = ok && (id == 0 || p.PaymentID == id)
+	} else {
+		p, ok = g.cfg.Ledger.PayoutByID(c.merchant.ID, id)
+	}
+	if !ok {
+		return nil, wire.NewError(wire.CodeNotFound)
+	}
+	return g.statusReply(c, p, false)
+}
+
 // statusReply is a status route's reply: the two ids in the order the route
 // documents (the gateway API puts the merchant first, the merchant API the
 // payment), then the payout's status at the server's current time. A payout

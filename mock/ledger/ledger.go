@@ -1,6 +1,8 @@
 // Package ledger is the sandbox's state: merchants with their secrets and
-// balances, and payouts with the timelines that decide their status at any
-// moment. It knows nothing of HTTP.
+// balances, saved cards, and payouts with the timelines that decide their
+// status at any moment. It also decides the timeline of a payout made
+// through the gateway (scenario rules, then test cards, then the default).
+// It knows nothing of HTTP.
 package ledger
 
 import (
@@ -17,9 +19,19 @@ type Merchant struct {
 	ID              string
 	SecretKey       string // payments
 	PayoutSecretKey string // payouts
-	Balance         money.Amount
-	Currency        string
-	PostLink        string
+	// Balance is the payout balance: the opening balance in the ledger's
+	// accounts; in copies handed out, the balance at the moment asked about.
+	Balance           money.Amount
+	Currency          string
+	PostLink          string
+	CommissionPercent float64
+	CommissionFixed   money.Amount
+}
+
+// Commission is what a payout of amount costs the merchant on top of it.
+func (m Merchant) Commission(amount money.Amount) money.Amount {
+	pct := money.Amount(float64(amount)*m.CommissionPercent/100 + 0.5) // half up, in tiyn
+	return pct + m.CommissionFixed
 }
 
 // Step is a point of a payout's timeline, at an absolute time.
@@ -35,14 +47,29 @@ type Payout struct {
 	MerchantID string
 	OrderID    string
 	PaymentID  int64
+	Method     string // how it was made: "scenario" or the gateway script, e.g. "p2p2nonreg"
 	Amount     money.Amount
 	NetAmount  money.Amount
 	ToPay      money.Amount // amount + commission: what the merchant's balance pays
-	CardHash   string       // masked PAN, "440564-XX-XXXX-6150"
-	PostLink   string       // callback URL; the merchant's when empty
-	Timeline   []Step       // ascending; the first step is when the payout appears
-	Debited    bool         // the balance has paid ToPay (on reaching success)
+	CardHash   string       // masked PAN, "440564-XX-XXXX-6150"; empty for IBAN payouts
+	CardToken  string       // reg2reg: the saved card's token
+	IBAN       string       // IBAN payouts: the recipient's IBAN, masked
+	Reference  string       // bank reference (RRN)
+	UserID     string
+	PostLink   string // callback URL; the merchant's when empty
+	BackLink   string // reg2nonreg: where the payout page sends the recipient back
+	CreatedAt  time.Time
+	// AwaitingCard is true for a reg2nonreg payout whose recipient has not
+	// entered a card yet.
+	AwaitingCard bool
+	// PageKey names the payout's page on the gateway, where a reg2nonreg
+	// recipient enters the card; gateway-made payouts have one.
+	PageKey  string
+	Timeline []Step // ascending; the first step is when the payout appears
 }
+
+// MethodScenario marks payouts that come from the scenario file.
+const MethodScenario = "scenario"
 
 // StatusAt returns the timeline step in force at t. It reports false before
 // the first step: the payout does not exist yet.
@@ -58,24 +85,63 @@ func (p Payout) StatusAt(t time.Time) (Step, bool) {
 	return cur, found
 }
 
-// Ledger holds merchants and payouts. It is safe for concurrent use and
-// hands out copies.
+// Final returns the payout's last step when it ends the timeline in success
+// or error.
+func (p Payout) Final() (Step, bool) {
+	if len(p.Timeline) == 0 {
+		return Step{}, false
+	}
+	s := p.Timeline[len(p.Timeline)-1]
+	return s, s.Status == scenario.StatusSuccess || s.Status == scenario.StatusError
+}
+
+type orderKey struct{ merchant, order string }
+
+type cardKey struct{ merchant, token string }
+
+// Ledger holds merchants, saved cards and payouts. It is safe for
+// concurrent use and hands out copies.
 type Ledger struct {
+	gen          *fixtures.Gen
+	rules        []scenario.Rule
+	defaultDelay time.Duration
+	errorsNotify bool // failed payouts send a notify (notify.errors)
+
 	mu        sync.RWMutex
-	merchants map[string]*Merchant
+	merchants map[string]*account
+	cards     map[cardKey]scenario.Card
+	cardIDs   map[orderKey]scenario.Card // merchant, strconv(card_id)
 	payouts   []*Payout
 	byID      map[int64]*Payout
+	byOrder   map[orderKey]*Payout
+	byPage    map[string]*Payout
 }
 
 // New builds the ledger of a validated scenario. Timelines count from origin;
 // payment ids and cards the scenario leaves out come from gen, in file order.
 func New(sc *scenario.Scenario, gen *fixtures.Gen, origin time.Time) *Ledger {
-	l := &Ledger{merchants: map[string]*Merchant{}, byID: map[int64]*Payout{}}
+	l := &Ledger{
+		gen: gen, rules: sc.Rules, defaultDelay: sc.PayoutSettings.DefaultDelay.Duration,
+		errorsNotify: sc.Notify.ErrorsOn(),
+		merchants:    map[string]*account{}, cards: map[cardKey]scenario.Card{}, cardIDs: map[orderKey]scenario.Card{},
+		byID: map[int64]*Payout{}, byOrder: map[orderKey]*Payout{}, byPage: map[string]*Payout{},
+	}
+	if l.defaultDelay <= 0 {
+		l.defaultDelay = scenario.DefaultDelay
+	}
 	for _, m := range sc.Merchants {
 		bal, _ := money.FromFloat(m.Balance) // validated
-		l.merchants[string(m.ID)] = &Merchant{
+		fixed, _ := money.FromFloat(m.CommissionFixed)
+		l.merchants[string(m.ID)] = &account{Merchant: Merchant{
 			ID: string(m.ID), SecretKey: m.SecretKey, PayoutSecretKey: m.PayoutSecretKey,
 			Balance: bal, Currency: m.Currency, PostLink: m.PostLink,
+			CommissionPercent: m.CommissionPercent, CommissionFixed: fixed,
+		}}
+	}
+	for _, c := range sc.Cards {
+		l.cards[cardKey{string(c.MerchantID), c.Token}] = c
+		if c.CardID > 0 {
+			l.cardIDs[orderKey{string(c.MerchantID), fixtures.FormatID(c.CardID)}] = c
 		}
 	}
 	taken := map[int64]bool{}
@@ -83,14 +149,19 @@ func New(sc *scenario.Scenario, gen *fixtures.Gen, origin time.Time) *Ledger {
 		taken[p.PaymentID] = true
 	}
 	for _, sp := range sc.Payouts {
-		p := &Payout{MerchantID: string(sp.MerchantID), OrderID: string(sp.OrderID), PaymentID: sp.PaymentID, PostLink: sp.PostLink}
+		a := l.merchants[string(sp.MerchantID)]
+		p := &Payout{MerchantID: string(sp.MerchantID), OrderID: string(sp.OrderID), PaymentID: sp.PaymentID,
+			Method: MethodScenario, PostLink: sp.PostLink, CreatedAt: origin}
 		for p.PaymentID == 0 || (sp.PaymentID == 0 && taken[p.PaymentID]) {
 			p.PaymentID = gen.PaymentID()
 		}
 		taken[p.PaymentID] = true
 		p.Amount, _ = money.FromFloat(sp.Amount)
 		p.NetAmount = p.Amount
-		commission, _ := money.FromFloat(sp.Commission)
+		commission := a.Commission(p.Amount)
+		if sp.Commission != nil {
+			commission, _ = money.FromFloat(*sp.Commission)
+		}
 		p.ToPay = p.Amount + commission
 		if sp.NetAmount != nil {
 			p.NetAmount, _ = money.FromFloat(*sp.NetAmount)
@@ -100,27 +171,57 @@ func New(sc *scenario.Scenario, gen *fixtures.Gen, origin time.Time) *Ledger {
 			card = gen.CardNumber()
 		}
 		p.CardHash = fixtures.MaskPAN(card)
-		for _, s := range sp.Timeline {
-			p.Timeline = append(p.Timeline, Step{
-				At: origin.Add(s.At.Duration), Status: s.Status, ErrorCode: s.ErrorCode,
-				Notify: s.Notifies(sc.Notify.ErrorsOn()),
-			})
-		}
-		l.payouts = append(l.payouts, p)
-		l.byID[p.PaymentID] = p
+		p.Timeline = l.steps(origin, sp.Timeline)
+		l.insert(p)
+		a.book(p)
 	}
 	return l
 }
 
-// Merchant returns the merchant with the given id.
+// steps places a scenario timeline at origin.
+func (l *Ledger) steps(origin time.Time, steps []scenario.Step) []Step {
+	out := make([]Step, 0, len(steps))
+	for _, s := range steps {
+		out = append(out, Step{
+			At: origin.Add(s.At.Duration), Status: s.Status, ErrorCode: s.ErrorCode,
+			Notify: s.Notifies(l.errorsNotify),
+		})
+	}
+	return out
+}
+
+func (l *Ledger) insert(p *Payout) {
+	l.payouts = append(l.payouts, p)
+	l.byID[p.PaymentID] = p
+	l.byOrder[orderKey{p.MerchantID, p.OrderID}] = p
+	if p.PageKey != "" {
+		l.byPage[p.PageKey] = p
+	}
+}
+
+// Merchant returns the merchant with the given id; its Balance is the
+// opening balance.
 func (l *Ledger) Merchant(id string) (Merchant, bool) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	m, ok := l.merchants[id]
+	a, ok := l.merchants[id]
 	if !ok {
 		return Merchant{}, false
 	}
-	return *m, true
+	return a.Merchant, true
+}
+
+// Balance returns a merchant's payout balance at t: the opening balance
+// less what payouts that exist at t have reserved or paid, with failed
+// payouts given back.
+func (l *Ledger) Balance(merchantID string, t time.Time) (money.Amount, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	a, ok := l.merchants[merchantID]
+	if !ok {
+		return 0, false
+	}
+	return a.balanceAt(t), true
 }
 
 // PayoutByID returns merchantID's payout with the given payment id.
@@ -149,33 +250,41 @@ func (l *Ledger) Payout(paymentID int64) (Payout, bool) {
 func (l *Ledger) PayoutByOrder(merchantID, orderID string) (Payout, bool) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	for _, p := range l.payouts {
-		if p.MerchantID == merchantID && p.OrderID == orderID {
-			return p.clone(), true
-		}
+	p, ok := l.byOrder[orderKey{merchantID, orderID}]
+	if !ok {
+		return Payout{}, false
 	}
-	return Payout{}, false
+	return p.clone(), true
 }
 
-// Reach records that a payout has reached a step of its timeline: reaching
-// success debits the merchant's balance by ToPay, once. It returns the payout
-// and its merchant as they are afterwards.
+// PayoutByPage returns the payout whose payout page has the given key.
+func (l *Ledger) PayoutByPage(key string) (Payout, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	p, ok := l.byPage[key]
+	if !ok {
+		return Payout{}, false
+	}
+	return p.clone(), true
+}
+
+// Reach returns a payout as it is when it reaches a step of its timeline,
+// and its merchant with the balance at that moment.
 func (l *Ledger) Reach(paymentID int64, step Step) (Payout, Merchant, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.mu.RLock()
+	defer l.mu.RUnlock()
 	p, ok := l.byID[paymentID]
 	if !ok {
 		return Payout{}, Merchant{}, false
 	}
-	m := l.merchants[p.MerchantID]
-	if step.Status == scenario.StatusSuccess && !p.Debited {
-		p.Debited = true
-		m.Balance -= p.ToPay
-	}
-	return p.clone(), *m, true
+	a := l.merchants[p.MerchantID]
+	m := a.Merchant
+	m.Balance = a.balanceAt(step.At)
+	return p.clone(), m, true
 }
 
-// Payouts returns every payout, in scenario order.
+// Payouts returns every payout: the scenario's in file order, then the
+// ones made through the gateway as they came.
 func (l *Ledger) Payouts() []Payout {
 	l.mu.RLock()
 	defer l.mu.RUnlock()

@@ -139,10 +139,20 @@ func (l *locator) unknownKey(k toml.Key) int {
 	return 0
 }
 
-// knownKeysHint lists the keys allowed where an unknown key k stands.
-func knownKeysHint(k toml.Key) string {
+// knownKeysHint lists the keys allowed where an unknown key k stands;
+// payoutsTable says which form the `payouts` key took.
+func knownKeysHint(k toml.Key, payoutsTable string) string {
 	t := reflect.TypeOf(Scenario{})
-	for _, part := range k[:len(k)-1] {
+	parents := k[:len(k)-1]
+	if len(parents) > 0 && parents[0] == "payouts" {
+		// `payouts` is decoded by hand from either of two forms.
+		t = reflect.TypeOf(Payout{})
+		parents = parents[1:]
+		if payoutsTable != "payouts" {
+			t = reflect.TypeOf(PayoutSettings{})
+		}
+	}
+	for _, part := range parents {
 		f, ok := fieldByTag(t, part)
 		if !ok {
 			return ""

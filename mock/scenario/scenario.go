@@ -44,11 +44,59 @@ type Scenario struct {
 	Notify      Notify     `toml:"notify"`
 	Clock       Clock      `toml:"clock"`
 	Merchants   []Merchant `toml:"merchants"`
-	Payouts     []Payout   `toml:"payouts"`
+	Rules       []Rule     `toml:"rules"` // tried in order for a payout made through the gateway
+	Cards       []Card     `toml:"cards"` // saved card tokens, for reg2reg
+
+	// PayoutsTOML is the raw `payouts` key: an array of tables (the payouts
+	// that exist at start) or a table with default_delay and `existing`.
+	// Parse reads it into Payouts and PayoutSettings.
+	PayoutsTOML toml.Primitive `toml:"payouts"`
+	// Payouts exist when the scenario loads.
+	Payouts []Payout `toml:"-"`
+	// PayoutSettings apply to payouts made through the gateway.
+	PayoutSettings PayoutSettings `toml:"-"`
 
 	// File is where the scenario came from ("embedded:default.toml" for the
 	// built-in one). It is not read from TOML.
 	File string `toml:"-"`
+
+	payoutsTable string // "payouts" or "payouts.existing", for line numbers
+}
+
+// PayoutSettings is the table form of the `payouts` key.
+type PayoutSettings struct {
+	// DefaultDelay is how long a new payout that no rule or test card
+	// decides stays in process before it succeeds; default 5s.
+	DefaultDelay Duration `toml:"default_delay"`
+	// Existing payouts, as [[payouts]] lists them in the array form.
+	Existing []Payout `toml:"existing"`
+}
+
+// Rule chooses the timeline of a new payout: the first rule whose every
+// given match key holds wins, before the test cards are looked at.
+type Rule struct {
+	Match    Match  `toml:"match"`
+	Timeline []Step `toml:"timeline"` // from the moment the payout starts
+}
+
+// Match holds a rule's conditions; each is optional. Strings are globs
+// where "*" stands for any run of characters.
+type Match struct {
+	MerchantID string   `toml:"merchant_id"`
+	Card       string   `toml:"card"` // the card number paid to (never the masked hash)
+	AmountMin  *float64 `toml:"amount_min"`
+	AmountMax  *float64 `toml:"amount_max"`
+	OrderID    string   `toml:"order_id"`
+	IBAN       string   `toml:"iban"`
+}
+
+// Card is a saved card a merchant pays out to by token (reg2reg).
+type Card struct {
+	MerchantID Text   `toml:"merchant_id"`
+	UserID     Text   `toml:"user_id"` // when set, pg_user_id must match
+	Token      string `toml:"token"`   // pg_card_token_to
+	CardID     int64  `toml:"card_id"` // pg_card_id_to, as older SDKs send; optional
+	Number     string `toml:"card"`    // the PAN, for pg_card_hash and rules; never shown
 }
 
 // Gateway holds the choices the real gateway leaves open (spec §8).
@@ -115,6 +163,11 @@ type Merchant struct {
 	Balance         float64 `toml:"balance"`
 	Currency        string  `toml:"currency"`  // default KZT
 	PostLink        string  `toml:"post_link"` // default callback URL for payout notifies
+	// Commission of a payout made through the gateway: pg_to_pay = amount +
+	// amount*commission_percent/100 (rounded half up to the tiyn) +
+	// commission_fixed. Both default to 0.
+	CommissionPercent float64 `toml:"commission_percent"`
+	CommissionFixed   float64 `toml:"commission_fixed"`
 }
 
 // Payout is a payout that exists when the scenario loads.
@@ -124,7 +177,7 @@ type Payout struct {
 	PaymentID  int64    `toml:"payment_id"` // 0: generated from the seed
 	Amount     float64  `toml:"amount"`
 	NetAmount  *float64 `toml:"net_amount"` // default: amount
-	Commission float64  `toml:"commission"` // added to amount in pg_to_pay; default 0
+	Commission *float64 `toml:"commission"` // added to amount in pg_to_pay; default the merchant's
 	Card       string   `toml:"card"`       // PAN, masked into pg_card_hash; generated when empty
 	PostLink   string   `toml:"post_link"`  // default: the merchant's
 	Timeline   []Step   `toml:"timeline"`   // default: success at 0s
@@ -229,10 +282,13 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	if err != nil {
 		return nil, decodeProblem(file, err)
 	}
+	if err := sc.decodePayouts(md); err != nil {
+		return nil, decodeProblem(file, err)
+	}
 	loc := newLocator(data)
 	var probs []error
 	for _, k := range md.Undecoded() {
-		probs = append(probs, Problem{file, loc.unknownKey(k), "unknown key " + strconv.Quote(k.String()) + knownKeysHint(k)})
+		probs = append(probs, Problem{file, loc.unknownKey(k), "unknown key " + strconv.Quote(k.String()) + knownKeysHint(k, sc.payoutsTable)})
 	}
 	sc.File = file
 	sc.applyDefaults(file)
@@ -241,6 +297,30 @@ func Parse(file string, data []byte) (*Scenario, error) {
 		return nil, errors.Join(probs...)
 	}
 	return &sc, nil
+}
+
+// decodePayouts reads the `payouts` key in either of its forms: [[payouts]]
+// (the payouts that exist at start) or [payouts] with default_delay and
+// [[payouts.existing]]. TOML cannot have both under one name.
+func (sc *Scenario) decodePayouts(md toml.MetaData) error {
+	sc.payoutsTable = "payouts"
+	switch md.Type("payouts") {
+	case "":
+		return nil
+	case "Hash":
+		sc.payoutsTable = "payouts.existing"
+		if err := md.PrimitiveDecode(sc.PayoutsTOML, &sc.PayoutSettings); err != nil {
+			return fmt.Errorf("[payouts]: %w", err)
+		}
+		sc.Payouts = sc.PayoutSettings.Existing
+		sc.PayoutSettings.Existing = nil
+		return nil
+	default:
+		if err := md.PrimitiveDecode(sc.PayoutsTOML, &sc.Payouts); err != nil {
+			return fmt.Errorf("[[payouts]]: %w", err)
+		}
+		return nil
+	}
 }
 
 func decodeProblem(file string, err error) error {
@@ -294,7 +374,13 @@ func (sc *Scenario) applyDefaults(file string) {
 			sc.Payouts[i].Timeline = []Step{{Status: StatusSuccess}}
 		}
 	}
+	if sc.PayoutSettings.DefaultDelay.Duration == 0 {
+		sc.PayoutSettings.DefaultDelay.Duration = DefaultDelay
+	}
 }
+
+// DefaultDelay is [PayoutSettings.DefaultDelay]'s default.
+const DefaultDelay = 5 * time.Second
 
 // Problem is one thing wrong with a scenario file.
 type Problem struct {
@@ -312,5 +398,5 @@ func (p Problem) Error() string {
 
 // Summary is a one-line description of the scenario for the start-up log.
 func (sc *Scenario) Summary() string {
-	return fmt.Sprintf("%q from %s: %d merchant(s), %d payout(s)", sc.Name, sc.File, len(sc.Merchants), len(sc.Payouts))
+	return fmt.Sprintf("%q from %s: %d merchant(s), %d payout(s), %d rule(s)", sc.Name, sc.File, len(sc.Merchants), len(sc.Payouts), len(sc.Rules))
 }

@@ -154,7 +154,7 @@ func TestSyntaxErrorHasLine(t *testing.T) {
 
 func TestUnknownKeyHint(t *testing.T) {
 	_, err := Parse("x.toml", []byte("[[merchants]]\nid = 1\npayout_secret = \"k\"\n"))
-	if err == nil || !strings.Contains(err.Error(), `x.toml:3: unknown key "merchants.payout_secret"; known keys here: balance, currency, id, payout_secret_key, post_link, secret_key`) {
+	if err == nil || !strings.Contains(err.Error(), `x.toml:3: unknown key "merchants.payout_secret"; known keys here: balance, commission_fixed, commission_percent, currency, id, payout_secret_key, post_link, secret_key`) {
 		t.Fatalf("got %v", err)
 	}
 }

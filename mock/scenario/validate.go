@@ -92,14 +92,25 @@ func (sc *Scenario) validate(file string, loc *locator) []error {
 			v.add(at("currency"), "%s: currency %q is not a 3-letter code such as KZT", where, m.Currency)
 		}
 		v.checkURL(at("post_link"), where+": post_link", m.PostLink)
+		if p := m.CommissionPercent; p < 0 || p > 100 {
+			v.add(at("commission_percent"), "%s: commission_percent %v: want 0 to 100", where, p)
+		}
+		if _, err := money.FromFloat(m.CommissionFixed); err != nil || m.CommissionFixed < 0 {
+			v.add(at("commission_fixed"), "%s: commission_fixed %v: want a non-negative amount with at most two decimals", where, m.CommissionFixed)
+		}
 	}
+	if d := sc.PayoutSettings.DefaultDelay.Duration; d < 0 {
+		v.add(loc.key("payouts", 0, "default_delay"), "payouts.default_delay is %s; want a positive duration", sc.PayoutSettings.DefaultDelay)
+	}
+	v.checkRules(sc.Rules, merchants)
+	v.checkCards(sc.Cards, merchants)
 
 	type orderKey struct{ merchant, order Text }
 	orders := map[orderKey]bool{}
 	ids := map[int64]bool{}
 	for i := range sc.Payouts {
 		p := &sc.Payouts[i]
-		at := func(key string) int { return loc.key("payouts", i, key) }
+		at := func(key string) int { return loc.key(sc.payoutsTable, i, key) }
 		where := fmt.Sprintf("payouts[%d]", i)
 		if merchants[p.MerchantID] == nil {
 			v.add(at("merchant_id"), "%s: merchant_id %q is not one of [[merchants]]", where, p.MerchantID)
@@ -125,8 +136,10 @@ func (sc *Scenario) validate(file string, loc *locator) []error {
 		if a, err := money.FromFloat(p.Amount); err != nil || a < 1 || a > money.Max {
 			v.add(at("amount"), "%s: amount %v: want 0.01 to 99999999 with at most two decimals", where, p.Amount)
 		}
-		if _, err := money.FromFloat(p.Commission); err != nil {
-			v.add(at("commission"), "%s: commission: %v", where, err)
+		if p.Commission != nil {
+			if _, err := money.FromFloat(*p.Commission); err != nil {
+				v.add(at("commission"), "%s: commission: %v", where, err)
+			}
 		}
 		if p.NetAmount != nil {
 			if _, err := money.FromFloat(*p.NetAmount); err != nil {
@@ -137,7 +150,7 @@ func (sc *Scenario) validate(file string, loc *locator) []error {
 			v.add(at("card"), "%s: card %q: want a card number of 13 to 20 digits", where, p.Card)
 		}
 		v.checkURL(at("post_link"), where+": post_link", p.PostLink)
-		v.checkTimeline(func(j int) int { return loc.element("payouts", i, "timeline", j) }, where, p.Timeline)
+		v.checkTimeline(func(j int) int { return loc.element(sc.payoutsTable, i, "timeline", j) }, where, p.Timeline)
 	}
 	return v.probs
 }
@@ -215,4 +228,74 @@ func isCurrency(s string) bool {
 		}
 	}
 	return true
+}
+
+func (v *validator) checkRules(rules []Rule, merchants map[Text]*Merchant) {
+	for i, r := range rules {
+		at := func(key string) int { return v.loc.key("rules", i, key) }
+		where := fmt.Sprintf("rules[%d]", i)
+		m := r.Match
+		if m.MerchantID != "" && !strings.Contains(m.MerchantID, "*") && merchants[Text(m.MerchantID)] == nil {
+			v.add(at("match"), "%s: match.merchant_id %q is not one of [[merchants]]", where, m.MerchantID)
+		}
+		if m.Card != "" && strings.Trim(m.Card, "0123456789*") != "" {
+			v.add(at("match"), "%s: match.card %q: want digits and \"*\", such as \"4405*\"", where, m.Card)
+		}
+		for _, b := range []struct {
+			name string
+			v    *float64
+		}{{"amount_min", m.AmountMin}, {"amount_max", m.AmountMax}} {
+			if b.v == nil {
+				continue
+			}
+			if _, err := money.FromFloat(*b.v); err != nil || *b.v < 0 {
+				v.add(at("match"), "%s: match.%s %v: want a non-negative amount with at most two decimals", where, b.name, *b.v)
+			}
+		}
+		if m.AmountMin != nil && m.AmountMax != nil && *m.AmountMin > *m.AmountMax {
+			v.add(at("match"), "%s: match.amount_min %v is above amount_max %v: the rule can never match", where, *m.AmountMin, *m.AmountMax)
+		}
+		if len(r.Timeline) == 0 {
+			v.add(at("timeline"), "%s: timeline is missing; a rule says what happens to the payouts it matches", where)
+		}
+		v.checkTimeline(func(j int) int { return v.loc.element("rules", i, "timeline", j) }, where, r.Timeline)
+	}
+}
+
+func (v *validator) checkCards(cards []Card, merchants map[Text]*Merchant) {
+	type key struct {
+		merchant Text
+		token    string
+	}
+	tokens := map[key]bool{}
+	ids := map[Text]map[int64]bool{}
+	for i, c := range cards {
+		at := func(key string) int { return v.loc.key("cards", i, key) }
+		where := fmt.Sprintf("cards[%d]", i)
+		if merchants[c.MerchantID] == nil {
+			v.add(at("merchant_id"), "%s: merchant_id %q is not one of [[merchants]]", where, c.MerchantID)
+		}
+		switch {
+		case c.Token == "":
+			v.add(at("token"), "%s: token is missing", where)
+		case tokens[key{c.MerchantID, c.Token}]:
+			v.add(at("token"), "%s: token %q is used twice for merchant %s", where, c.Token, c.MerchantID)
+		default:
+			tokens[key{c.MerchantID, c.Token}] = true
+		}
+		if c.CardID < 0 {
+			v.add(at("card_id"), "%s: card_id %d is negative", where, c.CardID)
+		} else if c.CardID > 0 {
+			if ids[c.MerchantID] == nil {
+				ids[c.MerchantID] = map[int64]bool{}
+			}
+			if ids[c.MerchantID][c.CardID] {
+				v.add(at("card_id"), "%s: card_id %d is used twice for merchant %s", where, c.CardID, c.MerchantID)
+			}
+			ids[c.MerchantID][c.CardID] = true
+		}
+		if !isDigits(c.Number) || len(c.Number) < 13 || len(c.Number) > 20 {
+			v.add(at("card"), "%s: card %q: want the card number, 13 to 20 digits", where, c.Number)
+		}
+	}
 }

@@ -1,0 +1,92 @@
+package gateway
+
+import (
+	"embed"
+	"errors"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+)
+
+// PagePath is where payout pages are served: PagePath + the payout's key.
+const PagePath = "/payout/"
+
+// maxPageForm bounds the body of a card form.
+const maxPageForm = 4 << 10
+
+//go:embed page/payout.html
+var pageFS embed.FS
+
+func parsePage() *template.Template {
+	return template.Must(template.ParseFS(pageFS, "page/payout.html"))
+}
+
+// pageData is what the payout page shows: masked card data only.
+type pageData struct {
+	MerchantID, OrderID, Amount, Currency, Card, IBAN, PaymentID, Status, BackLink, Error string
+	Awaiting                                                                              bool
+}
+
+// registerPages adds the payout page: GET shows it; POST with card_number
+// is the recipient entering the card of a reg2nonreg payout, which starts
+// it. A wrong card number is refused with 422 and the form again.
+func (g *Gateway) registerPages(r *mux.Router) {
+	r.HandleFunc(PagePath+"{key}", g.servePage).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
+}
+
+func (g *Gateway) servePage(w http.ResponseWriter, r *http.Request) {
+	key := mux.Vars(r)["key"]
+	p, ok := g.cfg.Ledger.PayoutByPage(key)
+	if !ok {
+		http.Error(w, "No payout has this page. Payout pages come from the pg_redirect_url of /api/reg2nonreg.", http.StatusNotFound)
+		return
+	}
+	status := http.StatusOK
+	var msg string
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, maxPageForm)
+		pan := strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("card_number")), " ", "")
+		switch cr, err := g.enterCard(key, pan); {
+		case errors.Is(err, ledger.ErrNoPage):
+			status, msg = http.StatusConflict, "This payout is not waiting for a card."
+		case err != nil:
+			status, msg = http.StatusUnprocessableEntity, err.Error()
+		default:
+			p = cr.Payout
+		}
+	}
+	m, _ := g.cfg.Ledger.Merchant(p.MerchantID)
+	d := pageData{
+		MerchantID: p.MerchantID, OrderID: p.OrderID, Amount: p.Amount.String(), Currency: m.Currency,
+		Card: p.CardHash, IBAN: p.IBAN, PaymentID: idField(p).Value, BackLink: p.BackLink,
+		Awaiting: p.AwaitingCard, Error: msg,
+	}
+	if s, ok := p.StatusAt(g.cfg.Clock.Now()); ok {
+		d.Status = s.Status
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_ = g.page.Execute(w, d)
+	}
+}
+
+// enterCard checks the card number and starts the payout.
+func (g *Gateway) enterCard(key, pan string) (ledger.Created, error) {
+	if !ValidPAN(pan) {
+		return ledger.Created{}, errors.New("Wrong or nonexistent card number: enter 13 to 20 digits that pass the Luhn check.")
+	}
+	cr, err := g.cfg.Ledger.EnterCard(key, pan, g.cfg.Clock.Now())
+	if err != nil {
+		return cr, err
+	}
+	g.cfg.Logger.Info("payout card entered", "merchant", cr.MerchantID, "order_id", cr.OrderID, "payment_id", cr.PaymentID,
+		"card_hash", cr.CardHash, "decided_by", cr.DecidedBy)
+	g.schedule(cr.Payout)
+	return cr, nil
+}

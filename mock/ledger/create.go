@@ -1,0 +1,164 @@
+package ledger
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
+	"github.com/freedompay-mock/freedompay-mock/mock/money"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+)
+
+// Errors of [Ledger.Create], [Ledger.EnterCard] and [Ledger.SavedCard].
+var (
+	ErrUnknownMerchant = errors.New("unknown merchant")
+	ErrDuplicateOrder  = errors.New("the merchant has already used this order id")
+	ErrInsufficient    = errors.New("insufficient payout balance")
+	ErrUnknownCard     = errors.New("unknown card token")
+	ErrNoPage          = errors.New("no payout waits for a card on this page")
+)
+
+// InsufficientError is [ErrInsufficient] with the sums.
+type InsufficientError struct {
+	ToPay, Available money.Amount
+	Currency         string
+}
+
+func (e *InsufficientError) Error() string {
+	return fmt.Sprintf("%s to pay (amount + commission), %s available", e.ToPay.Fixed2()+" "+e.Currency, e.Available.Fixed2()+" "+e.Currency)
+}
+
+// Is makes errors.Is(err, ErrInsufficient) hold.
+func (e *InsufficientError) Is(target error) bool { return target == ErrInsufficient }
+
+// NewPayout is a payout asked for through the gateway.
+type NewPayout struct {
+	MerchantID string
+	OrderID    string
+	Method     string // the gateway script, e.g. "p2p2nonreg"
+	Amount     money.Amount
+	Card       string // the PAN paid to: matched by rules, kept only masked
+	CardToken  string
+	IBAN       string // the recipient's IBAN: matched by rules, kept masked
+	UserID     string
+	PostLink   string
+	BackLink   string
+	// AwaitCard makes a reg2nonreg payout: in process, without a timeline
+	// beyond that, until [Ledger.EnterCard] gets the recipient's card.
+	AwaitCard bool
+}
+
+// Created is a payout just made, with what chose its timeline and the
+// merchant's balance right after.
+type Created struct {
+	Payout
+	DecidedBy string
+	Balance   money.Amount
+}
+
+// Create makes a payout at now: it checks that the order id is new for the
+// merchant and that the balance covers amount plus commission, reserves
+// that sum, and gives the payout its timeline.
+func (l *Ledger) Create(np NewPayout, now time.Time) (Created, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a, ok := l.merchants[np.MerchantID]
+	if !ok {
+		return Created{}, ErrUnknownMerchant
+	}
+	if _, dup := l.byOrder[orderKey{np.MerchantID, np.OrderID}]; dup {
+		return Created{}, ErrDuplicateOrder
+	}
+	toPay := np.Amount + a.Commission(np.Amount)
+	if low := a.lowestFrom(now); toPay > low {
+		return Created{}, &InsufficientError{ToPay: toPay, Available: low, Currency: a.Currency}
+	}
+	p := &Payout{
+		MerchantID: np.MerchantID, OrderID: np.OrderID, Method: np.Method,
+		Amount: np.Amount, NetAmount: np.Amount, ToPay: toPay,
+		CardToken: np.CardToken, UserID: np.UserID, PostLink: np.PostLink, BackLink: np.BackLink,
+		CreatedAt: now, PaymentID: l.newPaymentID(), Reference: l.gen.Reference(), PageKey: l.gen.Salt(),
+	}
+	if np.IBAN != "" {
+		p.IBAN = MaskIBAN(np.IBAN)
+	}
+	decided := ""
+	if np.AwaitCard {
+		p.AwaitingCard = true
+		p.Timeline = []Step{{At: now, Status: scenario.StatusProcess}}
+		decided = "awaiting the recipient's card"
+	} else {
+		if np.Card != "" {
+			p.CardHash = fixtures.MaskPAN(np.Card)
+		}
+		var steps []scenario.Step
+		steps, decided = l.outcome(Subject{MerchantID: np.MerchantID, OrderID: np.OrderID, Amount: np.Amount, Card: np.Card, IBAN: np.IBAN})
+		p.Timeline = l.steps(now, steps)
+	}
+	l.insert(p)
+	a.book(p)
+	return Created{Payout: p.clone(), DecidedBy: decided, Balance: a.balanceAt(now)}, nil
+}
+
+// EnterCard is the recipient entering a card on a reg2nonreg payout page at
+// now: the payout's timeline is chosen and starts.
+func (l *Ledger) EnterCard(pageKey, pan string, now time.Time) (Created, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p, ok := l.byPage[pageKey]
+	if !ok || !p.AwaitingCard {
+		return Created{}, ErrNoPage
+	}
+	a := l.merchants[p.MerchantID]
+	p.AwaitingCard = false
+	p.CardHash = fixtures.MaskPAN(pan)
+	steps, decided := l.outcome(Subject{MerchantID: p.MerchantID, OrderID: p.OrderID, Amount: p.Amount, Card: pan})
+	next := l.steps(now, steps)
+	if next[0].Status == scenario.StatusProcess && !next[0].Notify {
+		next = next[1:] // already in process since it was made
+	}
+	p.Timeline = append(p.Timeline, next...)
+	if last, ok := p.Final(); ok && last.Status == scenario.StatusError {
+		a.add(last.At, p.ToPay)
+	}
+	return Created{Payout: p.clone(), DecidedBy: decided, Balance: a.balanceAt(now)}, nil
+}
+
+// SavedCard finds a merchant's saved card by token or, as older SDKs send
+// it, by card id. When the card belongs to a user, userID must be that user.
+func (l *Ledger) SavedCard(merchantID, token, cardID, userID string) (scenario.Card, error) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	c, ok := l.cards[cardKey{merchantID, token}]
+	if token == "" {
+		c, ok = l.cardIDs[orderKey{merchantID, cardID}]
+	}
+	if !ok || (c.UserID != "" && string(c.UserID) != userID) {
+		return scenario.Card{}, ErrUnknownCard
+	}
+	return c, nil
+}
+
+// newPaymentID draws a payment id not in use.
+func (l *Ledger) newPaymentID() int64 {
+	for {
+		id := l.gen.PaymentID()
+		if _, taken := l.byID[id]; !taken {
+			return id
+		}
+	}
+}
+
+// MaskIBAN keeps an IBAN's country, check digits and last four characters:
+// "KZ86XXXXXXXXXXXX5678".
+func MaskIBAN(iban string) string {
+	if len(iban) < 10 {
+		return iban
+	}
+	b := []byte(iban)
+	for i := 4; i < len(b)-4; i++ {
+		b[i] = 'X'
+	}
+	return string(b)
+}
