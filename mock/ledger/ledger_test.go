@@ -1,8 +1,12 @@
 package ledger
 
 import (
+	"errors"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
@@ -67,5 +71,70 @@ func TestLookupsStayWithinMerchant(t *testing.T) {
 	}
 	if uz.NetAmount.String() != "148500" {
 		t.Errorf("net amount %s, want 148500", uz.NetAmount)
+	}
+}
+
+func TestGlob(t *testing.T) {
+	for _, tc := range []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"4405*", "4405645000006150", true}, {"4405*", "5405645000006150", false},
+		{"fail-*", "fail-", true}, {"fail-*", "fail", false}, {"*", "", true},
+		{"*6150", "4405645000006150", true}, {"44*61*50", "4405645000006150", true},
+		{"KZ*", "KZ86125KZT5004100100", true}, {"abc", "abc", true}, {"abc", "abcd", false},
+		{"a*b*a", "aba", true}, {"a*a", "a", false}, {"**", "x", true},
+	} {
+		if got := Glob(tc.pattern, tc.s); got != tc.want {
+			t.Errorf("Glob(%q, %q) = %v, want %v", tc.pattern, tc.s, got, tc.want)
+		}
+	}
+}
+
+// FuzzGlob compares Glob with the same pattern as an anchored regexp.
+func FuzzGlob(f *testing.F) {
+	f.Add("4405*", "4405645000006150")
+	f.Add("a*b*a", "aba")
+	f.Add("*x*", "")
+	f.Fuzz(func(t *testing.T, pattern, s string) {
+		if !utf8.ValidString(pattern) || !utf8.ValidString(s) {
+			return
+		}
+		parts := strings.Split(pattern, "*")
+		for i, p := range parts {
+			parts[i] = regexp.QuoteMeta(p)
+		}
+		re := regexp.MustCompile(`^(?s:` + strings.Join(parts, ".*") + `)$`)
+		if got, want := Glob(pattern, s), re.MatchString(s); got != want {
+			t.Fatalf("Glob(%q, %q) = %v, want %v", pattern, s, got, want)
+		}
+	})
+}
+
+func TestBalanceMoves(t *testing.T) {
+	sc := scenario.Default()
+	l := New(sc, fixtures.NewGen(42), t0)
+	open, _ := l.Balance("9970", t0.Add(-time.Second))
+	at0, _ := l.Balance("9970", t0)
+	at30, _ := l.Balance("9970", t0.Add(30*time.Second))
+	// At start: 12345 (13441.5), 1001 (5000), 1003 (750.25) and 1004 (100)
+	// hold amount + 2%; 1002 failed at once and holds nothing. At 30 s 1003
+	// fails and gives its 765.26 back.
+	if open.Fixed2() != "1000000.00" || at0.Fixed2() != "980322.41" || at30.Fixed2() != "981087.67" {
+		t.Errorf("balance before, at 0s, at 30s: %s %s %s; want 1000000.00 980322.41 981087.67", open.Fixed2(), at0.Fixed2(), at30.Fixed2())
+	}
+	c, err := l.Create(NewPayout{MerchantID: "9970", OrderID: "n1", Amount: 981087_67 - 1000}, t0.Add(time.Minute))
+	if err == nil {
+		t.Fatalf("a payout whose commission does not fit was made: %+v", c)
+	}
+	if !errors.Is(err, ErrInsufficient) {
+		t.Fatalf("got %v, want ErrInsufficient", err)
+	}
+	c, err = l.Create(NewPayout{MerchantID: "9970", OrderID: "n1", Amount: 100_00, Card: "4556046085041740"}, t0.Add(time.Minute))
+	if err != nil || c.Balance.Fixed2() != "981087.67" || c.DecidedBy != ByTestCard {
+		t.Fatalf("declined test card: %v, balance %s decided by %q; want the balance unchanged, by test card", err, c.Balance.Fixed2(), c.DecidedBy)
+	}
+	if _, err := l.Create(NewPayout{MerchantID: "9970", OrderID: "n1", Amount: 100_00}, t0.Add(time.Minute)); !errors.Is(err, ErrDuplicateOrder) {
+		t.Errorf("second order n1: %v, want ErrDuplicateOrder", err)
 	}
 }

@@ -320,7 +320,11 @@ func (s *Scheduler) create(p ledger.Payout, m ledger.Merchant, step ledger.Step)
 	n.Fields = sign.Fields{
 		{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
 		{Name: "pg_order_id", Value: p.OrderID},
-		{Name: "pg_card_hash", Value: p.CardHash},
+	}
+	if p.CardHash != "" { // IBAN payouts have no card
+		n.Fields = append(n.Fields, sign.Field{Name: "pg_card_hash", Value: p.CardHash})
+	}
+	n.Fields = append(n.Fields, sign.Fields{
 		{Name: "pg_status", Value: status},
 		{Name: "pg_balance", Value: m.Balance.Fixed2()},
 		{Name: "pg_payment_amount", Value: p.Amount.Fixed2()},
@@ -328,7 +332,7 @@ func (s *Scheduler) create(p ledger.Payout, m ledger.Merchant, step ledger.Step)
 		{Name: "pg_merchant_id", Value: m.ID},
 		{Name: "pg_payment_date", Value: step.At.In(s.cfg.Location).Format(PaymentDateLayout)},
 		{Name: "pg_salt", Value: s.cfg.Gen.Salt()},
-	}
+	}...)
 	n.Fields = append(n.Fields, sign.Field{Name: sign.FieldSig, Value: sign.Sign(n.script, n.Fields, n.secret)})
 
 	s.mu.Lock()
