@@ -183,3 +183,74 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestPayoutsTableForm(t *testing.T) {
+	sc, err := Parse("t.toml", []byte(`
+[[merchants]]
+id = 1
+payout_secret_key = "k"
+[payouts]
+default_delay = "1m"
+[[payouts.existing]]
+merchant_id = 1
+order_id = "a"
+amount = 10
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.PayoutSettings.DefaultDelay.Duration != time.Minute || len(sc.Payouts) != 1 || sc.Payouts[0].OrderID != "a" {
+		t.Errorf("got delay %s and %d payouts, want 1m and order a", sc.PayoutSettings.DefaultDelay, len(sc.Payouts))
+	}
+	sc, err = Parse("t.toml", []byte("[[merchants]]\nid = 1\npayout_secret_key = \"k\"\n"))
+	if err != nil || sc.PayoutSettings.DefaultDelay.Duration != 5*time.Second {
+		t.Errorf("default delay %v (%v), want 5s", sc.PayoutSettings.DefaultDelay, err)
+	}
+}
+
+func TestRulesAndCardsProblems(t *testing.T) {
+	_, err := Parse("r.toml", []byte(`[[merchants]]
+id = 1
+payout_secret_key = "k"
+commission_percent = 120
+
+[[cards]]
+merchant_id = 2
+token = "t"
+card = "4405"
+
+[[rules]]
+match = { card = "44x5*", amount_min = 500.0, amount_max = 100.0, colour = "red" }
+timeline = [ { at = "0s", status = "error" } ]
+
+[[rules]]
+match = { order_id = "a-*" }
+
+[payouts]
+default_delay = "5s"
+[[payouts.existing]]
+merchant_id = 1
+order_id = "a"
+amount = 10
+bogus = 1
+`))
+	if err == nil {
+		t.Fatal("broken rules and cards accepted")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		`r.toml:12: unknown key "rules.match.colour"; known keys here: amount_max, amount_min, card, iban, merchant_id, order_id`,
+		`r.toml:24: unknown key "payouts.existing.bogus"`,
+		`r.toml:4: merchants[0]: commission_percent 120: want 0 to 100`,
+		`r.toml:7: cards[0]: merchant_id "2" is not one of [[merchants]]`,
+		`r.toml:9: cards[0]: card "4405": want the card number, 13 to 20 digits`,
+		`r.toml:12: rules[0]: match.card "44x5*"`,
+		`r.toml:12: rules[0]: match.amount_min 500 is above amount_max 100`,
+		`r.toml:13: rules[0].timeline[0]: error_code is missing`,
+		`r.toml:15: rules[1]: timeline is missing`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("missing %q in:\n%s", want, msg)
+		}
+	}
+}

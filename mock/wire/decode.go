@@ -13,6 +13,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
@@ -115,7 +116,7 @@ func ParseQuery(s string) (sign.Fields, error) {
 		name, err1 := url.QueryUnescape(k)
 		value, err2 := url.QueryUnescape(v)
 		if err := errors.Join(err1, err2); err != nil {
-			return nil, Errorf(CodeValidation, "Malformed urlencoded field %q", truncate(pair, 40))
+			return nil, Errorf(CodeValidation, "Malformed urlencoded field %q", maskCardNumbers(truncate(pair, 40)))
 		}
 		fields = append(fields, sign.Field{Name: name, Value: value})
 	}
@@ -209,6 +210,15 @@ func readElement(d *xml.Decoder, start *xml.StartElement, depth int) (*sign.Node
 			return n, nil
 		}
 	}
+}
+
+// cardNumberRE finds what may be a card number: 13 or more digits in a row.
+var cardNumberRE = regexp.MustCompile(`[0-9]{13,}`)
+
+// maskCardNumbers masks card numbers in a text that is echoed back or
+// logged, as pg_card_hash does: the first six and last four digits.
+func maskCardNumbers(s string) string {
+	return cardNumberRE.ReplaceAllStringFunc(s, func(d string) string { return d[:6] + "-XX-XXXX-" + d[len(d)-4:] })
 }
 
 func truncate(s string, n int) string {

@@ -160,3 +160,12 @@ func FuzzParseQuery(f *testing.F) {
 		}
 	})
 }
+
+func TestMalformedFieldMasksCardNumber(t *testing.T) {
+	r := httptest.NewRequest("POST", "/g2g/p2p2nonreg", strings.NewReader("pg_payment_to=4671593866478252%ZZ"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	_, err := Decode(r, 1<<20)
+	if err == nil || strings.Contains(err.Error(), "4671593866478252") || !strings.Contains(err.Error(), "467159-XX-XXXX-8252") {
+		t.Errorf("got %v, want the error to show the card masked", err)
+	}
+}
