@@ -3,6 +3,7 @@ package mock_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -40,4 +41,27 @@ func BenchmarkBareHandler(b *testing.B) {
 		w.Header().Set("Content-Type", wire.ContentType)
 		_, _ = w.Write(reply)
 	}))
+}
+
+// BenchmarkP2P2NonReg makes one payout per request: decode, signature and
+// field checks, the ledger's order and balance checks, the timeline, the
+// notify schedule and the signed reply. Each payout has its own order id.
+func BenchmarkP2P2NonReg(b *testing.B) {
+	sc := payoutScenario(b, post)
+	sc.Merchants[0].Balance = 99_999_999 // room for every payout of the run
+	s, _ := newServer(b, sc)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		kv := append([]string{"pg_merchant_id", "9970"}, with(endpoints[0].fields("b-"+strconv.Itoa(i)), "pg_amount", "1")...)
+		body := signed("p2p2nonreg", payoutSecret, kv...).Values().Encode()
+		r := httptest.NewRequest(http.MethodPost, "/g2g/p2p2nonreg", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, r)
+		if !strings.Contains(w.Body.String(), "<pg_status>ok</pg_status>") {
+			b.Fatal(w.Body.String())
+		}
+	}
 }

@@ -480,3 +480,19 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 		t.Errorf("the redirect target received %d notifies", len(target.got()))
 	}
 }
+
+// A post_link ending in "/" signs as its last segment by default, and as
+// "" (the official PHP SDK's reading) with notify.script_name.
+func TestTrailingSlashScriptName(t *testing.T) {
+	for _, tc := range []struct{ setting, want string }{{"", "hooks"}, {`script_name = "after-last-slash"`, ""}} {
+		m := newMerchant(t, "asflerjgsdfv", ackOK)
+		s := mock.RunT(t, mock.Options{Scenario: notifyScenario(t, m.URL+"/hooks/", "[notify]\n"+tc.setting)})
+		if _, err := s.Drain(); err != nil {
+			t.Fatal(err)
+		}
+		got := m.got()
+		if len(got) != 1 || !sign.Verify(tc.want, got[0], "asflerjgsdfv") {
+			t.Errorf("setting %q: notify %v does not verify with script name %q", tc.setting, got, tc.want)
+		}
+	}
+}

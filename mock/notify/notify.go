@@ -315,7 +315,7 @@ func (s *Scheduler) create(p ledger.Payout, m ledger.Merchant, step ledger.Step)
 	n := &Notification{
 		PaymentID: p.PaymentID, OrderID: p.OrderID, MerchantID: m.ID, URL: url, Status: status,
 		State: StatePending, CreatedAt: step.At,
-		script: sign.ScriptName(url), secret: m.PayoutSecretKey,
+		script: s.cfg.Settings.Script(url), secret: m.PayoutSecretKey,
 	}
 	n.Fields = sign.Fields{
 		{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},

@@ -19,6 +19,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 	"github.com/freedompay-mock/freedompay-mock/scenarios"
 )
 
@@ -133,6 +134,11 @@ type Notify struct {
 	Encoding string `toml:"encoding"`
 	// Errors notifies failed payouts too (pg_status=error); default true.
 	Errors *bool `toml:"errors"`
+	// ScriptName of a post_link ending in "/", which FreedomPay does not
+	// document: "last-segment" (default: https://shop.kz/hooks/post/ signs
+	// as "post") or "after-last-slash" ("", as the official PHP SDK's
+	// checkSig computes it on the merchant's side).
+	ScriptName string `toml:"script_name"`
 }
 
 // Clock sets the scenario's clock; command-line flags win.
@@ -147,10 +153,21 @@ const (
 	AckLenient = "lenient"
 	AckStrict  = "strict"
 
+	ScriptLastSegment    = "last-segment"
+	ScriptAfterLastSlash = "after-last-slash"
+
 	EncodingURL       = "urlencoded"
 	EncodingMultipart = "multipart"
 	EncodingXML       = "xml"
 )
+
+// Script returns the script name a notify to url is signed with.
+func (n Notify) Script(url string) string {
+	if n.ScriptName == ScriptAfterLastSlash {
+		return sign.ScriptNameAfterLastSlash(url)
+	}
+	return sign.ScriptName(url)
+}
 
 // ErrorsOn reports the effective notify.errors setting.
 func (n Notify) ErrorsOn() bool { return n.Errors == nil || *n.Errors }
@@ -357,6 +374,9 @@ func (sc *Scenario) applyDefaults(file string) {
 	}
 	if n.Encoding == "" {
 		n.Encoding = EncodingURL
+	}
+	if n.ScriptName == "" {
+		n.ScriptName = ScriptLastSegment
 	}
 	if sc.Clock.Mode == "" {
 		sc.Clock.Mode = "real"

@@ -51,6 +51,9 @@ func (sc *Scenario) validate(file string, loc *locator) []error {
 	default:
 		v.add(loc.key("notify", 0, "encoding"), "notify.encoding is %q; want %q, %q or %q", n.Encoding, EncodingURL, EncodingMultipart, EncodingXML)
 	}
+	if n.ScriptName != ScriptLastSegment && n.ScriptName != ScriptAfterLastSlash {
+		v.add(loc.key("notify", 0, "script_name"), "notify.script_name is %q; want %q or %q", n.ScriptName, ScriptLastSegment, ScriptAfterLastSlash)
+	}
 	if c := sc.Clock; c.Mode != "real" && c.Mode != "manual" {
 		v.add(loc.key("clock", 0, "mode"), "clock.mode is %q; want \"real\" or \"manual\"", c.Mode)
 	}

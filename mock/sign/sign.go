@@ -127,6 +127,22 @@ func Verify(script string, fields Fields, secret string) bool {
 // A path ending in "/" is not documented by FreedomPay; the sandbox uses the
 // last non-empty segment (https://shop.kz/hooks/post/ → post).
 func ScriptName(u string) string {
+	u = strings.TrimRight(pathOf(u), "/")
+	return u[strings.LastIndexByte(u, '/')+1:]
+}
+
+// ScriptNameAfterLastSlash is [ScriptName] as the official PHP SDK computes
+// it on the merchant's side (the text after the last "/" of the path), which
+// differs only for a path ending in "/": https://shop.kz/hooks/post/ → "".
+func ScriptNameAfterLastSlash(u string) string {
+	name := ScriptName(u)
+	if strings.HasSuffix(pathOf(u), "/") {
+		return ""
+	}
+	return name
+}
+
+func pathOf(u string) string {
 	if i := strings.IndexAny(u, "?#"); i >= 0 {
 		u = u[:i]
 	}
@@ -136,10 +152,9 @@ func ScriptName(u string) string {
 		if j < 0 {
 			return ""
 		}
-		u = rest[j:]
+		return rest[j:]
 	}
-	u = strings.TrimRight(u, "/")
-	return u[strings.LastIndexByte(u, '/')+1:]
+	return u
 }
 
 // MaskSecret stands in for a secret in anything printed: its length only.

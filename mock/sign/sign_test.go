@@ -117,6 +117,20 @@ func TestScriptName(t *testing.T) {
 	}
 }
 
+func TestScriptNameAfterLastSlash(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://shop.kz/hooks/post/":             "",
+		"https://shop.kz/":                        "",
+		"https://shop.kz/hooks/payout-result?x=1": "payout-result",
+		"https://shop.kz/hooks/post/?x=/a":        "",
+		"/g2g/payout_status2":                     "payout_status2",
+	} {
+		if got := ScriptNameAfterLastSlash(in); got != want {
+			t.Errorf("ScriptNameAfterLastSlash(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestExplain(t *testing.T) {
 	secret := "test_secret_key"
 	base := pg("merchant_id", "9970", "order_id", "12345", "payment_id", "7777777777", "salt", "FdsmjkonfzxsDF", "note", "")
