@@ -457,3 +457,26 @@ func FuzzGateway(f *testing.F) {
 		}
 	})
 }
+
+// Paths are cleaned as a web server does, never redirected: a POST does
+// not follow a redirect.
+func TestPathsAreCleanedNotRedirected(t *testing.T) {
+	s, _ := newServer(t, nil)
+	req := signed("payout_status2", payoutSecret, "pg_merchant_id", "9970", "pg_order_id", "12345", "pg_payment_id", "7777777777")
+	for path, want := range map[string]string{
+		"//g2g/payout_status2":          "ok",
+		"/g2g/./payout_status2":         "ok",
+		"/api/../g2g//payout_status2":   "ok",
+		"/../../etc/passwd":             "9403",
+		"/g2g/../g2g/payout_status2/..": "9403",
+	} {
+		r := do(t, s.Handler(), newRequest(t, wire.EncForm, path, req))
+		got := r.get("pg_status")
+		if got == "error" {
+			got = r.get("pg_error_code")
+		}
+		if got != want || r.status == http.StatusMovedPermanently {
+			t.Errorf("%s: HTTP %d %s, want %s", path, r.status, got, want)
+		}
+	}
+}

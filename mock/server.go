@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -136,12 +137,13 @@ func New(opts Options) (*Server, error) {
 		s.notify.Schedule(p)
 	}
 	r := mux.NewRouter()
+	r.SkipClean(true) // cleanPath does it, without the router's redirect
 	control.Register(r, s)
 	gateway.New(gateway.Config{
 		Ledger: s.ledger, Clock: s.clock, Gen: gen, Settings: sc.Gateway,
 		Logger: s.log, MaxBody: opts.MaxBodyBytes, Schedule: s.notify.Schedule,
 	}).Register(r)
-	s.handler = s.recoverer(mergeSlashes(r))
+	s.handler = s.recoverer(cleanPath(r))
 	return s, nil
 }
 
@@ -306,21 +308,24 @@ func RunT(t TB, opts Options) *Server {
 	return s
 }
 
-// mergeSlashes serves "//api/iban_payout" as "/api/iban_payout", as the
-// gateway's web server does: the official PHP payout SDK builds that URL
-// from its base URL and a path that starts with "/". The router would
-// otherwise answer with a redirect, which a POST does not follow.
-func mergeSlashes(next http.Handler) http.Handler {
+// cleanPath serves "//api/iban_payout" as "/api/iban_payout", and resolves
+// "." and ".." segments, as the gateway's web server does: the official PHP
+// payout SDK builds that URL from its base URL and a path that starts with
+// "/". A router redirect instead would not be followed by a POST.
+func cleanPath(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.Contains(r.URL.Path, "//") {
-			r2 := r.Clone(r.Context())
-			for strings.Contains(r2.URL.Path, "//") {
-				r2.URL.Path = strings.ReplaceAll(r2.URL.Path, "//", "/")
-			}
-			r2.URL.RawPath = ""
-			r = r2
+		p := r.URL.Path
+		if !strings.Contains(p, "//") && !strings.Contains(p, "/.") {
+			next.ServeHTTP(w, r)
+			return
 		}
-		next.ServeHTTP(w, r)
+		clean := path.Clean("/" + p)
+		if strings.HasSuffix(p, "/") && clean != "/" {
+			clean += "/"
+		}
+		r2 := r.Clone(r.Context())
+		r2.URL.Path, r2.URL.RawPath = clean, ""
+		next.ServeHTTP(w, r2)
 	})
 }
 

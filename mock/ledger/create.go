@@ -8,6 +8,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/money"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
 
 // Errors of [Ledger.Create], [Ledger.EnterCard] and [Ledger.SavedCard].
@@ -23,9 +24,13 @@ var (
 type InsufficientError struct {
 	ToPay, Available money.Amount
 	Currency         string
+	DecidedBy        string // a test card or rule that refuses with 8888; "" for a real shortfall
 }
 
 func (e *InsufficientError) Error() string {
+	if e.DecidedBy != "" {
+		return "the " + e.DecidedBy + " answers as a shortfall does; no payout was made"
+	}
 	return fmt.Sprintf("%s to pay (amount + commission), %s available", e.ToPay.Fixed2()+" "+e.Currency, e.Available.Fixed2()+" "+e.Currency)
 }
 
@@ -74,6 +79,16 @@ func (l *Ledger) Create(np NewPayout, now time.Time) (Created, error) {
 	if low := a.lowestFrom(now); toPay > low {
 		return Created{}, &InsufficientError{ToPay: toPay, Available: low, Currency: a.Currency}
 	}
+	var steps []scenario.Step
+	decided := "awaiting the recipient's card"
+	if !np.AwaitCard {
+		steps, decided = l.outcome(Subject{MerchantID: np.MerchantID, OrderID: np.OrderID, Amount: np.Amount, Card: np.Card, IBAN: np.IBAN})
+		// An 8888 at once is a refusal, as a real shortfall is: no payout,
+		// the order id stays free.
+		if first := steps[0]; first.At.Duration == 0 && first.Status == scenario.StatusError && first.ErrorCode == wire.CodeInsufficient {
+			return Created{}, &InsufficientError{ToPay: toPay, Available: a.balanceAt(now), Currency: a.Currency, DecidedBy: decided}
+		}
+	}
 	p := &Payout{
 		MerchantID: np.MerchantID, OrderID: np.OrderID, Method: np.Method,
 		Amount: np.Amount, NetAmount: np.Amount, ToPay: toPay,
@@ -83,17 +98,13 @@ func (l *Ledger) Create(np NewPayout, now time.Time) (Created, error) {
 	if np.IBAN != "" {
 		p.IBAN = MaskIBAN(np.IBAN)
 	}
-	decided := ""
 	if np.AwaitCard {
 		p.AwaitingCard = true
 		p.Timeline = []Step{{At: now, Status: scenario.StatusProcess}}
-		decided = "awaiting the recipient's card"
 	} else {
 		if np.Card != "" {
 			p.CardHash = fixtures.MaskPAN(np.Card)
 		}
-		var steps []scenario.Step
-		steps, decided = l.outcome(Subject{MerchantID: np.MerchantID, OrderID: np.OrderID, Amount: np.Amount, Card: np.Card, IBAN: np.IBAN})
 		p.Timeline = l.steps(now, steps)
 	}
 	l.insert(p)

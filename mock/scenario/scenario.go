@@ -219,16 +219,29 @@ func (s Step) Notifies(errorsOn bool) bool {
 }
 
 // Duration is a time.Duration written as "5s", "1m30s".
-type Duration struct{ time.Duration }
+type Duration struct {
+	time.Duration
+	bad string // text that is not a duration, reported by validation
+}
 
-// UnmarshalText reads a Go duration string.
+// UnmarshalText reads a Go duration string. Text that is not one is kept
+// for validation to report with the file's other problems.
 func (d *Duration) UnmarshalText(b []byte) error {
 	v, err := time.ParseDuration(string(b))
 	if err != nil {
-		return fmt.Errorf("%q is not a duration such as \"5s\" or \"1m30s\"", b)
+		d.bad = string(b)
+		return nil
 	}
 	d.Duration = v
 	return nil
+}
+
+// problem describes a duration that did not parse, or is "".
+func (d Duration) problem() string {
+	if d.bad == "" {
+		return ""
+	}
+	return strconv.Quote(d.bad) + ` is not a duration such as "5s" or "1m30s"`
 }
 
 // Text is a string that may be written in TOML as a string or an integer
@@ -367,7 +380,8 @@ func (sc *Scenario) applyDefaults(file string) {
 		n.Ack = AckLenient
 	}
 	if n.Retries == nil {
-		n.Retries = []Duration{{30 * time.Minute}, {30 * time.Minute}, {30 * time.Minute}, {30 * time.Minute}}
+		half := Duration{Duration: 30 * time.Minute}
+		n.Retries = []Duration{half, half, half, half}
 	}
 	if n.Timeout.Duration == 0 {
 		n.Timeout.Duration = 10 * time.Second

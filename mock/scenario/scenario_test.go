@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
@@ -149,6 +150,20 @@ func TestSyntaxErrorHasLine(t *testing.T) {
 	_, err = Parse("bad.toml", []byte("[[merchants]]\nid = 1\npayout_secret_key = \"k\"\n[[payouts]]\nmerchant_id = 1\norder_id=1\namount=1\ntimeline = [ { at = \"soon\", status = \"success\" } ]\n"))
 	if err == nil || !strings.Contains(err.Error(), `"soon" is not a duration`) {
 		t.Fatalf("got %v, want a bad duration error", err)
+	}
+}
+
+func TestBadDurationIsOneProblemAmongOthers(t *testing.T) {
+	_, err := Parse("d.toml", []byte("[notify]\ntimeout = \"10 seconds\"\n[[merchants]]\nid = 1\n[[payouts]]\nmerchant_id = 1\norder_id = 1\namount = 1\ntimeline = [ { at = \"soon\", status = \"success\" } ]\n"))
+	msg := fmt.Sprint(err)
+	for _, want := range []string{
+		`d.toml:2: notify.timeout: "10 seconds" is not a duration`,
+		`d.toml:9: payouts[0].timeline[0]: at: "soon" is not a duration`,
+		`payout_secret_key is missing`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("missing %q in:\n%s", want, msg)
+		}
 	}
 }
 

@@ -39,11 +39,15 @@ func (sc *Scenario) validate(file string, loc *locator) []error {
 		v.add(loc.key("notify", 0, "ack"), "notify.ack is %q; want %q or %q", n.Ack, AckLenient, AckStrict)
 	}
 	for j, r := range n.Retries {
-		if r.Duration <= 0 {
+		if p := r.problem(); p != "" {
+			v.add(loc.key("notify", 0, "retries"), "notify.retries[%d]: %s", j, p)
+		} else if r.Duration <= 0 {
 			v.add(loc.key("notify", 0, "retries"), "notify.retries[%d] is %s; want a positive duration", j, r)
 		}
 	}
-	if n.Timeout.Duration < 0 {
+	if p := n.Timeout.problem(); p != "" {
+		v.add(loc.key("notify", 0, "timeout"), "notify.timeout: %s", p)
+	} else if n.Timeout.Duration < 0 {
 		v.add(loc.key("notify", 0, "timeout"), "notify.timeout is %s; want a positive duration", n.Timeout)
 	}
 	switch n.Encoding {
@@ -102,7 +106,9 @@ func (sc *Scenario) validate(file string, loc *locator) []error {
 			v.add(at("commission_fixed"), "%s: commission_fixed %v: want a non-negative amount with at most two decimals", where, m.CommissionFixed)
 		}
 	}
-	if d := sc.PayoutSettings.DefaultDelay.Duration; d < 0 {
+	if p := sc.PayoutSettings.DefaultDelay.problem(); p != "" {
+		v.add(loc.key("payouts", 0, "default_delay"), "payouts.default_delay: %s", p)
+	} else if d := sc.PayoutSettings.DefaultDelay.Duration; d < 0 {
 		v.add(loc.key("payouts", 0, "default_delay"), "payouts.default_delay is %s; want a positive duration", sc.PayoutSettings.DefaultDelay)
 	}
 	v.checkRules(sc.Rules, merchants)
@@ -163,7 +169,9 @@ func (v *validator) checkTimeline(lineOf func(j int) int, where string, steps []
 	for j, s := range steps {
 		w := fmt.Sprintf("%s.timeline[%d]", where, j)
 		line := lineOf(j)
-		if s.At.Duration < 0 {
+		if p := s.At.problem(); p != "" {
+			v.add(line, "%s: at: %s", w, p)
+		} else if s.At.Duration < 0 {
 			v.add(line, "%s: at %s is negative", w, s.At)
 		}
 		if j > 0 && s.At.Duration <= prev {
