@@ -13,5 +13,7 @@ FROM scratch
 COPY --from=build /out/freedompay-mock /freedompay-mock
 USER 65532:65532
 EXPOSE 8080
+# The binary asks itself: no shell or curl in a scratch image.
+HEALTHCHECK --interval=5s --timeout=3s --start-period=2s --retries=3 CMD ["/freedompay-mock", "healthcheck"]
 ENTRYPOINT ["/freedompay-mock"]
 CMD ["serve", "--addr", ":8080"]

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -49,6 +50,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return validate(args, stdout, stderr)
 	case "sign":
 		return signCmd(args, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "freedompay-mock", buildVersion())
 		return 0
@@ -67,6 +70,7 @@ func usage(w io.Writer) {
   freedompay-mock validate FILE...        check scenario files; exit 2 listing every problem
   freedompay-mock sign --script NAME --secret KEY pg_x=VALUE...
                                           print the signing string (secret masked) and pg_sig
+  freedompay-mock healthcheck [--url URL]  exit 0 when the server at URL is ready (for Docker HEALTHCHECK)
   freedompay-mock version
 
 Run "freedompay-mock serve -h" for the server's flags; each also reads
@@ -210,6 +214,32 @@ func signCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "signing string:", sign.SigningString(name, fields, sign.MaskSecret(*secret)))
 	fmt.Fprintln(stdout, sign.Sign(name, fields, *secret))
+	return 0
+}
+
+// healthcheck asks a running server whether it is ready. It needs nothing
+// but the binary, so it works as a HEALTHCHECK in a scratch image.
+func healthcheck(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	url := fs.String("url", envDefault("url", "http://127.0.0.1:8080"), "base URL of the server")
+	timeout := fs.Duration("timeout", 2*time.Second, "how long to wait for the answer")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	client := &http.Client{Timeout: *timeout}
+	resp, err := client.Get(strings.TrimRight(*url, "/") + "/_mock/ready")
+	if err != nil {
+		fmt.Fprintln(stderr, "freedompay-mock healthcheck:", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(stderr, "freedompay-mock healthcheck: not ready: HTTP %d %s\n", resp.StatusCode, strings.TrimSpace(string(body)))
+		return 1
+	}
+	fmt.Fprintln(stdout, strings.TrimSpace(string(body)))
 	return 0
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/freedompay-mock/freedompay-mock/mock"
 )
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
@@ -78,5 +80,18 @@ func TestVersionAndUnknown(t *testing.T) {
 	}
 	if code, _, e := runCLI("frobnicate"); code != 2 || !strings.Contains(e, `unknown command "frobnicate"`) {
 		t.Errorf("unknown command: exit %d %q", code, e)
+	}
+}
+
+func TestHealthcheck(t *testing.T) {
+	s := mock.RunT(t, mock.Options{})
+	code, out, errOut := runCLI("healthcheck", "--url", s.URL())
+	if code != 0 || !strings.Contains(out, `"ready": true`) {
+		t.Errorf("ready server: exit %d, %s%s; want 0 and ready", code, out, errOut)
+	}
+	addr := s.URL()
+	s.Close()
+	if code, _, errOut := runCLI("healthcheck", "--url", addr, "--timeout", "500ms"); code != 1 || errOut == "" {
+		t.Errorf("stopped server: exit %d (%s), want 1 with the reason", code, errOut)
 	}
 }

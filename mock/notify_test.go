@@ -496,3 +496,31 @@ func TestTrailingSlashScriptName(t *testing.T) {
 		}
 	}
 }
+
+func TestHealthAndReady(t *testing.T) {
+	s, err := mock.New(mock.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) (int, string) {
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		return w.Code, w.Body.String()
+	}
+	if code, _ := get("/_mock/health"); code != 200 {
+		t.Errorf("health before start: %d, want 200", code)
+	}
+	if code, body := get("/_mock/ready"); code != 503 || !strings.Contains(body, "not started") {
+		t.Errorf("ready before start: %d %s, want 503 not started", code, body)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get("/_mock/ready"); code != 200 || !strings.Contains(body, `"scenario": "default"`) {
+		t.Errorf("ready after start: %d %s, want 200 naming the scenario", code, body)
+	}
+	s.Close()
+	if code, body := get("/_mock/ready"); code != 503 || !strings.Contains(body, "shutting down") {
+		t.Errorf("ready after close: %d %s, want 503 shutting down", code, body)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -85,7 +86,14 @@ type Server struct {
 	served   chan struct{}
 	close    sync.Once
 	closeErr error
+	state    atomic.Int32 // stateNew, stateServing, stateClosed
 }
+
+const (
+	stateNew int32 = iota
+	stateServing
+	stateClosed
+)
 
 // New builds a server without listening; [Server.Start] listens. The
 // scenario's timelines count from the clock's reading now.
@@ -177,6 +185,7 @@ func (s *Server) Start() error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.notify.Start()
+	s.state.Store(stateServing)
 	go func() {
 		defer close(s.served)
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -221,6 +230,7 @@ func (s *Server) Ledger() *ledger.Ledger { return s.ledger }
 // It is safe to call more than once.
 func (s *Server) Close() error {
 	s.close.Do(func() {
+		s.state.Store(stateClosed)
 		if s.http == nil {
 			return
 		}
@@ -232,6 +242,21 @@ func (s *Server) Close() error {
 	})
 	return s.closeErr
 }
+
+// Ready reports whether the server serves its scenario with the notify
+// scheduler running, and if not, why.
+func (s *Server) Ready() (bool, string) {
+	switch s.state.Load() {
+	case stateServing:
+		return true, ""
+	case stateClosed:
+		return false, "shutting down"
+	}
+	return false, "not started"
+}
+
+// ScenarioName is the name of the scenario being served.
+func (s *Server) ScenarioName() string { return s.scenario.Name }
 
 // Now is the server's current time.
 func (s *Server) Now() time.Time { return s.clock.Now() }

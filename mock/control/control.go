@@ -26,11 +26,17 @@ type Backend interface {
 	Advance(d time.Duration) ([]notify.Attempt, error)
 	Drain() ([]notify.Attempt, error)
 	Notifications() []notify.Notification
+	// Ready reports whether the server serves its scenario with its
+	// scheduler running, and why not.
+	Ready() (bool, string)
+	ScenarioName() string
 }
 
 // Register adds the control routes to r. All of them are listed here.
 func Register(r *mux.Router, b Backend) {
 	h := &handlers{b: b}
+	r.HandleFunc(Prefix+"/health", h.health).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(Prefix+"/ready", h.ready).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(Prefix+"/clock", h.clock).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/clock/advance", h.advance).Methods(http.MethodPost)
 	r.HandleFunc(Prefix+"/clock/drain", h.drain).Methods(http.MethodPost)
@@ -50,6 +56,30 @@ type runReply struct {
 	Now       time.Time        `json:"now"`
 	Mode      string           `json:"mode"`
 	Attempted []notify.Attempt `json:"attempted"`
+}
+
+// health answers while the process serves HTTP at all (liveness).
+func (h *handlers) health(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+type readyReply struct {
+	Ready    bool      `json:"ready"`
+	Reason   string    `json:"reason,omitempty"`
+	Scenario string    `json:"scenario"`
+	Clock    string    `json:"clock"`
+	Now      time.Time `json:"now"`
+}
+
+// ready answers 200 once the scenario is loaded and the notify scheduler
+// runs, 503 with the reason otherwise (readiness).
+func (h *handlers) ready(w http.ResponseWriter, _ *http.Request) {
+	ok, why := h.b.Ready()
+	status := http.StatusOK
+	if !ok {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, readyReply{Ready: ok, Reason: why, Scenario: h.b.ScenarioName(), Clock: h.b.ClockMode(), Now: h.b.Now()})
 }
 
 func (h *handlers) clock(w http.ResponseWriter, _ *http.Request) {
