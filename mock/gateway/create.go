@@ -2,8 +2,8 @@ package gateway
 
 import (
 	"errors"
-	"strconv"
 
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
@@ -48,7 +48,7 @@ func (g *Gateway) schedule(p ledger.Payout) {
 
 // idField and friends build reply fields.
 func idField(p ledger.Payout) sign.Field {
-	return sign.Field{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)}
+	return sign.Field{Name: "pg_payment_id", Value: fixtures.FormatID(p.PaymentID)}
 }
 
 func field(name, value string) sign.Field { return sign.Field{Name: name, Value: value} }

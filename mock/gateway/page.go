@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 )
 
@@ -62,7 +63,7 @@ func (g *Gateway) servePage(w http.ResponseWriter, r *http.Request) {
 	m, _ := g.cfg.Ledger.Merchant(p.MerchantID)
 	d := pageData{
 		MerchantID: p.MerchantID, OrderID: p.OrderID, Amount: p.Amount.String(), Currency: m.Currency,
-		Card: p.CardHash, IBAN: p.IBAN, PaymentID: idField(p).Value, BackLink: p.BackLink,
+		Card: p.CardHash, IBAN: p.IBAN, PaymentID: fixtures.FormatID(p.PaymentID), BackLink: p.BackLink,
 		Awaiting: p.AwaitingCard, Error: msg,
 	}
 	if s, ok := p.StatusAt(g.cfg.Clock.Now()); ok {

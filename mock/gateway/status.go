@@ -83,7 +83,7 @@ func (g *Gateway) statusReply(c *call, p ledger.Payout, merchantFirst bool) (sig
 	if !ok {
 		return nil, wire.NewError(wire.CodeNotFound)
 	}
-	ids := [2]sign.Field{{Name: "pg_merchant_id", Value: p.MerchantID}, {Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)}}
+	ids := [2]sign.Field{field("pg_merchant_id", p.MerchantID), idField(p)}
 	if !merchantFirst {
 		ids[0], ids[1] = ids[1], ids[0]
 	}

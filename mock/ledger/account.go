@@ -31,6 +31,11 @@ func (a *account) book(p *Payout) {
 		return
 	}
 	a.add(p.Timeline[0].At, -p.ToPay)
+	a.release(p)
+}
+
+// release gives p's reservation back at its final step, if that is an error.
+func (a *account) release(p *Payout) {
 	if last, ok := p.Final(); ok && last.Status == scenario.StatusError {
 		a.add(last.At, p.ToPay)
 	}

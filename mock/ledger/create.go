@@ -130,9 +130,7 @@ func (l *Ledger) EnterCard(pageKey, pan string, now time.Time) (Created, error) 
 		next = next[1:] // already in process since it was made
 	}
 	p.Timeline = append(p.Timeline, next...)
-	if last, ok := p.Final(); ok && last.Status == scenario.StatusError {
-		a.add(last.At, p.ToPay)
-	}
+	a.release(p)
 	return Created{Payout: p.clone(), DecidedBy: decided, Balance: a.balanceAt(now)}, nil
 }
 

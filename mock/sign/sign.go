@@ -135,11 +135,8 @@ func ScriptName(u string) string {
 // it on the merchant's side (the text after the last "/" of the path), which
 // differs only for a path ending in "/": https://shop.kz/hooks/post/ → "".
 func ScriptNameAfterLastSlash(u string) string {
-	name := ScriptName(u)
-	if strings.HasSuffix(pathOf(u), "/") {
-		return ""
-	}
-	return name
+	p := pathOf(u)
+	return p[strings.LastIndexByte(p, '/')+1:]
 }
 
 func pathOf(u string) string {

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
 
@@ -216,9 +217,9 @@ func readElement(d *xml.Decoder, start *xml.StartElement, depth int) (*sign.Node
 var cardNumberRE = regexp.MustCompile(`[0-9]{13,}`)
 
 // maskCardNumbers masks card numbers in a text that is echoed back or
-// logged, as pg_card_hash does: the first six and last four digits.
+// logged, as pg_card_hash does.
 func maskCardNumbers(s string) string {
-	return cardNumberRE.ReplaceAllStringFunc(s, func(d string) string { return d[:6] + "-XX-XXXX-" + d[len(d)-4:] })
+	return cardNumberRE.ReplaceAllStringFunc(s, fixtures.MaskPAN)
 }
 
 func truncate(s string, n int) string {
