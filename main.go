@@ -4,6 +4,8 @@
 //	freedompay-mock [serve] [--addr :8080] [--scenario FILE] [--seed N] ...
 //	freedompay-mock validate FILE...
 //	freedompay-mock sign --script NAME --secret KEY pg_x=... ...
+//	freedompay-mock healthcheck [--url URL]
+//	freedompay-mock verify [--url URL] [--junit FILE] [--json]
 //	freedompay-mock version
 package main
 
@@ -14,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/journal"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
@@ -52,6 +54,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return signCmd(args, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(args, stdout, stderr)
+	case "verify":
+		return verify(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "freedompay-mock", buildVersion())
 		return 0
@@ -71,6 +75,9 @@ func usage(w io.Writer) {
   freedompay-mock sign --script NAME --secret KEY pg_x=VALUE...
                                           print the signing string (secret masked) and pg_sig
   freedompay-mock healthcheck [--url URL]  exit 0 when the server at URL is ready (for Docker HEALTHCHECK)
+  freedompay-mock verify [--url URL] [--junit FILE] [--json]
+                                          check the scenario's [[expect]] against a running server:
+                                          exit 0 all hold, 1 one fails, 2 the server cannot be asked
   freedompay-mock version
 
 Run "freedompay-mock serve -h" for the server's flags; each also reads
@@ -97,6 +104,9 @@ func serve(args []string, stderr io.Writer) int {
 	clockMode := fs.String("clock", envDefault("clock", ""), "clock: real or manual (default: the scenario's, else real)")
 	speedStr := fs.String("speed", envDefault("speed", "0"), "real clock: run time this many times faster; 0 takes the scenario's (default 1)")
 	maxBody := fs.String("max-body", envDefault("max-body", strconv.Itoa(mock.DefaultMaxBodyBytes)), "request body limit in bytes")
+	journalSize := fs.String("journal-size", envDefault("journal-size", strconv.Itoa(journal.DefaultSize)), "requests and notifications kept per merchant (older ones are dropped and counted)")
+	adminToken := fs.String("admin-token", envDefault("admin-token", ""), "when set, /_mock/ requires \"Authorization: Bearer <token>\"")
+	callbackAllow := fs.String("callback-allow", envDefault("callback-allow", ""), "when set, notifies go only to these hosts: comma-separated host globs and IP networks, e.g. \"merchant,*.test,10.0.0.0/8\"")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -121,21 +131,26 @@ func serve(args []string, stderr io.Writer) int {
 	if *clockMode != "" && *clockMode != "real" && *clockMode != "manual" {
 		err5 = fmt.Errorf("--clock %q: want real or manual", *clockMode)
 	}
-	if err := errors.Join(err, err2, err3, err4, err5); err != nil {
+	size, err6 := strconv.Atoi(*journalSize)
+	if err6 != nil || size <= 0 {
+		err6 = fmt.Errorf("--journal-size %q is not a positive count", *journalSize)
+	}
+	if err := errors.Join(err, err2, err3, err4, err5, err6); err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock serve:", err)
 		return 2
 	}
 
 	s, err := mock.Run(mock.Options{
 		ScenarioPath: *scenarioPath, Seed: seed, Logger: logger, Addr: *addr, MaxBodyBytes: limit,
-		ClockMode: *clockMode, Speed: speed,
+		ClockMode: *clockMode, Speed: speed, JournalSize: size, AdminToken: *adminToken, CallbackAllow: *callbackAllow,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock:", err)
 		return 1
 	}
 	logger.Info("freedompay-mock listening", "url", s.URL(), "scenario", s.Scenario().Summary(),
-		"seed", s.Seed(), "clock", s.ClockMode(), "now", s.Now().Format(time.RFC3339), "version", buildVersion())
+		"seed", s.Seed(), "clock", s.ClockMode(), "now", s.Now().Format(time.RFC3339), "version", buildVersion(),
+		"admin_token", *adminToken != "", "callback_allow", *callbackAllow, "journal_size", size)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -214,32 +229,6 @@ func signCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "signing string:", sign.SigningString(name, fields, sign.MaskSecret(*secret)))
 	fmt.Fprintln(stdout, sign.Sign(name, fields, *secret))
-	return 0
-}
-
-// healthcheck asks a running server whether it is ready. It needs nothing
-// but the binary, so it works as a HEALTHCHECK in a scratch image.
-func healthcheck(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	url := fs.String("url", envDefault("url", "http://127.0.0.1:8080"), "base URL of the server")
-	timeout := fs.Duration("timeout", 2*time.Second, "how long to wait for the answer")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	client := &http.Client{Timeout: *timeout}
-	resp, err := client.Get(strings.TrimRight(*url, "/") + "/_mock/ready")
-	if err != nil {
-		fmt.Fprintln(stderr, "freedompay-mock healthcheck:", err)
-		return 1
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(stderr, "freedompay-mock healthcheck: not ready: HTTP %d %s\n", resp.StatusCode, strings.TrimSpace(string(body)))
-		return 1
-	}
-	fmt.Fprintln(stdout, strings.TrimSpace(string(body)))
 	return 0
 }
 

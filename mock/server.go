@@ -23,12 +23,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gorilla/mux"
-
-	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
 	"github.com/freedompay-mock/freedompay-mock/mock/control"
-	"github.com/freedompay-mock/freedompay-mock/mock/gateway"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
@@ -67,18 +63,30 @@ type Options struct {
 	Speed float64
 	// MaxBodyBytes limits a request body; default 1 MiB.
 	MaxBodyBytes int64
+	// JournalSize is how many gateway requests, and how many notifications,
+	// each merchant's history keeps; default 10000.
+	JournalSize int
+	// AdminToken, when set, is required on every /_mock/ route as
+	// "Authorization: Bearer <token>".
+	AdminToken string
+	// CallbackAllow, when set, lists the hosts payout notifies may go to:
+	// comma-separated host-name globs and IP networks ("*.test,10.0.0.0/8").
+	CallbackAllow string
 }
 
 // Server is a running sandbox.
 type Server struct {
-	opts     Options
-	scenario *scenario.Scenario
-	seed     int64
-	clock    clock.Clock
-	ledger   *ledger.Ledger
-	notify   *notify.Scheduler
-	handler  http.Handler
-	log      *slog.Logger
+	opts    Options
+	clock   clock.Clock
+	origin  time.Time // the clock's reading when the server was made
+	allow   *notify.AllowList
+	handler http.Handler
+	control http.Handler
+	log     *slog.Logger
+
+	world   atomic.Pointer[world] // the scenario served and all its state
+	mutate  sync.Mutex            // one change of scenario or time at a time
+	changes signal                // fires on every change an await may wait for
 
 	listener net.Listener
 	http     *http.Server
@@ -124,35 +132,26 @@ func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	seed := opts.Seed
-	if seed == 0 {
-		seed = sc.Seed
+	allow, err := notify.ParseAllowList(opts.CallbackAllow)
+	if err != nil {
+		return nil, err
 	}
-	if seed == 0 {
-		seed = fixtures.DefaultSeed
-	}
-	gen := fixtures.NewGen(seed)
-	s := &Server{
-		opts: opts, scenario: sc, seed: seed, clock: opts.Clock, log: opts.Logger,
-		ledger: ledger.New(sc, gen, opts.Clock.Now()),
-		served: make(chan struct{}),
-	}
-	s.notify = notify.New(notify.Config{
-		Clock: s.clock, Ledger: s.ledger, Gen: gen, Settings: sc.Notify,
-		Location: sc.Gateway.Location(), Logger: s.log,
-	})
-	for _, p := range s.ledger.Payouts() {
-		s.notify.Schedule(p)
-	}
-	r := mux.NewRouter()
-	r.SkipClean(true) // cleanPath does it, without the router's redirect
-	control.Register(r, s)
-	gateway.New(gateway.Config{
-		Ledger: s.ledger, Clock: s.clock, Gen: gen, Settings: sc.Gateway,
-		Logger: s.log, MaxBody: opts.MaxBodyBytes, Schedule: s.notify.Schedule,
-	}).Register(r)
-	s.handler = s.recoverer(cleanPath(r))
+	s := &Server{opts: opts, clock: opts.Clock, origin: opts.Clock.Now(), allow: allow, log: opts.Logger,
+		served: make(chan struct{})}
+	s.world.Store(s.newWorld(sc, s.origin))
+	s.control = control.New(s, opts.AdminToken)
+	s.handler = s.recoverer(cleanPath(http.HandlerFunc(s.route)))
 	return s, nil
+}
+
+// route sends /_mock/ to the control API and the rest to the gateway of
+// the scenario in force.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == control.Prefix || strings.HasPrefix(r.URL.Path, control.Prefix+"/") {
+		s.control.ServeHTTP(w, r)
+		return
+	}
+	s.world.Load().gateway.ServeHTTP(w, r)
 }
 
 // Run builds a server and starts it.
@@ -184,7 +183,7 @@ func (s *Server) Start() error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	s.notify.Start()
+	s.world.Load().notify.Start()
 	s.state.Store(stateServing)
 	go func() {
 		defer close(s.served)
@@ -214,16 +213,16 @@ func (s *Server) URL() string { return s.url }
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Scenario is the scenario being served.
-func (s *Server) Scenario() *scenario.Scenario { return s.scenario }
+func (s *Server) Scenario() *scenario.Scenario { return s.world.Load().sc }
 
 // Seed is the seed in use.
-func (s *Server) Seed() int64 { return s.seed }
+func (s *Server) Seed() int64 { return s.world.Load().seed }
 
 // Clock is the server's clock.
 func (s *Server) Clock() clock.Clock { return s.clock }
 
 // Ledger exposes the server's merchants and payouts.
-func (s *Server) Ledger() *ledger.Ledger { return s.ledger }
+func (s *Server) Ledger() *ledger.Ledger { return s.world.Load().ledger }
 
 // Close stops the server: it stops accepting, waits up to ShutdownTimeout
 // for requests in flight, and returns when the serving goroutine has ended.
@@ -238,7 +237,7 @@ func (s *Server) Close() error {
 		defer cancel()
 		s.closeErr = s.http.Shutdown(ctx)
 		<-s.served
-		s.notify.Close(ctx)
+		s.world.Load().notify.Close(ctx)
 	})
 	return s.closeErr
 }
@@ -256,7 +255,7 @@ func (s *Server) Ready() (bool, string) {
 }
 
 // ScenarioName is the name of the scenario being served.
-func (s *Server) ScenarioName() string { return s.scenario.Name }
+func (s *Server) ScenarioName() string { return s.Scenario().Name }
 
 // Now is the server's current time.
 func (s *Server) Now() time.Time { return s.clock.Now() }
@@ -275,15 +274,24 @@ func (s *Server) Advance(d time.Duration) ([]notify.Attempt, error) {
 	if d < 0 {
 		return nil, fmt.Errorf("advance by %s: the clock does not go back", d)
 	}
-	return s.notify.RunUntil(s.clock.Now().Add(d))
+	s.mutate.Lock()
+	defer s.mutate.Unlock()
+	return s.world.Load().notify.RunUntil(s.clock.Now().Add(d))
 }
 
 // Drain moves a manual clock to each next due event until nothing is
 // pending, and returns the attempts made.
-func (s *Server) Drain() ([]notify.Attempt, error) { return s.notify.Drain() }
+func (s *Server) Drain() ([]notify.Attempt, error) {
+	s.mutate.Lock()
+	defer s.mutate.Unlock()
+	return s.world.Load().notify.Drain()
+}
 
-// Notifications returns every payout notify with its attempts, oldest first.
-func (s *Server) Notifications() []notify.Notification { return s.notify.Notifications() }
+// Notifications returns every payout notify kept, with its attempts,
+// oldest first.
+func (s *Server) Notifications() []notify.Notification {
+	return s.world.Load().notify.Notifications()
+}
 
 // newClock makes the clock of a scenario's [clock] section, with mode and
 // speed from the caller winning when set.

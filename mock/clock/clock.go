@@ -57,6 +57,14 @@ func (m *Manual) Set(t time.Time) time.Time {
 	return m.now
 }
 
+// Reset puts the clock at t, earlier or later: the sandbox's reset, when
+// the whole run starts again.
+func (m *Manual) Reset(t time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.now = t
+}
+
 // Modes of a sandbox clock.
 const (
 	ModeReal   = "real"
@@ -66,6 +74,7 @@ const (
 // Scaled is wall time running speed times faster from a chosen start: it
 // reads start when created, and start + speed × (wall time elapsed) later.
 type Scaled struct {
+	mu          sync.RWMutex
 	start, wall time.Time
 	speed       float64
 }
@@ -81,7 +90,16 @@ func NewScaled(start time.Time, speed float64) *Scaled {
 
 // Now returns the scaled time.
 func (s *Scaled) Now() time.Time {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	return s.start.Add(time.Duration(float64(time.Since(s.wall)) * s.speed))
+}
+
+// Reset makes the clock read start now, running on at the same speed.
+func (s *Scaled) Reset(start time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.start, s.wall = start, time.Now()
 }
 
 // WallDuration converts a span of this clock's time to wall time.

@@ -1,9 +1,13 @@
 // Package control serves the sandbox's own API under /_mock/: JSON routes
-// for CI jobs in any language to read and move the clock and to see every
-// payout notify and its attempts.
+// for CI jobs in any language to check readiness, read and move the clock,
+// see payouts, notifies and the request journal, force a status, resend a
+// notify, wait for a condition, swap or reset the scenario, and get the
+// verdict on the scenario's expectations.
 package control
 
 import (
+	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +17,8 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/freedompay-mock/freedompay-mock/mock/expect"
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
 )
 
@@ -25,22 +31,91 @@ type Backend interface {
 	ClockMode() string
 	Advance(d time.Duration) ([]notify.Attempt, error)
 	Drain() ([]notify.Attempt, error)
-	Notifications() []notify.Notification
 	// Ready reports whether the server serves its scenario with its
 	// scheduler running, and why not.
 	Ready() (bool, string)
 	ScenarioName() string
+	// expect.State: payouts, notifications and requests, per merchant.
+	expect.State
+	Payout(paymentID int64) (ledger.Payout, bool)
+	Force(ctx context.Context, paymentID int64, status string, errorCode int) (Forced, error)
+	Resend(ctx context.Context, paymentID int64) (notify.Notification, error)
+	Reset(merchantID string) error
+	ReplaceScenario(toml []byte, merchantID string) (ScenarioChange, error)
+	Verify(merchantID string) expect.Report
+	// Changed returns a channel closed at the next change of state.
+	Changed() <-chan struct{}
 }
 
-// Register adds the control routes to r. All of them are listed here.
-func Register(r *mux.Router, b Backend) {
+// Forced is a payout whose status was forced, with the notify sent for it.
+type Forced struct {
+	Payout       ledger.Payout
+	Was          ledger.Step
+	Notification *notify.Notification
+}
+
+// ScenarioChange is what replacing the scenario did.
+type ScenarioChange struct {
+	Scenario   string   `json:"scenario"`
+	Summary    string   `json:"summary"`
+	MerchantID string   `json:"merchant_id,omitempty"`
+	Ignored    []string `json:"ignored_merchants,omitempty"` // of a scoped replacement
+}
+
+// InvalidError is a scenario that does not validate; its message lists
+// every problem, as `validate` prints them.
+type InvalidError struct{ Err error }
+
+func (e *InvalidError) Error() string { return e.Err.Error() }
+func (e *InvalidError) Unwrap() error { return e.Err }
+
+// ErrNotStarted answers a resend for a payout whose timeline has not begun.
+var ErrNotStarted = errors.New("the payout has not started yet: there is no status to notify")
+
+// New returns the handler of every control route; with token set, each
+// one requires "Authorization: Bearer <token>". All routes are listed here.
+func New(b Backend, token string) http.Handler {
 	h := &handlers{b: b}
+	r := mux.NewRouter()
+	r.SkipClean(true)
 	r.HandleFunc(Prefix+"/health", h.health).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(Prefix+"/ready", h.ready).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(Prefix+"/clock", h.clock).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/clock/advance", h.advance).Methods(http.MethodPost)
 	r.HandleFunc(Prefix+"/clock/drain", h.drain).Methods(http.MethodPost)
 	r.HandleFunc(Prefix+"/notifications", h.notifications).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/payouts", h.payouts).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/payouts/{id}", h.payout).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/payouts/{id}/status", h.force).Methods(http.MethodPost)
+	r.HandleFunc(Prefix+"/payouts/{id}/notify", h.resend).Methods(http.MethodPost)
+	r.HandleFunc(Prefix+"/requests", h.requests).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/await", h.await).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/scenario", h.scenario).Methods(http.MethodPut, http.MethodPost)
+	r.HandleFunc(Prefix+"/reset", h.reset).Methods(http.MethodPost)
+	r.HandleFunc(Prefix+"/verify", h.verify).Methods(http.MethodGet)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		writeError(w, http.StatusNotFound, "no control route %s; see the README's control API table", req.URL.Path)
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s", req.Method, req.URL.Path)
+	})
+	if token == "" {
+		return r
+	}
+	return requireToken(token, r)
+}
+
+// requireToken lets through requests that carry the admin token.
+func requireToken(token string, next http.Handler) http.Handler {
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="freedompay-mock"`)
+			writeError(w, http.StatusUnauthorized, "the control API needs the admin token: send \"Authorization: Bearer <token>\" (--admin-token)")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 type handlers struct{ b Backend }
@@ -136,12 +211,17 @@ func (h *handlers) run(w http.ResponseWriter, f func() ([]notify.Attempt, error)
 	writeJSON(w, http.StatusOK, runReply{Now: h.b.Now(), Mode: h.b.ClockMode(), Attempted: attempts})
 }
 
-func (h *handlers) notifications(w http.ResponseWriter, _ *http.Request) {
-	ns := h.b.Notifications()
-	if ns == nil {
-		ns = []notify.Notification{}
+func (h *handlers) notifications(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	ns, dropped := h.b.History(q.Get("merchant_id"))
+	out := []notify.Notification{}
+	order, state := q.Get("order_id"), q.Get("state")
+	for _, n := range ns {
+		if (order == "" || n.OrderID == order) && (state == "" || n.State == state) {
+			out = append(out, n)
+		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"notifications": ns})
+	writeJSON(w, http.StatusOK, map[string]any{"notifications": out, "dropped": dropped})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -149,6 +229,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // signing strings show <secret:N chars> as is
 	_ = enc.Encode(v)
 }
 

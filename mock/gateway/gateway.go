@@ -17,6 +17,7 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
+	"github.com/freedompay-mock/freedompay-mock/mock/journal"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
@@ -37,6 +38,8 @@ type Config struct {
 	// Schedule hands a payout made or started through the gateway to the
 	// notify schedule.
 	Schedule func(ledger.Payout)
+	// Journal records every request; nil records nothing.
+	Journal *journal.Journal
 }
 
 // Gateway serves the FreedomPay routes.
@@ -75,11 +78,11 @@ func (g *Gateway) Register(r *mux.Router) {
 	r.HandleFunc("/status/healthcheck", g.healthcheck).Methods(http.MethodGet, http.MethodHead)
 
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		g.writeError(w, http.StatusNotFound, wire.Errorf(wire.CodeValidation,
+		g.writeError(w, g.newRecord(req), http.StatusNotFound, wire.Errorf(wire.CodeValidation,
 			"Unknown path %s; the sandbox serves FreedomPay's payout paths under /g2g/ and /api/ (see the README)", req.URL.Path))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		g.writeError(w, http.StatusMethodNotAllowed, wire.Errorf(wire.CodeValidation,
+		g.writeError(w, g.newRecord(req), http.StatusMethodNotAllowed, wire.Errorf(wire.CodeValidation,
 			"Method %s is not allowed; send POST (or GET with a query string)", req.Method))
 	})
 }
@@ -125,26 +128,29 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	script := sign.ScriptName(r.URL.Path)
 	log := g.cfg.Logger.With("path", r.URL.Path)
+	rec := &record{r: r, start: start, at: g.cfg.Clock.Now()}
 
 	req, err := wire.Decode(r, g.cfg.MaxBody)
 	if errors.Is(err, wire.ErrTooLarge) {
 		log.Warn("request body over the limit", "limit_bytes", g.cfg.MaxBody)
-		g.writeError(w, http.StatusRequestEntityTooLarge, wire.Errorf(wire.CodeValidation,
+		g.writeError(w, rec, http.StatusRequestEntityTooLarge, wire.Errorf(wire.CodeValidation,
 			"Request body exceeds %d bytes (--max-body)", g.cfg.MaxBody))
 		return
 	}
 	if err != nil {
-		g.reject(w, log, err)
+		g.reject(w, rec, log, err)
 		return
 	}
+	rec.fields, rec.encoding = req.Fields, req.Encoding
 	log = log.With("encoding", req.Encoding)
 
-	m, err := g.authenticate(req.Fields, script, a.secret, log)
+	m, err := g.authenticate(req.Fields, script, a.secret, log, rec)
 	if err != nil {
-		g.reject(w, log, err)
+		g.reject(w, rec, log, err)
 		return
 	}
 	log = log.With("merchant", m.ID)
+	rec.merchant = &m
 	now := g.cfg.Clock.Now()
 	fields, err := a.h(&call{fields: req.Fields, merchant: m, now: now, script: script, base: baseOf(r)})
 	secret := a.secret(m)
@@ -152,6 +158,7 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch e := (*wire.Error)(nil); {
 	case errors.As(err, &e):
 		log.Info("gateway error", "code", e.Code, "description", e.Description)
+		rec.err = e
 		if e.Signed && g.cfg.Settings.SignErrorsOn() {
 			body = g.signed(script, secret, append(e.Fields(), g.datetime(now)))
 		} else {
@@ -159,17 +166,21 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case err != nil:
 		log.Error("handler failed", "err", err)
-		body = wire.NewError(wire.CodeSystem).Encode()
+		rec.err = wire.NewError(wire.CodeSystem)
+		body = rec.err.Encode()
 	default:
+		rec.reply = fields
 		body = g.signed(script, secret, fields)
 		log.Info("gateway reply", "status", "ok", "took", time.Since(start))
 	}
 	writeXML(w, http.StatusOK, body)
+	g.record(rec, http.StatusOK)
 }
 
 // authenticate identifies the merchant and checks pg_sig. Its errors are
-// unsigned: the caller is not (yet) known to be who it claims.
-func (g *Gateway) authenticate(fields sign.Fields, script string, secretOf secretFor, log *slog.Logger) (ledger.Merchant, error) {
+// unsigned: the caller is not (yet) known to be who it claims. A signature
+// that does not check out is explained in rec.
+func (g *Gateway) authenticate(fields sign.Fields, script string, secretOf secretFor, log *slog.Logger, rec *record) (ledger.Merchant, error) {
 	mid, ok := fields.Get("pg_merchant_id")
 	if !ok || mid == "" {
 		return ledger.Merchant{}, unsigned(wire.Missing("pg_merchant_id"))
@@ -181,39 +192,52 @@ func (g *Gateway) authenticate(fields sign.Fields, script string, secretOf secre
 	if !ok {
 		return ledger.Merchant{}, wire.NewError(wire.CodeBadMerchant)
 	}
+	rec.merchant = &m
+	secret := secretOf(m)
 	for _, f := range []string{"pg_salt", sign.FieldSig} {
 		if v, ok := fields.Get(f); !ok || v == "" {
+			if f == sign.FieldSig {
+				rec.explain = g.explain(script, fields, secret, m)
+			}
 			return ledger.Merchant{}, unsigned(wire.Missing(f))
 		}
 	}
-	secret := secretOf(m)
 	if sign.Verify(script, fields, secret) {
 		return m, nil
 	}
 	if g.cfg.Settings.AcceptSigWithoutEmpty && sign.Verify(script, withoutEmpty(fields), secret) {
 		return m, nil
 	}
-	ex := sign.Explain(script, fields, secret)
-	ex.SigningString = maskCards(ex.SigningString, fields)
-	if other := m.SecretKey; other != secret && other != "" && sign.Verify(script, fields, other) {
-		ex.Hints = append([]string{"signed with the merchant's payment secret_key; this route takes payout_secret_key"}, ex.Hints...)
-	}
-	log.Warn("bad signature", "merchant", m.ID, "explain", ex.String())
+	rec.explain = g.explain(script, fields, secret, m)
+	log.Warn("bad signature", "merchant", m.ID, "explain", rec.explain.String())
 	return ledger.Merchant{}, wire.NewError(g.cfg.Settings.BadSignatureCode)
 }
 
-func (g *Gateway) reject(w http.ResponseWriter, log *slog.Logger, err error) {
+// explain says why fields' pg_sig is not the one secret gives, with card
+// numbers masked, naming the merchant's other secret when that one fits.
+func (g *Gateway) explain(script string, fields sign.Fields, secret string, m ledger.Merchant) *sign.Explanation {
+	ex := sign.Explain(script, fields, secret)
+	ex.SigningString = maskCards(ex.SigningString, fields)
+	if other := m.SecretKey; ex.Got != "" && other != secret && other != "" && sign.Verify(script, fields, other) {
+		ex.Hints = append([]string{"signed with the merchant's payment secret_key; this route takes payout_secret_key"}, ex.Hints...)
+	}
+	return &ex
+}
+
+func (g *Gateway) reject(w http.ResponseWriter, rec *record, log *slog.Logger, err error) {
 	var e *wire.Error
 	if !errors.As(err, &e) {
 		e = wire.NewError(wire.CodeSystem)
 	}
 	log.Info("gateway error", "code", e.Code, "description", e.Description)
-	g.writeError(w, http.StatusOK, e)
+	g.writeError(w, rec, http.StatusOK, e)
 }
 
-// writeError writes an unsigned error reply.
-func (g *Gateway) writeError(w http.ResponseWriter, status int, e *wire.Error) {
+// writeError writes an unsigned error reply and records the request.
+func (g *Gateway) writeError(w http.ResponseWriter, rec *record, status int, e *wire.Error) {
 	writeXML(w, status, e.Encode())
+	rec.err = e
+	g.record(rec, status)
 }
 
 // signed appends a fresh pg_salt and the pg_sig of the whole reply.

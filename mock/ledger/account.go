@@ -22,6 +22,7 @@ type account struct {
 type move struct {
 	at     time.Time
 	amount money.Amount // negative: reserved; positive: given back
+	pid    int64        // the payout's payment id
 }
 
 // book records the moves of payout p: the reservation at its first step and,
@@ -30,25 +31,43 @@ func (a *account) book(p *Payout) {
 	if len(p.Timeline) == 0 {
 		return
 	}
-	a.add(p.Timeline[0].At, -p.ToPay)
+	a.add(p.Timeline[0].At, -p.ToPay, p.PaymentID)
 	a.release(p)
+}
+
+// unbook removes the moves of payout pid, as when its timeline changes.
+func (a *account) unbook(pid int64) {
+	kept := a.moves[:0]
+	for _, m := range a.moves {
+		if m.pid != pid {
+			kept = append(kept, m)
+		}
+	}
+	a.moves = kept
+	a.sums = a.sums[:len(kept)]
+	a.resum(0)
 }
 
 // release gives p's reservation back at its final step, if that is an error.
 func (a *account) release(p *Payout) {
 	if last, ok := p.Final(); ok && last.Status == scenario.StatusError {
-		a.add(last.At, p.ToPay)
+		a.add(last.At, p.ToPay, p.PaymentID)
 	}
 }
 
 // add inserts a move. Moves mostly arrive in time order, so the insertion
 // point is near the end and only the sums after it are redone.
-func (a *account) add(at time.Time, amount money.Amount) {
+func (a *account) add(at time.Time, amount money.Amount, pid int64) {
 	i := sort.Search(len(a.moves), func(i int) bool { return a.moves[i].at.After(at) })
 	a.moves = append(a.moves, move{})
 	copy(a.moves[i+1:], a.moves[i:])
-	a.moves[i] = move{at, amount}
+	a.moves[i] = move{at, amount, pid}
 	a.sums = append(a.sums, 0)
+	a.resum(i)
+}
+
+// resum redoes the running sums from move i on.
+func (a *account) resum(i int) {
 	for j := i; j < len(a.moves); j++ {
 		prev := money.Amount(0)
 		if j > 0 {

@@ -66,6 +66,8 @@ type Payout struct {
 	// recipient enters the card; gateway-made payouts have one.
 	PageKey  string
 	Timeline []Step // ascending; the first step is when the payout appears
+	// Revision counts the changes of the timeline through the control API.
+	Revision int
 }
 
 // MethodScenario marks payouts that come from the scenario file.
@@ -130,52 +132,68 @@ func New(sc *scenario.Scenario, gen *fixtures.Gen, origin time.Time) *Ledger {
 		l.defaultDelay = scenario.DefaultDelay
 	}
 	for _, m := range sc.Merchants {
-		bal, _ := money.FromFloat(m.Balance) // validated
-		fixed, _ := money.FromFloat(m.CommissionFixed)
-		l.merchants[string(m.ID)] = &account{Merchant: Merchant{
-			ID: string(m.ID), SecretKey: m.SecretKey, PayoutSecretKey: m.PayoutSecretKey,
-			Balance: bal, Currency: m.Currency, PostLink: m.PostLink,
-			CommissionPercent: m.CommissionPercent, CommissionFixed: fixed,
-		}}
+		l.addMerchant(m)
 	}
 	for _, c := range sc.Cards {
-		l.cards[cardKey{string(c.MerchantID), c.Token}] = c
-		if c.CardID > 0 {
-			l.cardIDs[orderKey{string(c.MerchantID), fixtures.FormatID(c.CardID)}] = c
-		}
+		l.addCard(c)
 	}
 	taken := map[int64]bool{}
 	for _, p := range sc.Payouts {
 		taken[p.PaymentID] = true
 	}
 	for _, sp := range sc.Payouts {
-		a := l.merchants[string(sp.MerchantID)]
-		p := &Payout{MerchantID: string(sp.MerchantID), OrderID: string(sp.OrderID), PaymentID: sp.PaymentID,
-			Method: MethodScenario, PostLink: sp.PostLink, CreatedAt: origin}
-		for p.PaymentID == 0 || (sp.PaymentID == 0 && taken[p.PaymentID]) {
-			p.PaymentID = gen.PaymentID()
-		}
-		taken[p.PaymentID] = true
-		p.Amount, _ = money.FromFloat(sp.Amount)
-		p.NetAmount = p.Amount
-		commission := a.Commission(p.Amount)
-		if sp.Commission != nil {
-			commission, _ = money.FromFloat(*sp.Commission)
-		}
-		p.ToPay = p.Amount + commission
-		if sp.NetAmount != nil {
-			p.NetAmount, _ = money.FromFloat(*sp.NetAmount)
-		}
-		card := sp.Card
-		if card == "" {
-			card = gen.CardNumber()
-		}
-		p.CardHash = fixtures.MaskPAN(card)
-		p.Timeline = l.steps(origin, sp.Timeline)
-		l.insert(p)
-		a.book(p)
+		l.addPayout(sp, origin, taken)
 	}
 	return l
+}
+
+func (l *Ledger) addMerchant(m scenario.Merchant) {
+	bal, _ := money.FromFloat(m.Balance) // validated
+	fixed, _ := money.FromFloat(m.CommissionFixed)
+	l.merchants[string(m.ID)] = &account{Merchant: Merchant{
+		ID: string(m.ID), SecretKey: m.SecretKey, PayoutSecretKey: m.PayoutSecretKey,
+		Balance: bal, Currency: m.Currency, PostLink: m.PostLink,
+		CommissionPercent: m.CommissionPercent, CommissionFixed: fixed,
+	}}
+}
+
+func (l *Ledger) addCard(c scenario.Card) {
+	l.cards[cardKey{string(c.MerchantID), c.Token}] = c
+	if c.CardID > 0 {
+		l.cardIDs[orderKey{string(c.MerchantID), fixtures.FormatID(c.CardID)}] = c
+	}
+}
+
+// addPayout adds a payout of the scenario, its timeline counted from
+// origin. taken holds the payment ids in use or reserved by the scenario; a
+// generated id is added to it.
+func (l *Ledger) addPayout(sp scenario.Payout, origin time.Time, taken map[int64]bool) {
+	gen := l.gen
+	a := l.merchants[string(sp.MerchantID)]
+	p := &Payout{MerchantID: string(sp.MerchantID), OrderID: string(sp.OrderID), PaymentID: sp.PaymentID,
+		Method: MethodScenario, PostLink: sp.PostLink, CreatedAt: origin}
+	for p.PaymentID == 0 || (sp.PaymentID == 0 && taken[p.PaymentID]) {
+		p.PaymentID = gen.PaymentID()
+	}
+	taken[p.PaymentID] = true
+	p.Amount, _ = money.FromFloat(sp.Amount)
+	p.NetAmount = p.Amount
+	commission := a.Commission(p.Amount)
+	if sp.Commission != nil {
+		commission, _ = money.FromFloat(*sp.Commission)
+	}
+	p.ToPay = p.Amount + commission
+	if sp.NetAmount != nil {
+		p.NetAmount, _ = money.FromFloat(*sp.NetAmount)
+	}
+	card := sp.Card
+	if card == "" {
+		card = gen.CardNumber()
+	}
+	p.CardHash = fixtures.MaskPAN(card)
+	p.Timeline = l.steps(origin, sp.Timeline)
+	l.insert(p)
+	a.book(p)
 }
 
 // steps places a scenario timeline at origin.

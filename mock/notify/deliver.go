@@ -18,24 +18,37 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
 
-// maxAnswer bounds how much of a merchant's answer is read.
-const maxAnswer = 64 << 10
+// maxAnswer bounds how much of a merchant's answer is read, and
+// maxShownAnswer how much of it an attempt keeps.
+const (
+	maxAnswer      = 64 << 10
+	maxShownAnswer = 2 << 10
+)
 
-// post sends n once and judges the answer.
-func (s *Scheduler) post(n *Notification) Attempt {
-	a := Attempt{Fields: maskSecret(n.Fields, n.secret)}
+// post sends n once and judges the answer. retry is false when trying again
+// cannot help: the callback host is not allowed.
+func (s *Scheduler) post(n *Notification) (a Attempt, retry bool) {
+	a = Attempt{Fields: sign.MaskSecrets(n.Fields, n.secret)}
 	body, ctype, err := encode(n.Fields, s.cfg.Settings.Encoding)
 	if err != nil {
 		a.Error = err.Error()
-		return a
+		return a, true
+	}
+	ctx := s.sendCtx
+	if s.cfg.Allow != nil {
+		var why string
+		if ctx, why = s.cfg.Allow.check(ctx, n.URL); why != "" {
+			a.Error = why
+			return a, false
+		}
 	}
 	timeout := s.cfg.Settings.Timeout.Duration
-	ctx, cancel := context.WithTimeout(s.sendCtx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.URL, bytes.NewReader(body))
 	if err != nil {
 		a.Error = "bad post_link: " + err.Error()
-		return a
+		return a, true
 	}
 	req.Header.Set("Content-Type", ctype)
 	req.Header.Set("User-Agent", "freedompay-mock")
@@ -44,26 +57,30 @@ func (s *Scheduler) post(n *Notification) Attempt {
 	if err != nil {
 		a.LatencyMS = ms(time.Since(start))
 		a.Error = describe(err, ctx, timeout)
-		return a
+		if errors.Is(err, errNotAllowed) {
+			return a, false
+		}
+		return a, true
 	}
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	resp.Body.Close()
 	a.LatencyMS = ms(time.Since(start))
 	a.HTTPStatus = resp.StatusCode
+	a.Answer = truncate(string(answer), maxShownAnswer)
 	if err != nil {
 		a.Error = "reading the answer: " + describe(err, ctx, timeout)
-		return a
+		return a, true
 	}
 	if resp.StatusCode != http.StatusOK {
 		a.Reason = fmt.Sprintf("HTTP %d", resp.StatusCode)
 		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 			a.Reason += " (redirects are not followed)"
 		}
-		return a
+		return a, true
 	}
 	a.Conforming, a.Reason = CheckAck(answer, n.script, n.secret)
 	a.Delivered = a.Conforming || s.cfg.Settings.Ack != scenario.AckStrict
-	return a
+	return a, true
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -176,17 +193,6 @@ func rootOf(body []byte) (name, text string, err error) {
 			}
 		}
 	}
-}
-
-func maskSecret(fields sign.Fields, secret string) sign.Fields {
-	out := make(sign.Fields, len(fields))
-	for i, f := range fields {
-		if secret != "" && strings.Contains(f.Value, secret) {
-			f.Value = strings.ReplaceAll(f.Value, secret, sign.MaskSecret(secret))
-		}
-		out[i] = f
-	}
-	return out
 }
 
 func truncate(s string, n int) string {

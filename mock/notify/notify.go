@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"sort"
 	"strconv"
@@ -24,6 +25,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/ring"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
@@ -40,6 +42,9 @@ const PaymentDateLayout = "2006-01-02 15:04:05"
 
 // DefaultWorkers bounds the payouts whose notifies are in flight at once.
 const DefaultWorkers = 32
+
+// DefaultHistorySize is how many notifications a merchant's history keeps.
+const DefaultHistorySize = 10000
 
 // MaxDrainEvents bounds one [Scheduler.Drain].
 const MaxDrainEvents = 1_000_000
@@ -61,8 +66,12 @@ type Notification struct {
 	NextAttemptAt *time.Time  `json:"next_attempt_at"` // nil unless pending
 	Fields        sign.Fields `json:"fields"`          // as sent, pg_salt and pg_sig included
 	Attempts      []Attempt   `json:"attempts"`
+	// Resent is true for a notify sent again through the control API.
+	Resent bool `json:"resent,omitempty"`
 
 	script, secret string
+	attempted      chan struct{} // closed after the first attempt
+	dropped        bool          // its merchant was reset: no more attempts
 }
 
 // Attempt is one POST of a notification.
@@ -78,7 +87,8 @@ type Attempt struct {
 	Delivered    bool        `json:"delivered"`
 	Conforming   bool        `json:"conforming"` // the answer is a documented ack
 	Reason       string      `json:"reason,omitempty"`
-	Fields       sign.Fields `json:"fields"` // sent, secrets masked
+	Fields       sign.Fields `json:"fields"`           // sent, secrets masked
+	Answer       string      `json:"answer,omitempty"` // the body received, cut at 2 KiB
 }
 
 // Config is what the scheduler needs.
@@ -91,6 +101,14 @@ type Config struct {
 	Logger   *slog.Logger
 	Workers  int          // default DefaultWorkers
 	Client   *http.Client // default: no redirects, no overall timeout
+	// HistorySize is how many notifications each merchant's history keeps
+	// (--journal-size); default 10000. Pending ones are sent all the same.
+	HistorySize int
+	// Allow, when not nil, lists the callback hosts notifies may go to.
+	Allow *AllowList
+	// OnChange, if not nil, runs after every change of state: a step
+	// reached, a notify made, an attempt recorded.
+	OnChange func()
 }
 
 // Scheduler owns the notify schedule and the attempt log.
@@ -100,12 +118,14 @@ type Scheduler struct {
 	sem    chan struct{}
 	wake   chan struct{}
 
-	mu       sync.Mutex
-	queue    eventQueue
-	seq      uint64
-	notes    []*Notification
-	lanes    map[int64]*lane
-	attempts []Attempt // every attempt, in order
+	mu         sync.Mutex
+	queue      eventQueue
+	seq        uint64
+	history    map[string]*ring.Ring[*Notification] // by merchant
+	lastID     int
+	lanes      map[int64]*lane
+	collecting bool      // RunUntil is gathering the attempts made
+	collected  []Attempt // in the order made
 
 	running   sync.WaitGroup // lanes at work
 	runMu     sync.Mutex     // one RunUntil at a time
@@ -120,7 +140,9 @@ type event struct {
 	due       time.Time
 	seq       uint64
 	paymentID int64
+	merchant  string
 	step      int // index into the timeline; -1 for a retry
+	rev       int // the payout's Revision the step belongs to
 	note      *Notification
 }
 
@@ -138,10 +160,17 @@ func New(cfg Config) *Scheduler {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
+	if cfg.HistorySize <= 0 {
+		cfg.HistorySize = DefaultHistorySize
+	}
+	if cfg.OnChange == nil {
+		cfg.OnChange = func() {}
+	}
 	client := cfg.Client
 	if client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = cfg.Workers
+		tr.DialContext = dialChecked((&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext)
 		client = &http.Client{
 			Transport:     tr,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -151,7 +180,7 @@ func New(cfg Config) *Scheduler {
 	return &Scheduler{
 		cfg: cfg, client: client,
 		sem: make(chan struct{}, cfg.Workers), wake: make(chan struct{}, 1),
-		lanes: map[int64]*lane{}, sendCtx: ctx, cancelAll: cancel,
+		lanes: map[int64]*lane{}, history: map[string]*ring.Ring[*Notification]{}, sendCtx: ctx, cancelAll: cancel,
 	}
 }
 
@@ -159,7 +188,7 @@ func New(cfg Config) *Scheduler {
 func (s *Scheduler) Schedule(p ledger.Payout) {
 	s.mu.Lock()
 	for i, st := range p.Timeline {
-		s.push(event{due: st.At, paymentID: p.PaymentID, step: i})
+		s.push(event{due: st.At, paymentID: p.PaymentID, merchant: p.MerchantID, step: i, rev: p.Revision})
 	}
 	s.mu.Unlock()
 	s.poke()
@@ -239,7 +268,7 @@ func (s *Scheduler) dispatch(t time.Time) {
 	for _, e := range due {
 		n := e.note
 		if e.step >= 0 {
-			if n = s.reach(e); n == nil {
+			if n = s.reach(e); n == nil || n.URL == "" {
 				continue
 			}
 		}
@@ -251,11 +280,16 @@ func (s *Scheduler) dispatch(t time.Time) {
 // send, if the step sends one.
 func (s *Scheduler) reach(e event) *Notification {
 	p, ok := s.cfg.Ledger.Payout(e.paymentID)
-	if !ok || e.step >= len(p.Timeline) {
-		return nil
+	if !ok || e.step >= len(p.Timeline) || p.Revision != e.rev {
+		return nil // forgotten, or its timeline was changed since
 	}
-	step := p.Timeline[e.step]
-	p, m, _ := s.cfg.Ledger.Reach(e.paymentID, step)
+	return s.reachStep(p, e.step)
+}
+
+func (s *Scheduler) reachStep(p ledger.Payout, i int) *Notification {
+	defer s.cfg.OnChange()
+	step := p.Timeline[i]
+	p, m, _ := s.cfg.Ledger.Reach(p.PaymentID, step)
 	if !step.Notify {
 		return nil
 	}
@@ -315,7 +349,7 @@ func (s *Scheduler) create(p ledger.Payout, m ledger.Merchant, step ledger.Step)
 	n := &Notification{
 		PaymentID: p.PaymentID, OrderID: p.OrderID, MerchantID: m.ID, URL: url, Status: status,
 		State: StatePending, CreatedAt: step.At,
-		script: s.cfg.Settings.Script(url), secret: m.PayoutSecretKey,
+		script: s.cfg.Settings.Script(url), secret: m.PayoutSecretKey, attempted: make(chan struct{}),
 	}
 	n.Fields = sign.Fields{
 		{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
@@ -336,46 +370,35 @@ func (s *Scheduler) create(p ledger.Payout, m ledger.Merchant, step ledger.Step)
 	n.Fields = append(n.Fields, sign.Field{Name: sign.FieldSig, Value: sign.Sign(n.script, n.Fields, n.secret)})
 
 	s.mu.Lock()
-	n.ID = len(s.notes) + 1
-	s.notes = append(s.notes, n)
-	if url == "" {
-		n.State = StateFailed
-		a := Attempt{Notification: n.ID, PaymentID: n.PaymentID, OrderID: n.OrderID, N: 1, At: step.At, Reason: "no post_link: neither the payout nor its merchant has one"}
-		n.Attempts = append(n.Attempts, a)
-		s.attempts = append(s.attempts, a)
-		s.mu.Unlock()
-		s.cfg.Logger.Warn("payout notify not sent: no post_link", "payment_id", p.PaymentID, "merchant", m.ID)
-		return nil
+	s.lastID++
+	n.ID = s.lastID
+	h := s.history[m.ID]
+	if h == nil {
+		h = ring.New[*Notification](s.cfg.HistorySize)
+		s.history[m.ID] = h
 	}
+	h.Push(n)
 	s.mu.Unlock()
+	if url == "" {
+		s.settle(n, Attempt{At: step.At, Reason: "no post_link: neither the payout nor its merchant has one"}, false)
+		s.cfg.Logger.Warn("payout notify not sent: no post_link", "payment_id", p.PaymentID, "merchant", m.ID)
+	}
 	return n
 }
 
 // attempt POSTs n once and records the outcome: delivered, a retry
 // scheduled, or failed after the last retry.
 func (s *Scheduler) attempt(n *Notification) {
-	now := s.cfg.Clock.Now()
-	a := s.post(n)
-	a.Notification, a.PaymentID, a.OrderID, a.At = n.ID, n.PaymentID, n.OrderID, now
-
 	s.mu.Lock()
-	a.N = len(n.Attempts) + 1
-	n.Attempts = append(n.Attempts, a)
-	s.attempts = append(s.attempts, a)
-	retries := s.cfg.Settings.Retries
-	switch {
-	case a.Delivered:
-		n.State, n.NextAttemptAt = StateDelivered, nil
-	case a.N <= len(retries):
-		next := now.Add(retries[a.N-1].Duration)
-		n.NextAttemptAt = &next
-		s.push(event{due: next, paymentID: n.PaymentID, step: -1, note: n})
-	default:
-		n.State, n.NextAttemptAt = StateFailed, nil
-	}
-	state := n.State
+	dropped := n.dropped
 	s.mu.Unlock()
-	s.poke()
+	if dropped {
+		return
+	}
+	now := s.cfg.Clock.Now()
+	a, retry := s.post(n)
+	a.At = now
+	state := s.settle(n, a, retry)
 
 	log := s.cfg.Logger.With("payment_id", n.PaymentID, "url", n.URL, "attempt", a.N, "state", state)
 	if a.Delivered {
@@ -383,6 +406,37 @@ func (s *Scheduler) attempt(n *Notification) {
 	} else {
 		log.Warn("payout notify attempt failed", "http_status", a.HTTPStatus, "error", a.Error, "reason", a.Reason)
 	}
+}
+
+// settle records attempt a of n and what follows: delivered, a retry on the
+// ladder (when retry allows one), or failed. It returns n's state.
+func (s *Scheduler) settle(n *Notification, a Attempt, retry bool) string {
+	s.mu.Lock()
+	a.Notification, a.PaymentID, a.OrderID = n.ID, n.PaymentID, n.OrderID
+	a.N = len(n.Attempts) + 1
+	n.Attempts = append(n.Attempts, a)
+	if s.collecting {
+		s.collected = append(s.collected, a)
+	}
+	retries := s.cfg.Settings.Retries
+	switch {
+	case a.Delivered:
+		n.State, n.NextAttemptAt = StateDelivered, nil
+	case retry && a.N <= len(retries) && !n.dropped:
+		next := a.At.Add(retries[a.N-1].Duration)
+		n.NextAttemptAt = &next
+		s.push(event{due: next, paymentID: n.PaymentID, merchant: n.MerchantID, step: -1, note: n})
+	default:
+		n.State, n.NextAttemptAt = StateFailed, nil
+	}
+	state := n.State
+	if a.N == 1 {
+		close(n.attempted)
+	}
+	s.mu.Unlock()
+	s.poke()
+	s.cfg.OnChange()
+	return state
 }
 
 // RunUntil moves a manual clock to t one due event at a time, delivering
@@ -396,7 +450,7 @@ func (s *Scheduler) RunUntil(t time.Time) ([]Attempt, error) {
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
 	s.mu.Lock()
-	from := len(s.attempts)
+	s.collecting, s.collected = true, nil
 	s.mu.Unlock()
 	for {
 		due, ok := s.nextDue()
@@ -411,7 +465,8 @@ func (s *Scheduler) RunUntil(t time.Time) ([]Attempt, error) {
 	s.dispatch(m.Now())
 	s.running.Wait()
 	s.mu.Lock()
-	out := append([]Attempt(nil), s.attempts[from:]...)
+	out := s.collected
+	s.collecting, s.collected = false, nil
 	s.mu.Unlock()
 	// Attempts at one moment run concurrently; report them in a stable order.
 	sort.SliceStable(out, func(i, j int) bool {
@@ -441,21 +496,108 @@ func (s *Scheduler) Drain() ([]Attempt, error) {
 	return all, errors.New("drain stopped after " + strconv.Itoa(MaxDrainEvents) + " events: the schedule does not end")
 }
 
-// Notifications returns a copy of every notification, oldest first.
+// Notifications returns a copy of every notification kept, oldest first.
 func (s *Scheduler) Notifications() []Notification {
+	ns, _ := s.History("")
+	return ns
+}
+
+// History returns a copy of the notifications kept for a merchant (every
+// merchant for ""), oldest first, and how many older ones were let go.
+func (s *Scheduler) History(merchantID string) ([]Notification, int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Notification, len(s.notes))
-	for i, n := range s.notes {
-		c := *n
-		c.Attempts = append([]Attempt(nil), n.Attempts...)
-		if n.NextAttemptAt != nil {
-			t := *n.NextAttemptAt
-			c.NextAttemptAt = &t
+	var out []Notification
+	var dropped int64
+	for id, h := range s.history {
+		if merchantID != "" && id != merchantID {
+			continue
 		}
-		out[i] = c
+		dropped += h.Dropped()
+		h.Each(func(n *Notification) bool {
+			out = append(out, n.copy())
+			return true
+		})
 	}
-	return out
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, dropped
+}
+
+func (n *Notification) copy() Notification {
+	c := *n
+	c.Attempts = append([]Attempt(nil), n.Attempts...)
+	if n.NextAttemptAt != nil {
+		t := *n.NextAttemptAt
+		c.NextAttemptAt = &t
+	}
+	return c
+}
+
+// Forget drops a merchant's pending events and its notification history,
+// as when its state is reset: attempts in flight finish, none follow.
+func (s *Scheduler) Forget(merchantID string) {
+	s.mu.Lock()
+	kept := s.queue[:0]
+	for _, e := range s.queue {
+		if e.merchant != merchantID {
+			kept = append(kept, e)
+		}
+	}
+	s.queue = kept
+	heap.Init(&s.queue)
+	if h := s.history[merchantID]; h != nil {
+		h.Each(func(n *Notification) bool { n.dropped = true; return true })
+	}
+	delete(s.history, merchantID)
+	s.mu.Unlock()
+	s.cfg.OnChange()
+}
+
+// Fire records that a payout reached step i of its timeline now, as a
+// status forced through the control API, and sends the step's notify at
+// once. It returns the notify, if the step sends one, after its first
+// attempt (or when ctx ends).
+func (s *Scheduler) Fire(ctx context.Context, p ledger.Payout, i int) (Notification, bool) {
+	n := s.reachStep(p, i)
+	if n == nil {
+		return Notification{}, false
+	}
+	return s.sendNow(ctx, n), true
+}
+
+// Resend sends the notify of a payout's step in force now again, with a
+// fresh pg_salt and its own retries, and returns it after its first attempt
+// (or when ctx ends). It reports false when the payout has not started.
+func (s *Scheduler) Resend(ctx context.Context, paymentID int64) (Notification, bool) {
+	p, ok := s.cfg.Ledger.Payout(paymentID)
+	if !ok {
+		return Notification{}, false
+	}
+	step, ok := p.StatusAt(s.cfg.Clock.Now())
+	if !ok {
+		return Notification{}, false
+	}
+	p, m, _ := s.cfg.Ledger.Reach(paymentID, step)
+	n := s.create(p, m, step)
+	s.mu.Lock()
+	n.Resent = true
+	s.mu.Unlock()
+	return s.sendNow(ctx, n), true
+}
+
+// sendNow queues n's first attempt, if it has somewhere to go, and waits
+// for it.
+func (s *Scheduler) sendNow(ctx context.Context, n *Notification) Notification {
+	if n.URL != "" {
+		s.enqueue(n)
+	}
+	select {
+	case <-n.attempted:
+	case <-ctx.Done():
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return n.copy()
 }
 
 // Close stops the loop and waits for attempts in flight until ctx ends, then
@@ -475,7 +617,7 @@ func (s *Scheduler) Close(ctx context.Context) {
 	}
 	s.cancelAll()
 	for _, n := range s.Notifications() {
-		if n.State == StatePending {
+		if n.State == StatePending && !n.dropped {
 			s.cfg.Logger.Warn("payout notify still pending at shutdown", "payment_id", n.PaymentID, "url", n.URL,
 				"attempts", len(n.Attempts), "next_attempt_at", n.NextAttemptAt)
 		}

@@ -45,8 +45,9 @@ type Scenario struct {
 	Notify      Notify     `toml:"notify"`
 	Clock       Clock      `toml:"clock"`
 	Merchants   []Merchant `toml:"merchants"`
-	Rules       []Rule     `toml:"rules"` // tried in order for a payout made through the gateway
-	Cards       []Card     `toml:"cards"` // saved card tokens, for reg2reg
+	Rules       []Rule     `toml:"rules"`  // tried in order for a payout made through the gateway
+	Cards       []Card     `toml:"cards"`  // saved card tokens, for reg2reg
+	Expect      []Expect   `toml:"expect"` // what `verify` checks after a run
 
 	// PayoutsTOML is the raw `payouts` key: an array of tables (the payouts
 	// that exist at start) or a table with default_delay and `existing`.
@@ -408,6 +409,9 @@ func (sc *Scenario) applyDefaults(file string) {
 			sc.Payouts[i].Timeline = []Step{{Status: StatusSuccess}}
 		}
 	}
+	for i := range sc.Expect {
+		DefaultExpect(&sc.Expect[i])
+	}
 	if sc.PayoutSettings.DefaultDelay.Duration == 0 {
 		sc.PayoutSettings.DefaultDelay.Duration = DefaultDelay
 	}
@@ -432,5 +436,5 @@ func (p Problem) Error() string {
 
 // Summary is a one-line description of the scenario for the start-up log.
 func (sc *Scenario) Summary() string {
-	return fmt.Sprintf("%q from %s: %d merchant(s), %d payout(s), %d rule(s)", sc.Name, sc.File, len(sc.Merchants), len(sc.Payouts), len(sc.Rules))
+	return fmt.Sprintf("%q from %s: %d merchant(s), %d payout(s), %d rule(s), %d expectation(s)", sc.Name, sc.File, len(sc.Merchants), len(sc.Payouts), len(sc.Rules), len(sc.Expect))
 }

@@ -113,6 +113,15 @@ func (sc *Scenario) validate(file string, loc *locator) []error {
 	}
 	v.checkRules(sc.Rules, merchants)
 	v.checkCards(sc.Cards, merchants)
+	known := map[Text]bool{}
+	for id := range merchants {
+		known[id] = true
+	}
+	for i, e := range sc.Expect {
+		for _, msg := range CheckExpect(e, known) {
+			v.add(loc.table("expect", i), "expect[%d] (%s): %s", i, e.Name, msg)
+		}
+	}
 
 	type orderKey struct{ merchant, order Text }
 	orders := map[orderKey]bool{}

@@ -6,14 +6,14 @@ import (
 
 // Explanation tells why a message's pg_sig does or does not match.
 type Explanation struct {
-	Script string // script name the signature was checked against
+	Script string `json:"script"` // script name the signature was checked against
 	// SigningString is the string whose MD5 is the expected pg_sig, with the
 	// secret masked by [MaskSecret].
-	SigningString string
-	Expected      string   // pg_sig the secret gives
-	Got           string   // pg_sig the message carries ("" when absent)
-	OK            bool     // Got == Expected
-	Hints         []string // likely causes of a mismatch, most likely first
+	SigningString string   `json:"signing_string"`
+	Expected      string   `json:"expected"`                // pg_sig the secret gives
+	Got           string   `json:"got"`                     // pg_sig the message carries ("" when absent)
+	OK            bool     `json:"ok"`                      // Got == Expected
+	Hints         []string `json:"likely_causes,omitempty"` // likely causes of a mismatch, most likely first
 }
 
 // String renders the explanation on one line, fit for a log.

@@ -174,3 +174,18 @@ func md5hex(s string) string {
 	sum := md5.Sum([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
+
+// MaskSecrets copies fields with every occurrence of each secret masked by
+// [MaskSecret], for anything shown to people.
+func MaskSecrets(fields Fields, secrets ...string) Fields {
+	out := make(Fields, len(fields))
+	for i, f := range fields {
+		for _, s := range secrets {
+			if s != "" && strings.Contains(f.Value, s) {
+				f.Value = strings.ReplaceAll(f.Value, s, MaskSecret(s))
+			}
+		}
+		out[i] = f
+	}
+	return out
+}

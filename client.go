@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/expect"
+)
+
+// controlFlags are the flags of the commands that ask a running server.
+type controlFlags struct {
+	url, token *string
+	timeout    *time.Duration
+}
+
+func addControlFlags(fs *flag.FlagSet, timeout time.Duration) controlFlags {
+	return controlFlags{
+		url:     fs.String("url", envDefault("url", "http://127.0.0.1:8080"), "base URL of the server"),
+		token:   fs.String("admin-token", envDefault("admin-token", ""), "the server's --admin-token, if it has one"),
+		timeout: fs.Duration("timeout", timeout, "how long to wait for the answer"),
+	}
+}
+
+// get asks the control API; it returns the status and body of the answer.
+func (c controlFlags) get(path string) (int, []byte, error) {
+	req, err := http.NewRequest(http.MethodGet, strings.TrimRight(*c.url, "/")+path, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	if *c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+*c.token)
+	}
+	resp, err := (&http.Client{Timeout: *c.timeout}).Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	return resp.StatusCode, body, err
+}
+
+// healthcheck asks a running server whether it is ready. It needs nothing
+// but the binary, so it works as a HEALTHCHECK in a scratch image.
+func healthcheck(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := addControlFlags(fs, 2*time.Second)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	status, body, err := c.get("/_mock/ready")
+	if err != nil {
+		fmt.Fprintln(stderr, "freedompay-mock healthcheck:", err)
+		return 1
+	}
+	if status != http.StatusOK {
+		fmt.Fprintf(stderr, "freedompay-mock healthcheck: not ready: HTTP %d %s\n", status, strings.TrimSpace(string(body)))
+		return 1
+	}
+	fmt.Fprintln(stdout, strings.TrimSpace(string(body)))
+	return 0
+}
+
+// verify asks a running server for the verdict on its scenario's
+// expectations: exit 0 when all hold, 1 when one fails, 2 when the server
+// cannot be asked.
+func verify(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := addControlFlags(fs, 10*time.Second)
+	merchant := fs.String("merchant-id", "", "check only this merchant's expectations, against its own data")
+	junit := fs.String("junit", "", "also write the verdict as JUnit XML to this file")
+	asJSON := fs.Bool("json", false, "print the verdict as JSON instead of text")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	path := "/_mock/verify"
+	if *merchant != "" {
+		path += "?merchant_id=" + *merchant
+	}
+	status, body, err := c.get(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "freedompay-mock verify: cannot reach the sandbox at %s: %v\n", *c.url, err)
+		return 2
+	}
+	if status != http.StatusOK {
+		fmt.Fprintf(stderr, "freedompay-mock verify: %s answered HTTP %d: %s\n", *c.url, status, strings.TrimSpace(string(body)))
+		return 2
+	}
+	var rep expect.Report
+	if err := json.Unmarshal(body, &rep); err != nil {
+		fmt.Fprintf(stderr, "freedompay-mock verify: %s did not answer a verdict: %v\n", *c.url, err)
+		return 2
+	}
+	if *junit != "" {
+		var b bytes.Buffer
+		if err := rep.JUnit(&b); err == nil {
+			err = os.WriteFile(*junit, b.Bytes(), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "freedompay-mock verify: writing the JUnit report:", err)
+			return 2
+		}
+	}
+	if *asJSON {
+		stdout.Write(body)
+	} else {
+		printReport(stdout, rep)
+	}
+	if !rep.OK {
+		return 1
+	}
+	return 0
+}
+
+func printReport(w io.Writer, rep expect.Report) {
+	fmt.Fprintf(w, "scenario %q at %s: %d passed, %d failed\n", rep.Scenario, rep.At.Format(time.RFC3339), rep.Passed, rep.Failed)
+	if len(rep.Results) == 0 {
+		fmt.Fprintln(w, "no expectations: add [[expect]] entries to the scenario for verify to check")
+	}
+	for _, r := range rep.Results {
+		mark := "PASS"
+		if !r.OK {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(w, "%s  %s\n      %s\n", mark, r.Name, r.Message)
+	}
+}

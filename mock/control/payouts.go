@@ -1,0 +1,190 @@
+package control
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+)
+
+// payoutView is a payout as the control API shows it: its status now and
+// its timeline with each step placed in the past, present or future.
+type payoutView struct {
+	PaymentID    int64      `json:"payment_id"`
+	OrderID      string     `json:"order_id"`
+	MerchantID   string     `json:"merchant_id"`
+	Method       string     `json:"method"`
+	Amount       string     `json:"amount"`
+	NetAmount    string     `json:"net_amount"`
+	ToPay        string     `json:"to_pay"`
+	CardHash     string     `json:"card_hash,omitempty"`
+	CardToken    string     `json:"card_token,omitempty"`
+	IBAN         string     `json:"iban,omitempty"`
+	PostLink     string     `json:"post_link,omitempty"`
+	Status       string     `json:"status"` // process, success, error, or "not started"
+	ErrorCode    int        `json:"error_code,omitempty"`
+	Since        *time.Time `json:"since,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	AwaitingCard bool       `json:"awaiting_card,omitempty"`
+	PagePath     string     `json:"page_path,omitempty"` // the payout page, while it waits for a card
+	Timeline     []stepView `json:"timeline"`
+	Revision     int        `json:"revision,omitempty"` // timeline changes through this API
+
+	Notifications []notify.Notification `json:"notifications,omitempty"`
+}
+
+type stepView struct {
+	At        time.Time `json:"at"`
+	Status    string    `json:"status"`
+	ErrorCode int       `json:"error_code,omitempty"`
+	Notify    bool      `json:"notify"`
+	When      string    `json:"when"` // past, current or future
+}
+
+// NotStarted is the status shown for a payout the scenario starts later.
+const NotStarted = "not started"
+
+func viewOf(p ledger.Payout, now time.Time) payoutView {
+	v := payoutView{
+		PaymentID: p.PaymentID, OrderID: p.OrderID, MerchantID: p.MerchantID, Method: p.Method,
+		Amount: p.Amount.Fixed2(), NetAmount: p.NetAmount.Fixed2(), ToPay: p.ToPay.Fixed2(),
+		CardHash: p.CardHash, CardToken: p.CardToken, IBAN: p.IBAN, PostLink: p.PostLink,
+		Status: NotStarted, CreatedAt: p.CreatedAt, AwaitingCard: p.AwaitingCard, Revision: p.Revision,
+		Timeline: []stepView{},
+	}
+	if p.AwaitingCard {
+		v.PagePath = "/payout/" + p.PageKey
+	}
+	cur, ok := p.StatusAt(now)
+	if ok {
+		v.Status, v.ErrorCode = cur.Status, cur.ErrorCode
+		at := cur.At
+		v.Since = &at
+	}
+	current := -1
+	for i, s := range p.Timeline {
+		if !s.At.After(now) {
+			current = i
+		}
+	}
+	for i, s := range p.Timeline {
+		when := "future"
+		switch {
+		case i == current:
+			when = "current"
+		case i < current:
+			when = "past"
+		}
+		v.Timeline = append(v.Timeline, stepView{At: s.At, Status: s.Status, ErrorCode: s.ErrorCode, Notify: s.Notify, When: when})
+	}
+	return v
+}
+
+// payouts lists payouts, filtered by merchant_id, order_id and status.
+func (h *handlers) payouts(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	now := h.b.Now()
+	order, status := q.Get("order_id"), q.Get("status")
+	out := []payoutView{}
+	for _, p := range h.b.Payouts(q.Get("merchant_id")) {
+		v := viewOf(p, now)
+		if (order == "" || v.OrderID == order) && (status == "" || v.Status == status) {
+			out = append(out, v)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"now": now, "payouts": out})
+}
+
+// lookup finds the payout named by the route's {id}.
+func (h *handlers) lookup(w http.ResponseWriter, r *http.Request) (ledger.Payout, bool) {
+	raw := mux.Vars(r)["id"]
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, http.StatusBadRequest, "payment id %q: want the pg_payment_id, a positive integer", raw)
+		return ledger.Payout{}, false
+	}
+	p, ok := h.b.Payout(id)
+	if !ok {
+		writeError(w, http.StatusNotFound, "no payout with payment id %d", id)
+		return ledger.Payout{}, false
+	}
+	return p, true
+}
+
+// payout shows one payout with its timeline and every notify of it.
+func (h *handlers) payout(w http.ResponseWriter, r *http.Request) {
+	p, ok := h.lookup(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, h.detail(p))
+}
+
+func (h *handlers) detail(p ledger.Payout) payoutView {
+	v := viewOf(p, h.b.Now())
+	ns, _ := h.b.History(p.MerchantID)
+	v.Notifications = []notify.Notification{}
+	for _, n := range ns {
+		if n.PaymentID == p.PaymentID {
+			v.Notifications = append(v.Notifications, n)
+		}
+	}
+	return v
+}
+
+type forceRequest struct {
+	Status    string `json:"status"`
+	ErrorCode int    `json:"error_code"`
+}
+
+// force ends a payout's timeline now with the status asked for and sends
+// its notify; the reply comes after the notify's first attempt.
+func (h *handlers) force(w http.ResponseWriter, r *http.Request) {
+	p, ok := h.lookup(w, r)
+	if !ok {
+		return
+	}
+	var req forceRequest
+	data, _ := io.ReadAll(io.LimitReader(r.Body, maxControlBody))
+	if err := json.Unmarshal(data, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "body must be JSON such as {\"status\":\"error\",\"error_code\":10001}: %v", err)
+		return
+	}
+	f, err := h.b.Force(r.Context(), p.PaymentID, req.Status, req.ErrorCode)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	reply := map[string]any{"payout": h.detail(f.Payout), "notification": f.Notification}
+	if f.Was.Status == scenario.StatusSuccess || f.Was.Status == scenario.StatusError {
+		reply["warning"] = "the payout was already " + f.Was.Status + "; FreedomPay never changes a final status, so a merchant may rightly ignore this notify"
+	}
+	writeJSON(w, http.StatusOK, reply)
+}
+
+// resend sends the notify of the payout's current status again now.
+func (h *handlers) resend(w http.ResponseWriter, r *http.Request) {
+	p, ok := h.lookup(w, r)
+	if !ok {
+		return
+	}
+	n, err := h.b.Resend(r.Context(), p.PaymentID)
+	switch {
+	case errors.Is(err, ErrNotStarted):
+		writeError(w, http.StatusConflict, "%v", err)
+	case errors.Is(err, ledger.ErrUnknownPayout):
+		writeError(w, http.StatusNotFound, "no payout with payment id %d", p.PaymentID)
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, "%v", err)
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"notification": n})
+	}
+}

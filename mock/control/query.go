@@ -1,0 +1,154 @@
+package control
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/expect"
+	"github.com/freedompay-mock/freedompay-mock/mock/journal"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+)
+
+// requests answers the journal of gateway requests, filtered by path,
+// merchant_id, order_id, payment_id and outcome; limit keeps the last n.
+func (h *handlers) requests(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := journal.Filter{
+		MerchantID: q.Get("merchant_id"), Path: q.Get("path"), OrderID: q.Get("order_id"),
+		PaymentID: q.Get("payment_id"), Outcome: q.Get("outcome"),
+	}
+	switch f.Outcome {
+	case "", journal.OutcomeOK, journal.OutcomeError, journal.OutcomeBadSignature:
+	default:
+		writeError(w, http.StatusBadRequest, "outcome=%q: want ok, error or bad_signature", f.Outcome)
+		return
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, "limit=%q: want a count", s)
+			return
+		}
+		f.Limit = n
+	}
+	writeJSON(w, http.StatusOK, h.b.Requests(f))
+}
+
+// Await timeouts.
+const (
+	DefaultAwait = 10 * time.Second
+	MaxAwait     = 10 * time.Minute
+)
+
+// ParseAwait reads an await query into the expectation to wait for and the
+// time to wait: path= waits for requests, state= for a notify, status= for
+// a payout status.
+func ParseAwait(q url.Values) (scenario.Expect, time.Duration, error) {
+	var e scenario.Expect
+	timeout := DefaultAwait
+	if s := q.Get("timeout"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 || d > MaxAwait {
+			return e, 0, fmt.Errorf("timeout=%q: want a duration such as 10s, at most %s", s, MaxAwait)
+		}
+		timeout = d
+	}
+	e.MerchantID = scenario.Text(q.Get("merchant_id"))
+	order := scenario.Text(q.Get("order_id"))
+	var pid int64
+	if s := q.Get("payment_id"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			return e, 0, fmt.Errorf("payment_id=%q: want the pg_payment_id, a positive integer", s)
+		}
+		pid = n
+	}
+	count := func(name string) (*int, error) {
+		s := q.Get(name)
+		if s == "" {
+			return nil, nil
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("%s=%q: want a count", name, s)
+		}
+		return &n, nil
+	}
+	switch {
+	case q.Get("path") != "":
+		r := &scenario.ExpectRequests{Path: q.Get("path"), OrderID: order, Outcome: q.Get("outcome")}
+		var err error
+		if r.Min, err = count("min"); err != nil {
+			return e, 0, err
+		}
+		if pid != 0 {
+			return e, 0, fmt.Errorf("a request is awaited by path and order_id, not payment_id")
+		}
+		e.Requests = r
+	case q.Get("state") != "":
+		e.Notify = &scenario.ExpectNotify{OrderID: order, PaymentID: pid, State: q.Get("state"), Status: q.Get("notify_status")}
+	case q.Get("status") != "":
+		st := &scenario.ExpectStatus{OrderID: order, PaymentID: pid, Status: q.Get("status")}
+		if s := q.Get("error_code"); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return e, 0, fmt.Errorf("error_code=%q: want a number", s)
+			}
+			st.ErrorCode = n
+		}
+		e.Status = st
+	default:
+		return e, 0, fmt.Errorf("say what to wait for: state= (a notify: pending, delivered, failed), status= (a payout status: process, success, error) or path= (a gateway request)")
+	}
+	scenario.DefaultExpect(&e)
+	if probs := scenario.CheckExpect(e, nil); len(probs) > 0 {
+		return e, 0, fmt.Errorf("%s", strings.Join(probs, "; "))
+	}
+	return e, timeout, nil
+}
+
+// await long-polls until the condition of its query holds (200) or the
+// timeout passes (408), answering with the verdict either way.
+func (h *handlers) await(w http.ResponseWriter, r *http.Request) {
+	e, timeout, err := ParseAwait(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(timeout + 10*time.Second))
+	start := time.Now()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		changed := h.b.Changed() // before the check, so no change is missed
+		res := expect.Check(e, h.b)
+		if res.OK {
+			writeJSON(w, http.StatusOK, awaitReply{Result: res, WaitedMS: time.Since(start).Milliseconds()})
+			return
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			res.Message = fmt.Sprintf("timed out after %s waiting for %s: %s", timeout, e.Describe(), res.Message)
+			writeJSON(w, http.StatusRequestTimeout, awaitReply{Result: res, WaitedMS: time.Since(start).Milliseconds()})
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+type awaitReply struct {
+	expect.Result
+	WaitedMS int64 `json:"waited_ms"`
+}
+
+// verify answers the verdict on the scenario's expectations (200 either
+// way; "ok" tells).
+func (h *handlers) verify(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, h.b.Verify(r.URL.Query().Get("merchant_id")))
+}

@@ -1,0 +1,75 @@
+package gateway
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
+	"github.com/freedompay-mock/freedompay-mock/mock/journal"
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// record gathers what the journal keeps of one request as the adapter
+// learns it.
+type record struct {
+	r        *http.Request
+	start    time.Time
+	at       time.Time // sandbox time when the request came
+	fields   sign.Fields
+	encoding string
+	merchant *ledger.Merchant // known once pg_merchant_id names one
+	explain  *sign.Explanation
+	err      *wire.Error
+	reply    sign.Fields // fields of a successful reply
+}
+
+func (g *Gateway) newRecord(r *http.Request) *record {
+	return &record{r: r, start: time.Now(), at: g.cfg.Clock.Now()}
+}
+
+// record adds the request to the journal, with card numbers and the
+// merchant's secrets masked.
+func (g *Gateway) record(rec *record, status int) {
+	if g.cfg.Journal == nil {
+		return
+	}
+	e := journal.Entry{
+		At: rec.at, Method: rec.r.Method, Path: rec.r.URL.Path, Encoding: rec.encoding,
+		MerchantID: rec.fields.Value("pg_merchant_id"), OrderID: rec.fields.Value("pg_order_id"),
+		PaymentID: rec.fields.Value("pg_payment_id"), HTTPStatus: status, Outcome: journal.OutcomeOK,
+		Signature: rec.explain, TookMS: float64(time.Since(rec.start).Microseconds()) / 1000,
+	}
+	if e.PaymentID == "" {
+		e.PaymentID = rec.reply.Value("pg_payment_id")
+	}
+	var secrets []string
+	if rec.merchant != nil {
+		secrets = []string{rec.merchant.SecretKey, rec.merchant.PayoutSecretKey}
+	}
+	e.Fields = maskFields(rec.fields, secrets)
+	if rec.err != nil {
+		e.Outcome, e.Code, e.Description = journal.OutcomeError, rec.err.Code, rec.err.Description
+	}
+	if rec.explain != nil {
+		e.Outcome = journal.OutcomeBadSignature
+	}
+	g.cfg.Journal.Record(e)
+}
+
+// maskFields copies fields with card numbers, card security codes and any
+// of secrets masked.
+func maskFields(fields sign.Fields, secrets []string) sign.Fields {
+	out := sign.MaskSecrets(fields, secrets...)
+	for i, f := range out {
+		switch name := strings.ToLower(f.Name); {
+		case name == "pg_payment_to" || name == "pg_card_number":
+			out[i].Value = fixtures.MaskPAN(f.Value)
+		case strings.Contains(name, "cvc") || strings.Contains(name, "cvv"):
+			out[i].Value = strings.Repeat("*", len(f.Value))
+		}
+	}
+	return out
+}

@@ -1,0 +1,157 @@
+// Package journal keeps the gateway requests the sandbox answered, with their
+// outcome and, for a signature that did not check out, the explanation. Each
+// merchant's requests are kept in a ring of their own, so a busy test shard
+// never pushes another shard's requests out; requests that name no known
+// merchant share one more ring.
+package journal
+
+import (
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/ring"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+)
+
+// Outcomes of a request.
+const (
+	OutcomeOK           = "ok"
+	OutcomeError        = "error"         // a FreedomPay error reply other than a bad signature
+	OutcomeBadSignature = "bad_signature" // pg_sig did not check out
+)
+
+// DefaultSize is how many entries each ring keeps unless told otherwise.
+const DefaultSize = 10000
+
+// Entry is one gateway request and its answer.
+type Entry struct {
+	Seq         int64       `json:"seq"` // 1 for the first request recorded
+	At          time.Time   `json:"at"`  // sandbox time
+	Method      string      `json:"method"`
+	Path        string      `json:"path"`
+	MerchantID  string      `json:"merchant_id"` // as sent, "" when absent
+	OrderID     string      `json:"order_id,omitempty"`
+	PaymentID   string      `json:"payment_id,omitempty"` // as sent, or the one the reply gave
+	Encoding    string      `json:"encoding,omitempty"`
+	Fields      sign.Fields `json:"fields"` // as received; card numbers and secrets masked
+	HTTPStatus  int         `json:"http_status"`
+	Outcome     string      `json:"outcome"`
+	Code        int         `json:"code,omitempty"` // pg_error_code of an error reply
+	Description string      `json:"description,omitempty"`
+	// Signature explains a bad pg_sig: the signing string expected (secret
+	// masked), the pg_sig received and the likely causes.
+	Signature *sign.Explanation `json:"signature,omitempty"`
+	TookMS    float64           `json:"took_ms"` // wall time
+}
+
+// Filter selects entries; empty fields match everything.
+type Filter struct {
+	MerchantID string
+	Path       string
+	OrderID    string
+	PaymentID  string
+	Outcome    string
+	Limit      int // the last Limit entries that match; 0 for all
+}
+
+func (f Filter) match(e *Entry) bool {
+	return (f.MerchantID == "" || e.MerchantID == f.MerchantID) &&
+		(f.Path == "" || e.Path == f.Path) &&
+		(f.OrderID == "" || e.OrderID == f.OrderID) &&
+		(f.PaymentID == "" || e.PaymentID == f.PaymentID) &&
+		(f.Outcome == "" || e.Outcome == f.Outcome)
+}
+
+// Page is the answer to a query.
+type Page struct {
+	Entries []Entry `json:"entries"` // oldest first
+	Matched int     `json:"matched"` // entries kept that match, before Limit
+	// Dropped counts the entries let go from the rings the query looked at:
+	// a verdict over the journal covers only what is kept.
+	Dropped int64 `json:"dropped"`
+	Size    int   `json:"size"` // entries each ring keeps (--journal-size)
+}
+
+// Journal is safe for concurrent use.
+type Journal struct {
+	size     int
+	known    func(merchantID string) bool
+	onChange func()
+
+	mu    sync.Mutex
+	seq   int64
+	rings map[string]*ring.Ring[Entry]
+}
+
+// New returns a journal whose rings keep size entries each (DefaultSize when
+// size ≤ 0). Requests of merchants known says exist get their own ring; the
+// rest share one. onChange, if not nil, runs after each record.
+func New(size int, known func(merchantID string) bool, onChange func()) *Journal {
+	if size <= 0 {
+		size = DefaultSize
+	}
+	if known == nil {
+		known = func(string) bool { return false }
+	}
+	return &Journal{size: size, known: known, onChange: onChange, rings: map[string]*ring.Ring[Entry]{}}
+}
+
+// Record adds e, numbering it, and returns it as recorded.
+func (j *Journal) Record(e Entry) Entry {
+	key := e.MerchantID
+	if !j.known(key) {
+		key = ""
+	}
+	j.mu.Lock()
+	j.seq++
+	e.Seq = j.seq
+	r := j.rings[key]
+	if r == nil {
+		r = ring.New[Entry](j.size)
+		j.rings[key] = r
+	}
+	r.Push(e)
+	j.mu.Unlock()
+	if j.onChange != nil {
+		j.onChange()
+	}
+	return e
+}
+
+// Query returns the entries f selects, oldest first.
+func (j *Journal) Query(f Filter) Page {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	p := Page{Entries: []Entry{}, Size: j.size}
+	for key, r := range j.rings {
+		if f.MerchantID != "" && key != f.MerchantID && key != "" {
+			continue
+		}
+		if f.MerchantID == "" || key == f.MerchantID {
+			p.Dropped += r.Dropped()
+		}
+		r.Each(func(e Entry) bool {
+			if f.match(&e) {
+				p.Entries = append(p.Entries, e)
+			}
+			return true
+		})
+	}
+	sort.Slice(p.Entries, func(a, b int) bool { return p.Entries[a].Seq < p.Entries[b].Seq })
+	p.Matched = len(p.Entries)
+	if f.Limit > 0 && len(p.Entries) > f.Limit {
+		p.Entries = p.Entries[len(p.Entries)-f.Limit:]
+	}
+	return p
+}
+
+// Forget drops every entry of a merchant, as when its state is reset.
+func (j *Journal) Forget(merchantID string) {
+	j.mu.Lock()
+	delete(j.rings, merchantID)
+	j.mu.Unlock()
+	if j.onChange != nil {
+		j.onChange()
+	}
+}

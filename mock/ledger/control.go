@@ -1,0 +1,152 @@
+package ledger
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// ErrUnknownPayout is returned for a payment id the ledger does not hold.
+var ErrUnknownPayout = errors.New("no such payout")
+
+// Forced is a payout whose status the control API forced.
+type Forced struct {
+	Payout
+	Step int // index of the step added
+	// Was is the step in force before (zero for a payout not started).
+	Was Step
+}
+
+// Force ends a payout's timeline at now with status (success or error, with
+// a payout error code): steps still to come are dropped, the balance moves
+// follow, and the payout's Revision goes up so that a schedule made from
+// the old timeline is not acted on.
+func (l *Ledger) Force(paymentID int64, status string, errorCode int, now time.Time) (Forced, error) {
+	switch status {
+	case scenario.StatusSuccess:
+		if errorCode != 0 {
+			return Forced{}, fmt.Errorf("error_code %d goes with status \"error\", not \"success\"", errorCode)
+		}
+	case scenario.StatusError:
+		if !wire.IsPayoutError(errorCode) {
+			return Forced{}, fmt.Errorf("error_code %d is not a payout error code; want one of %v", errorCode, wire.PayoutErrorCodes())
+		}
+	default:
+		return Forced{}, fmt.Errorf("status %q: want \"success\" or \"error\"", status)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p, ok := l.byID[paymentID]
+	if !ok {
+		return Forced{}, ErrUnknownPayout
+	}
+	was, _ := p.StatusAt(now)
+	kept := p.Timeline[:0:0]
+	for _, s := range p.Timeline {
+		if !s.At.After(now) {
+			kept = append(kept, s)
+		}
+	}
+	kept = append(kept, Step{At: now, Status: status, ErrorCode: errorCode,
+		Notify: status == scenario.StatusSuccess || l.errorsNotify})
+	a := l.merchants[p.MerchantID]
+	a.unbook(p.PaymentID)
+	p.Timeline = kept
+	p.AwaitingCard = false
+	p.Revision++
+	a.book(p)
+	return Forced{Payout: p.clone(), Step: len(kept) - 1, Was: was}, nil
+}
+
+// MerchantIDs lists the merchants, in order.
+func (l *Ledger) MerchantIDs() []string {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	ids := make([]string, 0, len(l.merchants))
+	for id := range l.merchants {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// ResetMerchant replaces everything the ledger holds of merchant id (its
+// account, saved cards and payouts, those made through the gateway
+// included) with what sc says of it, the payouts' timelines counted from
+// origin, and the rules with sc's. A merchant sc does not name is removed.
+// It fails, changing nothing, when a payment id of sc is another
+// merchant's.
+func (l *Ledger) ResetMerchant(sc *scenario.Scenario, id string, origin time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	taken := map[int64]bool{}
+	for pid, p := range l.byID {
+		if p.MerchantID != id {
+			taken[pid] = true
+		}
+	}
+	for _, sp := range sc.Payouts {
+		if string(sp.MerchantID) == id && sp.PaymentID != 0 && taken[sp.PaymentID] {
+			return fmt.Errorf("payment_id %d of order %s is already another merchant's payout", sp.PaymentID, sp.OrderID)
+		}
+	}
+	l.forget(id)
+	l.rules = sc.Rules
+	for _, m := range sc.Merchants {
+		if string(m.ID) == id {
+			l.addMerchant(m)
+		}
+	}
+	if l.merchants[id] == nil {
+		return nil
+	}
+	for _, c := range sc.Cards {
+		if string(c.MerchantID) == id {
+			l.addCard(c)
+		}
+	}
+	for _, sp := range sc.Payouts {
+		if string(sp.MerchantID) == id && sp.PaymentID != 0 {
+			taken[sp.PaymentID] = true
+		}
+	}
+	for _, sp := range sc.Payouts {
+		if string(sp.MerchantID) == id {
+			l.addPayout(sp, origin, taken)
+		}
+	}
+	return nil
+}
+
+// forget removes merchant id and all it holds.
+func (l *Ledger) forget(id string) {
+	delete(l.merchants, id)
+	for k := range l.cards {
+		if k.merchant == id {
+			delete(l.cards, k)
+		}
+	}
+	for k := range l.cardIDs {
+		if k.merchant == id {
+			delete(l.cardIDs, k)
+		}
+	}
+	kept := l.payouts[:0]
+	for _, p := range l.payouts {
+		if p.MerchantID != id {
+			kept = append(kept, p)
+			continue
+		}
+		delete(l.byID, p.PaymentID)
+		delete(l.byOrder, orderKey{p.MerchantID, p.OrderID})
+		if p.PageKey != "" {
+			delete(l.byPage, p.PageKey)
+		}
+	}
+	clear(l.payouts[len(kept):])
+	l.payouts = kept
+}

@@ -1,0 +1,220 @@
+package scenario
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Expect is one expectation of a run, checked by `verify`. Exactly one of
+// Notify, NoBadSignatures, Requests and Status is set.
+type Expect struct {
+	Name string `toml:"name"` // default: what it checks, in words
+	// MerchantID limits the expectation to one merchant's payouts and
+	// requests; default every merchant.
+	MerchantID      Text            `toml:"merchant_id"`
+	Notify          *ExpectNotify   `toml:"notify"`
+	NoBadSignatures bool            `toml:"no_bad_signatures"`
+	Requests        *ExpectRequests `toml:"requests"`
+	Status          *ExpectStatus   `toml:"status"`
+}
+
+// ExpectNotify holds when a notify of the payout reached State (and, when
+// set, was sent with pg_status Status).
+type ExpectNotify struct {
+	OrderID   Text   `toml:"order_id"`
+	PaymentID int64  `toml:"payment_id"`
+	State     string `toml:"state"`  // pending, delivered (default) or failed
+	Status    string `toml:"status"` // pg_status sent: ok or error; default any
+}
+
+// ExpectRequests holds when the number of gateway requests to Path (for the
+// order, with the outcome, when set) is at least Min and at most Max.
+type ExpectRequests struct {
+	Path    string `toml:"path"`
+	OrderID Text   `toml:"order_id"`
+	Outcome string `toml:"outcome"` // ok, error or bad_signature; default any
+	Min     *int   `toml:"min"`     // default 1
+	Max     *int   `toml:"max"`     // default no limit
+}
+
+// ExpectStatus holds when the payout's status is Status now.
+type ExpectStatus struct {
+	OrderID   Text   `toml:"order_id"`
+	PaymentID int64  `toml:"payment_id"`
+	Status    string `toml:"status"`     // process, success or error
+	ErrorCode int    `toml:"error_code"` // for error; default any
+}
+
+// Notify states an expectation can name.
+const (
+	NotifyPending   = "pending"
+	NotifyDelivered = "delivered"
+	NotifyFailed    = "failed"
+)
+
+// Outcomes of a gateway request an expectation can name.
+const (
+	OutcomeOK           = "ok"
+	OutcomeError        = "error"
+	OutcomeBadSignature = "bad_signature"
+)
+
+// Kind names the expectation's kind: "notify", "no_bad_signatures",
+// "requests", "status", or "" when none is set.
+func (e Expect) Kind() string {
+	switch {
+	case e.Notify != nil:
+		return "notify"
+	case e.Requests != nil:
+		return "requests"
+	case e.Status != nil:
+		return "status"
+	case e.NoBadSignatures:
+		return "no_bad_signatures"
+	}
+	return ""
+}
+
+// Describe says in words what the expectation checks.
+func (e Expect) Describe() string {
+	var s string
+	switch e.Kind() {
+	case "notify":
+		n := e.Notify
+		s = "notify of " + payoutRef(n.OrderID, n.PaymentID) + " " + n.State
+		if n.Status != "" {
+			s += " with pg_status " + n.Status
+		}
+	case "requests":
+		r := e.Requests
+		s = "requests to " + r.Path
+		if r.OrderID != "" {
+			s += " for order " + string(r.OrderID)
+		}
+		if r.Outcome != "" {
+			s += " answered " + r.Outcome
+		}
+		s += " " + countRange(r.Min, r.Max)
+	case "status":
+		st := e.Status
+		s = payoutRef(st.OrderID, st.PaymentID) + " is " + st.Status
+		if st.ErrorCode != 0 {
+			s += fmt.Sprintf(" (%d)", st.ErrorCode)
+		}
+	case "no_bad_signatures":
+		s = "no request with a bad signature"
+	default:
+		return "(empty expectation)"
+	}
+	if e.MerchantID != "" {
+		s = "merchant " + string(e.MerchantID) + ": " + s
+	}
+	return s
+}
+
+func payoutRef(order Text, paymentID int64) string {
+	if order != "" {
+		return "order " + string(order)
+	}
+	return fmt.Sprintf("payment %d", paymentID)
+}
+
+func countRange(lo, hi *int) string {
+	switch {
+	case lo != nil && hi != nil && *lo == *hi:
+		return fmt.Sprintf("exactly %d", *lo)
+	case lo != nil && hi != nil:
+		return fmt.Sprintf("%d to %d", *lo, *hi)
+	case hi != nil:
+		return fmt.Sprintf("at most %d", *hi)
+	case lo != nil:
+		return fmt.Sprintf("at least %d", *lo)
+	}
+	return "at least 1"
+}
+
+// DefaultExpect fills an expectation's defaults: the notify state
+// delivered, at least one request, and a name.
+func DefaultExpect(e *Expect) {
+	if e.Notify != nil && e.Notify.State == "" {
+		e.Notify.State = NotifyDelivered
+	}
+	if r := e.Requests; r != nil && r.Min == nil && r.Max == nil {
+		one := 1
+		r.Min = &one
+	}
+	if e.Name == "" {
+		e.Name = e.Describe()
+	}
+}
+
+// CheckExpect returns what is wrong with an expectation, one message per
+// problem; merchants, when not nil, are the merchant ids that exist.
+func CheckExpect(e Expect, merchants map[Text]bool) []string {
+	var out []string
+	kinds := 0
+	for _, set := range []bool{e.Notify != nil, e.NoBadSignatures, e.Requests != nil, e.Status != nil} {
+		if set {
+			kinds++
+		}
+	}
+	if kinds != 1 {
+		out = append(out, fmt.Sprintf("set exactly one of notify, no_bad_signatures, requests and status (%d set)", kinds))
+	}
+	if e.MerchantID != "" && merchants != nil && !merchants[e.MerchantID] {
+		out = append(out, fmt.Sprintf("merchant_id %q is not one of [[merchants]]", e.MerchantID))
+	}
+	oneOf := func(what, v string, allowed ...string) {
+		for _, a := range allowed {
+			if v == a {
+				return
+			}
+		}
+		out = append(out, fmt.Sprintf("%s %q: want %s", what, v, strings.Join(quoteAll(allowed), ", ")))
+	}
+	payout := func(what string, order Text, pid int64) {
+		if order == "" && pid == 0 {
+			out = append(out, what+": say which payout: order_id or payment_id")
+		}
+		if pid < 0 {
+			out = append(out, fmt.Sprintf("%s: payment_id %d is negative", what, pid))
+		}
+	}
+	if n := e.Notify; n != nil {
+		payout("notify", n.OrderID, n.PaymentID)
+		oneOf("notify.state", n.State, NotifyPending, NotifyDelivered, NotifyFailed)
+		if n.Status != "" {
+			oneOf("notify.status", n.Status, "ok", "error")
+		}
+	}
+	if r := e.Requests; r != nil {
+		if !strings.HasPrefix(r.Path, "/") {
+			out = append(out, fmt.Sprintf("requests.path %q: want a gateway path such as /g2g/payout_status2", r.Path))
+		}
+		if r.Outcome != "" {
+			oneOf("requests.outcome", r.Outcome, OutcomeOK, OutcomeError, OutcomeBadSignature)
+		}
+		if r.Min != nil && *r.Min < 0 || r.Max != nil && *r.Max < 0 {
+			out = append(out, "requests: min and max are counts, 0 or more")
+		}
+		if r.Min != nil && r.Max != nil && *r.Min > *r.Max {
+			out = append(out, fmt.Sprintf("requests: min %d is above max %d", *r.Min, *r.Max))
+		}
+	}
+	if st := e.Status; st != nil {
+		payout("status", st.OrderID, st.PaymentID)
+		oneOf("status.status", st.Status, StatusProcess, StatusSuccess, StatusError)
+		if st.ErrorCode != 0 && st.Status != StatusError {
+			out = append(out, "status.error_code goes with status \"error\"")
+		}
+	}
+	return out
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}

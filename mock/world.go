@@ -1,0 +1,269 @@
+package mock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
+	"github.com/freedompay-mock/freedompay-mock/mock/clock"
+	"github.com/freedompay-mock/freedompay-mock/mock/control"
+	"github.com/freedompay-mock/freedompay-mock/mock/expect"
+	"github.com/freedompay-mock/freedompay-mock/mock/gateway"
+	"github.com/freedompay-mock/freedompay-mock/mock/journal"
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+)
+
+// world is a scenario being served with all the state of its run: made
+// afresh by a reset or a new scenario, so a run after a reset is the same
+// as a run after start-up.
+type world struct {
+	sc      *scenario.Scenario
+	seed    int64
+	ledger  *ledger.Ledger
+	notify  *notify.Scheduler
+	journal *journal.Journal
+	gateway http.Handler
+}
+
+// newWorld builds the state of sc with timelines counted from origin.
+func (s *Server) newWorld(sc *scenario.Scenario, origin time.Time) *world {
+	seed := s.opts.Seed
+	if seed == 0 {
+		seed = sc.Seed
+	}
+	if seed == 0 {
+		seed = fixtures.DefaultSeed
+	}
+	gen := fixtures.NewGen(seed)
+	w := &world{sc: sc, seed: seed, ledger: ledger.New(sc, gen, origin)}
+	w.journal = journal.New(s.opts.JournalSize, func(id string) bool {
+		_, ok := w.ledger.Merchant(id)
+		return ok
+	}, s.changes.fire)
+	w.notify = notify.New(notify.Config{
+		Clock: s.clock, Ledger: w.ledger, Gen: gen, Settings: sc.Notify,
+		Location: sc.Gateway.Location(), Logger: s.log, HistorySize: s.opts.JournalSize,
+		Allow: s.allow, OnChange: s.changes.fire,
+	})
+	for _, p := range w.ledger.Payouts() {
+		w.notify.Schedule(p)
+	}
+	r := mux.NewRouter()
+	r.SkipClean(true) // cleanPath does it, without the router's redirect
+	gateway.New(gateway.Config{
+		Ledger: w.ledger, Clock: s.clock, Gen: gen, Settings: sc.Gateway,
+		Logger: s.log, MaxBody: s.opts.MaxBodyBytes, Schedule: w.notify.Schedule, Journal: w.journal,
+	}).Register(r)
+	w.gateway = r
+	return w
+}
+
+// signal wakes everyone waiting for the next change.
+type signal struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+// wait returns a channel closed at the next fire.
+func (g *signal) wait() <-chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ch == nil {
+		g.ch = make(chan struct{})
+	}
+	return g.ch
+}
+
+func (g *signal) fire() {
+	g.mu.Lock()
+	if g.ch != nil {
+		close(g.ch)
+		g.ch = nil
+	}
+	g.mu.Unlock()
+}
+
+// Changed returns a channel closed at the next change of state: a request
+// journalled, a payout step reached, a notify attempted, a reset.
+func (s *Server) Changed() <-chan struct{} { return s.changes.wait() }
+
+// swapCut bounds how long notifies in flight of a replaced world may take.
+const swapCut = 2 * time.Second
+
+// swap serves w from now on and stops the world it replaces.
+func (s *Server) swap(w *world) {
+	if s.state.Load() == stateServing {
+		w.notify.Start()
+	}
+	old := s.world.Swap(w)
+	ctx, cancel := context.WithTimeout(context.Background(), swapCut)
+	defer cancel()
+	old.notify.Close(ctx)
+	s.changes.fire()
+}
+
+// rewind puts the clock back where a run of sc starts and returns that
+// moment: the scenario's [clock] start, else the reading at start-up. A
+// clock that moves by itself at normal speed cannot go back: the run starts
+// now.
+func (s *Server) rewind(sc *scenario.Scenario) time.Time {
+	start := s.origin
+	if !sc.Clock.Start.IsZero() {
+		start = sc.Clock.Start
+	}
+	switch c := s.clock.(type) {
+	case *clock.Manual:
+		c.Reset(start)
+	case *clock.Scaled:
+		c.Reset(start)
+	}
+	return s.clock.Now()
+}
+
+// ErrUnknownMerchant is returned for a merchant id the scenario lacks.
+var ErrUnknownMerchant = errors.New("no such merchant in the scenario")
+
+// Reset puts the sandbox back to the start of the scenario in force: with
+// merchantID "", everything, the clock included; else that merchant's
+// payouts, balance, saved cards, notifies and journal, its scenario
+// payouts' timelines counted from now (the clock is shared and stays).
+func (s *Server) Reset(merchantID string) error {
+	s.mutate.Lock()
+	defer s.mutate.Unlock()
+	cur := s.world.Load()
+	if merchantID == "" {
+		s.swap(s.newWorld(cur.sc, s.rewind(cur.sc)))
+		return nil
+	}
+	if _, ok := cur.ledger.Merchant(merchantID); !ok {
+		return fmt.Errorf("%w: %s", ErrUnknownMerchant, merchantID)
+	}
+	return s.resetMerchant(cur, cur.sc, merchantID)
+}
+
+// resetMerchant rebuilds one merchant's state from sc, which becomes the
+// scenario in force.
+func (s *Server) resetMerchant(cur *world, sc *scenario.Scenario, id string) error {
+	if err := cur.ledger.ResetMerchant(sc, id, s.clock.Now()); err != nil {
+		return err
+	}
+	cur.notify.Forget(id)
+	cur.journal.Forget(id)
+	for _, p := range cur.ledger.Payouts() {
+		if p.MerchantID == id {
+			cur.notify.Schedule(p)
+		}
+	}
+	next := *cur
+	next.sc = sc
+	s.world.Store(&next)
+	s.changes.fire()
+	return nil
+}
+
+// ReplaceScenario parses and validates a scenario and serves it: with
+// merchantID "", in place of the whole scenario, from its start (the clock
+// goes back as on reset; its mode and speed stay as started); else only
+// that merchant's entries of it, as [scenario.Scenario.WithMerchant] takes
+// them, replace that merchant's.
+func (s *Server) ReplaceScenario(data []byte, merchantID string) (control.ScenarioChange, error) {
+	file := "PUT " + control.Prefix + "/scenario"
+	sc, err := scenario.Parse(file, data)
+	if err != nil {
+		return control.ScenarioChange{}, &control.InvalidError{Err: err}
+	}
+	s.mutate.Lock()
+	defer s.mutate.Unlock()
+	cur := s.world.Load()
+	if merchantID == "" {
+		s.swap(s.newWorld(sc, s.rewind(sc)))
+		return control.ScenarioChange{Scenario: sc.Name, Summary: sc.Summary()}, nil
+	}
+	merged, ignored, err := cur.sc.WithMerchant(sc, scenario.Text(merchantID))
+	if err != nil {
+		return control.ScenarioChange{}, &control.InvalidError{Err: err}
+	}
+	merged.File = file
+	if err := s.resetMerchant(cur, merged, merchantID); err != nil {
+		return control.ScenarioChange{}, &control.InvalidError{Err: err}
+	}
+	return control.ScenarioChange{Scenario: merged.Name, Summary: merged.Summary(), MerchantID: merchantID, Ignored: ignored}, nil
+}
+
+// Payouts returns a merchant's payouts, every merchant's for "".
+func (s *Server) Payouts(merchantID string) []ledger.Payout {
+	all := s.world.Load().ledger.Payouts()
+	if merchantID == "" {
+		return all
+	}
+	out := all[:0]
+	for _, p := range all {
+		if p.MerchantID == merchantID {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Payout returns the payout with a payment id.
+func (s *Server) Payout(paymentID int64) (ledger.Payout, bool) {
+	return s.world.Load().ledger.Payout(paymentID)
+}
+
+// History returns a merchant's notifications kept (every merchant's for
+// ""), oldest first, and how many older ones were let go.
+func (s *Server) History(merchantID string) ([]notify.Notification, int64) {
+	return s.world.Load().notify.History(merchantID)
+}
+
+// Requests queries the journal of gateway requests.
+func (s *Server) Requests(f journal.Filter) journal.Page {
+	return s.world.Load().journal.Query(f)
+}
+
+// Force ends a payout's timeline now with a status, and sends its notify
+// at once, returning after the first attempt (or when ctx ends).
+func (s *Server) Force(ctx context.Context, paymentID int64, status string, errorCode int) (control.Forced, error) {
+	s.mutate.Lock()
+	defer s.mutate.Unlock()
+	w := s.world.Load()
+	f, err := w.ledger.Force(paymentID, status, errorCode, s.clock.Now())
+	if err != nil {
+		return control.Forced{}, err
+	}
+	out := control.Forced{Payout: f.Payout, Was: f.Was}
+	if n, ok := w.notify.Fire(ctx, f.Payout, f.Step); ok {
+		out.Notification = &n
+	}
+	s.changes.fire()
+	return out, nil
+}
+
+// Resend sends the notify of a payout's current status again now,
+// returning after the first attempt (or when ctx ends).
+func (s *Server) Resend(ctx context.Context, paymentID int64) (notify.Notification, error) {
+	w := s.world.Load()
+	if _, ok := w.ledger.Payout(paymentID); !ok {
+		return notify.Notification{}, ledger.ErrUnknownPayout
+	}
+	n, ok := w.notify.Resend(ctx, paymentID)
+	if !ok {
+		return notify.Notification{}, control.ErrNotStarted
+	}
+	return n, nil
+}
+
+// Verify checks the scenario's expectations; with merchantID set, only
+// those of that merchant.
+func (s *Server) Verify(merchantID string) expect.Report {
+	sc := s.Scenario()
+	return expect.Verify(sc.Name, sc.Expect, merchantID, s)
+}
