@@ -2,10 +2,16 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
@@ -93,5 +99,78 @@ func TestHealthcheck(t *testing.T) {
 	s.Close()
 	if code, _, errOut := runCLI("healthcheck", "--url", addr, "--timeout", "500ms"); code != 1 || errOut == "" {
 		t.Errorf("stopped server: exit %d (%s), want 1 with the reason", code, errOut)
+	}
+}
+
+func TestHealthcheckWithAdminToken(t *testing.T) {
+	s := mock.RunT(t, mock.Options{AdminToken: "tok"})
+	if code, _, errOut := runCLI("healthcheck", "--url", s.URL()); code != 1 || !strings.Contains(errOut, "401") {
+		t.Errorf("without the token: exit %d (%s), want 1 naming HTTP 401", code, errOut)
+	}
+	if code, _, errOut := runCLI("healthcheck", "--url", s.URL(), "--admin-token", "tok"); code != 0 {
+		t.Errorf("with the token: exit %d (%s), want 0", code, errOut)
+	}
+}
+
+func TestVerifyCommand(t *testing.T) {
+	sc, err := scenario.Parse("verify.toml", []byte(`
+name = "ci"
+[clock]
+mode = "manual"
+[[merchants]]
+id = 9970
+payout_secret_key = "k"
+[[payouts]]
+merchant_id = 9970
+order_id = "12345"
+amount = 10
+[[expect]]
+name = "the payout succeeded"
+status = { order_id = "12345", status = "success" }
+[[expect]]
+name = "merchant polled the status"
+requests = { path = "/g2g/payout_status2", order_id = "12345" }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mock.RunT(t, mock.Options{Scenario: sc, AdminToken: "tok"})
+	junit := filepath.Join(t.TempDir(), "report.xml")
+	code, out, errOut := runCLI("verify", "--url", s.URL(), "--admin-token", "tok", "--junit", junit)
+	if code != 1 || !strings.Contains(out, "PASS  the payout succeeded") || !strings.Contains(out, "FAIL  merchant polled the status") ||
+		!strings.Contains(out, "0 request(s) to /g2g/payout_status2 for order 12345; want at least 1") {
+		t.Errorf("verify with one failing expectation: exit %d\n%s%s", code, out, errOut)
+	}
+	data, err := os.ReadFile(junit)
+	if err != nil || !strings.Contains(string(data), `<testsuite name="ci" tests="2" failures="1"`) || strings.Count(string(data), "<testcase ") != 2 {
+		t.Errorf("JUnit report (%v):\n%s", err, data)
+	}
+	code, out, _ = runCLI("verify", "--url", s.URL(), "--admin-token", "tok", "--json")
+	var rep struct {
+		OK     bool `json:"ok"`
+		Failed int  `json:"failed"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); code != 1 || err != nil || rep.OK || rep.Failed != 1 {
+		t.Errorf("verify --json: exit %d, %v %+v\n%s", code, err, rep, out)
+	}
+	if code, _, errOut := runCLI("verify", "--url", s.URL()); code != 2 || !strings.Contains(errOut, "401") {
+		t.Errorf("verify without the token: exit %d (%s), want 2", code, errOut)
+	}
+	// Once the merchant polls, every expectation holds.
+	fields := sign.Fields{{Name: "pg_merchant_id", Value: "9970"}, {Name: "pg_order_id", Value: "12345"},
+		{Name: "pg_payment_id", Value: "1"}, {Name: "pg_salt", Value: "s"}}
+	fields = append(fields, sign.Field{Name: "pg_sig", Value: sign.Sign("payout_status2", fields, "k")})
+	resp, err := http.PostForm(s.URL()+"/g2g/payout_status2", fields.Values())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if code, out, errOut := runCLI("verify", "--url", s.URL(), "--admin-token", "tok"); code != 0 {
+		t.Errorf("verify after the poll: exit %d\n%s%s", code, out, errOut)
+	}
+	addr := s.URL()
+	s.Close()
+	if code, _, errOut := runCLI("verify", "--url", addr, "--timeout", "500ms"); code != 2 || !strings.Contains(errOut, "cannot reach") {
+		t.Errorf("verify against a stopped server: exit %d (%s), want 2", code, errOut)
 	}
 }

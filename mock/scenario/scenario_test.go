@@ -188,6 +188,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(broken))
 	data, _ := scenarios.FS.ReadFile("default.toml")
 	f.Add(data)
+	f.Add([]byte(expectations))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sc, err := Parse("fuzz.toml", data)
 		if err == nil && len(sc.Merchants) == 0 {
@@ -267,5 +268,68 @@ bogus = 1
 		if !strings.Contains(msg, want) {
 			t.Errorf("missing %q in:\n%s", want, msg)
 		}
+	}
+}
+
+const expectations = `
+[[merchants]]
+id = 1
+payout_secret_key = "k"
+
+[[expect]]
+notify = { order_id = "a" }
+
+[[expect]]
+name = "two kinds"
+no_bad_signatures = true
+requests = { path = "/g2g/payout_status2", min = 3, max = 1 }
+
+[[expect]]
+merchant_id = 2
+status = { status = "done", error_code = 5 }
+
+[[expect]]
+requests = { path = "g2g", outcome = "fine" }
+`
+
+func TestExpectations(t *testing.T) {
+	_, err := Parse("e.toml", []byte(expectations))
+	if err == nil {
+		t.Fatal("bad expectations were accepted")
+	}
+	for _, want := range []string{
+		`e.toml:9: expect[1] (two kinds): set exactly one of notify, no_bad_signatures, requests and status (2 set)`,
+		`e.toml:9: expect[1] (two kinds): requests: min 3 is above max 1`,
+		`e.toml:14: expect[2] (merchant 2: payment 0 is done (5)): merchant_id "2" is not one of [[merchants]]`,
+		`status: say which payout: order_id or payment_id`,
+		`status.status "done": want "process", "success", "error"`,
+		`status.error_code goes with status "error"`,
+		`e.toml:18: expect[3] (requests to g2g answered fine at least 1): requests.path "g2g": want a gateway path`,
+		`requests.outcome "fine": want "ok", "error", "bad_signature"`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("problems lack %q:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "expect[0]") {
+		t.Errorf("expect[0] is valid (state defaults to delivered):\n%v", err)
+	}
+	sc, err := Parse("ok.toml", []byte(`
+[[merchants]]
+id = 1
+payout_secret_key = "k"
+[[expect]]
+notify = { payment_id = 5 }
+[[expect]]
+requests = { path = "/g2g/payout_status2", max = 0 }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := sc.Expect[0]; n.Notify.State != NotifyDelivered || n.Name != "notify of payment 5 delivered" {
+		t.Errorf("defaults: %+v %q", n.Notify, n.Name)
+	}
+	if r := sc.Expect[1]; r.Requests.Min != nil || r.Name != "requests to /g2g/payout_status2 at most 0" {
+		t.Errorf("a max alone sets no min: %+v %q", r.Requests, r.Name)
 	}
 }
