@@ -140,6 +140,10 @@ func serve(args []string, stderr io.Writer) int {
 		return 2
 	}
 
+	// Signals are caught from here on, so a SIGTERM during start-up is a
+	// clean stop too.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	s, err := mock.Run(mock.Options{
 		ScenarioPath: *scenarioPath, Seed: seed, Logger: logger, Addr: *addr, MaxBodyBytes: limit,
 		ClockMode: *clockMode, Speed: speed, JournalSize: size, AdminToken: *adminToken, CallbackAllow: *callbackAllow,
@@ -152,8 +156,6 @@ func serve(args []string, stderr io.Writer) int {
 		"seed", s.Seed(), "clock", s.ClockMode(), "now", s.Now().Format(time.RFC3339), "version", buildVersion(),
 		"admin_token", *adminToken != "", "callback_allow", *callbackAllow, "journal_size", size)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 	logger.Info("shutting down")
 	if err := s.Close(); err != nil {

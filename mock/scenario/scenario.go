@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -324,6 +325,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	sc.File = file
 	sc.applyDefaults(file)
 	probs = append(probs, sc.validate(file, loc)...)
+	sort.SliceStable(probs, func(i, j int) bool { return probs[i].(Problem).Line < probs[j].(Problem).Line })
 	if len(probs) > 0 {
 		return nil, errors.Join(probs...)
 	}
