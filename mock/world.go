@@ -2,7 +2,6 @@ package mock
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -128,9 +127,6 @@ func (s *Server) rewind(sc *scenario.Scenario) time.Time {
 	return s.clock.Now()
 }
 
-// ErrUnknownMerchant is returned for a merchant id the scenario lacks.
-var ErrUnknownMerchant = errors.New("no such merchant in the scenario")
-
 // Reset puts the sandbox back to the start of the scenario in force: with
 // merchantID "", everything, the clock included; else that merchant's
 // payouts, balance, saved cards, notifies and journal, its scenario
@@ -144,7 +140,7 @@ func (s *Server) Reset(merchantID string) error {
 		return nil
 	}
 	if _, ok := cur.ledger.Merchant(merchantID); !ok {
-		return fmt.Errorf("%w: %s", ErrUnknownMerchant, merchantID)
+		return fmt.Errorf("%w %s in the scenario", ledger.ErrUnknownMerchant, merchantID)
 	}
 	return s.resetMerchant(cur, cur.sc, merchantID)
 }

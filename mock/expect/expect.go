@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
@@ -99,10 +98,7 @@ func findPayouts(st State, merchantID string, order scenario.Text, paymentID int
 }
 
 func ref(order scenario.Text, paymentID int64, merchantID string) string {
-	s := "payment " + fixtures.FormatID(paymentID)
-	if order != "" {
-		s = "order " + string(order)
-	}
+	s := scenario.PayoutRef(order, paymentID)
 	if merchantID != "" {
 		s += " of merchant " + merchantID
 	}
@@ -200,7 +196,7 @@ func checkRequests(x scenario.ExpectRequests, merchantID string, st State) (bool
 	if x.Outcome != "" {
 		what += " answered " + x.Outcome
 	}
-	msg := fmt.Sprintf("%d %s; want %s", n, what, want(x.Min, x.Max))
+	msg := fmt.Sprintf("%d %s; want %s", n, what, scenario.CountRange(x.Min, x.Max))
 	if !ok && x.OrderID != "" {
 		seen := map[string]int{}
 		for _, e := range st.Requests(journal.Filter{MerchantID: merchantID, OrderID: string(x.OrderID)}).Entries {
@@ -214,18 +210,6 @@ func checkRequests(x scenario.ExpectRequests, merchantID string, st State) (bool
 		msg += fmt.Sprintf(" (%d older requests were let go: --journal-size)", page.Dropped)
 	}
 	return ok, msg
-}
-
-func want(lo, hi *int) string {
-	switch {
-	case lo != nil && hi != nil:
-		return fmt.Sprintf("%d to %d", *lo, *hi)
-	case hi != nil:
-		return fmt.Sprintf("at most %d", *hi)
-	case lo != nil:
-		return fmt.Sprintf("at least %d", *lo)
-	}
-	return "any number"
 }
 
 func counts(m map[string]int) string {

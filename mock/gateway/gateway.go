@@ -256,9 +256,12 @@ func (g *Gateway) healthcheck(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintf(w, `{"status":"ok","time":%q}`+"\n", g.cfg.Clock.Now().In(g.loc).Format(time.RFC3339))
 }
 
+// cardFields are the request fields that carry a card number.
+var cardFields = []string{"pg_payment_to", "pg_card_number"}
+
 // maskCards masks the card numbers of a request in a text meant for logs.
 func maskCards(s string, fields sign.Fields) string {
-	for _, name := range []string{"pg_payment_to", "pg_card_number"} {
+	for _, name := range cardFields {
 		if pan := fields.Value(name); len(pan) >= 10 {
 			s = strings.ReplaceAll(s, pan, fixtures.MaskPAN(pan))
 		}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,7 +66,7 @@ func maskFields(fields sign.Fields, secrets []string) sign.Fields {
 	out := sign.MaskSecrets(fields, secrets...)
 	for i, f := range out {
 		switch name := strings.ToLower(f.Name); {
-		case name == "pg_payment_to" || name == "pg_card_number":
+		case slices.Contains(cardFields, name):
 			out[i].Value = fixtures.MaskPAN(f.Value)
 		case strings.Contains(name, "cvc") || strings.Contains(name, "cvv"):
 			out[i].Value = strings.Repeat("*", len(f.Value))

@@ -64,9 +64,6 @@ func ParseAllowList(s string) (*AllowList, error) {
 	return a, nil
 }
 
-// String lists the entries as parsed.
-func (a *AllowList) String() string { return a.text }
-
 var errNotAllowed = errors.New("refused by --callback-allow")
 
 type allowKey struct{}

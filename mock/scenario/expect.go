@@ -81,7 +81,7 @@ func (e Expect) Describe() string {
 	switch e.Kind() {
 	case "notify":
 		n := e.Notify
-		s = "notify of " + payoutRef(n.OrderID, n.PaymentID) + " " + n.State
+		s = "notify of " + PayoutRef(n.OrderID, n.PaymentID) + " " + n.State
 		if n.Status != "" {
 			s += " with pg_status " + n.Status
 		}
@@ -94,10 +94,10 @@ func (e Expect) Describe() string {
 		if r.Outcome != "" {
 			s += " answered " + r.Outcome
 		}
-		s += " " + countRange(r.Min, r.Max)
+		s += " " + CountRange(r.Min, r.Max)
 	case "status":
 		st := e.Status
-		s = payoutRef(st.OrderID, st.PaymentID) + " is " + st.Status
+		s = PayoutRef(st.OrderID, st.PaymentID) + " is " + st.Status
 		if st.ErrorCode != 0 {
 			s += fmt.Sprintf(" (%d)", st.ErrorCode)
 		}
@@ -112,14 +112,16 @@ func (e Expect) Describe() string {
 	return s
 }
 
-func payoutRef(order Text, paymentID int64) string {
+// PayoutRef names a payout by order id, else payment id: "order 12345".
+func PayoutRef(order Text, paymentID int64) string {
 	if order != "" {
 		return "order " + string(order)
 	}
 	return fmt.Sprintf("payment %d", paymentID)
 }
 
-func countRange(lo, hi *int) string {
+// CountRange says a count's bounds in words: "at least 1", "exactly 2".
+func CountRange(lo, hi *int) string {
 	switch {
 	case lo != nil && hi != nil && *lo == *hi:
 		return fmt.Sprintf("exactly %d", *lo)

@@ -333,3 +333,77 @@ requests = { path = "/g2g/payout_status2", max = 0 }
 		t.Errorf("a max alone sets no min: %+v %q", r.Requests, r.Name)
 	}
 }
+
+func TestWithMerchant(t *testing.T) {
+	base, err := Parse("base.toml", []byte(`
+[[merchants]]
+id = 1
+payout_secret_key = "a"
+[[merchants]]
+id = 2
+payout_secret_key = "b"
+[[rules]]
+match = { merchant_id = "2", order_id = "old-*" }
+timeline = [ { at = "0s", status = "success" } ]
+[[rules]]
+match = { order_id = "shared-*" }
+timeline = [ { at = "0s", status = "success" } ]
+[[payouts]]
+merchant_id = 1
+order_id = "keep"
+amount = 1
+[[payouts]]
+merchant_id = 2
+order_id = "drop"
+amount = 1
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shard, err := Parse("shard.toml", []byte(`
+[[merchants]]
+id = 2
+payout_secret_key = "c"
+[[merchants]]
+id = 3
+payout_secret_key = "d"
+[[rules]]
+match = { order_id = "new-*" }
+timeline = [ { at = "0s", status = "success" } ]
+[[payouts]]
+merchant_id = 2
+order_id = "new"
+amount = 1
+[[expect]]
+no_bad_signatures = true
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ignored, err := base.WithMerchant(shard, "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orders, rules []string
+	for _, p := range c.Payouts {
+		orders = append(orders, string(p.MerchantID)+"/"+string(p.OrderID))
+	}
+	for _, r := range c.Rules {
+		rules = append(rules, r.Match.MerchantID+"/"+r.Match.OrderID)
+	}
+	if got := strings.Join(orders, " "); got != "1/keep 2/new" {
+		t.Errorf("payouts %s, want 1/keep 2/new", got)
+	}
+	if got := strings.Join(rules, " "); got != "2/new-* /shared-*" {
+		t.Errorf("rules %s, want the merchant's new rule first, the shared one kept, its old one gone", got)
+	}
+	if len(c.Merchants) != 2 || c.Merchants[1].PayoutSecretKey != "c" || strings.Join(ignored, ",") != "3" {
+		t.Errorf("merchants %+v, ignored %v", c.Merchants, ignored)
+	}
+	if len(c.Expect) != 1 || c.Expect[0].MerchantID != "2" || !strings.HasPrefix(c.Expect[0].Name, "merchant 2: ") {
+		t.Errorf("expectations %+v, want the shard's, named for merchant 2", c.Expect)
+	}
+	if _, _, err := base.WithMerchant(shard, "9"); err == nil {
+		t.Error("a merchant the file lacks was accepted")
+	}
+}

@@ -3,6 +3,7 @@ package scenario
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -12,84 +13,59 @@ import (
 // Everything else stays as sc has it; ignored lists the other merchants of
 // from, whose entries were left out. The result is validated as a whole.
 func (sc *Scenario) WithMerchant(from *Scenario, id Text) (out *Scenario, ignored []string, err error) {
-	found := false
 	c := *sc
-	c.Merchants = nil
-	for _, m := range sc.Merchants {
-		if m.ID != id {
-			c.Merchants = append(c.Merchants, m)
-		}
-	}
-	others := map[Text]bool{}
-	for _, m := range from.Merchants {
-		if m.ID == id {
-			c.Merchants = append(c.Merchants, m)
-			found = true
-		} else {
-			others[m.ID] = true
-		}
-	}
-	if !found {
+	mine := func(m Merchant) bool { return m.ID == id }
+	c.Merchants = swap(sc.Merchants, from.Merchants, mine)
+	if !slices.ContainsFunc(from.Merchants, mine) {
 		return nil, nil, fmt.Errorf("the scenario has no [[merchants]] entry with id %s", id)
 	}
-	c.Cards = nil
-	for _, x := range sc.Cards {
-		if x.MerchantID != id {
-			c.Cards = append(c.Cards, x)
+	for _, m := range from.Merchants {
+		if !mine(m) {
+			ignored = append(ignored, string(m.ID))
 		}
 	}
-	for _, x := range from.Cards {
-		if x.MerchantID == id {
-			c.Cards = append(c.Cards, x)
-		}
-	}
-	c.Payouts = nil
-	for _, x := range sc.Payouts {
-		if x.MerchantID != id {
-			c.Payouts = append(c.Payouts, x)
-		}
-	}
-	for _, x := range from.Payouts {
-		if x.MerchantID == id {
-			c.Payouts = append(c.Payouts, x)
-		}
-	}
+	c.Cards = swap(sc.Cards, from.Cards, func(x Card) bool { return x.MerchantID == id })
+	c.Payouts = swap(sc.Payouts, from.Payouts, func(x Payout) bool { return x.MerchantID == id })
 	// The merchant's rules go first: they are tried before shared ones.
-	c.Rules = nil
+	var rules []Rule
 	for _, x := range from.Rules {
 		if x.Match.MerchantID == "" || x.Match.MerchantID == string(id) {
 			x.Match.MerchantID = string(id)
-			c.Rules = append(c.Rules, x)
+			rules = append(rules, x)
 		}
 	}
-	for _, x := range sc.Rules {
-		if x.Match.MerchantID != string(id) {
-			c.Rules = append(c.Rules, x)
-		}
-	}
-	c.Expect = nil
-	for _, x := range sc.Expect {
-		if x.MerchantID != id {
-			c.Expect = append(c.Expect, x)
-		}
-	}
+	c.Rules = append(rules, swap(sc.Rules, nil, func(x Rule) bool { return x.Match.MerchantID == string(id) })...)
+	var exps []Expect
 	for _, x := range from.Expect {
-		if x.MerchantID == "" || x.MerchantID == id {
-			if x.MerchantID == "" {
-				x.MerchantID = id
-				x.Name = "merchant " + string(id) + ": " + x.Name
-			}
-			c.Expect = append(c.Expect, x)
+		if x.MerchantID == "" {
+			x.MerchantID = id
+			x.Name = "merchant " + string(id) + ": " + x.Name
 		}
+		exps = append(exps, x)
 	}
-	for m := range others {
-		ignored = append(ignored, string(m))
-	}
+	c.Expect = swap(sc.Expect, exps, func(x Expect) bool { return x.MerchantID == id })
 	sort.Strings(ignored)
 	if err := c.Check(); err != nil {
 		return nil, nil, err
 	}
 	return &c, ignored, nil
+}
+
+// swap returns the entries of cur that are not the merchant's (mine false)
+// followed by the entries of from that are.
+func swap[T any](cur, from []T, mine func(T) bool) []T {
+	var out []T
+	for _, x := range cur {
+		if !mine(x) {
+			out = append(out, x)
+		}
+	}
+	for _, x := range from {
+		if mine(x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // Check validates a scenario built in memory, such as one WithMerchant
