@@ -107,6 +107,8 @@ func serve(args []string, stderr io.Writer) int {
 	journalSize := fs.String("journal-size", envDefault("journal-size", strconv.Itoa(journal.DefaultSize)), "requests and notifications kept per merchant (older ones are dropped and counted)")
 	adminToken := fs.String("admin-token", envDefault("admin-token", ""), "when set, /_mock/ requires \"Authorization: Bearer <token>\"")
 	callbackAllow := fs.String("callback-allow", envDefault("callback-allow", ""), "when set, notifies go only to these hosts: comma-separated host globs and IP networks, e.g. \"merchant,*.test,10.0.0.0/8\"")
+	stateDir := fs.String("state", envDefault("state", ""), "directory to save the state in and resume it from after a restart (default: nothing is written)")
+	stateInterval := fs.String("state-interval", envDefault("state-interval", mock.DefaultStateInterval.String()), "least time between two saves no request waits on (a payout made is saved before its reply)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -135,7 +137,11 @@ func serve(args []string, stderr io.Writer) int {
 	if err6 != nil || size <= 0 {
 		err6 = fmt.Errorf("--journal-size %q is not a positive count", *journalSize)
 	}
-	if err := errors.Join(err, err2, err3, err4, err5, err6); err != nil {
+	interval, err7 := time.ParseDuration(*stateInterval)
+	if err7 != nil || interval <= 0 {
+		err7 = fmt.Errorf("--state-interval %q is not a positive duration such as 100ms", *stateInterval)
+	}
+	if err := errors.Join(err, err2, err3, err4, err5, err6, err7); err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock serve:", err)
 		return 2
 	}
@@ -147,6 +153,7 @@ func serve(args []string, stderr io.Writer) int {
 	s, err := mock.Run(mock.Options{
 		ScenarioPath: *scenarioPath, Seed: seed, Logger: logger, Addr: *addr, MaxBodyBytes: limit,
 		ClockMode: *clockMode, Speed: speed, JournalSize: size, AdminToken: *adminToken, CallbackAllow: *callbackAllow,
+		StateDir: *stateDir, StateInterval: interval,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock:", err)
@@ -154,7 +161,7 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	logger.Info("freedompay-mock listening", "url", s.URL(), "scenario", s.Scenario().Summary(),
 		"seed", s.Seed(), "clock", s.ClockMode(), "now", s.Now().Format(time.RFC3339), "version", buildVersion(),
-		"admin_token", *adminToken != "", "callback_allow", *callbackAllow, "journal_size", size)
+		"admin_token", *adminToken != "", "callback_allow", *callbackAllow, "journal_size", size, "state", *stateDir)
 
 	<-ctx.Done()
 	logger.Info("shutting down")

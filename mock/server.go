@@ -72,6 +72,13 @@ type Options struct {
 	// CallbackAllow, when set, lists the hosts payout notifies may go to:
 	// comma-separated host-name globs and IP networks ("*.test,10.0.0.0/8").
 	CallbackAllow string
+	// StateDir, when set, is where the sandbox saves its state (payouts,
+	// notifies and their schedule, the clock, the journal) and where a
+	// restarted sandbox resumes from. When empty, nothing is written.
+	StateDir string
+	// StateInterval is the least time between two saves that no request
+	// waits on; default 100ms. A payout made is saved before its reply.
+	StateInterval time.Duration
 }
 
 // Server is a running sandbox.
@@ -87,6 +94,12 @@ type Server struct {
 	world   atomic.Pointer[world] // the scenario served and all its state
 	mutate  sync.Mutex            // one change of scenario or time at a time
 	changes signal                // fires on every change an await may wait for
+
+	// With StateDir: changes that must be saved whole hold gate's read
+	// side; taking a snapshot holds its write side.
+	gate  sync.RWMutex
+	saver *saver
+	start startPrint // what this sandbox was started with
 
 	listener net.Listener
 	http     *http.Server
@@ -138,7 +151,22 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, clock: opts.Clock, origin: opts.Clock.Now(), allow: allow, log: opts.Logger,
 		served: make(chan struct{})}
-	s.world.Store(s.newWorld(sc, s.origin))
+	var w *world
+	if opts.StateDir != "" {
+		if w, err = s.openState(sc); err != nil {
+			return nil, err
+		}
+	}
+	if w == nil {
+		w = s.newWorld(sc, s.origin)
+	}
+	s.world.Store(w)
+	if s.saver != nil {
+		if err := s.saver.save(); err != nil { // a directory we cannot write to stops start-up
+			return nil, err
+		}
+		s.saver.run()
+	}
 	s.control = control.New(s, opts.AdminToken)
 	s.handler = s.recoverer(cleanPath(http.HandlerFunc(s.route)))
 	return s, nil
@@ -230,14 +258,18 @@ func (s *Server) Ledger() *ledger.Ledger { return s.world.Load().ledger }
 func (s *Server) Close() error {
 	s.close.Do(func() {
 		s.state.Store(stateClosed)
-		if s.http == nil {
-			return
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 		defer cancel()
-		s.closeErr = s.http.Shutdown(ctx)
-		<-s.served
-		s.world.Load().notify.Close(ctx)
+		if s.http != nil {
+			s.closeErr = s.http.Shutdown(ctx)
+			<-s.served
+			s.world.Load().notify.Close(ctx)
+		}
+		if s.saver != nil {
+			if err := s.saver.stop(); err != nil && s.closeErr == nil {
+				s.closeErr = err
+			}
+		}
 	})
 	return s.closeErr
 }
@@ -276,6 +308,7 @@ func (s *Server) Advance(d time.Duration) ([]notify.Attempt, error) {
 	}
 	s.mutate.Lock()
 	defer s.mutate.Unlock()
+	defer s.changed() // the clock moved
 	return s.world.Load().notify.RunUntil(s.clock.Now().Add(d))
 }
 
@@ -284,6 +317,7 @@ func (s *Server) Advance(d time.Duration) ([]notify.Attempt, error) {
 func (s *Server) Drain() ([]notify.Attempt, error) {
 	s.mutate.Lock()
 	defer s.mutate.Unlock()
+	defer s.changed() // the clock moved
 	return s.world.Load().notify.Drain()
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,7 +26,9 @@ import (
 // as a run after start-up.
 type world struct {
 	sc      *scenario.Scenario
+	edits   []scenarioEdit // how sc came to be, for a saved state
 	seed    int64
+	gen     *fixtures.Gen
 	ledger  *ledger.Ledger
 	notify  *notify.Scheduler
 	journal *journal.Journal
@@ -42,27 +45,59 @@ func (s *Server) newWorld(sc *scenario.Scenario, origin time.Time) *world {
 		seed = fixtures.DefaultSeed
 	}
 	gen := fixtures.NewGen(seed)
-	w := &world{sc: sc, seed: seed, ledger: ledger.New(sc, gen, origin)}
-	w.journal = journal.New(s.opts.JournalSize, func(id string) bool {
-		_, ok := w.ledger.Merchant(id)
-		return ok
-	}, s.changes.fire)
-	w.notify = notify.New(notify.Config{
-		Clock: s.clock, Ledger: w.ledger, Gen: gen, Settings: sc.Notify,
-		Location: sc.Gateway.Location(), Logger: s.log, HistorySize: s.opts.JournalSize,
-		Allow: s.allow, OnChange: s.changes.fire,
-	})
+	w := s.assemble(sc, seed, gen, ledger.New(sc, gen, origin))
+	w.edits = []scenarioEdit{{File: sc.File, Source: string(sc.Source)}}
 	for _, p := range w.ledger.Payouts() {
 		w.notify.Schedule(p)
 	}
+	return w
+}
+
+// assemble builds a world around a ledger: its journal, notify schedule
+// (empty) and gateway.
+func (s *Server) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, l *ledger.Ledger) *world {
+	w := &world{sc: sc, seed: seed, gen: gen, ledger: l}
+	w.journal = journal.New(s.opts.JournalSize, func(id string) bool {
+		_, ok := w.ledger.Merchant(id)
+		return ok
+	}, s.changed)
+	var gate sync.Locker
+	var durable func()
+	if s.saver != nil {
+		gate, durable = s.gate.RLocker(), s.saver.flush
+	}
+	w.notify = notify.New(notify.Config{
+		Clock: s.clock, Ledger: w.ledger, Gen: gen, Settings: sc.Notify,
+		Location: sc.Gateway.Location(), Logger: s.log, HistorySize: s.opts.JournalSize,
+		Allow: s.allow, OnChange: s.changed, Gate: gate,
+	})
 	r := mux.NewRouter()
 	r.SkipClean(true) // cleanPath does it, without the router's redirect
 	gateway.New(gateway.Config{
 		Ledger: w.ledger, Clock: s.clock, Gen: gen, Settings: sc.Gateway,
 		Logger: s.log, MaxBody: s.opts.MaxBodyBytes, Schedule: w.notify.Schedule, Journal: w.journal,
+		Gate: gate, Durable: durable,
 	}).Register(r)
 	w.gateway = r
 	return w
+}
+
+// changed tells those waiting for a change, and the saver, that one came.
+func (s *Server) changed() {
+	s.changes.fire()
+	if s.saver != nil {
+		s.saver.touch()
+	}
+}
+
+// hold takes the read side of the gate, when the state is saved, over a
+// change that must be saved whole; it returns the release.
+func (s *Server) hold() func() {
+	if s.saver == nil {
+		return func() {}
+	}
+	s.gate.RLock()
+	return s.gate.RUnlock
 }
 
 // signal wakes everyone waiting for the next change.
@@ -106,7 +141,7 @@ func (s *Server) swap(w *world) {
 	ctx, cancel := context.WithTimeout(context.Background(), swapCut)
 	defer cancel()
 	old.notify.Close(ctx)
-	s.changes.fire()
+	s.changed()
 }
 
 // rewind puts the clock back where a run of sc starts and returns that
@@ -142,12 +177,13 @@ func (s *Server) Reset(merchantID string) error {
 	if _, ok := cur.ledger.Merchant(merchantID); !ok {
 		return fmt.Errorf("%w %s in the scenario", ledger.ErrUnknownMerchant, merchantID)
 	}
-	return s.resetMerchant(cur, cur.sc, merchantID)
+	return s.resetMerchant(cur, cur.sc, merchantID, cur.edits)
 }
 
 // resetMerchant rebuilds one merchant's state from sc, which becomes the
 // scenario in force.
-func (s *Server) resetMerchant(cur *world, sc *scenario.Scenario, id string) error {
+func (s *Server) resetMerchant(cur *world, sc *scenario.Scenario, id string, edits []scenarioEdit) error {
+	defer s.hold()()
 	if err := cur.ledger.ResetMerchant(sc, id, s.clock.Now()); err != nil {
 		return err
 	}
@@ -159,9 +195,9 @@ func (s *Server) resetMerchant(cur *world, sc *scenario.Scenario, id string) err
 		}
 	}
 	next := *cur
-	next.sc = sc
+	next.sc, next.edits = sc, edits
 	s.world.Store(&next)
-	s.changes.fire()
+	s.changed()
 	return nil
 }
 
@@ -188,7 +224,8 @@ func (s *Server) ReplaceScenario(data []byte, merchantID string) (control.Scenar
 		return control.ScenarioChange{}, &control.InvalidError{Err: err}
 	}
 	merged.File = file
-	if err := s.resetMerchant(cur, merged, merchantID); err != nil {
+	edits := append(slices.Clip(cur.edits), scenarioEdit{MerchantID: merchantID, File: file, Source: string(data)})
+	if err := s.resetMerchant(cur, merged, merchantID, edits); err != nil {
 		return control.ScenarioChange{}, &control.InvalidError{Err: err}
 	}
 	return control.ScenarioChange{Scenario: merged.Name, Summary: merged.Summary(), MerchantID: merchantID, Ignored: ignored}, nil
@@ -231,15 +268,17 @@ func (s *Server) Force(ctx context.Context, paymentID int64, status string, erro
 	s.mutate.Lock()
 	defer s.mutate.Unlock()
 	w := s.world.Load()
+	release := s.hold()
 	f, err := w.ledger.Force(paymentID, status, errorCode, s.clock.Now())
 	if err != nil {
+		release()
 		return control.Forced{}, err
 	}
 	out := control.Forced{Payout: f.Payout, Was: f.Was}
-	if n, ok := w.notify.Fire(ctx, f.Payout, f.Step); ok {
+	if n, ok := w.notify.Fire(ctx, f.Payout, f.Step, release); ok {
 		out.Notification = &n
 	}
-	s.changes.fire()
+	s.changed()
 	return out, nil
 }
 

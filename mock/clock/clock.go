@@ -102,6 +102,9 @@ func (s *Scaled) Reset(start time.Time) {
 	s.start, s.wall = start, time.Now()
 }
 
+// Speed is how many times faster than the wall clock it runs.
+func (s *Scaled) Speed() float64 { return s.speed }
+
 // WallDuration converts a span of this clock's time to wall time.
 func (s *Scaled) WallDuration(d time.Duration) time.Duration {
 	return time.Duration(float64(d) / s.speed)

@@ -17,7 +17,7 @@ import (
 func (g *Gateway) create(c *call, np ledger.NewPayout) (ledger.Created, error) {
 	np.MerchantID = c.merchant.ID
 	np.Method = c.script
-	cr, err := g.cfg.Ledger.Create(np, c.now)
+	cr, err := g.change(func() (ledger.Created, error) { return g.cfg.Ledger.Create(np, c.now) })
 	switch {
 	case errors.Is(err, ledger.ErrDuplicateOrder):
 		return cr, wire.Errorf(wire.CodeNonUniqueOrder, "Non-unique order id: merchant %s already has a payout with pg_order_id %s", np.MerchantID, np.OrderID)
@@ -28,8 +28,26 @@ func (g *Gateway) create(c *call, np ledger.NewPayout) (ledger.Created, error) {
 	}
 	g.cfg.Logger.Info("payout created", "merchant", cr.MerchantID, "order_id", cr.OrderID, "payment_id", cr.PaymentID,
 		"method", cr.Method, "decided_by", cr.DecidedBy, "to_pay", cr.ToPay.String())
-	g.schedule(cr.Payout)
 	return cr, refusal(cr.Payout)
+}
+
+// change makes or starts a payout with f and hands it to the notify
+// schedule, both under the gate, then waits until it is saved.
+func (g *Gateway) change(f func() (ledger.Created, error)) (ledger.Created, error) {
+	if g.cfg.Gate != nil {
+		g.cfg.Gate.Lock()
+	}
+	cr, err := f()
+	if err == nil {
+		g.schedule(cr.Payout)
+	}
+	if g.cfg.Gate != nil {
+		g.cfg.Gate.Unlock()
+	}
+	if err == nil && g.cfg.Durable != nil {
+		g.cfg.Durable()
+	}
+	return cr, err
 }
 
 // refusal is the error of a payout that has failed the moment it is made.

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -40,6 +41,13 @@ type Config struct {
 	Schedule func(ledger.Payout)
 	// Journal records every request; nil records nothing.
 	Journal *journal.Journal
+	// Gate, when not nil, is held while a payout is made or started and
+	// handed to the schedule, so a saved state never has one without the
+	// other.
+	Gate sync.Locker
+	// Durable, when not nil, returns once the payout just made or started
+	// is saved; the reply waits for it.
+	Durable func()
 }
 
 // Gateway serves the FreedomPay routes.

@@ -82,12 +82,11 @@ func (g *Gateway) enterCard(key, pan string) (ledger.Created, error) {
 	if !ValidPAN(pan) {
 		return ledger.Created{}, errors.New("Wrong or nonexistent card number: enter 13 to 20 digits that pass the Luhn check.")
 	}
-	cr, err := g.cfg.Ledger.EnterCard(key, pan, g.cfg.Clock.Now())
+	cr, err := g.change(func() (ledger.Created, error) { return g.cfg.Ledger.EnterCard(key, pan, g.cfg.Clock.Now()) })
 	if err != nil {
 		return cr, err
 	}
 	g.cfg.Logger.Info("payout card entered", "merchant", cr.MerchantID, "order_id", cr.OrderID, "payment_id", cr.PaymentID,
 		"card_hash", cr.CardHash, "decided_by", cr.DecidedBy)
-	g.schedule(cr.Payout)
 	return cr, nil
 }

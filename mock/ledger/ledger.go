@@ -122,6 +122,20 @@ type Ledger struct {
 // New builds the ledger of a validated scenario. Timelines count from origin;
 // payment ids and cards the scenario leaves out come from gen, in file order.
 func New(sc *scenario.Scenario, gen *fixtures.Gen, origin time.Time) *Ledger {
+	l := accounts(sc, gen)
+	taken := map[int64]bool{}
+	for _, p := range sc.Payouts {
+		taken[p.PaymentID] = true
+	}
+	for _, sp := range sc.Payouts {
+		l.addPayout(sp, origin, taken)
+	}
+	return l
+}
+
+// accounts builds a ledger with sc's merchants, cards and rules, and no
+// payouts.
+func accounts(sc *scenario.Scenario, gen *fixtures.Gen) *Ledger {
 	l := &Ledger{
 		gen: gen, rules: sc.Rules, defaultDelay: sc.PayoutSettings.DefaultDelay.Duration,
 		errorsNotify: sc.Notify.ErrorsOn(),
@@ -136,13 +150,6 @@ func New(sc *scenario.Scenario, gen *fixtures.Gen, origin time.Time) *Ledger {
 	}
 	for _, c := range sc.Cards {
 		l.addCard(c)
-	}
-	taken := map[int64]bool{}
-	for _, p := range sc.Payouts {
-		taken[p.PaymentID] = true
-	}
-	for _, sp := range sc.Payouts {
-		l.addPayout(sp, origin, taken)
 	}
 	return l
 }

@@ -109,6 +109,11 @@ type Config struct {
 	// OnChange, if not nil, runs after every change of state: a step
 	// reached, a notify made, an attempt recorded.
 	OnChange func()
+	// Gate, when not nil, is held while the schedule changes (steps
+	// reached, notifies made, attempts recorded), so that whoever holds
+	// its other side sees the schedule whole: the read side of the lock
+	// that saving the state takes.
+	Gate sync.Locker
 }
 
 // Scheduler owns the notify schedule and the attempt log.
@@ -122,7 +127,9 @@ type Scheduler struct {
 	queue      eventQueue
 	seq        uint64
 	history    map[string]*ring.Ring[*Notification] // by merchant
+	pending    map[int]*Notification                // every pending notification, kept or not
 	lastID     int
+	resumed    bool // restored from a saved state: deliver what is due at Start
 	lanes      map[int64]*lane
 	collecting bool      // RunUntil is gathering the attempts made
 	collected  []Attempt // in the order made
@@ -180,8 +187,18 @@ func New(cfg Config) *Scheduler {
 	return &Scheduler{
 		cfg: cfg, client: client,
 		sem: make(chan struct{}, cfg.Workers), wake: make(chan struct{}, 1),
-		lanes: map[int64]*lane{}, history: map[string]*ring.Ring[*Notification]{}, sendCtx: ctx, cancelAll: cancel,
+		lanes: map[int64]*lane{}, history: map[string]*ring.Ring[*Notification]{}, pending: map[int]*Notification{},
+		sendCtx: ctx, cancelAll: cancel,
 	}
+}
+
+// hold takes the gate, if there is one, and returns its release.
+func (s *Scheduler) hold() func() {
+	if s.cfg.Gate == nil {
+		return func() {}
+	}
+	s.cfg.Gate.Lock()
+	return s.cfg.Gate.Unlock
 }
 
 // Schedule adds every step of a payout's timeline to the schedule.
@@ -211,6 +228,9 @@ func (s *Scheduler) poke() {
 // clocks that move by themselves; with a manual clock it does nothing.
 func (s *Scheduler) Start() {
 	if _, ok := clock.WallDuration(s.cfg.Clock, 0); !ok {
+		if s.resumed { // what fell due before the state was saved
+			s.dispatch(s.cfg.Clock.Now())
+		}
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -259,6 +279,7 @@ func (s *Scheduler) nextDue() (time.Time, bool) {
 // and generated salts come out the same on every run; the attempts then go
 // to their payout's lane to be sent.
 func (s *Scheduler) dispatch(t time.Time) {
+	defer s.hold()()
 	s.mu.Lock()
 	var due []event
 	for len(s.queue) > 0 && !s.queue[0].due.After(t) {
@@ -378,6 +399,7 @@ func (s *Scheduler) create(p ledger.Payout, m ledger.Merchant, step ledger.Step)
 		s.history[m.ID] = h
 	}
 	h.Push(n)
+	s.pending[n.ID] = n
 	s.mu.Unlock()
 	if url == "" {
 		s.settle(n, Attempt{At: step.At, Reason: "no post_link: neither the payout nor its merchant has one"}, false)
@@ -398,7 +420,9 @@ func (s *Scheduler) attempt(n *Notification) {
 	now := s.cfg.Clock.Now()
 	a, retry := s.post(n)
 	a.At = now
+	release := s.hold()
 	state := s.settle(n, a, retry)
+	release()
 
 	log := s.cfg.Logger.With("payment_id", n.PaymentID, "url", n.URL, "attempt", a.N, "state", state)
 	if a.Delivered {
@@ -428,6 +452,9 @@ func (s *Scheduler) settle(n *Notification, a Attempt, retry bool) string {
 		s.push(event{due: next, paymentID: n.PaymentID, merchant: n.MerchantID, step: -1, note: n})
 	default:
 		n.State, n.NextAttemptAt = StateFailed, nil
+	}
+	if n.State != StatePending {
+		delete(s.pending, n.ID)
 	}
 	state := n.State
 	if a.N == 1 {
@@ -545,6 +572,12 @@ func (s *Scheduler) Forget(merchantID string) {
 	}
 	s.queue = kept
 	heap.Init(&s.queue)
+	for id, n := range s.pending {
+		if n.MerchantID == merchantID {
+			n.dropped = true
+			delete(s.pending, id)
+		}
+	}
 	if h := s.history[merchantID]; h != nil {
 		h.Each(func(n *Notification) bool { n.dropped = true; return true })
 	}
@@ -557,12 +590,17 @@ func (s *Scheduler) Forget(merchantID string) {
 // status forced through the control API, and sends the step's notify at
 // once. It returns the notify, if the step sends one, after its first
 // attempt (or when ctx ends).
-func (s *Scheduler) Fire(ctx context.Context, p ledger.Payout, i int) (Notification, bool) {
+//
+// The caller holds the gate, if there is one, over the change of the
+// ledger and this call: release lets it go once the notify is queued,
+// before the wait.
+func (s *Scheduler) Fire(ctx context.Context, p ledger.Payout, i int, release func()) (Notification, bool) {
 	n := s.reachStep(p, i)
 	if n == nil {
+		release()
 		return Notification{}, false
 	}
-	return s.sendNow(ctx, n), true
+	return s.sendNow(ctx, n, release), true
 }
 
 // Resend sends the notify of a payout's step in force now again, with a
@@ -578,19 +616,21 @@ func (s *Scheduler) Resend(ctx context.Context, paymentID int64) (Notification, 
 		return Notification{}, false
 	}
 	p, m, _ := s.cfg.Ledger.Reach(paymentID, step)
+	release := s.hold()
 	n := s.create(p, m, step)
 	s.mu.Lock()
 	n.Resent = true
 	s.mu.Unlock()
-	return s.sendNow(ctx, n), true
+	return s.sendNow(ctx, n, release), true
 }
 
-// sendNow queues n's first attempt, if it has somewhere to go, and waits
-// for it.
-func (s *Scheduler) sendNow(ctx context.Context, n *Notification) Notification {
+// sendNow queues n's first attempt, if it has somewhere to go, lets the
+// gate go, and waits for the attempt.
+func (s *Scheduler) sendNow(ctx context.Context, n *Notification, release func()) Notification {
 	if n.URL != "" {
 		s.enqueue(n)
 	}
+	release()
 	select {
 	case <-n.attempted:
 	case <-ctx.Done():

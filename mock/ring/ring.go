@@ -42,3 +42,22 @@ func (r *Ring[T]) Each(f func(T) bool) {
 		}
 	}
 }
+
+// Values returns a copy of the values kept, oldest first.
+func (r *Ring[T]) Values() []T {
+	out := make([]T, 0, r.n)
+	r.Each(func(v T) bool { out = append(out, v); return true })
+	return out
+}
+
+// Of returns a ring of capacity holding vals, oldest first, that has let
+// dropped values go: a ring saved with [Ring.Values] and [Ring.Dropped].
+// Values beyond capacity let the oldest go, and are counted.
+func Of[T any](capacity int, vals []T, dropped int64) *Ring[T] {
+	r := New[T](capacity)
+	for _, v := range vals {
+		r.Push(v)
+	}
+	r.dropped += dropped
+	return r
+}

@@ -31,3 +31,18 @@ func TestRingKeepsTheLast(t *testing.T) {
 		t.Errorf("Each went on after false: %d calls", n)
 	}
 }
+
+func TestOfRestoresValuesAndDropped(t *testing.T) {
+	r := New[int](3)
+	for i := range 5 {
+		r.Push(i)
+	}
+	back := Of(3, r.Values(), r.Dropped())
+	if got := back.Values(); len(got) != 3 || got[0] != 2 || got[2] != 4 || back.Dropped() != 2 {
+		t.Errorf("restored %v dropped %d, want [2 3 4] dropped 2", got, back.Dropped())
+	}
+	smaller := Of(2, r.Values(), r.Dropped())
+	if got := smaller.Values(); len(got) != 2 || got[0] != 3 || smaller.Dropped() != 3 {
+		t.Errorf("into a smaller ring: %v dropped %d, want [3 4] dropped 3", got, smaller.Dropped())
+	}
+}

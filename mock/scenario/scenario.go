@@ -62,6 +62,8 @@ type Scenario struct {
 	// File is where the scenario came from ("embedded:default.toml" for the
 	// built-in one). It is not read from TOML.
 	File string `toml:"-"`
+	// Source is the TOML the scenario was parsed from.
+	Source []byte `toml:"-"`
 
 	payoutsTable string // "payouts" or "payouts.existing", for line numbers
 }
@@ -322,7 +324,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	for _, k := range md.Undecoded() {
 		probs = append(probs, Problem{file, loc.unknownKey(k), "unknown key " + strconv.Quote(k.String()) + knownKeysHint(k, sc.payoutsTable)})
 	}
-	sc.File = file
+	sc.File, sc.Source = file, data
 	sc.applyDefaults(file)
 	probs = append(probs, sc.validate(file, loc)...)
 	sort.SliceStable(probs, func(i, j int) bool { return probs[i].(Problem).Line < probs[j].(Problem).Line })

@@ -1,0 +1,395 @@
+package mock
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
+	"github.com/freedompay-mock/freedompay-mock/mock/clock"
+	"github.com/freedompay-mock/freedompay-mock/mock/journal"
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+)
+
+// The state file: one JSON document, replaced whole on every save.
+const (
+	StateFile    = "state.json"
+	stateFormat  = "freedompay-mock state"
+	stateVersion = 1
+	// DefaultStateInterval is the least time between two saves that no
+	// request waits on.
+	DefaultStateInterval = 100 * time.Millisecond
+)
+
+// savedState is what the state file holds.
+type savedState struct {
+	Format  string    `json:"format"`
+	Version int       `json:"version"`
+	SavedAt time.Time `json:"saved_at"` // wall clock
+	// Start is what the sandbox that saved it was started with; a sandbox
+	// started otherwise refuses the file.
+	Start startPrint `json:"started_with"`
+	// Scenario is the scenario in force: the whole one last loaded, then
+	// every merchant's part replaced since, in order.
+	Scenario []scenarioEdit  `json:"scenario"`
+	Seed     int64           `json:"seed"`
+	Draws    uint64          `json:"draws"` // values the seeded generator has made
+	Clock    savedClock      `json:"clock"`
+	Payouts  []ledger.Payout `json:"payouts"`
+	Notify   notify.State    `json:"notify"`
+	Journal  journal.State   `json:"journal"`
+}
+
+// startPrint identifies how a sandbox was started.
+type startPrint struct {
+	Scenario string `json:"scenario"` // its file, for messages
+	SHA256   string `json:"sha256"`   // of its text
+	Seed     int64  `json:"seed"`     // --seed; 0 when not given
+	Clock    string `json:"clock"`    // real or manual
+}
+
+func (p startPrint) String() string {
+	return fmt.Sprintf("scenario %s (sha256 %.12s), seed %d, %s clock", p.Scenario, p.SHA256, p.Seed, p.Clock)
+}
+
+// scenarioEdit is a scenario loaded: whole (MerchantID "") or one
+// merchant's part of it.
+type scenarioEdit struct {
+	MerchantID string `json:"merchant_id,omitempty"`
+	File       string `json:"file"`
+	Source     string `json:"source"`
+}
+
+type savedClock struct {
+	Mode   string    `json:"mode"`
+	Now    time.Time `json:"now"`    // the sandbox's time when saved
+	Wall   time.Time `json:"wall"`   // the wall clock's then
+	Origin time.Time `json:"origin"` // where a reset takes the clock back to
+}
+
+// StateError is a state file that cannot be resumed from: the sandbox
+// stops rather than start empty.
+type StateError struct {
+	Path string
+	Why  string
+}
+
+func (e *StateError) Error() string {
+	return "state " + e.Path + ": " + e.Why +
+		"; the sandbox does not start empty over it: move the file away (or point --state at an empty directory) to start afresh"
+}
+
+// openState prepares saving to opts.StateDir and returns the world saved
+// there, or nil when there is none yet. start is the scenario the sandbox
+// was started with.
+func (s *Server) openState(start *scenario.Scenario) (*world, error) {
+	dir := s.opts.StateDir
+	if start.Source == nil {
+		return nil, errors.New("--state: the scenario has no TOML text to save; load it with scenario.Parse or ScenarioPath")
+	}
+	sum := sha256.Sum256(start.Source)
+	s.start = startPrint{Scenario: start.File, SHA256: hex.EncodeToString(sum[:]), Seed: s.opts.Seed, Clock: s.ClockMode()}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("--state: %w", err)
+	}
+	removeTemps(dir)
+	interval := s.opts.StateInterval
+	if interval <= 0 {
+		interval = DefaultStateInterval
+	}
+	s.saver = newSaver(filepath.Join(dir, StateFile), interval, s.snapshot, s.log)
+
+	path := filepath.Join(dir, StateFile)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		s.log.Info("state: none saved yet; starting the scenario afresh", "dir", dir)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--state: %w", err)
+	}
+	st, err := decodeState(data)
+	if err != nil {
+		return nil, &StateError{path, err.Error()}
+	}
+	if was := st.Start; was.SHA256 != s.start.SHA256 || was.Seed != s.start.Seed || was.Clock != s.start.Clock {
+		return nil, &StateError{path, "it was saved by a sandbox started with " + st.Start.String() +
+			"; this one starts with " + s.start.String()}
+	}
+	s.resumeClock(st.Clock)
+	w, err := s.restoreWorld(st)
+	if err != nil {
+		return nil, &StateError{path, "it cannot be resumed: " + err.Error()}
+	}
+	ns, _ := w.notify.History("")
+	pending := 0
+	for _, n := range ns {
+		if n.State == notify.StatePending {
+			pending++
+		}
+	}
+	s.log.Info("state: resumed", "dir", dir, "saved_at", st.SavedAt.Format(time.RFC3339), "payouts", len(st.Payouts),
+		"notifications", len(ns), "pending", pending, "now", s.clock.Now().Format(time.RFC3339))
+	return w, nil
+}
+
+// decodeState reads a state file, refusing one that is damaged or not ours.
+func decodeState(data []byte) (*savedState, error) {
+	var head struct {
+		Format  string `json:"format"`
+		Version int    `json:"version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("it is not valid JSON (%v): damaged, or not a state file", err)
+	}
+	if head.Format != stateFormat {
+		return nil, fmt.Errorf("it is not a freedompay-mock state file (format %q, want %q)", head.Format, stateFormat)
+	}
+	if head.Version != stateVersion {
+		return nil, fmt.Errorf("it has format version %d; this sandbox reads version %d", head.Version, stateVersion)
+	}
+	var st savedState
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&st); err != nil {
+		return nil, fmt.Errorf("it is damaged: %v", err)
+	}
+	if len(st.Scenario) == 0 || st.Scenario[0].MerchantID != "" {
+		return nil, errors.New("it is damaged: it holds no scenario")
+	}
+	return &st, nil
+}
+
+// resumeClock puts the clock where the saved one stood: a manual clock at
+// its reading; a sped-up clock (or one started at a set date) as if it had
+// run on while the sandbox was down. The real clock reads the wall clock.
+func (s *Server) resumeClock(c savedClock) {
+	s.origin = c.Origin
+	switch ck := s.clock.(type) {
+	case *clock.Manual:
+		ck.Reset(c.Now)
+	case *clock.Scaled:
+		down := time.Since(c.Wall)
+		ck.Reset(c.Now.Add(time.Duration(float64(down) * ck.Speed())))
+	}
+}
+
+// restoreWorld rebuilds a saved world: its scenario from the edits, the
+// ledger from the payouts, the schedule, the journal and the generator.
+func (s *Server) restoreWorld(st *savedState) (*world, error) {
+	base := st.Scenario[0]
+	sc, err := scenario.Parse(base.File, []byte(base.Source))
+	if err != nil {
+		return nil, fmt.Errorf("its scenario: %v", err)
+	}
+	for _, e := range st.Scenario[1:] {
+		part, err := scenario.Parse(e.File, []byte(e.Source))
+		if err == nil {
+			sc, _, err = sc.WithMerchant(part, scenario.Text(e.MerchantID))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("its scenario for merchant %s: %v", e.MerchantID, err)
+		}
+		sc.File = e.File
+	}
+	gen := fixtures.NewGenAt(st.Seed, st.Draws)
+	l, err := ledger.Restore(sc, gen, st.Payouts)
+	if err != nil {
+		return nil, err
+	}
+	w := s.assemble(sc, st.Seed, gen, l)
+	w.edits = st.Scenario
+	w.journal.Restore(st.Journal)
+	secret := func(id string) (string, bool) {
+		m, ok := l.Merchant(id)
+		return m.PayoutSecretKey, ok
+	}
+	if err := w.notify.Restore(st.Notify, secret); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// snapshot encodes the state of the world served. Changes that must be
+// saved whole wait while it copies.
+func (s *Server) snapshot() ([]byte, error) {
+	s.gate.Lock()
+	w := s.world.Load()
+	st := savedState{
+		Format: stateFormat, Version: stateVersion, SavedAt: time.Now(), Start: s.start,
+		Scenario: w.edits, Seed: w.seed, Draws: w.gen.Draws(),
+		Clock:   savedClock{Mode: s.ClockMode(), Now: s.clock.Now(), Wall: time.Now(), Origin: s.origin},
+		Payouts: w.ledger.Payouts(), Notify: w.notify.State(), Journal: w.journal.State(),
+	}
+	s.gate.Unlock()
+	return json.Marshal(st)
+}
+
+// saver writes the state after changes: at once when a request waits for
+// it, else at most every interval. Each save replaces the file whole.
+type saver struct {
+	path     string
+	interval time.Duration
+	snapshot func() ([]byte, error)
+	log      *slog.Logger
+
+	mu      sync.Mutex
+	saved   *sync.Cond
+	changes uint64 // changes so far
+	done    uint64 // changes covered by the last save
+	written bool   // a save has succeeded
+	stopped bool
+
+	wake, urgent chan struct{}
+	quit         chan struct{}
+	exited       chan struct{}
+}
+
+func newSaver(path string, interval time.Duration, snapshot func() ([]byte, error), log *slog.Logger) *saver {
+	p := &saver{path: path, interval: interval, snapshot: snapshot, log: log,
+		wake: make(chan struct{}, 1), urgent: make(chan struct{}, 1), quit: make(chan struct{}), exited: make(chan struct{})}
+	p.saved = sync.NewCond(&p.mu)
+	return p
+}
+
+// touch records a change to be saved.
+func (p *saver) touch() {
+	p.mu.Lock()
+	p.changes++
+	p.mu.Unlock()
+	poke(p.wake)
+}
+
+// flush returns once every change made before it is saved (or the saver
+// has stopped).
+func (p *saver) flush() {
+	p.mu.Lock()
+	p.changes++
+	want := p.changes
+	p.mu.Unlock()
+	poke(p.urgent)
+	p.mu.Lock()
+	for p.done < want && !p.stopped {
+		p.saved.Wait()
+	}
+	p.mu.Unlock()
+}
+
+func poke(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// run starts the loop that saves after changes.
+func (p *saver) run() {
+	go func() {
+		defer close(p.exited)
+		for {
+			select {
+			case <-p.quit:
+				return
+			case <-p.urgent:
+			case <-p.wake:
+				select { // let more changes gather, unless someone waits
+				case <-p.quit:
+					return
+				case <-p.urgent:
+				case <-time.After(p.interval):
+				}
+			}
+			_ = p.save()
+		}
+	}()
+}
+
+// save writes the state now, if anything changed since the last save (or
+// nothing was ever saved).
+func (p *saver) save() error {
+	p.mu.Lock()
+	want := p.changes
+	skip := p.written && p.done >= want
+	p.mu.Unlock()
+	if skip {
+		return nil
+	}
+	data, err := p.snapshot()
+	if err == nil {
+		err = writeAtomic(p.path, data)
+	}
+	if err != nil {
+		err = fmt.Errorf("state %s not saved: %w", p.path, err)
+		p.log.Error("state not saved", "path", p.path, "err", err)
+	}
+	p.mu.Lock()
+	p.written = p.written || err == nil
+	p.done = max(p.done, want) // waiters go on; a failed save is logged
+	p.saved.Broadcast()
+	p.mu.Unlock()
+	return err
+}
+
+// stop ends the loop and saves a last time.
+func (p *saver) stop() error {
+	close(p.quit)
+	<-p.exited
+	err := p.save()
+	p.mu.Lock()
+	p.stopped = true
+	p.saved.Broadcast()
+	p.mu.Unlock()
+	return err
+}
+
+// writeAtomic replaces path with data: written to a temporary file in the
+// same directory, synced, and renamed over it, so a crash leaves either
+// the old file or the new one, never a torn one.
+func writeAtomic(path string, data []byte) error {
+	dir, name := filepath.Split(path)
+	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if d, err := os.Open(dir); err == nil { // make the rename itself durable
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// removeTemps deletes temporary files a crash left mid-write.
+func removeTemps(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "."+StateFile+".tmp-") {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}

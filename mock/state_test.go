@@ -1,0 +1,223 @@
+package mock_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/journal"
+	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+)
+
+// startState starts a sandbox on sc that saves its state in dir.
+func startState(t *testing.T, sc *scenario.Scenario, dir string) *mock.Server {
+	t.Helper()
+	s, err := mock.Run(mock.Options{Scenario: sc, StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func asJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestStateSurvivesRestart stops a sandbox mid-schedule, with a notify
+// waiting for its retry, a payout not yet final and a merchant's scenario
+// replaced, and checks that a sandbox started on the same state directory
+// goes on as one that never stopped would.
+func TestStateSurvivesRestart(t *testing.T) {
+	var failing atomic.Bool
+	m := newMerchant(t, "secret-a", func(w http.ResponseWriter, r *http.Request, f sign.Fields) {
+		if failing.Load() {
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		ackOK(w, r, f)
+	})
+	sc := twoMerchants(t, m.URL, "")
+	create := func(s *mock.Server, order string) string {
+		t.Helper()
+		r := send(t, s, "9970", "secret-a", "/g2g/p2p2nonreg", "pg_order_id", order, "pg_amount", "10", "pg_description", "d",
+			"pg_payment_to", "4405645000006150", "pg_post_link", m.URL+"/a/post")
+		if r.get("pg_status") != "ok" {
+			t.Fatalf("create %s: %s", order, r.body)
+		}
+		return r.get("pg_payment_id")
+	}
+	// up to the restart, the same for both sandboxes
+	before := func(s *mock.Server) {
+		t.Helper()
+		create(s, "A-1")
+		if _, err := s.Advance(time.Hour); err != nil { // scenario payouts and A-1 delivered
+			t.Fatal(err)
+		}
+		failing.Store(true)
+		create(s, "A-2")
+		if _, err := s.Advance(30 * time.Second); err != nil { // A-2 fails once; its retry is due in 1m
+			t.Fatal(err)
+		}
+		create(s, "A-3") // not final yet
+		ctl(t, s, "", "PUT", "/_mock/scenario?merchant_id=9971", `
+[[merchants]]
+id = 9971
+payout_secret_key = "secret-c"
+balance = 7
+`, 200, nil)
+		send(t, s, "9970", "wrong", "/g2g/payout_status2", "pg_order_id", "A-1")
+	}
+
+	// A sandbox that never stops.
+	failing.Store(false)
+	ref := mock.RunT(t, mock.Options{Scenario: sc})
+	before(ref)
+	failing.Store(false)
+	if _, err := ref.Advance(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	refNext := create(ref, "A-4")
+
+	// One that stops halfway and starts again on its saved state.
+	failing.Store(false)
+	m.mu.Lock()
+	m.received = nil
+	m.mu.Unlock()
+	dir := t.TempDir()
+	s1 := startState(t, sc, dir)
+	before(s1)
+	now, payouts := s1.Now(), asJSON(t, s1.Payouts(""))
+	history, _ := s1.History("")
+	requests := s1.Requests(journal.Filter{})
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s2 := startState(t, sc, dir)
+	if !s2.Now().Equal(now) {
+		t.Errorf("clock after restart %s, want %s", s2.Now(), now)
+	}
+	if got := asJSON(t, s2.Payouts("")); got != payouts {
+		t.Errorf("payouts after restart:\n%s\nwant\n%s", got, payouts)
+	}
+	if got, _ := s2.History(""); asJSON(t, got) != asJSON(t, history) {
+		t.Errorf("notifications after restart:\n%s\nwant\n%s", asJSON(t, got), asJSON(t, history))
+	}
+	if got := s2.Requests(journal.Filter{}); asJSON(t, got) != asJSON(t, requests) {
+		t.Errorf("journal after restart: %d entries, want %d", len(got.Entries), len(requests.Entries))
+	}
+	failing.Store(false)
+	if _, err := s2.Advance(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range s2.Notifications() {
+		if n.State != notify.StateDelivered {
+			t.Errorf("notify of %s is %s after the restart: %+v", n.OrderID, n.State, n.Attempts)
+		}
+	}
+	perOrder := map[string]int{}
+	for _, f := range m.got() {
+		perOrder[f.Value("pg_order_id")]++
+	}
+	// A-2: the failed attempt before the restart and its retry after; the
+	// rest once each.
+	want := map[string]int{"12345": 1, "B-1": 1, "A-1": 1, "A-2": 2, "A-3": 1}
+	if asJSON(t, perOrder) != asJSON(t, want) {
+		t.Errorf("merchant got notifies per order %v, want %v", perOrder, want)
+	}
+	if got := create(s2, "A-4"); got != refNext {
+		t.Errorf("payment id after restart %s; a sandbox that never stopped gives %s", got, refNext)
+	}
+	if r := send(t, s2, "9971", "secret-c", "/g2g/balance_status", "pg_currency", "KZT"); r.get("pg_balance") != "7.00" {
+		t.Errorf("merchant 9971's replaced scenario did not survive: %s", r.body)
+	}
+}
+
+func TestStateRefusesDamagedOrForeignFiles(t *testing.T) {
+	m := newMerchant(t, "secret-a", ackOK)
+	sc := twoMerchants(t, m.URL, "")
+	dir := t.TempDir()
+	s := startState(t, sc, dir)
+	if r := send(t, s, "9970", "secret-a", "/g2g/p2p2nonreg", "pg_order_id", "A-1", "pg_amount", "10", "pg_description", "d",
+		"pg_payment_to", "4405645000006150", "pg_post_link", m.URL); r.get("pg_status") != "ok" {
+		t.Fatalf("create: %s", r.body)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, mock.StateFile)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := scenario.Parse("other.toml", append([]byte("# edited\n"), sc.Source...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		data string
+		sc   *scenario.Scenario
+		want string
+	}{
+		{"garbage", "not json at all", sc, "not valid JSON"},
+		{"cut short", string(good[:len(good)/2]), sc, "not valid JSON"},
+		{"another program's", `{"format":"something else","version":1}`, sc, "not a freedompay-mock state file"},
+		{"a newer format", `{"format":"freedompay-mock state","version":99}`, sc, "format version 99"},
+		{"another scenario's", string(good), other, "saved by a sandbox started with scenario two.toml"},
+		{"a payout of no merchant", strings.Replace(string(good), `"MerchantID":"9970"`, `"MerchantID":"4242"`, 1), sc,
+			`merchant "4242", which the scenario does not have`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := os.WriteFile(path, []byte(c.data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := mock.New(mock.Options{Scenario: c.sc, StateDir: dir})
+			var se *mock.StateError
+			if !errors.As(err, &se) || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "start afresh") {
+				t.Fatalf("start-up error %v, want a StateError saying %q and how to start afresh", err, c.want)
+			}
+			if after, _ := os.ReadFile(path); string(after) != c.data {
+				t.Error("the refused file was changed")
+			}
+		})
+	}
+	// The good file still resumes.
+	if err := os.WriteFile(path, good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s = startState(t, sc, dir)
+	if _, ok := s.Ledger().PayoutByOrder("9970", "A-1"); !ok {
+		t.Error("the payout made before the restart is gone")
+	}
+}
+
+func TestStateDirectoryMustBeWritable(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("running as root: every directory is writable")
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	_, err := mock.New(mock.Options{StateDir: dir})
+	if err == nil || !strings.Contains(err.Error(), "not saved") {
+		t.Fatalf("start-up on a read-only directory: %v, want an error", err)
+	}
+}
