@@ -1,19 +1,29 @@
 # Multi-stage build: a static binary on an empty base image.
 #   docker build -t freedompay-mock .
 #   docker run --rm -p 8080:8080 freedompay-mock
+#   docker run --rm -p 8080:8080 -v "$PWD/scenarios:/scenarios:ro" \
+#     -e FREEDOMPAY_MOCK_SCENARIO=/scenarios/ci.toml freedompay-mock
+#   docker run --rm -p 8080:8080 -v fpm-state:/state -e FREEDOMPAY_MOCK_STATE=/state freedompay-mock
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/freedompay-mock .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/freedompay-mock . \
+ && mkdir -p /out/state
 
 FROM scratch
 COPY --from=build /out/freedompay-mock /freedompay-mock
+# The repository's scenarios; mount a directory of your own over /scenarios
+# and name a file in it with FREEDOMPAY_MOCK_SCENARIO.
+COPY --from=build /src/scenarios/*.toml /scenarios/
+# /state belongs to the user the sandbox runs as, so a named volume mounted
+# there starts writable.
+COPY --from=build --chown=65532:65532 /out/state /state
 USER 65532:65532
 EXPOSE 8080
 # The binary asks itself: no shell or curl in a scratch image.
-HEALTHCHECK --interval=5s --timeout=3s --start-period=2s --retries=3 CMD ["/freedompay-mock", "healthcheck"]
+HEALTHCHECK --interval=2s --timeout=3s --start-period=2s --retries=3 CMD ["/freedompay-mock", "healthcheck"]
 ENTRYPOINT ["/freedompay-mock"]
 CMD ["serve", "--addr", ":8080"]

@@ -421,7 +421,7 @@ func (s *Scheduler) attempt(n *Notification) {
 	a, retry := s.post(n)
 	a.At = now
 	release := s.hold()
-	state := s.settle(n, a, retry)
+	state, a := s.settle(n, a, retry)
 	release()
 
 	log := s.cfg.Logger.With("payment_id", n.PaymentID, "url", n.URL, "attempt", a.N, "state", state)
@@ -433,8 +433,9 @@ func (s *Scheduler) attempt(n *Notification) {
 }
 
 // settle records attempt a of n and what follows: delivered, a retry on the
-// ladder (when retry allows one), or failed. It returns n's state.
-func (s *Scheduler) settle(n *Notification, a Attempt, retry bool) string {
+// ladder (when retry allows one), or failed. It returns n's state and the
+// attempt as recorded (numbered).
+func (s *Scheduler) settle(n *Notification, a Attempt, retry bool) (string, Attempt) {
 	s.mu.Lock()
 	a.Notification, a.PaymentID, a.OrderID = n.ID, n.PaymentID, n.OrderID
 	a.N = len(n.Attempts) + 1
@@ -463,7 +464,7 @@ func (s *Scheduler) settle(n *Notification, a Attempt, retry bool) string {
 	s.mu.Unlock()
 	s.poke()
 	s.cfg.OnChange()
-	return state
+	return state, a
 }
 
 // RunUntil moves a manual clock to t one due event at a time, delivering
