@@ -165,6 +165,9 @@ func decodeState(data []byte) (*savedState, error) {
 	if err := dec.Decode(&st); err != nil {
 		return nil, fmt.Errorf("it is damaged: %v", err)
 	}
+	if st.Draws > fixtures.MaxDraws {
+		return nil, fmt.Errorf("it is damaged: the generator made %d values, more than the %d a state may hold", st.Draws, uint64(fixtures.MaxDraws))
+	}
 	if len(st.Scenario) == 0 || st.Scenario[0].MerchantID != "" {
 		return nil, errors.New("it is damaged: it holds no scenario")
 	}

@@ -84,6 +84,9 @@ func (s *Scheduler) Restore(st State, secret func(merchantID string) (string, bo
 		if _, ok := secret(e.MerchantID); !ok {
 			return fmt.Errorf("a step of payout %d is of merchant %q, which the scenario does not have", e.PaymentID, e.MerchantID)
 		}
+		if e.Step < 0 {
+			return fmt.Errorf("payout %d: step %d is not a step of a timeline", e.PaymentID, e.Step)
+		}
 		s.push(event{due: e.Due, paymentID: e.PaymentID, merchant: e.MerchantID, step: e.Step, rev: e.Revision})
 	}
 	for i := range st.Notifications {
