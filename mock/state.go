@@ -266,12 +266,16 @@ func newSaver(path string, interval time.Duration, snapshot func() ([]byte, erro
 	return p
 }
 
-// touch records a change to be saved.
-func (p *saver) touch() {
+// touch records a change to be saved: soon, or at once when urgent.
+func (p *saver) touch(urgent bool) {
 	p.mu.Lock()
 	p.changes++
 	p.mu.Unlock()
-	poke(p.wake)
+	if urgent {
+		poke(p.urgent)
+	} else {
+		poke(p.wake)
+	}
 }
 
 // flush returns once every change made before it is saved (or the saver

@@ -69,7 +69,7 @@ func (s *Server) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, 
 	w.notify = notify.New(notify.Config{
 		Clock: s.clock, Ledger: w.ledger, Gen: gen, Settings: sc.Notify,
 		Location: sc.Gateway.Location(), Logger: s.log, HistorySize: s.opts.JournalSize,
-		Allow: s.allow, OnChange: s.changed, Gate: gate,
+		Allow: s.allow, OnChange: s.notified, Gate: gate,
 	})
 	r := mux.NewRouter()
 	r.SkipClean(true) // cleanPath does it, without the router's redirect
@@ -86,7 +86,17 @@ func (s *Server) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, 
 func (s *Server) changed() {
 	s.changes.fire()
 	if s.saver != nil {
-		s.saver.touch()
+		s.saver.touch(false)
+	}
+}
+
+// notified is changed for the notify schedule: a step reached or an
+// attempt made is saved at once, not after --state-interval, so a crash
+// right after a delivery is unlikely to send it again after the restart.
+func (s *Server) notified() {
+	s.changes.fire()
+	if s.saver != nil {
+		s.saver.touch(true)
 	}
 }
 
