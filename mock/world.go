@@ -69,14 +69,14 @@ func (s *Server) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, 
 	w.notify = notify.New(notify.Config{
 		Clock: s.clock, Ledger: w.ledger, Gen: gen, Settings: sc.Notify,
 		Location: sc.Gateway.Location(), Logger: s.log, HistorySize: s.opts.JournalSize,
-		Allow: s.allow, OnChange: s.notified, Gate: gate,
+		Allow: s.allow, OnChange: s.notified, Gate: gate, Drills: sc.Drills,
 	})
 	r := mux.NewRouter()
 	r.SkipClean(true) // cleanPath does it, without the router's redirect
 	gateway.New(gateway.Config{
 		Ledger: w.ledger, Clock: s.clock, Gen: gen, Settings: sc.Gateway,
 		Logger: s.log, MaxBody: s.opts.MaxBodyBytes, Schedule: w.notify.Schedule, Journal: w.journal,
-		Gate: gate, Durable: durable,
+		Gate: gate, Durable: durable, Drills: sc.Drills, Seed: seed, Early: w.notify.Early,
 	}).Register(r)
 	w.gateway = r
 	return w

@@ -37,6 +37,7 @@ type payoutView struct {
 	PagePath     string     `json:"page_path,omitempty"` // the payout page, while it waits for a card
 	Timeline     []stepView `json:"timeline"`
 	Revision     int        `json:"revision,omitempty"` // timeline changes through this API
+	Drills       []string   `json:"drills,omitempty"`   // the scenario's drills for it
 
 	Notifications []notify.Notification `json:"notifications,omitempty"`
 }
@@ -58,7 +59,7 @@ func viewOf(p ledger.Payout, now time.Time) payoutView {
 		Amount: p.Amount.Fixed2(), NetAmount: p.NetAmount.Fixed2(), ToPay: p.ToPay.Fixed2(),
 		CardHash: p.CardHash, CardToken: p.CardToken, IBAN: p.IBAN, PostLink: p.PostLink,
 		Status: NotStarted, CreatedAt: p.CreatedAt, AwaitingCard: p.AwaitingCard, Revision: p.Revision,
-		Timeline: []stepView{},
+		Timeline: []stepView{}, Drills: p.Drills,
 	}
 	if p.AwaitingCard {
 		v.PagePath = "/payout/" + p.PageKey

@@ -55,16 +55,22 @@ func Verify(scenarioName string, exps []scenario.Expect, merchantID string, st S
 		if merchantID != "" && string(e.MerchantID) != merchantID {
 			continue
 		}
-		res := Check(e, st)
-		r.Results = append(r.Results, res)
-		if res.OK {
-			r.Passed++
-		} else {
-			r.Failed++
-			r.OK = false
-		}
+		r.add(Check(e, st))
+	}
+	for _, res := range Drills(st, merchantID) {
+		r.add(res)
 	}
 	return r
+}
+
+func (r *Report) add(res Result) {
+	r.Results = append(r.Results, res)
+	if res.OK {
+		r.Passed++
+	} else {
+		r.Failed++
+		r.OK = false
+	}
 }
 
 // Check gives the verdict on one expectation now.
@@ -117,7 +123,7 @@ func checkNotify(x scenario.ExpectNotify, merchantID string, st State) (bool, st
 	ns, dropped := st.History(merchantID)
 	var mine []notify.Notification
 	for _, n := range ns {
-		if ids[n.PaymentID] {
+		if ids[n.PaymentID] && !n.Extra() {
 			mine = append(mine, n)
 		}
 	}

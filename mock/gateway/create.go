@@ -28,6 +28,13 @@ func (g *Gateway) create(c *call, np ledger.NewPayout) (ledger.Created, error) {
 	}
 	g.cfg.Logger.Info("payout created", "merchant", cr.MerchantID, "order_id", cr.OrderID, "payment_id", cr.PaymentID,
 		"method", cr.Method, "decided_by", cr.DecidedBy, "to_pay", cr.ToPay.String())
+	c.made = true
+	for _, d := range cr.Drills {
+		if scenario.IsFault(d) {
+			c.fault = d
+		}
+	}
+	g.early(c.ctx, cr.Payout)
 	return cr, refusal(cr.Payout)
 }
 

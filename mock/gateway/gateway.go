@@ -5,6 +5,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -48,18 +49,26 @@ type Config struct {
 	// Durable, when not nil, returns once the payout just made or started
 	// is saved; the reply waits for it.
 	Durable func()
+	// Drills are the scenario's; Seed decides their faults.
+	Drills scenario.Drills
+	Seed   int64
+	// Early sends the notify of a payout with the drill "early" now and
+	// returns after its first attempt (or when ctx ends).
+	Early func(ctx context.Context, p ledger.Payout)
 }
 
 // Gateway serves the FreedomPay routes.
 type Gateway struct {
-	cfg  Config
-	loc  *time.Location
-	page *template.Template
+	cfg    Config
+	loc    *time.Location
+	page   *template.Template
+	faults *faults
 }
 
 // New returns the gateway for cfg.
 func New(cfg Config) *Gateway {
-	return &Gateway{cfg: cfg, loc: cfg.Settings.Location(), page: parsePage()}
+	return &Gateway{cfg: cfg, loc: cfg.Settings.Location(), page: parsePage(),
+		faults: &faults{seed: cfg.Seed, cfg: cfg.Drills.Faults, seen: map[string]int{}}}
 }
 
 // Register adds every gateway route to r, with FreedomPay-shaped replies for
@@ -110,6 +119,9 @@ func (g *Gateway) statusSecret(m ledger.Merchant) string {
 
 // call is one authenticated request as a handler sees it.
 type call struct {
+	made     bool   // the request made a payout
+	fault    string // the drill fault its reply gets for certain
+	ctx      context.Context
 	fields   sign.Fields
 	merchant ledger.Merchant
 	now      time.Time
@@ -160,7 +172,9 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	log = log.With("merchant", m.ID)
 	rec.merchant = &m
 	now := g.cfg.Clock.Now()
-	fields, err := a.h(&call{fields: req.Fields, merchant: m, now: now, script: script, base: baseOf(r)})
+	c := &call{ctx: r.Context(), fields: req.Fields, merchant: m, now: now, script: script, base: baseOf(r)}
+	fields, err := a.h(c)
+	rec.made = c.made
 	secret := a.secret(m)
 	var body []byte
 	switch e := (*wire.Error)(nil); {
@@ -180,6 +194,20 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.reply = fields
 		body = g.signed(script, secret, fields)
 		log.Info("gateway reply", "status", "ok", "took", time.Since(start))
+	}
+	fault := c.fault
+	if fault == "" {
+		fault = g.faults.pick(m.ID, r.URL.Path, req.Fields.Value("pg_order_id"))
+	}
+	if fault != "" {
+		log.Info("drill fault", "fault", fault, "order_id", req.Fields.Value("pg_order_id"))
+		rec.fault = fault
+		status := g.answerWithFault(w, r, rec, fault, body)
+		g.record(rec, status)
+		if status == 0 {
+			panic(http.ErrAbortHandler) // the connection closes without a reply
+		}
+		return
 	}
 	writeXML(w, http.StatusOK, body)
 	g.record(rec, http.StatusOK)

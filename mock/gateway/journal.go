@@ -25,6 +25,8 @@ type record struct {
 	explain  *sign.Explanation
 	err      *wire.Error
 	reply    sign.Fields // fields of a successful reply
+	fault    string      // the drill fault that replaced the reply
+	made     bool        // the request made a payout
 }
 
 func (g *Gateway) newRecord(r *http.Request) *record {
@@ -57,6 +59,10 @@ func (g *Gateway) record(rec *record, status int) {
 	if rec.explain != nil {
 		e.Outcome = journal.OutcomeBadSignature
 	}
+	if rec.fault != "" {
+		e.Outcome, e.Fault, e.Made = journal.OutcomeFault, rec.fault, rec.made
+		e.Description = faultDescription(rec)
+	}
 	g.cfg.Journal.Record(e)
 }
 
@@ -73,4 +79,21 @@ func maskFields(fields sign.Fields, secrets []string) sign.Fields {
 		}
 	}
 	return out
+}
+
+// faultDescription says what a drill fault hid from the merchant.
+func faultDescription(rec *record) string {
+	what := "the request was carried out"
+	if rec.made {
+		what = "the payout was made"
+	}
+	switch rec.fault {
+	case "system_error":
+		return "drill fault: " + what + ", but the reply said 9999 system error; ask /api/payment_status2 with the order id for the outcome"
+	case "slow":
+		return "drill fault: " + what + "; the reply was held back (drills.faults.slow_by)"
+	case "reset":
+		return "drill fault: " + what + ", then the connection was closed without a reply"
+	}
+	return "drill fault: " + what + ", but a proxy answered HTTP 502"
 }

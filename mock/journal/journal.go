@@ -19,6 +19,7 @@ const (
 	OutcomeOK           = "ok"
 	OutcomeError        = "error"         // a FreedomPay error reply other than a bad signature
 	OutcomeBadSignature = "bad_signature" // pg_sig did not check out
+	OutcomeFault        = "fault"         // carried out, but a drill fault replaced the reply
 )
 
 // DefaultSize is how many entries each ring keeps unless told otherwise.
@@ -43,6 +44,11 @@ type Entry struct {
 	// masked), the pg_sig received and the likely causes.
 	Signature *sign.Explanation `json:"signature,omitempty"`
 	TookMS    float64           `json:"took_ms"` // wall time
+	// Fault is the drill fault that replaced the reply: system_error, slow,
+	// reset or http_502 (scenario.Faults).
+	Fault string `json:"fault,omitempty"`
+	// Made is true for a faulted request that made a payout all the same.
+	Made bool `json:"payout_made,omitempty"`
 }
 
 // Filter selects entries; empty fields match everything.

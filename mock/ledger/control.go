@@ -95,7 +95,7 @@ func (l *Ledger) ResetMerchant(sc *scenario.Scenario, id string, origin time.Tim
 		}
 	}
 	l.forget(id)
-	l.rules = sc.Rules
+	l.rules, l.every = sc.Rules, sc.Drills.Every
 	for _, m := range sc.Merchants {
 		if string(m.ID) == id {
 			l.addMerchant(m)

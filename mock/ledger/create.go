@@ -3,6 +3,7 @@ package ledger
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
@@ -80,9 +81,10 @@ func (l *Ledger) Create(np NewPayout, now time.Time) (Created, error) {
 		return Created{}, &InsufficientError{ToPay: toPay, Available: low, Currency: a.Currency}
 	}
 	var steps []scenario.Step
+	var drills []string
 	decided := "awaiting the recipient's card"
 	if !np.AwaitCard {
-		steps, decided = l.outcome(Subject{MerchantID: np.MerchantID, OrderID: np.OrderID, Amount: np.Amount, Card: np.Card, IBAN: np.IBAN})
+		steps, decided, drills = l.outcome(Subject{MerchantID: np.MerchantID, OrderID: np.OrderID, Amount: np.Amount, Card: np.Card, IBAN: np.IBAN})
 		// An 8888 at once is a refusal, as a real shortfall is: no payout,
 		// the order id stays free.
 		if first := steps[0]; first.At.Duration == 0 && first.Status == scenario.StatusError && first.ErrorCode == wire.CodeInsufficient {
@@ -94,6 +96,7 @@ func (l *Ledger) Create(np NewPayout, now time.Time) (Created, error) {
 		Amount: np.Amount, NetAmount: np.Amount, ToPay: toPay,
 		CardToken: np.CardToken, UserID: np.UserID, PostLink: np.PostLink, BackLink: np.BackLink,
 		CreatedAt: now, PaymentID: l.newPaymentID(), Reference: l.gen.Reference(), PageKey: l.gen.Salt(),
+		Drills: drills,
 	}
 	if np.IBAN != "" {
 		p.IBAN = MaskIBAN(np.IBAN)
@@ -106,6 +109,12 @@ func (l *Ledger) Create(np NewPayout, now time.Time) (Created, error) {
 			p.CardHash = fixtures.MaskPAN(np.Card)
 		}
 		p.Timeline = l.steps(now, steps)
+		if slices.Contains(drills, scenario.DrillEarly) {
+			// The gateway is done before it replies: every step now.
+			for i := range p.Timeline {
+				p.Timeline[i].At = now
+			}
+		}
 	}
 	l.insert(p)
 	a.book(p)
@@ -124,7 +133,9 @@ func (l *Ledger) EnterCard(pageKey, pan string, now time.Time) (Created, error) 
 	a := l.merchants[p.MerchantID]
 	p.AwaitingCard = false
 	p.CardHash = fixtures.MaskPAN(pan)
-	steps, decided := l.outcome(Subject{MerchantID: p.MerchantID, OrderID: p.OrderID, Amount: p.Amount, Card: pan})
+	steps, decided, drills := l.outcome(Subject{MerchantID: p.MerchantID, OrderID: p.OrderID, Amount: p.Amount, Card: pan})
+	// The card comes through the payout page: no create reply to be early for.
+	p.Drills = slices.DeleteFunc(drills, func(d string) bool { return d == scenario.DrillEarly })
 	next := l.steps(now, steps)
 	if next[0].Status == scenario.StatusProcess && !next[0].Notify {
 		next = next[1:] // already in process since it was made

@@ -6,6 +6,7 @@
 package ledger
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -68,6 +69,8 @@ type Payout struct {
 	Timeline []Step // ascending; the first step is when the payout appears
 	// Revision counts the changes of the timeline through the control API.
 	Revision int
+	// Drills are the scenario's drills for this payout (scenario.DrillNames).
+	Drills []string `json:",omitempty"`
 }
 
 // MethodScenario marks payouts that come from the scenario file.
@@ -106,6 +109,7 @@ type cardKey struct{ merchant, token string }
 type Ledger struct {
 	gen          *fixtures.Gen
 	rules        []scenario.Rule
+	every        []string // [drills] every
 	defaultDelay time.Duration
 	errorsNotify bool // failed payouts send a notify (notify.errors)
 
@@ -137,7 +141,7 @@ func New(sc *scenario.Scenario, gen *fixtures.Gen, origin time.Time) *Ledger {
 // payouts.
 func accounts(sc *scenario.Scenario, gen *fixtures.Gen) *Ledger {
 	l := &Ledger{
-		gen: gen, rules: sc.Rules, defaultDelay: sc.PayoutSettings.DefaultDelay.Duration,
+		gen: gen, rules: sc.Rules, every: sc.Drills.Every, defaultDelay: sc.PayoutSettings.DefaultDelay.Duration,
 		errorsNotify: sc.Notify.ErrorsOn(),
 		merchants:    map[string]*account{}, cards: map[cardKey]scenario.Card{}, cardIDs: map[orderKey]scenario.Card{},
 		byID: map[int64]*Payout{}, byOrder: map[orderKey]*Payout{}, byPage: map[string]*Payout{},
@@ -199,6 +203,7 @@ func (l *Ledger) addPayout(sp scenario.Payout, origin time.Time, taken map[int64
 	}
 	p.CardHash = fixtures.MaskPAN(card)
 	p.Timeline = l.steps(origin, sp.Timeline)
+	p.Drills = scenario.DrillsOf(l.every, sp.Drills, false)
 	l.insert(p)
 	a.book(p)
 }
@@ -323,5 +328,6 @@ func (l *Ledger) Payouts() []Payout {
 func (p *Payout) clone() Payout {
 	c := *p
 	c.Timeline = append([]Step(nil), p.Timeline...)
+	c.Drills = slices.Clip(p.Drills)
 	return c
 }

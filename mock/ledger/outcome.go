@@ -45,13 +45,18 @@ const (
 	ByRule     = "rule" // followed by its index, "rule 0"
 )
 
-// outcome returns the timeline of a new payout, relative to its start, and
-// what chose it: the first scenario rule that matches, else a test card,
-// else process then success after the default delay.
-func (l *Ledger) outcome(s Subject) ([]scenario.Step, string) {
+// outcome returns the timeline of a new payout, relative to its start,
+// what chose it, and its drills: the first scenario rule that matches, else
+// a test card, else process then success after the default delay.
+func (l *Ledger) outcome(s Subject) ([]scenario.Step, string, []string) {
+	steps, by, own := l.timeline(s)
+	return steps, by, scenario.DrillsOf(l.every, own, true)
+}
+
+func (l *Ledger) timeline(s Subject) ([]scenario.Step, string, []string) {
 	for i, r := range l.rules {
 		if matches(r.Match, s) {
-			return withStart(r.Timeline), ByRule + " " + strconv.Itoa(i)
+			return withStart(r.Timeline), ByRule + " " + strconv.Itoa(i), r.Drills
 		}
 	}
 	d := scenario.Duration{Duration: l.defaultDelay}
@@ -61,12 +66,12 @@ func (l *Ledger) outcome(s Subject) ([]scenario.Step, string) {
 		}
 		last := scenario.Step{Status: c.Status, ErrorCode: c.ErrorCode}
 		if !c.Process {
-			return []scenario.Step{last}, ByTestCard
+			return []scenario.Step{last}, ByTestCard, nil
 		}
 		last.At = d
-		return []scenario.Step{{Status: scenario.StatusProcess}, last}, ByTestCard
+		return []scenario.Step{{Status: scenario.StatusProcess}, last}, ByTestCard, nil
 	}
-	return []scenario.Step{{Status: scenario.StatusProcess}, {At: d, Status: scenario.StatusSuccess}}, ByDefault
+	return []scenario.Step{{Status: scenario.StatusProcess}, {At: d, Status: scenario.StatusSuccess}}, ByDefault, nil
 }
 
 // withStart makes a timeline begin at 0s: a payout exists from the moment

@@ -35,6 +35,7 @@ const (
 	StatePending   = "pending"
 	StateDelivered = "delivered"
 	StateFailed    = "failed"
+	StateWithheld  = "withheld" // drill "lost": never sent
 )
 
 // PaymentDateLayout is pg_payment_date's form ("2018-12-31 15:00:00").
@@ -68,7 +69,15 @@ type Notification struct {
 	Attempts      []Attempt   `json:"attempts"`
 	// Resent is true for a notify sent again through the control API.
 	Resent bool `json:"resent,omitempty"`
+	// Drill names the drill this notify is part of (scenario.DrillNames).
+	Drill string `json:"drill,omitempty"`
+	// Of is the notification a duplicate copies or a stale notify follows.
+	Of int `json:"of,omitempty"`
+	// Verdict is the drill's verdict on the merchant's answer, once there
+	// is one.
+	Verdict *Verdict `json:"verdict,omitempty"`
 
+	once           bool // one attempt, no retries: a drill's extra notify
 	script, secret string
 	attempted      chan struct{} // closed after the first attempt
 	dropped        bool          // its merchant was reset: no more attempts
@@ -106,6 +115,8 @@ type Config struct {
 	HistorySize int
 	// Allow, when not nil, lists the callback hosts notifies may go to.
 	Allow *AllowList
+	// Drills times the payouts' drills.
+	Drills scenario.Drills
 	// OnChange, if not nil, runs after every change of state: a step
 	// reached, a notify made, an attempt recorded.
 	OnChange func()
@@ -131,15 +142,17 @@ type Scheduler struct {
 	lastID     int
 	resumed    bool // restored from a saved state: deliver what is due at Start
 	lanes      map[int64]*lane
-	collecting bool      // RunUntil is gathering the attempts made
-	collected  []Attempt // in the order made
+	followed   map[int64]bool // payouts whose drills' follow-ups went out
+	collecting bool           // RunUntil is gathering the attempts made
+	collected  []Attempt      // in the order made
 
-	running   sync.WaitGroup // lanes at work
-	runMu     sync.Mutex     // one RunUntil at a time
-	sendCtx   context.Context
-	cancelAll context.CancelFunc
-	loopDone  chan struct{}
-	stopLoop  context.CancelFunc
+	running     sync.WaitGroup // lanes at work
+	runMu       sync.Mutex     // one RunUntil at a time
+	dispatching sync.Mutex     // one dispatch at a time
+	sendCtx     context.Context
+	cancelAll   context.CancelFunc
+	loopDone    chan struct{}
+	stopLoop    context.CancelFunc
 }
 
 // event is a due moment: a payout reaching a timeline step, or a retry.
@@ -148,9 +161,10 @@ type event struct {
 	seq       uint64
 	paymentID int64
 	merchant  string
-	step      int // index into the timeline; -1 for a retry
+	step      int // index into the timeline; -1 for a retry or a drill
 	rev       int // the payout's Revision the step belongs to
 	note      *Notification
+	drill     string // a hostile drill's notify to make and send
 }
 
 // lane serialises the attempts of one payout's notifies.
@@ -187,7 +201,7 @@ func New(cfg Config) *Scheduler {
 	return &Scheduler{
 		cfg: cfg, client: client,
 		sem: make(chan struct{}, cfg.Workers), wake: make(chan struct{}, 1),
-		lanes: map[int64]*lane{}, history: map[string]*ring.Ring[*Notification]{}, pending: map[int]*Notification{},
+		lanes: map[int64]*lane{}, followed: map[int64]bool{}, history: map[string]*ring.Ring[*Notification]{}, pending: map[int]*Notification{},
 		sendCtx: ctx, cancelAll: cancel,
 	}
 }
@@ -206,6 +220,12 @@ func (s *Scheduler) Schedule(p ledger.Payout) {
 	s.mu.Lock()
 	for i, st := range p.Timeline {
 		s.push(event{due: st.At, paymentID: p.PaymentID, merchant: p.MerchantID, step: i, rev: p.Revision})
+	}
+	for _, d := range p.Drills {
+		if scenario.Hostile(d) && len(p.Timeline) > 0 {
+			due := p.Timeline[0].At.Add(s.cfg.Drills.HostileAfter.Duration)
+			s.push(event{due: due, paymentID: p.PaymentID, merchant: p.MerchantID, step: -1, rev: p.Revision, drill: d})
+		}
 	}
 	s.mu.Unlock()
 	s.poke()
@@ -279,6 +299,8 @@ func (s *Scheduler) nextDue() (time.Time, bool) {
 // and generated salts come out the same on every run; the attempts then go
 // to their payout's lane to be sent.
 func (s *Scheduler) dispatch(t time.Time) {
+	s.dispatching.Lock() // one at a time: a step's notify exists when a dispatch returns
+	defer s.dispatching.Unlock()
 	defer s.hold()()
 	s.mu.Lock()
 	var due []event
@@ -288,6 +310,10 @@ func (s *Scheduler) dispatch(t time.Time) {
 	s.mu.Unlock()
 	for _, e := range due {
 		n := e.note
+		if e.drill != "" {
+			s.hostile(e)
+			continue
+		}
 		if e.step >= 0 {
 			if n = s.reach(e); n == nil || n.URL == "" {
 				continue
@@ -304,7 +330,11 @@ func (s *Scheduler) reach(e event) *Notification {
 	if !ok || e.step >= len(p.Timeline) || p.Revision != e.rev {
 		return nil // forgotten, or its timeline was changed since
 	}
-	return s.reachStep(p, e.step)
+	n := s.reachStep(p, e.step)
+	if n == nil || len(p.Drills) == 0 || n.URL == "" {
+		return n
+	}
+	return s.drillStep(p, e.step, n)
 }
 
 func (s *Scheduler) reachStep(p ledger.Payout, i int) *Notification {
@@ -356,10 +386,24 @@ func (s *Scheduler) runLane(l *lane) {
 
 // create builds and signs the notify of a payout reaching step.
 func (s *Scheduler) create(p ledger.Payout, m ledger.Merchant, step ledger.Step) *Notification {
-	url := p.PostLink
-	if url == "" {
-		url = m.PostLink
+	n := s.build(p, m, step, postLink(p, m))
+	s.keep(n)
+	if n.URL == "" {
+		s.settle(n, Attempt{At: step.At, Reason: "no post_link: neither the payout nor its merchant has one"}, false)
+		s.cfg.Logger.Warn("payout notify not sent: no post_link", "payment_id", p.PaymentID, "merchant", m.ID)
 	}
+	return n
+}
+
+func postLink(p ledger.Payout, m ledger.Merchant) string {
+	if p.PostLink != "" {
+		return p.PostLink
+	}
+	return m.PostLink
+}
+
+// build makes the signed notify of payout p reaching step, to url.
+func (s *Scheduler) build(p ledger.Payout, m ledger.Merchant, step ledger.Step, url string) *Notification {
 	status := step.Status // a process step sends "process" when it notifies
 	switch step.Status {
 	case scenario.StatusSuccess:
@@ -389,23 +433,25 @@ func (s *Scheduler) create(p ledger.Payout, m ledger.Merchant, step ledger.Step)
 		{Name: "pg_salt", Value: s.cfg.Gen.Salt()},
 	}...)
 	n.Fields = append(n.Fields, sign.Field{Name: sign.FieldSig, Value: sign.Sign(n.script, n.Fields, n.secret)})
+	return n
+}
 
+// keep numbers n and adds it to its merchant's history and, while it is
+// pending, to the pending ones.
+func (s *Scheduler) keep(n *Notification) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.lastID++
 	n.ID = s.lastID
-	h := s.history[m.ID]
+	h := s.history[n.MerchantID]
 	if h == nil {
 		h = ring.New[*Notification](s.cfg.HistorySize)
-		s.history[m.ID] = h
+		s.history[n.MerchantID] = h
 	}
 	h.Push(n)
-	s.pending[n.ID] = n
-	s.mu.Unlock()
-	if url == "" {
-		s.settle(n, Attempt{At: step.At, Reason: "no post_link: neither the payout nor its merchant has one"}, false)
-		s.cfg.Logger.Warn("payout notify not sent: no post_link", "payment_id", p.PaymentID, "merchant", m.ID)
+	if n.State == StatePending {
+		s.pending[n.ID] = n
 	}
-	return n
 }
 
 // attempt POSTs n once and records the outcome: delivered, a retry
@@ -421,7 +467,11 @@ func (s *Scheduler) attempt(n *Notification) {
 	a, retry := s.post(n)
 	a.At = now
 	release := s.hold()
-	state, a := s.settle(n, a, retry)
+	state, a := s.settle(n, a, retry && !n.once)
+	s.judge(n, a)
+	if a.Delivered {
+		s.followUp(n)
+	}
 	release()
 
 	log := s.cfg.Logger.With("payment_id", n.PaymentID, "url", n.URL, "attempt", a.N, "state", state)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/ring"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 
 // State is the schedule and the notifications, to be saved and restored:
@@ -26,6 +27,7 @@ type SavedStep struct {
 	MerchantID string    `json:"merchant_id"`
 	Step       int       `json:"step"`
 	Revision   int       `json:"revision"`
+	Drill      string    `json:"drill,omitempty"` // a hostile drill's notify, not a step
 }
 
 // SavedNotice is a notification and whether its merchant's history keeps it
@@ -43,13 +45,13 @@ func (s *Scheduler) State() State {
 	st := State{LastID: s.lastID, Dropped: map[string]int64{}}
 	events := make([]event, 0, len(s.queue))
 	for _, e := range s.queue {
-		if e.step >= 0 { // retries are remade from NextAttemptAt
+		if e.step >= 0 || e.drill != "" { // retries are remade from NextAttemptAt
 			events = append(events, e)
 		}
 	}
 	sort.Slice(events, func(i, j int) bool { return eventQueue(events).Less(i, j) })
 	for _, e := range events {
-		st.Steps = append(st.Steps, SavedStep{Due: e.due, PaymentID: e.paymentID, MerchantID: e.merchant, Step: e.step, Revision: e.rev})
+		st.Steps = append(st.Steps, SavedStep{Due: e.due, PaymentID: e.paymentID, MerchantID: e.merchant, Step: e.step, Revision: e.rev, Drill: e.drill})
 	}
 	kept := map[int]bool{}
 	for id, h := range s.history {
@@ -84,10 +86,15 @@ func (s *Scheduler) Restore(st State, secret func(merchantID string) (string, bo
 		if _, ok := secret(e.MerchantID); !ok {
 			return fmt.Errorf("a step of payout %d is of merchant %q, which the scenario does not have", e.PaymentID, e.MerchantID)
 		}
-		if e.Step < 0 {
+		switch {
+		case e.Drill != "" && !scenario.Hostile(e.Drill):
+			return fmt.Errorf("payout %d: %q is not a drill that sends a notify of its own", e.PaymentID, e.Drill)
+		case e.Drill != "":
+			e.Step = -1
+		case e.Step < 0:
 			return fmt.Errorf("payout %d: step %d is not a step of a timeline", e.PaymentID, e.Step)
 		}
-		s.push(event{due: e.Due, paymentID: e.PaymentID, merchant: e.MerchantID, step: e.Step, rev: e.Revision})
+		s.push(event{due: e.Due, paymentID: e.PaymentID, merchant: e.MerchantID, step: e.Step, rev: e.Revision, drill: e.Drill})
 	}
 	for i := range st.Notifications {
 		sn := &st.Notifications[i]
@@ -101,6 +108,7 @@ func (s *Scheduler) Restore(st State, secret func(merchantID string) (string, bo
 		n := sn.Notification.copy()
 		np := &n
 		np.script, np.secret, np.attempted = s.cfg.Settings.Script(np.URL), key, make(chan struct{})
+		np.once = oneShot(np.Drill)
 		if len(np.Attempts) > 0 {
 			close(np.attempted)
 		}

@@ -57,6 +57,7 @@ const (
 	OutcomeOK           = "ok"
 	OutcomeError        = "error"
 	OutcomeBadSignature = "bad_signature"
+	OutcomeFault        = "fault" // a drill fault replaced the reply
 )
 
 // Kind names the expectation's kind: "notify", "no_bad_signatures",
@@ -194,7 +195,7 @@ func CheckExpect(e Expect, merchants map[Text]bool) []string {
 			out = append(out, fmt.Sprintf("requests.path %q: want a gateway path such as /g2g/payout_status2", r.Path))
 		}
 		if r.Outcome != "" {
-			oneOf("requests.outcome", r.Outcome, OutcomeOK, OutcomeError, OutcomeBadSignature)
+			oneOf("requests.outcome", r.Outcome, OutcomeOK, OutcomeError, OutcomeBadSignature, OutcomeFault)
 		}
 		if r.Min != nil && *r.Min < 0 || r.Max != nil && *r.Max < 0 {
 			out = append(out, "requests: min and max are counts, 0 or more")

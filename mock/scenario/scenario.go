@@ -49,6 +49,7 @@ type Scenario struct {
 	Rules       []Rule     `toml:"rules"`  // tried in order for a payout made through the gateway
 	Cards       []Card     `toml:"cards"`  // saved card tokens, for reg2reg
 	Expect      []Expect   `toml:"expect"` // what `verify` checks after a run
+	Drills      Drills     `toml:"drills"` // drills for every payout, and gateway faults
 
 	// PayoutsTOML is the raw `payouts` key: an array of tables (the payouts
 	// that exist at start) or a table with default_delay and `existing`.
@@ -80,8 +81,9 @@ type PayoutSettings struct {
 // Rule chooses the timeline of a new payout: the first rule whose every
 // given match key holds wins, before the test cards are looked at.
 type Rule struct {
-	Match    Match  `toml:"match"`
-	Timeline []Step `toml:"timeline"` // from the moment the payout starts
+	Match    Match    `toml:"match"`
+	Timeline []Step   `toml:"timeline"` // from the moment the payout starts
+	Drills   []string `toml:"drills"`   // drills for the payouts it matches
 }
 
 // Match holds a rule's conditions; each is optional. Strings are globs
@@ -202,6 +204,7 @@ type Payout struct {
 	Card       string   `toml:"card"`       // PAN, masked into pg_card_hash; generated when empty
 	PostLink   string   `toml:"post_link"`  // default: the merchant's
 	Timeline   []Step   `toml:"timeline"`   // default: success at 0s
+	Drills     []string `toml:"drills"`     // drills for this payout
 }
 
 // Step is one point of a payout's timeline.
@@ -400,6 +403,7 @@ func (sc *Scenario) applyDefaults(file string) {
 	if sc.Clock.Mode == "" {
 		sc.Clock.Mode = "real"
 	}
+	sc.Drills.applyDefaults()
 	if sc.Clock.Speed == 0 {
 		sc.Clock.Speed = 1
 	}

@@ -189,6 +189,9 @@ func FuzzParse(f *testing.F) {
 	data, _ := scenarios.FS.ReadFile("default.toml")
 	f.Add(data)
 	f.Add([]byte(expectations))
+	f.Add([]byte(badDrills))
+	data, _ = scenarios.FS.ReadFile("drills.toml")
+	f.Add(data)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sc, err := Parse("fuzz.toml", data)
 		if err == nil && len(sc.Merchants) == 0 {
@@ -305,7 +308,7 @@ func TestExpectations(t *testing.T) {
 		`status.status "done": want "process", "success", "error"`,
 		`status.error_code goes with status "error"`,
 		`e.toml:18: expect[3] (requests to g2g answered fine at least 1): requests.path "g2g": want a gateway path`,
-		`requests.outcome "fine": want "ok", "error", "bad_signature"`,
+		`requests.outcome "fine": want "ok", "error", "bad_signature", "fault"`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("problems lack %q:\n%v", want, err)
@@ -405,5 +408,64 @@ no_bad_signatures = true
 	}
 	if _, _, err := base.WithMerchant(shard, "9"); err == nil {
 		t.Error("a merchant the file lacks was accepted")
+	}
+}
+
+const badDrills = `
+[[merchants]]
+id = 1
+payout_secret_key = "k"
+
+[drills]
+every = ["duplicate", "typo"]
+late_by = "soon"
+[drills.faults]
+system_error = 0.7
+slow = 0.6
+paths = ["g2g/p2p2nonreg"]
+
+[[rules]]
+match = { order_id = "x-*" }
+timeline = [ { at = "0s", status = "success" } ]
+drills = ["lost", "replayed"]
+
+[[rules]]
+match = { order_id = "y-*" }
+timeline = [ { at = "0s", status = "success" } ]
+drills = ["reset", "http_502"]
+
+[[payouts]]
+merchant_id = 1
+order_id = "p"
+amount = 1
+drills = ["early", "forged", "forged"]
+`
+
+func TestDrillProblems(t *testing.T) {
+	_, err := Parse("d.toml", []byte(badDrills))
+	if err == nil {
+		t.Fatal("bad drills were accepted")
+	}
+	for _, want := range []string{
+		`d.toml:7: drills.every: unknown drill "typo"; want one of duplicate, out_of_order, late, lost, early, forged, tampered, unsigned, replayed, system_error, slow, reset, http_502`,
+		`drills.late_by: "soon" is not a duration`,
+		`drills.faults: the probabilities add up to 1.3; at most 1`,
+		`drills.faults.paths: "g2g/p2p2nonreg" is not a path`,
+		`rules[0]: drills "lost" and "duplicate" exclude each other`,
+		`drill "replayed" sends another merchant's genuine notify: the scenario needs a second [[merchants]] entry`,
+		`rules[1]: one reply can be lost one way only; drills name reset and http_502`,
+		`payouts[0]: drill "early" is for payouts made through the gateway`,
+		`payouts[0]: drills: drill "forged" is named twice`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("problems lack %q:\n%v", want, err)
+		}
+	}
+	sc, err := Parse("ok.toml", []byte("[[merchants]]\nid = 1\npayout_secret_key = \"k\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := sc.Drills; d.LateBy.Duration != DefaultLateBy || d.HostileAfter.Duration != DefaultHostileAfter || d.Faults.SlowBy.Duration != DefaultSlowBy {
+		t.Errorf("drill defaults %+v", d)
 	}
 }

@@ -112,6 +112,7 @@ func (sc *Scenario) validate(file string, loc *locator) []error {
 		v.add(loc.key("payouts", 0, "default_delay"), "payouts.default_delay is %s; want a positive duration", sc.PayoutSettings.DefaultDelay)
 	}
 	v.checkRules(sc.Rules, merchants)
+	v.checkDrills(sc)
 	v.checkCards(sc.Cards, merchants)
 	known := map[Text]bool{}
 	for id := range merchants {
@@ -169,6 +170,12 @@ func (sc *Scenario) validate(file string, loc *locator) []error {
 		}
 		v.checkURL(at("post_link"), where+": post_link", p.PostLink)
 		v.checkTimeline(func(j int) int { return loc.element(sc.payoutsTable, i, "timeline", j) }, where, p.Timeline)
+		v.checkDrillNames(at("drills"), where+": drills", p.Drills)
+		for _, d := range p.Drills {
+			if d == DrillEarly || IsFault(d) {
+				v.add(at("drills"), "%s: drill %q is for payouts made through the gateway (a rule's drills); a scenario payout has no create request to answer", where, d)
+			}
+		}
 	}
 	return v.probs
 }
@@ -279,6 +286,7 @@ func (v *validator) checkRules(rules []Rule, merchants map[Text]*Merchant) {
 			v.add(at("timeline"), "%s: timeline is missing; a rule says what happens to the payouts it matches", where)
 		}
 		v.checkTimeline(func(j int) int { return v.loc.element("rules", i, "timeline", j) }, where, r.Timeline)
+		v.checkDrillNames(at("drills"), where+": drills", r.Drills)
 	}
 }
 

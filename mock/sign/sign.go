@@ -63,6 +63,18 @@ func (fs Fields) Without(name string) Fields {
 	return out
 }
 
+// With returns a copy of fs with the named field's first value replaced.
+func (fs Fields) With(name, value string) Fields {
+	out := append(Fields(nil), fs...)
+	for i := range out {
+		if out[i].Name == name {
+			out[i].Value = value
+			break
+		}
+	}
+	return out
+}
+
 // Values converts fs to url.Values, keeping the order of repeated fields.
 func (fs Fields) Values() url.Values {
 	v := make(url.Values, len(fs))

@@ -1,0 +1,289 @@
+package mock_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/clock"
+	"github.com/freedompay-mock/freedompay-mock/mock/expect"
+	"github.com/freedompay-mock/freedompay-mock/mock/journal"
+	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// drillMerchant is a merchant service under test: it makes payouts, takes
+// their notifies and polls their status. careful decides whether it checks
+// what a notify claims; both treat a lost reply as "ask the status".
+type drillMerchant struct {
+	t       *testing.T
+	careful bool
+	id      string
+	secret  string
+	sandbox string
+	srv     *httptest.Server
+	client  *http.Client
+
+	mu     sync.Mutex
+	orders map[string]string // order id → amount; recorded before the create request
+	ids    map[string]string // order id → pg_payment_id, once a create reply gave it
+	paid   map[string]string // order id → final status its notifies or polls told
+}
+
+func newDrillMerchant(t *testing.T, sandbox string, careful bool) *drillMerchant {
+	m := &drillMerchant{t: t, careful: careful, id: "9970", secret: "test_secret_key", sandbox: sandbox,
+		client: &http.Client{Timeout: 500 * time.Millisecond}, orders: map[string]string{}, ids: map[string]string{}, paid: map[string]string{}}
+	m.srv = httptest.NewServer(http.HandlerFunc(m.notify))
+	t.Cleanup(m.srv.Close)
+	return m
+}
+
+// notify answers a payout notify: a careful merchant acknowledges it only
+// when it is signed with its secret for its own merchant id and order, with
+// the amount it asked for; a naive one acknowledges anything.
+func (m *drillMerchant) notify(w http.ResponseWriter, r *http.Request) {
+	req, err := wire.Decode(r, 1<<20)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	f := req.Fields
+	order := f.Value("pg_order_id")
+	if m.careful {
+		m.mu.Lock()
+		amount, known := m.orders[order]
+		m.mu.Unlock()
+		switch {
+		case !sign.Verify(sign.ScriptName(r.URL.Path), f, m.secret):
+			m.refuse(w, "bad signature")
+			return
+		case f.Value("pg_merchant_id") != m.id || !known:
+			m.refuse(w, "not our order")
+			return
+		case f.Value("pg_payment_amount") != amount:
+			m.refuse(w, "amount differs from the order's")
+			return
+		}
+	}
+	m.mu.Lock()
+	if st := f.Value("pg_status"); st == "ok" || st == "error" {
+		if _, done := m.paid[order]; !done || !m.careful {
+			m.paid[order] = st // a careful merchant keeps the first final status
+		}
+	}
+	m.mu.Unlock()
+	ack := sign.Fields{{Name: "pg_status", Value: "ok"}, {Name: "pg_description", Value: "accepted"}, {Name: "pg_salt", Value: "ackSalt"}}
+	ack = append(ack, sign.Field{Name: "pg_sig", Value: sign.Sign(sign.ScriptName(r.URL.Path), ack, m.secret)})
+	w.Header().Set("Content-Type", "application/xml")
+	_, _ = w.Write(wire.Encode(ack))
+}
+
+func (m *drillMerchant) refuse(w http.ResponseWriter, why string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(http.StatusBadRequest)
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="utf-8"?><response><pg_status>rejected</pg_status><pg_description>%s</pg_description></response>`, why)
+}
+
+// call sends a signed request; ok is false when no FreedomPay reply came
+// (timeout, reset, a proxy's 502) or the reply is a 9999.
+func (m *drillMerchant) call(path string, kv ...string) (sign.Fields, bool) {
+	fields := signed(sign.ScriptName(path), m.secret, append([]string{"pg_merchant_id", m.id}, kv...)...)
+	resp, err := m.client.Post(m.sandbox+path, "application/x-www-form-urlencoded", strings.NewReader(wire.EncodeForm(fields)))
+	if err != nil {
+		return nil, false
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return nil, false
+	}
+	got, err := wire.DecodeXML(body)
+	if err != nil || got.Value("pg_error_code") == "9999" {
+		return got, false
+	}
+	return got, true
+}
+
+// pay makes a payout; when the reply is lost it asks the status instead
+// of paying again.
+func (m *drillMerchant) pay(order string) {
+	m.mu.Lock()
+	m.orders[order] = "100.00"
+	m.mu.Unlock()
+	if r, ok := m.call("/g2g/p2p2nonreg", "pg_order_id", order, "pg_amount", "100", "pg_description", "drill",
+		"pg_payment_to", "4405645000006150", "pg_post_link", m.srv.URL+"/notify", "pg_salt", "s-"+order); !ok {
+		m.poll(order)
+	} else if r.Value("pg_status") != "ok" {
+		m.t.Errorf("create %s: %v", order, r)
+	} else {
+		m.mu.Lock()
+		m.ids[order] = r.Value("pg_payment_id")
+		m.mu.Unlock()
+	}
+}
+
+// poll asks a payout's status and records a final one: by payment id and
+// order id when a create reply gave the payment id, else by order id alone.
+func (m *drillMerchant) poll(order string) {
+	m.mu.Lock()
+	id := m.ids[order]
+	m.mu.Unlock()
+	path, kv := "/api/payment_status2", []string{"pg_order_id", order, "pg_salt", "p-" + order}
+	if id != "" {
+		path, kv = "/g2g/payout_status2", append(kv, "pg_payment_id", id)
+	}
+	r, ok := m.call(path, kv...)
+	if !ok || r.Value("pg_status") != "ok" {
+		m.t.Errorf("status of %s: no reply", order)
+		return
+	}
+	if st := r.Value("pg_payment_status"); st == "success" || st == "error" {
+		m.mu.Lock()
+		if _, done := m.paid[order]; !done {
+			m.paid[order] = st
+		}
+		m.mu.Unlock()
+	}
+}
+
+// runDrills plays scenarios/drills.toml against one merchant and returns
+// the names of the drill verdicts that failed.
+func runDrills(t *testing.T, careful bool) ([]string, expect.Report, *mock.Server) {
+	sc, err := scenario.Embedded("drills.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := clock.NewManual(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	s := mock.RunT(t, mock.Options{Scenario: sc, Clock: c})
+	m := newDrillMerchant(t, s.URL(), careful)
+	drills := append(scenario.DrillNames(), scenario.FaultNames()...)
+	for _, d := range drills {
+		m.pay(d + "-1")
+	}
+	if _, err := s.Advance(2 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	// Orders whose outcome no notify told: ask.
+	for _, d := range drills {
+		m.mu.Lock()
+		_, known := m.paid[d+"-1"]
+		m.mu.Unlock()
+		if !known {
+			m.poll(d + "-1")
+		}
+	}
+	rep := s.Verify("9970")
+	var failed []string
+	for _, r := range rep.Results {
+		if r.Kind == "drill" && !r.OK {
+			failed = append(failed, strings.Fields(r.Name)[1])
+		} else if r.Kind != "drill" && !r.OK {
+			t.Errorf("expectation %q failed: %s", r.Name, r.Message)
+		}
+	}
+	sort.Strings(failed)
+	return failed, rep, s
+}
+
+func TestDrillsCarefulMerchantPassesEveryDrill(t *testing.T) {
+	failed, rep, s := runDrills(t, true)
+	if len(failed) > 0 {
+		for _, r := range rep.Results {
+			if !r.OK {
+				t.Errorf("%s: %s", r.Name, r.Message)
+			}
+		}
+	}
+	drills := 0
+	for _, r := range rep.Results {
+		if r.Kind == "drill" {
+			drills++
+		}
+	}
+	if want := len(scenario.DrillNames()) + len(scenario.FaultNames()); drills != want {
+		t.Errorf("%d drill verdicts, want one per drill (%d)", drills, want)
+	}
+	// The hostile notifies are in the notifications list with their verdicts.
+	ns, _ := s.History("9970")
+	seen := map[string]*notify.Verdict{}
+	for _, n := range ns {
+		if n.Drill != "" {
+			seen[n.Drill] = n.Verdict
+		}
+	}
+	for _, d := range []string{"forged", "tampered", "unsigned", "replayed", "duplicate", "out_of_order", "late", "early"} {
+		if v := seen[d]; v == nil || !v.OK {
+			t.Errorf("notification of drill %s: verdict %+v", d, v)
+		}
+	}
+	// The faulted create requests are journalled as such.
+	page := s.Requests(journal.Filter{MerchantID: "9970", Outcome: journal.OutcomeFault})
+	var faults []string
+	for _, e := range page.Entries {
+		faults = append(faults, e.Fault)
+		if !e.Made {
+			t.Errorf("fault %s on %s: the payout was made, the entry says not", e.Fault, e.OrderID)
+		}
+	}
+	sort.Strings(faults)
+	if want := []string{"http_502", "reset", "slow", "system_error"}; !slices.Equal(faults, want) {
+		t.Errorf("faults journalled %v, want %v", faults, want)
+	}
+}
+
+func TestDrillsNaiveMerchantFailsExactlyTheHostileOnes(t *testing.T) {
+	failed, rep, _ := runDrills(t, false)
+	if want := []string{"forged", "replayed", "tampered", "unsigned"}; !slices.Equal(failed, want) {
+		t.Errorf("failed drills %v, want %v", failed, want)
+	}
+	if rep.OK {
+		t.Error("the report is ok for a merchant that believes forged notifies")
+	}
+	for _, r := range rep.Results {
+		if strings.HasPrefix(r.Name, "drill forged") && !strings.Contains(r.Message, "merchant accepted a forged payout notify") {
+			t.Errorf("forged verdict %q does not say the merchant accepted a forged payout notify", r.Message)
+		}
+	}
+	var junit strings.Builder
+	if err := rep.JUnit(&junit); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"forged", "tampered", "unsigned", "replayed"} {
+		if !strings.Contains(junit.String(), "drill "+d) {
+			t.Errorf("the JUnit report does not name drill %s", d)
+		}
+	}
+}
+
+// A merchant that creates again after a lost reply, instead of asking the
+// status, fails the fault drill.
+func TestDrillFaultWithoutPollFails(t *testing.T) {
+	sc, err := scenario.Embedded("drills.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mock.RunT(t, mock.Options{Scenario: sc, Clock: clock.NewManual(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))})
+	m := newDrillMerchant(t, s.URL(), true)
+	m.call("/g2g/p2p2nonreg", "pg_order_id", "system_error-7", "pg_amount", "100", "pg_description", "d",
+		"pg_payment_to", "4405645000006150", "pg_post_link", m.srv.URL+"/notify")
+	rep := s.Verify("9970")
+	var res *expect.Result
+	for i, r := range rep.Results {
+		if r.Name == "drill fault system_error (order system_error-7)" {
+			res = &rep.Results[i]
+		}
+	}
+	if res == nil || res.OK || !strings.Contains(res.Message, "never asked its status") {
+		t.Fatalf("verdict %+v: want a failure saying the merchant never asked the status", res)
+	}
+}

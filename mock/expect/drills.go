@@ -1,0 +1,104 @@
+package expect
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/journal"
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+)
+
+// StatusPaths are the gateway paths a merchant asks a payout's status at.
+var StatusPaths = []string{"/g2g/payout_status2", "/api/payment_status2", "/api/payment_status", "/api/iban_payout/payment_status"}
+
+// Drills gives the verdict on every drill of the payouts of a merchant
+// (every merchant's for ""), and on every drill fault that hid the reply
+// to a payout made: did the merchant do what a careful one does?
+func Drills(st State, merchantID string) []Result {
+	var out []Result
+	payouts := st.Payouts(merchantID)
+	var ns []notify.Notification
+	for _, p := range payouts {
+		if len(p.Drills) > 0 && ns == nil {
+			ns, _ = st.History(merchantID)
+		}
+		for _, d := range p.Drills {
+			if scenario.IsFault(d) {
+				continue // judged from the journal, below
+			}
+			res := Result{Name: fmt.Sprintf("drill %s (order %s)", d, p.OrderID), Kind: "drill", MerchantID: p.MerchantID}
+			if d == scenario.DrillLost {
+				res.OK, res.Message = checkLost(p, ns, st)
+			} else {
+				res.OK, res.Message = drillVerdict(p, d, ns, st.Now())
+			}
+			out = append(out, res)
+		}
+	}
+	page := st.Requests(journal.Filter{MerchantID: merchantID, Outcome: journal.OutcomeFault})
+	for _, e := range page.Entries {
+		if !e.Made {
+			continue
+		}
+		res := Result{Name: fmt.Sprintf("drill fault %s (order %s)", e.Fault, e.OrderID), Kind: "drill", MerchantID: e.MerchantID}
+		if q, ok := polledAfter(st, e.MerchantID, e.OrderID, e.Seq); ok {
+			res.OK, res.Message = true, fmt.Sprintf("the reply to %s was lost (%s) but the payout was made; the merchant asked %s about it", e.Path, e.Fault, q.Path)
+		} else {
+			res.Message = fmt.Sprintf("the reply to %s for order %s was lost (%s) but the payout was made, and the merchant never asked its status: "+
+				"after 9999, a 502, a reset connection or a timeout, ask /api/payment_status2 with the order id (payout_status2 needs the payment id the lost reply carried); do not make a second payout", e.Path, e.OrderID, e.Fault)
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+// drillVerdict is the verdict the notify drill d of payout p recorded, or
+// why there is none yet.
+func drillVerdict(p ledger.Payout, d string, ns []notify.Notification, now time.Time) (bool, string) {
+	for _, n := range ns {
+		if n.PaymentID == p.PaymentID && n.Drill == d && n.Verdict != nil {
+			return n.Verdict.OK, n.Verdict.Message
+		}
+	}
+	for _, n := range ns {
+		if n.PaymentID == p.PaymentID && n.Drill == d {
+			return false, fmt.Sprintf("not judged yet: notification #%d is %s%s", n.ID, n.State, attemptsSummary(n))
+		}
+	}
+	return false, "not run yet: " + timelineSummary(p, now)
+}
+
+// checkLost holds when, with no notify coming, the merchant asked the
+// payout's status after it became final.
+func checkLost(p ledger.Payout, ns []notify.Notification, st State) (bool, string) {
+	i := slices.IndexFunc(ns, func(n notify.Notification) bool { return n.PaymentID == p.PaymentID && n.Drill == scenario.DrillLost })
+	if i < 0 {
+		return false, "not run yet: " + timelineSummary(p, st.Now())
+	}
+	final := ns[i].CreatedAt
+	for _, path := range StatusPaths {
+		for _, e := range st.Requests(journal.Filter{MerchantID: p.MerchantID, Path: path, Outcome: journal.OutcomeOK}).Entries {
+			if (e.OrderID == p.OrderID || e.PaymentID == fmt.Sprint(p.PaymentID)) && !e.At.Before(final) {
+				return true, fmt.Sprintf("no notify came; the merchant asked %s at %s, after the payout became final at %s", path, e.At.Format(time.RFC3339), final.Format(time.RFC3339))
+			}
+		}
+	}
+	return false, fmt.Sprintf("no notify came for order %s (drill lost) and the merchant never asked its status after it became final at %s: "+
+		"poll payout_status2 for orders whose notify is overdue", p.OrderID, final.Format(time.RFC3339))
+}
+
+// polledAfter finds a status request for an order, answered, after journal
+// entry seq.
+func polledAfter(st State, merchantID, order string, seq int64) (journal.Entry, bool) {
+	for _, path := range StatusPaths {
+		for _, e := range st.Requests(journal.Filter{MerchantID: merchantID, Path: path, OrderID: order, Outcome: journal.OutcomeOK}).Entries {
+			if e.Seq > seq {
+				return e, true
+			}
+		}
+	}
+	return journal.Entry{}, false
+}

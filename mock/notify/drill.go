@@ -1,0 +1,297 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// Verdict is a drill's verdict on how the merchant answered.
+type Verdict struct {
+	OK      bool   `json:"ok"`
+	Message string `json:"message"`
+}
+
+// oneShot reports whether a drill's notify gets one attempt and no retries:
+// the extra notifies a drill sends, not a genuine notify it delays or marks.
+func oneShot(drill string) bool {
+	return drill == scenario.DrillDuplicate || drill == scenario.DrillOutOfOrder || scenario.Hostile(drill)
+}
+
+// drillStep applies the drills of payout p to n, the notify just made for
+// its step i, and returns n if it goes out now (nil when a drill sends it
+// later, or never). Only the final step's notify is drilled.
+func (s *Scheduler) drillStep(p ledger.Payout, i int, n *Notification) *Notification {
+	if _, final := p.Final(); !final || i != len(p.Timeline)-1 {
+		return n
+	}
+	has := func(d string) bool { return slices.Contains(p.Drills, d) }
+	switch {
+	case has(scenario.DrillLost):
+		s.mu.Lock()
+		n.Drill, n.State = scenario.DrillLost, StateWithheld
+		delete(s.pending, n.ID)
+		s.mu.Unlock()
+		s.cfg.OnChange()
+		return nil
+	case has(scenario.DrillLate):
+		due := n.CreatedAt.Add(s.cfg.Drills.LateBy.Duration)
+		s.mu.Lock()
+		n.Drill, n.NextAttemptAt = scenario.DrillLate, &due
+		s.push(event{due: due, paymentID: n.PaymentID, merchant: n.MerchantID, step: -1, note: n})
+		s.mu.Unlock()
+		s.poke()
+		return nil
+	case has(scenario.DrillEarly):
+		s.mu.Lock()
+		n.Drill = scenario.DrillEarly
+		s.mu.Unlock()
+	}
+	return n
+}
+
+// followUp sends what the drills of n's payout send after its final notify
+// is delivered: the same notify again (duplicate), then the notify of its
+// first, earlier status (out_of_order). Each payout's follow-ups go once.
+func (s *Scheduler) followUp(n *Notification) {
+	if n.Resent || oneShot(n.Drill) || n.Status == scenario.StatusProcess {
+		return
+	}
+	p, ok := s.cfg.Ledger.Payout(n.PaymentID)
+	if !ok || len(p.Drills) == 0 {
+		return
+	}
+	s.mu.Lock()
+	done := s.followed[n.PaymentID]
+	s.followed[n.PaymentID] = true
+	s.mu.Unlock()
+	if done {
+		return
+	}
+	now := s.cfg.Clock.Now()
+	if slices.Contains(p.Drills, scenario.DrillDuplicate) {
+		s.mu.Lock()
+		dup := &Notification{
+			PaymentID: n.PaymentID, OrderID: n.OrderID, MerchantID: n.MerchantID, URL: n.URL, Status: n.Status,
+			State: StatePending, CreatedAt: now, Fields: n.Fields, Drill: scenario.DrillDuplicate, Of: n.ID,
+			once: true, script: n.script, secret: n.secret, attempted: make(chan struct{}),
+		}
+		s.mu.Unlock()
+		s.keep(dup)
+		s.enqueue(dup)
+	}
+	if slices.Contains(p.Drills, scenario.DrillOutOfOrder) {
+		first := p.Timeline[0]
+		_, m, _ := s.cfg.Ledger.Reach(p.PaymentID, first)
+		if first.Status != scenario.StatusProcess {
+			first.Status = scenario.StatusProcess
+		}
+		stale := s.build(p, m, first, n.URL)
+		stale.Drill, stale.Of, stale.once, stale.CreatedAt = scenario.DrillOutOfOrder, n.ID, true, now
+		s.keep(stale)
+		s.enqueue(stale)
+	}
+}
+
+// hostile makes and sends a hostile drill's notify to a payout's post_link.
+// Each claims what a merchant must not believe: a payout paid out that is
+// not (forged, unsigned), a changed amount or status (tampered), another
+// merchant's payout (replayed).
+func (s *Scheduler) hostile(e event) {
+	p, ok := s.cfg.Ledger.Payout(e.paymentID)
+	if !ok || p.Revision != e.rev || len(p.Timeline) == 0 {
+		return
+	}
+	m, _ := s.cfg.Ledger.Merchant(p.MerchantID)
+	url := postLink(p, m)
+	if url == "" {
+		return
+	}
+	last := p.Timeline[len(p.Timeline)-1]
+	claim := ledger.Step{At: e.due, Status: scenario.StatusSuccess}
+	var n *Notification
+	switch e.drill {
+	case scenario.DrillForged, scenario.DrillUnsigned:
+		_, m, _ = s.cfg.Ledger.Reach(p.PaymentID, claim)
+		n = s.build(p, m, claim, url)
+		if e.drill == scenario.DrillForged {
+			n.Fields = resign(n.Fields, n.script, "forged-"+s.cfg.Gen.Salt())
+		} else {
+			n.Fields = n.Fields.Without(sign.FieldSig)
+		}
+	case scenario.DrillTampered:
+		claim.Status, claim.ErrorCode = last.Status, last.ErrorCode
+		if claim.Status == scenario.StatusProcess {
+			claim.Status = scenario.StatusSuccess
+		}
+		_, m, _ = s.cfg.Ledger.Reach(p.PaymentID, claim)
+		n = s.build(p, m, claim, url) // signed as the gateway would
+		if claim.Status == scenario.StatusError {
+			n.Fields = n.Fields.With("pg_status", "ok") // a failure turned into a payout
+		} else {
+			n.Fields = n.Fields.With("pg_payment_amount", (p.Amount * 100).Fixed2()) // the amount inflated
+		}
+	case scenario.DrillReplayed:
+		n = s.replayed(p, m, claim)
+		if n == nil {
+			return
+		}
+		n.URL, n.script, n.secret = url, s.cfg.Settings.Script(url), m.PayoutSecretKey
+	default:
+		return
+	}
+	n.Status = n.Fields.Value("pg_status")
+	n.PaymentID, n.OrderID, n.MerchantID = p.PaymentID, p.OrderID, p.MerchantID
+	n.Drill, n.once, n.CreatedAt = e.drill, true, e.due
+	s.keep(n)
+	s.enqueue(n)
+}
+
+// replayed is a genuine notify of another merchant's payout, as sent to
+// that merchant: the first other merchant's first payout, or one made up
+// when it has none.
+func (s *Scheduler) replayed(p ledger.Payout, m ledger.Merchant, claim ledger.Step) *Notification {
+	var other ledger.Merchant
+	for _, id := range s.cfg.Ledger.MerchantIDs() {
+		if id != m.ID {
+			other, _ = s.cfg.Ledger.Merchant(id)
+			break
+		}
+	}
+	if other.ID == "" {
+		return nil // validation asks for a second merchant
+	}
+	theirs := ledger.Payout{MerchantID: other.ID, OrderID: "replay-" + strconv.FormatInt(p.PaymentID, 10),
+		PaymentID: s.cfg.Gen.PaymentID(), Amount: p.Amount, ToPay: p.ToPay, CardHash: p.CardHash}
+	for _, op := range s.cfg.Ledger.Payouts() {
+		if op.MerchantID == other.ID {
+			theirs = op
+			break
+		}
+	}
+	other.Balance, _ = s.cfg.Ledger.Balance(other.ID, claim.At)
+	return s.build(theirs, other, claim, postLink(theirs, other))
+}
+
+func resign(fields sign.Fields, script, secret string) sign.Fields {
+	out := fields.Without(sign.FieldSig)
+	return append(out, sign.Field{Name: sign.FieldSig, Value: sign.Sign(script, out, secret)})
+}
+
+// judge gives a drill's verdict on attempt a of n.
+func (s *Scheduler) judge(n *Notification, a Attempt) {
+	if n.Drill == "" || n.Drill == scenario.DrillLost {
+		return
+	}
+	refused, answer := refusal(a)
+	var v *Verdict
+	switch d := n.Drill; {
+	case scenario.Hostile(d):
+		if refused {
+			v = &Verdict{true, fmt.Sprintf("merchant refused the %s payout notify: %s", d, answer)}
+		} else {
+			v = &Verdict{false, fmt.Sprintf("merchant accepted a %s payout notify: it answered %s; %s", d, answer, hostileAdvice(d))}
+		}
+	case d == scenario.DrillDuplicate:
+		if a.Delivered && !refused {
+			v = &Verdict{true, "merchant acknowledged the duplicate as it did the first: " + answer}
+		} else {
+			v = &Verdict{false, "merchant answered the duplicate notify with " + answer +
+				", the first with an ack: the same notify may come twice; acknowledge it again, and do not pay out twice"}
+		}
+	case d == scenario.DrillOutOfOrder:
+		if a.HTTPStatus == 200 && !refused {
+			v = &Verdict{true, "merchant acknowledged a stale \"process\" notify that came after the final one: " + answer}
+		} else {
+			v = &Verdict{false, "merchant answered a stale \"process\" notify, sent after the final one, with " + answer +
+				": acknowledge it, and keep the payout's final status"}
+		}
+	case d == scenario.DrillEarly && a.N == 1:
+		if a.Delivered {
+			v = &Verdict{true, "merchant acknowledged the notify that came before the create reply: " + answer}
+		} else {
+			v = &Verdict{false, "merchant answered a notify that came before the create reply with " + answer +
+				": record the order before sending the create request, so an early notify finds it"}
+		}
+	case d == scenario.DrillLate && a.Delivered:
+		v = &Verdict{true, "merchant acknowledged the notify that came after the status API already said final: " + answer}
+	case d == scenario.DrillLate && n.State == StateFailed:
+		v = &Verdict{false, "merchant never acknowledged the late notify; last answer " + answer}
+	default:
+		return
+	}
+	s.mu.Lock()
+	n.Verdict = v
+	s.mu.Unlock()
+}
+
+func hostileAdvice(drill string) string {
+	switch drill {
+	case scenario.DrillForged:
+		return "check pg_sig with your payout secret and refuse a notify whose signature does not verify"
+	case scenario.DrillTampered:
+		return "a field was changed after signing: check pg_sig over every field received"
+	case scenario.DrillUnsigned:
+		return "refuse a notify without pg_sig"
+	case scenario.DrillReplayed:
+		return "it is another merchant's notify: check pg_merchant_id and the signature with your own secret"
+	}
+	return ""
+}
+
+// refusal reports whether a merchant's answer refuses a notify: not HTTP
+// 200, or a body whose pg_status is not "ok"; and the answer in words.
+func refusal(a Attempt) (bool, string) {
+	if a.HTTPStatus == 0 {
+		return true, "no answer (" + a.Error + ")"
+	}
+	body := strings.TrimSpace(a.Answer)
+	shown := fmt.Sprintf("HTTP %d %q", a.HTTPStatus, truncate(body, 80))
+	if a.HTTPStatus != 200 {
+		return true, shown
+	}
+	root, text, err := rootOf([]byte(body))
+	switch {
+	case err != nil:
+		return false, shown
+	case root == "pg_status":
+		return strings.TrimSpace(text) != "ok", shown
+	case root == "response":
+		fields, err := wire.DecodeXML([]byte(body))
+		return err == nil && fields.Value("pg_status") != "ok", shown
+	}
+	return false, shown
+}
+
+// Early delivers what is due now, the notify of payout p (made with the
+// drill "early", its timeline all at its creation) among it, and returns
+// after that notify's first attempt, or when ctx ends.
+func (s *Scheduler) Early(ctx context.Context, p ledger.Payout) {
+	s.dispatch(s.cfg.Clock.Now())
+	s.mu.Lock()
+	var n *Notification
+	for _, x := range s.pending {
+		if x.PaymentID == p.PaymentID && x.Drill == scenario.DrillEarly {
+			n = x
+		}
+	}
+	s.mu.Unlock()
+	if n == nil {
+		return // sent already, or nothing to send
+	}
+	select {
+	case <-n.attempted:
+	case <-ctx.Done():
+	}
+}
+
+// Extra reports whether n is a notify a drill sent besides the payout's
+// genuine ones (a duplicate, a stale or a hostile notify).
+func (n Notification) Extra() bool { return oneShot(n.Drill) }
