@@ -287,3 +287,83 @@ func TestDrillFaultWithoutPollFails(t *testing.T) {
 		t.Fatalf("verdict %+v: want a failure saying the merchant never asked the status", res)
 	}
 }
+
+// Random faults come out the same for a seed, and one merchant's calls do
+// not change which of another merchant's calls fail.
+func TestDrillFaultsAreDeterministic(t *testing.T) {
+	faultsOf := func(interleave bool) []string {
+		m := newMerchant(t, "secret-a", ackOK)
+		sc := twoMerchants(t, m.URL, `
+[drills.faults]
+system_error = 0.3
+http_502 = 0.3
+paths = ["/g2g/payout_status2"]
+`)
+		s := mock.RunT(t, mock.Options{Scenario: sc})
+		status := func(id, secret, order string) {
+			fields := signed("payout_status2", secret, "pg_merchant_id", id, "pg_order_id", order, "pg_payment_id", "1")
+			resp, err := http.Post(s.URL()+"/g2g/payout_status2", "application/x-www-form-urlencoded", strings.NewReader(wire.EncodeForm(fields)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+		for range 20 {
+			if interleave {
+				status("9971", "secret-b", "B-1")
+			}
+			status("9970", "secret-a", "12345")
+		}
+		var out []string
+		for _, e := range s.Requests(journal.Filter{MerchantID: "9970"}).Entries {
+			out = append(out, e.Fault)
+		}
+		return out
+	}
+	a, b, c := faultsOf(false), faultsOf(false), faultsOf(true)
+	if !slices.Equal(a, b) || !slices.Equal(a, c) {
+		t.Errorf("faults differ between runs:\n%v\n%v\n%v (with the other merchant's calls between)", a, b, c)
+	}
+	n := 0
+	for _, f := range a {
+		if f != "" {
+			n++
+		}
+	}
+	if n < 4 || n > 18 {
+		t.Errorf("%d of 20 calls faulted at 60%%: %v", n, a)
+	}
+}
+
+// A hostile notify still to come when the sandbox stops is sent after it
+// starts again on its saved state.
+func TestDrillsSurviveRestart(t *testing.T) {
+	sc, err := scenario.Embedded("drills.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	start := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	s1, err := mock.Run(mock.Options{Scenario: sc, Clock: clock.NewManual(start), StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newDrillMerchant(t, s1.URL(), true)
+	m.pay("forged-1")
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := mock.Run(mock.Options{Scenario: sc, Clock: clock.NewManual(start), StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s2.Close() })
+	if _, err := s2.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range s2.Verify("9970").Results {
+		if r.Kind == "drill" && (!r.OK || !strings.Contains(r.Message, "refused the forged")) {
+			t.Errorf("%s: %s", r.Name, r.Message)
+		}
+	}
+}

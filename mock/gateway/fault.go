@@ -41,7 +41,11 @@ func (f *faults) pick(merchant, path, order string) string {
 	binary.LittleEndian.PutUint64(b[:], uint64(f.seed))
 	h.Write(b[:])
 	h.Write([]byte(key + "\x00" + strconv.Itoa(n)))
-	u := float64(h.Sum64()>>11) / (1 << 53)
+	z := h.Sum64() // FNV mixes the last bytes poorly into the high bits: finish as splitmix64 does
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	z ^= z >> 31
+	u := float64(z>>11) / (1 << 53)
 	return f.cfg.Pick(u)
 }
 
