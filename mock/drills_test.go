@@ -226,6 +226,13 @@ func TestDrillsCarefulMerchantPassesEveryDrill(t *testing.T) {
 			t.Errorf("notification of drill %s: verdict %+v", d, v)
 		}
 	}
+	var lost struct {
+		Notifications []notify.Notification `json:"notifications"`
+	}
+	ctl(t, s, "", "GET", "/_mock/notifications?order_id=lost-1", "", 200, &lost)
+	if n := lost.Notifications; len(n) != 1 || n[0].State != notify.StateWithheld || n[0].Verdict == nil || !n[0].Verdict.OK {
+		t.Errorf("the lost notify in the notifications list: %+v", n)
+	}
 	// The faulted create requests are journalled as such.
 	page := s.Requests(journal.Filter{MerchantID: "9970", Outcome: journal.OutcomeFault})
 	var faults []string

@@ -221,6 +221,7 @@ func (h *handlers) notifications(w http.ResponseWriter, r *http.Request) {
 			out = append(out, n)
 		}
 	}
+	expect.LostVerdicts(h.b, out)
 	writeJSON(w, http.StatusOK, map[string]any{"notifications": out, "dropped": dropped})
 }
 

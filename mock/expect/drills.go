@@ -71,6 +71,22 @@ func drillVerdict(p ledger.Payout, d string, ns []notify.Notification, now time.
 	return false, "not run yet: " + timelineSummary(p, now)
 }
 
+// LostVerdicts fills in the verdict of each withheld notify of the drill
+// "lost" in ns, which depends on the merchant's polls so far.
+func LostVerdicts(st State, ns []notify.Notification) {
+	for i, n := range ns {
+		if n.Drill != scenario.DrillLost || n.Verdict != nil {
+			continue
+		}
+		for _, p := range st.Payouts(n.MerchantID) {
+			if p.PaymentID == n.PaymentID {
+				ok, msg := checkLost(p, ns[i:i+1], st)
+				ns[i].Verdict = &notify.Verdict{OK: ok, Message: msg}
+			}
+		}
+	}
+}
+
 // checkLost holds when, with no notify coming, the merchant asked the
 // payout's status after it became final.
 func checkLost(p ledger.Payout, ns []notify.Notification, st State) (bool, string) {
