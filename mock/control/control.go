@@ -93,6 +93,7 @@ func New(b Backend, token string) http.Handler {
 	r.HandleFunc(Prefix+"/scenario", h.scenario).Methods(http.MethodPut, http.MethodPost)
 	r.HandleFunc(Prefix+"/reset", h.reset).Methods(http.MethodPost)
 	r.HandleFunc(Prefix+"/verify", h.verify).Methods(http.MethodGet)
+	h.registerUI(r)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		writeError(w, http.StatusNotFound, "no control route %s; see the README's control API table", req.URL.Path)
 	})
@@ -102,7 +103,14 @@ func New(b Backend, token string) http.Handler {
 	if token == "" {
 		return r
 	}
-	return requireToken(token, r)
+	guarded := requireToken(token, r)
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if uiAsset(req.URL.Path) {
+			r.ServeHTTP(w, req) // the page itself holds no data
+			return
+		}
+		guarded.ServeHTTP(w, req)
+	})
 }
 
 // requireToken lets through requests that carry the admin token.
