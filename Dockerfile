@@ -26,4 +26,4 @@ EXPOSE 8080
 # The binary asks itself: no shell or curl in a scratch image.
 HEALTHCHECK --interval=2s --timeout=3s --start-period=2s --retries=3 CMD ["/freedompay-mock", "healthcheck"]
 ENTRYPOINT ["/freedompay-mock"]
-CMD ["serve", "--addr", ":8080"]
+CMD ["serve"]

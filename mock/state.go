@@ -60,7 +60,11 @@ type startPrint struct {
 }
 
 func (p startPrint) String() string {
-	return fmt.Sprintf("scenario %s (sha256 %.12s), seed %d, %s clock", p.Scenario, p.SHA256, p.Seed, p.Clock)
+	seed := fmt.Sprintf("--seed %d", p.Seed)
+	if p.Seed == 0 {
+		seed = "the scenario's seed"
+	}
+	return fmt.Sprintf("scenario %s (sha256 %.12s), %s, %s clock", p.Scenario, p.SHA256, seed, p.Clock)
 }
 
 // scenarioEdit is a scenario loaded: whole (MerchantID "") or one
@@ -335,6 +339,9 @@ func (p *saver) save() error {
 	data, err := p.snapshot()
 	if err == nil {
 		err = writeAtomic(p.path, data)
+	}
+	if errors.Is(err, os.ErrPermission) {
+		err = fmt.Errorf("%w (the sandbox runs as user %d: make the directory writable for it; a named Docker volume at /state is)", err, os.Geteuid())
 	}
 	if err != nil {
 		err = fmt.Errorf("state %s not saved: %w", p.path, err)

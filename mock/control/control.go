@@ -224,6 +224,12 @@ func (h *handlers) notifications(w http.ResponseWriter, r *http.Request) {
 	ns, dropped := h.b.History(q.Get("merchant_id"))
 	out := []notify.Notification{}
 	order, state := q.Get("order_id"), q.Get("state")
+	switch state {
+	case "", notify.StatePending, notify.StateDelivered, notify.StateFailed, notify.StateWithheld:
+	default:
+		writeError(w, http.StatusBadRequest, "state=%q: want pending, delivered, failed or withheld", state)
+		return
+	}
 	for _, n := range ns {
 		if (order == "" || n.OrderID == order) && (state == "" || n.State == state) {
 			out = append(out, n)

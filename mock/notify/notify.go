@@ -603,7 +603,7 @@ func (s *Scheduler) History(merchantID string) ([]Notification, int64) {
 
 func (n *Notification) copy() Notification {
 	c := *n
-	c.Attempts = append([]Attempt(nil), n.Attempts...)
+	c.Attempts = append([]Attempt{}, n.Attempts...) // [] in JSON, never null
 	if n.NextAttemptAt != nil {
 		t := *n.NextAttemptAt
 		c.NextAttemptAt = &t
