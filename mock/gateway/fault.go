@@ -53,17 +53,18 @@ func (f *faults) pick(merchant, path, order string) string {
 // gateway behind it fails.
 const badGateway = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 
-// answerWithFault writes the reply of a request the fault drill picked,
-// after the request was carried out, and returns the HTTP status sent (0
-// for none). A reset ends the handler without a reply.
-func (g *Gateway) answerWithFault(w http.ResponseWriter, r *http.Request, rec *record, fault string, body []byte) int {
+// answerWithFault journals a request the fault drill picked, carried out
+// already, and answers it as the fault says. The journal has it at once,
+// before a slow reply's wait, so the merchant's next calls come after it.
+func (g *Gateway) answerWithFault(w http.ResponseWriter, r *http.Request, rec *record, fault string, body []byte) {
 	switch fault {
 	case scenario.FaultSystemError:
 		e := wire.NewError(wire.CodeSystem)
-		writeXML(w, http.StatusOK, e.Encode())
 		rec.err = e
-		return http.StatusOK
+		g.record(rec, http.StatusOK)
+		writeXML(w, http.StatusOK, e.Encode())
 	case scenario.FaultSlow:
+		g.record(rec, http.StatusOK)
 		t := time.NewTimer(g.cfg.Drills.Faults.SlowBy.Duration)
 		select {
 		case <-t.C:
@@ -71,14 +72,15 @@ func (g *Gateway) answerWithFault(w http.ResponseWriter, r *http.Request, rec *r
 			t.Stop()
 		}
 		writeXML(w, http.StatusOK, body)
-		return http.StatusOK
 	case scenario.FaultHTTP502:
+		g.record(rec, http.StatusBadGateway)
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusBadGateway)
 		_, _ = w.Write([]byte(badGateway))
-		return http.StatusBadGateway
+	default: // reset: no reply, the connection closes
+		g.record(rec, 0)
+		panic(http.ErrAbortHandler)
 	}
-	return 0 // reset: the caller aborts the connection
 }
 
 // early waits, for a payout with the drill "early", until its notify's

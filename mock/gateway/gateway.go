@@ -202,11 +202,7 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if fault != "" {
 		log.Info("drill fault", "fault", fault, "order_id", req.Fields.Value("pg_order_id"))
 		rec.fault = fault
-		status := g.answerWithFault(w, r, rec, fault, body)
-		g.record(rec, status)
-		if status == 0 {
-			panic(http.ErrAbortHandler) // the connection closes without a reply
-		}
+		g.answerWithFault(w, r, rec, fault, body)
 		return
 	}
 	writeXML(w, http.StatusOK, body)
