@@ -368,9 +368,53 @@ func TestDrillsSurviveRestart(t *testing.T) {
 	if _, err := s2.Advance(time.Minute); err != nil {
 		t.Fatal(err)
 	}
+	found := false
 	for _, r := range s2.Verify("9970").Results {
-		if r.Kind == "drill" && (!r.OK || !strings.Contains(r.Message, "refused the forged")) {
-			t.Errorf("%s: %s", r.Name, r.Message)
+		if r.Name == "drill forged (order forged-1)" {
+			found = true
+			if !r.OK || !strings.Contains(r.Message, "refused the forged") {
+				t.Errorf("%s: %s", r.Name, r.Message)
+			}
 		}
+	}
+	if !found {
+		t.Error("no verdict on the forged notify after the restart")
+	}
+}
+
+// A merchant whose suite never made a drill's payout does not pass it
+// unseen, and a merchant id the scenario lacks cannot be verified.
+func TestDrillsNotRunFail(t *testing.T) {
+	sc, err := scenario.Embedded("drills.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mock.RunT(t, mock.Options{Scenario: sc, Clock: clock.NewManual(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))})
+	rep := s.Verify("9970")
+	if rep.OK || rep.Failed != 13 {
+		t.Errorf("verify with no payout made: ok=%v, %d failed; want the 13 drills failed as not run", rep.OK, rep.Failed)
+	}
+	var out map[string]string
+	ctl(t, s, "", "GET", "/_mock/verify?merchant_id=12345", "", 404, &out)
+	if !strings.Contains(out["error"], "no such merchant") {
+		t.Errorf("verify for an unknown merchant: %v", out)
+	}
+}
+
+// Same scenario, same seed, same calls: the same notifies, numbered and
+// salted the same, though the drills' follow-ups come from lanes that run
+// side by side.
+func TestDrillsSameRunTwice(t *testing.T) {
+	run := func() string {
+		_, _, s := runDrills(t, true)
+		ns, _ := s.History("9970")
+		var b strings.Builder
+		for _, n := range ns {
+			fmt.Fprintf(&b, "#%d %s %s %s %v\n", n.ID, n.OrderID, n.Drill, n.State, n.Fields)
+		}
+		return b.String()
+	}
+	if a, b := run(), run(); a != b {
+		t.Errorf("two runs differ:\n%s\n---\n%s", a, b)
 	}
 }

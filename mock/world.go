@@ -310,5 +310,15 @@ func (s *Server) Resend(ctx context.Context, paymentID int64) (notify.Notificati
 // those of that merchant.
 func (s *Server) Verify(merchantID string) expect.Report {
 	sc := s.Scenario()
-	return expect.Verify(sc.Name, sc.Expect, merchantID, s)
+	r := expect.Verify(sc.Name, sc.Expect, merchantID, s)
+	for _, res := range expect.Unrun(sc.Rules, merchantID, s) {
+		r.Add(res)
+	}
+	return r
+}
+
+// KnownMerchant reports whether the scenario in force has merchant id.
+func (s *Server) KnownMerchant(id string) bool {
+	_, ok := s.world.Load().ledger.Merchant(id)
+	return ok
 }

@@ -43,6 +43,7 @@ type Backend interface {
 	Reset(merchantID string) error
 	ReplaceScenario(toml []byte, merchantID string) (ScenarioChange, error)
 	Verify(merchantID string) expect.Report
+	KnownMerchant(id string) bool
 	// Changed returns a channel closed at the next change of state.
 	Changed() <-chan struct{}
 }

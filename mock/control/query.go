@@ -22,9 +22,9 @@ func (h *handlers) requests(w http.ResponseWriter, r *http.Request) {
 		PaymentID: q.Get("payment_id"), Outcome: q.Get("outcome"),
 	}
 	switch f.Outcome {
-	case "", journal.OutcomeOK, journal.OutcomeError, journal.OutcomeBadSignature:
+	case "", journal.OutcomeOK, journal.OutcomeError, journal.OutcomeBadSignature, journal.OutcomeFault:
 	default:
-		writeError(w, http.StatusBadRequest, "outcome=%q: want ok, error or bad_signature", f.Outcome)
+		writeError(w, http.StatusBadRequest, "outcome=%q: want ok, error, bad_signature or fault", f.Outcome)
 		return
 	}
 	if s := q.Get("limit"); s != "" {
@@ -150,5 +150,10 @@ type awaitReply struct {
 // verify answers the verdict on the scenario's expectations (200 either
 // way; "ok" tells).
 func (h *handlers) verify(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, h.b.Verify(r.URL.Query().Get("merchant_id")))
+	m := r.URL.Query().Get("merchant_id")
+	if m != "" && !h.b.KnownMerchant(m) {
+		writeError(w, http.StatusNotFound, "merchant_id=%s: the scenario has no such merchant, so nothing can be verified for it", m)
+		return
+	}
+	writeJSON(w, http.StatusOK, h.b.Verify(m))
 }

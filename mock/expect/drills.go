@@ -3,6 +3,7 @@ package expect
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
@@ -55,6 +56,52 @@ func Drills(st State, merchantID string) []Result {
 	return out
 }
 
+// Unrun fails each drill the scenario's rules name (for merchantID, or any
+// merchant for "") that no payout has run: a merchant whose test suite
+// never made the payout a drill needs would otherwise pass it unseen.
+func Unrun(rules []scenario.Rule, merchantID string, st State) []Result {
+	ran := map[string]bool{}
+	for _, p := range st.Payouts(merchantID) {
+		for _, d := range p.Drills {
+			ran[d] = true
+		}
+	}
+	var out []Result
+	for i, r := range rules {
+		if merchantID != "" && r.Match.MerchantID != "" && !ledger.Glob(r.Match.MerchantID, merchantID) {
+			continue
+		}
+		for _, d := range r.Drills {
+			if ran[d] {
+				continue
+			}
+			ran[d] = true // one failure per drill
+			out = append(out, Result{Name: fmt.Sprintf("drill %s (not run)", d), Kind: "drill", MerchantID: merchantID,
+				Message: fmt.Sprintf("no payout has run drill %s: make a payout that rules[%d] matches (%s)", d, i, describeMatch(r.Match))})
+		}
+	}
+	return out
+}
+
+func describeMatch(m scenario.Match) string {
+	var parts []string
+	for _, kv := range [][2]string{{"merchant_id", m.MerchantID}, {"order_id", m.OrderID}, {"card", m.Card}, {"iban", m.IBAN}} {
+		if kv[1] != "" {
+			parts = append(parts, fmt.Sprintf("%s %q", kv[0], kv[1]))
+		}
+	}
+	if m.AmountMin != nil {
+		parts = append(parts, fmt.Sprintf("amount ≥ %v", *m.AmountMin))
+	}
+	if m.AmountMax != nil {
+		parts = append(parts, fmt.Sprintf("amount ≤ %v", *m.AmountMax))
+	}
+	if len(parts) == 0 {
+		return "any payout"
+	}
+	return strings.Join(parts, ", ")
+}
+
 // drillVerdict is the verdict the notify drill d of payout p recorded, or
 // why there is none yet.
 func drillVerdict(p ledger.Payout, d string, ns []notify.Notification, now time.Time) (bool, string) {
@@ -96,8 +143,8 @@ func checkLost(p ledger.Payout, ns []notify.Notification, st State) (bool, strin
 	}
 	final := ns[i].CreatedAt
 	for _, path := range StatusPaths {
-		for _, e := range st.Requests(journal.Filter{MerchantID: p.MerchantID, Path: path, Outcome: journal.OutcomeOK}).Entries {
-			if (e.OrderID == p.OrderID || e.PaymentID == fmt.Sprint(p.PaymentID)) && !e.At.Before(final) {
+		for _, e := range st.Requests(journal.Filter{MerchantID: p.MerchantID, Path: path}).Entries {
+			if asked(e) && (e.OrderID == p.OrderID || e.PaymentID == fmt.Sprint(p.PaymentID)) && !e.At.Before(final) {
 				return true, fmt.Sprintf("no notify came; the merchant asked %s at %s, after the payout became final at %s", path, e.At.Format(time.RFC3339), final.Format(time.RFC3339))
 			}
 		}
@@ -106,12 +153,17 @@ func checkLost(p ledger.Payout, ns []notify.Notification, st State) (bool, strin
 		"poll payout_status2 for orders whose notify is overdue", p.OrderID, final.Format(time.RFC3339))
 }
 
-// polledAfter finds a status request for an order, answered, after journal
-// entry seq.
+// asked reports whether a status request counts as asking: answered, or
+// answered with a drill fault (the merchant asked; the sandbox failed it).
+func asked(e journal.Entry) bool {
+	return e.Outcome == journal.OutcomeOK || e.Outcome == journal.OutcomeFault
+}
+
+// polledAfter finds a status request for an order after journal entry seq.
 func polledAfter(st State, merchantID, order string, seq int64) (journal.Entry, bool) {
 	for _, path := range StatusPaths {
-		for _, e := range st.Requests(journal.Filter{MerchantID: merchantID, Path: path, OrderID: order, Outcome: journal.OutcomeOK}).Entries {
-			if e.Seq > seq {
+		for _, e := range st.Requests(journal.Filter{MerchantID: merchantID, Path: path, OrderID: order}).Entries {
+			if asked(e) && e.Seq > seq {
 				return e, true
 			}
 		}

@@ -55,15 +55,16 @@ func Verify(scenarioName string, exps []scenario.Expect, merchantID string, st S
 		if merchantID != "" && string(e.MerchantID) != merchantID {
 			continue
 		}
-		r.add(Check(e, st))
+		r.Add(Check(e, st))
 	}
 	for _, res := range Drills(st, merchantID) {
-		r.add(res)
+		r.Add(res)
 	}
 	return r
 }
 
-func (r *Report) add(res Result) {
+// Add counts one more result into the report.
+func (r *Report) Add(res Result) {
 	r.Results = append(r.Results, res)
 	if res.OK {
 		r.Passed++

@@ -33,6 +33,11 @@ func (s *Scheduler) drillStep(p ledger.Payout, i int, n *Notification) *Notifica
 		return n
 	}
 	has := func(d string) bool { return slices.Contains(p.Drills, d) }
+	if has(scenario.DrillDuplicate) || has(scenario.DrillOutOfOrder) {
+		s.mu.Lock()
+		n.followUps = true
+		s.mu.Unlock()
+	}
 	switch {
 	case has(scenario.DrillLost):
 		s.mu.Lock()
@@ -61,9 +66,6 @@ func (s *Scheduler) drillStep(p ledger.Payout, i int, n *Notification) *Notifica
 // is delivered: the same notify again (duplicate), then the notify of its
 // first, earlier status (out_of_order). Each payout's follow-ups go once.
 func (s *Scheduler) followUp(n *Notification) {
-	if n.Resent || oneShot(n.Drill) || n.Status == scenario.StatusProcess {
-		return
-	}
 	p, ok := s.cfg.Ledger.Payout(n.PaymentID)
 	if !ok || len(p.Drills) == 0 {
 		return
@@ -197,7 +199,7 @@ func (s *Scheduler) judge(n *Notification, a Attempt) {
 		if refused {
 			v = &Verdict{true, fmt.Sprintf("merchant refused the %s payout notify: %s", d, answer)}
 		} else {
-			v = &Verdict{false, fmt.Sprintf("merchant accepted a %s payout notify: it answered %s; %s", d, answer, hostileAdvice(d))}
+			v = &Verdict{false, fmt.Sprintf("merchant accepted %s %s payout notify: it answered %s; %s", article(d), d, answer, hostileAdvice(d))}
 		}
 	case d == scenario.DrillDuplicate:
 		if a.Delivered && !refused {
@@ -232,6 +234,13 @@ func (s *Scheduler) judge(n *Notification, a Attempt) {
 	s.mu.Unlock()
 }
 
+func article(word string) string {
+	if strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}
+
 func hostileAdvice(drill string) string {
 	switch drill {
 	case scenario.DrillForged:
@@ -253,7 +262,10 @@ func refusal(a Attempt) (bool, string) {
 		return true, "no answer (" + a.Error + ")"
 	}
 	body := strings.TrimSpace(a.Answer)
-	shown := fmt.Sprintf("HTTP %d %q", a.HTTPStatus, truncate(body, 80))
+	shown := fmt.Sprintf("HTTP %d, body %s", a.HTTPStatus, truncate(strings.Join(strings.Fields(body), " "), 80))
+	if body == "" {
+		shown = fmt.Sprintf("HTTP %d, empty body", a.HTTPStatus)
+	}
 	if a.HTTPStatus != 200 {
 		return true, shown
 	}

@@ -78,6 +78,7 @@ type Notification struct {
 	Verdict *Verdict `json:"verdict,omitempty"`
 
 	once           bool // one attempt, no retries: a drill's extra notify
+	followUps      bool // its delivery makes its payout's drills send more
 	script, secret string
 	attempted      chan struct{} // closed after the first attempt
 	dropped        bool          // its merchant was reset: no more attempts
@@ -165,6 +166,7 @@ type event struct {
 	rev       int // the payout's Revision the step belongs to
 	note      *Notification
 	drill     string // a hostile drill's notify to make and send
+	followUp  bool   // note was delivered: send what its payout's drills send after it
 }
 
 // lane serialises the attempts of one payout's notifies.
@@ -308,8 +310,23 @@ func (s *Scheduler) dispatch(t time.Time) {
 		due = append(due, heap.Pop(&s.queue).(event))
 	}
 	s.mu.Unlock()
+	// Follow-ups come from lanes running side by side; they go first, by
+	// payment id, so the notifies they make are numbered the same each run.
+	var follow []event
+	for _, e := range due {
+		if e.followUp {
+			follow = append(follow, e)
+		}
+	}
+	sort.SliceStable(follow, func(i, j int) bool { return follow[i].paymentID < follow[j].paymentID })
+	for _, e := range follow {
+		s.followUp(e.note)
+	}
 	for _, e := range due {
 		n := e.note
+		if e.followUp {
+			continue
+		}
 		if e.drill != "" {
 			s.hostile(e)
 			continue
@@ -469,8 +486,11 @@ func (s *Scheduler) attempt(n *Notification) {
 	release := s.hold()
 	state, a := s.settle(n, a, retry && !n.once)
 	s.judge(n, a)
-	if a.Delivered {
-		s.followUp(n)
+	if a.Delivered && n.followUps {
+		s.mu.Lock()
+		s.push(event{due: a.At, paymentID: n.PaymentID, merchant: n.MerchantID, step: -1, note: n, followUp: true})
+		s.mu.Unlock()
+		s.poke()
 	}
 	release()
 

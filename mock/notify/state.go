@@ -3,6 +3,7 @@ package notify
 import (
 	"container/heap"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -28,6 +29,8 @@ type SavedStep struct {
 	Step       int       `json:"step"`
 	Revision   int       `json:"revision"`
 	Drill      string    `json:"drill,omitempty"` // a hostile drill's notify, not a step
+	// FollowUp is a delivered notification whose drills' follow-ups are due.
+	FollowUp int `json:"follow_up,omitempty"`
 }
 
 // SavedNotice is a notification and whether its merchant's history keeps it
@@ -43,15 +46,21 @@ func (s *Scheduler) State() State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := State{LastID: s.lastID, Dropped: map[string]int64{}}
+	var notes []*Notification
 	events := make([]event, 0, len(s.queue))
 	for _, e := range s.queue {
-		if e.step >= 0 || e.drill != "" { // retries are remade from NextAttemptAt
+		if e.step >= 0 || e.drill != "" || e.followUp { // retries are remade from NextAttemptAt
 			events = append(events, e)
 		}
 	}
 	sort.Slice(events, func(i, j int) bool { return eventQueue(events).Less(i, j) })
 	for _, e := range events {
-		st.Steps = append(st.Steps, SavedStep{Due: e.due, PaymentID: e.paymentID, MerchantID: e.merchant, Step: e.step, Revision: e.rev, Drill: e.drill})
+		saved := SavedStep{Due: e.due, PaymentID: e.paymentID, MerchantID: e.merchant, Step: e.step, Revision: e.rev, Drill: e.drill}
+		if e.followUp {
+			saved.FollowUp = e.note.ID
+			notes = append(notes, e.note)
+		}
+		st.Steps = append(st.Steps, saved)
 	}
 	kept := map[int]bool{}
 	for id, h := range s.history {
@@ -66,6 +75,13 @@ func (s *Scheduler) State() State {
 	}
 	for _, n := range s.pending {
 		if !kept[n.ID] {
+			kept[n.ID] = true
+			st.Notifications = append(st.Notifications, SavedNotice{Notification: n.copy()})
+		}
+	}
+	for _, n := range notes { // delivered, awaiting follow-ups, let go by the history
+		if !kept[n.ID] {
+			kept[n.ID] = true
 			st.Notifications = append(st.Notifications, SavedNotice{Notification: n.copy()})
 		}
 	}
@@ -82,11 +98,14 @@ func (s *Scheduler) Restore(st State, secret func(merchantID string) (string, bo
 	defer s.mu.Unlock()
 	now := s.cfg.Clock.Now()
 	s.lastID = st.LastID
+	byID := map[int]*Notification{}
 	for _, e := range st.Steps {
 		if _, ok := secret(e.MerchantID); !ok {
 			return fmt.Errorf("a step of payout %d is of merchant %q, which the scenario does not have", e.PaymentID, e.MerchantID)
 		}
 		switch {
+		case e.FollowUp != 0:
+			continue // once the notifications are back, below
 		case e.Drill != "" && !scenario.Hostile(e.Drill):
 			return fmt.Errorf("payout %d: %q is not a drill that sends a notify of its own", e.PaymentID, e.Drill)
 		case e.Drill != "":
@@ -109,6 +128,10 @@ func (s *Scheduler) Restore(st State, secret func(merchantID string) (string, bo
 		np := &n
 		np.script, np.secret, np.attempted = s.cfg.Settings.Script(np.URL), key, make(chan struct{})
 		np.once = oneShot(np.Drill)
+		if p, ok := s.cfg.Ledger.Payout(np.PaymentID); ok && !np.once && !np.Resent && np.Status != scenario.StatusProcess {
+			np.followUps = slices.Contains(p.Drills, scenario.DrillDuplicate) || slices.Contains(p.Drills, scenario.DrillOutOfOrder)
+		}
+		byID[np.ID] = np
 		if len(np.Attempts) > 0 {
 			close(np.attempted)
 		}
@@ -131,6 +154,16 @@ func (s *Scheduler) Restore(st State, secret func(merchantID string) (string, bo
 		if np.URL != "" {
 			s.push(event{due: due, paymentID: np.PaymentID, merchant: np.MerchantID, step: -1, note: np})
 		}
+	}
+	for _, e := range st.Steps {
+		if e.FollowUp == 0 {
+			continue
+		}
+		n := byID[e.FollowUp]
+		if n == nil {
+			return fmt.Errorf("a follow-up names notification %d, which the state does not hold", e.FollowUp)
+		}
+		s.push(event{due: e.Due, paymentID: n.PaymentID, merchant: n.MerchantID, step: -1, note: n, followUp: true})
 	}
 	for id, d := range st.Dropped {
 		if s.history[id] == nil {
