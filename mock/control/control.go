@@ -205,6 +205,10 @@ func (h *handlers) drain(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (h *handlers) run(w http.ResponseWriter, f func() ([]notify.Attempt, error)) {
+	// Attempts to slow merchants may take longer than the server's 30 s
+	// write limit; the reply must still come, or a client may send the
+	// request again and move the clock twice.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(MaxAwait))
 	attempts, err := f()
 	if errors.Is(err, notify.ErrNotManual) {
 		writeError(w, http.StatusConflict, "%v", err)

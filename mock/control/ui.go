@@ -32,8 +32,14 @@ const uiShown = 100
 
 var uiView = template.Must(template.New("view").Funcs(template.FuncMap{
 	"iso":  func(t time.Time) string { return t.Format(time.RFC3339) },
-	"when": func(t time.Time) string { return t.Format("2006-01-02 15:04:05") },
+	"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
 	"join": func(s []string) string { return strings.Join(s, ", ") },
+	"last": func(as []notify.Attempt) *notify.Attempt {
+		if len(as) == 0 {
+			return nil
+		}
+		return &as[len(as)-1]
+	},
 	"mark": func(when string) string {
 		switch when {
 		case "past":

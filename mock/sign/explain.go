@@ -61,9 +61,11 @@ func Explain(script string, fields Fields, secret string) Explanation {
 	}
 	if strings.EqualFold(got, e.Expected) {
 		e.Hints = append(e.Hints, "pg_sig must be lower-case hex")
+		return e
 	}
+	correct := SigningString(script, fields, secret)
 	for _, alt := range alternatives(script, fields, secret) {
-		if md5hex(alt.signing) == strings.ToLower(got) {
+		if alt.signing != correct && md5hex(alt.signing) == strings.ToLower(got) {
 			e.Hints = append(e.Hints, alt.hint)
 		}
 	}
@@ -98,6 +100,12 @@ func alternatives(script string, fields Fields, secret string) []alternative {
 		{"empty fields were left out; keep them (they give \";;\")", SigningString(script, nonEmpty, secret)},
 		{"the script name is missing from the start of the signing string", strings.Join(parts[1:], ";")},
 		{"the secret is missing from the end of the signing string", strings.Join(parts[:len(parts)-1], ";")},
+	}
+	for _, f := range rest {
+		alts = append(alts, alternative{
+			"field " + f.Name + " is not in the signature: it was added after signing; sign every field sent",
+			SigningString(script, rest.Without(f.Name), secret),
+		})
 	}
 	for _, s := range []string{"", "/" + script, "/g2g/" + script, "/api/" + script, script + ".php"} {
 		if s != script {

@@ -196,3 +196,17 @@ func FuzzScriptName(f *testing.F) {
 		}
 	})
 }
+
+func TestExplainNamesAFieldAddedAfterSigning(t *testing.T) {
+	signed := Fields{{Name: "pg_merchant_id", Value: "9970"}, {Name: "pg_order_id", Value: "1"}, {Name: "pg_salt", Value: "s"}}
+	sig := Sign("payout_status2", signed, "k")
+	sent := append(append(Fields(nil), signed...), Field{Name: "pg_user_id", Value: "7"}, Field{Name: FieldSig, Value: sig})
+	e := Explain("payout_status2", sent, "k")
+	if e.OK || len(e.Hints) != 1 || !strings.Contains(e.Hints[0], "field pg_user_id is not in the signature") {
+		t.Errorf("hints %q: want the added field named", e.Hints)
+	}
+	upper := append(append(Fields(nil), signed...), Field{Name: FieldSig, Value: strings.ToUpper(sig)})
+	if e := Explain("payout_status2", upper, "k"); len(e.Hints) != 1 || e.Hints[0] != "pg_sig must be lower-case hex" {
+		t.Errorf("upper-case pg_sig: hints %q, want only the lower-case one", e.Hints)
+	}
+}
