@@ -125,6 +125,9 @@ func TestDashboardInABrowser(t *testing.T) {
 	if err := chromedp.Run(ctx, chromedp.Text(`#view`, &page, chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(page, "Problems") || !strings.Contains(page, "1 request(s) with a bad signature") {
+		t.Errorf("the page has no problem summary naming the bad signature:\n%.1500s", page)
+	}
 	if !strings.Contains(page, "order 12345 → pg_status ok · delivered after 1 attempt(s)") {
 		t.Errorf("the page shows no delivered notify for order 12345:\n%s", page)
 	}

@@ -114,7 +114,18 @@ type uiData struct {
 	RequestsShown   int
 	RequestsMatched int
 	RequestsDropped int64
+
+	// Problems, newest first, however far back in the journal.
+	BadSignatures    []journal.Entry
+	BadSignatureSum  int
+	Undelivered      []notify.Notification // failed or pending after a failed attempt
+	NonConforming    []notify.Notification // delivered, with an answer that is not a documented ack
+	UndeliveredSum   int
+	NonConformingSum int
 }
+
+// uiProblems bounds each list of problems.
+const uiProblems = 10
 
 // uiView renders the dashboard's view of everything, as HTML.
 func (h *handlers) uiView(w http.ResponseWriter, _ *http.Request) {
@@ -147,6 +158,29 @@ func (h *handlers) uiView(w http.ResponseWriter, _ *http.Request) {
 		d.Requests = append(d.Requests, page.Entries[i])
 	}
 	d.RequestsShown, d.RequestsMatched, d.RequestsDropped = len(d.Requests), page.Matched, page.Dropped
+
+	bad := h.b.Requests(journal.Filter{Outcome: journal.OutcomeBadSignature, Limit: uiProblems})
+	for i := len(bad.Entries) - 1; i >= 0; i-- {
+		d.BadSignatures = append(d.BadSignatures, bad.Entries[i])
+	}
+	d.BadSignatureSum = bad.Matched
+	for i := len(ns) - 1; i >= 0; i-- {
+		n := ns[i]
+		if len(n.Attempts) == 0 || n.Extra() {
+			continue
+		}
+		last := n.Attempts[len(n.Attempts)-1]
+		switch {
+		case !last.Delivered:
+			if d.UndeliveredSum++; len(d.Undelivered) < uiProblems {
+				d.Undelivered = append(d.Undelivered, n)
+			}
+		case !last.Conforming:
+			if d.NonConformingSum++; len(d.NonConforming) < uiProblems {
+				d.NonConforming = append(d.NonConforming, n)
+			}
+		}
+	}
 
 	var b bytes.Buffer
 	if err := uiView.ExecuteTemplate(&b, "view", d); err != nil {
