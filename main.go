@@ -107,6 +107,9 @@ func serve(args []string, stderr io.Writer) int {
 	journalSize := fs.String("journal-size", envDefault("journal-size", strconv.Itoa(journal.DefaultSize)), "requests and notifications kept per merchant (older ones are dropped and counted)")
 	adminToken := fs.String("admin-token", envDefault("admin-token", ""), "when set, /_mock/ requires \"Authorization: Bearer <token>\"")
 	callbackAllow := fs.String("callback-allow", envDefault("callback-allow", ""), "when set, notifies go only to these hosts: comma-separated host globs and IP networks, e.g. \"merchant,*.test,10.0.0.0/8\"")
+	readHeader := fs.String("read-header-timeout", envDefault("read-header-timeout", mock.DefaultReadHeaderTimeout.String()), "a client must send its request headers within this")
+	readAll := fs.String("read-timeout", envDefault("read-timeout", mock.DefaultReadTimeout.String()), "a client must send its whole request within this")
+	writeAll := fs.String("write-timeout", envDefault("write-timeout", mock.DefaultWriteTimeout.String()), "a reply must be written within this (advance, drain and await extend their own)")
 	stateDir := fs.String("state", envDefault("state", ""), "directory to save the state in and resume it from after a restart (default: nothing is written)")
 	stateInterval := fs.String("state-interval", envDefault("state-interval", mock.DefaultStateInterval.String()), "least time between two saves no request waits on (a payout made is saved before its reply)")
 	if err := fs.Parse(args); err != nil {
@@ -141,7 +144,16 @@ func serve(args []string, stderr io.Writer) int {
 	if err7 != nil || interval <= 0 {
 		err7 = fmt.Errorf("--state-interval %q is not a positive duration such as 100ms", *stateInterval)
 	}
-	if err := errors.Join(err, err2, err3, err4, err5, err6, err7); err != nil {
+	var timeouts [3]time.Duration
+	var err8 error
+	for i, t := range []struct{ name, v string }{{"read-header-timeout", *readHeader}, {"read-timeout", *readAll}, {"write-timeout", *writeAll}} {
+		d, perr := time.ParseDuration(t.v)
+		if perr != nil || d <= 0 {
+			err8 = errors.Join(err8, fmt.Errorf("--%s %q is not a positive duration such as 10s", t.name, t.v))
+		}
+		timeouts[i] = d
+	}
+	if err := errors.Join(err, err2, err3, err4, err5, err6, err7, err8); err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock serve:", err)
 		return 2
 	}
@@ -154,6 +166,7 @@ func serve(args []string, stderr io.Writer) int {
 		ScenarioPath: *scenarioPath, Seed: seed, Logger: logger, Addr: *addr, MaxBodyBytes: limit,
 		ClockMode: *clockMode, Speed: speed, JournalSize: size, AdminToken: *adminToken, CallbackAllow: *callbackAllow,
 		StateDir: *stateDir, StateInterval: interval,
+		ReadHeaderTimeout: timeouts[0], ReadTimeout: timeouts[1], WriteTimeout: timeouts[2],
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock:", err)

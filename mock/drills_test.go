@@ -121,7 +121,7 @@ func (m *drillMerchant) pay(order string) {
 	m.orders[order] = "100.00"
 	m.mu.Unlock()
 	if r, ok := m.call("/g2g/p2p2nonreg", "pg_order_id", order, "pg_amount", "100", "pg_description", "drill",
-		"pg_payment_to", "4405645000006150", "pg_post_link", m.srv.URL+"/notify", "pg_salt", "s-"+order); !ok {
+		"pg_payment_to", "4405645000006150", "pg_post_link", m.srv.URL+"/notify"); !ok {
 		m.poll(order)
 	} else if r.Value("pg_status") != "ok" {
 		m.t.Errorf("create %s: %v", order, r)
@@ -138,7 +138,7 @@ func (m *drillMerchant) poll(order string) {
 	m.mu.Lock()
 	id := m.ids[order]
 	m.mu.Unlock()
-	path, kv := "/api/payment_status2", []string{"pg_order_id", order, "pg_salt", "p-" + order}
+	path, kv := "/api/payment_status2", []string{"pg_order_id", order}
 	if id != "" {
 		path, kv = "/g2g/payout_status2", append(kv, "pg_payment_id", id)
 	}

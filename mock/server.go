@@ -35,6 +35,14 @@ import (
 const (
 	DefaultAddr         = "127.0.0.1:0"
 	DefaultMaxBodyBytes = 1 << 20 // 1 MiB
+	// Defaults of the HTTP timeouts (wall time): a client that sends its
+	// headers, or its whole request, slower than this is cut off.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultWriteTimeout      = 30 * time.Second
+	// MaxHeaderBytes bounds a request's headers, its URL and query string
+	// included: more is answered 431.
+	MaxHeaderBytes = 1 << 20
 	// ShutdownTimeout bounds how long Close waits for requests and notify
 	// attempts in flight, together: a stop takes well under 5 s.
 	ShutdownTimeout = 4 * time.Second
@@ -80,6 +88,11 @@ type Options struct {
 	// StateInterval is the least time between two saves that no request
 	// waits on; default 100ms. A payout made is saved before its reply.
 	StateInterval time.Duration
+	// ReadHeaderTimeout, ReadTimeout and WriteTimeout bound how long a
+	// client may take to send its headers and its request, and a reply to
+	// be written; defaults 10s, 30s and 30s. Long control calls (advance,
+	// drain, await) extend their own write limit.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout time.Duration
 }
 
 // Server is a running sandbox.
@@ -135,6 +148,14 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	for _, t := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&opts.ReadHeaderTimeout, DefaultReadHeaderTimeout}, {&opts.ReadTimeout, DefaultReadTimeout}, {&opts.WriteTimeout, DefaultWriteTimeout}} {
+		if *t.v <= 0 {
+			*t.v = t.def
+		}
 	}
 	if opts.Clock == nil {
 		c, err := newClock(sc.Clock, opts.ClockMode, opts.Speed)
@@ -206,10 +227,11 @@ func (s *Server) Start() error {
 	s.url = baseURL(ln.Addr())
 	s.http = &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
+		ReadTimeout:       s.opts.ReadTimeout,
+		WriteTimeout:      s.opts.WriteTimeout,
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.world.Load().notify.Start()

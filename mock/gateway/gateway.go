@@ -151,6 +151,12 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &record{r: r, start: start, at: g.cfg.Clock.Now()}
 
 	req, err := wire.Decode(r, g.cfg.MaxBody)
+	if errors.Is(err, wire.ErrSlowBody) {
+		log.Warn("request body too slow")
+		g.writeError(w, rec, http.StatusRequestTimeout, wire.Errorf(wire.CodeValidation,
+			"Request body not received within the read timeout (--read-timeout)"))
+		return
+	}
 	if errors.Is(err, wire.ErrTooLarge) {
 		log.Warn("request body over the limit", "limit_bytes", g.cfg.MaxBody)
 		g.writeError(w, rec, http.StatusRequestEntityTooLarge, wire.Errorf(wire.CodeValidation,

@@ -13,8 +13,10 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
@@ -43,6 +45,10 @@ type Request struct {
 // ErrTooLarge is returned when the body exceeds the limit.
 var ErrTooLarge = errors.New("request body too large")
 
+// ErrSlowBody is returned when the body did not arrive within the server's
+// read timeout.
+var ErrSlowBody = errors.New("request body not received in time")
+
 // maxXMLDepth bounds nesting inside pg_xml.
 const maxXMLDepth = 32
 
@@ -55,6 +61,9 @@ func Decode(r *http.Request, maxBody int64) (Request, error) {
 	if r.Body != nil {
 		var err error
 		body, err = io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return Request{}, ErrSlowBody
+		}
 		if err != nil {
 			return Request{}, Errorf(CodeValidation, "Request body could not be read: %v", err)
 		}
@@ -71,9 +80,33 @@ func Decode(r *http.Request, maxBody int64) (Request, error) {
 		if err != nil {
 			return Request{}, err
 		}
-		return Request{Fields: fields, Encoding: EncXMLField}, nil
+		req = Request{Fields: fields, Encoding: EncXMLField}
 	}
-	return req, nil
+	return req, checkFields(req.Fields)
+}
+
+// checkFields refuses what would be read one way here and another way by
+// the gateway's own stack: text that is not UTF-8 or holds a NUL, and a
+// field given twice with different values (PHP keeps the last, this
+// sandbox would read the first). A field repeated with the same value is
+// kept, and signed in order of appearance (spec §2); names ending in "[]"
+// are lists and may repeat freely.
+func checkFields(fields sign.Fields) error {
+	seen := make(map[string]string, len(fields))
+	for _, f := range fields {
+		prev, again := seen[f.Name]
+		name := maskCardNumbers(truncate(f.Name, 40))
+		switch {
+		case !utf8.ValidString(f.Name) || !utf8.ValidString(f.Value):
+			return Errorf(CodeValidation, "Field %q is not valid UTF-8: send text in UTF-8", strings.ToValidUTF8(name, "?"))
+		case strings.ContainsRune(f.Name, 0) || strings.ContainsRune(f.Value, 0):
+			return Errorf(CodeValidation, "Field %q holds a NUL byte", name)
+		case again && prev != f.Value && !strings.HasSuffix(f.Name, "[]"):
+			return Errorf(CodeValidation, "Field %s is given twice with different values; which one counts is undefined: send it once", name)
+		}
+		seen[f.Name] = f.Value
+	}
+	return nil
 }
 
 func decodeBody(r *http.Request, body []byte) (Request, error) {
@@ -82,10 +115,10 @@ func decodeBody(r *http.Request, body []byte) (Request, error) {
 		return Request{Fields: fields, Encoding: EncQuery}, err
 	}
 	ct := r.Header.Get("Content-Type")
-	mt, params, err := mime.ParseMediaType(ct)
 	if ct == "" {
-		mt, err = "application/x-www-form-urlencoded", nil
+		return Request{}, Errorf(CodeValidation, "Content-Type is missing: send application/x-www-form-urlencoded (or multipart/form-data) with the body")
 	}
+	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return Request{}, Errorf(CodeValidation, "Content-Type %q does not parse", ct)
 	}

@@ -87,13 +87,13 @@ func TestDecodeNestedXML(t *testing.T) {
 }
 
 func TestDecodeKeepsOrderAndRepeats(t *testing.T) {
-	r := httptest.NewRequest(http.MethodPost, "/g2g/x?pg_ignored=1", strings.NewReader("pg_b=2&pg_a=1&pg_b=3&pg_e=&pg_p=a+b%26c"))
+	r := httptest.NewRequest(http.MethodPost, "/g2g/x?pg_ignored=1", strings.NewReader("pg_b=2&pg_a=1&pg_b=2&pg_e=&pg_p=a+b%26c"))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req, err := Decode(r, 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fields("pg_b", "2", "pg_a", "1", "pg_b", "3", "pg_e", "", "pg_p", "a b&c")
+	want := fields("pg_b", "2", "pg_a", "1", "pg_b", "2", "pg_e", "", "pg_p", "a b&c")
 	if len(req.Fields) != len(want) || req.Encoding != EncForm {
 		t.Fatalf("got %v (%s), want %v", req.Fields, req.Encoding, want)
 	}
@@ -167,5 +167,25 @@ func TestMalformedFieldMasksCardNumber(t *testing.T) {
 	_, err := Decode(r, 1<<20)
 	if err == nil || strings.Contains(err.Error(), "4671593866478252") || !strings.Contains(err.Error(), "467159-XX-XXXX-8252") {
 		t.Errorf("got %v, want the error to show the card masked", err)
+	}
+}
+
+func TestDecodeRefusesAmbiguousText(t *testing.T) {
+	for body, want := range map[string]string{
+		"pg_b=2&pg_b=3":             "given twice with different values",
+		"pg_d=caf%E9":               "is not valid UTF-8",
+		"pg_d=a%00b":                "holds a NUL byte",
+		"pg_x%5B%5D=1&pg_x%5B%5D=2": "",
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/g2g/x", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		_, err := Decode(r, 1<<20)
+		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: %v, want %q", body, err, want)
+		}
+	}
+	r := httptest.NewRequest(http.MethodPost, "/g2g/x", strings.NewReader("pg_a=1"))
+	if _, err := Decode(r, 1<<20); err == nil || !strings.Contains(err.Error(), "Content-Type is missing") {
+		t.Errorf("a body without Content-Type: %v", err)
 	}
 }

@@ -1,0 +1,243 @@
+package mock_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// badCase is one hostile or broken request and what the gateway answers.
+type badCase struct {
+	name   string
+	method string
+	path   string
+	ctype  string
+	body   string
+	header map[string]string
+	status int    // HTTP status wanted
+	code   string // pg_error_code wanted; "" when the answer is not a FreedomPay error
+}
+
+const badPayoutSecret = "test_secret_key" // merchant 9970 of the default scenario
+
+var orders int // a fresh order id for each payout the catalogue makes
+
+// createFields are a valid card payout's fields for merchant 9970, changed
+// by change before signing (so the signature holds).
+func createFields(change func(sign.Fields) sign.Fields) sign.Fields {
+	orders++
+	f := sign.Fields{{Name: "pg_merchant_id", Value: "9970"}, {Name: "pg_order_id", Value: fmt.Sprintf("bad-%d", orders)}, {Name: "pg_amount", Value: "10"},
+		{Name: "pg_description", Value: "d"}, {Name: "pg_payment_to", Value: "4405645000006150"},
+		{Name: "pg_post_link", Value: "http://127.0.0.1:9/notify"}, {Name: "pg_salt", Value: "salt"}}
+	if change != nil {
+		f = change(f)
+	}
+	return append(f, sign.Field{Name: sign.FieldSig, Value: sign.Sign("p2p2nonreg", f, badPayoutSecret)})
+}
+
+func setField(name, value string) func(sign.Fields) sign.Fields {
+	return func(f sign.Fields) sign.Fields {
+		if _, ok := f.Get(name); ok {
+			return f.With(name, value)
+		}
+		return append(f, sign.Field{Name: name, Value: value})
+	}
+}
+
+func dropField(name string) func(sign.Fields) sign.Fields {
+	return func(f sign.Fields) sign.Fields { return f.Without(name) }
+}
+
+func form(f sign.Fields) string { return wire.EncodeForm(f) }
+
+func statusFields(id string) sign.Fields {
+	f := sign.Fields{{Name: "pg_merchant_id", Value: "9970"}, {Name: "pg_order_id", Value: "12345"}, {Name: "pg_payment_id", Value: id}, {Name: "pg_salt", Value: "s"}}
+	return append(f, sign.Field{Name: sign.FieldSig, Value: sign.Sign("payout_status2", f, badPayoutSecret)})
+}
+
+func xmlBody(inner string) string { return url.Values{"pg_xml": {inner}}.Encode() }
+
+func badCases() []badCase {
+	const create, status, urlenc = "/g2g/p2p2nonreg", "/g2g/payout_status2", "application/x-www-form-urlencoded"
+	c := func(name string, f sign.Fields, code string) badCase {
+		return badCase{name: name, path: create, ctype: urlenc, body: form(f), status: 200, code: code}
+	}
+	deep := strings.Repeat("<a>", 1000) + strings.Repeat("</a>", 1000)
+	laughs := `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><request><pg_merchant_id>&lol3;</pg_merchant_id></request>`
+	many := sign.Fields{{Name: "pg_merchant_id", Value: "9970"}}
+	for i := range 5000 {
+		many = append(many, sign.Field{Name: fmt.Sprintf("pg_x%d", i), Value: "v"})
+	}
+	return []badCase{
+		// Identity and signature.
+		c("merchant id missing", createFields(dropField("pg_merchant_id")), "9403"),
+		c("merchant id empty", createFields(setField("pg_merchant_id", "")), "9403"),
+		c("merchant id not numeric", createFields(setField("pg_merchant_id", "99x")), "9403"),
+		c("merchant unknown", createFields(setField("pg_merchant_id", "4242")), "9997"),
+		c("merchant id duplicated", append(createFields(nil), sign.Field{Name: "pg_merchant_id", Value: "123456"}), "9403"),
+		c("pg_sig missing", createFields(nil).Without("pg_sig"), "9403"),
+		c("pg_sig empty", createFields(nil).With("pg_sig", ""), "9403"),
+		c("pg_sig wrong", createFields(nil).With("pg_sig", "0123456789abcdef0123456789abcdef"), "9998"),
+		c("pg_sig not hex", createFields(nil).With("pg_sig", "ЖЖЖ"), "9998"),
+		c("field changed after signing", createFields(nil).With("pg_amount", "1000"), "9998"),
+		// Order ids and descriptions.
+		c("order id missing", createFields(dropField("pg_order_id")), "9403"),
+		c("order id empty", createFields(setField("pg_order_id", "")), "9403"),
+		c("order id 51 characters", createFields(setField("pg_order_id", strings.Repeat("o", 51))), "9403"),
+		c("order id duplicated", createFields(func(f sign.Fields) sign.Fields { return append(f, sign.Field{Name: "pg_order_id", Value: "bad-2"}) }), "9403"),
+		c("description 300 characters", createFields(setField("pg_description", strings.Repeat("d", 300))), "9403"),
+		c("description not UTF-8", createFields(setField("pg_description", "caf\xe9")), "9403"),
+		c("field name not UTF-8", createFields(setField("pg_\xff", "x")), "9403"),
+		c("NUL in a value", createFields(setField("pg_description", "a\x00b")), "9403"),
+		// Amounts.
+		c("amount missing", createFields(dropField("pg_amount")), "9403"),
+		c("amount zero", createFields(setField("pg_amount", "0")), "9403"),
+		c("amount negative", createFields(setField("pg_amount", "-5")), "9403"),
+		c("amount huge", createFields(setField("pg_amount", "100000000")), "9403"),
+		c("amount many decimals", createFields(setField("pg_amount", "10.123")), "9403"),
+		c("amount not a number", createFields(setField("pg_amount", "ten")), "9403"),
+		c("amount in exponent form", createFields(setField("pg_amount", "1e3")), "9403"),
+		c("amount with spaces", createFields(setField("pg_amount", " 10")), "9403"),
+		c("amount NaN", createFields(setField("pg_amount", "NaN")), "9403"),
+		// Cards, links, currency.
+		c("card with letters", createFields(setField("pg_payment_to", "4405abcd00006150")), "10032"),
+		c("card too short", createFields(setField("pg_payment_to", "4405")), "10032"),
+		c("card failing Luhn", createFields(setField("pg_payment_to", "4405645000006151")), "10032"),
+		c("post_link missing", createFields(dropField("pg_post_link")), "9993"),
+		c("post_link not a URL", createFields(setField("pg_post_link", "not a url")), "9403"),
+		c("post_link ftp", createFields(setField("pg_post_link", "ftp://x/y")), "9403"),
+		c("currency unknown", createFields(setField("pg_currency", "usd")), "9403"),
+		// Status queries.
+		{name: "payment id not numeric", path: status, ctype: urlenc, body: form(statusFields("abc")), status: 200, code: "9403"},
+		{name: "payment id negative", path: status, ctype: urlenc, body: form(statusFields("-1")), status: 200, code: "9403"},
+		{name: "payment id over int64", path: status, ctype: urlenc, body: form(statusFields("99999999999999999999")), status: 200, code: "9403"},
+		{name: "payment id unknown", path: status, ctype: urlenc, body: form(statusFields("1")), status: 200, code: "11068"},
+		// Content types and bodies.
+		{name: "no content type", path: status, body: form(statusFields("7777777777")), status: 200, code: "9403"},
+		{name: "text/plain", path: status, ctype: "text/plain", body: form(statusFields("7777777777")), status: 200, code: "9403"},
+		{name: "JSON body", path: status, ctype: "application/json", body: `{"pg_merchant_id":"9970"}`, status: 200, code: "9403"},
+		{name: "empty body", path: status, ctype: urlenc, status: 200, code: "9403"},
+		{name: "bad percent escape", path: status, ctype: urlenc, body: "pg_merchant_id=%zz", status: 200, code: "9403"},
+		{name: "multipart without boundary", path: status, ctype: "multipart/form-data", body: "--x\r\n", status: 200, code: "9403"},
+		{name: "multipart cut short", path: status, ctype: "multipart/form-data; boundary=x",
+			body: "--x\r\nContent-Disposition: form-data; name=\"pg_merchant_id\"\r\n\r\n9970\r\n--x\r\nContent-Disp", status: 200, code: "9403"},
+		{name: "body over the limit", path: status, ctype: urlenc, body: "pg_x=" + strings.Repeat("a", mock.DefaultMaxBodyBytes), status: 413, code: "9403"},
+		{name: "5000 fields", path: status, ctype: urlenc, body: form(many), status: 200, code: "9403"},
+		// pg_xml.
+		{name: "pg_xml with a DOCTYPE", path: status, ctype: urlenc, body: xmlBody(`<!DOCTYPE request SYSTEM "http://127.0.0.1:9/x.dtd"><request><pg_merchant_id>9970</pg_merchant_id></request>`), status: 200, code: "9403"},
+		{name: "pg_xml entity expansion", path: status, ctype: urlenc, body: xmlBody(laughs), status: 200, code: "9403"},
+		{name: "pg_xml nested 1000 deep", path: status, ctype: urlenc, body: xmlBody("<request>" + deep + "</request>"), status: 200, code: "9403"},
+		{name: "pg_xml malformed", path: status, ctype: urlenc, body: xmlBody("<request><pg_merchant_id>9970"), status: 200, code: "9403"},
+		{name: "pg_xml in windows-1251", path: status, ctype: urlenc, body: xmlBody(`<?xml version="1.0" encoding="windows-1251"?><request/>`), status: 200, code: "9403"},
+		{name: "pg_xml empty", path: status, ctype: urlenc, body: xmlBody(""), status: 200, code: "9403"},
+		// Methods, paths, headers.
+		{name: "PUT", method: http.MethodPut, path: status, ctype: urlenc, body: form(statusFields("7777777777")), status: 405, code: "9403"},
+		{name: "DELETE", method: http.MethodDelete, path: create, status: 405, code: "9403"},
+		{name: "unknown path", path: "/g2g/payout_status3", ctype: urlenc, body: form(statusFields("7777777777")), status: 404, code: "9403"},
+		{name: "header over 1 MiB", path: status, ctype: urlenc, header: map[string]string{"X-Junk": strings.Repeat("j", 2<<20)}, status: 431},
+		{name: "query over 1 MiB", method: http.MethodGet, path: status + "?pg_x=" + strings.Repeat("q", 2<<20), status: 431},
+	}
+}
+
+// TestBadInputCatalogue sends each hostile or broken request to a running
+// sandbox: each gets FreedomPay's error (or a 4xx), none a 5xx or a dropped
+// connection, and the sandbox answers a good request after every one.
+func TestBadInputCatalogue(t *testing.T) {
+	s := mock.RunT(t, mock.Options{ClockMode: "manual"})
+	cases := badCases()
+	if len(cases) < 40 {
+		t.Fatalf("the catalogue has %d cases; it promises at least 40", len(cases))
+	}
+	good := form(statusFields("7777777777"))
+	for _, bc := range cases {
+		t.Run(bc.name, func(t *testing.T) {
+			method := bc.method
+			if method == "" {
+				method = http.MethodPost
+			}
+			req, err := http.NewRequest(method, s.URL()+bc.path, strings.NewReader(bc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bc.ctype != "" {
+				req.Header.Set("Content-Type", bc.ctype)
+			}
+			for k, v := range bc.header {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatalf("no answer: %v", err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != bc.status || resp.StatusCode >= 500 {
+				t.Errorf("HTTP %d, want %d\n%.300s", resp.StatusCode, bc.status, body)
+			}
+			if bc.code != "" {
+				got, err := wire.DecodeXML(body)
+				if err != nil || got.Value("pg_status") != "error" || got.Value("pg_error_code") != bc.code {
+					t.Errorf("answer %.300s: want a FreedomPay error %s", body, bc.code)
+				}
+			}
+			after, err := http.Post(s.URL()+"/g2g/payout_status2", "application/x-www-form-urlencoded", strings.NewReader(good))
+			if err != nil {
+				t.Fatalf("the sandbox stopped answering: %v", err)
+			}
+			defer after.Body.Close()
+			ok, _ := io.ReadAll(after.Body)
+			if f, _ := wire.DecodeXML(ok); f.Value("pg_status") != "ok" {
+				t.Errorf("a good request after it: %s", ok)
+			}
+		})
+	}
+}
+
+// TestSlowClientsAreCutOff: a client that sends its headers, or its body,
+// slower than the timeouts is disconnected, and others are served.
+func TestSlowClientsAreCutOff(t *testing.T) {
+	s := mock.RunT(t, mock.Options{ClockMode: "manual", ReadHeaderTimeout: 200 * time.Millisecond, ReadTimeout: 400 * time.Millisecond})
+	addr := strings.TrimPrefix(s.URL(), "http://")
+	for name, start := range map[string]string{
+		"headers never end": "POST /g2g/payout_status2 HTTP/1.1\r\nHost: x\r\n",
+		"body never comes":  "POST /g2g/payout_status2 HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\npg_merchant_id=",
+	} {
+		t.Run(name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if _, err := io.WriteString(conn, start); err != nil {
+				t.Fatal(err)
+			}
+			began := time.Now()
+			_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second)) // a bound, in case it never comes
+			rest, err := io.ReadAll(bufio.NewReader(conn))            // until the server closes
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatalf("still connected after 10 s: the slow client was not cut off")
+			}
+			if took := time.Since(began); took > 5*time.Second {
+				t.Errorf("cut off after %s", took)
+			}
+			if len(rest) > 0 && !strings.HasPrefix(string(rest), "HTTP/1.1 408") {
+				t.Errorf("answer to a slow client: %.200q", rest)
+			}
+		})
+	}
+	resp, err := http.Post(s.URL()+"/g2g/payout_status2", "application/x-www-form-urlencoded", strings.NewReader(form(statusFields("7777777777"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+}
