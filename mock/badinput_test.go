@@ -223,7 +223,7 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 			}
 			began := time.Now()
 			_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second)) // a bound, in case it never comes
-			rest, err := io.ReadAll(bufio.NewReader(conn))            // until the server closes
+			rest, err := io.ReadAll(bufio.NewReader(conn))             // until the server closes
 			if ne, ok := err.(net.Error); ok && ne.Timeout() {
 				t.Fatalf("still connected after 10 s: the slow client was not cut off")
 			}
