@@ -210,3 +210,20 @@ func TestExplainNamesAFieldAddedAfterSigning(t *testing.T) {
 		t.Errorf("upper-case pg_sig: hints %q, want only the lower-case one", e.Hints)
 	}
 }
+
+// FuzzExplain: any fields, script and secret give an explanation that
+// agrees with Verify and never shows the secret.
+func FuzzExplain(f *testing.F) {
+	f.Add("payout_status2", "pg_merchant_id", "9970", "pg_sig", "aac04fa34ae2e48c9e44efea48cb4b6b", "test_secret_key")
+	f.Add("", "", "", "pg_sig", "", "k")
+	f.Fuzz(func(t *testing.T, script, name, value, sigName, sig, secret string) {
+		fields := Fields{{Name: name, Value: value}, {Name: sigName, Value: sig}}
+		e := Explain(script, fields, secret)
+		if e.OK != Verify(script, fields, secret) {
+			t.Fatalf("Explain says ok=%v, Verify disagrees", e.OK)
+		}
+		if !strings.HasSuffix(e.SigningString, ";"+MaskSecret(secret)) {
+			t.Fatalf("the signing string %q does not end in the masked secret", e.SigningString)
+		}
+	})
+}
