@@ -95,14 +95,14 @@ func checkFields(fields sign.Fields) error {
 	seen := make(map[string]string, len(fields))
 	for _, f := range fields {
 		prev, again := seen[f.Name]
-		name := maskCardNumbers(truncate(f.Name, 40))
+		name := func() string { return maskCardNumbers(truncate(f.Name, 40)) } // only for a message
 		switch {
 		case !utf8.ValidString(f.Name) || !utf8.ValidString(f.Value):
-			return Errorf(CodeValidation, "Field %q is not valid UTF-8: send text in UTF-8", strings.ToValidUTF8(name, "?"))
+			return Errorf(CodeValidation, "Field %q is not valid UTF-8: send text in UTF-8", strings.ToValidUTF8(name(), "?"))
 		case strings.ContainsRune(f.Name, 0) || strings.ContainsRune(f.Value, 0):
-			return Errorf(CodeValidation, "Field %q holds a NUL byte", name)
+			return Errorf(CodeValidation, "Field %q holds a NUL byte", name())
 		case again && prev != f.Value && !strings.HasSuffix(f.Name, "[]"):
-			return Errorf(CodeValidation, "Field %s is given twice with different values; which one counts is undefined: send it once", name)
+			return Errorf(CodeValidation, "Field %s is given twice with different values; which one counts is undefined: send it once", name())
 		}
 		seen[f.Name] = f.Value
 	}
