@@ -129,26 +129,29 @@ func DrillsOf(every, own []string, gateway bool) []string {
 	return out
 }
 
-func (v *validator) checkDrillNames(line int, where string, names []string) {
+func (v *validator) checkDrillNames(line func() int, where string, names []string) {
 	seen := map[string]bool{}
 	all := append(DrillNames(), FaultNames()...)
 	for _, d := range names {
 		switch {
 		case !slices.Contains(all, d):
-			v.add(line, "%s: unknown drill %q; want one of %s", where, d, strings.Join(all, ", "))
+			v.add(line(), "%s: unknown drill %q; want one of %s", where, d, strings.Join(all, ", "))
 		case seen[d]:
-			v.add(line, "%s: drill %q is named twice", where, d)
+			v.add(line(), "%s: drill %q is named twice", where, d)
 		}
 		seen[d] = true
 	}
 }
 
 // checkDrillMix reports drills that cannot run together on one payout.
-func (v *validator) checkDrillMix(line int, where string, every, own []string) {
+func (v *validator) checkDrillMix(line func() int, where string, every, own []string) {
+	if len(every)+len(own) == 0 {
+		return
+	}
 	ds := DrillsOf(every, own, true)
 	for _, d := range []string{DrillDuplicate, DrillOutOfOrder, DrillLate, DrillEarly} {
 		if slices.Contains(ds, DrillLost) && slices.Contains(ds, d) {
-			v.add(line, "%s: drills %q and %q exclude each other: a lost notify is never delivered", where, DrillLost, d)
+			v.add(line(), "%s: drills %q and %q exclude each other: a lost notify is never delivered", where, DrillLost, d)
 		}
 	}
 	var faults []string
@@ -158,13 +161,14 @@ func (v *validator) checkDrillMix(line int, where string, every, own []string) {
 		}
 	}
 	if len(faults) > 1 {
-		v.add(line, "%s: one reply can be lost one way only; drills name %s", where, strings.Join(faults, " and "))
+		v.add(line(), "%s: one reply can be lost one way only; drills name %s", where, strings.Join(faults, " and "))
 	}
 }
 
 func (v *validator) checkDrills(sc *Scenario) {
 	d := sc.Drills
-	v.checkDrillNames(v.loc.key("drills", 0, "every"), "drills.every", d.Every)
+	everyLine := func() int { return v.loc.key("drills", 0, "every") }
+	v.checkDrillNames(everyLine, "drills.every", d.Every)
 	for _, x := range []struct {
 		key string
 		d   Duration
@@ -175,12 +179,12 @@ func (v *validator) checkDrills(sc *Scenario) {
 			v.add(v.loc.key("drills", 0, x.key), "drills.%s is %s; want a positive duration", x.key, x.d)
 		}
 	}
-	v.checkDrillMix(v.loc.key("drills", 0, "every"), "drills.every", d.Every, nil)
+	v.checkDrillMix(everyLine, "drills.every", d.Every, nil)
 	for i, r := range sc.Rules {
-		v.checkDrillMix(v.loc.key("rules", i, "drills"), fmt.Sprintf("rules[%d]", i), d.Every, r.Drills)
+		v.checkDrillMix(func() int { return v.loc.key("rules", i, "drills") }, fmt.Sprintf("rules[%d]", i), d.Every, r.Drills)
 	}
 	for i, p := range sc.Payouts {
-		v.checkDrillMix(v.loc.key(sc.payoutsTable, i, "drills"), fmt.Sprintf("payouts[%d]", i), d.Every, p.Drills)
+		v.checkDrillMix(func() int { return v.loc.key(sc.payoutsTable, i, "drills") }, fmt.Sprintf("payouts[%d]", i), d.Every, p.Drills)
 	}
 	f := d.Faults
 	line := v.loc.key("drills", 0, "faults")
