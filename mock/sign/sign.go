@@ -19,6 +19,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -173,7 +174,7 @@ func MaskSecret(secret string) string {
 
 func signingParts(script string, fields Fields, secret string) []string {
 	flat := Flatten(fields.Without(FieldSig))
-	sort.SliceStable(flat, func(i, j int) bool { return flat[i].Name < flat[j].Name })
+	slices.SortStableFunc(flat, func(a, b Field) int { return strings.Compare(a.Name, b.Name) })
 	parts := make([]string, 0, len(flat)+2)
 	parts = append(parts, script)
 	for _, f := range flat {

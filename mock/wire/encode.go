@@ -31,13 +31,29 @@ func encodeRoot(root string, fields sign.Fields) []byte {
 		b.WriteByte('<')
 		b.WriteString(f.Name)
 		b.WriteByte('>')
-		_ = xml.EscapeText(&b, []byte(f.Value)) // a bytes.Buffer never fails
+		if plain(f.Value) {
+			b.WriteString(f.Value)
+		} else {
+			_ = xml.EscapeText(&b, []byte(f.Value)) // a bytes.Buffer never fails
+		}
 		b.WriteString("</")
 		b.WriteString(f.Name)
 		b.WriteByte('>')
 	}
 	b.WriteString("</" + root + ">\n")
 	return b.Bytes()
+}
+
+// plain reports whether s is printable ASCII that XML needs no escape for,
+// as most reply values are: written as is, without EscapeText's copy.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '<', c == '>', c == '&', c == '\'', c == '"':
+			return false
+		}
+	}
+	return true
 }
 
 // EncodeForm writes fields as an urlencoded body in their own order (which
