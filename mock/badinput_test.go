@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/journal"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
@@ -99,6 +100,8 @@ func badCases() []badCase {
 		c("description not UTF-8", createFields(setField("pg_description", "caf\xe9")), "9403"),
 		c("field name not UTF-8", createFields(setField("pg_\xff", "x")), "9403"),
 		c("NUL in a value", createFields(setField("pg_description", "a\x00b")), "9403"),
+		c("control character in the order id", createFields(setField("pg_order_id", "ab\x01c")), "9403"),
+		c("U+FFFE in a value", createFields(setField("pg_description", "a\uFFFEb")), "9403"),
 		// Amounts.
 		c("amount missing", createFields(dropField("pg_amount")), "9403"),
 		c("amount zero", createFields(setField("pg_amount", "0")), "9403"),
@@ -240,4 +243,46 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+}
+
+// TestBigAndManyFieldRequestsStayCheap: a wrongly signed request with many
+// fields is explained in bounded time, and what the journal keeps of big
+// requests is bounded.
+func TestBigAndManyFieldRequestsStayCheap(t *testing.T) {
+	s := mock.RunT(t, mock.Options{ClockMode: "manual"})
+	many := sign.Fields{{Name: "pg_merchant_id", Value: "9970"}, {Name: "pg_order_id", Value: "12345"}, {Name: "pg_payment_id", Value: "7777777777"}, {Name: "pg_salt", Value: "s"}}
+	for i := range 990 {
+		many = append(many, sign.Field{Name: fmt.Sprintf("x%d", i), Value: strings.Repeat("v", 900)})
+	}
+	many = append(many, sign.Field{Name: "pg_sig", Value: "00000000000000000000000000000000"})
+	began := time.Now()
+	resp, err := http.Post(s.URL()+"/g2g/payout_status2", "application/x-www-form-urlencoded", strings.NewReader(form(many)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if took := time.Since(began); took > 2*time.Second || !strings.Contains(string(body), "9998") {
+		t.Errorf("a wrongly signed request of 1000 fields: %s, %.200s", took, body)
+	}
+	e := s.Requests(journal.Filter{Outcome: journal.OutcomeBadSignature}).Entries
+	if len(e) != 1 || len(e[0].Fields) > journal.MaxFields || e[0].Cut == 0 || len(e[0].Signature.SigningString) > journal.MaxSigning+40 {
+		t.Fatalf("journal entry of a big request: %d fields, cut %d", len(e[0].Fields), e[0].Cut)
+	}
+	for _, f := range e[0].Fields {
+		if len(f.Value) > journal.MaxValue+40 {
+			t.Errorf("field %s kept at %d bytes", f.Name, len(f.Value))
+		}
+	}
+	many = append(many[:len(many)-1], sign.Field{Name: "x_more", Value: "1"}, sign.Field{Name: "x_more2", Value: "1"}, sign.Field{Name: "x_more3", Value: "1"}, sign.Field{Name: "x_more4", Value: "1"},
+		sign.Field{Name: "x_more5", Value: "1"}, sign.Field{Name: "x_more6", Value: "1"}, sign.Field{Name: "x_more7", Value: "1"}, sign.Field{Name: "pg_sig", Value: "0"})
+	resp, err = http.Post(s.URL()+"/g2g/payout_status2", "application/x-www-form-urlencoded", strings.NewReader(form(many)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "at most 1000") {
+		t.Errorf("1002 fields: %.200s", body)
+	}
 }

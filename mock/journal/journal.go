@@ -7,6 +7,7 @@ package journal
 
 import (
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -49,6 +50,46 @@ type Entry struct {
 	Fault string `json:"fault,omitempty"`
 	// Made is true for a faulted request that made a payout all the same.
 	Made bool `json:"payout_made,omitempty"`
+	// Cut counts the fields left out and the values shortened to keep the
+	// journal's memory bounded (MaxFields fields, MaxValue bytes each).
+	Cut int `json:"cut,omitempty"`
+}
+
+// Bounds of what an entry keeps of a request, whatever its size: the
+// journal holds --journal-size entries per merchant, each at most about
+// MaxFields × MaxValue bytes of fields and MaxSigning of signing string.
+const (
+	MaxFields  = 64
+	MaxValue   = 256
+	MaxSigning = 4096
+)
+
+// bound shortens e's fields and explanation to the journal's bounds.
+func bound(e *Entry) {
+	if len(e.Fields) > MaxFields {
+		e.Cut += len(e.Fields) - MaxFields
+		e.Fields = e.Fields[:MaxFields:MaxFields]
+	}
+	copied := false
+	for i, f := range e.Fields {
+		if len(f.Value) > MaxValue {
+			if !copied { // never change the caller's fields
+				e.Fields, copied = append(sign.Fields(nil), e.Fields...), true
+			}
+			e.Fields[i].Value = cut(f.Value, MaxValue)
+			e.Cut++
+		}
+	}
+	if x := e.Signature; x != nil && len(x.SigningString) > MaxSigning {
+		c := *x
+		c.SigningString = cut(c.SigningString, MaxSigning)
+		e.Signature = &c
+		e.Cut++
+	}
+}
+
+func cut(s string, n int) string {
+	return s[:n] + "…(" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // Filter selects entries; empty fields match everything.
@@ -105,6 +146,7 @@ func New(size int, known func(merchantID string) bool, onChange func()) *Journal
 
 // Record adds e, numbering it, and returns it as recorded.
 func (j *Journal) Record(e Entry) Entry {
+	bound(&e)
 	key := e.MerchantID
 	if !j.known(key) {
 		key = ""

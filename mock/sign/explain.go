@@ -1,6 +1,7 @@
 package sign
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -65,7 +66,7 @@ func Explain(script string, fields Fields, secret string) Explanation {
 	}
 	correct := SigningString(script, fields, secret)
 	for _, alt := range alternatives(script, fields, secret) {
-		if alt.signing != correct && md5hex(alt.signing) == strings.ToLower(got) {
+		if alt.signing != correct && md5hex(alt.signing) == strings.ToLower(got) && !slices.Contains(e.Hints, alt.hint) {
 			e.Hints = append(e.Hints, alt.hint)
 		}
 	}
@@ -79,6 +80,9 @@ type alternative struct {
 	hint    string
 	signing string
 }
+
+// maxDropTries bounds the fields Explain tries leaving out one at a time.
+const maxDropTries = 64
 
 func alternatives(script string, fields Fields, secret string) []alternative {
 	rest := fields.Without(FieldSig)
@@ -101,7 +105,7 @@ func alternatives(script string, fields Fields, secret string) []alternative {
 		{"the script name is missing from the start of the signing string", strings.Join(parts[1:], ";")},
 		{"the secret is missing from the end of the signing string", strings.Join(parts[:len(parts)-1], ";")},
 	}
-	for _, f := range rest {
+	for _, f := range rest[:min(len(rest), maxDropTries)] { // each try signs the whole message again
 		alts = append(alts, alternative{
 			"field " + f.Name + " is not in the signature: it was added after signing; sign every field sent",
 			SigningString(script, rest.Without(f.Name), secret),

@@ -45,6 +45,16 @@ type Request struct {
 // ErrTooLarge is returned when the body exceeds the limit.
 var ErrTooLarge = errors.New("request body too large")
 
+// MaxFields bounds the fields of one request, as PHP's max_input_vars
+// (1000) does at the gateway.
+const MaxFields = 1000
+
+// notXMLText reports a character XML 1.0 cannot carry: control characters
+// other than tab, CR and LF, and U+FFFE, U+FFFF.
+func notXMLText(r rune) bool {
+	return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF
+}
+
 // ErrSlowBody is returned when the body did not arrive within the server's
 // read timeout.
 var ErrSlowBody = errors.New("request body not received in time")
@@ -92,6 +102,9 @@ func Decode(r *http.Request, maxBody int64) (Request, error) {
 // kept, and signed in order of appearance (spec §2); names ending in "[]"
 // are lists and may repeat freely.
 func checkFields(fields sign.Fields) error {
+	if len(fields) > MaxFields {
+		return Errorf(CodeValidation, "%d fields: at most %d (PHP's max_input_vars would drop the rest)", len(fields), MaxFields)
+	}
 	seen := make(map[string]string, len(fields))
 	for _, f := range fields {
 		prev, again := seen[f.Name]
@@ -101,6 +114,8 @@ func checkFields(fields sign.Fields) error {
 			return Errorf(CodeValidation, "Field %q is not valid UTF-8: send text in UTF-8", strings.ToValidUTF8(name(), "?"))
 		case strings.ContainsRune(f.Name, 0) || strings.ContainsRune(f.Value, 0):
 			return Errorf(CodeValidation, "Field %q holds a NUL byte", name())
+		case strings.IndexFunc(f.Name, notXMLText) >= 0 || strings.IndexFunc(f.Value, notXMLText) >= 0:
+			return Errorf(CodeValidation, "Field %q holds a control character that an XML reply cannot carry", name())
 		case again && prev != f.Value && !strings.HasSuffix(f.Name, "[]"):
 			return Errorf(CodeValidation, "Field %s is given twice with different values; which one counts is undefined: send it once", name())
 		}
@@ -152,6 +167,9 @@ func ParseQuery(s string) (sign.Fields, error) {
 		if err := errors.Join(err1, err2); err != nil {
 			return nil, Errorf(CodeValidation, "Malformed urlencoded field %q", maskCardNumbers(truncate(pair, 40)))
 		}
+		if name == "" {
+			continue // PHP drops a field without a name
+		}
 		fields = append(fields, sign.Field{Name: name, Value: value})
 	}
 	return fields, nil
@@ -164,7 +182,7 @@ func parseMultipart(body []byte, boundary string) (sign.Fields, error) {
 	mr := multipart.NewReader(bytes.NewReader(body), boundary)
 	var fields sign.Fields
 	for {
-		part, err := mr.NextPart()
+		part, err := mr.NextRawPart() // as PHP: no quoted-printable decoding
 		if err == io.EOF {
 			return fields, nil
 		}
@@ -175,8 +193,8 @@ func parseMultipart(body []byte, boundary string) (sign.Fields, error) {
 		if err != nil {
 			return nil, Errorf(CodeValidation, "Malformed multipart body: %v", err)
 		}
-		if part.FormName() == "" {
-			continue
+		if part.FormName() == "" || part.FileName() != "" {
+			continue // PHP puts file parts in $_FILES, not among the fields
 		}
 		fields = append(fields, sign.Field{Name: part.FormName(), Value: string(value)})
 	}
