@@ -13,7 +13,9 @@ import (
 // It is a line scanner, not a parser: good enough for the files people write.
 type locator struct {
 	lines    []string
-	sections []section // in file order; index 0 is the top level (name "")
+	sections []section       // in file order; index 0 is the top level (name "")
+	byName   map[string][]int // positions in sections of each name, in order
+	keyRE    map[string]*regexp.Regexp
 }
 
 type section struct {
@@ -40,6 +42,10 @@ func newLocator(data []byte) *locator {
 		seen[name]++
 	}
 	l.sections[len(l.sections)-1].end = len(l.lines)
+	l.byName = map[string][]int{}
+	for i, s := range l.sections {
+		l.byName[s.name] = append(l.byName[s.name], i)
+	}
 	return l
 }
 
@@ -52,12 +58,11 @@ func (l *locator) table(name string, idx int) int {
 }
 
 func (l *locator) find(name string, idx int) (section, bool) {
-	for _, s := range l.sections {
-		if s.name == name && s.index == idx {
-			return s, true
-		}
+	at := l.byName[name]
+	if idx < 0 || idx >= len(at) {
+		return section{}, false
 	}
-	return section{}, false
+	return l.sections[at[idx]], true
 }
 
 // key returns the line where key is set inside the idx-th section called
@@ -98,7 +103,14 @@ func (l *locator) element(table string, idx int, key string, j int) int {
 }
 
 func (l *locator) keyIn(s section, key string) int {
-	re := regexp.MustCompile(`(^|[\s{,])"?` + regexp.QuoteMeta(key) + `"?\s*=`)
+	re := l.keyRE[key]
+	if re == nil {
+		if l.keyRE == nil {
+			l.keyRE = map[string]*regexp.Regexp{}
+		}
+		re = regexp.MustCompile(`(^|[\s{,])"?` + regexp.QuoteMeta(key) + `"?\s*=`)
+		l.keyRE[key] = re
+	}
 	for i := s.line; i < s.end && i < len(l.lines); i++ { // s.line is 1-based: lines after the header
 		if re.MatchString(stripComment(l.lines[i])) {
 			return i + 1

@@ -311,6 +311,12 @@ func Embedded(name string) (*Scenario, error) {
 	return Parse("embedded:"+name, data)
 }
 
+// Bounds of what Parse reports of a broken file.
+const (
+	maxUnknownKeys = 50
+	maxProblems    = 200
+)
+
 // Parse reads a scenario from TOML. file names it in error messages. The
 // error, when not nil, joins one [Problem] per thing wrong.
 func Parse(file string, data []byte) (*Scenario, error) {
@@ -324,13 +330,22 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	}
 	loc := newLocator(data)
 	var probs []error
-	for _, k := range md.Undecoded() {
+	unknown := md.Undecoded()
+	for i, k := range unknown {
+		if i == maxUnknownKeys {
+			probs = append(probs, Problem{file, 0, fmt.Sprintf("and %d more unknown keys", len(unknown)-i)})
+			break
+		}
 		probs = append(probs, Problem{file, loc.unknownKey(k), "unknown key " + strconv.Quote(k.String()) + knownKeysHint(k, sc.payoutsTable)})
 	}
 	sc.File, sc.Source = file, data
 	sc.applyDefaults(file)
 	probs = append(probs, sc.validate(file, loc)...)
 	sort.SliceStable(probs, func(i, j int) bool { return probs[i].(Problem).Line < probs[j].(Problem).Line })
+	if len(probs) > maxProblems {
+		rest := len(probs) - maxProblems
+		probs = append(probs[:maxProblems:maxProblems], Problem{file, 0, fmt.Sprintf("and %d more problems", rest)})
+	}
 	if len(probs) > 0 {
 		return nil, errors.Join(probs...)
 	}
