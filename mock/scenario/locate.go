@@ -13,7 +13,7 @@ import (
 // It is a line scanner, not a parser: good enough for the files people write.
 type locator struct {
 	lines    []string
-	sections []section       // in file order; index 0 is the top level (name "")
+	sections []section        // in file order; index 0 is the top level (name "")
 	byName   map[string][]int // positions in sections of each name, in order
 	keyRE    map[string]*regexp.Regexp
 }

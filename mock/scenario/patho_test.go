@@ -34,7 +34,7 @@ func TestPathologicalScenariosAreQuick(t *testing.T) {
 		if n := strings.Count(err.Error(), "\n") + 1; n > maxProblems+1 {
 			t.Errorf("%s: %d problems reported", name, n)
 		}
-		if took > 3*time.Second {
+		if took > 20*time.Second { // generous: under -race on a busy machine; it took minutes before
 			t.Errorf("%s: %s to report its problems", name, took)
 		}
 	}
