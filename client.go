@@ -101,7 +101,8 @@ func verify(args []string, stdout, stderr io.Writer) int {
 	}
 	if *junit != "" {
 		var b bytes.Buffer
-		if err := rep.JUnit(&b); err == nil {
+		err := rep.JUnit(&b)
+		if err == nil {
 			err = os.WriteFile(*junit, b.Bytes(), 0o644)
 		}
 		if err != nil {

@@ -145,6 +145,10 @@ requests = { path = "/g2g/payout_status2", order_id = "12345" }
 	if err != nil || !strings.Contains(string(data), `<testsuite name="ci" tests="2" failures="1"`) || strings.Count(string(data), "<testcase ") != 2 {
 		t.Errorf("JUnit report (%v):\n%s", err, data)
 	}
+	nowhere := filepath.Join(t.TempDir(), "no-such-dir", "report.xml")
+	if code, _, errOut := runCLI("verify", "--url", s.URL(), "--admin-token", "tok", "--junit", nowhere); code != 2 || !strings.Contains(errOut, "writing the JUnit report") {
+		t.Errorf("verify --junit into a missing directory: exit %d (%s), want 2 saying the report was not written", code, errOut)
+	}
 	code, out, _ = runCLI("verify", "--url", s.URL(), "--admin-token", "tok", "--json")
 	var rep struct {
 		OK     bool `json:"ok"`
