@@ -112,9 +112,8 @@ func (s *Server) openState(start *scenario.Scenario) (*world, error) {
 	if interval <= 0 {
 		interval = DefaultStateInterval
 	}
-	s.saver = newSaver(filepath.Join(dir, StateFile), interval, s.snapshot, s.log)
-
 	path := filepath.Join(dir, StateFile)
+	s.saver = newSaver(path, interval, s.snapshot, s.log)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		s.log.Info("state: none saved yet; starting the scenario afresh", "dir", dir)

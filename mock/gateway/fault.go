@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"hash/fnv"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -86,13 +87,7 @@ func (g *Gateway) answerWithFault(w http.ResponseWriter, r *http.Request, rec *r
 // early waits, for a payout with the drill "early", until its notify's
 // first attempt is made, so it reaches the merchant before the reply.
 func (g *Gateway) early(ctx context.Context, p ledger.Payout) {
-	if g.cfg.Early == nil {
-		return
-	}
-	for _, d := range p.Drills {
-		if d == scenario.DrillEarly {
-			g.cfg.Early(ctx, p)
-			return
-		}
+	if g.cfg.Early != nil && slices.Contains(p.Drills, scenario.DrillEarly) {
+		g.cfg.Early(ctx, p)
 	}
 }

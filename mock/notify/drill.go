@@ -79,13 +79,11 @@ func (s *Scheduler) followUp(n *Notification) {
 	}
 	now := s.cfg.Clock.Now()
 	if slices.Contains(p.Drills, scenario.DrillDuplicate) {
-		s.mu.Lock()
-		dup := &Notification{
+		dup := &Notification{ // what it copies never changes once sent
 			PaymentID: n.PaymentID, OrderID: n.OrderID, MerchantID: n.MerchantID, URL: n.URL, Status: n.Status,
 			State: StatePending, CreatedAt: now, Fields: n.Fields, Drill: scenario.DrillDuplicate, Of: n.ID,
 			once: true, script: n.script, secret: n.secret, attempted: make(chan struct{}),
 		}
-		s.mu.Unlock()
 		s.keep(dup)
 		s.enqueue(dup)
 	}

@@ -49,10 +49,23 @@ var ErrTooLarge = errors.New("request body too large")
 // (1000) does at the gateway.
 const MaxFields = 1000
 
-// notXMLText reports a character XML 1.0 cannot carry: control characters
-// other than tab, CR and LF, and U+FFFE, U+FFFF.
-func notXMLText(r rune) bool {
-	return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF
+// textProblem says what is wrong with s as field text, in one pass: bytes
+// that are not UTF-8, a NUL, or another character an XML reply cannot
+// carry (controls other than tab, CR and LF; U+FFFE, U+FFFF). "" when fine.
+func textProblem(s string) string {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return "is not valid UTF-8: send text in UTF-8"
+		case r == 0:
+			return "holds a NUL byte"
+		case (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF:
+			return "holds a control character that an XML reply cannot carry"
+		}
+		i += size
+	}
+	return ""
 }
 
 // ErrSlowBody is returned when the body did not arrive within the server's
@@ -96,7 +109,8 @@ func Decode(r *http.Request, maxBody int64) (Request, error) {
 }
 
 // checkFields refuses what would be read one way here and another way by
-// the gateway's own stack: text that is not UTF-8 or holds a NUL, and a
+// the gateway's own stack: text that is not UTF-8 or holds a control
+// character (see textProblem), more fields than PHP takes, and a
 // field given twice with different values (PHP keeps the last, this
 // sandbox would read the first). A field repeated with the same value is
 // kept, and signed in order of appearance (spec §2); names ending in "[]"
@@ -108,14 +122,14 @@ func checkFields(fields sign.Fields) error {
 	seen := make(map[string]string, len(fields))
 	for _, f := range fields {
 		prev, again := seen[f.Name]
-		name := func() string { return maskCardNumbers(truncate(f.Name, 40)) } // only for a message
+		name := func() string { return strings.ToValidUTF8(maskCardNumbers(truncate(f.Name, 40)), "?") } // only for a message
+		problem := textProblem(f.Name)
+		if problem == "" {
+			problem = textProblem(f.Value)
+		}
 		switch {
-		case !utf8.ValidString(f.Name) || !utf8.ValidString(f.Value):
-			return Errorf(CodeValidation, "Field %q is not valid UTF-8: send text in UTF-8", strings.ToValidUTF8(name(), "?"))
-		case strings.ContainsRune(f.Name, 0) || strings.ContainsRune(f.Value, 0):
-			return Errorf(CodeValidation, "Field %q holds a NUL byte", name())
-		case strings.IndexFunc(f.Name, notXMLText) >= 0 || strings.IndexFunc(f.Value, notXMLText) >= 0:
-			return Errorf(CodeValidation, "Field %q holds a control character that an XML reply cannot carry", name())
+		case problem != "":
+			return Errorf(CodeValidation, "Field %q %s", name(), problem)
 		case again && prev != f.Value && !strings.HasSuffix(f.Name, "[]"):
 			return Errorf(CodeValidation, "Field %s is given twice with different values; which one counts is undefined: send it once", name())
 		}
