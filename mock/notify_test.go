@@ -524,3 +524,34 @@ func TestHealthAndReady(t *testing.T) {
 		t.Errorf("ready after close: %d %s, want 503 shutting down", code, body)
 	}
 }
+
+// A stop with a notify attempt in flight to a merchant that never answers
+// ends within the shutdown budget, well under docker stop's 5 s wish.
+func TestCloseWithAnAttemptInFlight(t *testing.T) {
+	got := make(chan struct{}, 1)
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- struct{}{}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hang.Close()
+	defer close(release)
+	sc := notifyScenario(t, hang.URL, "")
+	sc.Clock = scenario.Clock{Mode: "real", Speed: 1}
+	sc.Payouts[0].Timeline = []scenario.Step{{Status: scenario.StatusSuccess}}
+	s, err := mock.Run(mock.Options{Scenario: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-got // the attempt is in flight
+	began := time.Now()
+	_ = s.Close()
+	if took := time.Since(began); took > mock.ShutdownTimeout+500*time.Millisecond || took > 5*time.Second {
+		t.Errorf("Close took %s with an attempt in flight", took)
+	} else {
+		t.Logf("Close with an attempt in flight: %s", took.Round(10*time.Millisecond))
+	}
+}
