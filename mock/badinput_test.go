@@ -142,6 +142,9 @@ func badCases() []badCase {
 		{name: "pg_xml nested 1000 deep", path: status, ctype: urlenc, body: xmlBody("<request>" + deep + "</request>"), status: 200, code: "9403"},
 		{name: "pg_xml malformed", path: status, ctype: urlenc, body: xmlBody("<request><pg_merchant_id>9970"), status: 200, code: "9403"},
 		{name: "pg_xml in windows-1251", path: status, ctype: urlenc, body: xmlBody(`<?xml version="1.0" encoding="windows-1251"?><request/>`), status: 200, code: "9403"},
+		{name: "pg_xml, signed, with a second root after it", path: status, ctype: urlenc, body: xmlBody(string(wire.EncodeRequest(statusFields("7777777777"))) + "<request><pg_payment_id>1</pg_payment_id></request>"), status: 200, code: "9403"},
+		{name: "pg_xml, signed, with text after the root", path: status, ctype: urlenc, body: xmlBody(string(wire.EncodeRequest(statusFields("7777777777"))) + "pg_payment_id=1"), status: 200, code: "9403"},
+		{name: "pg_xml, signed, with a namespace prefix", path: status, ctype: urlenc, body: xmlBody(strings.Replace(string(wire.EncodeRequest(statusFields("7777777777"))), "pg_order_id>", "x:pg_order_id>", 2)), status: 200, code: "9403"},
 		{name: "pg_xml empty", path: status, ctype: urlenc, body: xmlBody(""), status: 200, code: "9403"},
 		// Methods, paths, headers.
 		{name: "PUT", method: http.MethodPut, path: status, ctype: urlenc, body: form(statusFields("7777777777")), status: 405, code: "9403"},
@@ -285,4 +288,95 @@ func TestBigAndManyFieldRequestsStayCheap(t *testing.T) {
 	if !strings.Contains(string(body), "at most 1000") {
 		t.Errorf("1002 fields: %.200s", body)
 	}
+}
+
+// TestControlInputIsNeverSettledSilently: control input that could be read
+// two ways, or names what does not exist, is refused rather than guessed.
+func TestControlInputIsNeverSettledSilently(t *testing.T) {
+	s := mock.RunT(t, mock.Options{ClockMode: "manual"})
+	start := s.Now()
+	for _, c := range []struct {
+		method, path, body string
+		want               int
+	}{
+		{"POST", "/_mock/clock/advance?by=1m", `{"by":"2m"}`, 400},
+		{"POST", "/_mock/clock/advance?by=1m", `{"by":"1m"}`, 200},
+		{"POST", "/_mock/clock/advance", `{"by":"1m"}` + strings.Repeat(" ", 70<<10), 413},
+		{"POST", "/_mock/payouts/7777777777/status", `{"status":"success"}` + strings.Repeat(" ", 70<<10), 413},
+		{"GET", "/_mock/payouts?status=sucess", "", 400},
+		{"GET", "/_mock/payouts?merchant_id=99", "", 404},
+		{"GET", "/_mock/notifications?merchant_id=99", "", 404},
+		{"GET", "/_mock/payouts?merchant_id=9970&status=success", "", 200},
+		{"GET", "/_mock/notifications?merchant_id=9970", "", 200},
+	} {
+		ctl(t, s, "", c.method, c.path, c.body, c.want, nil)
+	}
+	var clk struct{ Now time.Time }
+	ctl(t, s, "", "GET", "/_mock/clock", "", 200, &clk)
+	if got := clk.Now.Sub(start); got != time.Minute {
+		t.Errorf("the clock moved %s; only the one advance that was not refused should have moved it 1m", got)
+	}
+}
+
+// TestAwaitAnswersWhenItCannotWait: an await whose client half-closes, or
+// that is open when the sandbox stops, ends with a reply that says why,
+// never an empty one.
+func TestAwaitAnswersWhenItCannotWait(t *testing.T) {
+	await := "GET /_mock/await?order_id=nope&state=delivered&timeout=30s HTTP/1.1\r\nHost: x\r\n\r\n"
+	read := func(t *testing.T, conn net.Conn) string {
+		_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second)) // a bound, in case it never comes
+		data, _ := io.ReadAll(conn)
+		return string(data)
+	}
+	t.Run("half-close", func(t *testing.T) {
+		s := mock.RunT(t, mock.Options{ClockMode: "manual"})
+		conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL(), "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_, _ = io.WriteString(conn, await)
+		_ = conn.(*net.TCPConn).CloseWrite()
+		if got := read(t, conn); !strings.HasPrefix(got, "HTTP/1.1 408") || !strings.Contains(got, "closed its side") {
+			t.Errorf("await after a half-close: %.400q", got)
+		}
+	})
+	t.Run("shutdown", func(t *testing.T) {
+		// The clock request first, pipelined, so the connection is taken
+		// before Close; the await then either waits or starts after Close
+		// began: 503 both ways.
+		for try := range 5 {
+			s := mock.RunT(t, mock.Options{ClockMode: "manual"})
+			conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL(), "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			_, _ = io.WriteString(conn, "GET /_mock/clock HTTP/1.1\r\nHost: x\r\n\r\n"+await)
+			br := bufio.NewReader(conn)
+			first, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, first.Body)
+			began := time.Now()
+			if err := s.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+			if took := time.Since(began); took > time.Second {
+				t.Errorf("Close took %s with an await open", took)
+			}
+			_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+			rest, _ := io.ReadAll(br)
+			if len(rest) == 0 {
+				t.Logf("try %d: the connection was closed idle before the await was read; again", try)
+				continue
+			}
+			if !strings.HasPrefix(string(rest), "HTTP/1.1 503") || !strings.Contains(string(rest), "shutting down") {
+				t.Errorf("await open at shutdown: %.400q", rest)
+			}
+			return
+		}
+		t.Error("in 5 tries the await was never read before the shutdown")
+	})
 }

@@ -269,6 +269,7 @@ func TestFieldRules(t *testing.T) {
 	wantError(t, call(t, s, "/g2g/reg2reg", with(tok, "pg_card_token_to", "tok-nope")...), "9403")
 	wantError(t, call(t, s, "/g2g/reg2reg", with(tok, "pg_user_id", "999")...), "9403") // tok-ok belongs to user 131
 	wantError(t, call(t, s, "/api/reg2reg", with(endpoints[4].fields("t2"), "pg_card_id_to", "77")...), "9403")
+	wantError(t, call(t, s, "/api/reg2reg", with(tok, "pg_card_id_to", "77")...), "9403") // tok-ok is card 1: which one to pay?
 	wantError(t, call(t, s, "/g2g/reg2reg", with(tok, "pg_order_time_limit", "tomorrow")...), "9403")
 	if n := len(s.Ledger().Payouts()); n != 0 {
 		t.Errorf("%d payouts made by refused requests, want 0", n)

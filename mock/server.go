@@ -281,6 +281,7 @@ func (s *Server) Ledger() *ledger.Ledger { return s.world.Load().ledger }
 func (s *Server) Close() error {
 	s.close.Do(func() {
 		s.state.Store(stateClosed)
+		s.changes.fire() // awaits answer that the sandbox is stopping
 		ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 		defer cancel()
 		if s.http != nil {

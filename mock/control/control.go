@@ -173,20 +173,45 @@ func (h *handlers) clock(w http.ResponseWriter, _ *http.Request) {
 // maxControlBody bounds a control request's JSON body.
 const maxControlBody = 64 << 10
 
+// readBody reads a control request's body: a 413 beyond maxControlBody, a
+// 400 when it cannot be read. ok is false once an error was written.
+func readBody(w http.ResponseWriter, r *http.Request) (data []byte, ok bool) {
+	if r.Body == nil {
+		return nil, true
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxControlBody+1))
+	switch {
+	case len(data) > maxControlBody:
+		writeError(w, http.StatusRequestEntityTooLarge, "a control request's body is at most %d bytes", maxControlBody)
+		return nil, false
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "reading the body: %v", err)
+		return nil, false
+	}
+	return data, true
+}
+
 func (h *handlers) advance(w http.ResponseWriter, r *http.Request) {
 	by := r.URL.Query().Get("by")
-	if by == "" && r.Body != nil {
+	data, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	if len(data) > 0 {
 		var req struct {
 			By string `json:"by"`
 		}
-		data, _ := io.ReadAll(io.LimitReader(r.Body, maxControlBody))
-		if len(data) > 0 {
-			if err := json.Unmarshal(data, &req); err != nil {
-				writeError(w, http.StatusBadRequest, "body must be JSON such as {\"by\":\"30m\"}: %v", err)
-				return
-			}
+		if err := json.Unmarshal(data, &req); err != nil {
+			writeError(w, http.StatusBadRequest, "body must be JSON such as {\"by\":\"30m\"}: %v", err)
+			return
 		}
-		by = req.By
+		if by != "" && req.By != "" && req.By != by {
+			writeError(w, http.StatusBadRequest, "by=%s in the query and %q in the body: say it once", by, req.By)
+			return
+		}
+		if by == "" {
+			by = req.By
+		}
 	}
 	if by == "" {
 		writeError(w, http.StatusBadRequest, "say how far to move the clock: ?by=30m or {\"by\":\"30m\"}")
@@ -230,6 +255,9 @@ func (h *handlers) run(w http.ResponseWriter, f func() ([]notify.Attempt, error)
 
 func (h *handlers) notifications(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if !h.knownFilter(w, q.Get("merchant_id")) {
+		return
+	}
 	ns, dropped := h.b.History(q.Get("merchant_id"))
 	out := []notify.Notification{}
 	order, state := q.Get("order_id"), q.Get("state")
@@ -246,6 +274,17 @@ func (h *handlers) notifications(w http.ResponseWriter, r *http.Request) {
 	}
 	expect.LostVerdicts(h.b, out)
 	writeJSON(w, http.StatusOK, map[string]any{"notifications": out, "dropped": dropped})
+}
+
+// knownFilter answers 404 for a merchant_id filter the scenario lacks: a
+// typo would otherwise list nothing, and a test asserting "none failed"
+// would pass. ok is false once the error was written.
+func (h *handlers) knownFilter(w http.ResponseWriter, m string) bool {
+	if m != "" && !h.b.KnownMerchant(m) {
+		writeError(w, http.StatusNotFound, "merchant_id=%s: the scenario has no such merchant", m)
+		return false
+	}
+	return true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

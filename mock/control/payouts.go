@@ -3,7 +3,6 @@ package control
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -94,6 +93,15 @@ func (h *handlers) payouts(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	now := h.b.Now()
 	order, status := q.Get("order_id"), q.Get("status")
+	switch status {
+	case "", scenario.StatusProcess, scenario.StatusSuccess, scenario.StatusError:
+	default:
+		writeError(w, http.StatusBadRequest, "status=%q: want process, success or error", status)
+		return
+	}
+	if !h.knownFilter(w, q.Get("merchant_id")) {
+		return
+	}
 	out := []payoutView{}
 	for _, p := range h.b.Payouts(q.Get("merchant_id")) {
 		v := viewOf(p, now)
@@ -154,7 +162,10 @@ func (h *handlers) force(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req forceRequest
-	data, _ := io.ReadAll(io.LimitReader(r.Body, maxControlBody))
+	data, ok := readBody(w, r)
+	if !ok {
+		return
+	}
 	if err := json.Unmarshal(data, &req); err != nil {
 		writeError(w, http.StatusBadRequest, "body must be JSON such as {\"status\":\"error\",\"error_code\":10001}: %v", err)
 		return

@@ -130,6 +130,11 @@ func (h *handlers) await(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, awaitReply{Result: res, WaitedMS: time.Since(start).Milliseconds()})
 			return
 		}
+		if ok, why := h.b.Ready(); !ok {
+			res.Message = fmt.Sprintf("the wait for %s ended before it held: the sandbox is %s; %s", e.Describe(), why, res.Message)
+			writeJSON(w, http.StatusServiceUnavailable, awaitReply{Result: res, WaitedMS: time.Since(start).Milliseconds()})
+			return
+		}
 		select {
 		case <-changed:
 		case <-timer.C:
@@ -137,6 +142,10 @@ func (h *handlers) await(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusRequestTimeout, awaitReply{Result: res, WaitedMS: time.Since(start).Milliseconds()})
 			return
 		case <-r.Context().Done():
+			// The client closed its side (a half-close still reads): say
+			// so rather than end with an empty reply.
+			res.Message = fmt.Sprintf("the wait for %s ended before it held: the client closed its side of the connection; %s", e.Describe(), res.Message)
+			writeJSON(w, http.StatusRequestTimeout, awaitReply{Result: res, WaitedMS: time.Since(start).Milliseconds()})
 			return
 		}
 	}

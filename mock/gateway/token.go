@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"strconv"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
@@ -32,6 +33,11 @@ func (g *Gateway) reg2reg(c *call) (sign.Fields, error) {
 	card, err := g.cfg.Ledger.SavedCard(c.merchant.ID, token, cardID, user)
 	if errors.Is(err, ledger.ErrUnknownCard) {
 		return nil, wire.Malformed(tokenField, "no saved card of merchant "+c.merchant.ID+" and user "+user+" has it")
+	}
+	if token != "" && cardID != "" && cardID != strconv.FormatInt(card.CardID, 10) {
+		// Which of the two the gateway reads is not known: refuse
+		// rather than pay out to one of them.
+		return nil, wire.Malformed("pg_card_id_to", "pg_card_token_to and pg_card_id_to name different saved cards; send one of them")
 	}
 	cr, err := g.create(c, ledger.NewPayout{OrderID: order, Amount: amount, Card: card.Number, CardToken: card.Token,
 		UserID: user, PostLink: post})

@@ -232,7 +232,32 @@ func DecodeXML(data []byte) (sign.Fields, error) {
 	if root == nil {
 		return nil, Errorf(CodeValidation, "Malformed pg_xml: no root element")
 	}
+	if err := endOfDocument(d); err != nil {
+		return nil, Errorf(CodeValidation, "Malformed pg_xml: %v", err)
+	}
 	return sign.FlattenNodes(root.Children), nil
+}
+
+// endOfDocument checks that only comments, processing instructions and
+// white space follow the root element, as an XML parser requires.
+func endOfDocument(d *xml.Decoder) error {
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return fmt.Errorf("element <%s> after the root element; a document has one root", t.Name.Local)
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) > 0 {
+				return fmt.Errorf("text %q after the root element", truncate(string(t), 40))
+			}
+		}
+	}
 }
 
 // readElement reads up to the next element (start == nil) or the content of
@@ -259,6 +284,11 @@ func readElement(d *xml.Decoder, start *xml.StartElement, depth int) (*sign.Node
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if t.Name.Space != "" {
+				// Read by local name, <x:pg_amount> would count here
+				// as pg_amount and may not at the gateway.
+				return nil, fmt.Errorf("element <%s:%s> is in a namespace; send plain element names", t.Name.Space, t.Name.Local)
+			}
 			child, err := readElement(d, &t, depth+1)
 			if err != nil {
 				return nil, err
