@@ -56,6 +56,6 @@ func (g *Gateway) reg2nonreg(c *call) (sign.Fields, error) {
 		field("pg_status", "ok"),
 		idField(cr.Payout),
 		field("pg_merchant_id", cr.MerchantID),
-		field("pg_redirect_url", c.base+PagePath+cr.PageKey),
+		field("pg_redirect_url", c.base()+PagePath+cr.PageKey),
 	}, nil
 }

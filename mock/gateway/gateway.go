@@ -126,8 +126,11 @@ type call struct {
 	merchant ledger.Merchant
 	now      time.Time
 	script   string // the request's script name, e.g. "p2p2nonreg"
-	base     string // the sandbox's URL as the client reached it, for pages
+	r        *http.Request
 }
+
+// base is the sandbox's URL as the client reached it, for pages.
+func (c *call) base() string { return baseOf(c.r) }
 
 // handlerFunc answers an authenticated request with the reply's fields in
 // documented order (pg_salt and pg_sig are added by the adapter) or an error.
@@ -178,7 +181,7 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	log = log.With("merchant", m.ID)
 	rec.merchant = &m
 	now := g.cfg.Clock.Now()
-	c := &call{ctx: r.Context(), fields: req.Fields, merchant: m, now: now, script: script, base: baseOf(r)}
+	c := &call{ctx: r.Context(), fields: req.Fields, merchant: m, now: now, script: script, r: r}
 	fields, err := a.h(c)
 	rec.made = c.made
 	secret := a.secret(m)
@@ -319,8 +322,11 @@ func baseOf(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
+// xmlType is shared by every reply: net/http only reads it.
+var xmlType = []string{wire.ContentType}
+
 func writeXML(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", wire.ContentType)
+	w.Header()["Content-Type"] = xmlType
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

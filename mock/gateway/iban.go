@@ -68,6 +68,6 @@ func (g *Gateway) ibanPayout(c *call) (sign.Fields, error) {
 		field("pg_order_id", cr.OrderID),
 		field("pg_payment_amount", cr.Amount.Fixed2()),
 		g.paymentDate(cr.Payout),
-		field("pg_redirect_url", c.base+PagePath+cr.PageKey),
+		field("pg_redirect_url", c.base()+PagePath+cr.PageKey),
 	}, nil
 }

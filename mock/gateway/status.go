@@ -87,16 +87,17 @@ func (g *Gateway) statusReply(c *call, p ledger.Payout, merchantFirst bool) (sig
 	if !merchantFirst {
 		ids[0], ids[1] = ids[1], ids[0]
 	}
-	return sign.Fields{
+	reply := make(sign.Fields, 0, 10) // room for pg_salt and pg_sig
+	return append(reply,
 		ids[0],
 		ids[1],
-		{Name: "pg_status", Value: "ok"},
-		{Name: "pg_payment_status", Value: step.Status},
-		{Name: "pg_order_id", Value: p.OrderID},
-		{Name: "pg_amount", Value: p.Amount.String()},
-		{Name: "pg_net_amount", Value: p.NetAmount.String()},
+		sign.Field{Name: "pg_status", Value: "ok"},
+		sign.Field{Name: "pg_payment_status", Value: step.Status},
+		sign.Field{Name: "pg_order_id", Value: p.OrderID},
+		sign.Field{Name: "pg_amount", Value: p.Amount.String()},
+		sign.Field{Name: "pg_net_amount", Value: p.NetAmount.String()},
 		g.datetime(c.now),
-	}, nil
+	), nil
 }
 
 // required returns a field that must be present and non-empty.

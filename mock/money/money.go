@@ -64,9 +64,13 @@ func (a Amount) String() string {
 
 // Fixed2 formats the amount with two decimals, as in notifies ("5000.00").
 func (a Amount) Fixed2() string {
-	sign := ""
+	var buf [24]byte
+	b := buf[:0]
+	u := uint64(a)
 	if a < 0 {
-		sign, a = "-", -a
+		b, u = append(b, '-'), -u // -u: the magnitude, math.MinInt64's too
 	}
-	return fmt.Sprintf("%s%d.%02d", sign, a/100, a%100)
+	b = strconv.AppendUint(b, u/100, 10)
+	cents := u % 100
+	return string(append(b, '.', byte('0'+cents/10), byte('0'+cents%10)))
 }

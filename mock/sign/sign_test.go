@@ -184,6 +184,11 @@ func FuzzFlatten(f *testing.F) {
 		if !strings.Contains(s, v1) || !strings.Contains(s, v2) {
 			t.Fatalf("signing string %q lost a value", s)
 		}
+		// Sign hashes what SigningString shows, pg_sig left out.
+		with := append(Fields{{FieldSig, v1}}, fs...)
+		if got, want := Sign("x", with, "k"), md5hex(s); got != want {
+			t.Fatalf("Sign = %s, md5 of the signing string %q = %s", got, s, want)
+		}
 	})
 }
 

@@ -83,7 +83,7 @@ func Decode(r *http.Request, maxBody int64) (Request, error) {
 	var body []byte
 	if r.Body != nil {
 		var err error
-		body, err = io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		body, err = readAll(r.Body, r.ContentLength, maxBody)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			return Request{}, ErrSlowBody
 		}
@@ -119,9 +119,15 @@ func checkFields(fields sign.Fields) error {
 	if len(fields) > MaxFields {
 		return Errorf(CodeValidation, "%d fields: at most %d (PHP's max_input_vars would drop the rest)", len(fields), MaxFields)
 	}
-	seen := make(map[string]string, len(fields))
-	for _, f := range fields {
+	var seen map[string]string // past a few fields; below, a scan is cheaper
+	if len(fields) > 16 {
+		seen = make(map[string]string, len(fields))
+	}
+	for i, f := range fields {
 		prev, again := seen[f.Name]
+		if seen == nil {
+			prev, again = earlier(fields[:i], f.Name)
+		}
 		name := func() string { return strings.ToValidUTF8(maskCardNumbers(truncate(f.Name, 40)), "?") } // only for a message
 		problem := textProblem(f.Name)
 		if problem == "" {
@@ -133,10 +139,48 @@ func checkFields(fields sign.Fields) error {
 		case again && prev != f.Value && !strings.HasSuffix(f.Name, "[]"):
 			return Errorf(CodeValidation, "Field %s is given twice with different values; which one counts is undefined: send it once", name())
 		}
-		seen[f.Name] = f.Value
+		if seen != nil {
+			seen[f.Name] = f.Value
+		}
 	}
 	return nil
 }
+
+// earlier is the last value of the named field among fields.
+func earlier(fields sign.Fields, name string) (string, bool) {
+	for i := len(fields) - 1; i >= 0; i-- {
+		if fields[i].Name == name {
+			return fields[i].Value, true
+		}
+	}
+	return "", false
+}
+
+// readAll reads a body of at most max bytes (one more tells it is over),
+// sized by its Content-Length when it has one.
+func readAll(body io.Reader, length, max int64) ([]byte, error) {
+	size := int64(512)
+	if length > 0 && length <= max {
+		size = length + 1 // room for the read that finds the end
+	}
+	buf := make([]byte, 0, size)
+	lr := io.LimitReader(body, max+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+const formType = "application/x-www-form-urlencoded"
 
 func decodeBody(r *http.Request, body []byte) (Request, error) {
 	if r.Method == http.MethodGet || len(bytes.TrimSpace(body)) == 0 {
@@ -147,12 +191,16 @@ func decodeBody(r *http.Request, body []byte) (Request, error) {
 	if ct == "" {
 		return Request{}, Errorf(CodeValidation, "Content-Type is missing: send application/x-www-form-urlencoded (or multipart/form-data) with the body")
 	}
+	if ct == formType { // most requests: no parameters to parse
+		fields, err := ParseQuery(string(body))
+		return Request{Fields: fields, Encoding: EncForm}, err
+	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return Request{}, Errorf(CodeValidation, "Content-Type %q does not parse", ct)
 	}
 	switch mt {
-	case "application/x-www-form-urlencoded":
+	case formType:
 		fields, err := ParseQuery(string(body))
 		return Request{Fields: fields, Encoding: EncForm}, err
 	case "multipart/form-data":
@@ -169,6 +217,9 @@ func decodeBody(r *http.Request, body []byte) (Request, error) {
 // url.ParseQuery loses.
 func ParseQuery(s string) (sign.Fields, error) {
 	var fields sign.Fields
+	if s != "" {
+		fields = make(sign.Fields, 0, min(strings.Count(s, "&")+1, MaxFields+1))
+	}
 	for s != "" {
 		var pair string
 		pair, s, _ = strings.Cut(s, "&")
