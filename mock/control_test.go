@@ -561,7 +561,34 @@ func TestMerchantsAreIsolatedUnderLoad(t *testing.T) {
 			}
 		}
 	}()
+	done := make(chan struct{})
+	var readers sync.WaitGroup
+	readers.Add(1)
+	go func() { // and the dashboard and a test's checks read meanwhile
+		defer readers.Done()
+		for {
+			for _, path := range []string{"/_mock/payouts", "/_mock/notifications", "/_mock/requests?limit=5", "/_mock/ui/view", "/_mock/verify", "/_mock/await?path=/g2g/payout_status2&timeout=1ms"} {
+				resp, err := http.Get(s.URL() + path)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 && (resp.StatusCode != http.StatusRequestTimeout || !strings.Contains(path, "await")) {
+					t.Errorf("GET %s under load: HTTP %d", path, resp.StatusCode)
+				}
+			}
+			select {
+			case <-done:
+				return
+			default:
+			}
+		}
+	}()
 	wg.Wait()
+	close(done)
+	readers.Wait()
 	if _, err := s.Drain(); err != nil {
 		t.Fatal(err)
 	}
