@@ -73,12 +73,11 @@ func (s *Server) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, 
 	})
 	r := mux.NewRouter()
 	r.SkipClean(true) // cleanPath does it, without the router's redirect
-	gateway.New(gateway.Config{
+	w.gateway = gateway.New(gateway.Config{
 		Ledger: w.ledger, Clock: s.clock, Gen: gen, Settings: sc.Gateway,
 		Logger: s.log, MaxBody: s.opts.MaxBodyBytes, Schedule: w.notify.Schedule, Journal: w.journal,
 		Gate: gate, Durable: durable, Drills: sc.Drills, Seed: seed, Early: w.notify.Early,
 	}).Register(r)
-	w.gateway = r
 	return w
 }
 

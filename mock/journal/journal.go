@@ -102,14 +102,6 @@ type Filter struct {
 	Limit      int // the last Limit entries that match; 0 for all
 }
 
-func (f Filter) match(e *Entry) bool {
-	return (f.MerchantID == "" || e.MerchantID == f.MerchantID) &&
-		(f.Path == "" || e.Path == f.Path) &&
-		(f.OrderID == "" || e.OrderID == f.OrderID) &&
-		(f.PaymentID == "" || e.PaymentID == f.PaymentID) &&
-		(f.Outcome == "" || e.Outcome == f.Outcome)
-}
-
 // Page is the answer to a query.
 type Page struct {
 	Entries []Entry `json:"entries"` // oldest first
@@ -128,7 +120,7 @@ type Journal struct {
 
 	mu    sync.Mutex
 	seq   int64
-	rings map[string]*ring.Ring[Entry]
+	rings map[string]*ring.Ring[packed]
 }
 
 // New returns a journal whose rings keep size entries each (DefaultSize when
@@ -141,7 +133,7 @@ func New(size int, known func(merchantID string) bool, onChange func()) *Journal
 	if known == nil {
 		known = func(string) bool { return false }
 	}
-	return &Journal{size: size, known: known, onChange: onChange, rings: map[string]*ring.Ring[Entry]{}}
+	return &Journal{size: size, known: known, onChange: onChange, rings: map[string]*ring.Ring[packed]{}}
 }
 
 // Record adds e, numbering it, and returns it as recorded.
@@ -156,10 +148,10 @@ func (j *Journal) Record(e Entry) Entry {
 	e.Seq = j.seq
 	r := j.rings[key]
 	if r == nil {
-		r = ring.New[Entry](j.size)
+		r = ring.New[packed](j.size)
 		j.rings[key] = r
 	}
-	r.Push(e)
+	r.Push(pack(&e))
 	j.mu.Unlock()
 	if j.onChange != nil {
 		j.onChange()
@@ -179,9 +171,9 @@ func (j *Journal) Query(f Filter) Page {
 		if f.MerchantID == "" || key == f.MerchantID {
 			p.Dropped += r.Dropped()
 		}
-		r.Each(func(e Entry) bool {
-			if f.match(&e) {
-				p.Entries = append(p.Entries, e)
+		r.Each(func(e packed) bool {
+			if f.matches(&e) {
+				p.Entries = append(p.Entries, e.unpack())
 			}
 			return true
 		})

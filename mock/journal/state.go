@@ -20,7 +20,9 @@ func (j *Journal) State() State {
 	defer j.mu.Unlock()
 	st := State{Seq: j.seq, Rings: make(map[string]RingState, len(j.rings))}
 	for key, r := range j.rings {
-		st.Rings[key] = RingState{Dropped: r.Dropped(), Entries: r.Values()}
+		rs := RingState{Dropped: r.Dropped(), Entries: make([]Entry, 0, r.Len())}
+		r.Each(func(p packed) bool { rs.Entries = append(rs.Entries, p.unpack()); return true })
+		st.Rings[key] = rs
 	}
 	return st
 }
@@ -31,8 +33,13 @@ func (j *Journal) Restore(st State) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.seq = st.Seq
-	j.rings = make(map[string]*ring.Ring[Entry], len(st.Rings))
+	j.rings = make(map[string]*ring.Ring[packed], len(st.Rings))
 	for key, rs := range st.Rings {
-		j.rings[key] = ring.Of(j.size, rs.Entries, rs.Dropped)
+		ps := make([]packed, len(rs.Entries))
+		for i := range rs.Entries {
+			bound(&rs.Entries[i]) // a state file is input like any other
+			ps[i] = pack(&rs.Entries[i])
+		}
+		j.rings[key] = ring.Of(j.size, ps, rs.Dropped)
 	}
 }

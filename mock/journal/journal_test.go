@@ -1,0 +1,61 @@
+package journal
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+)
+
+func sample() Entry {
+	return Entry{Seq: 7, At: time.Date(2024, 11, 28, 11, 10, 3, 0, time.UTC), Method: "POST", Path: "/g2g/payout_status2",
+		MerchantID: "9970", OrderID: "12345", PaymentID: "7777777777", Encoding: "form",
+		Fields:     sign.Fields{{Name: "pg_merchant_id", Value: "9970"}, {Name: "pg_note", Value: ""}, {Name: "", Value: strings.Repeat("é", 100)}},
+		HTTPStatus: 200, Outcome: OutcomeError, Code: 9403, Description: "Field pg_amount is required",
+		Signature: &sign.Explanation{Script: "payout_status2"}, TookMS: 0.25, Fault: "slow", Made: true, Cut: 2}
+}
+
+// A journal keeps entries packed; what comes out is what went in.
+func TestPackedEntriesComeBackWhole(t *testing.T) {
+	j := New(3, func(id string) bool { return id == "9970" }, nil)
+	in := sample()
+	got := j.Record(in)
+	in.Seq = got.Seq
+	page := j.Query(Filter{MerchantID: "9970", Path: "/g2g/payout_status2", OrderID: "12345", PaymentID: "7777777777", Outcome: OutcomeError})
+	if len(page.Entries) != 1 || !reflect.DeepEqual(page.Entries[0], in) {
+		t.Fatalf("query: %+v\nwant %+v", page.Entries, in)
+	}
+	for _, f := range []Filter{{OrderID: "1234"}, {Path: "/g2g/payout_status"}, {Outcome: OutcomeOK}, {PaymentID: "7"}} {
+		if n := len(j.Query(f).Entries); n != 0 {
+			t.Errorf("filter %+v matched %d entries", f, n)
+		}
+	}
+	empty := Entry{Fields: sign.Fields{}}
+	j.Record(empty)
+	st := j.State()
+	back := New(3, nil, nil)
+	back.Restore(st)
+	if !reflect.DeepEqual(back.State(), st) {
+		t.Errorf("restored state differs:\n%+v\nwant %+v", back.State(), st)
+	}
+}
+
+func FuzzPack(f *testing.F) {
+	f.Add("POST", "/g2g/payout_status2", "9970", "pg_amount", strings.Repeat("x", 300), 3)
+	f.Add("", "", "", "", "", 0)
+	f.Fuzz(func(t *testing.T, method, path, merchant, name, value string, nfields int) {
+		e := Entry{Method: method, Path: path, MerchantID: merchant, OrderID: value, Description: name + value, Fields: sign.Fields{}}
+		for i := range nfields % 70 {
+			e.Fields = append(e.Fields, sign.Field{Name: name + string(rune('a'+i%26)), Value: value})
+		}
+		p := pack(&e)
+		if got := p.unpack(); !reflect.DeepEqual(got, e) {
+			t.Fatalf("unpack(pack(e)) = %+v\nwant %+v", got, e)
+		}
+		if !(Filter{MerchantID: merchant, Path: path, OrderID: value}).matches(&p) {
+			t.Fatal("an entry does not match its own filter")
+		}
+	})
+}

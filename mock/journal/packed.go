@@ -1,0 +1,115 @@
+package journal
+
+import (
+	"encoding/binary"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+)
+
+// packed is an entry as a ring keeps it: every string of it in one, each
+// after its length. A full journal is then a few pointers per entry for
+// the garbage collector to follow instead of a score, which keeps its
+// pauses short however many requests are kept.
+type packed struct {
+	seq        int64
+	at         time.Time
+	text       string
+	signature  *sign.Explanation
+	tookMS     float64
+	httpStatus int
+	code       int
+	cut        int
+	made       bool
+}
+
+// The strings of an entry, in the order text holds them; fields follow.
+const (
+	pMethod = iota
+	pPath
+	pMerchant
+	pOrder
+	pPayment
+	pEncoding
+	pOutcome
+	pDescription
+	pFault
+	pStrings
+)
+
+func pack(e *Entry) packed {
+	strs := [pStrings]string{e.Method, e.Path, e.MerchantID, e.OrderID, e.PaymentID, e.Encoding, e.Outcome, e.Description, e.Fault}
+	n := 0
+	for _, s := range strs {
+		n += binary.MaxVarintLen32 + len(s)
+	}
+	for _, f := range e.Fields {
+		n += 2*binary.MaxVarintLen32 + len(f.Name) + len(f.Value)
+	}
+	b := make([]byte, 0, n)
+	for _, s := range strs {
+		b = appendString(b, s)
+	}
+	for _, f := range e.Fields {
+		b = appendString(appendString(b, f.Name), f.Value)
+	}
+	return packed{seq: e.Seq, at: e.At, text: string(b), signature: e.Signature, tookMS: e.TookMS,
+		httpStatus: e.HTTPStatus, code: e.Code, cut: e.Cut, made: e.Made}
+}
+
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// next splits the first string off text: it, and the rest.
+func next(text string) (string, string) {
+	var n uint64
+	for k := 0; k < len(text) && k < binary.MaxVarintLen64; k++ {
+		n |= uint64(text[k]&0x7f) << (7 * k)
+		if text[k] < 0x80 {
+			if uint64(len(text)-k-1) < n {
+				break
+			}
+			return text[k+1 : k+1+int(n)], text[k+1+int(n):]
+		}
+	}
+	return "", "" // never: text is what pack wrote
+}
+
+// head returns the entry's strings before its fields, and the rest.
+func (p *packed) head() ([pStrings]string, string) {
+	var strs [pStrings]string
+	rest := p.text
+	for i := range strs {
+		strs[i], rest = next(rest)
+	}
+	return strs, rest
+}
+
+// matches is Filter.match without unpacking the fields.
+func (f Filter) matches(p *packed) bool {
+	if f.MerchantID == "" && f.Path == "" && f.OrderID == "" && f.PaymentID == "" && f.Outcome == "" {
+		return true
+	}
+	s, _ := p.head()
+	return (f.MerchantID == "" || s[pMerchant] == f.MerchantID) &&
+		(f.Path == "" || s[pPath] == f.Path) &&
+		(f.OrderID == "" || s[pOrder] == f.OrderID) &&
+		(f.PaymentID == "" || s[pPayment] == f.PaymentID) &&
+		(f.Outcome == "" || s[pOutcome] == f.Outcome)
+}
+
+// unpack is the entry again; its strings share the packed text.
+func (p *packed) unpack() Entry {
+	s, rest := p.head()
+	e := Entry{Seq: p.seq, At: p.at, Method: s[pMethod], Path: s[pPath], MerchantID: s[pMerchant], OrderID: s[pOrder],
+		PaymentID: s[pPayment], Encoding: s[pEncoding], Fields: sign.Fields{}, HTTPStatus: p.httpStatus, Outcome: s[pOutcome],
+		Code: p.code, Description: s[pDescription], Signature: p.signature, TookMS: p.tookMS, Fault: s[pFault], Made: p.made, Cut: p.cut}
+	for rest != "" {
+		var name, value string
+		name, rest = next(rest)
+		value, rest = next(rest)
+		e.Fields = append(e.Fields, sign.Field{Name: name, Value: value})
+	}
+	return e
+}
