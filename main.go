@@ -26,6 +26,7 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
+	"github.com/freedompay-mock/freedompay-mock/mock/notify"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
@@ -110,6 +111,8 @@ func serve(args []string, stderr io.Writer) int {
 	readHeader := fs.String("read-header-timeout", envDefault("read-header-timeout", mock.DefaultReadHeaderTimeout.String()), "a client must send its request headers within this")
 	readAll := fs.String("read-timeout", envDefault("read-timeout", mock.DefaultReadTimeout.String()), "a client must send its whole request within this")
 	writeAll := fs.String("write-timeout", envDefault("write-timeout", mock.DefaultWriteTimeout.String()), "a reply must be written within this (advance, drain and await extend their own)")
+	shutdown := fs.String("shutdown-timeout", envDefault("shutdown-timeout", mock.DefaultShutdownTimeout.String()), "on SIGTERM, requests and notify attempts in flight get this long to end")
+	workers := fs.String("notify-workers", envDefault("notify-workers", strconv.Itoa(notify.DefaultWorkers)), "payouts whose notifies may be in flight at once")
 	stateDir := fs.String("state", envDefault("state", ""), "directory to save the state in and resume it from after a restart (default: nothing is written)")
 	stateInterval := fs.String("state-interval", envDefault("state-interval", mock.DefaultStateInterval.String()), "least time between two saves no request waits on (a payout made is saved before its reply)")
 	if err := fs.Parse(args); err != nil {
@@ -144,16 +147,20 @@ func serve(args []string, stderr io.Writer) int {
 	if err7 != nil || interval <= 0 {
 		err7 = fmt.Errorf("--state-interval %q is not a positive duration such as 100ms", *stateInterval)
 	}
-	var timeouts [3]time.Duration
+	var timeouts [4]time.Duration
 	var err8 error
-	for i, t := range []struct{ name, v string }{{"read-header-timeout", *readHeader}, {"read-timeout", *readAll}, {"write-timeout", *writeAll}} {
+	for i, t := range []struct{ name, v string }{{"read-header-timeout", *readHeader}, {"read-timeout", *readAll}, {"write-timeout", *writeAll}, {"shutdown-timeout", *shutdown}} {
 		d, perr := time.ParseDuration(t.v)
 		if perr != nil || d <= 0 {
 			err8 = errors.Join(err8, fmt.Errorf("--%s %q is not a positive duration such as 10s", t.name, t.v))
 		}
 		timeouts[i] = d
 	}
-	if err := errors.Join(err, err2, err3, err4, err5, err6, err7, err8); err != nil {
+	nWorkers, err9 := strconv.Atoi(*workers)
+	if err9 != nil || nWorkers <= 0 || nWorkers > 10000 {
+		err9 = fmt.Errorf("--notify-workers %q is not a count from 1 to 10000", *workers)
+	}
+	if err := errors.Join(err, err2, err3, err4, err5, err6, err7, err8, err9); err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock serve:", err)
 		return 2
 	}
@@ -167,6 +174,7 @@ func serve(args []string, stderr io.Writer) int {
 		ClockMode: *clockMode, Speed: speed, JournalSize: size, AdminToken: *adminToken, CallbackAllow: *callbackAllow,
 		StateDir: *stateDir, StateInterval: interval,
 		ReadHeaderTimeout: timeouts[0], ReadTimeout: timeouts[1], WriteTimeout: timeouts[2],
+		ShutdownTimeout: timeouts[3], NotifyWorkers: nWorkers,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock:", err)

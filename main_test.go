@@ -62,11 +62,11 @@ func TestSign(t *testing.T) {
 }
 
 func TestServeRejectsBadFlags(t *testing.T) {
-	code, _, errOut := runCLI("serve", "--seed", "x", "--log-format", "yaml", "--max-body", "-1")
+	code, _, errOut := runCLI("serve", "--seed", "x", "--log-format", "yaml", "--max-body", "-1", "--shutdown-timeout", "0s", "--notify-workers", "many")
 	if code != 2 {
 		t.Fatalf("exit %d, want 2", code)
 	}
-	for _, want := range []string{"--seed", "--log-format", "--max-body"} {
+	for _, want := range []string{"--seed", "--log-format", "--max-body", "--shutdown-timeout", "--notify-workers"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q: %s", want, errOut)
 		}

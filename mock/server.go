@@ -43,9 +43,10 @@ const (
 	// MaxHeaderBytes bounds a request's headers, its URL and query string
 	// included: more is answered 431.
 	MaxHeaderBytes = 1 << 20
-	// ShutdownTimeout bounds how long Close waits for requests and notify
-	// attempts in flight, together: a stop takes well under 5 s.
-	ShutdownTimeout = 4 * time.Second
+	// DefaultShutdownTimeout bounds how long Close waits for requests and
+	// notify attempts in flight, together: a stop takes well under 5 s,
+	// inside the 10 s Docker gives before SIGKILL.
+	DefaultShutdownTimeout = 4 * time.Second
 )
 
 // Options configure a server. Every field has a working default.
@@ -93,6 +94,12 @@ type Options struct {
 	// be written; defaults 10s, 30s and 30s. Long control calls (advance,
 	// drain, await) extend their own write limit.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout time.Duration
+	// ShutdownTimeout bounds how long Close waits for requests and notify
+	// attempts in flight; default DefaultShutdownTimeout.
+	ShutdownTimeout time.Duration
+	// NotifyWorkers bounds the payouts whose notifies are in flight at
+	// once; default notify.DefaultWorkers.
+	NotifyWorkers int
 }
 
 // Server is a running sandbox.
@@ -152,7 +159,7 @@ func New(opts Options) (*Server, error) {
 	for _, t := range []struct {
 		v   *time.Duration
 		def time.Duration
-	}{{&opts.ReadHeaderTimeout, DefaultReadHeaderTimeout}, {&opts.ReadTimeout, DefaultReadTimeout}, {&opts.WriteTimeout, DefaultWriteTimeout}} {
+	}{{&opts.ReadHeaderTimeout, DefaultReadHeaderTimeout}, {&opts.ReadTimeout, DefaultReadTimeout}, {&opts.WriteTimeout, DefaultWriteTimeout}, {&opts.ShutdownTimeout, DefaultShutdownTimeout}} {
 		if *t.v <= 0 {
 			*t.v = t.def
 		}
@@ -275,14 +282,14 @@ func (s *Server) Clock() clock.Clock { return s.clock }
 // Ledger exposes the server's merchants and payouts.
 func (s *Server) Ledger() *ledger.Ledger { return s.world.Load().ledger }
 
-// Close stops the server: it stops accepting, waits up to ShutdownTimeout
+// Close stops the server: it stops accepting, waits up to the ShutdownTimeout
 // for requests in flight, and returns when the serving goroutine has ended.
 // It is safe to call more than once.
 func (s *Server) Close() error {
 	s.close.Do(func() {
 		s.state.Store(stateClosed)
 		s.changes.fire() // awaits answer that the sandbox is stopping
-		ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
 		defer cancel()
 		if s.http != nil {
 			s.closeErr = s.http.Shutdown(ctx)

@@ -69,7 +69,7 @@ func (s *Server) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, 
 	w.notify = notify.New(notify.Config{
 		Clock: s.clock, Ledger: w.ledger, Gen: gen, Settings: sc.Notify,
 		Location: sc.Gateway.Location(), Logger: s.log, HistorySize: s.opts.JournalSize,
-		Allow: s.allow, OnChange: s.notified, Gate: gate, Drills: sc.Drills,
+		Allow: s.allow, OnChange: s.notified, Gate: gate, Drills: sc.Drills, Workers: s.opts.NotifyWorkers,
 	})
 	r := mux.NewRouter()
 	r.SkipClean(true) // cleanPath does it, without the router's redirect
