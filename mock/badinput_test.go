@@ -212,12 +212,18 @@ func TestBadInputCatalogue(t *testing.T) {
 // TestSlowClientsAreCutOff: a client that sends its headers, or its body,
 // slower than the timeouts is disconnected, and others are served.
 func TestSlowClientsAreCutOff(t *testing.T) {
-	s := mock.RunT(t, mock.Options{ClockMode: "manual", ReadHeaderTimeout: 200 * time.Millisecond, ReadTimeout: 400 * time.Millisecond})
+	// The read and write limits equal, as their defaults are: the 408
+	// must still arrive.
+	s := mock.RunT(t, mock.Options{ClockMode: "manual", ReadHeaderTimeout: 200 * time.Millisecond, ReadTimeout: 400 * time.Millisecond, WriteTimeout: 400 * time.Millisecond})
 	addr := strings.TrimPrefix(s.URL(), "http://")
-	for name, start := range map[string]string{
-		"headers never end": "POST /g2g/payout_status2 HTTP/1.1\r\nHost: x\r\n",
-		"body never comes":  "POST /g2g/payout_status2 HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\npg_merchant_id=",
+	const post = "POST /g2g/payout_status2 HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+	for name, c := range map[string]struct{ start, want string }{
+		"headers never end":         {"POST /g2g/payout_status2 HTTP/1.1\r\nHost: x\r\n", ""},
+		"body never comes":          {post + "Content-Length: 100\r\n\r\npg_merchant_id=", "HTTP/1.1 408"},
+		"chunks never end":          {post + "Transfer-Encoding: chunked\r\n\r\n5\r\npg_me\r\n", "HTTP/1.1 408"},
+		"says it is over the limit": {post + "Content-Length: 2097152\r\n\r\npg_merchant_id=", "HTTP/1.1 413"},
 	} {
+		start := c.start
 		t.Run(name, func(t *testing.T) {
 			conn, err := net.Dial("tcp", addr)
 			if err != nil {
@@ -236,8 +242,11 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 			if took := time.Since(began); took > 5*time.Second {
 				t.Errorf("cut off after %s", took)
 			}
-			if len(rest) > 0 && !strings.HasPrefix(string(rest), "HTTP/1.1 408") {
-				t.Errorf("answer to a slow client: %.200q", rest)
+			if !strings.HasPrefix(string(rest), c.want) || (c.want != "" && !strings.Contains(string(rest), "<pg_error_code>9403</pg_error_code>")) {
+				t.Errorf("answer: %.300q, want %q with FreedomPay's 9403", rest, c.want)
+			}
+			if c.want == "HTTP/1.1 413" && time.Since(began) > 200*time.Millisecond {
+				t.Errorf("a body declared over the limit was answered after %s: no need to wait for it", time.Since(began))
 			}
 		})
 	}

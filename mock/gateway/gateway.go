@@ -171,6 +171,9 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req, err := wire.Decode(r, g.cfg.MaxBody)
 	if errors.Is(err, wire.ErrSlowBody) {
 		log.Warn("request body too slow")
+		// The read and write limits run out together: without time of
+		// its own the 408 would never reach the client.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(5 * time.Second))
 		g.writeError(w, rec, http.StatusRequestTimeout, wire.Errorf(wire.CodeValidation,
 			"Request body not received within the read timeout (--read-timeout)"))
 		return

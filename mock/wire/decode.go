@@ -81,6 +81,9 @@ const maxXMLDepth = 32
 // anything unreadable fails with a 9403 *Error naming the problem.
 func Decode(r *http.Request, maxBody int64) (Request, error) {
 	var body []byte
+	if r.ContentLength > maxBody {
+		return Request{}, ErrTooLarge // said by its Content-Length: no need to wait for it
+	}
 	if r.Body != nil {
 		var err error
 		body, err = readAll(r.Body, r.ContentLength, maxBody)
