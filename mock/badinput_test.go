@@ -2,8 +2,11 @@ package mock_test
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -388,4 +391,62 @@ func TestAwaitAnswersWhenItCannotWait(t *testing.T) {
 		}
 		t.Error("in 5 tries the await was never read before the shutdown")
 	})
+}
+
+// TestSecretsNeverShown: a client may send a secret anywhere (as its salt,
+// an order id, a path, a malformed field, another merchant's secret as a
+// value); the logs, the journal, the lists and the dashboard never repeat
+// it.
+func TestSecretsNeverShown(t *testing.T) {
+	var logs bytes.Buffer
+	m := newMerchant(t, badPayoutSecret, ackOK)
+	s, err := mock.Run(mock.Options{ClockMode: "manual", Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	secrets := []string{"test_secret_key", "payment_secret_key", "asflerjgsdfv"} // scenarios/default.toml
+	post := func(path, body string) {
+		resp, err := http.Post(s.URL()+path, "application/x-www-form-urlencoded", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	salted := statusFields("7777777777").With("pg_salt", "x-test_secret_key-x")
+	post("/g2g/payout_status2", form(salted)) // 9998, explained
+	post("/g2g/p2p2nonreg", form(createFields(func(f sign.Fields) sign.Fields {
+		return f.With("pg_order_id", "payment_secret_key").With("pg_description", "asflerjgsdfv").With("pg_post_link", m.URL+"/test_secret_key")
+	})))
+	post("/test_secret_key/x", "a=b")
+	post("/g2g/payout_status2", "pg_salt=test_secret_key%zz")
+	post("/g2g/payout_status2", "pg_merchant_id=1&pg_x=asflerjgsdfv&pg_sig=0")
+	if _, err := s.Drain(); err != nil {
+		t.Fatal(err)
+	}
+	shown := map[string]string{}
+	for _, path := range []string{"/_mock/requests", "/_mock/payouts", "/_mock/notifications", "/_mock/ui/view", "/_mock/verify"} {
+		resp, err := http.Get(s.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		shown[path] = string(data)
+	}
+	if !strings.Contains(shown["/_mock/payouts"], `"order_id": "<secret:18 chars>"`) || !strings.Contains(shown["/_mock/requests"], "x-<secret:15 chars>-x") {
+		t.Errorf("the payout or the salted request is missing, or not masked:\n%.2000s", shown["/_mock/payouts"])
+	}
+	if err := json.Unmarshal([]byte(shown["/_mock/requests"]), new(map[string]any)); err != nil {
+		t.Errorf("the masked journal is not JSON: %v", err)
+	}
+	s.Close()
+	shown["the log"] = logs.String()
+	for where, text := range shown {
+		for _, secret := range secrets {
+			if i := strings.Index(text, secret); i >= 0 {
+				t.Errorf("%s shows the secret %q: …%s…", where, secret, text[max(0, i-200):min(len(text), i+100)])
+			}
+		}
+	}
 }

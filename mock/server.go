@@ -178,8 +178,8 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, clock: opts.Clock, origin: opts.Clock.Now(), allow: allow, log: opts.Logger,
-		served: make(chan struct{})}
+	s := &Server{opts: opts, clock: opts.Clock, origin: opts.Clock.Now(), allow: allow, served: make(chan struct{})}
+	s.log = slog.New(&maskHandler{next: opts.Logger.Handler(), secrets: s.secrets})
 	var w *world
 	if opts.StateDir != "" {
 		if w, err = s.openState(sc); err != nil {
@@ -201,11 +201,19 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
+// secrets are the secrets of the scenario served, none before there is one.
+func (s *Server) secrets() []string {
+	if w := s.world.Load(); w != nil {
+		return w.secrets
+	}
+	return nil
+}
+
 // route sends /_mock/ to the control API and the rest to the gateway of
 // the scenario in force.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == control.Prefix || strings.HasPrefix(r.URL.Path, control.Prefix+"/") {
-		s.control.ServeHTTP(w, r)
+		s.control.ServeHTTP(&maskWriter{ResponseWriter: w, secrets: s.secrets()}, r)
 		return
 	}
 	s.world.Load().gateway.ServeHTTP(w, r)

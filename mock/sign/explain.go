@@ -39,6 +39,18 @@ func quoteOrAbsent(s string) string {
 	return s
 }
 
+// maskedSigningString is the signing string with the secret masked
+// wherever it is, a field that holds it (a salt set to the secret, say)
+// included.
+func maskedSigningString(script string, fields Fields, secret string) string {
+	mask := MaskSecret(secret)
+	head := strings.TrimSuffix(SigningString(script, MaskSecrets(fields, secret), mask), ";"+mask)
+	if secret != "" && strings.Contains(head, secret) { // in the script name, or across a ';'
+		head = strings.ReplaceAll(head, secret, mask)
+	}
+	return head + ";" + mask
+}
+
 // Explain checks a message's pg_sig against script and secret and, when it
 // does not match, tries the mistakes integrations commonly make (values in
 // sent order, empty fields dropped, a wrong script name, upper-case hex, no
@@ -48,7 +60,7 @@ func Explain(script string, fields Fields, secret string) Explanation {
 	got := fields.Value(FieldSig)
 	e := Explanation{
 		Script:        script,
-		SigningString: SigningString(script, fields, MaskSecret(secret)),
+		SigningString: maskedSigningString(script, fields, secret),
 		Expected:      Sign(script, fields, secret),
 		Got:           got,
 	}

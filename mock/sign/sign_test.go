@@ -3,6 +3,7 @@ package sign
 import (
 	"strings"
 	"testing"
+	"unicode"
 )
 
 func pg(kv ...string) Fields {
@@ -220,12 +221,18 @@ func TestExplainNamesAFieldAddedAfterSigning(t *testing.T) {
 // agrees with Verify and never shows the secret.
 func FuzzExplain(f *testing.F) {
 	f.Add("payout_status2", "pg_merchant_id", "9970", "pg_sig", "aac04fa34ae2e48c9e44efea48cb4b6b", "test_secret_key")
+	f.Add("payout_status2", "pg_salt", "x-test_secret_key-x", "pg_sig", "0", "test_secret_key") // a client that sends its secret
 	f.Add("", "", "", "pg_sig", "", "k")
 	f.Fuzz(func(t *testing.T, script, name, value, sigName, sig, secret string) {
 		fields := Fields{{Name: name, Value: value}, {Name: sigName, Value: sig}}
 		e := Explain(script, fields, secret)
 		if e.OK != Verify(script, fields, secret) {
 			t.Fatalf("Explain says ok=%v, Verify disagrees", e.OK)
+		}
+		if len(secret) >= 4 && !strings.Contains(MaskSecret(secret), secret) &&
+			strings.IndexFunc(secret, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' }) < 0 &&
+			strings.Contains(e.SigningString, secret) {
+			t.Fatalf("the signing string %q shows the secret %q", e.SigningString, secret)
 		}
 		if !strings.HasSuffix(e.SigningString, ";"+MaskSecret(secret)) {
 			t.Fatalf("the signing string %q does not end in the masked secret", e.SigningString)
