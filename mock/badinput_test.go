@@ -27,7 +27,7 @@ type badCase struct {
 	path   string
 	ctype  string
 	body   string
-	header map[string]string
+	header http.Header
 	status int    // HTTP status wanted
 	code   string // pg_error_code wanted; "" when the answer is not a FreedomPay error
 }
@@ -153,7 +153,14 @@ func badCases() []badCase {
 		{name: "PUT", method: http.MethodPut, path: status, ctype: urlenc, body: form(statusFields("7777777777")), status: 405, code: "9403"},
 		{name: "DELETE", method: http.MethodDelete, path: create, status: 405, code: "9403"},
 		{name: "unknown path", path: "/g2g/payout_status3", ctype: urlenc, body: form(statusFields("7777777777")), status: 404, code: "9403"},
-		{name: "header over 1 MiB", path: status, ctype: urlenc, header: map[string]string{"X-Junk": strings.Repeat("j", 2<<20)}, status: 431},
+		// Requests that could be read two ways.
+		{name: "two different Content-Types", path: status, ctype: urlenc, header: http.Header{"Content-Type": {"text/xml"}}, body: form(statusFields("7777777777")), status: 200, code: "9403"},
+		{name: "Content-Encoding gzip on a plain body", path: status, ctype: urlenc, header: http.Header{"Content-Encoding": {"gzip"}}, body: form(statusFields("7777777777")), status: 200, code: "9403"},
+		{name: "signed body, pg_ fields in the query too", path: status + "?pg_order_id=1001", ctype: urlenc, body: form(statusFields("7777777777")), status: 200, code: "9403"},
+		{name: "pg.order_id beside pg_order_id (PHP reads both as pg_order_id)", path: status, ctype: urlenc, body: form(statusFields("7777777777")) + "&pg.order_id=1001", status: 200, code: "9403"},
+		{name: "a leading space: ' pg_order_id' is pg_order_id to PHP", path: status, ctype: urlenc, body: form(statusFields("7777777777")) + "&+pg_order_id=1001", status: 200, code: "9403"},
+		{name: "pg_order_id as a value and as a list", path: status, ctype: urlenc, body: form(statusFields("7777777777")) + "&pg_order_id%5B%5D=1001", status: 200, code: "9403"},
+		{name: "header over 1 MiB", path: status, ctype: urlenc, header: http.Header{"X-Junk": {strings.Repeat("j", 2<<20)}}, status: 431},
 		{name: "query over 1 MiB", method: http.MethodGet, path: status + "?pg_x=" + strings.Repeat("q", 2<<20), status: 431},
 	}
 }
@@ -181,8 +188,8 @@ func TestBadInputCatalogue(t *testing.T) {
 			if bc.ctype != "" {
 				req.Header.Set("Content-Type", bc.ctype)
 			}
-			for k, v := range bc.header {
-				req.Header.Set(k, v)
+			for k, vs := range bc.header {
+				req.Header[k] = append(req.Header[k], vs...)
 			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {

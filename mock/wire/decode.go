@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -97,9 +98,20 @@ func Decode(r *http.Request, maxBody int64) (Request, error) {
 			return Request{}, ErrTooLarge
 		}
 	}
+	if err := checkHeaders(r); err != nil {
+		return Request{}, err
+	}
 	req, err := decodeBody(r, body)
 	if err != nil {
 		return Request{}, err
+	}
+	if req.Encoding != EncQuery && r.URL.RawQuery != "" {
+		if err := checkQuery(r.URL.RawQuery); err != nil {
+			return Request{}, err
+		}
+	}
+	if req.Encoding != EncXMLBody {
+		req.Fields = phpNames(req.Fields)
 	}
 	if xmlText, ok := req.Fields.Get(FieldXML); ok {
 		fields, err := DecodeXML([]byte(xmlText))
@@ -110,6 +122,61 @@ func Decode(r *http.Request, maxBody int64) (Request, error) {
 	}
 	return req, checkFields(req.Fields)
 }
+
+// checkHeaders refuses a body that could be read two ways: two different
+// Content-Types, or a Content-Encoding (the gateway's web server does not
+// decompress request bodies; the sandbox would read the bytes as they
+// came).
+func checkHeaders(r *http.Request) error {
+	if ct := r.Header.Values("Content-Type"); len(ct) > 1 && slices.ContainsFunc(ct[1:], func(c string) bool { return c != ct[0] }) {
+		return Errorf(CodeValidation, "Content-Type is given %d times with different values; send one", len(ct))
+	}
+	for _, ce := range r.Header.Values("Content-Encoding") {
+		if !strings.EqualFold(strings.TrimSpace(ce), "identity") {
+			return Errorf(CodeValidation, "Content-Encoding %q is not accepted; send the body uncompressed", truncate(ce, 40))
+		}
+	}
+	return nil
+}
+
+// checkQuery refuses pg_ fields in the query string of a request whose
+// fields are in its body: whether the gateway reads them (PHP's $_REQUEST)
+// or not ($_POST) is not known, and the two readings differ.
+func checkQuery(raw string) error {
+	fields, err := ParseQuery(raw)
+	if err != nil {
+		return err
+	}
+	for _, f := range fields {
+		if strings.HasPrefix(f.Name, "pg_") {
+			return Errorf(CodeValidation, "Field %s is in the query string of a request with a body; send every field in the body", truncate(f.Name, 40))
+		}
+	}
+	return nil
+}
+
+// phpNames renames fields as PHP does when it reads a form: leading spaces
+// dropped, and spaces and dots before the first "[" made "_", so that
+// "pg.order_id" is pg_order_id here too (and a second pg_order_id). A name
+// left empty is dropped, as PHP drops it.
+func phpNames(fields sign.Fields) sign.Fields {
+	out := fields[:0]
+	for _, f := range fields {
+		base, rest := f.Name, ""
+		if j := strings.IndexByte(base, '['); j >= 0 {
+			base, rest = base[:j], base[j:]
+		}
+		if trimmed := strings.TrimLeft(base, " "); trimmed != base || strings.ContainsAny(base, " .") {
+			f.Name = phpReplacer.Replace(trimmed) + rest
+		}
+		if f.Name != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+var phpReplacer = strings.NewReplacer(" ", "_", ".", "_")
 
 // checkFields refuses what would be read one way here and another way by
 // the gateway's own stack: text that is not UTF-8 or holds a control
@@ -144,6 +211,26 @@ func checkFields(fields sign.Fields) error {
 		}
 		if seen != nil {
 			seen[f.Name] = f.Value
+		}
+	}
+	return valueAndList(fields)
+}
+
+// valueAndList refuses a name given both as a value and as a list
+// (pg_order_id=1&pg_order_id[]=2): PHP keeps whichever comes last.
+func valueAndList(fields sign.Fields) error {
+	var lists map[string]bool
+	for _, f := range fields {
+		if j := strings.IndexByte(f.Name, '['); j > 0 {
+			if lists == nil {
+				lists = map[string]bool{}
+			}
+			lists[f.Name[:j]] = true
+		}
+	}
+	for _, f := range fields {
+		if lists[f.Name] {
+			return Errorf(CodeValidation, "Field %s is given both as a value and as a list (%s[…]); send one of them", truncate(f.Name, 40), truncate(f.Name, 40))
 		}
 	}
 	return nil

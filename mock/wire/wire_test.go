@@ -87,7 +87,7 @@ func TestDecodeNestedXML(t *testing.T) {
 }
 
 func TestDecodeKeepsOrderAndRepeats(t *testing.T) {
-	r := httptest.NewRequest(http.MethodPost, "/g2g/x?pg_ignored=1", strings.NewReader("pg_b=2&pg_a=1&pg_b=2&pg_e=&pg_p=a+b%26c"))
+	r := httptest.NewRequest(http.MethodPost, "/g2g/x?utm=ignored", strings.NewReader("pg_b=2&pg_a=1&pg_b=2&pg_e=&pg_p=a+b%26c"))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req, err := Decode(r, 1<<20)
 	if err != nil {
