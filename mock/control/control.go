@@ -6,6 +6,7 @@
 package control
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -13,6 +14,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -79,21 +82,22 @@ func New(b Backend, token string) http.Handler {
 	h := &handlers{b: b}
 	r := mux.NewRouter()
 	r.SkipClean(true)
-	r.HandleFunc(Prefix+"/health", h.health).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc(Prefix+"/ready", h.ready).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc(Prefix+"/clock", h.clock).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/clock/advance", h.advance).Methods(http.MethodPost)
-	r.HandleFunc(Prefix+"/clock/drain", h.drain).Methods(http.MethodPost)
-	r.HandleFunc(Prefix+"/notifications", h.notifications).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/payouts", h.payouts).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/payouts/{id}", h.payout).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/payouts/{id}/status", h.force).Methods(http.MethodPost)
-	r.HandleFunc(Prefix+"/payouts/{id}/notify", h.resend).Methods(http.MethodPost)
-	r.HandleFunc(Prefix+"/requests", h.requests).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/await", h.await).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/scenario", h.scenario).Methods(http.MethodPut, http.MethodPost)
-	r.HandleFunc(Prefix+"/reset", h.reset).Methods(http.MethodPost)
-	r.HandleFunc(Prefix+"/verify", h.verify).Methods(http.MethodGet)
+	merchant := "merchant_id"
+	r.HandleFunc(Prefix+"/health", only(h.health)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(Prefix+"/ready", only(h.ready)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(Prefix+"/clock", only(h.clock)).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/clock/advance", only(h.advance, "by")).Methods(http.MethodPost)
+	r.HandleFunc(Prefix+"/clock/drain", only(h.drain)).Methods(http.MethodPost)
+	r.HandleFunc(Prefix+"/notifications", only(h.notifications, merchant, "order_id", "state")).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/payouts", only(h.payouts, merchant, "order_id", "status")).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/payouts/{id}", only(h.payout)).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/payouts/{id}/status", only(h.force)).Methods(http.MethodPost)
+	r.HandleFunc(Prefix+"/payouts/{id}/notify", only(h.resend)).Methods(http.MethodPost)
+	r.HandleFunc(Prefix+"/requests", only(h.requests, merchant, "path", "order_id", "payment_id", "outcome", "limit")).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/await", only(h.await, AwaitKeys...)).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/scenario", only(h.scenario, merchant)).Methods(http.MethodPut, http.MethodPost)
+	r.HandleFunc(Prefix+"/reset", only(h.reset, merchant)).Methods(http.MethodPost)
+	r.HandleFunc(Prefix+"/verify", only(h.verify, merchant)).Methods(http.MethodGet)
 	h.registerUI(r)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		writeError(w, http.StatusNotFound, "no control route %s; see the README's control API table", req.URL.Path)
@@ -170,6 +174,59 @@ func (h *handlers) clock(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, clockReply{Now: h.b.Now(), Mode: h.b.ClockMode()})
 }
 
+// only answers 400 for a query parameter the route does not take, or one
+// given twice: a typo would otherwise be ignored, or a repeat settled
+// silently one way.
+func only(h http.HandlerFunc, keys ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		for k, vs := range r.URL.Query() {
+			if !slices.Contains(keys, k) {
+				if len(keys) == 0 {
+					writeError(w, http.StatusBadRequest, "%s takes no query parameters; %q is not one", r.URL.Path, k)
+				} else {
+					writeError(w, http.StatusBadRequest, "%s takes %s; %q is not one of them", r.URL.Path, strings.Join(keys, ", "), k)
+				}
+				return
+			}
+			if len(vs) > 1 {
+				writeError(w, http.StatusBadRequest, "%s is given %d times; say it once", k, len(vs))
+				return
+			}
+		}
+		h(w, r)
+	}
+}
+
+// decodeStrict reads a JSON object into v, refusing a key v lacks, a key
+// whose case differs from v's, and a key given twice; encoding/json would
+// take them silently.
+func decodeStrict(data []byte, v any, keys ...string) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return fmt.Errorf("want a JSON object")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		k, _ := tok.(string)
+		switch {
+		case !slices.Contains(keys, k):
+			return fmt.Errorf("unknown key %q: want %s", k, strings.Join(keys, ", "))
+		case seen[k]:
+			return fmt.Errorf("key %q is given twice", k)
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return err
+		}
+	}
+	return json.Unmarshal(data, v)
+}
+
 // maxControlBody bounds a control request's JSON body.
 const maxControlBody = 64 << 10
 
@@ -201,7 +258,7 @@ func (h *handlers) advance(w http.ResponseWriter, r *http.Request) {
 		var req struct {
 			By string `json:"by"`
 		}
-		if err := json.Unmarshal(data, &req); err != nil {
+		if err := decodeStrict(data, &req, "by"); err != nil {
 			writeError(w, http.StatusBadRequest, "body must be JSON such as {\"by\":\"30m\"}: %v", err)
 			return
 		}

@@ -1,7 +1,6 @@
 package control
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -166,7 +165,7 @@ func (h *handlers) force(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := json.Unmarshal(data, &req); err != nil {
+	if err := decodeStrict(data, &req, "status", "error_code"); err != nil {
 		writeError(w, http.StatusBadRequest, "body must be JSON such as {\"status\":\"error\",\"error_code\":10001}: %v", err)
 		return
 	}

@@ -38,6 +38,9 @@ func (h *handlers) requests(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, h.b.Requests(f))
 }
 
+// AwaitKeys are the query parameters /_mock/await takes.
+var AwaitKeys = []string{"timeout", "merchant_id", "order_id", "payment_id", "path", "outcome", "min", "state", "notify_status", "status", "error_code"}
+
 // Await timeouts.
 const (
 	DefaultAwait = 10 * time.Second
@@ -66,6 +69,9 @@ func ParseAwait(q url.Values) (scenario.Expect, time.Duration, error) {
 			return e, 0, fmt.Errorf("payment_id=%q: want the pg_payment_id, a positive integer", s)
 		}
 		pid = n
+	}
+	if order != "" && pid != 0 {
+		return e, 0, fmt.Errorf("order_id and payment_id: say which payout with one of them")
 	}
 	count := func(name string) (*int, error) {
 		s := q.Get(name)

@@ -103,8 +103,15 @@ func (g *Gateway) Register(r *mux.Router) http.Handler {
 			"Unknown path %s; the sandbox serves FreedomPay's payout paths under /g2g/ and /api/ (see the README)", req.URL.Path))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		want := "POST (or GET with a query string)"
+		switch _, api := g.exact[req.URL.Path]; {
+		case strings.HasPrefix(req.URL.Path, PagePath):
+			want = "GET, or POST from the page's form"
+		case !api:
+			want = "GET"
+		}
 		g.writeError(w, g.newRecord(req), http.StatusMethodNotAllowed, wire.Errorf(wire.CodeValidation,
-			"Method %s is not allowed; send POST (or GET with a query string)", req.Method))
+			"Method %s is not allowed on %s; send %s", req.Method, req.URL.Path, want))
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.Method == http.MethodPost || req.Method == http.MethodGet {
