@@ -76,9 +76,44 @@ func maskFields(fields sign.Fields, secrets []string) sign.Fields {
 			out[i].Value = fixtures.MaskPAN(f.Value)
 		case strings.Contains(name, "cvc") || strings.Contains(name, "cvv"):
 			out[i].Value = strings.Repeat("*", len(f.Value))
+		case name != "pg_payment_id" && name != "pg_order_id":
+			out[i].Value = maskPANs(f.Value)
 		}
 	}
 	return out
+}
+
+// maskPANs masks what is a card number in free text (a description, say):
+// a run of digits that ValidPAN takes.
+func maskPANs(s string) string {
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			digits++
+		}
+	}
+	if digits < 13 {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		switch {
+		case j == i:
+			b.WriteByte(s[i])
+			i++
+			continue
+		case ValidPAN(s[i:j]):
+			b.WriteString(fixtures.MaskPAN(s[i:j]))
+		default:
+			b.WriteString(s[i:j])
+		}
+		i = j
+	}
+	return b.String()
 }
 
 // faultDescription says what a drill fault hid from the merchant.
