@@ -15,63 +15,78 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
 
-// secretsOf lists the scenario's merchant secrets, longest first, so that
-// a secret holding another is masked whole.
-func secretsOf(sc *scenario.Scenario) []string {
-	var out []string
+// minMasked is the shortest secret masked in whatever text the sandbox
+// shows: a shorter one (a test's "k") is no secret, and masking it would
+// garble every word that holds it. The merchant's own secret is still masked
+// where the sandbox puts it (a signing string's end, a field equal to it).
+const minMasked = 6
+
+// masker masks a scenario's secrets in text, JSON and HTML, in one pass
+// each (a mask never masked again).
+type masker struct {
+	forms []string          // each secret as it may appear: raw, JSON- or HTML-escaped
+	text  *strings.Replacer // raw and JSON-escaped forms to the mask
+	html  *strings.Replacer // raw and HTML-escaped forms to the HTML-escaped mask
+}
+
+// newMasker masks the secrets of sc's merchants; nil when there are none.
+func newMasker(sc *scenario.Scenario) *masker {
+	var secrets []string
 	for _, m := range sc.Merchants {
 		for _, s := range []string{m.SecretKey, m.PayoutSecretKey} {
-			if s != "" && !slices.Contains(out, s) {
-				out = append(out, s)
+			if len(s) >= minMasked && !slices.Contains(secrets, s) {
+				secrets = append(secrets, s)
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
-	return out
-}
-
-// maskText masks every secret in s. A client may send a secret anywhere
-// (as a salt, an order id, a path) and what the sandbox shows of it must
-// not repeat it.
-func maskText(s string, secrets []string) string {
+	if len(secrets) == 0 {
+		return nil
+	}
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) }) // a secret holding another is masked whole
+	m := &masker{}
+	var text, html []string
 	for _, sec := range secrets {
-		if strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, sign.MaskSecret(sec))
+		mask := sign.MaskSecret(sec)
+		text, html = append(text, sec, mask), append(html, sec, template.HTMLEscapeString(mask))
+		m.forms = append(m.forms, sec)
+		if q, err := json.Marshal(sec); err == nil && string(q[1:len(q)-1]) != sec {
+			text = append(text, string(q[1:len(q)-1]), mask)
+			m.forms = append(m.forms, string(q[1:len(q)-1]))
+		}
+		if h := template.HTMLEscapeString(sec); h != sec {
+			html = append(html, h, template.HTMLEscapeString(mask))
+			m.forms = append(m.forms, h)
 		}
 	}
-	return s
+	m.text, m.html = strings.NewReplacer(text...), strings.NewReplacer(html...)
+	return m
 }
 
-// contains reports whether any secret is in data, in its raw, JSON-escaped
-// or HTML-escaped form.
-func containsAny(data []byte, secrets []string) bool {
-	for _, sec := range secrets {
-		for _, form := range escapedForms(sec) {
-			if bytes.Contains(data, []byte(form)) {
-				return true
-			}
+// Text masks every secret in s. A client may send a secret anywhere (as a
+// salt, an order id, a path) and what the sandbox shows must not repeat it.
+func (m *masker) Text(s string) string {
+	if m == nil {
+		return s
+	}
+	return m.text.Replace(s)
+}
+
+func (m *masker) in(data []byte) bool {
+	if m == nil {
+		return false
+	}
+	for _, f := range m.forms {
+		if bytes.Contains(data, []byte(f)) {
+			return true
 		}
 	}
 	return false
 }
 
-// escapedForms is a secret as it appears in text, in JSON strings and in
-// HTML.
-func escapedForms(sec string) []string {
-	forms := []string{sec}
-	if q, err := json.Marshal(sec); err == nil && string(q[1:len(q)-1]) != sec {
-		forms = append(forms, string(q[1:len(q)-1]))
-	}
-	if h := template.HTMLEscapeString(sec); h != sec {
-		forms = append(forms, h)
-	}
-	return forms
-}
-
-// maskJSON masks secrets inside the string literals of a JSON document,
-// never in its structure.
-func maskJSON(data []byte, secrets []string) []byte {
-	if !containsAny(data, secrets) {
+// JSON masks secrets in the string values of a JSON document, never in its
+// structure or its keys.
+func (m *masker) JSON(data []byte) []byte {
+	if !m.in(data) {
 		return data
 	}
 	var out []byte
@@ -89,10 +104,8 @@ func maskJSON(data []byte, secrets []string) []byte {
 			end++
 		}
 		lit := string(data[i+1 : min(end, len(data))])
-		for _, sec := range secrets {
-			for _, form := range escapedForms(sec) {
-				lit = strings.ReplaceAll(lit, form, sign.MaskSecret(sec))
-			}
+		if !isKey(data[min(end+1, len(data)):]) {
+			lit = m.text.Replace(lit)
 		}
 		out = append(append(append(out, '"'), lit...), '"')
 		i = end + 1
@@ -100,21 +113,21 @@ func maskJSON(data []byte, secrets []string) []byte {
 	return out
 }
 
-// maskHTML masks secrets in the text and quoted attribute values of an
-// HTML page that html/template wrote (where a literal '<' opens a tag).
-func maskHTML(data []byte, secrets []string) []byte {
-	if !containsAny(data, secrets) {
+// isKey reports whether a string literal followed by rest is an object key.
+func isKey(rest []byte) bool {
+	rest = bytes.TrimLeft(rest, " \t\r\n")
+	return len(rest) > 0 && rest[0] == ':'
+}
+
+// HTML masks secrets in the text and quoted attribute values of a page
+// html/template wrote (where a literal '<' opens a tag).
+func (m *masker) HTML(data []byte) []byte {
+	if !m.in(data) {
 		return data
 	}
 	var out, run []byte
 	flush := func() {
-		s := string(run)
-		for _, sec := range secrets {
-			for _, form := range escapedForms(sec) {
-				s = strings.ReplaceAll(s, form, template.HTMLEscapeString(sign.MaskSecret(sec)))
-			}
-		}
-		out, run = append(out, s...), run[:0]
+		out, run = append(out, m.html.Replace(string(run))...), run[:0]
 	}
 	inTag, quote := false, byte(0)
 	for _, c := range data {
@@ -146,16 +159,16 @@ func maskHTML(data []byte, secrets []string) []byte {
 // Each of its replies is written in one Write.
 type maskWriter struct {
 	http.ResponseWriter
-	secrets []string
+	mask *masker
 }
 
 func (m *maskWriter) Write(p []byte) (int, error) {
 	switch ct := m.Header().Get("Content-Type"); {
 	case strings.HasPrefix(ct, "application/json"):
-		_, err := m.ResponseWriter.Write(maskJSON(p, m.secrets))
+		_, err := m.ResponseWriter.Write(m.mask.JSON(p))
 		return len(p), err
 	case strings.HasPrefix(ct, "text/html"):
-		_, err := m.ResponseWriter.Write(maskHTML(p, m.secrets))
+		_, err := m.ResponseWriter.Write(m.mask.HTML(p))
 		return len(p), err
 	}
 	return m.ResponseWriter.Write(p)
@@ -166,50 +179,53 @@ func (m *maskWriter) Unwrap() http.ResponseWriter { return m.ResponseWriter }
 
 // maskHandler masks secrets in log records: their message and attributes.
 type maskHandler struct {
-	next    slog.Handler
-	secrets func() []string
+	next slog.Handler
+	mask func() *masker
 }
 
 func (h *maskHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }
 
 func (h *maskHandler) Handle(ctx context.Context, r slog.Record) error {
-	secrets := h.secrets()
-	out := slog.NewRecord(r.Time, r.Level, maskText(r.Message, secrets), r.PC)
+	m := h.mask()
+	if m == nil {
+		return h.next.Handle(ctx, r)
+	}
+	out := slog.NewRecord(r.Time, r.Level, m.Text(r.Message), r.PC)
 	r.Attrs(func(a slog.Attr) bool {
-		out.AddAttrs(maskAttr(a, secrets))
+		out.AddAttrs(maskAttr(a, m))
 		return true
 	})
 	return h.next.Handle(ctx, out)
 }
 
 func (h *maskHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	secrets := h.secrets()
+	m := h.mask()
 	masked := make([]slog.Attr, len(as))
 	for i, a := range as {
-		masked[i] = maskAttr(a, secrets)
+		masked[i] = maskAttr(a, m)
 	}
-	return &maskHandler{next: h.next.WithAttrs(masked), secrets: h.secrets}
+	return &maskHandler{next: h.next.WithAttrs(masked), mask: h.mask}
 }
 
 func (h *maskHandler) WithGroup(name string) slog.Handler {
-	return &maskHandler{next: h.next.WithGroup(name), secrets: h.secrets}
+	return &maskHandler{next: h.next.WithGroup(name), mask: h.mask}
 }
 
-func maskAttr(a slog.Attr, secrets []string) slog.Attr {
+func maskAttr(a slog.Attr, m *masker) slog.Attr {
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
-		return slog.String(a.Key, maskText(v.String(), secrets))
+		return slog.String(a.Key, m.Text(v.String()))
 	case slog.KindGroup:
 		as := v.Group()
 		masked := make([]any, len(as))
 		for i, g := range as {
-			masked[i] = maskAttr(g, secrets)
+			masked[i] = maskAttr(g, m)
 		}
 		return slog.Group(a.Key, masked...)
 	case slog.KindAny:
-		if s := fmt.Sprint(v.Any()); maskText(s, secrets) != s {
-			return slog.String(a.Key, maskText(s, secrets))
+		if s := fmt.Sprint(v.Any()); m.Text(s) != s {
+			return slog.String(a.Key, m.Text(s))
 		}
 	}
 	return a

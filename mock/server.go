@@ -179,7 +179,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, clock: opts.Clock, origin: opts.Clock.Now(), allow: allow, served: make(chan struct{})}
-	s.log = slog.New(&maskHandler{next: opts.Logger.Handler(), secrets: s.secrets})
+	s.log = slog.New(&maskHandler{next: opts.Logger.Handler(), mask: s.masker})
 	var w *world
 	if opts.StateDir != "" {
 		if w, err = s.openState(sc); err != nil {
@@ -201,10 +201,10 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// secrets are the secrets of the scenario served, none before there is one.
-func (s *Server) secrets() []string {
+// masker masks the secrets of the scenario served; nil before there is one.
+func (s *Server) masker() *masker {
 	if w := s.world.Load(); w != nil {
-		return w.secrets
+		return w.mask
 	}
 	return nil
 }
@@ -213,7 +213,7 @@ func (s *Server) secrets() []string {
 // the scenario in force.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == control.Prefix || strings.HasPrefix(r.URL.Path, control.Prefix+"/") {
-		s.control.ServeHTTP(&maskWriter{ResponseWriter: w, secrets: s.secrets()}, r)
+		s.control.ServeHTTP(&maskWriter{ResponseWriter: w, mask: s.masker()}, r)
 		return
 	}
 	s.world.Load().gateway.ServeHTTP(w, r)

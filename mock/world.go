@@ -33,7 +33,7 @@ type world struct {
 	notify  *notify.Scheduler
 	journal *journal.Journal
 	gateway http.Handler
-	secrets []string // masked in whatever the sandbox shows: logs, journal, dashboard
+	mask    *masker // the scenario's secrets, masked in whatever the sandbox shows: logs, journal, dashboard
 }
 
 // newWorld builds the state of sc with timelines counted from origin.
@@ -57,7 +57,7 @@ func (s *Server) newWorld(sc *scenario.Scenario, origin time.Time) *world {
 // assemble builds a world around a ledger: its journal, notify schedule
 // (empty) and gateway.
 func (s *Server) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, l *ledger.Ledger) *world {
-	w := &world{sc: sc, seed: seed, gen: gen, ledger: l, secrets: secretsOf(sc)}
+	w := &world{sc: sc, seed: seed, gen: gen, ledger: l, mask: newMasker(sc)}
 	w.journal = journal.New(s.opts.JournalSize, func(id string) bool {
 		_, ok := w.ledger.Merchant(id)
 		return ok
