@@ -69,6 +69,15 @@ func statusFields(id string) sign.Fields {
 	return append(f, sign.Field{Name: sign.FieldSig, Value: sign.Sign("payout_status2", f, badPayoutSecret)})
 }
 
+// multipartOf is fields as multipart parts with boundary x, unclosed.
+func multipartOf(fields sign.Fields) string {
+	var b strings.Builder
+	for _, f := range fields {
+		fmt.Fprintf(&b, "--x\r\nContent-Disposition: form-data; name=%q\r\n\r\n%s\r\n", f.Name, f.Value)
+	}
+	return b.String()
+}
+
 func xmlBody(inner string) string { return url.Values{"pg_xml": {inner}}.Encode() }
 
 func badCases() []badCase {
@@ -160,6 +169,13 @@ func badCases() []badCase {
 		{name: "pg.order_id beside pg_order_id (PHP reads both as pg_order_id)", path: status, ctype: urlenc, body: form(statusFields("7777777777")) + "&pg.order_id=1001", status: 200, code: "9403"},
 		{name: "a leading space: ' pg_order_id' is pg_order_id to PHP", path: status, ctype: urlenc, body: form(statusFields("7777777777")) + "&+pg_order_id=1001", status: 200, code: "9403"},
 		{name: "pg_order_id as a value and as a list", path: status, ctype: urlenc, body: form(statusFields("7777777777")) + "&pg_order_id%5B%5D=1001", status: 200, code: "9403"},
+		{name: "pg[order_id beside pg_order_id (PHP reads an unmatched [ as _)", path: status, ctype: urlenc, body: form(statusFields("7777777777")) + "&pg%5Border_id=1001", status: 200, code: "9403"},
+		{name: "pg.order_id in the query of a signed body", path: status + "?pg.order_id=1001", ctype: urlenc, body: form(statusFields("7777777777")), status: 200, code: "9403"},
+		{name: "1 000 empty fields before the signed ones (PHP counts them)", path: status, ctype: urlenc, body: strings.Repeat("&", 1000) + form(statusFields("7777777777")), status: 200, code: "9403"},
+		{name: "pg_x[a] as a value and as a group", path: status, ctype: urlenc, body: form(statusFields("7777777777")) + "&pg_x%5Ba%5D=1&pg_x%5Ba%5D%5Bb%5D=2", status: 200, code: "9403"},
+		{name: "multipart part named twice", path: status, ctype: "multipart/form-data; boundary=x",
+			body: multipartOf(statusFields("7777777777")) + "--x\r\nContent-Disposition: form-data; name=\"x\"; name=\"pg_order_id\"\r\n\r\n1001\r\n--x--\r\n", status: 200, code: "9403"},
+		c("post_link on port 99999", createFields(setField("pg_post_link", "http://127.0.0.1:99999/notify")), "9403"),
 		{name: "header over 1 MiB", path: status, ctype: urlenc, header: http.Header{"X-Junk": {strings.Repeat("j", 2<<20)}}, status: 431},
 		{name: "query over 1 MiB", method: http.MethodGet, path: status + "?pg_x=" + strings.Repeat("q", 2<<20), status: 431},
 	}
@@ -336,6 +352,11 @@ func TestControlInputIsNeverSettledSilently(t *testing.T) {
 		{"GET", "/_mock/requests?merchant=9970", "", 400},
 		{"GET", "/_mock/await?order_id=1001&payment_id=7777777777&status=success&timeout=1ms", "", 400},
 		{"GET", "/_mock/clock?now=1", "", 400},
+		{"POST", "/_mock/reset?merchant_id=123456%", "", 400},
+		{"GET", "/_mock/payouts?status=%zz", "", 400},
+		{"POST", "/_mock/reset", `{"merchant_id":"9971"}`, 400},
+		{"GET", "/_mock/payouts", `{"merchant_id":"9971"}`, 400},
+		{"GET", "/_mock/ui/view?x=1", "", 400},
 		{"GET", "/_mock/payouts?merchant_id=9970&status=success", "", 200},
 		{"GET", "/_mock/notifications?merchant_id=9970", "", 200},
 	} {

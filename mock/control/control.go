@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -83,21 +84,21 @@ func New(b Backend, token string) http.Handler {
 	r := mux.NewRouter()
 	r.SkipClean(true)
 	merchant := "merchant_id"
-	r.HandleFunc(Prefix+"/health", only(h.health)).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc(Prefix+"/ready", only(h.ready)).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc(Prefix+"/clock", only(h.clock)).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/health", noBody(h.health)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(Prefix+"/ready", noBody(h.ready)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(Prefix+"/clock", noBody(h.clock)).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/clock/advance", only(h.advance, "by")).Methods(http.MethodPost)
-	r.HandleFunc(Prefix+"/clock/drain", only(h.drain)).Methods(http.MethodPost)
-	r.HandleFunc(Prefix+"/notifications", only(h.notifications, merchant, "order_id", "state")).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/payouts", only(h.payouts, merchant, "order_id", "status")).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/payouts/{id}", only(h.payout)).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/clock/drain", noBody(h.drain)).Methods(http.MethodPost)
+	r.HandleFunc(Prefix+"/notifications", noBody(h.notifications, merchant, "order_id", "state")).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/payouts", noBody(h.payouts, merchant, "order_id", "status")).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/payouts/{id}", noBody(h.payout)).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/payouts/{id}/status", only(h.force)).Methods(http.MethodPost)
-	r.HandleFunc(Prefix+"/payouts/{id}/notify", only(h.resend)).Methods(http.MethodPost)
-	r.HandleFunc(Prefix+"/requests", only(h.requests, merchant, "path", "order_id", "payment_id", "outcome", "limit")).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/await", only(h.await, AwaitKeys...)).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/payouts/{id}/notify", noBody(h.resend)).Methods(http.MethodPost)
+	r.HandleFunc(Prefix+"/requests", noBody(h.requests, merchant, "path", "order_id", "payment_id", "outcome", "limit")).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/await", noBody(h.await, AwaitKeys...)).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/scenario", only(h.scenario, merchant)).Methods(http.MethodPut, http.MethodPost)
-	r.HandleFunc(Prefix+"/reset", only(h.reset, merchant)).Methods(http.MethodPost)
-	r.HandleFunc(Prefix+"/verify", only(h.verify, merchant)).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/reset", noBody(h.reset, merchant)).Methods(http.MethodPost)
+	r.HandleFunc(Prefix+"/verify", noBody(h.verify, merchant)).Methods(http.MethodGet)
 	h.registerUI(r)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		writeError(w, http.StatusNotFound, "no control route %s; see the README's control API table", req.URL.Path)
@@ -179,7 +180,12 @@ func (h *handlers) clock(w http.ResponseWriter, _ *http.Request) {
 // silently one way.
 func only(h http.HandlerFunc, keys ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		for k, vs := range r.URL.Query() {
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "the query string does not parse: %v", err)
+			return
+		}
+		for k, vs := range q {
 			if !slices.Contains(keys, k) {
 				if len(keys) == 0 {
 					writeError(w, http.StatusBadRequest, "%s takes no query parameters; %q is not one", r.URL.Path, k)
@@ -195,6 +201,26 @@ func only(h http.HandlerFunc, keys ...string) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// noBody is only, for a route that takes no body: one sent is a 400, as a
+// body with {"merchant_id": …} would otherwise be ignored and the call
+// reach every merchant.
+func noBody(h http.HandlerFunc, keys ...string) http.HandlerFunc {
+	return only(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			var one [1]byte
+			if n, _ := io.ReadFull(r.Body, one[:]); n > 0 {
+				if len(keys) == 0 {
+					writeError(w, http.StatusBadRequest, "%s %s takes no body", r.Method, r.URL.Path)
+				} else {
+					writeError(w, http.StatusBadRequest, "%s %s takes no body; it takes %s in the query", r.Method, r.URL.Path, strings.Join(keys, ", "))
+				}
+				return
+			}
+		}
+		h(w, r)
+	}, keys...)
 }
 
 // decodeStrict reads a JSON object into v, refusing a key v lacks, a key

@@ -92,7 +92,7 @@ func (h *handlers) registerUI(r *mux.Router) {
 	r.HandleFunc(Prefix+"/ui/", shell).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(Prefix+"/ui/app.js", static("app.js", "text/javascript; charset=utf-8")).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(Prefix+"/ui/style.css", static("style.css", "text/css; charset=utf-8")).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc(Prefix+"/ui/view", h.uiView).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/ui/view", noBody(h.uiView)).Methods(http.MethodGet)
 }
 
 type uiMerchant struct {

@@ -85,6 +85,12 @@ func (f *form) link(name string) string {
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		f.fail(wire.Malformed(name, "want an absolute http(s) URL"))
+		return v
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			f.fail(wire.Malformed(name, "port "+p+" is not a port (1-65535): nothing could be delivered there"))
+		}
 	}
 	return v
 }

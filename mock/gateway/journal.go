@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -83,8 +84,12 @@ func maskFields(fields sign.Fields, secrets []string) sign.Fields {
 	return out
 }
 
+// groupedPAN is a card number written in groups of four, "4111 1111 1111
+// 1111" or with dashes.
+var groupedPAN = regexp.MustCompile(`\b(?:[0-9]{4}[ -]){3}[0-9]{1,7}\b`)
+
 // maskPANs masks what is a card number in free text (a description, say):
-// a run of digits that ValidPAN takes.
+// a run of digits that ValidPAN takes, or one in groups of four.
 func maskPANs(s string) string {
 	digits := 0
 	for i := 0; i < len(s); i++ {
@@ -95,6 +100,12 @@ func maskPANs(s string) string {
 	if digits < 13 {
 		return s
 	}
+	s = groupedPAN.ReplaceAllStringFunc(s, func(g string) string {
+		if pan := strings.NewReplacer(" ", "", "-", "").Replace(g); ValidPAN(pan) {
+			return fixtures.MaskPAN(pan)
+		}
+		return g
+	})
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		j := i

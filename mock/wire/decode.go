@@ -147,7 +147,7 @@ func checkQuery(raw string) error {
 	if err != nil {
 		return err
 	}
-	for _, f := range fields {
+	for _, f := range phpNames(fields) {
 		if strings.HasPrefix(f.Name, "pg_") {
 			return Errorf(CodeValidation, "Field %s is in the query string of a request with a body; send every field in the body", truncate(f.Name, 40))
 		}
@@ -165,9 +165,16 @@ func phpNames(fields sign.Fields) sign.Fields {
 		base, rest := f.Name, ""
 		if j := strings.IndexByte(base, '['); j >= 0 {
 			base, rest = base[:j], base[j:]
+			if !strings.Contains(rest, "]") {
+				// An unmatched "[" is no list: PHP makes it "_", and
+				// spaces, dots and "[" after it too ("pg[order_id").
+				base, rest = base+phpBracketReplacer.Replace(rest), ""
+			}
 		}
 		if trimmed := strings.TrimLeft(base, " "); trimmed != base || strings.ContainsAny(base, " .") {
 			f.Name = phpReplacer.Replace(trimmed) + rest
+		} else if rest == "" {
+			f.Name = base
 		}
 		if f.Name != "" {
 			out = append(out, f)
@@ -176,7 +183,10 @@ func phpNames(fields sign.Fields) sign.Fields {
 	return out
 }
 
-var phpReplacer = strings.NewReplacer(" ", "_", ".", "_")
+var (
+	phpReplacer        = strings.NewReplacer(" ", "_", ".", "_")
+	phpBracketReplacer = strings.NewReplacer(" ", "_", ".", "_", "[", "_")
+)
 
 // checkFields refuses what would be read one way here and another way by
 // the gateway's own stack: text that is not UTF-8 or holds a control
@@ -216,21 +226,29 @@ func checkFields(fields sign.Fields) error {
 	return valueAndList(fields)
 }
 
-// valueAndList refuses a name given both as a value and as a list
-// (pg_order_id=1&pg_order_id[]=2): PHP keeps whichever comes last.
+// valueAndList refuses a name given both as a value and as a list or group
+// (pg_order_id=1&pg_order_id[]=2, pg_x[a]=1&pg_x[a][b]=2): PHP keeps
+// whichever comes last.
 func valueAndList(fields sign.Fields) error {
-	var lists map[string]bool
+	var values map[string]bool
 	for _, f := range fields {
-		if j := strings.IndexByte(f.Name, '['); j > 0 {
-			if lists == nil {
-				lists = map[string]bool{}
+		if strings.IndexByte(f.Name, '[') > 0 {
+			if values == nil {
+				values = make(map[string]bool, len(fields))
+				for _, g := range fields {
+					values[g.Name] = true
+				}
 			}
-			lists[f.Name[:j]] = true
-		}
-	}
-	for _, f := range fields {
-		if lists[f.Name] {
-			return Errorf(CodeValidation, "Field %s is given both as a value and as a list (%s[…]); send one of them", truncate(f.Name, 40), truncate(f.Name, 40))
+			for j := strings.IndexByte(f.Name, '['); j > 0; {
+				if values[f.Name[:j]] {
+					return Errorf(CodeValidation, "Field %s is given both as a value and as a list (%s); send one of them", truncate(f.Name[:j], 40), truncate(f.Name, 40))
+				}
+				k := strings.IndexByte(f.Name[j+1:], '[')
+				if k < 0 {
+					break
+				}
+				j += 1 + k
+			}
 		}
 	}
 	return nil
@@ -308,7 +326,13 @@ func decodeBody(r *http.Request, body []byte) (Request, error) {
 func ParseQuery(s string) (sign.Fields, error) {
 	var fields sign.Fields
 	if s != "" {
-		fields = make(sign.Fields, 0, min(strings.Count(s, "&")+1, MaxFields+1))
+		n := strings.Count(s, "&") + 1
+		if n > MaxFields {
+			// PHP counts every "&"-separated part, empty ones too, and
+			// drops what is past max_input_vars.
+			return nil, Errorf(CodeValidation, "%d fields, empty ones included: at most %d (PHP's max_input_vars would drop the rest)", n, MaxFields)
+		}
+		fields = make(sign.Fields, 0, n)
 	}
 	for s != "" {
 		var pair string
@@ -347,6 +371,9 @@ func parseMultipart(body []byte, boundary string) (sign.Fields, error) {
 		value, err := io.ReadAll(part)
 		if err != nil {
 			return nil, Errorf(CodeValidation, "Malformed multipart body: %v", err)
+		}
+		if _, _, err := mime.ParseMediaType(part.Header.Get("Content-Disposition")); err != nil {
+			return nil, Errorf(CodeValidation, "Malformed multipart body: a part's Content-Disposition does not parse (%v)", err)
 		}
 		if part.FormName() == "" || part.FileName() != "" {
 			continue // PHP puts file parts in $_FILES, not among the fields
