@@ -91,21 +91,32 @@ var groupedPAN = regexp.MustCompile(`\b(?:[0-9]{4}[ -]){3}[0-9]{1,7}\b`)
 // maskPANs masks what is a card number in free text (a description, say):
 // a run of digits that ValidPAN takes, or one in groups of four.
 func maskPANs(s string) string {
-	digits := 0
+	digits, run, longest, separated := 0, 0, 0, false
 	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			digits++
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits, run = digits+1, run+1
+			longest = max(longest, run)
+			continue
+		case c == ' ' || c == '-':
+			separated = true
 		}
+		run = 0
 	}
-	if digits < 13 {
+	if digits < 13 || (longest < 13 && !separated) { // most values: a signature, a salt, an amount
 		return s
 	}
-	s = groupedPAN.ReplaceAllStringFunc(s, func(g string) string {
-		if pan := strings.NewReplacer(" ", "", "-", "").Replace(g); ValidPAN(pan) {
-			return fixtures.MaskPAN(pan)
-		}
-		return g
-	})
+	if separated {
+		s = groupedPAN.ReplaceAllStringFunc(s, func(g string) string {
+			if pan := strings.NewReplacer(" ", "", "-", "").Replace(g); ValidPAN(pan) {
+				return fixtures.MaskPAN(pan)
+			}
+			return g
+		})
+	}
+	if longest < 13 {
+		return s
+	}
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		j := i
