@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -175,6 +176,7 @@ func badCases() []badCase {
 		{name: "pg_x[a] as a value and as a group", path: status, ctype: urlenc, body: form(statusFields("7777777777")) + "&pg_x%5Ba%5D=1&pg_x%5Ba%5D%5Bb%5D=2", status: 200, code: "9403"},
 		{name: "multipart part named twice", path: status, ctype: "multipart/form-data; boundary=x",
 			body: multipartOf(statusFields("7777777777")) + "--x\r\nContent-Disposition: form-data; name=\"x\"; name=\"pg_order_id\"\r\n\r\n1001\r\n--x--\r\n", status: 200, code: "9403"},
+		{name: "pg_xml with text before the root", path: status, ctype: urlenc, body: xmlBody("junk" + string(wire.EncodeRequest(statusFields("7777777777")))), status: 200, code: "9403"},
 		c("post_link on port 99999", createFields(setField("pg_post_link", "http://127.0.0.1:99999/notify")), "9403"),
 		{name: "header over 1 MiB", path: status, ctype: urlenc, header: http.Header{"X-Junk": {strings.Repeat("j", 2<<20)}}, status: 431},
 		{name: "query over 1 MiB", method: http.MethodGet, path: status + "?pg_x=" + strings.Repeat("q", 2<<20), status: 431},
@@ -487,5 +489,34 @@ func TestSecretsNeverShown(t *testing.T) {
 				t.Errorf("%s shows the secret %q: …%s…", where, secret, text[max(0, i-200):min(len(text), i+100)])
 			}
 		}
+	}
+}
+
+// An await through Handler(), with no listener of the server's own, waits
+// as through a started server: only a stopping server cuts it short.
+func TestAwaitThroughHandler(t *testing.T) {
+	s, err := mock.New(mock.Options{ClockMode: "manual"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	got := make(chan int, 1)
+	go func() {
+		resp, err := http.Get(ts.URL + "/_mock/await?path=/g2g/payout_status2&timeout=10s")
+		if err != nil {
+			got <- 0
+			return
+		}
+		resp.Body.Close()
+		got <- resp.StatusCode
+	}()
+	resp, err := http.Post(ts.URL+"/g2g/payout_status2", "application/x-www-form-urlencoded", strings.NewReader(form(statusFields("7777777777"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if code := <-got; code != 200 {
+		t.Errorf("await through Handler(): HTTP %d, want 200", code)
 	}
 }

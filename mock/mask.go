@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -15,18 +16,16 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
 
-// minMasked is the shortest secret masked in whatever text the sandbox
-// shows: a shorter one (a test's "k") is no secret, and masking it would
-// garble every word that holds it. The merchant's own secret is still masked
-// where the sandbox puts it (a signing string's end, a field equal to it).
-const minMasked = 6
-
-// masker masks a scenario's secrets in text, JSON and HTML, in one pass
-// each (a mask never masked again).
+// masker masks a scenario's secrets of sign.MinMasked characters or more
+// in text, JSON and HTML, in one pass each (a mask is never masked again).
+// A shorter secret (a test's "k") is no secret, and masking it would
+// garble every word that holds it; the merchant's own secret is still
+// masked where the sandbox puts it (a signing string's end, a field equal
+// to it).
 type masker struct {
-	forms []string          // each secret as it may appear: raw, JSON- or HTML-escaped
-	text  *strings.Replacer // raw and JSON-escaped forms to the mask
-	html  *strings.Replacer // raw and HTML-escaped forms to the HTML-escaped mask
+	secrets []string
+	text    *strings.Replacer
+	plain   bool // every secret is written as itself in JSON and HTML
 }
 
 // newMasker masks the secrets of sc's merchants; nil when there are none.
@@ -34,7 +33,7 @@ func newMasker(sc *scenario.Scenario) *masker {
 	var secrets []string
 	for _, m := range sc.Merchants {
 		for _, s := range []string{m.SecretKey, m.PayoutSecretKey} {
-			if len(s) >= minMasked && !slices.Contains(secrets, s) {
+			if len(s) >= sign.MinMasked && !slices.Contains(secrets, s) {
 				secrets = append(secrets, s)
 			}
 		}
@@ -43,22 +42,15 @@ func newMasker(sc *scenario.Scenario) *masker {
 		return nil
 	}
 	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) }) // a secret holding another is masked whole
-	m := &masker{}
-	var text, html []string
+	m := &masker{secrets: secrets, plain: true}
+	var pairs []string
 	for _, sec := range secrets {
-		mask := sign.MaskSecret(sec)
-		text, html = append(text, sec, mask), append(html, sec, template.HTMLEscapeString(mask))
-		m.forms = append(m.forms, sec)
-		if q, err := json.Marshal(sec); err == nil && string(q[1:len(q)-1]) != sec {
-			text = append(text, string(q[1:len(q)-1]), mask)
-			m.forms = append(m.forms, string(q[1:len(q)-1]))
-		}
-		if h := template.HTMLEscapeString(sec); h != sec {
-			html = append(html, h, template.HTMLEscapeString(mask))
-			m.forms = append(m.forms, h)
+		pairs = append(pairs, sec, sign.MaskSecret(sec))
+		if strings.ContainsFunc(sec, func(r rune) bool { return r < ' ' || strings.ContainsRune("\"\\<>&'+", r) || r > 0x7e }) {
+			m.plain = false
 		}
 	}
-	m.text, m.html = strings.NewReplacer(text...), strings.NewReplacer(html...)
+	m.text = strings.NewReplacer(pairs...)
 	return m
 }
 
@@ -71,12 +63,17 @@ func (m *masker) Text(s string) string {
 	return m.text.Replace(s)
 }
 
-func (m *masker) in(data []byte) bool {
+// worth tells whether data may hold a secret: with plain secrets, only if
+// it holds one as it is; else (escaped forms) always.
+func (m *masker) worth(data []byte) bool {
 	if m == nil {
 		return false
 	}
-	for _, f := range m.forms {
-		if bytes.Contains(data, []byte(f)) {
+	if !m.plain {
+		return true
+	}
+	for _, sec := range m.secrets {
+		if bytes.Contains(data, []byte(sec)) {
 			return true
 		}
 	}
@@ -84,9 +81,11 @@ func (m *masker) in(data []byte) bool {
 }
 
 // JSON masks secrets in the string values of a JSON document, never in its
-// structure or its keys.
+// structure or its keys. Each value is decoded, masked and, if a secret
+// was in it, encoded again, so escapes neither hide a secret nor split a
+// mask.
 func (m *masker) JSON(data []byte) []byte {
-	if !m.in(data) {
+	if !m.worth(data) {
 		return data
 	}
 	var out []byte
@@ -103,14 +102,32 @@ func (m *masker) JSON(data []byte) []byte {
 			}
 			end++
 		}
-		lit := string(data[i+1 : min(end, len(data))])
-		if !isKey(data[min(end+1, len(data)):]) {
-			lit = m.text.Replace(lit)
+		end = min(end, len(data)-1)
+		lit := data[i : end+1]
+		if !isKey(data[end+1:]) {
+			lit = m.jsonString(lit)
 		}
-		out = append(append(append(out, '"'), lit...), '"')
+		out = append(out, lit...)
 		i = end + 1
 	}
 	return out
+}
+
+// jsonString masks a JSON string literal, quotes included.
+func (m *masker) jsonString(lit []byte) []byte {
+	var v string
+	if json.Unmarshal(lit, &v) != nil {
+		return lit
+	}
+	masked := m.text.Replace(v)
+	if masked == v {
+		return lit
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(masked)
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
 // isKey reports whether a string literal followed by rest is an object key.
@@ -120,14 +137,21 @@ func isKey(rest []byte) bool {
 }
 
 // HTML masks secrets in the text and quoted attribute values of a page
-// html/template wrote (where a literal '<' opens a tag).
+// html/template wrote (where a literal '<' opens a tag). Each run is
+// unescaped, masked and, if a secret was in it, escaped again.
 func (m *masker) HTML(data []byte) []byte {
-	if !m.in(data) {
+	if !m.worth(data) {
 		return data
 	}
 	var out, run []byte
 	flush := func() {
-		out, run = append(out, m.html.Replace(string(run))...), run[:0]
+		text := html.UnescapeString(string(run))
+		if masked := m.text.Replace(text); masked != text {
+			out = append(out, template.HTMLEscapeString(masked)...)
+		} else {
+			out = append(out, run...)
+		}
+		run = run[:0]
 	}
 	inTag, quote := false, byte(0)
 	for _, c := range data {

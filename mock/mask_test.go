@@ -1,12 +1,16 @@
 package mock
 
 import (
+	"bytes"
 	"encoding/json"
+	"html"
+	"html/template"
 	"strings"
 	"testing"
 	"unicode"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
 
 // FuzzMask: masked JSON stays JSON, and neither it nor masked HTML shows a
@@ -62,4 +66,35 @@ func shows(v any, secret string) bool {
 		}
 	}
 	return false
+}
+
+// Secrets however they are escaped: html/template writes "+" as &#43;, the
+// control API's JSON leaves "<" alone but escapes quotes; an escape right
+// before a secret's look-alike must not be split.
+func TestMaskEscapedSecrets(t *testing.T) {
+	for _, secret := range []string{"k3y+9pQaZ", `ab"cd<efgh`, "test_secret_key", "tab\tsecret"} {
+		m := newMasker(&scenario.Scenario{Merchants: []scenario.Merchant{{PayoutSecretKey: secret}}})
+		var page bytes.Buffer
+		tmpl := template.Must(template.New("p").Parse(`<p title="{{.}}">Order ord-{{.}}</p>`))
+		if err := tmpl.Execute(&page, secret); err != nil {
+			t.Fatal(err)
+		}
+		got := string(m.HTML(page.Bytes()))
+		if un := html.UnescapeString(got); strings.Contains(un, secret) || strings.Count(un, sign.MaskSecret(secret)) != 2 {
+			t.Errorf("secret %q in HTML: %s", secret, got)
+		}
+		var doc bytes.Buffer
+		enc := json.NewEncoder(&doc)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(map[string]string{"order_id": "ord-" + secret})
+		out := m.JSON(doc.Bytes())
+		var v map[string]string
+		if err := json.Unmarshal(out, &v); err != nil || v["order_id"] != "ord-"+sign.MaskSecret(secret) {
+			t.Errorf("secret %q in JSON: %s (%v)", secret, out, err)
+		}
+	}
+	m := newMasker(&scenario.Scenario{Merchants: []scenario.Merchant{{PayoutSecretKey: "test_secret_key"}}})
+	if in := `{"a":"\test_secret_key"}`; string(m.JSON([]byte(in))) != in { // a tab, then est_secret_key
+		t.Errorf("a look-alike after an escape was masked: %s", m.JSON([]byte(in)))
+	}
 }

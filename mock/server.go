@@ -325,6 +325,9 @@ func (s *Server) Ready() (bool, string) {
 	return false, "not started"
 }
 
+// Stopping reports whether Close has begun.
+func (s *Server) Stopping() bool { return s.state.Load() == stateClosed }
+
 // ScenarioName is the name of the scenario being served.
 func (s *Server) ScenarioName() string { return s.Scenario().Name }
 

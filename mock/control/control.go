@@ -48,6 +48,8 @@ type Backend interface {
 	ReplaceScenario(toml []byte, merchantID string) (ScenarioChange, error)
 	Verify(merchantID string) expect.Report
 	KnownMerchant(id string) bool
+	// Stopping reports whether the server is shutting down.
+	Stopping() bool
 	// Changed returns a channel closed at the next change of state.
 	Changed() <-chan struct{}
 }

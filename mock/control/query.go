@@ -136,8 +136,8 @@ func (h *handlers) await(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, awaitReply{Result: res, WaitedMS: time.Since(start).Milliseconds()})
 			return
 		}
-		if ok, why := h.b.Ready(); !ok {
-			res.Message = fmt.Sprintf("the wait for %s ended before it held: the sandbox is %s; %s", e.Describe(), why, res.Message)
+		if h.b.Stopping() {
+			res.Message = fmt.Sprintf("the wait for %s ended before it held: the sandbox is shutting down; %s", e.Describe(), res.Message)
 			writeJSON(w, http.StatusServiceUnavailable, awaitReply{Result: res, WaitedMS: time.Since(start).Milliseconds()})
 			return
 		}

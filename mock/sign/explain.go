@@ -39,14 +39,24 @@ func quoteOrAbsent(s string) string {
 	return s
 }
 
-// maskedSigningString is the signing string with the secret masked
-// wherever it is, a field that holds it (a salt set to the secret, say)
-// included.
+// maskedSigningString is the signing string with the secret masked where
+// it ends and, for a secret of MinMasked characters or more, wherever else
+// it is: in a field that holds it (a salt set to the secret, say), across
+// a ';', in the script name. One pass: a mask is never masked again.
 func maskedSigningString(script string, fields Fields, secret string) string {
+	parts := signingParts(script, fields, "")
+	head := strings.Join(parts[:len(parts)-1], ";")
 	mask := MaskSecret(secret)
-	head := strings.TrimSuffix(SigningString(script, MaskSecrets(fields, secret), mask), ";"+mask)
-	if secret != "" && strings.Contains(head, secret) { // in the script name, or across a ';'
+	switch {
+	case len(secret) >= MinMasked:
 		head = strings.ReplaceAll(head, secret, mask)
+	case secret != "":
+		for i, p := range parts[1 : len(parts)-1] { // a value equal to a short secret
+			if p == secret {
+				parts[i+1] = mask
+			}
+		}
+		head = strings.Join(parts[:len(parts)-1], ";")
 	}
 	return head + ";" + mask
 }

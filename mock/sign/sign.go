@@ -212,11 +212,21 @@ func md5hex(s string) string {
 
 // MaskSecrets copies fields with every occurrence of each secret masked by
 // [MaskSecret], for anything shown to people.
+//
+// A secret shorter than MinMasked (a test's "k") is masked only in a value
+// equal to it: masking every "k" would garble the rest, and so short a
+// secret is no secret.
 func MaskSecrets(fields Fields, secrets ...string) Fields {
 	out := make(Fields, len(fields))
 	for i, f := range fields {
 		for _, s := range secrets {
-			if s != "" && strings.Contains(f.Value, s) {
+			switch {
+			case s == "":
+			case len(s) < MinMasked:
+				if f.Value == s {
+					f.Value = MaskSecret(s)
+				}
+			case strings.Contains(f.Value, s):
 				f.Value = strings.ReplaceAll(f.Value, s, MaskSecret(s))
 			}
 		}
@@ -224,3 +234,6 @@ func MaskSecrets(fields Fields, secrets ...string) Fields {
 	}
 	return out
 }
+
+// MinMasked is the shortest secret masked wherever it appears in text.
+const MinMasked = 6

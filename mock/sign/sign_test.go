@@ -229,7 +229,7 @@ func FuzzExplain(f *testing.F) {
 		if e.OK != Verify(script, fields, secret) {
 			t.Fatalf("Explain says ok=%v, Verify disagrees", e.OK)
 		}
-		if len(secret) >= 4 && !strings.Contains(MaskSecret(secret), secret) &&
+		if len(secret) >= MinMasked && !strings.Contains(MaskSecret(secret), secret) &&
 			strings.IndexFunc(secret, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' }) < 0 &&
 			strings.Contains(e.SigningString, secret) {
 			t.Fatalf("the signing string %q shows the secret %q", e.SigningString, secret)
@@ -238,4 +238,20 @@ func FuzzExplain(f *testing.F) {
 			t.Fatalf("the signing string %q does not end in the masked secret", e.SigningString)
 		}
 	})
+}
+
+func TestExplanationMasksOnceAndSparesShortSecrets(t *testing.T) {
+	for _, c := range []struct {
+		secret string
+		fields Fields
+		want   string
+	}{
+		{"2", Fields{{"pg_order_id", "bank-2"}, {"pg_salt", "2"}}, "payout_status2;bank-2;<secret:1 chars>;<secret:1 chars>"},
+		{"secret", Fields{{"pg_order_id", "x-secret"}}, "payout_status2;x-<secret:6 chars>;<secret:6 chars>"},
+		{"k3y;9pQaZ", Fields{{"pg_a", "k3y"}, {"pg_b", "9pQaZ"}}, "payout_status2;<secret:9 chars>;<secret:9 chars>"},
+	} {
+		if got := Explain("payout_status2", append(c.fields, Field{FieldSig, "0"}), c.secret).SigningString; got != c.want {
+			t.Errorf("secret %q: signing string %q, want %q", c.secret, got, c.want)
+		}
+	}
 }

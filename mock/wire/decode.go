@@ -165,20 +165,18 @@ func phpNames(fields sign.Fields) sign.Fields {
 		base, rest := f.Name, ""
 		if j := strings.IndexByte(base, '['); j >= 0 {
 			base, rest = base[:j], base[j:]
-			if !strings.Contains(rest, "]") {
-				// An unmatched "[" is no list: PHP makes it "_", and
-				// spaces, dots and "[" after it too ("pg[order_id").
-				base, rest = base+phpBracketReplacer.Replace(rest), ""
-			}
 		}
-		if trimmed := strings.TrimLeft(base, " "); trimmed != base || strings.ContainsAny(base, " .") {
-			f.Name = phpReplacer.Replace(trimmed) + rest
-		} else if rest == "" {
-			f.Name = base
+		trimmed := strings.TrimLeft(base, " ")
+		if trimmed == "" {
+			continue // "[x]", " [y]": PHP drops a field whose name is empty
 		}
-		if f.Name != "" {
-			out = append(out, f)
+		if rest != "" && !strings.Contains(rest, "]") {
+			// An unmatched "[" is no list: PHP makes it "_", and spaces,
+			// dots and "[" after it too ("pg[order_id").
+			trimmed, rest = trimmed+phpBracketReplacer.Replace(rest), ""
 		}
+		f.Name = phpReplacer.Replace(trimmed) + rest
+		out = append(out, f)
 	}
 	return out
 }
@@ -290,6 +288,17 @@ func readAll(body io.Reader, length, max int64) ([]byte, error) {
 
 const formType = "application/x-www-form-urlencoded"
 
+// decodeForm reads an urlencoded body. PHP counts every "&"-separated part
+// of a body, empty ones too (not a last empty one), against
+// max_input_vars and drops what is past it, so more is refused here.
+func decodeForm(body []byte) (Request, error) {
+	if n := bytes.Count(bytes.TrimSuffix(body, []byte("&")), []byte("&")) + 1; n > MaxFields {
+		return Request{}, Errorf(CodeValidation, "%d fields, empty ones included: at most %d (PHP's max_input_vars would drop the rest)", n, MaxFields)
+	}
+	fields, err := ParseQuery(string(body))
+	return Request{Fields: fields, Encoding: EncForm}, err
+}
+
 func decodeBody(r *http.Request, body []byte) (Request, error) {
 	if r.Method == http.MethodGet || len(bytes.TrimSpace(body)) == 0 {
 		fields, err := ParseQuery(r.URL.RawQuery)
@@ -300,8 +309,7 @@ func decodeBody(r *http.Request, body []byte) (Request, error) {
 		return Request{}, Errorf(CodeValidation, "Content-Type is missing: send application/x-www-form-urlencoded (or multipart/form-data) with the body")
 	}
 	if ct == formType { // most requests: no parameters to parse
-		fields, err := ParseQuery(string(body))
-		return Request{Fields: fields, Encoding: EncForm}, err
+		return decodeForm(body)
 	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil {
@@ -309,8 +317,7 @@ func decodeBody(r *http.Request, body []byte) (Request, error) {
 	}
 	switch mt {
 	case formType:
-		fields, err := ParseQuery(string(body))
-		return Request{Fields: fields, Encoding: EncForm}, err
+		return decodeForm(body)
 	case "multipart/form-data":
 		fields, err := parseMultipart(body, params["boundary"])
 		return Request{Fields: fields, Encoding: EncMultipart}, err
@@ -326,13 +333,7 @@ func decodeBody(r *http.Request, body []byte) (Request, error) {
 func ParseQuery(s string) (sign.Fields, error) {
 	var fields sign.Fields
 	if s != "" {
-		n := strings.Count(s, "&") + 1
-		if n > MaxFields {
-			// PHP counts every "&"-separated part, empty ones too, and
-			// drops what is past max_input_vars.
-			return nil, Errorf(CodeValidation, "%d fields, empty ones included: at most %d (PHP's max_input_vars would drop the rest)", n, MaxFields)
-		}
-		fields = make(sign.Fields, 0, n)
+		fields = make(sign.Fields, 0, min(strings.Count(s, "&")+1, MaxFields+1))
 	}
 	for s != "" {
 		var pair string
@@ -372,8 +373,10 @@ func parseMultipart(body []byte, boundary string) (sign.Fields, error) {
 		if err != nil {
 			return nil, Errorf(CodeValidation, "Malformed multipart body: %v", err)
 		}
-		if _, _, err := mime.ParseMediaType(part.Header.Get("Content-Disposition")); err != nil {
-			return nil, Errorf(CodeValidation, "Malformed multipart body: a part's Content-Disposition does not parse (%v)", err)
+		if cd := part.Header.Get("Content-Disposition"); cd != "" {
+			if _, _, err := mime.ParseMediaType(cd); err != nil {
+				return nil, Errorf(CodeValidation, "Malformed multipart body: a part's Content-Disposition does not parse (%v)", err)
+			}
 		}
 		if part.FormName() == "" || part.FileName() != "" {
 			continue // PHP puts file parts in $_FILES, not among the fields
@@ -468,6 +471,8 @@ func readElement(d *xml.Decoder, start *xml.StartElement, depth int) (*sign.Node
 		case xml.CharData:
 			if start != nil {
 				text.Write(t)
+			} else if len(bytes.TrimSpace(t)) > 0 {
+				return nil, fmt.Errorf("text %q before the root element", truncate(string(t), 40))
 			}
 		case xml.EndElement:
 			n.Value = text.String()
