@@ -94,8 +94,8 @@ func verify(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "freedompay-mock verify: %s answered HTTP %d: %s\n", *c.url, status, strings.TrimSpace(string(body)))
 		return 2
 	}
-	var rep expect.Report
-	if err := json.Unmarshal(body, &rep); err != nil {
+	rep, err := readVerdict(body)
+	if err != nil {
 		fmt.Fprintf(stderr, "freedompay-mock verify: %s did not answer a verdict: %v\n", *c.url, err)
 		return 2
 	}
@@ -133,4 +133,33 @@ func printReport(w io.Writer, rep expect.Report) {
 		}
 		fmt.Fprintf(w, "%s  %s\n      %s\n", mark, r.Name, r.Message)
 	}
+}
+
+// readVerdict reads /_mock/verify's answer, refusing one that is not a
+// whole verdict or does not add up: its exit code must not rest on a
+// field that contradicts the rest.
+func readVerdict(body []byte) (expect.Report, error) {
+	var rep expect.Report
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(body, &keys); err != nil {
+		return rep, err
+	}
+	for _, k := range []string{"ok", "scenario", "passed", "failed", "expectations"} {
+		if _, ok := keys[k]; !ok {
+			return rep, fmt.Errorf("no %q in it", k)
+		}
+	}
+	if err := json.Unmarshal(body, &rep); err != nil {
+		return rep, err
+	}
+	failed := 0
+	for _, r := range rep.Results {
+		if !r.OK {
+			failed++
+		}
+	}
+	if failed != rep.Failed || len(rep.Results)-failed != rep.Passed || rep.OK != (failed == 0) {
+		return rep, fmt.Errorf("it does not add up: ok=%v, passed=%d, failed=%d, but %d of %d expectations failed", rep.OK, rep.Passed, rep.Failed, failed, len(rep.Results))
+	}
+	return rep, nil
 }

@@ -257,6 +257,10 @@ func signCmd(args []string, stdout, stderr io.Writer) int {
 	if strings.Contains(name, "/") {
 		name = sign.ScriptName(name)
 	}
+	if name == "" {
+		fmt.Fprintf(stderr, "freedompay-mock sign: --script %q names no script: give the script name (payout_status2) or a URL or path that ends in it\n", *script)
+		return 2
+	}
 	fmt.Fprintln(stderr, "signing string:", sign.SigningString(name, fields, sign.MaskSecret(*secret)))
 	fmt.Fprintln(stdout, sign.Sign(name, fields, *secret))
 	return 0

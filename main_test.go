@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,5 +178,33 @@ requests = { path = "/g2g/payout_status2", order_id = "12345" }
 	s.Close()
 	if code, _, errOut := runCLI("verify", "--url", addr, "--timeout", "500ms"); code != 2 || !strings.Contains(errOut, "cannot reach") {
 		t.Errorf("verify against a stopped server: exit %d (%s), want 2", code, errOut)
+	}
+}
+
+// verify's exit code rests only on a whole verdict that adds up: anything
+// else from the server is exit 2, never a pass.
+func TestVerifyRefusesAVerdictThatDoesNotAddUp(t *testing.T) {
+	for _, answer := range []string{
+		`{"ok":true,"scenario":"x","passed":0,"failed":3,"expectations":[{"name":"a","ok":false,"message":"bad"}]}`,
+		`{"ok":true,"scenario":"x","passed":1,"failed":0,"expectations":[{"name":"a","ok":false,"message":"bad"}]}`,
+		`{}`, `null`, `[]`,
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, answer)
+		}))
+		code, out, errOut := runCLI("verify", "--url", srv.URL)
+		srv.Close()
+		if code != 2 || !strings.Contains(errOut, "did not answer a verdict") {
+			t.Errorf("answer %s: exit %d, %s%s; want 2, not a verdict", answer, code, out, errOut)
+		}
+	}
+}
+
+func TestSignNeedsAScriptName(t *testing.T) {
+	for _, script := range []string{"/", "http://[::1", "https://shop.kz/"} {
+		if code, out, _ := runCLI("sign", "--script", script, "--secret", "k", "pg_a=1"); code != 2 || out != "" {
+			t.Errorf("--script %q: exit %d, %q; want 2 and no signature", script, code, out)
+		}
 	}
 }

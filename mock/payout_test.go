@@ -271,6 +271,10 @@ func TestFieldRules(t *testing.T) {
 	wantError(t, call(t, s, "/api/reg2reg", with(endpoints[4].fields("t2"), "pg_card_id_to", "77")...), "9403")
 	wantError(t, call(t, s, "/api/reg2reg", with(tok, "pg_card_id_to", "77")...), "9403") // tok-ok is card 1: which one to pay?
 	wantError(t, call(t, s, "/g2g/reg2reg", with(tok, "pg_order_time_limit", "tomorrow")...), "9403")
+	for i, e := range endpoints[:7] { // every route that makes a payout
+		wantError(t, call(t, s, e.path, with(e.fields(fmt.Sprintf("cur-%d", i)), "pg_currency", "USD")...), "9403")
+		wantError(t, call(t, s, e.path, with(e.fields(fmt.Sprintf("desc-%d", i)), "pg_description", strings.Repeat("d", 256))...), "9403")
+	}
 	if n := len(s.Ledger().Payouts()); n != 0 {
 		t.Errorf("%d payouts made by refused requests, want 0", n)
 	}
@@ -494,6 +498,14 @@ func TestPayoutPage(t *testing.T) {
 	}
 	if body := enterCard(t, s, page, "4671593866478253", http.StatusUnprocessableEntity); !strings.Contains(body, "Luhn") {
 		t.Errorf("bad card page does not say why:\n%s", body)
+	}
+	twice := httptest.NewRecorder()
+	u, _ := url.Parse(page)
+	post := httptest.NewRequest(http.MethodPost, u.Path, strings.NewReader("card_number=5325349472901311&card_number=4671593866478252"))
+	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	s.Handler().ServeHTTP(twice, post)
+	if twice.Code != http.StatusUnprocessableEntity || !strings.Contains(twice.Body.String(), "twice") {
+		t.Errorf("two different card numbers: HTTP %d, want 422 saying so:\n%s", twice.Code, twice.Body)
 	}
 	body := enterCard(t, s, page, "4671593866478252", http.StatusOK)
 	if !strings.Contains(body, "467159-XX-XXXX-8252") || !strings.Contains(body, `href="http://shop.example/back"`) {

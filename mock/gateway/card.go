@@ -42,6 +42,7 @@ func (g *Gateway) reg2nonreg(c *call) (sign.Fields, error) {
 	f := &form{fields: c.fields}
 	f.requireAll("pg_order_id", "pg_amount", "pg_description", "pg_order_time_limit", "pg_back_link", "pg_post_link")
 	order, amount, _ := f.orderID(), f.amount(), f.description()
+	f.currency(c.merchant.Currency)
 	f.timeLimit()
 	back, post := f.link("pg_back_link"), f.link("pg_post_link")
 	if f.err != nil {

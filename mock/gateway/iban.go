@@ -12,7 +12,8 @@ func (g *Gateway) toIBAN(c *call) (sign.Fields, error) {
 	f := &form{fields: c.fields}
 	f.requireAll("pg_order_id", "pg_amount", "pg_recipient_iban", "pg_recipient_iin", "pg_recipient_name",
 		"pg_recipient_kbe", "pg_knp", "pg_bank_bik", "pg_post_link")
-	order, amount := f.orderID(), f.amount()
+	order, amount, _ := f.orderID(), f.amount(), f.description()
+	f.currency(c.merchant.Currency)
 	iban := f.iban("pg_recipient_iban")
 	f.digits("pg_recipient_iin", 12)
 	f.digits("pg_recipient_kbe", 2)
@@ -47,6 +48,7 @@ func (g *Gateway) ibanPayout(c *call) (sign.Fields, error) {
 	f.requireAll("pg_order_id", "pg_amount", "pg_description", "pg_recipient_bank_bic", "pg_recipient_iban",
 		"pg_recipient_iin_bin", "pg_recipient_name")
 	order, amount, _ := f.orderID(), f.amount(), f.description()
+	f.currency(c.merchant.Currency)
 	f.bic("pg_recipient_bank_bic")
 	iban := f.iban("pg_recipient_iban")
 	f.digits("pg_recipient_iin_bin", 12)

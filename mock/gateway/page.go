@@ -5,6 +5,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -39,6 +40,19 @@ func (g *Gateway) registerPages(r *mux.Router) {
 	r.HandleFunc(PagePath+"{key}", g.servePage).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
 }
 
+// submitCard enters the card typed on payout p's page: the status and
+// message to show, and the payout as it is now.
+func (g *Gateway) submitCard(key, pan string, p ledger.Payout) (int, string, ledger.Payout) {
+	switch cr, err := g.enterCard(key, pan); {
+	case errors.Is(err, ledger.ErrNoPage):
+		return http.StatusConflict, "This payout is not waiting for a card.", p
+	case err != nil:
+		return http.StatusUnprocessableEntity, err.Error(), p
+	default:
+		return http.StatusOK, "", cr.Payout
+	}
+}
+
 func (g *Gateway) servePage(w http.ResponseWriter, r *http.Request) {
 	key := mux.Vars(r)["key"]
 	p, ok := g.cfg.Ledger.PayoutByPage(key)
@@ -50,14 +64,17 @@ func (g *Gateway) servePage(w http.ResponseWriter, r *http.Request) {
 	var msg string
 	if r.Method == http.MethodPost {
 		r.Body = http.MaxBytesReader(w, r.Body, maxPageForm)
-		pan := strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("card_number")), " ", "")
-		switch cr, err := g.enterCard(key, pan); {
-		case errors.Is(err, ledger.ErrNoPage):
-			status, msg = http.StatusConflict, "This payout is not waiting for a card."
-		case err != nil:
-			status, msg = http.StatusUnprocessableEntity, err.Error()
-		default:
-			p = cr.Payout
+		_ = r.ParseForm()
+		cards := r.PostForm["card_number"]
+		pan := ""
+		if len(cards) > 0 {
+			pan = strings.ReplaceAll(strings.TrimSpace(cards[0]), " ", "")
+		}
+		if len(cards) > 1 && slices.ContainsFunc(cards[1:], func(c string) bool { return c != cards[0] }) {
+			// PHP would take the last, this page the first: neither.
+			status, msg = http.StatusUnprocessableEntity, "card_number is given twice with different values; send it once."
+		} else {
+			status, msg, p = g.submitCard(key, pan, p)
 		}
 	}
 	m, _ := g.cfg.Ledger.Merchant(p.MerchantID)

@@ -24,6 +24,7 @@ func (g *Gateway) reg2reg(c *call) (sign.Fields, error) {
 		f.fail(wire.Errorf(wire.CodeValidation, "Field pg_card_token_to is required (older SDKs send pg_card_id_to)"))
 	}
 	order, amount, _ := f.orderID(), f.amount(), f.description()
+	f.currency(c.merchant.Currency)
 	f.timeLimit()
 	post := f.link("pg_post_link")
 	if f.err != nil {

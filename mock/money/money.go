@@ -18,8 +18,10 @@ const Max Amount = 99999999_00
 // FromFloat converts a decimal amount such as a TOML float. It fails on
 // negative or non-finite values and on more than two decimal places.
 func FromFloat(f float64) (Amount, error) {
-	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > float64(math.MaxInt64/100) {
-		return 0, fmt.Errorf("amount %v is out of range", f)
+	// Below 10^15, as Parse reads: float64(MaxInt64/100) rounds up, and
+	// 92233720368547758.07 would wrap to a negative balance.
+	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f >= 1e15 {
+		return 0, fmt.Errorf("amount %v is out of range (0 to 999999999999999.99)", f)
 	}
 	minor := math.Round(f * 100)
 	if math.Abs(minor-f*100) > 1e-6*math.Max(1, f) {

@@ -1,6 +1,9 @@
 package money
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 func TestFormatAndParse(t *testing.T) {
 	tests := []struct {
@@ -36,7 +39,7 @@ func TestFromFloat(t *testing.T) {
 	if a, err := FromFloat(0.29); err != nil || a != 29 {
 		t.Errorf("FromFloat(0.29) = %d, %v; want 29", a, err)
 	}
-	for _, bad := range []float64{-1, 1.234} {
+	for _, bad := range []float64{-1, 1.234, 92233720368547758.07, 1e15, math.NaN()} {
 		if _, err := FromFloat(bad); err == nil {
 			t.Errorf("FromFloat(%v) accepted", bad)
 		}

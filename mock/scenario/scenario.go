@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -281,11 +282,22 @@ func (g Gateway) Location() *time.Location {
 	return loc
 }
 
+// MaxFileBytes bounds a scenario file: 100 000 payouts take about 15 MB.
+const MaxFileBytes = 128 << 20
+
 // Load reads and validates a scenario file.
 func Load(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("read scenario: %s is over %d MiB; a scenario is at most that", path, MaxFileBytes>>20)
 	}
 	return Parse(path, data)
 }
@@ -357,7 +369,11 @@ func Parse(file string, data []byte) (*Scenario, error) {
 // [[payouts.existing]]. TOML cannot have both under one name.
 func (sc *Scenario) decodePayouts(md toml.MetaData) error {
 	sc.payoutsTable = "payouts"
-	switch md.Type("payouts") {
+	kind := md.Type("payouts")
+	if kind == "" && md.IsDefined("payouts") {
+		kind = "Hash" // made by [[payouts.existing]] alone, without a [payouts] line
+	}
+	switch kind {
 	case "":
 		return nil
 	case "Hash":

@@ -221,6 +221,11 @@ amount = 10
 	if sc.PayoutSettings.DefaultDelay.Duration != time.Minute || len(sc.Payouts) != 1 || sc.Payouts[0].OrderID != "a" {
 		t.Errorf("got delay %s and %d payouts, want 1m and order a", sc.PayoutSettings.DefaultDelay, len(sc.Payouts))
 	}
+	// [[payouts.existing]] without a [payouts] line is the same form.
+	sc, err = Parse("t.toml", []byte("[[merchants]]\nid = 1\npayout_secret_key = \"k\"\n[[payouts.existing]]\nmerchant_id = 1\norder_id = \"a\"\namount = 10\n[[payouts.existing]]\nmerchant_id = 1\norder_id = \"b\"\namount = 10\n"))
+	if err != nil || len(sc.Payouts) != 2 {
+		t.Errorf("[[payouts.existing]] alone: %v payouts, %v; want 2", sc, err)
+	}
 	sc, err = Parse("t.toml", []byte("[[merchants]]\nid = 1\npayout_secret_key = \"k\"\n"))
 	if err != nil || sc.PayoutSettings.DefaultDelay.Duration != 5*time.Second {
 		t.Errorf("default delay %v (%v), want 5s", sc.PayoutSettings.DefaultDelay, err)
