@@ -188,4 +188,12 @@ func TestDashboardTokenAndEscaping(t *testing.T) {
 	if code != 200 || strings.Contains(body, "<script>alert") || !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 		t.Errorf("the view with the token: %d; a request's field is not escaped:\n%.2000s", code, body)
 	}
+	for _, m := range s.Scenario().Merchants { // those with no payout yet too
+		if !strings.Contains(body, "<h3>Merchant "+string(m.ID)+"</h3>") {
+			t.Errorf("the view does not list merchant %s", m.ID)
+		}
+	}
+	if !strings.Contains(body, "No payouts yet.") {
+		t.Errorf("no merchant of the default scenario is shown without payouts")
+	}
 }

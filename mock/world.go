@@ -317,6 +317,15 @@ func (s *Server) Verify(merchantID string) expect.Report {
 	return r
 }
 
+// MerchantIDs are the merchants of the scenario in force.
+func (s *Server) MerchantIDs() []string {
+	var ids []string
+	for _, m := range s.Scenario().Merchants {
+		ids = append(ids, string(m.ID))
+	}
+	return ids
+}
+
 // KnownMerchant reports whether the scenario in force has merchant id.
 func (s *Server) KnownMerchant(id string) bool {
 	_, ok := s.world.Load().ledger.Merchant(id)

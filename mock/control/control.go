@@ -48,6 +48,7 @@ type Backend interface {
 	ReplaceScenario(toml []byte, merchantID string) (ScenarioChange, error)
 	Verify(merchantID string) expect.Report
 	KnownMerchant(id string) bool
+	MerchantIDs() []string
 	// Stopping reports whether the server is shutting down.
 	Stopping() bool
 	// Changed returns a channel closed at the next change of state.

@@ -134,6 +134,9 @@ func (h *handlers) uiView(w http.ResponseWriter, _ *http.Request) {
 		ErrorCodes: wire.PayoutErrorCodes()}
 	d.Manual = d.Mode == clock.ModeManual
 	byMerchant := map[string]*uiMerchant{}
+	for _, id := range h.b.MerchantIDs() { // a shard that has made no payout yet is listed too
+		byMerchant[id] = &uiMerchant{ID: id}
+	}
 	for _, p := range h.b.Payouts("") {
 		m := byMerchant[p.MerchantID]
 		if m == nil {
