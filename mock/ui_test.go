@@ -196,4 +196,10 @@ func TestDashboardTokenAndEscaping(t *testing.T) {
 	if !strings.Contains(body, "No payouts yet.") {
 		t.Errorf("no merchant of the default scenario is shown without payouts")
 	}
+	if _, err := s.Drain(); err != nil { // the scenario's payouts end and notify
+		t.Fatal(err)
+	}
+	if _, body := get("/_mock/ui/view", "tok"); !strings.Contains(body, `Notifies: <a href="#notify-`) {
+		t.Errorf("a payout card does not link to its notifies:\n%.3000s", body)
+	}
 }

@@ -108,7 +108,8 @@ type uiData struct {
 	Report          expect.Report
 	Merchants       []uiMerchant
 	ErrorCodes      []int
-	Notifications   []notify.Notification // newest first
+	Notifications   []notify.Notification           // newest first
+	NotifiesOf      map[int64][]notify.Notification // the shown ones, by payment id, oldest first
 	NotifyDropped   int64
 	Requests        []journal.Entry // newest first
 	RequestsShown   int
@@ -153,8 +154,10 @@ func (h *handlers) uiView(w http.ResponseWriter, _ *http.Request) {
 	ns, dropped := h.b.History("")
 	expect.LostVerdicts(h.b, ns)
 	d.NotifyDropped = dropped
+	d.NotifiesOf = map[int64][]notify.Notification{}
 	for i := len(ns) - 1; i >= 0 && len(d.Notifications) < uiShown; i-- {
 		d.Notifications = append(d.Notifications, ns[i])
+		d.NotifiesOf[ns[i].PaymentID] = append([]notify.Notification{ns[i]}, d.NotifiesOf[ns[i].PaymentID]...)
 	}
 	page := h.b.Requests(journal.Filter{Limit: uiShown})
 	for i := len(page.Entries) - 1; i >= 0; i-- {
