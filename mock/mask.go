@@ -248,8 +248,9 @@ func maskAttr(a slog.Attr, m *masker) slog.Attr {
 		}
 		return slog.Group(a.Key, masked...)
 	case slog.KindAny:
-		if s := fmt.Sprint(v.Any()); m.Text(s) != s {
-			return slog.String(a.Key, m.Text(s))
+		s := fmt.Sprint(v.Any())
+		if masked := m.Text(s); masked != s {
+			return slog.String(a.Key, masked)
 		}
 	}
 	return a

@@ -84,58 +84,45 @@ func maskFields(fields sign.Fields, secrets []string) sign.Fields {
 	return out
 }
 
-// groupedPAN is a card number written in groups of four, "4111 1111 1111
-// 1111" or with dashes.
-var groupedPAN = regexp.MustCompile(`\b(?:[0-9]{4}[ -]){3}[0-9]{1,7}\b`)
+// panLike is what may be a card number in free text: digits in groups of
+// four ("4111 1111 1111 1111", or with dashes), or a run of 13 or more.
+var (
+	panLike       = regexp.MustCompile(`(?:[0-9]{4}[ -]){3}[0-9]{1,7}|[0-9]{13,}`)
+	panSeparators = strings.NewReplacer(" ", "", "-", "")
+)
 
-// maskPANs masks what is a card number in free text (a description, say):
-// a run of digits that ValidPAN takes, or one in groups of four.
+// maskPANs masks the card numbers (what ValidPAN takes) in free text, a
+// description say.
 func maskPANs(s string) string {
-	digits, run, longest, separated := 0, 0, 0, false
+	if !mayHoldPAN(s) {
+		return s
+	}
+	return panLike.ReplaceAllStringFunc(s, func(m string) string {
+		if pan := panSeparators.Replace(m); ValidPAN(pan) {
+			return fixtures.MaskPAN(pan)
+		}
+		return m
+	})
+}
+
+// mayHoldPAN is a cheap look first, as most values (a signature, a salt,
+// an amount) cannot hold a card: 13 digits in a row, or 13 digits in all
+// with a space or a dash among them.
+func mayHoldPAN(s string) bool {
+	digits, run, separated := 0, 0, false
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c >= '0' && c <= '9':
-			digits, run = digits+1, run+1
-			longest = max(longest, run)
+			if digits, run = digits+1, run+1; run >= 13 {
+				return true
+			}
 			continue
 		case c == ' ' || c == '-':
 			separated = true
 		}
 		run = 0
 	}
-	if digits < 13 || (longest < 13 && !separated) { // most values: a signature, a salt, an amount
-		return s
-	}
-	if separated {
-		s = groupedPAN.ReplaceAllStringFunc(s, func(g string) string {
-			if pan := strings.NewReplacer(" ", "", "-", "").Replace(g); ValidPAN(pan) {
-				return fixtures.MaskPAN(pan)
-			}
-			return g
-		})
-	}
-	if longest < 13 {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		j := i
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
-		}
-		switch {
-		case j == i:
-			b.WriteByte(s[i])
-			i++
-			continue
-		case ValidPAN(s[i:j]):
-			b.WriteString(fixtures.MaskPAN(s[i:j]))
-		default:
-			b.WriteString(s[i:j])
-		}
-		i = j
-	}
-	return b.String()
+	return digits >= 13 && separated
 }
 
 // faultDescription says what a drill fault hid from the merchant.

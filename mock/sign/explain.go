@@ -44,21 +44,12 @@ func quoteOrAbsent(s string) string {
 // it is: in a field that holds it (a salt set to the secret, say), across
 // a ';', in the script name. One pass: a mask is never masked again.
 func maskedSigningString(script string, fields Fields, secret string) string {
-	parts := signingParts(script, fields, "")
-	head := strings.Join(parts[:len(parts)-1], ";")
 	mask := MaskSecret(secret)
-	switch {
-	case len(secret) >= MinMasked:
-		head = strings.ReplaceAll(head, secret, mask)
-	case secret != "":
-		for i, p := range parts[1 : len(parts)-1] { // a value equal to a short secret
-			if p == secret {
-				parts[i+1] = mask
-			}
-		}
-		head = strings.Join(parts[:len(parts)-1], ";")
+	if len(secret) < MinMasked {
+		return SigningString(script, MaskSecrets(fields, secret), mask) // a value equal to it
 	}
-	return head + ";" + mask
+	head := strings.TrimSuffix(SigningString(script, fields, ""), ";")
+	return strings.ReplaceAll(head, secret, mask) + ";" + mask
 }
 
 // Explain checks a message's pg_sig against script and secret and, when it

@@ -114,14 +114,7 @@ func SigningString(script string, fields Fields, secret string) string {
 // and every reply.
 func Sign(script string, fields Fields, secret string) string {
 	var fieldBuf [24]Field
-	flat := fieldBuf[:0]
-	for _, f := range fields {
-		if f.Name != FieldSig {
-			flat = append(flat, f)
-		}
-	}
-	flat = Flatten(flat)
-	slices.SortStableFunc(flat, byName)
+	flat := signed(fields, fieldBuf[:0])
 	var textBuf [512]byte
 	b := append(textBuf[:0], script...)
 	for _, f := range flat {
@@ -132,6 +125,20 @@ func Sign(script string, fields Fields, secret string) string {
 	var hexBuf [2 * md5.Size]byte
 	hex.Encode(hexBuf[:], sum[:])
 	return string(hexBuf[:])
+}
+
+// signed returns the fields a signature covers, in the order it takes
+// them: pg_sig left out, nested fields flattened, sorted by name. buf may
+// hold them, so that the common case allocates nothing.
+func signed(fields Fields, buf Fields) Fields {
+	for _, f := range fields {
+		if f.Name != FieldSig {
+			buf = append(buf, f)
+		}
+	}
+	flat := Flatten(buf)
+	slices.SortStableFunc(flat, byName)
+	return flat
 }
 
 func byName(a, b Field) int { return strings.Compare(a.Name, b.Name) }
@@ -195,8 +202,7 @@ func MaskSecret(secret string) string {
 }
 
 func signingParts(script string, fields Fields, secret string) []string {
-	flat := Flatten(fields.Without(FieldSig))
-	slices.SortStableFunc(flat, byName)
+	flat := signed(fields, make(Fields, 0, len(fields)))
 	parts := make([]string, 0, len(flat)+2)
 	parts = append(parts, script)
 	for _, f := range flat {

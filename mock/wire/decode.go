@@ -237,15 +237,10 @@ func valueAndList(fields sign.Fields) error {
 					values[g.Name] = true
 				}
 			}
-			for j := strings.IndexByte(f.Name, '['); j > 0; {
-				if values[f.Name[:j]] {
+			for j := 1; j < len(f.Name); j++ { // pg_x and pg_x[a] of pg_x[a][b]
+				if f.Name[j] == '[' && values[f.Name[:j]] {
 					return Errorf(CodeValidation, "Field %s is given both as a value and as a list (%s); send one of them", truncate(f.Name[:j], 40), truncate(f.Name, 40))
 				}
-				k := strings.IndexByte(f.Name[j+1:], '[')
-				if k < 0 {
-					break
-				}
-				j += 1 + k
 			}
 		}
 	}
