@@ -18,11 +18,27 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
 
-// maxAnswer bounds how much of a merchant's answer is read, and
-// maxShownAnswer how much of it an attempt keeps.
+// Bounds of a merchant's answer to a notify. An ack is a few hundred bytes;
+// an answer over a bound is a failed attempt that says so, and is neither
+// kept nor parsed whole.
 const (
-	maxAnswer      = 64 << 10
+	// MaxAnswerHeader bounds the status line and headers of an answer
+	// (the client's MaxResponseHeaderBytes).
+	MaxAnswerHeader = 64 << 10
+	// MaxAnswerBody bounds the body of an answer.
+	MaxAnswerBody = 64 << 10
+	// maxShownAnswer is how much of the body an attempt keeps.
 	maxShownAnswer = 2 << 10
+)
+
+// Bounds of a <response> ack, checked while its tokens are walked, before
+// any field is built: the ack is flat pg_* fields, so these leave room for
+// nested ones and still keep flattening (whose names repeat every parent's)
+// within a small multiple of the answer's size.
+const (
+	maxAckDepth    = 16             // elements open at once, the root included
+	maxAckElements = wire.MaxFields // elements in all, as the gateway's max_input_vars
+	maxAckNames    = MaxAnswerBody  // bytes of the names the fields are signed under
 )
 
 // post sends n once and judges the answer. retry is false when trying again
@@ -57,16 +73,22 @@ func (s *Scheduler) post(n *Notification) (a Attempt, retry bool) {
 	if err != nil {
 		a.LatencyMS = ms(time.Since(start))
 		a.Error = describe(err, ctx, timeout)
+		if headersOver(err) {
+			a.Error = fmt.Sprintf("answer headers over %d KiB", MaxAnswerHeader>>10)
+		}
 		if errors.Is(err, errNotAllowed) {
 			return a, false
 		}
 		return a, true
 	}
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	// One byte more than the bound tells an answer over it; the rest is
+	// never read (closing the body drops the connection).
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswerBody+1))
 	resp.Body.Close()
 	a.LatencyMS = ms(time.Since(start))
 	a.HTTPStatus = resp.StatusCode
-	a.Answer = truncate(string(answer), maxShownAnswer)
+	over := len(answer) > MaxAnswerBody
+	a.Answer = truncate(string(answer[:min(len(answer), maxShownAnswer+1)]), maxShownAnswer)
 	if err != nil {
 		a.Error = "reading the answer: " + describe(err, ctx, timeout)
 		return a, true
@@ -78,9 +100,22 @@ func (s *Scheduler) post(n *Notification) (a Attempt, retry bool) {
 		}
 		return a, true
 	}
+	if over {
+		// Not an ack, whatever the ack setting: judging a cut answer
+		// would judge something the merchant did not send.
+		a.Reason = fmt.Sprintf("answer body over %d KiB", MaxAnswerBody>>10)
+		return a, true
+	}
 	a.Conforming, a.Reason = CheckAck(answer, n.script, n.secret)
 	a.Delivered = a.Conforming || s.cfg.Settings.Ack != scenario.AckStrict
 	return a, true
+}
+
+// headersOver tells the client's error for an answer whose headers pass
+// its MaxResponseHeaderBytes. net/http has no error value for it, only this
+// text (transport.go, "server response headers exceeded %d bytes").
+func headersOver(err error) bool {
+	return strings.Contains(err.Error(), "response headers exceeded")
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -134,6 +169,10 @@ func CheckAck(body []byte, script, secret string) (conforming bool, reason strin
 		return false, "HTTP 200 but JSON body"
 	}
 	root, text, err := rootOf(trimmed)
+	var shape *shapeError
+	if errors.As(err, &shape) {
+		return false, "HTTP 200 but " + shape.Error()
+	}
 	if err != nil {
 		return false, fmt.Sprintf("HTTP 200 but the body is not XML: %q", truncate(string(trimmed), 60))
 	}
@@ -162,12 +201,27 @@ func CheckAck(body []byte, script, secret string) (conforming bool, reason strin
 	return false, fmt.Sprintf("HTTP 200 but the XML root is <%s>, not <pg_status> or <response>", root)
 }
 
-// rootOf returns the root element's name and its direct text.
+// shapeError says how an answer passes the bounds of an ack.
+type shapeError struct{ what string }
+
+func (e *shapeError) Error() string { return e.what }
+
+// rootOf returns the root element's name and its direct text. It walks the
+// whole root and fails with a *shapeError, before anything is built from
+// it, when the root holds more than an ack can: nesting deeper than
+// maxAckDepth, more than maxAckElements elements, or names that flatten
+// (each field's name repeats its parents', see sign.FlattenNodes) to more
+// than maxAckNames bytes.
 func rootOf(body []byte) (name, text string, err error) {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
 	var b strings.Builder
 	depth := 0
+	elements := 0
+	// path[i] is the length of the flattened name of the element open at
+	// depth i+2 (the root's children are at depth 2); names sums them.
+	var path [maxAckDepth]int
+	names := 0
 	for {
 		tok, err := d.Token()
 		if err != nil {
@@ -182,6 +236,22 @@ func rootOf(body []byte) (name, text string, err error) {
 				name = t.Name.Local
 			}
 			depth++
+			elements++
+			switch {
+			case depth > maxAckDepth:
+				return "", "", &shapeError{fmt.Sprintf("the answer nests elements more than %d deep: not an ack", maxAckDepth)}
+			case elements > maxAckElements:
+				return "", "", &shapeError{fmt.Sprintf("the answer has more than %d elements: not an ack", maxAckElements)}
+			case depth >= 2:
+				n := len(t.Name.Local) + 3 // and the index FlattenNodes adds
+				if depth > 2 {
+					n += path[depth-3]
+				}
+				path[depth-2] = n
+				if names += n; names > maxAckNames {
+					return "", "", &shapeError{fmt.Sprintf("the answer's field names come to more than %d KiB as signed: not an ack", maxAckNames>>10)}
+				}
+			}
 		case xml.EndElement:
 			depth--
 			if depth == 0 {

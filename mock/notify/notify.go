@@ -193,6 +193,7 @@ func New(cfg Config) *Scheduler {
 	if client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = cfg.Workers
+		tr.MaxResponseHeaderBytes = MaxAnswerHeader // more is a failed attempt, not memory
 		tr.DialContext = dialChecked((&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext)
 		client = &http.Client{
 			Transport:     tr,
