@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -28,6 +29,8 @@ func FuzzCheckAck(f *testing.F) {
 	f.Add([]byte("<pg_status>ok</pg_status>"))
 	f.Add([]byte(`<response><pg_status>ok</pg_status><pg_sig>x</pg_sig></response>`))
 	f.Add([]byte(`{"ok":true}`))
+	f.Add([]byte(strings.Repeat("<a>", 17) + strings.Repeat("</a>", 17)))
+	f.Add([]byte(`<response><pg_status>ok</pg_status><a><b><c>1</c><c>2</c></b></a><pg_sig>0</pg_sig></response>`))
 	f.Add([]byte(`<response><pg_status>ok</pg_status><pg_salt>test_secret_key</pg_salt><pg_sig>0</pg_sig></response>`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		const secret = "test_secret_key"
@@ -44,4 +47,43 @@ func FuzzCheckAck(f *testing.F) {
 			t.Fatalf("a signing string shows the secret: %q", reason)
 		}
 	})
+}
+
+// TestCheckAckRefusesWhatNoAckHolds: an answer nested too deep, with too
+// many elements, or whose names flatten to too much is refused while its
+// tokens are walked, at a cost linear in its size.
+func TestCheckAckRefusesWhatNoAckHolds(t *testing.T) {
+	long := strings.Repeat("n", 1000)
+	nested := "<response><pg_status>ok</pg_status><pg_sig>0</pg_sig>" + strings.Repeat("<"+long+">", 15) +
+		strings.Repeat("<b/>", 12000) + strings.Repeat("</"+long+">", 15) + "</response>"
+	for _, c := range []struct{ name, body, want string }{
+		{"names", nested, "field names come to more than 64 KiB"},
+		{"deep", "<response>" + strings.Repeat("<a>", 20000), "more than 16 deep"},
+		{"deep but closed", strings.Repeat("<a>", 17) + strings.Repeat("</a>", 17), "more than 16 deep"},
+		{"many", "<response>" + strings.Repeat("<x>1</x>", 8000) + "</response>", "more than 1000 elements"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var ok bool
+			var reason string
+			allocs := testing.AllocsPerRun(3, func() { ok, reason = CheckAck([]byte(c.body), "post", "k") })
+			if ok || !strings.Contains(reason, c.want) {
+				t.Fatalf("got %v %q, want a refusal saying %q", ok, reason, c.want)
+			}
+			// A few allocations per token at most, never per name
+			// repeated in a flattened field.
+			if max := float64(4 * len(c.body) / 3); allocs > max {
+				t.Errorf("%.0f allocations for %d bytes, want at most %.0f", allocs, len(c.body), max)
+			}
+		})
+	}
+	// A flat ack at the limits still parses.
+	var flat strings.Builder
+	flat.WriteString("<response><pg_status>ok</pg_status>")
+	for i := range 998 {
+		fmt.Fprintf(&flat, "<x%d>v</x%d>", i, i)
+	}
+	flat.WriteString("<pg_sig>0</pg_sig></response>")
+	if _, reason := CheckAck([]byte(flat.String()), "post", "k"); !strings.Contains(reason, "does not verify") {
+		t.Errorf("a flat ack of 1000 fields: %q, want it judged by its signature", reason)
+	}
 }

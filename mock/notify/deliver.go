@@ -37,7 +37,7 @@ const (
 // within a small multiple of the answer's size.
 const (
 	maxAckDepth    = 16             // elements open at once, the root included
-	maxAckElements = wire.MaxFields // elements in all, as the gateway's max_input_vars
+	maxAckElements = wire.MaxFields // elements under the root, as the gateway's max_input_vars
 	maxAckNames    = MaxAnswerBody  // bytes of the names the fields are signed under
 )
 
@@ -209,9 +209,9 @@ func (e *shapeError) Error() string { return e.what }
 // rootOf returns the root element's name and its direct text. It walks the
 // whole root and fails with a *shapeError, before anything is built from
 // it, when the root holds more than an ack can: nesting deeper than
-// maxAckDepth, more than maxAckElements elements, or names that flatten
-// (each field's name repeats its parents', see sign.FlattenNodes) to more
-// than maxAckNames bytes.
+// maxAckDepth, more than maxAckElements elements under the root, or names
+// that flatten (each field's name repeats its parents', see
+// sign.FlattenNodes) to more than maxAckNames bytes.
 func rootOf(body []byte) (name, text string, err error) {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
@@ -236,12 +236,14 @@ func rootOf(body []byte) (name, text string, err error) {
 				name = t.Name.Local
 			}
 			depth++
-			elements++
+			if depth >= 2 {
+				elements++
+			}
 			switch {
 			case depth > maxAckDepth:
 				return "", "", &shapeError{fmt.Sprintf("the answer nests elements more than %d deep: not an ack", maxAckDepth)}
 			case elements > maxAckElements:
-				return "", "", &shapeError{fmt.Sprintf("the answer has more than %d elements: not an ack", maxAckElements)}
+				return "", "", &shapeError{fmt.Sprintf("the answer has more than %d elements under its root: not an ack", maxAckElements)}
 			case depth >= 2:
 				n := len(t.Name.Local) + 3 // and the index FlattenNodes adds
 				if depth > 2 {
