@@ -1,6 +1,8 @@
 package sign
 
 import (
+	"crypto/md5"
+	"encoding/hex"
 	"slices"
 	"strings"
 )
@@ -43,26 +45,120 @@ func quoteOrAbsent(s string) string {
 // it ends and, for a secret of MinMasked characters or more, wherever else
 // it is: in a field that holds it (a salt set to the secret, say), across
 // a ';', in the script name. One pass: a mask is never masked again.
-func maskedSigningString(script string, fields Fields, secret string) string {
+func maskedSigningString(script string, values []string, secret string) string {
 	mask := MaskSecret(secret)
-	if len(secret) < MinMasked {
-		return SigningString(script, MaskSecrets(fields, secret), mask) // a value equal to it
+	if len(secret) < MinMasked { // only a value equal to it
+		var b strings.Builder
+		b.WriteString(script)
+		for _, v := range values {
+			if v == secret && v != "" {
+				v = mask
+			}
+			b.WriteString(";" + v)
+		}
+		return b.String() + ";" + mask
 	}
-	head := strings.TrimSuffix(SigningString(script, fields, ""), ";")
+	head := strings.Join(append([]string{script}, values...), ";")
 	return strings.ReplaceAll(head, secret, mask) + ";" + mask
+}
+
+// view is a message flattened once, for every hypothesis Explain tries:
+// its leaves in the order sent, the order signed, and the top-level field
+// (group) each one comes from.
+type view struct {
+	sent   Fields
+	roots  []string // roots[i] names the top-level field sent[i] comes from
+	groups []bool   // groups[i]: that field is a group of bracketed names
+	sorted []int    // indexes into sent, in signing order
+}
+
+func newView(fields Fields) view {
+	var v view
+	if !hasBrackets(fields) {
+		v.sent = fields
+		v.roots = make([]string, len(fields))
+		v.groups = make([]bool, len(fields))
+		for i, f := range fields {
+			v.roots[i] = f.Name
+		}
+	} else {
+		for _, n := range Tree(fields) {
+			from := len(v.sent)
+			v.sent = append(v.sent, FlattenNodes([]Node{n})...)
+			for range v.sent[from:] {
+				v.roots = append(v.roots, n.Name)
+				v.groups = append(v.groups, len(n.Children) > 0)
+			}
+		}
+	}
+	v.sorted = make([]int, len(v.sent))
+	for i := range v.sorted {
+		v.sorted[i] = i
+	}
+	slices.SortStableFunc(v.sorted, func(a, b int) int { return strings.Compare(v.sent[a].Name, v.sent[b].Name) })
+	return v
+}
+
+// values are the leaves' values in signing order.
+func (v view) values() []string {
+	out := make([]string, len(v.sorted))
+	for i, j := range v.sorted {
+		out[i] = v.sent[j].Value
+	}
+	return out
+}
+
+// hasher computes the signature of a variant of a message in one reused
+// buffer, so that trying dozens of variants of a large message costs the
+// hashing, not dozens of copies of it.
+type hasher struct{ buf []byte }
+
+// sum is the lowercase hex MD5 of parts joined by ";": the script name
+// (unless noScript), the values of v's leaves taken in order (sorted or
+// sent) and kept by keep, and the secret (unless noSecret).
+func (h *hasher) sum(script string, v view, sorted bool, keep func(i int) bool, secret string, noScript, noSecret bool) string {
+	b := h.buf[:0]
+	first := true
+	add := func(s string) {
+		if !first {
+			b = append(b, ';')
+		}
+		b, first = append(b, s...), false
+	}
+	if !noScript {
+		add(script)
+	}
+	for k := range v.sent {
+		i := k
+		if sorted {
+			i = v.sorted[k]
+		}
+		if keep == nil || keep(i) {
+			add(v.sent[i].Value)
+		}
+	}
+	if !noSecret {
+		add(secret)
+	}
+	h.buf = b
+	sum := md5.Sum(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // Explain checks a message's pg_sig against script and secret and, when it
 // does not match, tries the mistakes integrations commonly make (values in
 // sent order, empty fields dropped, a wrong script name, upper-case hex, no
 // script name) and names any that reproduce the signature received. The
-// secret never appears in the result.
+// secret never appears in the result. The message is flattened once,
+// whatever it holds, and every variant is hashed in one buffer.
 func Explain(script string, fields Fields, secret string) Explanation {
 	got := fields.Value(FieldSig)
+	v := newView(fields.Without(FieldSig))
+	var h hasher
 	e := Explanation{
 		Script:        script,
-		SigningString: maskedSigningString(script, fields, secret),
-		Expected:      Sign(script, fields, secret),
+		SigningString: maskedSigningString(script, v.values(), secret),
+		Expected:      h.sum(script, v, true, nil, secret, false, false),
 		Got:           got,
 	}
 	e.OK = got == e.Expected
@@ -77,10 +173,33 @@ func Explain(script string, fields Fields, secret string) Explanation {
 		e.Hints = append(e.Hints, "pg_sig must be lower-case hex")
 		return e
 	}
-	correct := SigningString(script, fields, secret)
-	for _, alt := range alternatives(script, fields, secret) {
-		if alt.signing != correct && md5hex(alt.signing) == strings.ToLower(got) && !slices.Contains(e.Hints, alt.hint) {
-			e.Hints = append(e.Hints, alt.hint)
+	want := strings.ToLower(got)
+	try := func(hint, sum string) {
+		if sum != e.Expected && sum == want && !slices.Contains(e.Hints, hint) {
+			e.Hints = append(e.Hints, hint)
+		}
+	}
+	try("values were joined in the order sent; sort fields by name first", h.sum(script, v, false, nil, secret, false, false))
+	try("empty fields were left out; keep them (they give \";;\")", h.sum(script, v, true, func(i int) bool { return v.sent[i].Value != "" }, secret, false, false))
+	try("the script name is missing from the start of the signing string", h.sum(script, v, true, nil, secret, true, false))
+	try("the secret is missing from the end of the signing string", h.sum(script, v, true, nil, secret, false, true))
+	tried := map[string]bool{}
+	for i := 0; i < len(v.sent) && len(tried) < maxDropTries; i++ {
+		root := v.roots[i]
+		if tried[root] {
+			continue
+		}
+		tried[root] = true
+		what := "field " + root + " is not in the signature: it was"
+		if v.groups[i] {
+			what = "fields " + root + "[…] are not in the signature: they were"
+		}
+		try(what+" added after signing; sign every field sent",
+			h.sum(script, v, true, func(j int) bool { return v.roots[j] != root }, secret, false, false))
+	}
+	for _, s := range []string{"", "/" + script, "/g2g/" + script, "/api/" + script, script + ".php"} {
+		if s != script {
+			try("signed with script name "+quote(s)+"; the script name is "+quote(script), h.sum(s, v, true, nil, secret, false, false))
 		}
 	}
 	if len(e.Hints) == 0 {
@@ -89,50 +208,8 @@ func Explain(script string, fields Fields, secret string) Explanation {
 	return e
 }
 
-type alternative struct {
-	hint    string
-	signing string
-}
-
-// maxDropTries bounds the fields Explain tries leaving out one at a time.
+// maxDropTries bounds the top-level fields Explain tries leaving out one at
+// a time.
 const maxDropTries = 64
-
-func alternatives(script string, fields Fields, secret string) []alternative {
-	rest := fields.Without(FieldSig)
-	inOrder := []string{script}
-	for _, f := range Flatten(rest) {
-		inOrder = append(inOrder, f.Value)
-	}
-	inOrder = append(inOrder, secret)
-
-	var nonEmpty Fields
-	for _, f := range rest {
-		if f.Value != "" {
-			nonEmpty = append(nonEmpty, f)
-		}
-	}
-	parts := signingParts(script, rest, secret)
-	alts := []alternative{
-		{"values were joined in the order sent; sort fields by name first", strings.Join(inOrder, ";")},
-		{"empty fields were left out; keep them (they give \";;\")", SigningString(script, nonEmpty, secret)},
-		{"the script name is missing from the start of the signing string", strings.Join(parts[1:], ";")},
-		{"the secret is missing from the end of the signing string", strings.Join(parts[:len(parts)-1], ";")},
-	}
-	for _, f := range rest[:min(len(rest), maxDropTries)] { // each try signs the whole message again
-		alts = append(alts, alternative{
-			"field " + f.Name + " is not in the signature: it was added after signing; sign every field sent",
-			SigningString(script, rest.Without(f.Name), secret),
-		})
-	}
-	for _, s := range []string{"", "/" + script, "/g2g/" + script, "/api/" + script, script + ".php"} {
-		if s != script {
-			alts = append(alts, alternative{
-				"signed with script name " + quote(s) + "; the script name is " + quote(script),
-				SigningString(s, rest, secret),
-			})
-		}
-	}
-	return alts
-}
 
 func quote(s string) string { return "\"" + s + "\"" }

@@ -22,21 +22,27 @@ type Node struct {
 // makeFlatParamsArray, applied below the top level.
 func FlattenNodes(nodes []Node) Fields {
 	var out Fields
+	var path []byte // the parent's flattened name, shared by its leaves
 	for _, n := range nodes {
 		if len(n.Children) == 0 {
 			out = append(out, Field{n.Name, n.Value})
 			continue
 		}
-		out = flattenGroup(out, n.Name, n.Children)
+		path = append(path[:0], n.Name...)
+		out = flattenGroup(out, path, n.Children)
 	}
 	return out
 }
 
-func flattenGroup(out Fields, prefix string, children []Node) Fields {
+// flattenGroup appends the leaves under a group whose flattened name is
+// path. Siblings write their names over one another in path's spare room,
+// so a group's name is built once, not once per leaf below it; only a
+// leaf's own name becomes a string.
+func flattenGroup(out Fields, path []byte, children []Node) Fields {
 	for i, c := range children {
-		name := prefix + c.Name + pad3(i+1)
+		name := appendPad3(append(path, c.Name...), i+1)
 		if len(c.Children) == 0 {
-			out = append(out, Field{name, c.Value})
+			out = append(out, Field{string(name), c.Value})
 			continue
 		}
 		out = flattenGroup(out, name, c.Children)
@@ -44,12 +50,50 @@ func flattenGroup(out Fields, prefix string, children []Node) Fields {
 	return out
 }
 
-func pad3(n int) string {
-	s := strconv.Itoa(n)
-	if len(s) < 3 {
-		s = strings.Repeat("0", 3-len(s)) + s
+// appendPad3 appends n as sprintf("%03d") does.
+func appendPad3(b []byte, n int) []byte {
+	switch {
+	case n < 10:
+		b = append(b, '0', '0')
+	case n < 100:
+		b = append(b, '0')
 	}
-	return s
+	return strconv.AppendInt(b, int64(n), 10)
+}
+
+// FlatNameBytes is the total length of the names [FlattenNodes] gives
+// nodes' leaves, computed without building them: a tree whose leaves
+// share a long path can flatten to far more than it was read from.
+func FlatNameBytes(nodes []Node) int {
+	total := 0
+	for _, n := range nodes {
+		if len(n.Children) == 0 {
+			total += len(n.Name)
+			continue
+		}
+		total += flatGroupBytes(len(n.Name), n.Children)
+	}
+	return total
+}
+
+func flatGroupBytes(prefix int, children []Node) int {
+	total := 0
+	for i, c := range children {
+		name := prefix + len(c.Name) + padLen(i+1)
+		if len(c.Children) == 0 {
+			total += name
+			continue
+		}
+		total += flatGroupBytes(name, c.Children)
+	}
+	return total
+}
+
+func padLen(n int) int {
+	if n < 1000 {
+		return 3
+	}
+	return len(strconv.Itoa(n))
 }
 
 // Flatten resolves bracketed names the way PHP parses a form
@@ -118,7 +162,7 @@ func insert(nodes []Node, path []string, value string) []Node {
 		return append(nodes, Node{Name: key, Value: value})
 	}
 	if path[1] == "" { // a[] appends: the next integer key among the children
-		path = append([]string{key, nextIndex(nodes, key)}, path[2:]...)
+		path[1] = nextIndex(nodes, key) // path is the caller's own copy
 	}
 	for i := range nodes {
 		if nodes[i].Name == key && len(nodes[i].Children) > 0 {
@@ -142,4 +186,27 @@ func nextIndex(nodes []Node, key string) string {
 		}
 	}
 	return "0"
+}
+
+// Nesting is how many levels of brackets a form name nests its value in,
+// as [Tree] reads the name: 2 for a[b][c], 0 for a name without brackets
+// or with brackets that do not parse (a plain leaf). One pass over the
+// name.
+func Nesting(name string) int {
+	i := strings.IndexByte(name, '[')
+	if i <= 0 {
+		return 0
+	}
+	n := 0
+	for rest := name[i:]; rest != ""; n++ {
+		if rest[0] != '[' {
+			return 0
+		}
+		j := strings.IndexByte(rest, ']')
+		if j < 0 {
+			return 0
+		}
+		rest = rest[j+1:]
+	}
+	return n
 }

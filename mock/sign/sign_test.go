@@ -1,6 +1,7 @@
 package sign
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -253,5 +254,59 @@ func TestExplanationMasksOnceAndSparesShortSecrets(t *testing.T) {
 		if got := Explain("payout_status2", append(c.fields, Field{FieldSig, "0"}), c.secret).SigningString; got != c.want {
 			t.Errorf("secret %q: signing string %q, want %q", c.secret, got, c.want)
 		}
+	}
+}
+
+// FuzzNesting: Nesting agrees with the path Tree reads from a name, and
+// FlatNameBytes with the names FlattenNodes builds.
+func FuzzNesting(f *testing.F) {
+	f.Add("pg_a[0][b]", "pg_a[]")
+	f.Add("pg_a[", "a[b]c[d]")
+	f.Add("[b]", "a[][][]")
+	f.Fuzz(func(t *testing.T, n1, n2 string) {
+		for _, name := range []string{n1, n2} {
+			want := 0
+			if path, ok := bracketPath(name); ok {
+				want = len(path) - 1
+			}
+			if got := Nesting(name); got != want {
+				t.Fatalf("Nesting(%q) = %d, want %d", name, got, want)
+			}
+		}
+		nodes := Tree(Fields{{n1, "x"}, {n2, "y"}})
+		total := 0
+		for _, f := range FlattenNodes(nodes) {
+			total += len(f.Name)
+		}
+		if got := FlatNameBytes(nodes); got != total {
+			t.Fatalf("FlatNameBytes = %d, the flattened names add up to %d", got, total)
+		}
+	})
+}
+
+// TestExplainFlattensOnce: explaining a wrong signature on a message of
+// many nested fields costs a few flattenings of it, not one per hypothesis.
+func TestExplainFlattensOnce(t *testing.T) {
+	var fs Fields
+	for i := range 500 {
+		fs = append(fs, Field{"pg_receipt_positions[" + strconv.Itoa(i) + "][name]", strings.Repeat("x", 100)})
+	}
+	fs = append(fs, Field{"pg_salt", "s"}, Field{FieldSig, "0"})
+	flatten := testing.AllocsPerRun(3, func() { Sign("payout_status2", fs, "k") })
+	explain := testing.AllocsPerRun(3, func() { Explain("payout_status2", fs, "k") })
+	if explain > 4*flatten {
+		t.Errorf("Explain makes %.0f allocations, Sign %.0f: want at most 4 times as many", explain, flatten)
+	}
+}
+
+// TestExplainNamesAGroupAddedAfterSigning: a group of bracketed fields
+// added after signing is named as a whole.
+func TestExplainNamesAGroupAddedAfterSigning(t *testing.T) {
+	signed := Fields{{"pg_merchant_id", "9970"}, {"pg_salt", "s"}}
+	sig := Sign("payment", signed, "k")
+	sent := append(append(Fields(nil), signed...), Field{"pg_x[0][a]", "1"}, Field{"pg_x[0][b]", "2"}, Field{FieldSig, sig})
+	e := Explain("payment", sent, "k")
+	if len(e.Hints) != 1 || !strings.Contains(e.Hints[0], "fields pg_x[…] are not in the signature") {
+		t.Errorf("hints %q: want the group pg_x named", e.Hints)
 	}
 }

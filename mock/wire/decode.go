@@ -47,8 +47,35 @@ type Request struct {
 var ErrTooLarge = errors.New("request body too large")
 
 // MaxFields bounds the fields of one request, as PHP's max_input_vars
-// (1000) does at the gateway.
+// (1000) does at the gateway. It is counted while a request is read, so
+// that no more than this many fields are ever built.
 const MaxFields = 1000
+
+// MaxNesting bounds the levels of brackets in a form field's name, as
+// PHP's max_input_nesting_level (64) does at the gateway.
+const MaxNesting = 64
+
+// MaxFlatNameBytes bounds the names of a pg_xml document's fields once
+// nested elements are flattened (each leaf is named after its whole path):
+// leaves that share one long path would otherwise flatten to far more than
+// the document. A real request stays well below it.
+const MaxFlatNameBytes = 1 << 20
+
+// tooManyFields is the error for a request with more than MaxFields
+// fields, found while reading it.
+func tooManyFields(what string) error {
+	return Errorf(CodeValidation, "%s holds more than %d fields (PHP's max_input_vars would drop the rest)", what, MaxFields)
+}
+
+// checkName refuses a field name nested deeper than MaxNesting, in one
+// pass over the name.
+func checkName(name string) error {
+	if n := sign.Nesting(name); n > MaxNesting {
+		return Errorf(CodeValidation, "Field %s nests %d levels of brackets: at most %d (PHP's max_input_nesting_level would drop it)",
+			strings.ToValidUTF8(maskCardNumbers(truncate(name, 40)), "?"), n, MaxNesting)
+	}
+	return nil
+}
 
 // textProblem says what is wrong with s as field text, in one pass: bytes
 // that are not UTF-8, a NUL, or another character an XML reply cannot
@@ -345,6 +372,12 @@ func ParseQuery(s string) (sign.Fields, error) {
 		if name == "" {
 			continue // PHP drops a field without a name
 		}
+		if len(fields) == MaxFields {
+			return nil, tooManyFields("The query string")
+		}
+		if err := checkName(name); err != nil {
+			return nil, err
+		}
 		fields = append(fields, sign.Field{Name: name, Value: value})
 	}
 	return fields, nil
@@ -356,13 +389,16 @@ func parseMultipart(body []byte, boundary string) (sign.Fields, error) {
 	}
 	mr := multipart.NewReader(bytes.NewReader(body), boundary)
 	var fields sign.Fields
-	for {
+	for parts := 0; ; parts++ {
 		part, err := mr.NextRawPart() // as PHP: no quoted-printable decoding
 		if err == io.EOF {
 			return fields, nil
 		}
 		if err != nil {
 			return nil, Errorf(CodeValidation, "Malformed multipart body: %v", err)
+		}
+		if parts == MaxFields {
+			return nil, tooManyFields("The multipart body")
 		}
 		value, err := io.ReadAll(part)
 		if err != nil {
@@ -375,6 +411,9 @@ func parseMultipart(body []byte, boundary string) (sign.Fields, error) {
 		}
 		if part.FormName() == "" || part.FileName() != "" {
 			continue // PHP puts file parts in $_FILES, not among the fields
+		}
+		if err := checkName(part.FormName()); err != nil {
+			return nil, err
 		}
 		fields = append(fields, sign.Field{Name: part.FormName(), Value: string(value)})
 	}
@@ -391,7 +430,11 @@ func DecodeXML(data []byte) (sign.Fields, error) {
 		}
 		return nil, fmt.Errorf("charset %s is not supported; send utf-8", charset)
 	}
-	root, err := readElement(d, nil, 0)
+	leaves := 0
+	root, err := readElement(d, nil, 0, &leaves)
+	if leaves > MaxFields {
+		return nil, tooManyFields("The pg_xml document")
+	}
 	if err != nil {
 		return nil, Errorf(CodeValidation, "Malformed pg_xml: %v", err)
 	}
@@ -400,6 +443,9 @@ func DecodeXML(data []byte) (sign.Fields, error) {
 	}
 	if err := endOfDocument(d); err != nil {
 		return nil, Errorf(CodeValidation, "Malformed pg_xml: %v", err)
+	}
+	if n := sign.FlatNameBytes(root.Children); n > MaxFlatNameBytes {
+		return nil, Errorf(CodeValidation, "pg_xml's nested element names add up to %d bytes once flattened: at most %d", n, MaxFlatNameBytes)
 	}
 	return sign.FlattenNodes(root.Children), nil
 }
@@ -427,8 +473,9 @@ func endOfDocument(d *xml.Decoder) error {
 }
 
 // readElement reads up to the next element (start == nil) or the content of
-// the element start opened, returning it as a node.
-func readElement(d *xml.Decoder, start *xml.StartElement, depth int) (*sign.Node, error) {
+// the element start opened, returning it as a node. It counts the leaves
+// read in *leaves and stops past MaxFields of them.
+func readElement(d *xml.Decoder, start *xml.StartElement, depth int, leaves *int) (*sign.Node, error) {
 	if depth > maxXMLDepth {
 		return nil, fmt.Errorf("nested deeper than %d levels", maxXMLDepth)
 	}
@@ -455,7 +502,7 @@ func readElement(d *xml.Decoder, start *xml.StartElement, depth int) (*sign.Node
 				// as pg_amount and may not at the gateway.
 				return nil, fmt.Errorf("element <%s:%s> is in a namespace; send plain element names", t.Name.Space, t.Name.Local)
 			}
-			child, err := readElement(d, &t, depth+1)
+			child, err := readElement(d, &t, depth+1, leaves)
 			if err != nil {
 				return nil, err
 			}
@@ -470,11 +517,19 @@ func readElement(d *xml.Decoder, start *xml.StartElement, depth int) (*sign.Node
 				return nil, fmt.Errorf("text %q before the root element", truncate(string(t), 40))
 			}
 		case xml.EndElement:
+			if len(n.Children) == 0 {
+				if *leaves++; *leaves > MaxFields {
+					return nil, errTooMany
+				}
+			}
 			n.Value = text.String()
 			return n, nil
 		}
 	}
 }
+
+// errTooMany stops reading a document past MaxFields leaves.
+var errTooMany = errors.New("too many fields")
 
 // cardNumberRE finds what may be a card number: 13 or more digits in a row.
 var cardNumberRE = regexp.MustCompile(`[0-9]{13,}`)
