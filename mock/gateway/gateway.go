@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -187,8 +188,7 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if errors.Is(err, wire.ErrTooLarge) {
 		log.Warn("request body over the limit", "limit_bytes", g.cfg.MaxBody)
-		g.writeError(w, rec, http.StatusRequestEntityTooLarge, wire.Errorf(wire.CodeValidation,
-			"Request body exceeds %d bytes (--max-body)", g.cfg.MaxBody))
+		g.tooLarge(w, r, rec)
 		return
 	}
 	if err != nil {
@@ -304,6 +304,43 @@ func (g *Gateway) writeError(w http.ResponseWriter, rec *record, status int, e *
 	writeXML(w, status, e.Encode())
 	rec.err = e
 	g.record(rec, status)
+}
+
+// Bounds of the lingering read after a 413 (see tooLarge).
+const (
+	// LingerBytes is how much more of a body over --max-body is read and
+	// dropped after the 413, so a client that sends the whole body
+	// before reading the answer gets to read it.
+	LingerBytes = 64 << 20
+	// LingerTime bounds that read.
+	LingerTime = 5 * time.Second
+)
+
+// tooLarge answers a body over --max-body, declared by its Content-Length
+// or found while reading it, with a 413 and Connection: close. Many clients
+// (Python's urllib, PHP's curl, most SDKs) send the whole body before they
+// read: closing the connection while the body is still arriving makes the
+// kernel reset it, and they see the reset instead of the 413. So the 413 is
+// sent at once (reading and writing at the same time) and the rest of the
+// body, up to LingerBytes within LingerTime, is read and dropped before the
+// connection closes. A client that asked for 100-continue is not sent it
+// and will not send the body, and a body declared over LingerBytes would
+// be cut anyway: there is nothing to wait for.
+func (g *Gateway) tooLarge(w http.ResponseWriter, r *http.Request, rec *record) {
+	rc := http.NewResponseController(w)
+	linger := !strings.EqualFold(r.Header.Get("Expect"), "100-continue") &&
+		r.ContentLength <= LingerBytes && rc.EnableFullDuplex() == nil
+	w.Header().Set("Connection", "close")
+	g.writeError(w, rec, http.StatusRequestEntityTooLarge, wire.Errorf(wire.CodeValidation,
+		"Request body exceeds %d bytes (--max-body)", g.cfg.MaxBody))
+	if !linger {
+		return
+	}
+	if rc.Flush() != nil {
+		return
+	}
+	_ = rc.SetReadDeadline(time.Now().Add(LingerTime))
+	_, _ = io.CopyN(io.Discard, r.Body, LingerBytes)
 }
 
 // signed appends a fresh pg_salt and the pg_sig of the whole reply.
