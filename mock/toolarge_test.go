@@ -59,7 +59,7 @@ func TestTooLargeIsReadable(t *testing.T) {
 		head string
 		body []byte
 	}{
-		"declared":      {head + fmt.Sprintf("Content-Length: %d\r\n\r\n", len(body)), body},
+		"declared": {head + fmt.Sprintf("Content-Length: %d\r\n\r\n", len(body)), body},
 		// Larger, so that what the sockets' buffers hold cannot hide a
 		// reset.
 		"found chunked": {head + "Transfer-Encoding: chunked\r\n\r\n", chunked(bytes.Repeat(body, 4))},
