@@ -72,6 +72,11 @@ func TestTooLargeIsReadable(t *testing.T) {
 			if resp.StatusCode != http.StatusRequestEntityTooLarge || !resp.Close || !bytes.Contains(data, []byte("<pg_error_code>9403</pg_error_code>")) {
 				t.Errorf("got HTTP %d (close %v) %.200q, want 413 with Connection: close and FreedomPay's 9403", resp.StatusCode, resp.Close, data)
 			}
+			// Sized, so a client that has not sent all its body yet
+			// can read the 413 whole while the server reads on.
+			if resp.ContentLength != int64(len(data)) {
+				t.Errorf("413 with Content-Length %d for %d bytes, want it sized", resp.ContentLength, len(data))
+			}
 		})
 	}
 	t.Run("expects 100-continue", func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -330,9 +331,15 @@ func (g *Gateway) tooLarge(w http.ResponseWriter, r *http.Request, rec *record) 
 	rc := http.NewResponseController(w)
 	linger := !strings.EqualFold(r.Header.Get("Expect"), "100-continue") &&
 		r.ContentLength <= LingerBytes && rc.EnableFullDuplex() == nil
+	e := wire.Errorf(wire.CodeValidation, "Request body exceeds %d bytes (--max-body)", g.cfg.MaxBody)
+	body := e.Encode()
 	w.Header().Set("Connection", "close")
-	g.writeError(w, rec, http.StatusRequestEntityTooLarge, wire.Errorf(wire.CodeValidation,
-		"Request body exceeds %d bytes (--max-body)", g.cfg.MaxBody))
+	// Whole before the handler returns: the client reads it all while
+	// the rest of its body is still read here.
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	writeXML(w, http.StatusRequestEntityTooLarge, body)
+	rec.err = e
+	g.record(rec, http.StatusRequestEntityTooLarge)
 	if !linger {
 		return
 	}
