@@ -130,6 +130,9 @@ func DrillsOf(every, own []string, gateway bool) []string {
 }
 
 func (v *validator) checkDrillNames(line func() int, where string, names []string) {
+	if len(names) == 0 { // most payouts; 40 000 of them made 11 MB of lists
+		return
+	}
 	seen := map[string]bool{}
 	all := append(DrillNames(), FaultNames()...)
 	for _, d := range names {

@@ -330,8 +330,14 @@ const (
 )
 
 // Parse reads a scenario from TOML. file names it in error messages. The
-// error, when not nil, joins one [Problem] per thing wrong.
+// error, when not nil, joins one [Problem] per thing wrong. A text nested
+// deeper than [MaxDepth], with a key longer than [MaxKeyParts] or with more
+// values than [MaxValues] allows is refused before it is decoded, so the
+// cost of reading any text is linear in its size and bounded.
 func Parse(file string, data []byte) (*Scenario, error) {
+	if err := prescan(file, data); err != nil {
+		return nil, err
+	}
 	var sc Scenario
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&sc)
 	if err != nil {
@@ -352,11 +358,12 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	}
 	sc.File, sc.Source = file, data
 	sc.applyDefaults(file)
-	probs = append(probs, sc.validate(file, loc)...)
+	found, more := sc.validate(file, loc)
+	probs = append(probs, found...)
 	sort.SliceStable(probs, func(i, j int) bool { return probs[i].(Problem).Line < probs[j].(Problem).Line })
-	if len(probs) > maxProblems {
-		rest := len(probs) - maxProblems
-		probs = append(probs[:maxProblems:maxProblems], Problem{file, 0, fmt.Sprintf("and %d more problems", rest)})
+	kept := min(len(probs), maxProblems)
+	if rest := len(probs) - kept + more; rest > 0 {
+		probs = append(probs[:kept:kept], Problem{file, 0, fmt.Sprintf("and %d more problems", rest)})
 	}
 	if len(probs) > 0 {
 		return nil, errors.Join(probs...)

@@ -71,7 +71,11 @@ func swap[T any](cur, from []T, mine func(T) bool) []T {
 // Check validates a scenario built in memory, such as one WithMerchant
 // made; its problems carry no line numbers.
 func (sc *Scenario) Check() error {
-	if probs := sc.validate(sc.File, newLocator(nil)); len(probs) > 0 {
+	probs, more := sc.validate(sc.File, newLocator(nil))
+	if more > 0 {
+		probs = append(probs, Problem{sc.File, 0, fmt.Sprintf("and %d more problems", more)})
+	}
+	if len(probs) > 0 {
 		return errors.Join(probs...)
 	}
 	return nil

@@ -16,13 +16,20 @@ type validator struct {
 	file  string
 	loc   *locator
 	probs []error
+	more  int // problems found beyond maxProblems, counted but not spelled out
 }
 
 func (v *validator) add(line int, format string, args ...any) {
+	if len(v.probs) >= maxProblems { // 300 000 empty [[payouts]] are a million problems
+		v.more++
+		return
+	}
 	v.probs = append(v.probs, Problem{v.file, line, fmt.Sprintf(format, args...)})
 }
 
-func (sc *Scenario) validate(file string, loc *locator) []error {
+// validate returns the scenario's problems, at most maxProblems of them, and
+// how many more it found.
+func (sc *Scenario) validate(file string, loc *locator) ([]error, int) {
 	v := &validator{file: file, loc: loc}
 	g := sc.Gateway
 	if g.BadSignatureCode != 9998 && g.BadSignatureCode != 1100 {
@@ -177,7 +184,7 @@ func (sc *Scenario) validate(file string, loc *locator) []error {
 			}
 		}
 	}
-	return v.probs
+	return v.probs, v.more
 }
 
 func (v *validator) checkTimeline(lineOf func(j int) int, where string, steps []Step) {
