@@ -192,6 +192,10 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(badDrills))
 	data, _ = scenarios.FS.ReadFile("drills.toml")
 	f.Add(data)
+	// Past the pre-scan's bounds, and strings that hide brackets from it.
+	f.Add([]byte("a = " + strings.Repeat("[", 17) + strings.Repeat("]", 17)))
+	f.Add([]byte("[a" + strings.Repeat(".b", 16) + "]\nx = 1"))
+	f.Add([]byte(`name = "[{\"[" ` + "\n" + `description = """[{"\"""` + "\n\"\"\"\"\"\n[[merchants]]\nid = 1\npayout_secret_key = '[{'\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sc, err := Parse("fuzz.toml", data)
 		if err == nil && len(sc.Merchants) == 0 {
