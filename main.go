@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/control"
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
@@ -114,6 +115,7 @@ func serve(args []string, stderr io.Writer) int {
 	shutdown := fs.String("shutdown-timeout", envDefault("shutdown-timeout", mock.DefaultShutdownTimeout.String()), "on SIGTERM, requests and notify attempts in flight get this long to end")
 	workers := fs.String("notify-workers", envDefault("notify-workers", strconv.Itoa(notify.DefaultWorkers)), "payouts whose notifies may be in flight at once")
 	stateDir := fs.String("state", envDefault("state", ""), "directory to save the state in and resume it from after a restart (default: nothing is written)")
+	maxAwaits := fs.String("max-awaits", envDefault("max-awaits", strconv.Itoa(control.DefaultMaxAwaits)), "the most /_mock/await calls open at once (more are answered 503 with Retry-After)")
 	stateInterval := fs.String("state-interval", envDefault("state-interval", mock.DefaultStateInterval.String()), "least time between two saves no request waits on (a payout made is saved before its reply)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -160,7 +162,11 @@ func serve(args []string, stderr io.Writer) int {
 	if err9 != nil || nWorkers <= 0 || nWorkers > 10000 {
 		err9 = fmt.Errorf("--notify-workers %q is not a count from 1 to 10000", *workers)
 	}
-	if err := errors.Join(err, err2, err3, err4, err5, err6, err7, err8, err9); err != nil {
+	nAwaits, err10 := strconv.Atoi(*maxAwaits)
+	if err10 != nil || nAwaits <= 0 || nAwaits > 1000000 {
+		err10 = fmt.Errorf("--max-awaits %q is not a count from 1 to 1000000", *maxAwaits)
+	}
+	if err := errors.Join(err, err2, err3, err4, err5, err6, err7, err8, err9, err10); err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock serve:", err)
 		return 2
 	}
@@ -174,7 +180,7 @@ func serve(args []string, stderr io.Writer) int {
 		ClockMode: *clockMode, Speed: speed, JournalSize: size, AdminToken: *adminToken, CallbackAllow: *callbackAllow,
 		StateDir: *stateDir, StateInterval: interval,
 		ReadHeaderTimeout: timeouts[0], ReadTimeout: timeouts[1], WriteTimeout: timeouts[2],
-		ShutdownTimeout: timeouts[3], NotifyWorkers: nWorkers,
+		ShutdownTimeout: timeouts[3], NotifyWorkers: nWorkers, MaxAwaits: nAwaits,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock:", err)

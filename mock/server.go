@@ -100,6 +100,9 @@ type Options struct {
 	// NotifyWorkers bounds the payouts whose notifies are in flight at
 	// once; default notify.DefaultWorkers.
 	NotifyWorkers int
+	// MaxAwaits bounds the /_mock/await calls open at once; more are
+	// answered 503 with Retry-After. Default control.DefaultMaxAwaits.
+	MaxAwaits int
 }
 
 // Server is a running sandbox.
@@ -114,7 +117,8 @@ type Server struct {
 
 	world   atomic.Pointer[world] // the scenario served and all its state
 	mutate  sync.Mutex            // one change of scenario or time at a time
-	changes signal                // fires on every change an await may wait for
+	changes signal                // fires on every change (Changed)
+	awaits  *control.Awaits       // the open awaits, woken by the changes that concern them
 
 	// With StateDir: changes that must be saved whole hold gate's read
 	// side; taking a snapshot holds its write side.
@@ -178,7 +182,8 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, clock: opts.Clock, origin: opts.Clock.Now(), allow: allow, served: make(chan struct{})}
+	s := &Server{opts: opts, clock: opts.Clock, origin: opts.Clock.Now(), allow: allow, served: make(chan struct{}),
+		awaits: control.NewAwaits(opts.MaxAwaits)}
 	s.log = slog.New(&maskHandler{next: opts.Logger.Handler(), mask: s.masker})
 	var w *world
 	if opts.StateDir != "" {
@@ -196,7 +201,7 @@ func New(opts Options) (*Server, error) {
 		}
 		s.saver.run()
 	}
-	s.control = control.New(s, opts.AdminToken)
+	s.control = control.New(s, control.Options{Token: opts.AdminToken, Awaits: s.awaits})
 	s.handler = s.recoverer(cleanPath(http.HandlerFunc(s.route)))
 	return s, nil
 }
@@ -296,7 +301,8 @@ func (s *Server) Ledger() *ledger.Ledger { return s.world.Load().ledger }
 func (s *Server) Close() error {
 	s.close.Do(func() {
 		s.state.Store(stateClosed)
-		s.changes.fire() // awaits answer that the sandbox is stopping
+		s.changes.fire()
+		s.awaits.Stop() // awaits answer that the sandbox is stopping
 		ctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
 		defer cancel()
 		if s.http != nil {
@@ -355,13 +361,31 @@ func (s *Server) Advance(d time.Duration) ([]notify.Attempt, error) {
 }
 
 // Drain moves a manual clock to each next due event until nothing is
-// pending, and returns the attempts made.
+// pending, and returns the attempts made. It holds the lock that Advance,
+// Force, Reset and a scenario change take for one move at a time, so they
+// wait for one moment's deliveries at most; it stops when Close begins
+// (with control.ErrStopping) and when the scenario is replaced or reset
+// meanwhile (without an error: the new run starts afresh).
 func (s *Server) Drain() ([]notify.Attempt, error) {
-	s.mutate.Lock()
-	defer s.mutate.Unlock()
-	defer s.changed() // the clock moved
-	return s.world.Load().notify.Drain()
+	sched := s.world.Load().notify
+	return sched.Drain(func(move func()) error {
+		if s.Stopping() {
+			return control.ErrStopping
+		}
+		s.mutate.Lock()
+		defer s.mutate.Unlock()
+		if s.world.Load().notify != sched {
+			return notify.ErrStopDrain
+		}
+		defer s.changed() // the clock moved
+		move()
+		return nil
+	})
 }
+
+// AwaitStats counts the work of /_mock/await: the awaits open, the times
+// one was woken and the looks they took at the state.
+func (s *Server) AwaitStats() control.AwaitStats { return s.awaits.Stats() }
 
 // Notifications returns every payout notify kept, with its attempts,
 // oldest first.

@@ -61,7 +61,7 @@ func (s *Server) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, 
 	w.journal = journal.New(s.opts.JournalSize, func(id string) bool {
 		_, ok := w.ledger.Merchant(id)
 		return ok
-	}, s.changed)
+	}, s.recorded)
 	var gate sync.Locker
 	var durable func()
 	if s.saver != nil {
@@ -85,6 +85,21 @@ func (s *Server) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, 
 // changed tells those waiting for a change, and the saver, that one came.
 func (s *Server) changed() {
 	s.changes.fire()
+	s.awaits.Changed()
+	if s.saver != nil {
+		s.saver.touch(false)
+	}
+}
+
+// recorded is changed for the journal: a request recorded wakes only the
+// awaits it concerns; e is nil when a merchant's entries were forgotten.
+func (s *Server) recorded(e *journal.Entry) {
+	if e == nil {
+		s.changed()
+		return
+	}
+	s.changes.fire()
+	s.awaits.Request(e)
 	if s.saver != nil {
 		s.saver.touch(false)
 	}
@@ -95,6 +110,7 @@ func (s *Server) changed() {
 // right after a delivery is unlikely to send it again after the restart.
 func (s *Server) notified() {
 	s.changes.fire()
+	s.awaits.Changed()
 	if s.saver != nil {
 		s.saver.touch(true)
 	}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -51,8 +52,6 @@ type Backend interface {
 	MerchantIDs() []string
 	// Stopping reports whether the server is shutting down.
 	Stopping() bool
-	// Changed returns a channel closed at the next change of state.
-	Changed() <-chan struct{}
 }
 
 // Forced is a payout whose status was forced, with the notify sent for it.
@@ -77,29 +76,45 @@ type InvalidError struct{ Err error }
 func (e *InvalidError) Error() string { return e.Err.Error() }
 func (e *InvalidError) Unwrap() error { return e.Err }
 
+// ErrStopping ends a drain when the sandbox begins to shut down.
+var ErrStopping = errors.New("the sandbox is shutting down")
+
 // ErrNotStarted answers a resend for a payout whose timeline has not begun.
 var ErrNotStarted = errors.New("the payout has not started yet: there is no status to notify")
 
-// New returns the handler of every control route; with token set, each
-// one requires "Authorization: Bearer <token>". All routes are listed here.
-func New(b Backend, token string) http.Handler {
-	h := &handlers{b: b}
+// Options configure the control API. The zero value has no admin token
+// and DefaultMaxAwaits.
+type Options struct {
+	// Token, when set, is required on every route but the dashboard's
+	// page itself, as "Authorization: Bearer <token>".
+	Token string
+	// Awaits are the open awaits; nil makes its own with DefaultMaxAwaits.
+	Awaits *Awaits
+}
+
+// New returns the handler of every control route. All routes are listed
+// here.
+func New(b Backend, opts Options) http.Handler {
+	if opts.Awaits == nil {
+		opts.Awaits = NewAwaits(DefaultMaxAwaits)
+	}
+	h := &handlers{b: b, awaits: opts.Awaits}
 	r := mux.NewRouter()
 	r.SkipClean(true)
 	merchant := "merchant_id"
 	r.HandleFunc(Prefix+"/health", noBody(h.health)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(Prefix+"/ready", noBody(h.ready)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(Prefix+"/clock", noBody(h.clock)).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/clock/advance", only(h.advance, "by")).Methods(http.MethodPost)
+	r.HandleFunc(Prefix+"/clock/advance", only(jsonBody(h.advance), "by")).Methods(http.MethodPost)
 	r.HandleFunc(Prefix+"/clock/drain", noBody(h.drain)).Methods(http.MethodPost)
-	r.HandleFunc(Prefix+"/notifications", noBody(h.notifications, merchant, "order_id", "state")).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/payouts", noBody(h.payouts, merchant, "order_id", "status")).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/notifications", noBody(h.notifications, pageKeys(merchant, "order_id", "state")...)).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/payouts", noBody(h.payouts, pageKeys(merchant, "order_id", "status")...)).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/payouts/{id}", noBody(h.payout)).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/payouts/{id}/status", only(h.force)).Methods(http.MethodPost)
+	r.HandleFunc(Prefix+"/payouts/{id}/status", only(jsonBody(h.force))).Methods(http.MethodPost)
 	r.HandleFunc(Prefix+"/payouts/{id}/notify", noBody(h.resend)).Methods(http.MethodPost)
-	r.HandleFunc(Prefix+"/requests", noBody(h.requests, merchant, "path", "order_id", "payment_id", "outcome", "limit")).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/requests", noBody(h.requests, pageKeys(merchant, "path", "order_id", "payment_id", "outcome")...)).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/await", noBody(h.await, AwaitKeys...)).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/scenario", only(h.scenario, merchant)).Methods(http.MethodPut, http.MethodPost)
+	r.HandleFunc(Prefix+"/scenario", only(tomlBody(h.scenario), merchant)).Methods(http.MethodPut, http.MethodPost)
 	r.HandleFunc(Prefix+"/reset", noBody(h.reset, merchant)).Methods(http.MethodPost)
 	r.HandleFunc(Prefix+"/verify", noBody(h.verify, merchant)).Methods(http.MethodGet)
 	h.registerUI(r)
@@ -109,17 +124,89 @@ func New(b Backend, token string) http.Handler {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s", req.Method, req.URL.Path)
 	})
-	if token == "" {
-		return r
+	guarded := sameOrigin(r)
+	if opts.Token != "" {
+		guarded = sameOrigin(requireToken(opts.Token, r))
 	}
-	guarded := requireToken(token, r)
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if uiAsset(req.URL.Path) {
-			r.ServeHTTP(w, req) // the page itself holds no data
+			r.ServeHTTP(w, req) // the page itself holds no data, and a link from anywhere may open it
 			return
 		}
 		guarded.ServeHTTP(w, req)
 	})
+}
+
+// sameOrigin refuses a request a browser sent from a page of another
+// site: a page the developer visits could otherwise swap the scenario or
+// move the clock with a simple (unpreflighted) request. It is
+// http.CrossOriginProtection's rule, applied to every method (an await is
+// a GET that holds a slot) and letting same-site requests without an
+// Origin through:
+//   - "Sec-Fetch-Site: cross-site" is refused (same-origin, same-site and
+//     none, a URL typed in the address bar, are not);
+//   - an Origin header whose host (and port) is not the request's Host is
+//     refused, "Origin: null" included.
+//
+// A request with neither header comes from a program, not a browser.
+func sameOrigin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+			writeCode(w, http.StatusForbidden, CodeCrossOrigin, "a page of another site may not use the control API (Sec-Fetch-Site: cross-site)")
+			return
+		}
+		if origin := r.Header.Get("Origin"); origin != "" {
+			u, err := url.Parse(origin)
+			if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) {
+				writeCode(w, http.StatusForbidden, CodeCrossOrigin, "a page of another origin (%.100s) may not use the control API of %.100s", origin, r.Host)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// mediaType is the request's Content-Type without its parameters; "" when
+// there is none.
+func mediaType(r *http.Request) string {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return ""
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return "invalid"
+	}
+	return mt
+}
+
+// jsonBody refuses a body sent as another type than application/json
+// (415): form, multipart and text/plain bodies are what a browser sends
+// to another site without asking first. A request without a Content-Type
+// comes from a program and is read as JSON.
+func jsonBody(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if mt := mediaType(r); mt != "" && mt != "application/json" {
+			writeCode(w, http.StatusUnsupportedMediaType, CodeMediaType, "the body must be sent as Content-Type: application/json, not %.100q", r.Header.Get("Content-Type"))
+			return
+		}
+		h(w, r)
+	}
+}
+
+// TOMLTypes are the Content-Types a scenario may be sent as; a request
+// without a Content-Type is read as TOML too.
+var TOMLTypes = []string{"application/toml", "text/x-toml", "text/toml", "application/x-toml"}
+
+// tomlBody is jsonBody for the scenario route, with TOMLTypes.
+func tomlBody(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if mt := mediaType(r); mt != "" && !slices.Contains(TOMLTypes, mt) {
+			writeCode(w, http.StatusUnsupportedMediaType, CodeMediaType, "a scenario must be sent as Content-Type: application/toml (curl -H 'Content-Type: application/toml' --data-binary @file), not %.100q", r.Header.Get("Content-Type"))
+			return
+		}
+		h(w, r)
+	}
 }
 
 // requireToken lets through requests that carry the admin token.
@@ -128,14 +215,17 @@ func requireToken(token string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="freedompay-mock"`)
-			writeError(w, http.StatusUnauthorized, "the control API needs the admin token: send \"Authorization: Bearer <token>\" (--admin-token)")
+			writeCode(w, http.StatusUnauthorized, CodeUnauthorized, "the control API needs the admin token: send \"Authorization: Bearer <token>\" (--admin-token)")
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-type handlers struct{ b Backend }
+type handlers struct {
+	b      Backend
+	awaits *Awaits
+}
 
 type clockReply struct {
 	Now  time.Time `json:"now"`
@@ -329,6 +419,10 @@ func (h *handlers) run(w http.ResponseWriter, f func() ([]notify.Attempt, error)
 		writeError(w, http.StatusConflict, "%v", err)
 		return
 	}
+	if errors.Is(err, ErrStopping) {
+		writeCode(w, http.StatusServiceUnavailable, CodeStopping, "%v", err)
+		return
+	}
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "%v", err)
 		return
@@ -339,13 +433,18 @@ func (h *handlers) run(w http.ResponseWriter, f func() ([]notify.Attempt, error)
 	writeJSON(w, http.StatusOK, runReply{Now: h.b.Now(), Mode: h.b.ClockMode(), Attempted: attempts})
 }
 
+// notifications lists notifies, filtered by merchant_id, order_id and
+// state, a page at a time (paging).
 func (h *handlers) notifications(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	pg, err := parsePaging(q)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
 	if !h.knownFilter(w, q.Get("merchant_id")) {
 		return
 	}
-	ns, dropped := h.b.History(q.Get("merchant_id"))
-	out := []notify.Notification{}
 	order, state := q.Get("order_id"), q.Get("state")
 	switch state {
 	case "", notify.StatePending, notify.StateDelivered, notify.StateFailed, notify.StateWithheld:
@@ -353,13 +452,23 @@ func (h *handlers) notifications(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "state=%q: want pending, delivered, failed or withheld", state)
 		return
 	}
+	ns, dropped := h.b.History(q.Get("merchant_id"))
+	out := ns[:0]
 	for _, n := range ns {
 		if (order == "" || n.OrderID == order) && (state == "" || n.State == state) {
 			out = append(out, n)
 		}
 	}
-	expect.LostVerdicts(h.b, out)
-	writeJSON(w, http.StatusOK, map[string]any{"notifications": out, "dropped": dropped})
+	shown, next, _ := page(out, pg, func(n *notify.Notification) int64 { return int64(n.ID) }, true)
+	expect.LostVerdicts(h.b, shown)
+	writeJSON(w, http.StatusOK, notificationsReply{Notifications: shown, Matched: len(out), Dropped: dropped, NextCursor: next})
+}
+
+type notificationsReply struct {
+	Notifications []notify.Notification `json:"notifications"`
+	Matched       int                   `json:"matched"` // notifications kept that match, on every page
+	Dropped       int64                 `json:"dropped"`
+	NextCursor    string                `json:"next_cursor,omitempty"` // absent on the last page
 }
 
 // knownFilter answers 404 for a merchant_id filter the scenario lacks: a
@@ -382,6 +491,64 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
+// Error codes of the control API, in every error reply's "code" beside
+// the "error" text. Most follow from the HTTP status (codeOf); the rest
+// name a refusal a client may want to tell apart.
+const (
+	CodeBadRequest    = "bad_request"
+	CodeUnauthorized  = "unauthorized"
+	CodeNotFound      = "not_found"
+	CodeMethod        = "method_not_allowed"
+	CodeTimeout       = "timeout"
+	CodeConflict      = "conflict"
+	CodeTooLarge      = "too_large"
+	CodeMediaType     = "unsupported_media_type"
+	CodeInvalid       = "invalid_scenario"
+	CodeInternal      = "internal"
+	CodeStopping      = "stopping"
+	CodeCrossOrigin   = "cross_origin"
+	CodeTooManyAwaits = "too_many_awaits"
+	CodeStaleCursor   = "stale_cursor"
+)
+
+// codeOf is the code of an error reply with an HTTP status.
+func codeOf(status int) string {
+	switch status {
+	case http.StatusUnauthorized:
+		return CodeUnauthorized
+	case http.StatusNotFound:
+		return CodeNotFound
+	case http.StatusMethodNotAllowed:
+		return CodeMethod
+	case http.StatusRequestTimeout:
+		return CodeTimeout
+	case http.StatusConflict:
+		return CodeConflict
+	case http.StatusRequestEntityTooLarge:
+		return CodeTooLarge
+	case http.StatusUnsupportedMediaType:
+		return CodeMediaType
+	case http.StatusUnprocessableEntity:
+		return CodeInvalid
+	case http.StatusServiceUnavailable:
+		return CodeStopping
+	}
+	if status >= 500 {
+		return CodeInternal
+	}
+	return CodeBadRequest
+}
+
+// ErrorReply is the body of every control error: {"error", "code"}.
+type ErrorReply struct {
+	Error string `json:"error"`
+	Code  string `json:"code"`
+}
+
 func writeError(w http.ResponseWriter, status int, format string, args ...any) {
-	writeJSON(w, status, map[string]string{"error": fmt.Sprintf(format, args...)})
+	writeCode(w, status, codeOf(status), format, args...)
+}
+
+func writeCode(w http.ResponseWriter, status int, code, format string, args ...any) {
+	writeJSON(w, status, ErrorReply{Error: fmt.Sprintf(format, args...), Code: code})
 }

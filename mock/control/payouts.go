@@ -87,9 +87,16 @@ func viewOf(p ledger.Payout, now time.Time) payoutView {
 	return v
 }
 
-// payouts lists payouts, filtered by merchant_id, order_id and status.
+// payouts lists payouts, filtered by merchant_id, order_id and status, a
+// page at a time (paging), in the order they were made (the scenario's
+// first).
 func (h *handlers) payouts(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	pg, err := parsePaging(q)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
 	now := h.b.Now()
 	order, status := q.Get("order_id"), q.Get("status")
 	switch status {
@@ -101,14 +108,36 @@ func (h *handlers) payouts(w http.ResponseWriter, r *http.Request) {
 	if !h.knownFilter(w, q.Get("merchant_id")) {
 		return
 	}
-	out := []payoutView{}
+	var match []ledger.Payout
 	for _, p := range h.b.Payouts(q.Get("merchant_id")) {
-		v := viewOf(p, now)
-		if (order == "" || v.OrderID == order) && (status == "" || v.Status == status) {
-			out = append(out, v)
+		if order != "" && p.OrderID != order {
+			continue
 		}
+		if status != "" {
+			cur, ok := p.StatusAt(now)
+			if !ok || cur.Status != status {
+				continue
+			}
+		}
+		match = append(match, p)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"now": now, "payouts": out})
+	shown, next, ok := page(match, pg, func(p *ledger.Payout) int64 { return p.PaymentID }, false)
+	if !ok {
+		writeCode(w, http.StatusBadRequest, CodeStaleCursor, "cursor=%q names a payout no longer listed (a reset or a new scenario came since): start from the first page", q.Get("cursor"))
+		return
+	}
+	out := make([]payoutView, len(shown))
+	for i, p := range shown {
+		out[i] = viewOf(p, now)
+	}
+	writeJSON(w, http.StatusOK, payoutsReply{Now: now, Payouts: out, Matched: len(match), NextCursor: next})
+}
+
+type payoutsReply struct {
+	Now        time.Time    `json:"now"`
+	Payouts    []payoutView `json:"payouts"`
+	Matched    int          `json:"matched"`               // payouts that match, on every page
+	NextCursor string       `json:"next_cursor,omitempty"` // absent on the last page
 }
 
 // lookup finds the payout named by the route's {id}.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,12 +15,19 @@ import (
 )
 
 // requests answers the journal of gateway requests, filtered by path,
-// merchant_id, order_id, payment_id and outcome; limit keeps the last n.
+// merchant_id, order_id, payment_id and outcome, a page at a time
+// (paging).
 func (h *handlers) requests(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	pg, err := parsePaging(q)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
 	f := journal.Filter{
 		MerchantID: q.Get("merchant_id"), Path: q.Get("path"), OrderID: q.Get("order_id"),
 		PaymentID: q.Get("payment_id"), Outcome: q.Get("outcome"),
+		After: pg.after, Before: pg.before, Limit: pg.limit, Oldest: pg.order == OrderOldest,
 	}
 	switch f.Outcome {
 	case "", journal.OutcomeOK, journal.OutcomeError, journal.OutcomeBadSignature, journal.OutcomeFault:
@@ -27,15 +35,24 @@ func (h *handlers) requests(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "outcome=%q: want ok, error, bad_signature or fault", f.Outcome)
 		return
 	}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, "limit=%q: want a count", s)
-			return
+	p := h.b.Requests(f)
+	reply := requestsReply{Page: p}
+	if p.More && len(p.Entries) > 0 {
+		if f.Oldest {
+			reply.NextCursor = cursorAfter(p.Entries[len(p.Entries)-1].Seq)
+		} else {
+			reply.NextCursor = cursorBefore(p.Entries[0].Seq)
 		}
-		f.Limit = n
 	}
-	writeJSON(w, http.StatusOK, h.b.Requests(f))
+	if pg.order == OrderNewest {
+		slices.Reverse(reply.Entries)
+	}
+	writeJSON(w, http.StatusOK, reply)
+}
+
+type requestsReply struct {
+	journal.Page
+	NextCursor string `json:"next_cursor,omitempty"` // absent on the last page
 }
 
 // AwaitKeys are the query parameters /_mock/await takes.
@@ -118,43 +135,82 @@ func ParseAwait(q url.Values) (scenario.Expect, time.Duration, error) {
 }
 
 // await long-polls until the condition of its query holds (200) or the
-// timeout passes (408), answering with the verdict either way.
+// timeout passes (408), answering with the verdict either way. It looks at
+// the state again only when Awaits wakes it (see there); at most
+// Awaits.Max awaits are open at once, more are a 503.
 func (h *handlers) await(w http.ResponseWriter, r *http.Request) {
 	e, timeout, err := ParseAwait(r.URL.Query())
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
+	wt, err := h.awaits.enter(e)
+	if err != nil {
+		w.Header().Set("Retry-After", "1")
+		writeCode(w, http.StatusServiceUnavailable, CodeTooManyAwaits, "%d awaits are open, the most --max-awaits allows: wait for one to end and try again", h.awaits.Max())
+		return
+	}
+	defer h.awaits.leave(wt)
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(timeout + 10*time.Second))
 	start := time.Now()
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
+	reply := func(status int, res expect.Result) {
+		writeJSON(w, status, awaitReply{Result: res, WaitedMS: time.Since(start).Milliseconds()})
+	}
 	for {
-		changed := h.b.Changed() // before the check, so no change is missed
-		res := expect.Check(e, h.b)
+		res := h.look(e, wt)
 		if res.OK {
-			writeJSON(w, http.StatusOK, awaitReply{Result: res, WaitedMS: time.Since(start).Milliseconds()})
+			reply(http.StatusOK, res)
 			return
 		}
 		if h.b.Stopping() {
 			res.Message = fmt.Sprintf("the wait for %s ended before it held: the sandbox is shutting down; %s", e.Describe(), res.Message)
-			writeJSON(w, http.StatusServiceUnavailable, awaitReply{Result: res, WaitedMS: time.Since(start).Milliseconds()})
+			reply(http.StatusServiceUnavailable, res)
 			return
 		}
 		select {
-		case <-changed:
+		case <-wt.wake:
 		case <-timer.C:
-			res.Message = fmt.Sprintf("timed out after %s waiting for %s: %s", timeout, e.Describe(), res.Message)
-			writeJSON(w, http.StatusRequestTimeout, awaitReply{Result: res, WaitedMS: time.Since(start).Milliseconds()})
+			res.Message = fmt.Sprintf("timed out after %s waiting for %s: %s", timeout, e.Describe(), h.check(e).Message)
+			reply(http.StatusRequestTimeout, res)
 			return
 		case <-r.Context().Done():
 			// The client closed its side (a half-close still reads): say
 			// so rather than end with an empty reply.
-			res.Message = fmt.Sprintf("the wait for %s ended before it held: the client closed its side of the connection; %s", e.Describe(), res.Message)
-			writeJSON(w, http.StatusRequestTimeout, awaitReply{Result: res, WaitedMS: time.Since(start).Milliseconds()})
+			res.Message = fmt.Sprintf("the wait for %s ended before it held: the client closed its side of the connection; %s", e.Describe(), h.check(e).Message)
+			reply(http.StatusRequestTimeout, res)
 			return
 		}
 	}
+}
+
+func (h *handlers) check(e scenario.Expect) expect.Result {
+	h.awaits.look()
+	return expect.Check(e, h.b)
+}
+
+// look is the verdict on e now. For a request await it counts the journal
+// and, while that count is short of min, tells Awaits how many more
+// requests to wait for, giving a verdict that says so without building the
+// whole message: the message of a verdict that does not hold is built only
+// at the end.
+func (h *handlers) look(e scenario.Expect, wt *waiter) expect.Result {
+	x := e.Requests
+	if x == nil || x.Min == nil || x.Max != nil {
+		return h.check(e)
+	}
+	h.awaits.look()
+	h.awaits.counting(wt)
+	f := *wt.requests
+	f.Limit = 1 // the count is what matters
+	n := h.b.Requests(f).Matched
+	if n >= *x.Min {
+		return h.check(e)
+	}
+	h.awaits.counted(wt, *x.Min-n)
+	return expect.Result{Name: e.Name, Kind: e.Kind(), MerchantID: string(e.MerchantID),
+		Message: fmt.Sprintf("%d of the %d request(s) wanted", n, *x.Min)}
 }
 
 type awaitReply struct {

@@ -26,7 +26,7 @@ func (h *handlers) scenario(w http.ResponseWriter, r *http.Request) {
 	var invalid *InvalidError
 	if errors.As(err, &invalid) {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
-			"error": "the scenario is not valid; the one in force is unchanged", "problems": strings.Split(invalid.Error(), "\n"),
+			"error": "the scenario is not valid; the one in force is unchanged", "code": CodeInvalid, "problems": strings.Split(invalid.Error(), "\n"),
 		})
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"html/template"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,8 +28,15 @@ import (
 //go:embed ui
 var uiFiles embed.FS
 
-// uiShown bounds the notifies and requests the view lists, newest first.
-const uiShown = 100
+// Bounds of the view, so that its size does not grow with the scenario
+// or the run: it lists the newest uiShown payouts, notifies and requests,
+// the first uiShown verdicts (failed ones first), uiAttempts attempts of
+// each notify and uiMerchants merchants, and counts the rest.
+const (
+	uiShown     = 100
+	uiAttempts  = 10
+	uiMerchants = 100
+)
 
 var uiView = template.Must(template.New("view").Funcs(template.FuncMap{
 	"iso":  func(t time.Time) string { return t.Format(time.RFC3339) },
@@ -97,8 +105,12 @@ func (h *handlers) registerUI(r *mux.Router) {
 
 type uiMerchant struct {
 	ID      string
-	Payouts []payoutView
+	Payouts []payoutView // the newest shown, oldest first
+	Total   int          // its payouts, shown or not
 }
+
+// Hidden is how many of the merchant's payouts are not shown.
+func (m uiMerchant) Hidden() int { return m.Total - len(m.Payouts) }
 
 type uiData struct {
 	Scenario        string
@@ -107,10 +119,15 @@ type uiData struct {
 	Manual          bool
 	Report          expect.Report
 	Merchants       []uiMerchant
+	MerchantsHidden int // merchants not listed
+	PayoutsShown    int
+	PayoutsTotal    int
+	Verdicts        []expect.Result // the first uiShown of Report, failed ones first
 	ErrorCodes      []int
 	Notifications   []notify.Notification           // newest first
 	NotifiesOf      map[int64][]notify.Notification // the shown ones, by payment id, oldest first
 	NotifyDropped   int64
+	NotifyTotal     int             // kept
 	Requests        []journal.Entry // newest first
 	RequestsShown   int
 	RequestsMatched int
@@ -134,31 +151,18 @@ func (h *handlers) uiView(w http.ResponseWriter, _ *http.Request) {
 	d := uiData{Scenario: h.b.ScenarioName(), Now: now, Mode: h.b.ClockMode(), Report: h.b.Verify(""),
 		ErrorCodes: wire.PayoutErrorCodes()}
 	d.Manual = d.Mode == clock.ModeManual
-	byMerchant := map[string]*uiMerchant{}
-	for _, id := range h.b.MerchantIDs() { // a shard that has made no payout yet is listed too
-		byMerchant[id] = &uiMerchant{ID: id}
-	}
-	for _, p := range h.b.Payouts("") {
-		m := byMerchant[p.MerchantID]
-		if m == nil {
-			m = &uiMerchant{ID: p.MerchantID}
-			byMerchant[p.MerchantID] = m
-		}
-		m.Payouts = append(m.Payouts, viewOf(p, now))
-	}
-	for _, m := range byMerchant {
-		d.Merchants = append(d.Merchants, *m)
-	}
-	sort.Slice(d.Merchants, func(i, j int) bool { return d.Merchants[i].ID < d.Merchants[j].ID })
+	d.Verdicts = verdicts(d.Report.Results)
+	d.Merchants, d.MerchantsHidden, d.PayoutsShown, d.PayoutsTotal = h.uiPayouts(now)
 
 	ns, dropped := h.b.History("")
-	expect.LostVerdicts(h.b, ns)
-	d.NotifyDropped = dropped
+	d.NotifyDropped, d.NotifyTotal = dropped, len(ns)
 	d.NotifiesOf = map[int64][]notify.Notification{}
 	for i := len(ns) - 1; i >= 0 && len(d.Notifications) < uiShown; i-- {
-		d.Notifications = append(d.Notifications, ns[i])
-		d.NotifiesOf[ns[i].PaymentID] = append([]notify.Notification{ns[i]}, d.NotifiesOf[ns[i].PaymentID]...)
+		n := lastAttempts(ns[i])
+		d.Notifications = append(d.Notifications, n)
+		d.NotifiesOf[n.PaymentID] = append([]notify.Notification{n}, d.NotifiesOf[n.PaymentID]...)
 	}
+	expect.LostVerdicts(h.b, d.Notifications)
 	page := h.b.Requests(journal.Filter{Limit: uiShown})
 	for i := len(page.Entries) - 1; i >= 0; i-- {
 		d.Requests = append(d.Requests, page.Entries[i])
@@ -179,11 +183,11 @@ func (h *handlers) uiView(w http.ResponseWriter, _ *http.Request) {
 		switch {
 		case !last.Delivered:
 			if d.UndeliveredSum++; len(d.Undelivered) < uiProblems {
-				d.Undelivered = append(d.Undelivered, n)
+				d.Undelivered = append(d.Undelivered, lastAttempts(n))
 			}
 		case !last.Conforming:
 			if d.NonConformingSum++; len(d.NonConforming) < uiProblems {
-				d.NonConforming = append(d.NonConforming, n)
+				d.NonConforming = append(d.NonConforming, lastAttempts(n))
 			}
 		}
 	}
@@ -196,4 +200,70 @@ func (h *handlers) uiView(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(b.Bytes())
+}
+
+// uiPayouts are the payouts the view shows: the newest uiShown of all
+// merchants, under their merchants; merchants without a payout shown are
+// listed too, up to uiMerchants in all. It returns the merchants listed,
+// how many are not, and the payouts shown and made.
+func (h *handlers) uiPayouts(now time.Time) (list []uiMerchant, hidden, shown, total int) {
+	byMerchant := map[string]*uiMerchant{}
+	all := h.b.Payouts("")
+	for _, p := range all {
+		m := byMerchant[p.MerchantID]
+		if m == nil {
+			m = &uiMerchant{ID: p.MerchantID}
+			byMerchant[p.MerchantID] = m
+		}
+		m.Total++
+	}
+	for _, p := range all[max(0, len(all)-uiShown):] {
+		m := byMerchant[p.MerchantID]
+		m.Payouts = append(m.Payouts, viewOf(p, now))
+	}
+	ids := h.b.MerchantIDs() // a shard that has made no payout yet is listed too
+	for id := range byMerchant {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	var rest []uiMerchant
+	for _, id := range ids {
+		m := byMerchant[id]
+		if m == nil {
+			m = &uiMerchant{ID: id}
+		}
+		if len(m.Payouts) > 0 {
+			list = append(list, *m) // every merchant with a payout shown
+		} else {
+			rest = append(rest, *m)
+		}
+	}
+	n := max(0, uiMerchants-len(list))
+	list = append(list, rest[:min(n, len(rest))]...)
+	sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
+	return list, len(ids) - len(list), min(len(all), uiShown), len(all)
+}
+
+// verdicts are the first uiShown results, failed ones first.
+func verdicts(rs []expect.Result) []expect.Result {
+	out := make([]expect.Result, 0, min(len(rs), uiShown))
+	for _, failed := range []bool{true, false} {
+		for _, r := range rs {
+			if r.OK != failed && len(out) < uiShown {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// lastAttempts keeps a notify's last uiAttempts attempts for the view; N
+// still numbers each one.
+func lastAttempts(n notify.Notification) notify.Notification {
+	if len(n.Attempts) > uiAttempts {
+		n.Attempts = n.Attempts[len(n.Attempts)-uiAttempts:]
+	}
+	return n
 }

@@ -121,15 +121,22 @@ func drillVerdict(p ledger.Payout, d string, ns []notify.Notification, now time.
 // LostVerdicts fills in the verdict of each withheld notify of the drill
 // "lost" in ns, which depends on the merchant's polls so far.
 func LostVerdicts(st State, ns []notify.Notification) {
+	payouts := map[string]map[int64]ledger.Payout{} // by merchant, read once each
 	for i, n := range ns {
 		if n.Drill != scenario.DrillLost || n.Verdict != nil {
 			continue
 		}
-		for _, p := range st.Payouts(n.MerchantID) {
-			if p.PaymentID == n.PaymentID {
-				ok, msg := checkLost(p, ns[i:i+1], st)
-				ns[i].Verdict = &notify.Verdict{OK: ok, Message: msg}
+		byID, ok := payouts[n.MerchantID]
+		if !ok {
+			byID = map[int64]ledger.Payout{}
+			for _, p := range st.Payouts(n.MerchantID) {
+				byID[p.PaymentID] = p
 			}
+			payouts[n.MerchantID] = byID
+		}
+		if p, ok := byID[n.PaymentID]; ok {
+			ok, msg := checkLost(p, ns[i:i+1], st)
+			ns[i].Verdict = &notify.Verdict{OK: ok, Message: msg}
 		}
 	}
 }

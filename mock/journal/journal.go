@@ -99,24 +99,41 @@ type Filter struct {
 	OrderID    string
 	PaymentID  string
 	Outcome    string
-	Limit      int // the last Limit entries that match; 0 for all
+	// After and Before, when not 0, keep the entries numbered above After
+	// and below Before: a page's bounds.
+	After, Before int64
+	// Limit keeps the last Limit entries that match (the first, with
+	// Oldest); 0 keeps all.
+	Limit  int
+	Oldest bool
 }
 
 // Page is the answer to a query.
 type Page struct {
 	Entries []Entry `json:"entries"` // oldest first
-	Matched int     `json:"matched"` // entries kept that match, before Limit
+	Matched int     `json:"matched"` // entries kept that match, before After, Before and Limit
 	// Dropped counts the entries let go from the rings the query looked at:
 	// a verdict over the journal covers only what is kept.
 	Dropped int64 `json:"dropped"`
 	Size    int   `json:"size"` // entries each ring keeps (--journal-size)
+	// More is true when Limit left out entries within After and Before.
+	More bool `json:"-"`
+}
+
+// Match reports whether e is one f selects, After and Before aside.
+func (f Filter) Match(e *Entry) bool {
+	return (f.MerchantID == "" || e.MerchantID == f.MerchantID) &&
+		(f.Path == "" || e.Path == f.Path) &&
+		(f.OrderID == "" || e.OrderID == f.OrderID) &&
+		(f.PaymentID == "" || e.PaymentID == f.PaymentID) &&
+		(f.Outcome == "" || e.Outcome == f.Outcome)
 }
 
 // Journal is safe for concurrent use.
 type Journal struct {
 	size     int
 	known    func(merchantID string) bool
-	onChange func()
+	onChange func(e *Entry)
 
 	mu    sync.Mutex
 	seq   int64
@@ -125,8 +142,9 @@ type Journal struct {
 
 // New returns a journal whose rings keep size entries each (DefaultSize when
 // size ≤ 0). Requests of merchants known says exist get their own ring; the
-// rest share one. onChange, if not nil, runs after each record.
-func New(size int, known func(merchantID string) bool, onChange func()) *Journal {
+// rest share one. onChange, if not nil, runs after each change: with the
+// entry recorded, or nil when entries were forgotten.
+func New(size int, known func(merchantID string) bool, onChange func(e *Entry)) *Journal {
 	if size <= 0 {
 		size = DefaultSize
 	}
@@ -154,16 +172,18 @@ func (j *Journal) Record(e Entry) Entry {
 	r.Push(pack(&e))
 	j.mu.Unlock()
 	if j.onChange != nil {
-		j.onChange()
+		j.onChange(&e)
 	}
 	return e
 }
 
-// Query returns the entries f selects, oldest first.
+// Query returns the entries f selects, oldest first. Only the entries of
+// the page are unpacked.
 func (j *Journal) Query(f Filter) Page {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	p := Page{Entries: []Entry{}, Size: j.size}
+	var found []packed
 	for key, r := range j.rings {
 		if f.MerchantID != "" && key != f.MerchantID && key != "" {
 			continue
@@ -173,15 +193,28 @@ func (j *Journal) Query(f Filter) Page {
 		}
 		r.Each(func(e packed) bool {
 			if f.matches(&e) {
-				p.Entries = append(p.Entries, e.unpack())
+				p.Matched++
+				if (f.After == 0 || e.seq > f.After) && (f.Before == 0 || e.seq < f.Before) {
+					found = append(found, e)
+				}
 			}
 			return true
 		})
 	}
-	sort.Slice(p.Entries, func(a, b int) bool { return p.Entries[a].Seq < p.Entries[b].Seq })
-	p.Matched = len(p.Entries)
-	if f.Limit > 0 && len(p.Entries) > f.Limit {
-		p.Entries = p.Entries[len(p.Entries)-f.Limit:]
+	if len(j.rings) > 1 {
+		sort.Slice(found, func(a, b int) bool { return found[a].seq < found[b].seq })
+	}
+	if f.Limit > 0 && len(found) > f.Limit {
+		p.More = true
+		if f.Oldest {
+			found = found[:f.Limit]
+		} else {
+			found = found[len(found)-f.Limit:]
+		}
+	}
+	p.Entries = make([]Entry, len(found))
+	for i := range found {
+		p.Entries[i] = found[i].unpack()
 	}
 	return p
 }
@@ -192,6 +225,6 @@ func (j *Journal) Forget(merchantID string) {
 	delete(j.rings, merchantID)
 	j.mu.Unlock()
 	if j.onChange != nil {
-		j.onChange()
+		j.onChange(nil)
 	}
 }

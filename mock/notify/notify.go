@@ -579,21 +579,45 @@ func (s *Scheduler) RunUntil(t time.Time) ([]Attempt, error) {
 
 // Drain moves a manual clock from due event to due event until nothing is
 // pending (at most MaxDrainEvents events), and returns the attempts made.
-func (s *Scheduler) Drain() ([]Attempt, error) {
+//
+// Each move to the next due event runs inside step, when step is not nil:
+// the caller may hold a lock over one move at a time rather than the whole
+// drain, so that whoever else needs it waits for one move at most. An
+// error from step ends the drain before that move; ErrStopDrain ends it
+// without an error.
+func (s *Scheduler) Drain(step func(move func()) error) ([]Attempt, error) {
+	if step == nil {
+		step = func(move func()) error { move(); return nil }
+	}
 	var all []Attempt
 	for i := 0; i < MaxDrainEvents; i++ {
-		due, ok := s.nextDue()
-		if !ok {
+		var made []Attempt
+		var err error
+		done := false
+		serr := step(func() {
+			due, ok := s.nextDue()
+			if !ok {
+				done = true
+				return
+			}
+			made, err = s.RunUntil(due)
+		})
+		if errors.Is(serr, ErrStopDrain) {
 			return all, nil
 		}
-		a, err := s.RunUntil(due)
-		if err != nil {
+		if serr != nil {
+			return all, serr
+		}
+		all = append(all, made...)
+		if err != nil || done {
 			return all, err
 		}
-		all = append(all, a...)
 	}
 	return all, errors.New("drain stopped after " + strconv.Itoa(MaxDrainEvents) + " events: the schedule does not end")
 }
+
+// ErrStopDrain, returned by a drain's step, ends the drain there.
+var ErrStopDrain = errors.New("stop the drain")
 
 // Notifications returns a copy of every notification kept, oldest first.
 func (s *Scheduler) Notifications() []Notification {

@@ -1,0 +1,403 @@
+package mock_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/clock"
+	"github.com/freedompay-mock/freedompay-mock/mock/control"
+	"github.com/freedompay-mock/freedompay-mock/mock/journal"
+	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+)
+
+// openAwaits starts an await for each query and returns, once all are
+// open, the channel their HTTP statuses arrive on and a cancel.
+func openAwaits(tb testing.TB, s *mock.Server, queries []string) (<-chan int, context.CancelFunc) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := make(chan int, len(queries))
+	before := s.AwaitStats()
+	for _, q := range queries {
+		go func() {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/_mock/await?"+q, nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				out <- 0
+				return
+			}
+			data, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 && testing.Verbose() {
+				tb.Logf("await %s: %s", q, data)
+			}
+			out <- resp.StatusCode
+		}()
+	}
+	// Each await takes one look when it opens.
+	for st := s.AwaitStats(); st.Open < before.Open+len(queries) || st.Checks < before.Checks+int64(len(queries)); st = s.AwaitStats() {
+		runtime.Gosched() // the awaits are being opened; nothing to wait on but them
+	}
+	return out, cancel
+}
+
+// A gateway request costs only the awaits it concerns: 1 000 open awaits,
+// 100 on notifies of 100 orders and 900 counting requests for 900 other
+// orders, and 1 000 requests, one per order, take one look per await to
+// start and one per notify await whose order was asked about, not a look
+// by every await at every request.
+func TestAwaitWakesOnlyTheAwaitsARequestConcerns(t *testing.T) {
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("<pg_status>ok</pg_status>"))
+	}))
+	defer recv.Close()
+	s := mock.RunT(t, mock.Options{Scenario: manyPayouts(100, recv.URL+"/hooks/post"), Clock: clock.NewManual(t0), MaxAwaits: 1000})
+	var qs []string
+	for i := range 1000 {
+		if i < 100 {
+			qs = append(qs, fmt.Sprintf("order_id=%d&state=delivered&timeout=10m", i))
+		} else {
+			qs = append(qs, fmt.Sprintf("path=/g2g/payout_status2&order_id=%d&min=2&timeout=10m", i))
+		}
+	}
+	done, cancel := openAwaits(t, s, qs)
+	defer cancel()
+	start := s.AwaitStats()
+	for i := range 1000 {
+		send(t, s, "1", "k", "/g2g/payout_status2", "pg_order_id", strconv.Itoa(i))
+	}
+	st := s.AwaitStats()
+	if looks := st.Checks - start.Checks; looks > 100+10 {
+		t.Errorf("1 000 requests took %d looks by 1 000 awaits, want about 100 (the notify awaits of the orders asked about)", looks)
+	}
+	if st.Open != 1000 {
+		t.Fatalf("%d awaits open, want 1000 (none holds yet)", st.Open)
+	}
+	// The second request for each order brings the request awaits to min,
+	// and the delivery the notify awaits.
+	for i := 100; i < 1000; i++ {
+		send(t, s, "1", "k", "/g2g/payout_status2", "pg_order_id", strconv.Itoa(i))
+	}
+	if _, err := s.Advance(0); err != nil {
+		t.Fatal(err)
+	}
+	for range qs {
+		if code := <-done; code != http.StatusOK {
+			t.Fatalf("an await answered HTTP %d, want 200", code)
+		}
+	}
+}
+
+// Beyond --max-awaits, an await is a 503 with Retry-After and a code.
+func TestAwaitsAreCapped(t *testing.T) {
+	s := mock.RunT(t, mock.Options{ClockMode: "manual", MaxAwaits: 2})
+	done, cancel := openAwaits(t, s, []string{"order_id=1&state=delivered&timeout=1m", "path=/g2g/x&timeout=1m"})
+	resp, err := http.Get(s.URL() + "/_mock/await?order_id=2&status=success&timeout=1m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e control.ErrorReply
+	_ = json.NewDecoder(resp.Body).Decode(&e)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || e.Code != control.CodeTooManyAwaits || !strings.Contains(e.Error, "--max-awaits") {
+		t.Errorf("a third await: HTTP %d, Retry-After %q, %+v; want 503 with Retry-After and code %s", resp.StatusCode, resp.Header.Get("Retry-After"), e, control.CodeTooManyAwaits)
+	}
+	cancel()
+	<-done
+	<-done
+	for s.AwaitStats().Open > 0 {
+		runtime.Gosched() // the handlers see their clients go
+	}
+	ctl(t, s, "", "GET", "/_mock/await?order_id=2&status=success&timeout=1ms", "", http.StatusRequestTimeout, nil)
+}
+
+// Every list comes a page at a time: the default page is the newest 100,
+// oldest first, and next_cursor walks back to the oldest; order=oldest and
+// order=newest walk the other ways. Every item is listed once.
+func TestListsComeInPages(t *testing.T) {
+	s := mock.RunT(t, mock.Options{Scenario: manyPayouts(250, ""), Clock: clock.NewManual(t0)})
+	if _, err := s.Advance(0); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 250 {
+		send(t, s, "1", "k", "/g2g/payout_status2", "pg_order_id", strconv.Itoa(i))
+	}
+	type list struct {
+		Entries       []journal.Entry       `json:"entries"`
+		Notifications []notify.Notification `json:"notifications"`
+		Payouts       []struct {
+			PaymentID int64 `json:"payment_id"`
+		} `json:"payouts"`
+		Matched    int    `json:"matched"`
+		NextCursor string `json:"next_cursor"`
+	}
+	keys := func(l list) []int64 {
+		var out []int64
+		for _, e := range l.Entries {
+			out = append(out, e.Seq)
+		}
+		for _, n := range l.Notifications {
+			out = append(out, int64(n.ID))
+		}
+		for _, p := range l.Payouts {
+			out = append(out, p.PaymentID)
+		}
+		return out
+	}
+	for _, route := range []string{"/_mock/requests", "/_mock/notifications", "/_mock/payouts"} {
+		var all []int64 // oldest first
+		for _, order := range []string{"", "oldest", "newest"} {
+			q := route + "?limit=30"
+			if order != "" {
+				q += "&order=" + order
+			}
+			var got []int64
+			var first list
+			for cursor, pages := "", 0; ; pages++ {
+				var l list
+				ctl(t, s, "", "GET", q+cursor, "", 200, &l)
+				if pages == 0 {
+					first = l
+				}
+				k := keys(l)
+				if len(k) > 30 || l.Matched != 250 {
+					t.Fatalf("GET %s%s: %d items of %d matched, want at most 30 of 250", q, cursor, len(k), l.Matched)
+				}
+				switch order {
+				case "": // pages of oldest-first items, newest page first
+					got = append(k, got...)
+				case "newest":
+					for _, key := range k {
+						got = append([]int64{key}, got...)
+					}
+				default:
+					got = append(got, k...)
+				}
+				if l.NextCursor == "" {
+					break
+				}
+				cursor = "&cursor=" + l.NextCursor
+				if pages > 20 {
+					t.Fatalf("GET %s: next_cursor never ends", q)
+				}
+			}
+			if len(got) != 250 {
+				t.Fatalf("GET %s page by page: %d items, want 250", q, len(got))
+			}
+			if all == nil {
+				all = got
+			} else if fmt.Sprint(got) != fmt.Sprint(all) {
+				t.Errorf("GET %s page by page lists another set or order than without order=", q)
+			}
+			if fk := keys(first); order == "" && fk[len(fk)-1] != all[249] || order == "newest" && fk[0] != all[249] || order == "oldest" && fk[0] != all[0] {
+				t.Errorf("GET %s: the first page starts with %d, the newest is %d and the oldest %d", q, fk[0], all[249], all[0])
+			}
+		}
+		var def list
+		ctl(t, s, "", "GET", route, "", 200, &def)
+		if n := len(keys(def)); n != control.DefaultPage || def.NextCursor == "" {
+			t.Errorf("GET %s: %d items and next_cursor %q, want the default page of %d and a cursor", route, n, def.NextCursor, control.DefaultPage)
+		}
+		for _, bad := range []string{"limit=0", "limit=1001", "limit=x", "order=up", "cursor=x", "cursor=a12", "order=oldest&cursor=b12", "cursor=b-1"} {
+			var e control.ErrorReply
+			ctl(t, s, "", "GET", route+"?"+bad, "", 400, &e)
+			if e.Code == "" {
+				t.Errorf("GET %s?%s: no code in %+v", route, bad, e)
+			}
+		}
+	}
+}
+
+// A page opened from another site cannot drive the control API; the
+// sandbox's own page and programs can, and bodies must say their type.
+func TestCrossOriginBrowsersAreRefused(t *testing.T) {
+	s := mock.RunT(t, mock.Options{ClockMode: "manual"})
+	host := strings.TrimPrefix(s.URL(), "http://")
+	do := func(method, path, body string, headers ...string) (int, control.ErrorReply) {
+		t.Helper()
+		req, _ := http.NewRequest(method, s.URL()+path, strings.NewReader(body))
+		for i := 0; i < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var e control.ErrorReply
+		data, _ := io.ReadAll(resp.Body)
+		_ = json.Unmarshal(data, &e)
+		return resp.StatusCode, e
+	}
+	toml := "name = \"small\"\n[[merchants]]\nid = 1\npayout_secret_key = \"k\"\n"
+	for _, tc := range []struct {
+		name, method, path, body string
+		headers                  []string
+		status                   int
+		code                     string
+	}{
+		{"scenario from another site", "POST", "/_mock/scenario", toml, []string{"Origin", "http://evil.example", "Content-Type", "text/plain"}, 403, control.CodeCrossOrigin},
+		{"clock from another site", "POST", "/_mock/clock/advance?by=1h", "", []string{"Origin", "http://evil.example"}, 403, control.CodeCrossOrigin},
+		{"same host, other port", "POST", "/_mock/clock/advance?by=1h", "", []string{"Origin", "http://localhost:1"}, 403, control.CodeCrossOrigin},
+		{"an opaque origin", "POST", "/_mock/reset", "", []string{"Origin", "null"}, 403, control.CodeCrossOrigin},
+		{"a cross-site fetch", "GET", "/_mock/payouts", "", []string{"Sec-Fetch-Site", "cross-site"}, 403, control.CodeCrossOrigin},
+		{"a cross-site await", "GET", "/_mock/await?order_id=1&state=delivered&timeout=1ms", "", []string{"Sec-Fetch-Site", "cross-site"}, 403, control.CodeCrossOrigin},
+		{"scenario as text/plain", "PUT", "/_mock/scenario", toml, []string{"Content-Type", "text/plain"}, 415, control.CodeMediaType},
+		{"scenario as a form (curl --data-binary)", "PUT", "/_mock/scenario", toml, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, control.CodeMediaType},
+		{"advance as a form", "POST", "/_mock/clock/advance", `{"by":"1m"}`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, control.CodeMediaType},
+		{"force as text/plain", "POST", "/_mock/payouts/7777777777/status", `{"status":"success"}`, []string{"Content-Type", "text/plain;charset=UTF-8"}, 415, control.CodeMediaType},
+		{"scenario as application/toml, same origin", "PUT", "/_mock/scenario", toml, []string{"Content-Type", "application/toml", "Origin", "http://" + host, "Sec-Fetch-Site", "same-origin"}, 200, ""},
+		{"scenario as text/x-toml", "PUT", "/_mock/scenario", toml, []string{"Content-Type", "text/x-toml"}, 200, ""},
+		{"scenario with no type, from a program", "PUT", "/_mock/scenario", toml, nil, 200, ""},
+		{"advance as JSON", "POST", "/_mock/clock/advance", `{"by":"1m"}`, []string{"Content-Type", "application/json; charset=utf-8"}, 200, ""},
+		{"same-site read", "GET", "/_mock/clock", "", []string{"Sec-Fetch-Site", "same-site"}, 200, ""},
+		{"address bar", "GET", "/_mock/clock", "", []string{"Sec-Fetch-Site", "none"}, 200, ""},
+		{"the dashboard's page from a link", "GET", "/_mock/ui", "", []string{"Sec-Fetch-Site", "cross-site"}, 200, ""},
+	} {
+		sc, now := s.Scenario(), s.Now()
+		status, e := do(tc.method, tc.path, tc.body, tc.headers...)
+		if status != tc.status || e.Code != tc.code {
+			t.Errorf("%s: HTTP %d %+v, want %d with code %q", tc.name, status, e, tc.status, tc.code)
+		}
+		if status >= 400 && (s.Scenario() != sc || !s.Now().Equal(now)) {
+			t.Errorf("%s: refused, but the scenario or the clock changed", tc.name)
+		}
+	}
+}
+
+// manySteps is a scenario of n payouts whose success falls due one second
+// apart, with nowhere to call back: a drain of n moves.
+func manySteps(n int) *scenario.Scenario {
+	sc := manyPayouts(n, "")
+	for i := range sc.Payouts {
+		sc.Payouts[i].Timeline = []scenario.Step{{Status: scenario.StatusProcess}, {At: scenario.Duration{Duration: time.Duration(i+1) * time.Second}, Status: scenario.StatusSuccess}}
+	}
+	return sc
+}
+
+// A drain takes the lock one move at a time: advancing the clock, or a
+// reset, is served while a long drain runs, not after it.
+func TestDrainLetsOthersIn(t *testing.T) {
+	const n = 3000
+	s := mock.RunT(t, mock.Options{Scenario: manySteps(n), Clock: clock.NewManual(t0)})
+	drained := make(chan error, 1)
+	go func() { _, err := s.Drain(); drained <- err }()
+	for !s.Now().After(t0) {
+		runtime.Gosched() // the drain's first moves
+	}
+	if _, err := s.Advance(0); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-drained:
+		t.Fatalf("Advance was served only after the drain of %d moves ended (%v)", n, err)
+	default:
+	}
+	if err := <-drained; err != nil {
+		t.Fatal(err)
+	}
+	if want := t0.Add(n * time.Second); !s.Now().Equal(want) {
+		t.Errorf("after the drain the clock reads %s, want %s", s.Now(), want)
+	}
+}
+
+// Close ends a drain at its next move.
+func TestDrainStopsWhenCloseBegins(t *testing.T) {
+	s, err := mock.Run(mock.Options{Scenario: manySteps(20_000), Clock: clock.NewManual(t0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drained := make(chan error, 1)
+	go func() { _, err := s.Drain(); drained <- err }()
+	for !s.Now().After(t0) {
+		runtime.Gosched()
+	}
+	_ = s.Close()
+	if err := <-drained; !errors.Is(err, control.ErrStopping) {
+		t.Errorf("a drain during Close ended with %v, want ErrStopping", err)
+	}
+	if s.Now().Equal(t0.Add(20_000 * time.Second)) {
+		t.Errorf("the drain ran to its end during Close")
+	}
+}
+
+// The dashboard's view stays small whatever the run holds: 10 000 payouts
+// and notifies show as the newest 100 of each, with the count.
+func TestDashboardViewIsBounded(t *testing.T) {
+	s := mock.RunT(t, mock.Options{Scenario: manyPayouts(10_000, ""), Clock: clock.NewManual(t0)})
+	if _, err := s.Advance(0); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(s.URL() + "/_mock/ui/view")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(body) > 1<<20 {
+		t.Fatalf("view: HTTP %d, %d bytes; want 200 and at most 1 MiB", resp.StatusCode, len(body))
+	}
+	for _, want := range []string{"the newest 100 of 10000", "Notifies, the newest 100 of 10000", "(9900 more payout(s) not shown)"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("view does not say %q", want)
+		}
+	}
+}
+
+// cpuTime is the process's user and system time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkAwaits: 1 000 gateway requests with 0 or 1 000 awaits open:
+// 500 counting every request to the path (min never reached) and 500 on
+// a notify of the order each request names (woken, never holding). It
+// reports the process's CPU time per 1 000 requests and the looks taken.
+func BenchmarkAwaits(b *testing.B) {
+	for _, open := range []int{0, 1000} {
+		b.Run(fmt.Sprintf("open=%d", open), func(b *testing.B) {
+			s := mock.RunT(b, mock.Options{Scenario: manyPayouts(500, ""), Clock: clock.NewManual(t0), MaxAwaits: 1000})
+			var qs []string
+			for i := range open / 2 {
+				qs = append(qs, "path=/g2g/payout_status2&min=1000000000&timeout=10m")
+				qs = append(qs, fmt.Sprintf("order_id=%d&state=failed&timeout=10m", i))
+			}
+			done, cancel := openAwaits(b, s, qs)
+			start, looks := cpuTime(), s.AwaitStats().Checks
+			var wg sync.WaitGroup
+			for b.Loop() {
+				for c := range 4 { // 4 clients, 250 requests each
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for i := c; i < 1000; i += 4 {
+							send(b, s, "1", "k", "/g2g/payout_status2", "pg_order_id", strconv.Itoa(i%500))
+						}
+					}()
+				}
+				wg.Wait()
+			}
+			b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/1000req")
+			b.ReportMetric(float64(s.AwaitStats().Checks-looks)/float64(b.N), "looks/1000req")
+			cancel()
+			for range qs {
+				<-done
+			}
+		})
+	}
+}

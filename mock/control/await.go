@@ -1,0 +1,237 @@
+package control
+
+import (
+	"errors"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/journal"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+)
+
+// DefaultMaxAwaits bounds the awaits open at once (--max-awaits).
+const DefaultMaxAwaits = 1000
+
+// ErrTooManyAwaits refuses an await beyond the bound of open ones.
+var ErrTooManyAwaits = errors.New("too many awaits open")
+
+// Awaits are the open /_mock/await calls, indexed by what can satisfy
+// them, so that a change costs only the awaits it concerns:
+//
+//   - a journalled request is matched against the request awaits of its
+//     path, each of which counts the matches seen since its last look; one
+//     is woken, to count the journal again, only once that count may have
+//     reached its min;
+//   - a request that names an order or payment id wakes the status and
+//     notify awaits of that payout (it may have made it);
+//   - any other change (a step reached, a notify made or attempted, the
+//     clock moved, a status forced, a reset) wakes the status and notify
+//     awaits, and no request await: a request count only grows with
+//     requests.
+//
+// An Awaits is safe for concurrent use.
+type Awaits struct {
+	max int
+
+	mu      sync.Mutex
+	open    int
+	byPath  map[string]map[*waiter]struct{}
+	byOrder map[string]map[*waiter]struct{}
+	byID    map[string]map[*waiter]struct{}
+	state   map[*waiter]struct{} // status and notify awaits
+
+	wakes, checks atomic.Int64
+}
+
+// AwaitStats counts an Awaits' work, for tests and benchmarks.
+type AwaitStats struct {
+	Open   int   // awaits open now
+	Wakes  int64 // times an await was woken to look again
+	Checks int64 // looks at the state: checks of a condition, counts of the journal
+}
+
+// waiter is one open await.
+type waiter struct {
+	wake chan struct{} // holds one token when woken since the last look
+
+	// Of a request await, under Awaits.mu: the filter, the matches seen
+	// since the last count, and how many more it needs.
+	requests *journal.Filter
+	hits     int
+	need     int
+
+	order, paymentID string // of a status or notify await
+}
+
+// NewAwaits bounds the awaits open at once to max (DefaultMaxAwaits when
+// max ≤ 0).
+func NewAwaits(max int) *Awaits {
+	if max <= 0 {
+		max = DefaultMaxAwaits
+	}
+	return &Awaits{max: max, byPath: map[string]map[*waiter]struct{}{}, byOrder: map[string]map[*waiter]struct{}{},
+		byID: map[string]map[*waiter]struct{}{}, state: map[*waiter]struct{}{}}
+}
+
+// Max is the bound of open awaits.
+func (a *Awaits) Max() int { return a.max }
+
+// Stats counts the work done so far.
+func (a *Awaits) Stats() AwaitStats {
+	a.mu.Lock()
+	open := a.open
+	a.mu.Unlock()
+	return AwaitStats{Open: open, Wakes: a.wakes.Load(), Checks: a.checks.Load()}
+}
+
+func add(m map[string]map[*waiter]struct{}, key string, w *waiter) {
+	if m[key] == nil {
+		m[key] = map[*waiter]struct{}{}
+	}
+	m[key][w] = struct{}{}
+}
+
+func remove(m map[string]map[*waiter]struct{}, key string, w *waiter) {
+	delete(m[key], w)
+	if len(m[key]) == 0 {
+		delete(m, key)
+	}
+}
+
+// enter registers an await of e, before its first look so that no change
+// after it is missed; ErrTooManyAwaits when max are open.
+func (a *Awaits) enter(e scenario.Expect) (*waiter, error) {
+	w := &waiter{wake: make(chan struct{}, 1)}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.open >= a.max {
+		return nil, ErrTooManyAwaits
+	}
+	a.open++
+	m := string(e.MerchantID)
+	switch {
+	case e.Requests != nil:
+		r := e.Requests
+		w.requests = &journal.Filter{MerchantID: m, Path: r.Path, OrderID: string(r.OrderID), Outcome: r.Outcome}
+		w.need = 1 << 62 // nothing to wake for before the first count
+		add(a.byPath, r.Path, w)
+	default:
+		var order scenario.Text
+		var pid int64
+		if n := e.Notify; n != nil {
+			order, pid = n.OrderID, n.PaymentID
+		} else if s := e.Status; s != nil {
+			order, pid = s.OrderID, s.PaymentID
+		}
+		w.order = string(order)
+		if pid != 0 {
+			w.paymentID = strconv.FormatInt(pid, 10)
+		}
+		a.state[w] = struct{}{}
+		if w.order != "" {
+			add(a.byOrder, w.order, w)
+		}
+		if w.paymentID != "" {
+			add(a.byID, w.paymentID, w)
+		}
+	}
+	return w, nil
+}
+
+// leave unregisters w.
+func (a *Awaits) leave(w *waiter) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.open--
+	if w.requests != nil {
+		remove(a.byPath, w.requests.Path, w)
+		return
+	}
+	delete(a.state, w)
+	if w.order != "" {
+		remove(a.byOrder, w.order, w)
+	}
+	if w.paymentID != "" {
+		remove(a.byID, w.paymentID, w)
+	}
+}
+
+// counting is said before a request await counts the journal: the
+// matches seen so far are in the count. Those recorded while it counts may
+// be seen twice, which wakes it early, never late.
+func (a *Awaits) counting(w *waiter) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	w.need, w.hits = 1<<62, 0
+}
+
+// counted tells a request await how many matches its count was short of:
+// it is woken once it has seen that many more since counting.
+func (a *Awaits) counted(w *waiter, need int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if w.need = need; w.hits >= need {
+		a.wake(w)
+	}
+}
+
+// look counts one look at the state.
+func (a *Awaits) look() { a.checks.Add(1) }
+
+func (a *Awaits) wake(w *waiter) {
+	a.wakes.Add(1)
+	select {
+	case w.wake <- struct{}{}:
+	default: // already woken: one look covers both
+	}
+}
+
+// Request tells the awaits of a request journalled: it wakes the request
+// awaits it brings to their count and the status and notify awaits of the
+// payout it names.
+func (a *Awaits) Request(e *journal.Entry) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for w := range a.byPath[e.Path] {
+		if w.requests.Match(e) {
+			if w.hits++; w.hits >= w.need {
+				a.wake(w)
+			}
+		}
+	}
+	if e.OrderID != "" {
+		for w := range a.byOrder[e.OrderID] {
+			a.wake(w)
+		}
+	}
+	if e.PaymentID != "" {
+		for w := range a.byID[e.PaymentID] {
+			a.wake(w)
+		}
+	}
+}
+
+// Changed tells the awaits of any change but a request journalled: it
+// wakes the status and notify awaits.
+func (a *Awaits) Changed() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for w := range a.state {
+		a.wake(w)
+	}
+}
+
+// Stop wakes every await, to answer that the sandbox is stopping.
+func (a *Awaits) Stop() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, m := range a.byPath {
+		for w := range m {
+			a.wake(w)
+		}
+	}
+	for w := range a.state {
+		a.wake(w)
+	}
+}

@@ -1,0 +1,161 @@
+package control
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+)
+
+// Pages of the lists (/_mock/notifications, /_mock/payouts,
+// /_mock/requests).
+const (
+	DefaultPage = 100  // items a list answers without limit=
+	MaxPage     = 1000 // the most limit= may ask for
+)
+
+// Orders of a list: without order=, a page is the newest items listed
+// oldest first, as the lists were before they had pages, and its cursor
+// leads to older ones.
+const (
+	OrderNewest = "newest" // newest first; the cursor leads to older items
+	OrderOldest = "oldest" // oldest first from the oldest kept; the cursor leads to newer items
+)
+
+// pageKeys are a list route's query parameters: its filters and paging.
+func pageKeys(filters ...string) []string {
+	return append(filters, "limit", "order", "cursor")
+}
+
+// paging is a list query's paging: how many items, in which order, and
+// from where.
+type paging struct {
+	limit int
+	order string // "", OrderNewest or OrderOldest
+	// A cursor: the items after key (oldest first), or before it.
+	after, before int64
+	hasCursor     bool
+}
+
+// parsePaging reads limit=, order= and cursor=. A cursor is what a reply's
+// next_cursor said: "a" and the key of the last item shown, for a list
+// oldest first, else "b" and the key of the oldest item shown.
+func parsePaging(q url.Values) (paging, error) {
+	p := paging{limit: DefaultPage, order: q.Get("order")}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxPage {
+			return p, fmt.Errorf("limit=%q: want a count from 1 to %d", s, MaxPage)
+		}
+		p.limit = n
+	}
+	switch p.order {
+	case "", OrderNewest, OrderOldest:
+	default:
+		return p, fmt.Errorf("order=%q: want newest or oldest (without it: the newest page, oldest first)", p.order)
+	}
+	c := q.Get("cursor")
+	if c == "" {
+		return p, nil
+	}
+	key, err := strconv.ParseInt(c[1:], 10, 64)
+	if err != nil || key <= 0 || (c[0] != 'a' && c[0] != 'b') {
+		return p, fmt.Errorf("cursor=%q is not a next_cursor of this list", c)
+	}
+	p.hasCursor = true
+	if c[0] == 'a' {
+		p.after = key
+	} else {
+		p.before = key
+	}
+	if (p.after != 0) != (p.order == OrderOldest) {
+		return p, fmt.Errorf("cursor=%q goes the other way: give it with the order= of the reply it came from", c)
+	}
+	return p, nil
+}
+
+// cursorAfter and cursorBefore are the next_cursor of a page.
+func cursorAfter(key int64) string  { return "a" + strconv.FormatInt(key, 10) }
+func cursorBefore(key int64) string { return "b" + strconv.FormatInt(key, 10) }
+
+// window picks the page of n items listed oldest first whose keys keyOf
+// gives: the items from lo to hi, where find places a cursor's key (its
+// index, or false when it names no item kept). It returns the page's
+// bounds, the next cursor ("" on the last page), and whether the cursor
+// was found.
+func (p paging) window(n int, keyOf func(i int) int64, find func(key int64) (int, bool)) (from, to int, next string, ok bool) {
+	lo, hi := 0, n
+	if p.after != 0 {
+		i, found := find(p.after)
+		if !found {
+			return 0, 0, "", false
+		}
+		lo = i + 1
+	}
+	if p.before != 0 {
+		i, found := find(p.before)
+		if !found {
+			return 0, 0, "", false
+		}
+		hi = i
+	}
+	if p.order == OrderOldest {
+		to = min(lo+p.limit, hi)
+		if to < hi {
+			next = cursorAfter(keyOf(to - 1))
+		}
+		return lo, to, next, true
+	}
+	from = max(lo, hi-p.limit)
+	if from > lo {
+		next = cursorBefore(keyOf(from))
+	}
+	return from, hi, next, true
+}
+
+// page returns the page of items (oldest first) that p asks for, listed
+// in its order, and the next cursor. Keys are increasing when sorted is
+// true (a cursor's item may then be gone: the page starts where it was);
+// else a cursor must name an item still listed, or ok is false.
+func page[T any](items []T, p paging, key func(*T) int64, sorted bool) (out []T, next string, ok bool) {
+	keyOf := func(i int) int64 { return key(&items[i]) }
+	find := func(k int64) (int, bool) {
+		if sorted {
+			i, _ := slices.BinarySearchFunc(items, k, func(it T, k int64) int {
+				switch kk := key(&it); {
+				case kk < k:
+					return -1
+				case kk > k:
+					return 1
+				}
+				return 0
+			})
+			if p.after != 0 {
+				// the first item after the cursor's key: its index minus one
+				for i < len(items) && keyOf(i) <= k {
+					i++
+				}
+				return i - 1, true
+			}
+			return i, true
+		}
+		for i := range items {
+			if keyOf(i) == k {
+				return i, true
+			}
+		}
+		return 0, false
+	}
+	from, to, next, ok := p.window(len(items), keyOf, find)
+	if !ok {
+		return nil, "", false
+	}
+	out = slices.Clone(items[from:to])
+	if p.order == OrderNewest {
+		slices.Reverse(out)
+	}
+	if out == nil {
+		out = []T{}
+	}
+	return out, next, true
+}
