@@ -104,6 +104,35 @@ func TestTooLargeIsReadable(t *testing.T) {
 			t.Errorf("after the 413: %q, %v; want the connection closed", rest, err)
 		}
 	})
+	t.Run("expects 100-continue, found while reading", func(t *testing.T) {
+		// Without a size, the body is read (100 Continue) and found
+		// over the limit: the client sends it all, then reads the 413.
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
+		_, _ = io.WriteString(conn, head+"Expect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n")
+		br := bufio.NewReader(conn)
+		if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 100 ") {
+			t.Fatalf("got %q, %v; want 100 Continue", line, err)
+		}
+		if _, err := br.ReadString('\n'); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Write(chunked(bytes.Repeat(body, 4))); err != nil {
+			t.Fatalf("writing the body: %v", err)
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("%v; want the 413", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Errorf("got HTTP %d, want 413", resp.StatusCode)
+		}
+	})
 	// The sandbox serves on.
 	resp, err := http.Post(s.URL()+"/g2g/payout_status2", "application/x-www-form-urlencoded", strings.NewReader(form(statusFields("7777777777"))))
 	if err != nil {

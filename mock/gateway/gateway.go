@@ -324,13 +324,15 @@ const (
 // kernel reset it, and they see the reset instead of the 413. So the 413 is
 // sent at once (reading and writing at the same time) and the rest of the
 // body, up to LingerBytes within LingerTime, is read and dropped before the
-// connection closes. A client that asked for 100-continue is not sent it
-// and will not send the body, and a body declared over LingerBytes would
-// be cut anyway: there is nothing to wait for.
+// connection closes. A client that asked for 100-continue and declared a
+// body over the limit is not sent it and will not send the body, and a
+// body declared over LingerBytes would be cut anyway: there is nothing to
+// wait for.
 func (g *Gateway) tooLarge(w http.ResponseWriter, r *http.Request, rec *record) {
 	rc := http.NewResponseController(w)
-	linger := !strings.EqualFold(r.Header.Get("Expect"), "100-continue") &&
-		r.ContentLength <= LingerBytes && rc.EnableFullDuplex() == nil
+	declared := r.ContentLength > g.cfg.MaxBody // so nothing was read, and no 100 Continue sent
+	waits := declared && strings.EqualFold(r.Header.Get("Expect"), "100-continue")
+	linger := !waits && r.ContentLength <= LingerBytes && rc.EnableFullDuplex() == nil
 	e := wire.Errorf(wire.CodeValidation, "Request body exceeds %d bytes (--max-body)", g.cfg.MaxBody)
 	body := e.Encode()
 	w.Header().Set("Connection", "close")
