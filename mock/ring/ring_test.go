@@ -46,3 +46,28 @@ func TestOfRestoresValuesAndDropped(t *testing.T) {
 		t.Errorf("into a smaller ring: %v dropped %d, want [3 4] dropped 3", got, smaller.Dropped())
 	}
 }
+
+// TestWeightedRingKeepsItsBudget: the oldest values go once the weight
+// kept passes the budget, and are counted; the newest stays whatever it
+// weighs.
+func TestWeightedRingKeepsItsBudget(t *testing.T) {
+	r := NewWeighted(100, 10, func(v int) int { return v })
+	for _, v := range []int{3, 3, 3} {
+		r.Push(v)
+	}
+	if r.Len() != 3 || r.Weight() != 9 || r.Dropped() != 0 {
+		t.Fatalf("3+3+3 in a budget of 10: len %d, weight %d, dropped %d; want 3, 9, 0", r.Len(), r.Weight(), r.Dropped())
+	}
+	r.Push(4) // 13: the first 3 goes
+	if !slices.Equal(r.Values(), []int{3, 3, 4}) || r.Weight() != 10 || r.Dropped() != 1 {
+		t.Fatalf("after 4: %v, weight %d, dropped %d; want [3 3 4], 10, 1", r.Values(), r.Weight(), r.Dropped())
+	}
+	r.Push(50)
+	if !slices.Equal(r.Values(), []int{50}) || r.Weight() != 50 || r.Dropped() != 4 {
+		t.Fatalf("after 50: %v, weight %d, dropped %d; want [50], 50, 4", r.Values(), r.Weight(), r.Dropped())
+	}
+	back := OfWeighted(100, 10, func(v int) int { return v }, []int{6, 6}, 7)
+	if !slices.Equal(back.Values(), []int{6}) || back.Dropped() != 8 {
+		t.Errorf("OfWeighted: %v, dropped %d; want [6], 8", back.Values(), back.Dropped())
+	}
+}
