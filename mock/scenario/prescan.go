@@ -18,24 +18,19 @@ const (
 	// [table] header and of the keys of the inline tables around it:
 	// `[a.b]` then `c.d = { e = 1 }` sets a.b.c.d.e, 5 parts.
 	MaxKeyParts = 16
-	// MaxValues is how many values a scenario of up to 1 MiB may hold; a
-	// larger file may hold one more per ValueBytes bytes beyond the first
-	// MiB. An array element is one value; a key or a [table] counts the
-	// parts of its full path times its own dotted parts, as the library's
-	// cost grows: `[payouts]` is 1, `status = …` in a timeline under it 3, and
-	// a payout of five keys and a two-step timeline about 23 in 145 bytes.
-	MaxValues = 40_000
-	// ValueBytes: see MaxValues.
-	ValueBytes = 4
+	// MaxValues is how many values a scenario sent over the network may hold
+	// ([ParseUpload]); a file ([Parse], [Load]) may hold that many plus one
+	// per byte of it. An array element is one value; a key counts the square
+	// of its full path's length (times its own dotted parts when written
+	// a.b.c), as the library's cost grows: `[payouts]` is 1, `status = …` in
+	// a timeline under it 9, a payout of five keys and a two-step timeline 55
+	// in 145 bytes.
+	MaxValues = 30_000
 )
 
-// maxValues is how many values a text of n bytes may hold.
-func maxValues(n int) int {
-	if n <= 1<<20 {
-		return MaxValues
-	}
-	return MaxValues + (n-1<<20)/ValueBytes
-}
+// uploadLimit and fileLimit are how many values a text of n bytes may hold.
+func uploadLimit(int) int { return MaxValues }
+func fileLimit(n int) int { return MaxValues + n }
 
 // frame is one array or inline table open around the scanner.
 type frame struct {
@@ -62,10 +57,11 @@ type prescanner struct {
 	path   int  // parts of the key whose value is being read
 }
 
-// prescan checks data against [MaxDepth], [MaxKeyParts] and [MaxValues];
-// its error is a [Problem] with the line where a bound is passed.
-func prescan(file string, data []byte) error {
-	p := &prescanner{file: file, data: data, line: 1, keyPos: true, start: -1, limit: maxValues(len(data))}
+// prescan checks data against [MaxDepth], [MaxKeyParts] and the values
+// limit allows for its size; its error is a [Problem] with the line where
+// a bound is passed.
+func prescan(file string, data []byte, limit func(n int) int) error {
+	p := &prescanner{file: file, data: data, line: 1, keyPos: true, start: -1, limit: limit(len(data)), stack: make([]frame, 0, MaxDepth)}
 	return p.run()
 }
 
@@ -134,7 +130,7 @@ func (p *prescanner) keyByte(c byte) error {
 		if parts > MaxKeyParts {
 			return p.problem("key %s has %d parts, counting its [table] and the inline tables around it; at most %d", p.keyText(), parts, MaxKeyParts)
 		}
-		if err := p.addValues(parts * (p.dots + 1)); err != nil {
+		if err := p.addValues(parts * parts * (p.dots + 1)); err != nil {
 			return err
 		}
 		p.keyPos, p.path = false, parts
@@ -221,7 +217,7 @@ func (p *prescanner) tableHeader() error {
 func (p *prescanner) addValues(n int) error {
 	p.count += n
 	if p.count > p.limit {
-		return p.problem("more than %d values in %d bytes: keys and [tables] count the parts of their path times their own dotted parts, array elements one; a scenario of up to 1 MiB may hold %d, one more per %d bytes beyond; split the scenario or generate fewer entries", p.limit, len(p.data), MaxValues, ValueBytes)
+		return p.problem("more than %d values: each key counts the square of its full path's length (times its own dotted parts when written a.b.c), each array element one; a scenario sent to the sandbox may hold %d, a file %d plus one per byte", p.limit, MaxValues, MaxValues)
 	}
 	return nil
 }
