@@ -165,7 +165,7 @@ func TestPathologicalScenariosAreBounded(t *testing.T) {
 		}
 		// Measured: up to 115 bytes allocated per byte of text (40 000
 		// payouts, each a struct and a few problems counted); twice that.
-		if want := uint64(230*len(text) + 1e6); got > want {
+		if want := uint64(230*len(text) + 1e6); got > want && !raceEnabled { // under -race, regexp machines are not reused
 			t.Errorf("%s: allocated %.1f MB for %d bytes, want at most %.1f MB", name, float64(got)/1e6, len(text), float64(want)/1e6)
 		}
 	}
