@@ -54,24 +54,23 @@ func openAwaits(tb testing.TB, s *mock.Server, queries []string) (<-chan int, co
 	return out, cancel
 }
 
-// A gateway request costs only the awaits it concerns: 1 000 open awaits,
-// 100 on notifies of 100 orders and 900 counting requests for 900 other
-// orders, and 1 000 requests, one per order, take one look per await to
-// start and one per notify await whose order was asked about, not a look
-// by every await at every request.
-func TestAwaitWakesOnlyTheAwaitsARequestConcerns(t *testing.T) {
+// A change costs only the awaits it concerns. 1 000 open awaits, 500 on
+// notifies of 500 orders and 500 counting requests for 500 other orders:
+// 1 000 requests, one per order, wake none of them (a count is short of
+// its min, a request makes no notify); the second request for each of the
+// other orders wakes its request await once; and the 500 deliveries of
+// one Advance are read for all notify awaits at once, each await then
+// looking once, not at every delivery.
+func TestAwaitWakesOnlyTheAwaitsAChangeConcerns(t *testing.T) {
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("<pg_status>ok</pg_status>"))
 	}))
 	defer recv.Close()
-	s := mock.RunT(t, mock.Options{Scenario: manyPayouts(100, recv.URL+"/hooks/post"), Clock: clock.NewManual(t0), MaxAwaits: 1000})
+	s := mock.RunT(t, mock.Options{Scenario: manyPayouts(500, recv.URL+"/hooks/post"), Clock: clock.NewManual(t0), MaxAwaits: 1000})
 	var qs []string
-	for i := range 1000 {
-		if i < 100 {
-			qs = append(qs, fmt.Sprintf("order_id=%d&state=delivered&timeout=10m", i))
-		} else {
-			qs = append(qs, fmt.Sprintf("path=/g2g/payout_status2&order_id=%d&min=2&timeout=10m", i))
-		}
+	for i := range 500 {
+		qs = append(qs, fmt.Sprintf("order_id=%d&state=delivered&timeout=10m", i))
+		qs = append(qs, fmt.Sprintf("path=/g2g/payout_status2&order_id=%d&min=2&timeout=10m", 500+i))
 	}
 	done, cancel := openAwaits(t, s, qs)
 	defer cancel()
@@ -80,25 +79,40 @@ func TestAwaitWakesOnlyTheAwaitsARequestConcerns(t *testing.T) {
 		send(t, s, "1", "k", "/g2g/payout_status2", "pg_order_id", strconv.Itoa(i))
 	}
 	st := s.AwaitStats()
-	if looks := st.Checks - start.Checks; looks > 100+10 {
-		t.Errorf("1 000 requests took %d looks by 1 000 awaits, want about 100 (the notify awaits of the orders asked about)", looks)
+	if looks := st.Checks - start.Checks; looks != 0 {
+		t.Errorf("1 000 requests took %d looks by 1 000 awaits, want 0", looks)
 	}
 	if st.Open != 1000 {
 		t.Fatalf("%d awaits open, want 1000 (none holds yet)", st.Open)
 	}
-	// The second request for each order brings the request awaits to min,
-	// and the delivery the notify awaits.
-	for i := 100; i < 1000; i++ {
+	for i := 500; i < 1000; i++ {
 		send(t, s, "1", "k", "/g2g/payout_status2", "pg_order_id", strconv.Itoa(i))
+	}
+	for range 500 {
+		if code := <-done; code != http.StatusOK {
+			t.Fatalf("a request await answered HTTP %d, want 200", code)
+		}
+	}
+	mid := s.AwaitStats()
+	// A look to count, a look for the verdict: 2 per request await.
+	if looks := mid.Checks - st.Checks; looks > 2*500 {
+		t.Errorf("500 request awaits brought to min took %d looks, want at most 1 000", looks)
 	}
 	if _, err := s.Advance(0); err != nil {
 		t.Fatal(err)
 	}
-	for range qs {
+	for range 500 {
 		if code := <-done; code != http.StatusOK {
-			t.Fatalf("an await answered HTTP %d, want 200", code)
+			t.Fatalf("a notify await answered HTTP %d, want 200", code)
 		}
 	}
+	end := s.AwaitStats()
+	// Each notify await is woken when its notify holds and looks once;
+	// one woken again before it left may look once more.
+	if looks := end.Checks - mid.Checks; looks > 2*500 {
+		t.Errorf("500 deliveries took %d looks by 500 notify awaits, want at most 1 000", looks)
+	}
+	t.Logf("500 deliveries: %d reads of the history for all notify awaits, %d looks", end.Evaluations-mid.Evaluations, end.Checks-mid.Checks)
 }
 
 // Beyond --max-awaits, an await is a 503 with Retry-After and a code.

@@ -45,6 +45,10 @@ func ctl(t testing.TB, s *mock.Server, token, method, path, body string, want in
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("%s %s: Content-Type %q, want application/json", method, path, ct)
 	}
+	var e struct{ Code, Kind string } // an await's 408 is a verdict, with a kind
+	if want >= 400 && (json.Unmarshal(data, &e) != nil || e.Code == "" && e.Kind == "") {
+		t.Errorf("%s %s: HTTP %d without a code: %s", method, path, want, data)
+	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
 			t.Fatalf("%s %s: not JSON: %v\n%s", method, path, err, data)

@@ -272,6 +272,31 @@ func (s *Server) Payouts(merchantID string) []ledger.Payout {
 	return out
 }
 
+// FindPayouts returns a merchant's payouts (every merchant's for "") with
+// the order id or the payment id, where either is set, by index.
+func (s *Server) FindPayouts(merchantID, orderID string, paymentID int64) []ledger.Payout {
+	w := s.world.Load()
+	var out []ledger.Payout
+	if paymentID != 0 {
+		if p, ok := w.ledger.Payout(paymentID); ok && (merchantID == "" || p.MerchantID == merchantID) {
+			out = append(out, p)
+		}
+	}
+	if orderID == "" {
+		return out
+	}
+	ids := []string{merchantID}
+	if merchantID == "" {
+		ids = w.ledger.MerchantIDs()
+	}
+	for _, id := range ids {
+		if p, ok := w.ledger.PayoutByOrder(id, orderID); ok && p.PaymentID != paymentID {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // Payout returns the payout with a payment id.
 func (s *Server) Payout(paymentID int64) (ledger.Payout, bool) {
 	return s.world.Load().ledger.Payout(paymentID)

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
+	"github.com/freedompay-mock/freedompay-mock/mock/notify"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 
@@ -23,12 +24,18 @@ var ErrTooManyAwaits = errors.New("too many awaits open")
 //     path, each of which counts the matches seen since its last look; one
 //     is woken, to count the journal again, only once that count may have
 //     reached its min;
-//   - a request that names an order or payment id wakes the status and
-//     notify awaits of that payout (it may have made it);
+//   - a request that names an order or payment id wakes the status
+//     awaits of that payout (it may have made it); one that names none
+//     wakes every status await;
 //   - any other change (a step reached, a notify made or attempted, the
-//     clock moved, a status forced, a reset) wakes the status and notify
-//     awaits, and no request await: a request count only grows with
-//     requests.
+//     clock moved, a status forced, a reset) wakes the status awaits, whose
+//     look finds their payout by index, and no request await: a request
+//     count only grows with requests;
+//   - notify awaits are not woken one by one by such a change: one
+//     evaluation reads the notifications once for all of them and wakes
+//     those whose notify now holds. Changes that come while it runs are
+//     covered by one more evaluation, so a burst of deliveries costs a few
+//     reads of the history, not one per await per delivery.
 //
 // An Awaits is safe for concurrent use.
 type Awaits struct {
@@ -39,7 +46,15 @@ type Awaits struct {
 	byPath  map[string]map[*waiter]struct{}
 	byOrder map[string]map[*waiter]struct{}
 	byID    map[string]map[*waiter]struct{}
-	state   map[*waiter]struct{} // status and notify awaits
+	state   map[*waiter]struct{} // status awaits
+	notify  map[*waiter]struct{} // notify awaits
+
+	// history reads every notification kept (Backend.History); while
+	// evaluating, one evaluation runs, and dirty asks it for one more.
+	history     func(merchantID string) ([]notify.Notification, int64)
+	evaluating  bool
+	dirty       bool
+	evaluations atomic.Int64
 
 	wakes, checks atomic.Int64
 }
@@ -49,6 +64,9 @@ type AwaitStats struct {
 	Open   int   // awaits open now
 	Wakes  int64 // times an await was woken to look again
 	Checks int64 // looks at the state: checks of a condition, counts of the journal
+	// Evaluations counts the reads of the notifications for every notify
+	// await at once.
+	Evaluations int64
 }
 
 // waiter is one open await.
@@ -62,6 +80,18 @@ type waiter struct {
 	need     int
 
 	order, paymentID string // of a status or notify await
+
+	merchant string                 // of a notify await
+	notify   *scenario.ExpectNotify // of a notify await
+}
+
+// holds reports whether notification n makes w's notify await hold, as
+// expect.Check would find.
+func (w *waiter) holds(n *notify.Notification) bool {
+	x := w.notify
+	return !n.Extra() && n.State == x.State && (x.Status == "" || n.Status == x.Status) &&
+		(w.merchant == "" || n.MerchantID == w.merchant) &&
+		((x.OrderID != "" && n.OrderID == string(x.OrderID)) || (x.PaymentID != 0 && n.PaymentID == x.PaymentID))
 }
 
 // NewAwaits bounds the awaits open at once to max (DefaultMaxAwaits when
@@ -71,7 +101,7 @@ func NewAwaits(max int) *Awaits {
 		max = DefaultMaxAwaits
 	}
 	return &Awaits{max: max, byPath: map[string]map[*waiter]struct{}{}, byOrder: map[string]map[*waiter]struct{}{},
-		byID: map[string]map[*waiter]struct{}{}, state: map[*waiter]struct{}{}}
+		byID: map[string]map[*waiter]struct{}{}, state: map[*waiter]struct{}{}, notify: map[*waiter]struct{}{}}
 }
 
 // Max is the bound of open awaits.
@@ -82,7 +112,7 @@ func (a *Awaits) Stats() AwaitStats {
 	a.mu.Lock()
 	open := a.open
 	a.mu.Unlock()
-	return AwaitStats{Open: open, Wakes: a.wakes.Load(), Checks: a.checks.Load()}
+	return AwaitStats{Open: open, Wakes: a.wakes.Load(), Checks: a.checks.Load(), Evaluations: a.evaluations.Load()}
 }
 
 func add(m map[string]map[*waiter]struct{}, key string, w *waiter) {
@@ -116,6 +146,9 @@ func (a *Awaits) enter(e scenario.Expect) (*waiter, error) {
 		w.requests = &journal.Filter{MerchantID: m, Path: r.Path, OrderID: string(r.OrderID), Outcome: r.Outcome}
 		w.need = 1 << 62 // nothing to wake for before the first count
 		add(a.byPath, r.Path, w)
+	case e.Notify != nil && a.history != nil:
+		w.notify, w.merchant = e.Notify, m
+		a.notify[w] = struct{}{}
 	default:
 		var order scenario.Text
 		var pid int64
@@ -148,6 +181,7 @@ func (a *Awaits) leave(w *waiter) {
 		remove(a.byPath, w.requests.Path, w)
 		return
 	}
+	delete(a.notify, w)
 	delete(a.state, w)
 	if w.order != "" {
 		remove(a.byOrder, w.order, w)
@@ -200,6 +234,12 @@ func (a *Awaits) Request(e *journal.Entry) {
 			}
 		}
 	}
+	if e.OrderID == "" && e.PaymentID == "" {
+		for w := range a.state { // a request naming no payout, as a card entered on a payout page, may change one
+			a.wake(w)
+		}
+		return
+	}
 	if e.OrderID != "" {
 		for w := range a.byOrder[e.OrderID] {
 			a.wake(w)
@@ -213,12 +253,63 @@ func (a *Awaits) Request(e *journal.Entry) {
 }
 
 // Changed tells the awaits of any change but a request journalled: it
-// wakes the status and notify awaits.
+// wakes the status awaits and has the notify awaits evaluated.
 func (a *Awaits) Changed() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for w := range a.state {
 		a.wake(w)
+	}
+	if len(a.notify) == 0 {
+		return
+	}
+	if a.evaluating {
+		a.dirty = true
+		return
+	}
+	a.evaluating = true
+	go a.evaluate()
+}
+
+// evaluate reads the notifications once and wakes every notify await one
+// of them makes hold, again while changes came meanwhile.
+func (a *Awaits) evaluate() {
+	for {
+		a.mu.Lock()
+		a.dirty = false
+		byOrder, byID := map[string][]*waiter{}, map[int64][]*waiter{}
+		for w := range a.notify {
+			if x := w.notify; x.OrderID != "" {
+				byOrder[string(x.OrderID)] = append(byOrder[string(x.OrderID)], w)
+			} else {
+				byID[x.PaymentID] = append(byID[x.PaymentID], w)
+			}
+		}
+		a.mu.Unlock()
+		if len(byOrder)+len(byID) > 0 {
+			a.evaluations.Add(1)
+			ns, _ := a.history("")
+			for i := range ns {
+				n := &ns[i]
+				for _, w := range byOrder[n.OrderID] {
+					if w.holds(n) {
+						a.wake(w)
+					}
+				}
+				for _, w := range byID[n.PaymentID] {
+					if w.holds(n) {
+						a.wake(w)
+					}
+				}
+			}
+		}
+		a.mu.Lock()
+		if !a.dirty || len(a.notify) == 0 {
+			a.evaluating = false
+			a.mu.Unlock()
+			return
+		}
+		a.mu.Unlock()
 	}
 }
 
@@ -232,6 +323,9 @@ func (a *Awaits) Stop() {
 		}
 	}
 	for w := range a.state {
+		a.wake(w)
+	}
+	for w := range a.notify {
 		a.wake(w)
 	}
 }

@@ -98,6 +98,7 @@ func New(b Backend, opts Options) http.Handler {
 	if opts.Awaits == nil {
 		opts.Awaits = NewAwaits(DefaultMaxAwaits)
 	}
+	opts.Awaits.history = b.History
 	h := &handlers{b: b, awaits: opts.Awaits}
 	r := mux.NewRouter()
 	r.SkipClean(true)

@@ -93,8 +93,19 @@ func Check(e scenario.Expect, st State) Result {
 	return res
 }
 
+// PayoutFinder is a State that finds the payouts of an order id or a
+// payment id without listing every payout: an await looks often.
+type PayoutFinder interface {
+	// FindPayouts returns a merchant's payouts (every merchant's for "")
+	// with the order id or the payment id, where either is set.
+	FindPayouts(merchantID, orderID string, paymentID int64) []ledger.Payout
+}
+
 // findPayouts returns the payouts an expectation names.
 func findPayouts(st State, merchantID string, order scenario.Text, paymentID int64) []ledger.Payout {
+	if f, ok := st.(PayoutFinder); ok {
+		return f.FindPayouts(merchantID, string(order), paymentID)
+	}
 	var out []ledger.Payout
 	for _, p := range st.Payouts(merchantID) {
 		if (order != "" && p.OrderID == string(order)) || (paymentID != 0 && p.PaymentID == paymentID) {

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -58,4 +59,39 @@ func FuzzPack(f *testing.F) {
 			t.Fatal("an entry does not match its own filter")
 		}
 	})
+}
+
+// A query's page is bounded by After, Before and Limit, from either end;
+// Matched counts every match and More says a page left some out.
+func TestQueryPages(t *testing.T) {
+	j := New(100, func(id string) bool { return id != "" }, nil)
+	for i := range 10 {
+		j.Record(Entry{MerchantID: []string{"a", "b"}[i%2], Path: "/p"})
+	}
+	seqs := func(p Page) (out []int64) {
+		for _, e := range p.Entries {
+			out = append(out, e.Seq)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		f    Filter
+		want []int64
+		more bool
+	}{
+		{Filter{Limit: 3}, []int64{8, 9, 10}, true},
+		{Filter{Limit: 3, Oldest: true}, []int64{1, 2, 3}, true},
+		{Filter{Limit: 3, Before: 8}, []int64{5, 6, 7}, true},
+		{Filter{Limit: 3, After: 8, Oldest: true}, []int64{9, 10}, false},
+		{Filter{MerchantID: "a", Limit: 2, Before: 9}, []int64{5, 7}, true},
+		{Filter{Limit: 20}, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, false},
+	} {
+		p := j.Query(tc.f)
+		if fmt.Sprint(seqs(p)) != fmt.Sprint(tc.want) || p.More != tc.more {
+			t.Errorf("%+v: %v more %v, want %v more %v", tc.f, seqs(p), p.More, tc.want, tc.more)
+		}
+		if want := map[string]int{"": 10, "a": 5}[tc.f.MerchantID]; p.Matched != want {
+			t.Errorf("%+v: matched %d, want %d", tc.f, p.Matched, want)
+		}
+	}
 }
