@@ -415,3 +415,49 @@ func BenchmarkAwaits(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAwaitsDeliveries: one Advance delivering 1 000 notifies to a
+// local receiver with 0 or 1 000 notify awaits open (on "failed", so they
+// stay open). It reports the process's CPU time per Advance and the reads
+// of the notifications and looks the awaits took.
+func BenchmarkAwaitsDeliveries(b *testing.B) {
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("<pg_status>ok</pg_status>"))
+	}))
+	defer recv.Close()
+	sc := manyPayouts(1000, recv.URL+"/hooks/post")
+	for _, open := range []int{0, 1000} {
+		b.Run(fmt.Sprintf("open=%d", open), func(b *testing.B) {
+			var cpu time.Duration
+			var reads, looks int64
+			for b.Loop() {
+				b.StopTimer()
+				s := mock.RunT(b, mock.Options{Scenario: sc, Clock: clock.NewManual(t0), MaxAwaits: 1000})
+				var qs []string
+				for i := range open {
+					qs = append(qs, fmt.Sprintf("order_id=%d&state=failed&timeout=10m", i))
+				}
+				done, cancel := openAwaits(b, s, qs)
+				st := s.AwaitStats()
+				start := cpuTime()
+				b.StartTimer()
+				if a, err := s.Advance(0); err != nil || len(a) != 1000 {
+					b.Fatalf("%d attempts, %v", len(a), err)
+				}
+				b.StopTimer()
+				cpu += cpuTime() - start
+				end := s.AwaitStats()
+				reads, looks = reads+end.Evaluations-st.Evaluations, looks+end.Checks-st.Checks
+				cancel()
+				for range qs {
+					<-done
+				}
+				_ = s.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(cpu)/float64(b.N)/1e6, "cpu-ms/advance")
+			b.ReportMetric(float64(reads)/float64(b.N), "reads/advance")
+			b.ReportMetric(float64(looks)/float64(b.N), "looks/advance")
+		})
+	}
+}
