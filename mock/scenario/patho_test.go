@@ -119,6 +119,7 @@ func checkCost(t *testing.T, n int) {
 		for name, text := range worstShapes(n, c.limit) {
 			var err error
 			got := allocated(func() { _, err = c.parse("p.toml", []byte(text)) })
+			t.Logf("%s: %s (%d bytes): %.1f MB allocated (%v)", c.name, name, len(text), float64(got)/1e6, firstLine(err))
 			if budget := c.budget(len(text)); float64(got) > budget {
 				t.Errorf("%s: %s (%d bytes): allocated %.1f MB, want at most %.1f MB (%v)", c.name, name, len(text), float64(got)/1e6, budget/1e6, firstLine(err))
 			}
