@@ -364,6 +364,7 @@ func TestDashboardViewIsBounded(t *testing.T) {
 	if resp.StatusCode != 200 || len(body) > 1<<20 {
 		t.Fatalf("view: HTTP %d, %d bytes; want 200 and at most 1 MiB", resp.StatusCode, len(body))
 	}
+	t.Logf("view of 10 000 payouts and notifies: %d bytes", len(body))
 	for _, want := range []string{"the newest 100 of 10000", "Notifies, the newest 100 of 10000", "(9900 more payout(s) not shown)"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("view does not say %q", want)
