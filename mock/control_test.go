@@ -650,6 +650,8 @@ func FuzzControlAPI(f *testing.F) {
 		{"POST", "/_mock/clock/advance?by=1m", ""}, {"POST", "/_mock/payouts/7777777777/status", `{"status":"error","error_code":10001}`},
 		{"PUT", "/_mock/scenario", "name = 1"}, {"GET", "/_mock/await?state=delivered&order_id=1&timeout=1ms", ""},
 		{"GET", "/_mock/requests?limit=-1", ""}, {"POST", "/_mock/reset?merchant_id=x", ""}, {"GET", "/_mock/payouts/abc", ""},
+		{"GET", "/_mock/requests?order=newest&limit=2&cursor=b9", ""}, {"GET", "/_mock/payouts?order=oldest&cursor=a7777777777", ""},
+		{"GET", "/_mock/notifications?cursor=b&limit=1000", ""},
 	} {
 		f.Add(seed[0], seed[1], seed[2])
 	}
