@@ -57,14 +57,20 @@ type Entry struct {
 
 // Bounds of what an entry keeps of a request, whatever its size: the
 // journal holds --journal-size entries per merchant, each at most about
-// MaxFields × MaxValue bytes of fields and MaxSigning of signing string.
+// MaxFields × 2 × MaxValue bytes of fields (names are cut as values are),
+// MaxSigning of signing string and MaxHints × MaxValue of hints; and each
+// ring at most MaxRingBytes, the oldest entries let go (and counted) past
+// it, so a flood of the largest requests cannot fill memory.
 const (
-	MaxFields  = 64
-	MaxValue   = 256
-	MaxSigning = 4096
+	MaxFields    = 64
+	MaxValue     = 256
+	MaxSigning   = 4096
+	MaxHints     = 8
+	MaxRingBytes = 16 << 20
 )
 
-// bound shortens e's fields and explanation to the journal's bounds.
+// bound shortens e's strings, fields and explanation to the journal's
+// bounds; e.Cut counts what was shortened or left out.
 func bound(e *Entry) {
 	if len(e.Fields) > MaxFields {
 		e.Cut += len(e.Fields) - MaxFields
@@ -72,21 +78,77 @@ func bound(e *Entry) {
 	}
 	copied := false
 	for i, f := range e.Fields {
-		if len(f.Value) > MaxValue {
+		if len(f.Value) > MaxValue || len(f.Name) > MaxValue {
 			if !copied { // never change the caller's fields
 				e.Fields, copied = append(sign.Fields(nil), e.Fields...), true
 			}
-			e.Fields[i].Value = cut(f.Value, MaxValue)
+			if len(f.Value) > MaxValue {
+				e.Fields[i].Value = cut(f.Value, MaxValue)
+				e.Cut++
+			}
+			if len(f.Name) > MaxValue {
+				e.Fields[i].Name = cut(f.Name, MaxValue)
+				e.Cut++
+			}
+		}
+	}
+	for _, s := range []*string{&e.Path, &e.MerchantID, &e.OrderID, &e.PaymentID, &e.Encoding, &e.Description} {
+		if len(*s) > MaxSigning {
+			*s = cut(*s, MaxSigning)
 			e.Cut++
 		}
 	}
-	if x := e.Signature; x != nil && len(x.SigningString) > MaxSigning {
+	if x := e.Signature; x != nil && (len(x.SigningString) > MaxSigning || len(x.Script) > MaxValue || len(x.Got) > MaxValue || len(x.Hints) > MaxHints || longHint(x.Hints)) {
 		c := *x
-		c.SigningString = cut(c.SigningString, MaxSigning)
+		if len(c.SigningString) > MaxSigning {
+			c.SigningString = cut(c.SigningString, MaxSigning)
+			e.Cut++
+		}
+		if len(c.Script) > MaxValue {
+			c.Script = cut(c.Script, MaxValue)
+			e.Cut++
+		}
+		if len(c.Got) > MaxValue {
+			c.Got = cut(c.Got, MaxValue)
+			e.Cut++
+		}
+		if len(c.Hints) > MaxHints {
+			e.Cut += len(c.Hints) - MaxHints
+			c.Hints = c.Hints[:MaxHints]
+		}
+		c.Hints = append([]string(nil), c.Hints...)
+		for i, h := range c.Hints {
+			if len(h) > 2*MaxValue {
+				c.Hints[i] = cut(h, 2*MaxValue)
+				e.Cut++
+			}
+		}
 		e.Signature = &c
-		e.Cut++
 	}
 }
+
+func longHint(hints []string) bool {
+	for _, h := range hints {
+		if len(h) > 2*MaxValue {
+			return true
+		}
+	}
+	return false
+}
+
+// weight is what a kept entry costs in memory, about.
+func weight(p packed) int {
+	n := len(p.text) + 128
+	if x := p.signature; x != nil {
+		n += len(x.Script) + len(x.SigningString) + len(x.Expected) + len(x.Got) + 64
+		for _, h := range x.Hints {
+			n += len(h) + 16
+		}
+	}
+	return n
+}
+
+func newRing(size int) *ring.Ring[packed] { return ring.NewWeighted(size, MaxRingBytes, weight) }
 
 func cut(s string, n int) string {
 	return s[:n] + "…(" + strconv.Itoa(len(s)) + " bytes)"
@@ -166,7 +228,7 @@ func (j *Journal) Record(e Entry) Entry {
 	e.Seq = j.seq
 	r := j.rings[key]
 	if r == nil {
-		r = ring.New[packed](j.size)
+		r = newRing(j.size)
 		j.rings[key] = r
 	}
 	r.Push(pack(&e))

@@ -3,6 +3,7 @@ package journal
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -93,5 +94,42 @@ func TestQueryPages(t *testing.T) {
 		if want := map[string]int{"": 10, "a": 5}[tc.f.MerchantID]; p.Matched != want {
 			t.Errorf("%+v: matched %d, want %d", tc.f, p.Matched, want)
 		}
+	}
+}
+
+// TestFloodOfLargestEntriesStaysWithinBudget: entries as large as a
+// request can make them are cut to the journal's bounds, names and hints
+// included, and a ring lets the oldest go past MaxRingBytes, counting
+// them.
+func TestFloodOfLargestEntriesStaysWithinBudget(t *testing.T) {
+	j := New(DefaultSize, func(string) bool { return true }, nil)
+	big := strings.Repeat("n", 1<<20)
+	fields := make(sign.Fields, 100)
+	for i := range fields {
+		fields[i] = sign.Field{Name: big + strconv.Itoa(i), Value: big}
+	}
+	hints := make([]string, 40)
+	for i := range hints {
+		hints[i] = "field " + big + " is not in the signature"
+	}
+	const n = 1500
+	for range n {
+		j.Record(Entry{Method: "POST", Path: "/g2g/" + big, MerchantID: "9970", OrderID: big, Description: big, Fields: fields,
+			Signature: &sign.Explanation{Script: big, SigningString: big, Got: big, Hints: hints}})
+	}
+	r := j.rings["9970"]
+	if r.Weight() > MaxRingBytes {
+		t.Errorf("the ring keeps %d bytes, want at most %d", r.Weight(), MaxRingBytes)
+	}
+	p := j.Query(Filter{MerchantID: "9970"})
+	if got := int64(len(p.Entries)) + p.Dropped; got != n || p.Dropped == 0 {
+		t.Errorf("%d kept + %d dropped, want %d in all, some dropped", len(p.Entries), p.Dropped, n)
+	}
+	e := p.Entries[len(p.Entries)-1]
+	if len(e.Fields[0].Name) > MaxValue+32 || len(e.Path) > MaxSigning+32 || len(e.Signature.Hints) != MaxHints || len(e.Signature.Hints[0]) > 2*MaxValue+32 {
+		t.Errorf("kept entry not cut: name %d bytes, path %d, %d hints of %d bytes", len(e.Fields[0].Name), len(e.Path), len(e.Signature.Hints), len(e.Signature.Hints[0]))
+	}
+	if e.Cut == 0 {
+		t.Errorf("cut = 0, want what was shortened counted")
 	}
 }

@@ -40,6 +40,6 @@ func (j *Journal) Restore(st State) {
 			bound(&rs.Entries[i]) // a state file is input like any other
 			ps[i] = pack(&rs.Entries[i])
 		}
-		j.rings[key] = ring.Of(j.size, ps, rs.Dropped)
+		j.rings[key] = ring.OfWeighted(j.size, MaxRingBytes, weight, ps, rs.Dropped)
 	}
 }
