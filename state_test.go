@@ -140,22 +140,30 @@ func TestKillNineLosesNoAcceptedPayout(t *testing.T) {
 	}
 
 	c := startChild(t, "--state", dir)
-	resp, err := http.Get(c.url + "/_mock/payouts?merchant_id=9970")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var list struct {
-		Payouts []struct {
-			OrderID string `json:"order_id"`
-		} `json:"payouts"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
-		t.Fatal(err)
-	}
 	have := map[string]bool{}
-	for _, p := range list.Payouts {
-		have[p.OrderID] = true
+	for cursor := ""; ; { // every page of the list
+		resp, err := http.Get(c.url + "/_mock/payouts?merchant_id=9970&limit=1000" + cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list struct {
+			Payouts []struct {
+				OrderID string `json:"order_id"`
+			} `json:"payouts"`
+			NextCursor string `json:"next_cursor"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range list.Payouts {
+			have[p.OrderID] = true
+		}
+		if list.NextCursor == "" {
+			break
+		}
+		cursor = "&cursor=" + list.NextCursor
 	}
 	mu.Lock()
 	defer mu.Unlock()
