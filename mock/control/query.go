@@ -197,8 +197,14 @@ func (h *handlers) check(e scenario.Expect) expect.Result {
 // at the end.
 func (h *handlers) look(e scenario.Expect, wt *waiter) expect.Result {
 	x := e.Requests
-	if x == nil || x.Min == nil || x.Max != nil {
+	if x == nil {
 		return h.check(e)
+	}
+	if x.Min == nil || x.Max != nil { // not an await's: look again at every match
+		h.awaits.counting(wt)
+		res := h.check(e)
+		h.awaits.counted(wt, 1)
+		return res
 	}
 	h.awaits.look()
 	h.awaits.counting(wt)
@@ -206,7 +212,11 @@ func (h *handlers) look(e scenario.Expect, wt *waiter) expect.Result {
 	f.Limit = 1 // the count is what matters
 	n := h.b.Requests(f).Matched
 	if n >= *x.Min {
-		return h.check(e)
+		res := h.check(e)
+		if !res.OK { // entries let go or forgotten since the count
+			h.awaits.counted(wt, 1)
+		}
+		return res
 	}
 	h.awaits.counted(wt, *x.Min-n)
 	return expect.Result{Name: e.Name, Kind: e.Kind(), MerchantID: string(e.MerchantID),
