@@ -25,18 +25,43 @@ type section struct {
 	index int    // occurrence among sections of the same name ([[x]] counts)
 }
 
-var headerRE = regexp.MustCompile(`^\s*\[\[?\s*([A-Za-z0-9_.\- "]+?)\s*\]\]?`)
+// headerName returns the name of the [table] or [[array]] a line opens,
+// as written between the brackets: letters, digits, "_.- and spaces.
+func headerName(ln string) (string, bool) {
+	const space = " \t\n\f\r"
+	s := strings.TrimLeft(ln, space)
+	if !strings.HasPrefix(s, "[") {
+		return "", false
+	}
+	s = strings.TrimLeft(strings.TrimPrefix(s[1:], "["), space)
+	end := strings.IndexByte(s, ']')
+	if end < 0 {
+		return "", false
+	}
+	name := strings.TrimRight(s[:end], space)
+	if name == "" {
+		return "", false
+	}
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte(`_.- "`, c) >= 0:
+		default:
+			return "", false
+		}
+	}
+	return name, true
+}
 
 func newLocator(data []byte) *locator {
 	l := &locator{lines: strings.Split(string(data), "\n")}
 	l.sections = []section{{name: "", line: 0}}
 	seen := map[string]int{}
 	for i, ln := range l.lines {
-		m := headerRE.FindStringSubmatch(ln)
-		if m == nil {
+		name, ok := headerName(ln)
+		if !ok {
 			continue
 		}
-		name := strings.ReplaceAll(m[1], " ", "")
+		name = strings.ReplaceAll(name, " ", "")
 		l.sections[len(l.sections)-1].end = i
 		l.sections = append(l.sections, section{name: name, line: i + 1, index: seen[name]})
 		seen[name]++
@@ -112,7 +137,9 @@ func (l *locator) keyIn(s section, key string) int {
 		l.keyRE[key] = re
 	}
 	for i := s.line; i < s.end && i < len(l.lines); i++ { // s.line is 1-based: lines after the header
-		if re.MatchString(stripComment(l.lines[i])) {
+		// Contains first: a regexp match per line of a large section costs
+		// far more, and allocates under the race detector.
+		if strings.Contains(l.lines[i], key) && re.MatchString(stripComment(l.lines[i])) {
 			return i + 1
 		}
 	}
