@@ -165,3 +165,30 @@ except urllib.error.HTTPError as e:
 		t.Errorf("python3 urllib posting 4 MiB: %v\n%s\nwant 413 with FreedomPay's 9403", err, out)
 	}
 }
+
+// TestControlTooLargeIsReadable: the control API's 413s (a JSON body over
+// 64 KiB, a scenario over 4 MiB) reach a client that sends its whole body
+// before reading, as the gateway's do.
+func TestControlTooLargeIsReadable(t *testing.T) {
+	s := mock.RunT(t, mock.Options{ClockMode: "manual"})
+	addr := strings.TrimPrefix(s.URL(), "http://")
+	for name, c := range map[string]struct {
+		head string
+		body []byte
+	}{
+		"advance": {"POST /_mock/clock/advance HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+			chunked(append([]byte(`{"by":"`), bytes.Repeat([]byte("1"), 4<<20)...))},
+		"scenario": {"PUT /_mock/scenario HTTP/1.1\r\nHost: x\r\nContent-Type: application/toml\r\nTransfer-Encoding: chunked\r\n\r\n",
+			chunked(bytes.Repeat([]byte("# a comment line\n"), 16<<20/17))},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resp, data, err := sendWholeThenRead(t, addr, c.head, c.body)
+			if err != nil {
+				t.Fatalf("%v; want the 413", err)
+			}
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || !bytes.Contains(data, []byte(`"code": "too_large"`)) {
+				t.Errorf("got HTTP %d %.200q, want 413 with code too_large", resp.StatusCode, data)
+			}
+		})
+	}
+}

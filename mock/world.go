@@ -234,7 +234,7 @@ func (s *Server) resetMerchant(cur *world, sc *scenario.Scenario, id string, edi
 // them, replace that merchant's.
 func (s *Server) ReplaceScenario(data []byte, merchantID string) (control.ScenarioChange, error) {
 	file := "PUT " + control.Prefix + "/scenario"
-	sc, err := scenario.Parse(file, data)
+	sc, err := scenario.ParseUpload(file, data)
 	if err != nil {
 		return control.ScenarioChange{}, &control.InvalidError{Err: err}
 	}

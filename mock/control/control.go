@@ -25,6 +25,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/expect"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
 
 // Prefix of every control route.
@@ -359,7 +360,7 @@ func readBody(w http.ResponseWriter, r *http.Request) (data []byte, ok bool) {
 	data, err := io.ReadAll(io.LimitReader(r.Body, maxControlBody+1))
 	switch {
 	case len(data) > maxControlBody:
-		writeError(w, http.StatusRequestEntityTooLarge, "a control request's body is at most %d bytes", maxControlBody)
+		tooLarge(w, r, maxControlBody, "a control request's body is at most %d bytes", maxControlBody)
 		return nil, false
 	case err != nil:
 		writeError(w, http.StatusBadRequest, "reading the body: %v", err)
@@ -544,6 +545,13 @@ func codeOf(status int) string {
 type ErrorReply struct {
 	Error string `json:"error"`
 	Code  string `json:"code"`
+}
+
+// tooLarge answers a body over limit with a 413 that a client sending its
+// whole body before reading can read (see wire.WriteTooLarge).
+func tooLarge(w http.ResponseWriter, r *http.Request, limit int64, format string, args ...any) {
+	body, _ := json.MarshalIndent(ErrorReply{Error: fmt.Sprintf(format, args...), Code: CodeTooLarge}, "", "  ")
+	wire.WriteTooLarge(w, r, limit, "application/json", append(body, '\n'))
 }
 
 func writeError(w http.ResponseWriter, status int, format string, args ...any) {

@@ -19,7 +19,7 @@ func (h *handlers) scenario(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(data) > MaxScenarioBytes {
-		writeError(w, http.StatusRequestEntityTooLarge, "a scenario is at most %d bytes", MaxScenarioBytes)
+		tooLarge(w, r, MaxScenarioBytes, "a scenario is at most %d bytes", MaxScenarioBytes)
 		return
 	}
 	change, err := h.b.ReplaceScenario(data, r.URL.Query().Get("merchant_id"))

@@ -9,10 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -307,49 +305,14 @@ func (g *Gateway) writeError(w http.ResponseWriter, rec *record, status int, e *
 	g.record(rec, status)
 }
 
-// Bounds of the lingering read after a 413 (see tooLarge).
-const (
-	// LingerBytes is how much more of a body over --max-body is read and
-	// dropped after the 413, so a client that sends the whole body
-	// before reading the answer gets to read it.
-	LingerBytes = 64 << 20
-	// LingerTime bounds that read.
-	LingerTime = 5 * time.Second
-)
-
-// tooLarge answers a body over --max-body, declared by its Content-Length
-// or found while reading it, with a 413 and Connection: close. Many clients
-// (Python's urllib, PHP's curl, most SDKs) send the whole body before they
-// read: closing the connection while the body is still arriving makes the
-// kernel reset it, and they see the reset instead of the 413. So the 413 is
-// sent at once (reading and writing at the same time) and the rest of the
-// body, up to LingerBytes within LingerTime, is read and dropped before the
-// connection closes. A client that asked for 100-continue and declared a
-// body over the limit is not sent it and will not send the body, and a
-// body declared over LingerBytes would be cut anyway: there is nothing to
-// wait for.
+// tooLarge answers a body over --max-body with FreedomPay's error in a 413
+// that a client sending its whole body first can read (see
+// [wire.WriteTooLarge]).
 func (g *Gateway) tooLarge(w http.ResponseWriter, r *http.Request, rec *record) {
-	rc := http.NewResponseController(w)
-	declared := r.ContentLength > g.cfg.MaxBody // so nothing was read, and no 100 Continue sent
-	waits := declared && strings.EqualFold(r.Header.Get("Expect"), "100-continue")
-	linger := !waits && r.ContentLength <= LingerBytes && rc.EnableFullDuplex() == nil
 	e := wire.Errorf(wire.CodeValidation, "Request body exceeds %d bytes (--max-body)", g.cfg.MaxBody)
-	body := e.Encode()
-	w.Header().Set("Connection", "close")
-	// Whole before the handler returns: the client reads it all while
-	// the rest of its body is still read here.
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	writeXML(w, http.StatusRequestEntityTooLarge, body)
 	rec.err = e
 	g.record(rec, http.StatusRequestEntityTooLarge)
-	if !linger {
-		return
-	}
-	if rc.Flush() != nil {
-		return
-	}
-	_ = rc.SetReadDeadline(time.Now().Add(LingerTime))
-	_, _ = io.CopyN(io.Discard, r.Body, LingerBytes)
+	wire.WriteTooLarge(w, r, g.cfg.MaxBody, wire.ContentType, e.Encode())
 }
 
 // signed appends a fresh pg_salt and the pg_sig of the whole reply.
