@@ -2,6 +2,7 @@ package journal
 
 import (
 	"encoding/binary"
+	"strings"
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
@@ -53,7 +54,7 @@ func pack(e *Entry) packed {
 	for _, f := range e.Fields {
 		b = appendString(appendString(b, f.Name), f.Value)
 	}
-	return packed{seq: e.Seq, at: e.At, text: string(b), signature: e.Signature, tookMS: e.TookMS,
+	return packed{seq: e.Seq, at: e.At, text: string(b), signature: ownExplanation(e.Signature), tookMS: e.TookMS,
 		httpStatus: e.HTTPStatus, code: e.Code, cut: e.Cut, made: e.Made}
 }
 
@@ -112,4 +113,22 @@ func (p *packed) unpack() Entry {
 		e.Fields = append(e.Fields, sign.Field{Name: name, Value: value})
 	}
 	return e
+}
+
+// ownExplanation copies x with strings of its own, so that an entry kept
+// for long holds no part of the request it came from (a pg_sig sliced
+// from a large body would keep all of the body).
+func ownExplanation(x *sign.Explanation) *sign.Explanation {
+	if x == nil {
+		return nil
+	}
+	c := *x
+	c.Script, c.SigningString, c.Expected, c.Got = strings.Clone(c.Script), strings.Clone(c.SigningString), strings.Clone(c.Expected), strings.Clone(c.Got)
+	if x.Hints != nil {
+		c.Hints = make([]string, len(x.Hints))
+		for i, h := range x.Hints {
+			c.Hints[i] = strings.Clone(h)
+		}
+	}
+	return &c
 }

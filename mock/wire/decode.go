@@ -350,10 +350,17 @@ func decodeBody(r *http.Request, body []byte) (Request, error) {
 	return Request{}, Errorf(CodeValidation, "Content-Type %s is not accepted; send application/x-www-form-urlencoded, multipart/form-data or a pg_xml field", mt)
 }
 
+// ownCopies is the size of text past which ParseQuery gives every field a
+// copy of its own: a name or value that needs no unescaping is otherwise a
+// slice of the whole text, and a short field kept for long (an order id in
+// a payout, a pg_sig in the journal) would keep all of a 1 MiB body alive.
+const ownCopies = 4 << 10
+
 // ParseQuery parses an urlencoded string keeping the order of fields, which
 // url.ParseQuery loses.
 func ParseQuery(s string) (sign.Fields, error) {
 	var fields sign.Fields
+	own := len(s) > ownCopies
 	if s != "" {
 		fields = make(sign.Fields, 0, min(strings.Count(s, "&")+1, MaxFields+1))
 	}
@@ -377,6 +384,9 @@ func ParseQuery(s string) (sign.Fields, error) {
 		}
 		if err := checkName(name); err != nil {
 			return nil, err
+		}
+		if own {
+			name, value = strings.Clone(name), strings.Clone(value)
 		}
 		fields = append(fields, sign.Field{Name: name, Value: value})
 	}
