@@ -156,3 +156,36 @@ func TestLargeRequestsLeaveNothingBehind(t *testing.T) {
 		t.Errorf("live heap grew by %.1f MB, want at most 8 MB: requests are kept whole", float64(grew)/1e6)
 	}
 }
+
+// TestPayoutKeepsNoLongTexts: a payout keeps its links and user id, and
+// every notify repeats the link, so their lengths are bounded (FreedomPay
+// documents none): 2 048 characters of link and 255 of user id are taken,
+// one more is a 9403 naming the field.
+func TestPayoutKeepsNoLongTexts(t *testing.T) {
+	s := mock.RunT(t, mock.Options{ClockMode: "manual", Scenario: payoutScenario(t, post)})
+	link := func(n int) string { return post + "?" + strings.Repeat("a", n-len(post)-1) }
+	for _, c := range []struct {
+		name, value, want string
+	}{
+		{"pg_post_link", link(2048), "ok"},
+		{"pg_post_link", link(2049), "pg_post_link"},
+		{"pg_user_id", strings.Repeat("u", 255), "ok"},
+		{"pg_user_id", strings.Repeat("u", 256), "pg_user_id"},
+	} {
+		kv := []string{"pg_order_id", fmt.Sprintf("long-%s-%d", c.name, len(c.value)), "pg_amount", "10", "pg_description", "Payout",
+			"pg_payment_to", "4111111111111111", "pg_post_link", post}
+		kv = with(kv, c.name, c.value)
+		if c.name == "pg_user_id" {
+			kv = append(kv, c.name, c.value)
+		}
+		r := call(t, s, "/g2g/p2p2nonreg", kv...)
+		if c.want == "ok" {
+			wantSigned(t, r, "p2p2nonreg")
+			continue
+		}
+		wantError(t, r, "9403")
+		if !strings.Contains(r.fields.Value("pg_error_description"), c.want) {
+			t.Errorf("%s of %d characters: %q, want the field named", c.name, len(c.value), r.fields.Value("pg_error_description"))
+		}
+	}
+}

@@ -14,10 +14,11 @@ func (g *Gateway) p2p2nonreg(c *call) (sign.Fields, error) {
 	post := f.link("pg_post_link")
 	f.currency(c.merchant.Currency)
 	pan := f.card("pg_payment_to")
+	user := f.userID()
 	if f.err != nil {
 		return nil, f.err
 	}
-	cr, err := g.create(c, ledger.NewPayout{OrderID: order, Amount: amount, Card: pan, UserID: f.str("pg_user_id"), PostLink: post})
+	cr, err := g.create(c, ledger.NewPayout{OrderID: order, Amount: amount, Card: pan, UserID: user, PostLink: post})
 	if err != nil {
 		return nil, err
 	}
@@ -45,10 +46,11 @@ func (g *Gateway) reg2nonreg(c *call) (sign.Fields, error) {
 	f.currency(c.merchant.Currency)
 	f.timeLimit()
 	back, post := f.link("pg_back_link"), f.link("pg_post_link")
+	user := f.userID()
 	if f.err != nil {
 		return nil, f.err
 	}
-	cr, err := g.create(c, ledger.NewPayout{OrderID: order, Amount: amount, UserID: f.str("pg_user_id"),
+	cr, err := g.create(c, ledger.NewPayout{OrderID: order, Amount: amount, UserID: user,
 		PostLink: post, BackLink: back, AwaitCard: true})
 	if err != nil {
 		return nil, err

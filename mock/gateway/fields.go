@@ -76,10 +76,23 @@ func (f *form) description() string {
 	return v
 }
 
-// link reads a callback URL, which must be absolute http(s).
+// Lengths FreedomPay does not document, bounded because a payout keeps
+// them (and every notify repeats the link): a browser's or a web server's
+// usual URL limit, and the length PHP gateways give a text column.
+const (
+	MaxLink   = 2048
+	MaxUserID = 255
+)
+
+// link reads a callback URL, which must be absolute http(s), of at most
+// MaxLink characters.
 func (f *form) link(name string) string {
 	v := f.str(name)
 	if v == "" || f.err != nil {
+		return v
+	}
+	if len(v) > MaxLink {
+		f.fail(wire.Malformed(name, "at most "+strconv.Itoa(MaxLink)+" characters"))
 		return v
 	}
 	u, err := url.Parse(v)
@@ -91,6 +104,15 @@ func (f *form) link(name string) string {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
 			f.fail(wire.Malformed(name, "port "+p+" is not a port (1-65535): nothing could be delivered there"))
 		}
+	}
+	return v
+}
+
+// userID reads an optional pg_user_id of at most MaxUserID characters.
+func (f *form) userID() string {
+	v := f.str("pg_user_id")
+	if f.err == nil && utf8.RuneCountInString(v) > MaxUserID {
+		f.fail(wire.Malformed("pg_user_id", "at most "+strconv.Itoa(MaxUserID)+" characters"))
 	}
 	return v
 }

@@ -53,13 +53,14 @@ func (g *Gateway) ibanPayout(c *call) (sign.Fields, error) {
 	iban := f.iban("pg_recipient_iban")
 	f.digits("pg_recipient_iin_bin", 12)
 	post := f.link("pg_post_link")
+	user := f.userID()
 	if f.err == nil && post == "" && c.merchant.PostLink == "" {
 		f.fail(wire.Errorf(wire.CodeNoPostLink, "Field pg_post_link is required: the payout notify goes there (the merchant has no post_link in the scenario either)"))
 	}
 	if f.err != nil {
 		return nil, f.err
 	}
-	cr, err := g.create(c, ledger.NewPayout{OrderID: order, Amount: amount, IBAN: iban, UserID: f.str("pg_user_id"), PostLink: post})
+	cr, err := g.create(c, ledger.NewPayout{OrderID: order, Amount: amount, IBAN: iban, UserID: user, PostLink: post})
 	if err != nil {
 		return nil, err
 	}

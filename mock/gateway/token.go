@@ -27,10 +27,10 @@ func (g *Gateway) reg2reg(c *call) (sign.Fields, error) {
 	f.currency(c.merchant.Currency)
 	f.timeLimit()
 	post := f.link("pg_post_link")
+	user := f.userID()
 	if f.err != nil {
 		return nil, f.err
 	}
-	user := f.str("pg_user_id")
 	card, err := g.cfg.Ledger.SavedCard(c.merchant.ID, token, cardID, user)
 	if errors.Is(err, ledger.ErrUnknownCard) {
 		return nil, wire.Malformed(tokenField, "no saved card of merchant "+c.merchant.ID+" and user "+user+" has it")
