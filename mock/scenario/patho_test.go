@@ -69,6 +69,8 @@ func worstShapes(n int, limit func(int) int) map[string]string {
 		"a [table] of n/2 parts":        "[a" + strings.Repeat(".b", n/2) + "]\n",
 		"an [[array]] of n/2 parts":     "[[a" + strings.Repeat(".b", n/2) + "]]\n",
 		"n/2 array elements":            "a = [" + strings.Repeat("1,", n/2) + "]\n",
+		"a quoted key of n bytes":       `"` + strings.Repeat("k", n-64) + "\" = 1\n",
+		"a [table] of n bytes":          `["` + strings.Repeat("k", n-64) + "\"]\n",
 		// within the bounds
 		"empty [[payouts]]":     lines(func(int) string { return "[[payouts]]\n" }),
 		"empty inline tables":   fitted(n, limit, "a = [", func(int) string { return "{}," }, "]\n"+merchant),
@@ -84,7 +86,7 @@ func worstShapes(n int, limit func(int) int) map[string]string {
 			return fmt.Sprintf("k%d=%s1%s\n", i, strings.Repeat("[", 16), strings.Repeat("]", 16))
 		}, merchant),
 		"[tables] of 16 parts, long keys": fitted(n, limit, "", func(i int) string {
-			return fmt.Sprintf("[%sk%d]\n", strings.Repeat(strings.Repeat("a", 64)+".", 15), i)
+			return fmt.Sprintf("[%sk%d]\n", strings.Repeat(strings.Repeat("a", 60)+".", 15), i)
 		}, merchant),
 		"merchants": fitted(n, limit, "", func(i int) string { return fmt.Sprintf("[[merchants]]\nid = %d\npayout_secret_key = \"k\"\n", i) }, ""),
 		"payouts": lines(func(i int) string {
@@ -209,6 +211,9 @@ func TestPrescanRefuses(t *testing.T) {
 			`y = '` + strings.Repeat("[", 40) + `'` + "\n" +
 			"# " + strings.Repeat("[{.", 40) + "\n" +
 			`"` + strings.Repeat(".", 40) + `" = 1`, 0, ""},
+		{"a key of 1 024 bytes", `"` + strings.Repeat("k", 1022) + `" = 1`, 0, ""},
+		{"a key of 1 025 bytes", `"` + strings.Repeat("k", 1023) + `" = 1`, 1, "is 1025 bytes long; at most 1024"},
+		{"a [table] of 1 025 bytes", `["` + strings.Repeat("k", 1021) + `"]`, 1, "is 1025 bytes long; at most 1024"},
 		{"array elements past MaxValues", "a = [" + strings.Repeat("1,", MaxValues) + "]", 1, "more than 30000 values"},
 		{"keys count the square of their path", "[a.b]\n" + fill(2*MaxValues, func(i int) string { return fmt.Sprintf("c%d = 1\n", i) }), MaxValues/9 + 1, "more than 30000 values"},
 		{"dotted keys count their parts too", fill(MaxValues, func(i int) string { return fmt.Sprintf("a.b.c.k%d = 1\n", i) }), MaxValues/64 + 1, "more than 30000 values"},

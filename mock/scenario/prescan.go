@@ -26,6 +26,10 @@ const (
 	// a timeline under it 9, a payout of five keys and a two-step timeline 55
 	// in 145 bytes.
 	MaxValues = 30_000
+	// MaxKeyBytes is how long a key or a [table] header may be as written:
+	// the library copies a key's text into every part it reads, and a
+	// scenario's longest key is under 30 bytes.
+	MaxKeyBytes = 1024
 )
 
 // uploadLimit and fileLimit are how many values a text of n bytes may hold.
@@ -121,6 +125,9 @@ func (p *prescanner) keyByte(c byte) error {
 		p.dots++
 		p.i++
 	case '=':
+		if n := p.keyLen(); n > MaxKeyBytes {
+			return p.problem("key %s is %d bytes long; at most %d", p.keyText(), n, MaxKeyBytes)
+		}
 		parts := p.dots + 1
 		if len(p.stack) == 0 {
 			parts += p.header
@@ -211,6 +218,10 @@ func (p *prescanner) tableHeader() error {
 	for p.i < len(d) && d[p.i] == ']' {
 		p.i++
 	}
+	if p.i-at > MaxKeyBytes {
+		p.start = at
+		return p.problem("table %s is %d bytes long; at most %d", p.keyText(), p.i-at, MaxKeyBytes)
+	}
 	return p.addValues(parts * parts)
 }
 
@@ -222,15 +233,29 @@ func (p *prescanner) addValues(n int) error {
 	return nil
 }
 
+// keyLen is the length of the key being read, as written up to p.i.
+func (p *prescanner) keyLen() int {
+	if p.start < 0 {
+		return 0
+	}
+	return p.keyEnd() - p.start
+}
+
+// keyEnd is where the key being read ends, blanks before p.i left out.
+func (p *prescanner) keyEnd() int {
+	end := min(p.i, len(p.data))
+	for end > p.start && (p.data[end-1] == ' ' || p.data[end-1] == '\t') {
+		end--
+	}
+	return end
+}
+
 // keyText quotes the key being read, shortened to 40 bytes.
 func (p *prescanner) keyText() string {
 	if p.start < 0 {
 		return `""`
 	}
-	end := min(p.i, len(p.data))
-	for end > p.start && (p.data[end-1] == ' ' || p.data[end-1] == '\t') {
-		end--
-	}
+	end := p.keyEnd()
 	if end-p.start > 40 {
 		return strconv.Quote(string(p.data[p.start:p.start+40])) + "…"
 	}

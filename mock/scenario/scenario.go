@@ -487,10 +487,25 @@ type Problem struct {
 }
 
 func (p Problem) Error() string {
+	msg := clip(p.Msg)
 	if p.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg)
+		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, msg)
 	}
-	return p.File + ": " + p.Msg
+	return p.File + ": " + msg
+}
+
+// maxProblemBytes bounds a problem's text: a message quotes the value it
+// is about, and a 4 MiB value would come back whole in every 422.
+const maxProblemBytes = 512
+
+// clip shortens a long message in its middle, where the value it quotes
+// is, keeping the start (what is wrong) and the end (what is wanted).
+func clip(msg string) string {
+	if len(msg) <= maxProblemBytes {
+		return msg
+	}
+	head, tail := msg[:maxProblemBytes/2], msg[len(msg)-maxProblemBytes/4:]
+	return strings.ToValidUTF8(head, "") + "…(" + strconv.Itoa(len(msg)) + " bytes)…" + strings.ToValidUTF8(tail, "")
 }
 
 // Summary is a one-line description of the scenario for the start-up log.

@@ -1,0 +1,29 @@
+package scenario
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestProblemsQuoteValuesShort: a problem quotes the value it is about
+// shortened, so a 422 from PUT /_mock/scenario or validate's output stays
+// small whatever the value; it still says what is wrong and what is
+// wanted.
+func TestProblemsQuoteValuesShort(t *testing.T) {
+	big := strings.Repeat("x", 64<<10)
+	for name, text := range map[string]string{
+		"merchant id":     "[[merchants]]\nid = \"" + big + "\"\npayout_secret_key = \"k\"\n",
+		"timeline status": "[[merchants]]\nid = 1\npayout_secret_key = \"k\"\n[[payouts]]\nmerchant_id = 1\norder_id = \"1\"\namount = 1\ntimeline = [{at=\"0s\", status=\"" + big + "\"}]\n",
+		"payout merchant": "[[merchants]]\nid = 1\npayout_secret_key = \"k\"\n[[payouts]]\nmerchant_id = \"" + big + "\"\norder_id = \"1\"\namount = 1\n",
+		"duration":        "[[merchants]]\nid = 1\npayout_secret_key = \"k\"\n[notify]\ntimeout = \"" + big + "\"\n",
+	} {
+		_, err := ParseUpload("p.toml", []byte(text))
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+			continue
+		}
+		if msg := err.Error(); len(msg) > 1024 || !strings.Contains(msg, "bytes)…") {
+			t.Errorf("%s: a problem of %d bytes, want the value shortened: %.200s", name, len(msg), msg)
+		}
+	}
+}
