@@ -192,3 +192,24 @@ func TestControlTooLargeIsReadable(t *testing.T) {
 		})
 	}
 }
+
+// TestPayoutPageTooLargeIsReadable: a card form over its 4 KiB, sent whole
+// before reading, gets a 413 that says so rather than a reset, and the
+// payout still waits for its card.
+func TestPayoutPageTooLargeIsReadable(t *testing.T) {
+	s := mock.RunT(t, mock.Options{ClockMode: "manual", Scenario: payoutScenario(t, post)})
+	page := call(t, s, "/api/reg2nonreg", endpoints[5].fields("big-form")...).get("pg_redirect_url")
+	path := page[strings.Index(page, "/payout/"):]
+	body := []byte("card_number=4111111111111111&x=" + strings.Repeat("y", 4<<20))
+	head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n", path, len(body))
+	resp, data, err := sendWholeThenRead(t, strings.TrimPrefix(s.URL(), "http://"), head, body)
+	if err != nil {
+		t.Fatalf("%v; want the 413", err)
+	}
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !bytes.Contains(data, []byte("card form is larger")) {
+		t.Errorf("got HTTP %d %.200q, want 413 saying the form is too large", resp.StatusCode, data)
+	}
+	if p, _ := s.Ledger().PayoutByOrder("9970", "big-form"); !p.AwaitingCard {
+		t.Errorf("the payout no longer waits for its card")
+	}
+}

@@ -6,12 +6,14 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
 
 // PagePath is where payout pages are served: PagePath + the payout's key.
@@ -63,8 +65,17 @@ func (g *Gateway) servePage(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	var msg string
 	if r.Method == http.MethodPost {
+		body := r.Body
 		r.Body = http.MaxBytesReader(w, r.Body, maxPageForm)
-		_ = r.ParseForm()
+		var tooLarge *http.MaxBytesError
+		if err := r.ParseForm(); errors.As(err, &tooLarge) || r.ContentLength > maxPageForm {
+			r.Body = body // the rest is read from there
+			// A card form is a few dozen bytes: answer so that a client
+			// sending all of a larger body first reads why.
+			wire.WriteTooLarge(w, r, maxPageForm, "text/plain; charset=utf-8",
+				[]byte("The card form is larger than "+strconv.Itoa(maxPageForm)+" bytes: send card_number only.\n"))
+			return
+		}
 		cards := r.PostForm["card_number"]
 		pan := ""
 		if len(cards) > 0 {
