@@ -121,10 +121,10 @@ func New(b Backend, opts Options) http.Handler {
 	r.HandleFunc(Prefix+"/verify", noBody(h.verify, merchant)).Methods(http.MethodGet)
 	h.registerUI(r)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		writeError(w, http.StatusNotFound, "no control route %s; see the README's control API table", req.URL.Path)
+		writeError(w, http.StatusNotFound, "no control route %s; see the README's control API table", wire.Shorten(req.URL.Path, 200))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s", req.Method, req.URL.Path)
+		writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s", wire.Shorten(req.Method, 20), wire.Shorten(req.URL.Path, 200))
 	})
 	guarded := sameOrigin(r)
 	if opts.Token != "" {

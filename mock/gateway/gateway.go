@@ -100,7 +100,7 @@ func (g *Gateway) Register(r *mux.Router) http.Handler {
 
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		g.writeError(w, g.newRecord(req), http.StatusNotFound, wire.Errorf(wire.CodeValidation,
-			"Unknown path %s; the sandbox serves FreedomPay's payout paths under /g2g/ and /api/ (see the README)", req.URL.Path))
+			"Unknown path %s; the sandbox serves FreedomPay's payout paths under /g2g/ and /api/ (see the README)", wire.Shorten(req.URL.Path, 200)))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		want := "POST (or GET with a query string)"
@@ -111,7 +111,7 @@ func (g *Gateway) Register(r *mux.Router) http.Handler {
 			want = "GET"
 		}
 		g.writeError(w, g.newRecord(req), http.StatusMethodNotAllowed, wire.Errorf(wire.CodeValidation,
-			"Method %s is not allowed on %s; send %s", req.Method, req.URL.Path, want))
+			"Method %s is not allowed on %s; send %s", wire.Shorten(req.Method, 20), wire.Shorten(req.URL.Path, 200), want))
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.Method == http.MethodPost || req.Method == http.MethodGet {

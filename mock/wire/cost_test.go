@@ -242,3 +242,15 @@ func TestNestingAndFieldLimitsAsPHP(t *testing.T) {
 		t.Errorf("1 001 query fields: got %v, want more than 1000 refused", err)
 	}
 }
+
+// TestMessagesQuoteInputShort: an unreadable multipart body says why in
+// words, not in bufio's.
+func TestMessagesQuoteInputShort(t *testing.T) {
+	body := strings.Repeat("p", 1<<20-200) + "\r\n--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--b--\r\n"
+	r := httptest.NewRequest(http.MethodPost, "/g2g/payout_status2", strings.NewReader(body))
+	r.Header.Set("Content-Type", "multipart/form-data; boundary=b")
+	_, err := Decode(r, 1<<20)
+	if err == nil || !strings.Contains(err.Error(), "too long") || len(err.Error()) > 300 {
+		t.Errorf("a 1 MiB preamble: %v, want a short 9403 saying a line is too long", err)
+	}
+}

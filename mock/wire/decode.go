@@ -4,6 +4,7 @@
 package wire
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/xml"
 	"errors"
@@ -404,6 +405,9 @@ func parseMultipart(body []byte, boundary string) (sign.Fields, error) {
 		if err == io.EOF {
 			return fields, nil
 		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			return nil, Errorf(CodeValidation, "Malformed multipart body: a line before the first boundary or in a part's headers is too long (or the boundary %q is not in the body)", truncate(boundary, 70))
+		}
 		if err != nil {
 			return nil, Errorf(CodeValidation, "Malformed multipart body: %v", err)
 		}
@@ -548,6 +552,15 @@ var cardNumberRE = regexp.MustCompile(`[0-9]{13,}`)
 // logged, as pg_card_hash does.
 func maskCardNumbers(s string) string {
 	return cardNumberRE.ReplaceAllStringFunc(s, fixtures.MaskPAN)
+}
+
+// Shorten cuts s to n bytes (and a valid UTF-8 end) with "…", for a text
+// that a message quotes back.
+func Shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
 func truncate(s string, n int) string {
