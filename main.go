@@ -95,6 +95,33 @@ func envDefault(name, def string) string {
 	return def
 }
 
+// defaultMemoryLimit is --memory-limit's default: the collector keeps the
+// process near it under a flood of large requests (each is garbage once
+// answered, but Go lets the heap grow to twice what is live before it
+// collects), well above what the sandbox needs for the scenarios it
+// ships (under 40 MB under load).
+const defaultMemoryLimit = "192MiB"
+
+// parseBytes reads a size: digits with an optional KiB, MiB or GiB.
+func parseBytes(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		n      int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSuffix(s, u.suffix), u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, errors.New("want a size such as 192MiB, 1GiB or 0")
+	}
+	return n * mult, nil
+}
+
 func serve(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -116,6 +143,7 @@ func serve(args []string, stderr io.Writer) int {
 	workers := fs.String("notify-workers", envDefault("notify-workers", strconv.Itoa(notify.DefaultWorkers)), "payouts whose notifies may be in flight at once")
 	stateDir := fs.String("state", envDefault("state", ""), "directory to save the state in and resume it from after a restart (default: nothing is written)")
 	maxAwaits := fs.String("max-awaits", envDefault("max-awaits", strconv.Itoa(control.DefaultMaxAwaits)), "the most /_mock/await calls open at once (more are answered 503 with Retry-After)")
+	memoryLimit := fs.String("memory-limit", envDefault("memory-limit", defaultMemoryLimit), "soft limit of the memory the Go runtime uses, such as 192MiB or 1GiB: near it the collector works harder (it never refuses work); 0 for none; GOMEMLIMIT, when set, wins")
 	stateInterval := fs.String("state-interval", envDefault("state-interval", mock.DefaultStateInterval.String()), "least time between two saves no request waits on (a payout made is saved before its reply)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -166,9 +194,17 @@ func serve(args []string, stderr io.Writer) int {
 	if err10 != nil || nAwaits <= 0 || nAwaits > 1000000 {
 		err10 = fmt.Errorf("--max-awaits %q is not a count from 1 to 1000000", *maxAwaits)
 	}
-	if err := errors.Join(err, err2, err3, err4, err5, err6, err7, err8, err9, err10); err != nil {
+	memLimit, err11 := parseBytes(*memoryLimit)
+	if err11 != nil {
+		err11 = fmt.Errorf("--memory-limit %q: %v", *memoryLimit, err11)
+	}
+	if err := errors.Join(err, err2, err3, err4, err5, err6, err7, err8, err9, err10, err11); err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock serve:", err)
 		return 2
+	}
+
+	if memLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memLimit)
 	}
 
 	// Signals are caught from here on, so a SIGTERM during start-up is a

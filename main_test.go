@@ -64,11 +64,11 @@ func TestSign(t *testing.T) {
 }
 
 func TestServeRejectsBadFlags(t *testing.T) {
-	code, _, errOut := runCLI("serve", "--seed", "x", "--log-format", "yaml", "--max-body", "-1", "--shutdown-timeout", "0s", "--notify-workers", "many")
+	code, _, errOut := runCLI("serve", "--seed", "x", "--log-format", "yaml", "--max-body", "-1", "--shutdown-timeout", "0s", "--notify-workers", "many", "--memory-limit", "lots")
 	if code != 2 {
 		t.Fatalf("exit %d, want 2", code)
 	}
-	for _, want := range []string{"--seed", "--log-format", "--max-body", "--shutdown-timeout", "--notify-workers"} {
+	for _, want := range []string{"--seed", "--log-format", "--max-body", "--shutdown-timeout", "--notify-workers", "--memory-limit"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q: %s", want, errOut)
 		}
@@ -205,6 +205,19 @@ func TestSignNeedsAScriptName(t *testing.T) {
 	for _, script := range []string{"/", "http://[::1", "https://shop.kz/"} {
 		if code, out, _ := runCLI("sign", "--script", script, "--secret", "k", "pg_a=1"); code != 2 || out != "" {
 			t.Errorf("--script %q: exit %d, %q; want 2 and no signature", script, code, out)
+		}
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "192MiB": 192 << 20, "1GiB": 1 << 30, "512KiB": 512 << 10, "1000": 1000, "1000B": 1000} {
+		if got, err := parseBytes(in); err != nil || got != want {
+			t.Errorf("parseBytes(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "-1", "1TB", "MiB", "9999999999GiB", "1.5GiB"} {
+		if _, err := parseBytes(in); err == nil {
+			t.Errorf("parseBytes(%q): no error", in)
 		}
 	}
 }
