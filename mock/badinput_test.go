@@ -178,6 +178,8 @@ func badCases() []badCase {
 			body: multipartOf(statusFields("7777777777")) + "--x\r\nContent-Disposition: form-data; name=\"x\"; name=\"pg_order_id\"\r\n\r\n1001\r\n--x--\r\n", status: 200, code: "9403"},
 		{name: "pg_xml with text before the root", path: status, ctype: urlenc, body: xmlBody("junk" + string(wire.EncodeRequest(statusFields("7777777777")))), status: 200, code: "9403"},
 		c("post_link on port 99999", createFields(setField("pg_post_link", "http://127.0.0.1:99999/notify")), "9403"),
+		c("post_link with a space in its query", createFields(setField("pg_post_link", "http://127.0.0.1:9/hooks?a b HTTP/1.0")), "9403"),
+		c("post_link with a CR LF", createFields(setField("pg_post_link", "http://127.0.0.1:9/hooks\r\nX-Injected: 1")), "9403"),
 		{name: "header over 1 MiB", path: status, ctype: urlenc, header: http.Header{"X-Junk": {strings.Repeat("j", 2<<20)}}, status: 431},
 		{name: "query over 1 MiB", method: http.MethodGet, path: status + "?pg_x=" + strings.Repeat("q", 2<<20), status: 431},
 	}

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -76,34 +75,18 @@ func (f *form) description() string {
 	return v
 }
 
-// Lengths FreedomPay does not document, bounded because a payout keeps
-// them (and every notify repeats the link): a browser's or a web server's
-// usual URL limit, and the length PHP gateways give a text column.
-const (
-	MaxLink   = 2048
-	MaxUserID = 255
-)
+// MaxUserID bounds pg_user_id, which a payout keeps: FreedomPay documents
+// no length; this is the length PHP gateways give a text column.
+const MaxUserID = 255
 
-// link reads a callback URL, which must be absolute http(s), of at most
-// MaxLink characters.
+// link reads a callback URL: see wire.CallbackURLProblem.
 func (f *form) link(name string) string {
 	v := f.str(name)
 	if v == "" || f.err != nil {
 		return v
 	}
-	if len(v) > MaxLink {
-		f.fail(wire.Malformed(name, "at most "+strconv.Itoa(MaxLink)+" characters"))
-		return v
-	}
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		f.fail(wire.Malformed(name, "want an absolute http(s) URL"))
-		return v
-	}
-	if p := u.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			f.fail(wire.Malformed(name, "port "+p+" is not a port (1-65535): nothing could be delivered there"))
-		}
+	if problem := wire.CallbackURLProblem(v); problem != "" {
+		f.fail(wire.Malformed(name, problem))
 	}
 	return v
 }

@@ -27,3 +27,12 @@ func TestProblemsQuoteValuesShort(t *testing.T) {
 		}
 	}
 }
+
+// TestPostLinkIsAURL: a scenario's post_link with a space (which Go's URL
+// parser lets through in a query) is a problem naming the field.
+func TestPostLinkIsAURL(t *testing.T) {
+	_, err := Parse("p.toml", []byte("[[merchants]]\nid = 1\npayout_secret_key = \"k\"\npost_link = \"http://h:1/hooks?a b HTTP/1.0\"\n"))
+	if err == nil || !strings.Contains(err.Error(), "p.toml:4: merchants[0]: post_link") || !strings.Contains(err.Error(), "space") {
+		t.Errorf("got %v, want a problem at p.toml:4 naming post_link and the space", err)
+	}
+}

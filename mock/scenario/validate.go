@@ -2,7 +2,6 @@ package scenario
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -226,9 +225,8 @@ func (v *validator) checkURL(line func() int, what, s string) {
 	if s == "" {
 		return
 	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		v.add(line(), "%s %q is not an absolute http(s) URL", what, s)
+	if problem := wire.CallbackURLProblem(s); problem != "" {
+		v.add(line(), "%s %q: %s", what, s, problem)
 	}
 }
 
