@@ -16,6 +16,26 @@ type validator struct {
 	loc   *locator
 	probs []error
 	more  int // problems found beyond maxProblems, counted but not spelled out
+
+	start  time.Time     // the scenario's clock start; zero for "now"
+	latest time.Duration // the latest timeline step seen, from the clock's start
+}
+
+// MaxHorizon bounds how far past the clock's start a scenario may schedule
+// anything (a timeline step, a notify's last retry): the protocol's dates
+// have four-digit years, and a sandbox clock moved past 9999 has nothing
+// to show.
+const MaxHorizon = 100 * 365 * 24 * time.Hour
+
+// horizon reports d, a time from the clock's start, past MaxHorizon or past
+// the year 9999.
+func (v *validator) horizon(line func() int, what string, d time.Duration) {
+	switch {
+	case d > MaxHorizon:
+		v.add(line(), "%s is %s after the clock's start: at most 100 years (876000h); the protocol's dates have four-digit years", what, d)
+	case !v.start.IsZero() && v.start.Add(d).Year() > 9999:
+		v.add(line(), "%s is %s after the clock's start (%s): past the year 9999, which the protocol's dates cannot show", what, d, v.start.Format(time.RFC3339))
+	}
 }
 
 func (v *validator) add(line int, format string, args ...any) {
@@ -29,7 +49,7 @@ func (v *validator) add(line int, format string, args ...any) {
 // validate returns the scenario's problems, at most maxProblems of them, and
 // how many more it found.
 func (sc *Scenario) validate(file string, loc *locator) ([]error, int) {
-	v := &validator{file: file, loc: loc}
+	v := &validator{file: file, loc: loc, start: sc.Clock.Start}
 	g := sc.Gateway
 	if g.BadSignatureCode != 9998 && g.BadSignatureCode != 1100 {
 		v.add(loc.key("gateway", 0, "bad_signature_code"), "gateway.bad_signature_code is %d; want 9998 or 1100", g.BadSignatureCode)
@@ -183,6 +203,15 @@ func (sc *Scenario) validate(file string, loc *locator) ([]error, int) {
 			}
 		}
 	}
+	var retries time.Duration
+	for _, r := range sc.Notify.Retries {
+		if retries += max(r.Duration, 0); retries > MaxHorizon {
+			break
+		}
+	}
+	if retries > 0 {
+		v.horizon(func() int { return loc.key("notify", 0, "retries") }, "notify.retries: the last retry of the latest timeline step", v.latest+retries)
+	}
 	return v.probs, v.more
 }
 
@@ -196,6 +225,8 @@ func (v *validator) checkTimeline(lineOf func(j int) int, where string, steps []
 		} else if s.At.Duration < 0 {
 			v.add(line(), "%s: at %s is negative", w, s.At)
 		}
+		v.horizon(line, w+": at", s.At.Duration)
+		v.latest = max(v.latest, s.At.Duration)
 		if j > 0 && s.At.Duration <= prev {
 			v.add(line(), "%s: at %s is not after the step before (%s)", w, s.At, prev)
 		}
