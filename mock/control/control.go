@@ -484,13 +484,22 @@ func (h *handlers) knownFilter(w http.ResponseWriter, m string) bool {
 	return true
 }
 
+// writeJSON writes v as the reply. It is encoded whole first, so that a
+// value that cannot be (a time past the year 9999, say) is a 500 that says
+// so, never a status with an empty or cut body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false) // signing strings show <secret:N chars> as is
-	_ = enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		b.Reset()
+		_ = enc.Encode(ErrorReply{Error: "the reply could not be encoded: " + err.Error(), Code: CodeInternal})
+		status = http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
 }
 
 // Error codes of the control API, in every error reply's "code" beside
