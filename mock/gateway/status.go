@@ -77,23 +77,32 @@ func (g *Gateway) apiPaymentStatus(c *call) (sign.Fields, error) {
 // statusReply is a status route's reply: the two ids in the order the route
 // documents (the gateway API puts the merchant first, the merchant API the
 // payment), then the payout's status at the server's current time. A payout
-// whose timeline has not started yet is not found.
-func (g *Gateway) statusReply(c *call, p ledger.Payout, merchantFirst bool) (sign.Fields, error) {
+// whose timeline has not started yet is not found. The gateway API's reply
+// carries the amounts and the time too (spec §3, sample B); the merchant
+// API's is documented with the ids, the statuses and the order id only,
+// and carries nothing more: a merchant reading pg_amount there would pass
+// here and fail at FreedomPay.
+func (g *Gateway) statusReply(c *call, p ledger.Payout, gatewayAPI bool) (sign.Fields, error) {
 	step, ok := p.StatusAt(c.now)
 	if !ok {
 		return nil, wire.NewError(wire.CodeNotFound)
 	}
 	ids := [2]sign.Field{field("pg_merchant_id", p.MerchantID), idField(p)}
-	if !merchantFirst {
+	if !gatewayAPI {
 		ids[0], ids[1] = ids[1], ids[0]
 	}
 	reply := make(sign.Fields, 0, 10) // room for pg_salt and pg_sig
-	return append(reply,
+	reply = append(reply,
 		ids[0],
 		ids[1],
 		sign.Field{Name: "pg_status", Value: "ok"},
 		sign.Field{Name: "pg_payment_status", Value: step.Status},
 		sign.Field{Name: "pg_order_id", Value: p.OrderID},
+	)
+	if !gatewayAPI {
+		return reply, nil
+	}
+	return append(reply,
 		sign.Field{Name: "pg_amount", Value: p.Amount.String()},
 		sign.Field{Name: "pg_net_amount", Value: p.NetAmount.String()},
 		g.datetime(c.now),
