@@ -350,6 +350,8 @@ func (s *Server) ClockMode() string {
 
 // Advance moves a manual clock forward by d, delivering every notify that
 // falls due on the way, in time order, before it returns the attempts made.
+// A resend or an early notify sent meanwhile is neither waited for nor
+// reported here: its own caller waits for it.
 func (s *Server) Advance(d time.Duration) ([]notify.Attempt, error) {
 	if d < 0 {
 		return nil, fmt.Errorf("advance by %s: the clock does not go back", d)

@@ -334,7 +334,9 @@ func (s *Server) Force(ctx context.Context, paymentID int64, status string, erro
 }
 
 // Resend sends the notify of a payout's current status again now,
-// returning after the first attempt (or when ctx ends).
+// returning after the first attempt (or when ctx ends). It does not take
+// the lock Advance and Drain hold: the scheduler queues its attempt on the
+// payout's lane like any other, and each caller waits for its own.
 func (s *Server) Resend(ctx context.Context, paymentID int64) (notify.Notification, error) {
 	w := s.world.Load()
 	if _, ok := w.ledger.Payout(paymentID); !ok {

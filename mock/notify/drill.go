@@ -65,7 +65,7 @@ func (s *Scheduler) drillStep(p ledger.Payout, i int, n *Notification) *Notifica
 // followUp sends what the drills of n's payout send after its final notify
 // is delivered: the same notify again (duplicate), then the notify of its
 // first, earlier status (out_of_order). Each payout's follow-ups go once.
-func (s *Scheduler) followUp(n *Notification) {
+func (s *Scheduler) followUp(n *Notification, r *run) {
 	p, ok := s.cfg.Ledger.Payout(n.PaymentID)
 	if !ok || len(p.Drills) == 0 {
 		return
@@ -85,7 +85,7 @@ func (s *Scheduler) followUp(n *Notification) {
 			once: true, script: n.script, secret: n.secret, attempted: make(chan struct{}),
 		}
 		s.keep(dup)
-		s.enqueue(dup)
+		s.enqueue(dup, r)
 	}
 	if slices.Contains(p.Drills, scenario.DrillOutOfOrder) {
 		first := p.Timeline[0]
@@ -96,7 +96,7 @@ func (s *Scheduler) followUp(n *Notification) {
 		stale := s.build(p, m, first, n.URL)
 		stale.Drill, stale.Of, stale.once, stale.CreatedAt = scenario.DrillOutOfOrder, n.ID, true, now
 		s.keep(stale)
-		s.enqueue(stale)
+		s.enqueue(stale, r)
 	}
 }
 
@@ -104,7 +104,7 @@ func (s *Scheduler) followUp(n *Notification) {
 // Each claims what a merchant must not believe: a payout paid out that is
 // not (forged, unsigned), a changed amount or status (tampered), another
 // merchant's payout (replayed).
-func (s *Scheduler) hostile(e event) {
+func (s *Scheduler) hostile(e event, r *run) {
 	p, ok := s.cfg.Ledger.Payout(e.paymentID)
 	if !ok || p.Revision != e.rev || len(p.Timeline) == 0 {
 		return
@@ -151,7 +151,7 @@ func (s *Scheduler) hostile(e event) {
 	n.PaymentID, n.OrderID, n.MerchantID = p.PaymentID, p.OrderID, p.MerchantID
 	n.Drill, n.once, n.CreatedAt = e.drill, true, e.due
 	s.keep(n)
-	s.enqueue(n)
+	s.enqueue(n, r)
 }
 
 // replayed is a genuine notify of another merchant's payout, as sent to
@@ -283,8 +283,14 @@ func refusal(a Attempt) (bool, string) {
 // Early delivers what is due now, the notify of payout p (made with the
 // drill "early", its timeline all at its creation) among it, and returns
 // after that notify's first attempt, or when ctx ends.
+//
+// It takes its turn with RunUntil: an advance under way has counted what
+// is due at its moment, and an early dispatch between would take events
+// from it that it then would not wait for.
 func (s *Scheduler) Early(ctx context.Context, p ledger.Payout) {
-	s.dispatch(s.cfg.Clock.Now())
+	s.runMu.Lock()
+	s.dispatch(s.cfg.Clock.Now(), nil)
+	s.runMu.Unlock()
 	s.mu.Lock()
 	var n *Notification
 	for _, x := range s.pending {

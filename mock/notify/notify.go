@@ -135,21 +135,21 @@ type Scheduler struct {
 	sem    chan struct{}
 	wake   chan struct{}
 
-	mu         sync.Mutex
-	queue      eventQueue
-	seq        uint64
-	history    map[string]*ring.Ring[*Notification] // by merchant
-	pending    map[int]*Notification                // every pending notification, kept or not
-	lastID     int
-	resumed    bool // restored from a saved state: deliver what is due at Start
-	lanes      map[int64]*lane
-	followed   map[int64]bool // payouts whose drills' follow-ups went out
-	collecting bool           // RunUntil is gathering the attempts made
-	collected  []Attempt      // in the order made
+	mu       sync.Mutex
+	queue    eventQueue
+	seq      uint64
+	history  map[string]*ring.Ring[*Notification] // by merchant
+	pending  map[int]*Notification                // every pending notification, kept or not
+	lastID   int
+	resumed  bool // restored from a saved state: deliver what is due at Start
+	lanes    map[int64]*lane
+	followed map[int64]bool // payouts whose drills' follow-ups went out
+	busy     int            // lane workers at work
+	closed   bool           // Close has begun: no attempt is queued any more
+	quiet    chan struct{}  // made by Close, closed once busy is 0
 
-	running     sync.WaitGroup // lanes at work
-	runMu       sync.Mutex     // one RunUntil at a time
-	dispatching sync.Mutex     // one dispatch at a time
+	runMu       sync.Mutex // one RunUntil, or Early, at a time
+	dispatching sync.Mutex // one dispatch at a time
 	sendCtx     context.Context
 	cancelAll   context.CancelFunc
 	loopDone    chan struct{}
@@ -171,8 +171,37 @@ type event struct {
 
 // lane serialises the attempts of one payout's notifies.
 type lane struct {
-	queue   []*Notification
+	queue   []job
 	running bool
+}
+
+// job is one attempt queued on a lane, and the run that waits for it, if
+// any.
+type job struct {
+	n   *Notification
+	run *run
+}
+
+// run counts the attempts one dispatch queued, so that RunUntil waits for
+// exactly those: never for a resend's, a forced status's or an early
+// notify's, which their own callers wait for. A run is made for one
+// dispatch and dropped once its attempts are made; nothing counts it
+// twice. Its fields are guarded by Scheduler.mu.
+type run struct {
+	left     int           // attempts queued and not made yet, plus one while its dispatch queues
+	done     chan struct{} // closed when left drops to 0
+	attempts []Attempt     // made for it, in the order made
+}
+
+func newRun() *run { return &run{left: 1, done: make(chan struct{})} }
+
+// finish counts one of r's attempts made (or its dispatch ended); the last
+// one closes r.done. Called with s.mu held.
+func (r *run) finish() {
+	r.left--
+	if r.left == 0 {
+		close(r.done)
+	}
 }
 
 // New returns a scheduler; [Scheduler.Start] starts its loop.
@@ -252,7 +281,7 @@ func (s *Scheduler) poke() {
 func (s *Scheduler) Start() {
 	if _, ok := clock.WallDuration(s.cfg.Clock, 0); !ok {
 		if s.resumed { // what fell due before the state was saved
-			s.dispatch(s.cfg.Clock.Now())
+			s.dispatch(s.cfg.Clock.Now(), nil)
 		}
 		return
 	}
@@ -284,7 +313,7 @@ func (s *Scheduler) loop(ctx context.Context) {
 		if timer != nil {
 			timer.Stop()
 		}
-		s.dispatch(s.cfg.Clock.Now())
+		s.dispatch(s.cfg.Clock.Now(), nil)
 	}
 }
 
@@ -300,8 +329,8 @@ func (s *Scheduler) nextDue() (time.Time, bool) {
 // dispatch handles every event due at or before t, in time order: a step
 // reached updates the ledger and creates its notify right here, so balances
 // and generated salts come out the same on every run; the attempts then go
-// to their payout's lane to be sent.
-func (s *Scheduler) dispatch(t time.Time) {
+// to their payout's lane to be sent, counted in r when r is not nil.
+func (s *Scheduler) dispatch(t time.Time, r *run) {
 	s.dispatching.Lock() // one at a time: a step's notify exists when a dispatch returns
 	defer s.dispatching.Unlock()
 	defer s.hold()()
@@ -321,7 +350,7 @@ func (s *Scheduler) dispatch(t time.Time) {
 	}
 	sort.SliceStable(follow, func(i, j int) bool { return follow[i].paymentID < follow[j].paymentID })
 	for _, e := range follow {
-		s.followUp(e.note)
+		s.followUp(e.note, r)
 	}
 	for _, e := range due {
 		n := e.note
@@ -329,85 +358,104 @@ func (s *Scheduler) dispatch(t time.Time) {
 			continue
 		}
 		if e.drill != "" {
-			s.hostile(e)
+			s.hostile(e, r)
 			continue
 		}
 		if e.step >= 0 {
-			if n = s.reach(e); n == nil || n.URL == "" {
+			if n = s.reach(e, r); n == nil || n.URL == "" {
 				continue
 			}
 		}
-		s.enqueue(n)
+		s.enqueue(n, r)
 	}
 }
 
 // reach records a payout reaching a timeline step and returns the notify to
 // send, if the step sends one.
-func (s *Scheduler) reach(e event) *Notification {
+func (s *Scheduler) reach(e event, r *run) *Notification {
 	p, ok := s.cfg.Ledger.Payout(e.paymentID)
 	if !ok || e.step >= len(p.Timeline) || p.Revision != e.rev {
 		return nil // forgotten, or its timeline was changed since
 	}
-	n := s.reachStep(p, e.step)
+	n := s.reachStep(p, e.step, r)
 	if n == nil || len(p.Drills) == 0 || n.URL == "" {
 		return n
 	}
 	return s.drillStep(p, e.step, n)
 }
 
-func (s *Scheduler) reachStep(p ledger.Payout, i int) *Notification {
+func (s *Scheduler) reachStep(p ledger.Payout, i int, r *run) *Notification {
 	defer s.cfg.OnChange()
 	step := p.Timeline[i]
 	p, m, _ := s.cfg.Ledger.Reach(p.PaymentID, step)
 	if !step.Notify {
 		return nil
 	}
-	return s.create(p, m, step)
+	return s.create(p, m, step, r)
 }
 
-// enqueue queues an attempt of n on its payout's lane, starting the lane's
-// worker if it is idle.
-func (s *Scheduler) enqueue(n *Notification) {
+// enqueue queues an attempt of n on its payout's lane, counted in r when r
+// is not nil, starting the lane's worker if it is idle. It reports false,
+// queuing nothing, once Close has begun.
+func (s *Scheduler) enqueue(n *Notification, r *run) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
 	l := s.lanes[n.PaymentID]
 	if l == nil {
 		l = &lane{}
 		s.lanes[n.PaymentID] = l
 	}
-	l.queue = append(l.queue, n)
+	l.queue = append(l.queue, job{n, r})
+	if r != nil {
+		r.left++
+	}
 	if !l.running {
 		l.running = true
-		s.running.Add(1)
+		s.busy++
 		go s.runLane(l)
 	}
+	return true
 }
 
+// runLane makes the attempts queued on l in order until none is left.
 func (s *Scheduler) runLane(l *lane) {
-	defer s.running.Done()
 	for {
 		s.mu.Lock()
 		if len(l.queue) == 0 {
 			l.running = false
+			s.busy--
+			if s.busy == 0 && s.quiet != nil {
+				close(s.quiet)
+			}
 			s.mu.Unlock()
 			return
 		}
-		n := l.queue[0]
+		j := l.queue[0]
+		l.queue[0] = job{}
 		l.queue = l.queue[1:]
 		s.mu.Unlock()
 
 		s.sem <- struct{}{}
-		s.attempt(n)
+		s.attempt(j.n, j.run)
 		<-s.sem
+		if j.run != nil {
+			s.mu.Lock()
+			j.run.finish()
+			s.mu.Unlock()
+		}
 	}
 }
 
-// create builds and signs the notify of a payout reaching step.
-func (s *Scheduler) create(p ledger.Payout, m ledger.Merchant, step ledger.Step) *Notification {
+// create builds and signs the notify of a payout reaching step; a notify
+// with nowhere to go fails at once, its attempt counted in r.
+func (s *Scheduler) create(p ledger.Payout, m ledger.Merchant, step ledger.Step, r *run) *Notification {
 	n := s.build(p, m, step, postLink(p, m))
 	s.keep(n)
 	if n.URL == "" {
-		s.settle(n, Attempt{At: step.At, Reason: "no post_link: neither the payout nor its merchant has one"}, false)
+		s.settle(n, Attempt{At: step.At, Reason: "no post_link: neither the payout nor its merchant has one"}, false, r)
 		s.cfg.Logger.Warn("payout notify not sent: no post_link", "payment_id", p.PaymentID, "merchant", m.ID)
 	}
 	return n
@@ -473,8 +521,9 @@ func (s *Scheduler) keep(n *Notification) {
 }
 
 // attempt POSTs n once and records the outcome: delivered, a retry
-// scheduled, or failed after the last retry.
-func (s *Scheduler) attempt(n *Notification) {
+// scheduled, or failed after the last retry. The attempt is reported to r,
+// when r is not nil.
+func (s *Scheduler) attempt(n *Notification, r *run) {
 	s.mu.Lock()
 	dropped := n.dropped
 	s.mu.Unlock()
@@ -485,7 +534,7 @@ func (s *Scheduler) attempt(n *Notification) {
 	a, retry := s.post(n)
 	a.At = now
 	release := s.hold()
-	state, a := s.settle(n, a, retry && !n.once)
+	state, a := s.settle(n, a, retry && !n.once, r)
 	s.judge(n, a)
 	if a.Delivered && n.followUps {
 		s.mu.Lock()
@@ -504,15 +553,15 @@ func (s *Scheduler) attempt(n *Notification) {
 }
 
 // settle records attempt a of n and what follows: delivered, a retry on the
-// ladder (when retry allows one), or failed. It returns n's state and the
-// attempt as recorded (numbered).
-func (s *Scheduler) settle(n *Notification, a Attempt, retry bool) (string, Attempt) {
+// ladder (when retry allows one), or failed; r, when not nil, collects
+// the attempt. It returns n's state and the attempt as recorded (numbered).
+func (s *Scheduler) settle(n *Notification, a Attempt, retry bool, r *run) (string, Attempt) {
 	s.mu.Lock()
 	a.Notification, a.PaymentID, a.OrderID = n.ID, n.PaymentID, n.OrderID
 	a.N = len(n.Attempts) + 1
 	n.Attempts = append(n.Attempts, a)
-	if s.collecting {
-		s.collected = append(s.collected, a)
+	if r != nil {
+		r.attempts = append(r.attempts, a)
 	}
 	retries := s.cfg.Settings.Retries
 	switch {
@@ -541,6 +590,9 @@ func (s *Scheduler) settle(n *Notification, a Attempt, retry bool) (string, Atte
 // RunUntil moves a manual clock to t one due event at a time, delivering
 // everything due at each moment before moving on, and returns the attempts
 // made. Retries that fall due before t run too.
+//
+// It waits for the attempts its own dispatches queued, and reports those
+// only: a resend or a forced status sent meanwhile is its caller's.
 func (s *Scheduler) RunUntil(t time.Time) ([]Attempt, error) {
 	m, ok := s.cfg.Clock.(*clock.Manual)
 	if !ok {
@@ -548,25 +600,16 @@ func (s *Scheduler) RunUntil(t time.Time) ([]Attempt, error) {
 	}
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
-	s.mu.Lock()
-	s.collecting, s.collected = true, nil
-	s.mu.Unlock()
+	var out []Attempt
 	for {
 		due, ok := s.nextDue()
 		if !ok || due.After(t) {
 			break
 		}
-		now := m.Set(due)
-		s.dispatch(now)
-		s.running.Wait()
+		out = append(out, s.runAt(m.Set(due))...)
 	}
 	m.Set(t)
-	s.dispatch(m.Now())
-	s.running.Wait()
-	s.mu.Lock()
-	out := s.collected
-	s.collecting, s.collected = false, nil
-	s.mu.Unlock()
+	out = append(out, s.runAt(m.Now())...)
 	// Attempts at one moment run concurrently; report them in a stable order.
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].At.Equal(out[j].At) {
@@ -575,6 +618,20 @@ func (s *Scheduler) RunUntil(t time.Time) ([]Attempt, error) {
 		return out[i].Notification < out[j].Notification
 	})
 	return out, nil
+}
+
+// runAt dispatches what is due at now and waits for the attempts queued,
+// which it returns.
+func (s *Scheduler) runAt(now time.Time) []Attempt {
+	r := newRun()
+	s.dispatch(now, r)
+	s.mu.Lock()
+	r.finish() // every attempt is queued: the last one made closes done
+	s.mu.Unlock()
+	<-r.done
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return r.attempts
 }
 
 // Drain moves a manual clock from due event to due event until nothing is
@@ -691,7 +748,7 @@ func (s *Scheduler) Forget(merchantID string) {
 // ledger and this call: release lets it go once the notify is queued,
 // before the wait.
 func (s *Scheduler) Fire(ctx context.Context, p ledger.Payout, i int, release func()) (Notification, bool) {
-	n := s.reachStep(p, i)
+	n := s.reachStep(p, i, nil)
 	if n == nil {
 		release()
 		return Notification{}, false
@@ -713,7 +770,7 @@ func (s *Scheduler) Resend(ctx context.Context, paymentID int64) (Notification, 
 	}
 	p, m, _ := s.cfg.Ledger.Reach(paymentID, step)
 	release := s.hold()
-	n := s.create(p, m, step)
+	n := s.create(p, m, step, nil)
 	s.mu.Lock()
 	n.Resent = true
 	s.mu.Unlock()
@@ -721,15 +778,16 @@ func (s *Scheduler) Resend(ctx context.Context, paymentID int64) (Notification, 
 }
 
 // sendNow queues n's first attempt, if it has somewhere to go, lets the
-// gate go, and waits for the attempt.
+// gate go, and waits for the attempt; it does not wait when the scheduler
+// is closing and queues nothing.
 func (s *Scheduler) sendNow(ctx context.Context, n *Notification, release func()) Notification {
-	if n.URL != "" {
-		s.enqueue(n)
-	}
+	queued := n.URL != "" && s.enqueue(n, nil)
 	release()
-	select {
-	case <-n.attempted:
-	case <-ctx.Done():
+	if queued {
+		select {
+		case <-n.attempted:
+		case <-ctx.Done():
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -743,8 +801,7 @@ func (s *Scheduler) Close(ctx context.Context) {
 		s.stopLoop()
 		<-s.loopDone
 	}
-	done := make(chan struct{})
-	go func() { s.running.Wait(); close(done) }()
+	done := s.stopQueuing()
 	select {
 	case <-done:
 	case <-ctx.Done():
@@ -758,6 +815,21 @@ func (s *Scheduler) Close(ctx context.Context) {
 				"attempts", len(n.Attempts), "next_attempt_at", n.NextAttemptAt)
 		}
 	}
+}
+
+// stopQueuing refuses attempts from now on and returns a channel closed
+// once the lanes at work have made the attempts queued on them.
+func (s *Scheduler) stopQueuing() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.quiet == nil {
+		s.closed = true
+		s.quiet = make(chan struct{})
+		if s.busy == 0 {
+			close(s.quiet)
+		}
+	}
+	return s.quiet
 }
 
 // eventQueue is a min-heap of events by due time, then insertion order.

@@ -1,0 +1,277 @@
+package mock_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// raceScenario has merchant 9970 calling back at url, payouts of its own
+// (one with follow-up drills), and rules that give created payouts the
+// drills duplicate, out_of_order and early by order id prefix.
+func raceScenario(t *testing.T, url string) *scenario.Scenario {
+	t.Helper()
+	var payouts strings.Builder
+	for i := range 6 {
+		fmt.Fprintf(&payouts, "[[payouts]]\nmerchant_id = \"9970\"\norder_id = \"seed-%d\"\namount = 10\n"+
+			"timeline = [ { at = \"0s\", status = \"process\" }, { at = \"%ds\", status = \"success\" } ]\n", i, 2+i)
+	}
+	sc, err := scenario.Parse("race.toml", []byte(`
+seed = 9
+[clock]
+mode = "manual"
+start = 2026-01-01T00:00:00Z
+[notify]
+retries = ["1s", "2s"]
+timeout = "60s"
+
+[[merchants]]
+id = "9970"
+payout_secret_key = "test_secret_key"
+balance = 100000000
+post_link = "`+url+`/hooks/post"
+
+[[merchants]]
+id = "9971"
+payout_secret_key = "other_secret"
+balance = 1000
+post_link = "`+url+`/other/post"
+
+[[payouts]]
+merchant_id = "9970"
+order_id = "drilled"
+amount = 10
+timeline = [ { at = "0s", status = "process" }, { at = "1s", status = "success" } ]
+drills = ["duplicate", "out_of_order"]
+
+[[rules]]
+match = { merchant_id = "9970", order_id = "dup-*" }
+timeline = [ { at = "0s", status = "process" }, { at = "1s", status = "success" } ]
+drills = ["duplicate", "out_of_order"]
+
+[[rules]]
+match = { merchant_id = "9970", order_id = "early-*" }
+timeline = [ { at = "0s", status = "success" } ]
+drills = ["early"]
+`+payouts.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// TestResendAdvanceDrainCreateRace loops resends, advances, drains and
+// creates side by side, a bounded number of times each. Run with -race: it
+// must report no race, every call must be answered without a 5xx, each
+// resend with the notification it sent, and every advance must return.
+func TestResendAdvanceDrainCreateRace(t *testing.T) {
+	const (
+		resenders  = 8
+		advancers  = 2
+		drainers   = 1
+		creators   = 2
+		iterations = 120 // per goroutine
+	)
+	m := newMerchant(t, "test_secret_key", ackOK)
+	logged := &syncBuffer{mu: make(chan struct{}, 1)} // errors only: a panic served as a 500 says why here
+	s := mock.RunT(t, mock.Options{Scenario: raceScenario(t, m.URL),
+		Logger: slog.New(slog.NewTextHandler(logged, &slog.HandlerOptions{Level: slog.LevelError}))})
+	var ids []int64
+	for _, p := range s.Payouts("9970") {
+		ids = append(ids, p.PaymentID)
+	}
+	if len(ids) != 7 {
+		t.Fatalf("got %d scenario payouts, want 7", len(ids))
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	defer client.CloseIdleConnections()
+	post := func(path, ctype, body string) (int, []byte, error) {
+		resp, err := client.Post(s.URL()+path, ctype, strings.NewReader(body))
+		if err != nil {
+			return 0, nil, err
+		}
+		defer resp.Body.Close()
+		data, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, data, err
+	}
+
+	var advanced, advances, refused atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, resenders+advancers+drainers+creators)
+	loop := func(name string, f func(i int) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range iterations {
+				if err := f(i); err != nil {
+					errs <- fmt.Errorf("%s, call %d: %w", name, i+1, err)
+					return
+				}
+			}
+		}()
+	}
+	for r := range resenders {
+		loop("resend "+strconv.Itoa(r), func(i int) error {
+			id := ids[(r+i)%len(ids)]
+			code, data, err := post("/_mock/payouts/"+strconv.FormatInt(id, 10)+"/notify", "", "")
+			if err != nil || code != http.StatusOK {
+				return fmt.Errorf("got HTTP %d %s (%v), want 200", code, data, err)
+			}
+			var got struct {
+				Notification struct {
+					PaymentID int64 `json:"payment_id"`
+					Resent    bool
+					Attempts  []json.RawMessage
+				}
+			}
+			if err := json.Unmarshal(data, &got); err != nil {
+				return fmt.Errorf("reply is not JSON: %v: %s", err, data)
+			}
+			if n := got.Notification; n.PaymentID != id || !n.Resent || len(n.Attempts) != 1 {
+				return fmt.Errorf("got notification of payout %d, resent %v, %d attempts; want %d, true, 1: %s",
+					n.PaymentID, n.Resent, len(n.Attempts), id, data)
+			}
+			return nil
+		})
+	}
+	for a := range advancers {
+		loop("advance "+strconv.Itoa(a), func(int) error {
+			advances.Add(1)
+			code, data, err := post("/_mock/clock/advance?by=1s", "", "")
+			if err != nil {
+				return fmt.Errorf("got %v, want a reply", err)
+			}
+			advanced.Add(1)
+			// The control API checks the year-9999 bound against a second
+			// reading of the clock: when another caller moves the clock
+			// between the two readings, a 1 s advance is refused as if it
+			// crossed the bound. That 400 is counted, not failed, here.
+			if code == http.StatusBadRequest && strings.Contains(string(data), "past the year 9999") {
+				refused.Add(1)
+				return nil
+			}
+			if code != http.StatusOK {
+				return fmt.Errorf("got HTTP %d %s, want 200", code, data)
+			}
+			return nil
+		})
+	}
+	for d := range drainers {
+		loop("drain "+strconv.Itoa(d), func(int) error {
+			code, data, err := post("/_mock/clock/drain", "", "")
+			if err != nil || code != http.StatusOK {
+				return fmt.Errorf("got HTTP %d %s (%v), want 200", code, data, err)
+			}
+			return nil
+		})
+	}
+	prefixes := []string{"plain-", "dup-", "early-"}
+	for c := range creators {
+		loop("create "+strconv.Itoa(c), func(i int) error {
+			order := prefixes[i%len(prefixes)] + strconv.Itoa(c) + "-" + strconv.Itoa(i)
+			fields := signed("p2p2nonreg", payoutSecret, "pg_merchant_id", "9970", "pg_order_id", order, "pg_amount", "10",
+				"pg_description", "race", "pg_payment_to", "4405645000006150", "pg_post_link", m.URL+"/hooks/post")
+			code, data, err := post("/g2g/p2p2nonreg", "application/x-www-form-urlencoded", wire.EncodeForm(fields))
+			if err != nil || code != http.StatusOK {
+				return fmt.Errorf("got HTTP %d %s (%v), want 200", code, data, err)
+			}
+			got, err := wire.DecodeXML(data)
+			if err != nil || got.Value("pg_status") != "ok" {
+				return fmt.Errorf("create %s: got %s (%v), want pg_status ok", order, data, err)
+			}
+			return nil
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n, want := advanced.Load(), advances.Load(); n != want {
+		t.Errorf("%d advances returned, want %d", n, want)
+	}
+	if n := refused.Load(); n > 0 {
+		t.Logf("%d of %d advances refused as crossing the year 9999 while the clock moved under the check", n, advances.Load())
+	}
+	if _, err := s.Advance(0); err != nil { // the scheduler still answers
+		t.Errorf("Advance(0) after the run: %v", err)
+	}
+	if text := logged.String(); text != "" {
+		t.Errorf("the sandbox logged errors, want none:\n%s", text)
+	}
+	m.mu.Lock()
+	bad := m.badSig
+	m.mu.Unlock()
+	if bad != 0 {
+		t.Errorf("merchant got %d notifies with a bad signature, want 0", bad)
+	}
+}
+
+// TestAdvanceDoesNotWaitForAResend holds the merchant's answer to a resent
+// notify while the clock is advanced: the advance delivers what falls due
+// and returns without waiting for the resend's attempt, and reports only
+// its own attempts; the resend still answers with the notification it sent.
+func TestAdvanceDoesNotWaitForAResend(t *testing.T) {
+	var held atomic.Int64 // the payment id whose notifies the merchant holds
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	m := newMerchant(t, "test_secret_key", func(w http.ResponseWriter, r *http.Request, f sign.Fields) {
+		if id, _ := strconv.ParseInt(f.Value("pg_payment_id"), 10, 64); id != 0 && id == held.Load() {
+			once.Do(func() { close(arrived) })
+			<-release
+		}
+		ackOK(w, r, f)
+	})
+	sc := raceScenario(t, m.URL)
+	s := mock.RunT(t, mock.Options{Scenario: sc})
+	first, ok := s.Ledger().PayoutByOrder("9970", "seed-0") // success at 2s
+	if !ok {
+		t.Fatal("no payout seed-0")
+	}
+	later, _ := s.Ledger().PayoutByOrder("9970", "seed-1") // success at 3s
+	if a, err := s.Advance(2 * time.Second); err != nil || len(a) == 0 {
+		t.Fatalf("Advance(2s): %d attempts (%v), want some", len(a), err)
+	}
+	held.Store(first.PaymentID)
+	resent := make(chan notify.Notification)
+	go func() {
+		n, err := s.Resend(context.Background(), first.PaymentID)
+		if err != nil {
+			t.Errorf("Resend: %v", err)
+		}
+		resent <- n
+	}()
+	<-arrived // the resend's attempt is in flight, and stays so
+	a, err := s.Advance(time.Second)
+	if err != nil {
+		t.Fatalf("Advance(1s): %v", err)
+	}
+	for _, at := range a {
+		if at.PaymentID != later.PaymentID {
+			t.Errorf("Advance(1s) reported an attempt of payout %d, want only %d's: %+v", at.PaymentID, later.PaymentID, at)
+		}
+	}
+	if len(a) != 1 || !a[0].Delivered {
+		t.Errorf("Advance(1s): %+v, want one delivered attempt of payout %d", a, later.PaymentID)
+	}
+	close(release)
+	n := <-resent
+	if !n.Resent || n.PaymentID != first.PaymentID || len(n.Attempts) != 1 || !n.Attempts[0].Delivered {
+		t.Errorf("resend answered %+v, want the resent notify of payout %d with one delivered attempt", n, first.PaymentID)
+	}
+}
