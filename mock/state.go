@@ -83,16 +83,27 @@ type savedClock struct {
 }
 
 // StateError is a state file that cannot be resumed from: the sandbox
-// stops rather than start empty.
+// stops rather than start empty. Problems, when there are any, lists every
+// problem found (joined with [errors.Join]), each naming the file and the
+// field.
 type StateError struct {
-	Path string
-	Why  string
+	Path     string
+	Why      string
+	Problems error
 }
 
 func (e *StateError) Error() string {
-	return "state " + e.Path + ": " + e.Why +
-		"; the sandbox does not start empty over it: move the file away (or point --state at an empty directory) to start afresh"
+	msg := "state " + e.Path + ": " + e.Why
+	if e.Problems != nil {
+		msg += ":\n" + e.Problems.Error() + "\n"
+	} else {
+		msg += "; "
+	}
+	return msg + "the sandbox does not start empty over it: move the file away (or point --state at an empty directory) to start afresh"
 }
+
+// Unwrap returns the problems found.
+func (e *StateError) Unwrap() error { return e.Problems }
 
 // openState prepares saving to opts.StateDir and returns the world saved
 // there, or nil when there is none yet. start is the scenario the sandbox
@@ -122,18 +133,36 @@ func (s *Server) openState(start *scenario.Scenario) (*world, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--state: %w", err)
 	}
-	st, err := decodeState(data)
+	probs := &stateProblems{file: path}
+	st, err := decodeState(data, probs)
 	if err != nil {
-		return nil, &StateError{path, err.Error()}
+		return nil, &StateError{Path: path, Why: err.Error()}
 	}
-	if was := st.Start; was.SHA256 != s.start.SHA256 || was.Seed != s.start.Seed || was.Clock != s.start.Clock {
-		return nil, &StateError{path, "it was saved by a sandbox started with " + st.Start.String() +
+	if st == nil {
+		return nil, probs.stateError(path)
+	}
+	if was := st.Start; was.SHA256 != "" && (was.SHA256 != s.start.SHA256 || was.Seed != s.start.Seed || was.Clock != s.start.Clock) {
+		return nil, &StateError{Path: path, Why: "it was saved by a sandbox started with " + st.Start.String() +
 			"; this one starts with " + s.start.String()}
 	}
-	s.resumeClock(st.Clock)
-	w, err := s.restoreWorld(st)
+	if st.Start.SHA256 == "" {
+		probs.add("started_with.sha256", "is empty; want the sha256 of the scenario the sandbox was started with")
+	}
+	if st.Draws > fixtures.MaxDraws {
+		probs.add("draws", "%d is more than the %d values a state may hold", st.Draws, uint64(fixtures.MaxDraws))
+	}
+	sc, err := scenarioOf(st)
 	if err != nil {
-		return nil, &StateError{path, "it cannot be resumed: " + err.Error()}
+		probs.put(err.Error())
+	}
+	s.checkState(st, sc, probs)
+	if err := probs.stateError(path); err != nil {
+		return nil, err
+	}
+	s.resumeClock(st.Clock)
+	w, err := s.restoreWorld(st, sc)
+	if err != nil { // what the checks above let through
+		return nil, &StateError{Path: path, Why: "it cannot be resumed: " + err.Error()}
 	}
 	ns, _ := w.notify.History("")
 	pending := 0
@@ -147,13 +176,21 @@ func (s *Server) openState(start *scenario.Scenario) (*world, error) {
 	return w, nil
 }
 
-// decodeState reads a state file, refusing one that is damaged or not ours.
-func decodeState(data []byte) (*savedState, error) {
+// decodeState reads a state file, refusing one that is not JSON or not
+// ours with an error. A value that does not fit its field, a key the state
+// has none for, or a key the sandbox always writes that is missing, goes
+// to probs, each with its path; the state is nil when it could not be
+// decoded.
+func decodeState(data []byte, probs *stateProblems) (*savedState, error) {
 	var head struct {
 		Format  string `json:"format"`
 		Version int    `json:"version"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return nil, fmt.Errorf("it is not valid JSON (%v, at byte %d of %d): damaged or cut short, or not a state file", err, syn.Offset, len(data))
+		}
 		return nil, fmt.Errorf("it is not valid JSON (%v): damaged, or not a state file", err)
 	}
 	if head.Format != stateFormat {
@@ -166,14 +203,13 @@ func decodeState(data []byte) (*savedState, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&st); err != nil {
-		return nil, fmt.Errorf("it is damaged: %v", err)
+		checkKeys(data, probs, true)
+		if len(probs.errs) == len(probs.missing) { // the decoder saw what the walk did not
+			probs.put("it is damaged: " + err.Error())
+		}
+		return nil, nil
 	}
-	if st.Draws > fixtures.MaxDraws {
-		return nil, fmt.Errorf("it is damaged: the generator made %d values, more than the %d a state may hold", st.Draws, uint64(fixtures.MaxDraws))
-	}
-	if len(st.Scenario) == 0 || st.Scenario[0].MerchantID != "" {
-		return nil, errors.New("it is damaged: it holds no scenario")
-	}
+	checkKeys(data, probs, false)
 	return &st, nil
 }
 
@@ -191,24 +227,34 @@ func (s *Server) resumeClock(c savedClock) {
 	}
 }
 
-// restoreWorld rebuilds a saved world: its scenario from the edits, the
-// ledger from the payouts, the schedule, the journal and the generator.
-func (s *Server) restoreWorld(st *savedState) (*world, error) {
+// scenarioOf rebuilds the scenario in force when the state was saved: the
+// whole one loaded, then each merchant's part replaced since. An error
+// names the field of the edit that fails.
+func scenarioOf(st *savedState) (*scenario.Scenario, error) {
+	if len(st.Scenario) == 0 || st.Scenario[0].MerchantID != "" {
+		return nil, errors.New("scenario: it holds no scenario; scenario[0] is the whole one the sandbox served")
+	}
 	base := st.Scenario[0]
 	sc, err := scenario.Parse(base.File, []byte(base.Source))
 	if err != nil {
-		return nil, fmt.Errorf("its scenario: %v", err)
+		return nil, fmt.Errorf("scenario[0].source: %v", err)
 	}
-	for _, e := range st.Scenario[1:] {
+	for i, e := range st.Scenario[1:] {
 		part, err := scenario.Parse(e.File, []byte(e.Source))
 		if err == nil {
 			sc, _, err = sc.WithMerchant(part, scenario.Text(e.MerchantID))
 		}
 		if err != nil {
-			return nil, fmt.Errorf("its scenario for merchant %s: %v", e.MerchantID, err)
+			return nil, fmt.Errorf("scenario[%d].source: merchant %s: %v", i+1, e.MerchantID, err)
 		}
 		sc.File = e.File
 	}
+	return sc, nil
+}
+
+// restoreWorld rebuilds a saved world on its scenario sc: the ledger from
+// the payouts, the schedule, the journal and the generator.
+func (s *Server) restoreWorld(st *savedState, sc *scenario.Scenario) (*world, error) {
 	gen := fixtures.NewGenAt(st.Seed, st.Draws)
 	l, err := ledger.Restore(sc, gen, st.Payouts)
 	if err != nil {

@@ -2,8 +2,10 @@ package mock
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +27,8 @@ timeline = [ { at = "0s", status = "process" }, { at = "5s", status = "success" 
 `
 
 // FuzzStateFile feeds start-up any state file: it is refused with a
-// StateError or resumed, never a panic, and a resumed schedule runs.
+// StateError naming the file, each of its problems too, or resumed, never
+// a panic, and a resumed schedule runs.
 func FuzzStateFile(f *testing.F) {
 	sc, err := scenario.Parse("fuzz.toml", []byte(fuzzStateScenario))
 	if err != nil {
@@ -46,6 +49,15 @@ func FuzzStateFile(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(good)
+	for _, broken := range []struct{ from, to string }{
+		{`"payouts":[`, `"gone":[`},               // a section removed (renamed)
+		{`"Amount":1000,`, `"Amount":-1000,`},     // a negative amount
+		{`"Status":"success"`, `"Status":"paid"`}, // an unknown status
+		{`"MerchantID":"9970"`, `"MerchantID":"1"`},
+		{`"state":"`, `"state":"x`},
+	} {
+		f.Add([]byte(strings.Replace(string(good), broken.from, broken.to, 1)))
+	}
 	f.Add([]byte(`{"format":"freedompay-mock state","version":1}`))
 	f.Add([]byte(`{"format":"freedompay-mock state","version":1,"scenario":[{"file":"x","source":""}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -54,13 +66,25 @@ func FuzzStateFile(f *testing.F) {
 			return // resuming replays the draws: time, not a fault
 		}
 		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, StateFile), data, 0o600); err != nil {
+		path := filepath.Join(dir, StateFile)
+		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		// Notifies go nowhere but loopback, refused at once.
 		s, err := New(Options{Scenario: sc, Clock: clock.NewManual(start), StateDir: dir, CallbackAllow: "127.0.0.1/32"})
 		if err != nil {
-			return // refused: what the message says is checked elsewhere
+			var se *StateError
+			if !errors.As(err, &se) || se.Path != path {
+				t.Fatalf("refused with %v, want a StateError naming %s", err, path)
+			}
+			if se.Problems != nil {
+				for _, l := range strings.Split(se.Problems.Error(), "\n") {
+					if !strings.HasPrefix(l, path+": ") {
+						t.Fatalf("problem %q does not name the file", l)
+					}
+				}
+			}
+			return // what the messages say is checked by TestStateFileCheckedWhole
 		}
 		defer s.Close()
 		if _, err := s.Advance(time.Hour); err != nil {

@@ -181,7 +181,7 @@ func TestStateRefusesDamagedOrForeignFiles(t *testing.T) {
 		{"a newer format", `{"format":"freedompay-mock state","version":99}`, sc, "format version 99"},
 		{"another scenario's", string(good), other, "saved by a sandbox started with scenario two.toml"},
 		{"a payout of no merchant", strings.Replace(string(good), `"MerchantID":"9970"`, `"MerchantID":"4242"`, 1), sc,
-			`merchant "4242", which the scenario does not have`},
+			`payouts[0].MerchantID: "4242" is not a merchant of the scenario`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

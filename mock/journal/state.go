@@ -1,6 +1,12 @@
 package journal
 
-import "github.com/freedompay-mock/freedompay-mock/mock/ring"
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/ring"
+)
 
 // State is what a journal holds, to be saved and restored.
 type State struct {
@@ -42,4 +48,37 @@ func (j *Journal) Restore(st State) {
 		}
 		j.rings[key] = ring.OfWeighted(j.size, MaxRingBytes, weight, ps, rs.Dropped)
 	}
+}
+
+// Check reports, at once, what in a saved journal [Journal.Restore] would
+// trust and must not: negative counts, entries numbered past seq or out of
+// order. Each problem starts with the field, as in the file:
+// `rings["9970"].entries[0].seq: ...`. A ring of a merchant the scenario
+// lacks is not one: a request recorded while its merchant was being
+// removed can leave one, and it is only read.
+func Check(st State) []error {
+	var errs []error
+	add := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if st.Seq < 0 {
+		add("seq", "%d is negative", st.Seq)
+	}
+	keys := slices.Sorted(maps.Keys(st.Rings))
+	for _, key := range keys {
+		rs := st.Rings[key]
+		at := fmt.Sprintf("rings[%q]", key)
+		if rs.Dropped < 0 {
+			add(at+".dropped", "%d is negative", rs.Dropped)
+		}
+		for i, e := range rs.Entries {
+			switch {
+			case e.Seq <= 0 || e.Seq > st.Seq:
+				add(fmt.Sprintf("%s.entries[%d].seq", at, i), "%d is out of range 1..seq (%d)", e.Seq, st.Seq)
+			case i > 0 && e.Seq <= rs.Entries[i-1].Seq:
+				add(fmt.Sprintf("%s.entries[%d].seq", at, i), "%d is not after the entry before (%d)", e.Seq, rs.Entries[i-1].Seq)
+			}
+		}
+	}
+	return errs
 }

@@ -176,3 +176,97 @@ func (s *Scheduler) Restore(st State, secret func(merchantID string) (string, bo
 	s.resumed = true
 	return nil
 }
+
+// SavedPayout is what [Check] needs to know of a saved payout.
+type SavedPayout struct {
+	MerchantID string
+	Steps      int // the length of its timeline
+	Revision   int
+}
+
+// Check reports, at once, what in a saved schedule [Scheduler.Restore]
+// would trust and must not: steps and notifications of payouts the state
+// lacks or of another merchant, steps past a timeline's end, unknown
+// drills, states and statuses, ids out of range or used twice. payouts are
+// the state's payouts by payment id; nil, when the state has lost them,
+// leaves what steps and notifications name unjudged. Each problem starts with the field,
+// as in the file: "notifications[2].state: ...".
+func Check(st State, payouts map[int64]SavedPayout) []error {
+	var errs []error
+	add := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if st.LastID < 0 {
+		add("last_id", "%d is negative", st.LastID)
+	}
+	ids := map[int]int{}
+	for i, n := range st.Notifications {
+		at := fmt.Sprintf("notifications[%d]", i)
+		switch j, dup := ids[n.ID]; {
+		case n.ID <= 0 || n.ID > st.LastID:
+			add(at+".id", "%d is out of range 1..last_id (%d)", n.ID, st.LastID)
+		case dup:
+			add(at+".id", "%d is also notifications[%d]'s", n.ID, j)
+		default:
+			ids[n.ID] = i
+		}
+		checkPayout(at, n.PaymentID, n.MerchantID, payouts, add)
+		switch n.Status {
+		case "ok", "error", scenario.StatusProcess:
+		default:
+			add(at+".status", "%q is not a notify's pg_status; want ok, error or process", n.Status)
+		}
+		switch n.State {
+		case StatePending, StateDelivered, StateFailed, StateWithheld:
+		default:
+			add(at+".state", "%q is not a notify state; want %s, %s, %s or %s", n.State, StatePending, StateDelivered, StateFailed, StateWithheld)
+		}
+		if n.CreatedAt.IsZero() {
+			add(at+".created_at", "is empty")
+		}
+		if n.Drill != "" && !slices.Contains(scenario.DrillNames(), n.Drill) {
+			add(at+".drill", "%q is not a drill", n.Drill)
+		}
+	}
+	for i, e := range st.Steps {
+		at := fmt.Sprintf("steps[%d]", i)
+		if e.Due.IsZero() {
+			add(at+".due", "is empty")
+		}
+		switch {
+		case e.FollowUp != 0:
+			if _, ok := ids[e.FollowUp]; !ok {
+				add(at+".follow_up", "names notification %d, which the state does not hold", e.FollowUp)
+			}
+		case e.Drill != "":
+			if !scenario.Hostile(e.Drill) {
+				add(at+".drill", "%q is not a drill that sends a notify of its own", e.Drill)
+			}
+		case e.Step < 0:
+			add(at+".step", "%d is not a step of a timeline", e.Step)
+		default: // a step of an older revision is let go when due, whatever it names
+			if p, ok := payouts[e.PaymentID]; ok && e.Revision == p.Revision && e.Step >= p.Steps {
+				add(at+".step", "%d is not a step of payout %d's timeline (0..%d)", e.Step, e.PaymentID, p.Steps-1)
+			}
+		}
+		if e.FollowUp == 0 { // a follow-up's payout is its notification's
+			checkPayout(at, e.PaymentID, e.MerchantID, payouts, add)
+		}
+	}
+	return errs
+}
+
+// checkPayout reports a payment id the state has no payout of, or one of
+// another merchant.
+func checkPayout(at string, id int64, merchantID string, payouts map[int64]SavedPayout, add func(field, format string, args ...any)) {
+	if payouts == nil {
+		return
+	}
+	p, ok := payouts[id]
+	switch {
+	case !ok:
+		add(at+".payment_id", "%d is not a payout of the state", id)
+	case p.MerchantID != merchantID:
+		add(at+".merchant_id", "%q, but payout %d is merchant %q's", merchantID, id, p.MerchantID)
+	}
+}
