@@ -253,8 +253,11 @@ func TestPrescanIsLinear(t *testing.T) {
 	}
 	for name, text := range worstShapes(size, fileLimit) {
 		data := []byte(text)
-		if n := testing.AllocsPerRun(3, func() { _ = prescan("p.toml", data, fileLimit) }); n > 12 { // its stack, and a Problem
-			t.Errorf("%s: %v allocations, want at most 12", name, n)
+		// A constant, whatever the size: its stack, and a Problem's text
+		// (a few more under the race detector); one per byte or per line
+		// would be thousands.
+		if n := testing.AllocsPerRun(3, func() { _ = prescan("p.toml", data, fileLimit) }); n > 20 {
+			t.Errorf("%s: %v allocations, want at most 20", name, n)
 		}
 	}
 }
