@@ -201,3 +201,59 @@ func TestStateProblemsAreBounded(t *testing.T) {
 		t.Errorf("got %d lines ending %q, want at most 50 problems and a count of the rest", len(lines), lines[len(lines)-1])
 	}
 }
+
+// TestStateCheckPassesWhatTheSandboxSaves: states saved mid-schedule, with
+// drills under way, a status forced over a timeline's later steps and a
+// merchant reset, resume: the checks refuse only what the sandbox never
+// writes.
+func TestStateCheckPassesWhatTheSandboxSaves(t *testing.T) {
+	for _, drills := range [][]string{nil, {"duplicate", "out_of_order"}, {"forged", "replayed"}, {"late", "tampered", "unsigned"}, {"lost"}} {
+		t.Run(strings.Join(append([]string{"drills"}, drills...), " "), func(t *testing.T) {
+			m := newMerchant(t, "secret-a", ackOK)
+			extra := `
+[[rules]]
+match = { order_id = "A-1" }
+timeline = [ { at = "0s", status = "process" }, { at = "10s", status = "process", notify = true },
+             { at = "20s", status = "success" } ]
+`
+			if drills != nil {
+				extra += `[drills]
+every = ["` + strings.Join(drills, `", "`) + `"]
+`
+			}
+			sc := twoMerchants(t, m.URL, extra)
+			dir := t.TempDir()
+			s := startState(t, sc, dir)
+			var ids []string
+			for _, order := range []string{"A-1", "A-2", "fail-3"} {
+				r := send(t, s, "9970", "secret-a", "/g2g/p2p2nonreg", "pg_order_id", order, "pg_amount", "10", "pg_description", "d",
+					"pg_payment_to", "4405645000006150", "pg_post_link", m.URL+"/a/post")
+				if r.get("pg_status") != "ok" {
+					t.Fatalf("create %s: %s", order, r.body)
+				}
+				ids = append(ids, r.get("pg_payment_id"))
+			}
+			if _, err := s.Advance(2 * time.Second); err != nil {
+				t.Fatal(err)
+			}
+			// A-1's steps 1 and 2 stay queued, of the timeline before; the
+			// forced one has two.
+			ctl(t, s, "", "POST", "/_mock/payouts/"+ids[0]+"/status", `{"status":"error","error_code":10026}`, 200, nil)
+			ctl(t, s, "", "POST", "/_mock/reset?merchant_id=9971", "", 200, nil)
+			if _, err := s.Advance(3 * time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s2, err := mock.New(mock.Options{Scenario: sc, StateDir: dir})
+			if err != nil {
+				t.Fatalf("a state the sandbox saved is refused: %v", err)
+			}
+			defer s2.Close()
+			if _, err := s2.Advance(time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
