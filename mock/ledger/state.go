@@ -49,7 +49,7 @@ const (
 // Check reports, at once, what in saved payouts [Restore] would trust and
 // must not: merchants sc lacks, ids used twice, amounts that are negative
 // or out of the wire's range, unknown statuses and error codes, empty or
-// unordered timelines. A nil sc checks no merchant. Each problem starts with the payout's index and the
+// unordered timelines, callback links that are not URLs. A nil sc checks no merchant. Each problem starts with the payout's index and the
 // field, as in the file: "[3].Amount: -500 (-5.00) is negative".
 func Check(sc *scenario.Scenario, payouts []Payout) []error {
 	var errs []error
@@ -110,6 +110,14 @@ func Check(sc *scenario.Scenario, payouts []Payout) []error {
 		if p.CreatedAt.IsZero() {
 			add(i, "CreatedAt", "is empty")
 		}
+		for _, link := range []struct{ field, url string }{{"PostLink", p.PostLink}, {"BackLink", p.BackLink}} {
+			if link.url == "" {
+				continue
+			}
+			if why := wire.CallbackURLProblem(link.url); why != "" {
+				add(i, link.field, "%q: %s", shorten(link.url), why)
+			}
+		}
 		if p.Revision < 0 {
 			add(i, "Revision", "%d is negative", p.Revision)
 		}
@@ -121,6 +129,14 @@ func Check(sc *scenario.Scenario, payouts []Payout) []error {
 		checkTimeline(p.Timeline, func(field, format string, args ...any) { add(i, field, format, args...) })
 	}
 	return errs
+}
+
+// shorten quotes at most 80 bytes of a value in a message.
+func shorten(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
 }
 
 // checkAmounts reports amounts out of range: the amount as the wire takes

@@ -49,6 +49,7 @@ balance = 1000
 		{"error code on success", func(ps []Payout) { ps[0].Timeline[1].Status = scenario.StatusSuccess }, `[0].Timeline[1].ErrorCode: 10026 on a "success" step`},
 		{"steps out of order", func(ps []Payout) { ps[0].Timeline[1].At = t0.Add(-time.Second) }, "[0].Timeline[1].At: 2025-12-31T23:59:59Z is before the step before"},
 		{"no creation time", func(ps []Payout) { ps[0].CreatedAt = time.Time{} }, "[0].CreatedAt: is empty"},
+		{"a post_link with a space", func(ps []Payout) { ps[0].PostLink = "http://h/hooks?a b" }, `[0].PostLink: "http://h/hooks?a b": holds a space`},
 		{"unknown drill", func(ps []Payout) { ps[0].Drills = []string{"haunted"} }, `[0].Drills: "haunted" is not a drill`},
 	}
 	for _, c := range cases {

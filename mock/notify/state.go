@@ -3,12 +3,14 @@ package notify
 import (
 	"container/heap"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/ring"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
 
 // State is the schedule and the notifications, to be saved and restored:
@@ -187,7 +189,8 @@ type SavedPayout struct {
 // Check reports, at once, what in a saved schedule [Scheduler.Restore]
 // would trust and must not: steps and notifications of payouts the state
 // lacks or of another merchant, steps past a timeline's end, unknown
-// drills, states and statuses, ids out of range or used twice. payouts are
+// drills, states and statuses, ids out of range or used twice, URLs that
+// are not. payouts are
 // the state's payouts by payment id; nil, when the state has lost them,
 // leaves what steps and notifications name unjudged. Each problem starts with the field,
 // as in the file: "notifications[2].state: ...".
@@ -198,6 +201,11 @@ func Check(st State, payouts map[int64]SavedPayout) []error {
 	}
 	if st.LastID < 0 {
 		add("last_id", "%d is negative", st.LastID)
+	}
+	for _, id := range slices.Sorted(maps.Keys(st.Dropped)) {
+		if st.Dropped[id] < 0 {
+			add(fmt.Sprintf("dropped[%q]", id), "%d is negative", st.Dropped[id])
+		}
 	}
 	ids := map[int]int{}
 	for i, n := range st.Notifications {
@@ -223,6 +231,11 @@ func Check(st State, payouts map[int64]SavedPayout) []error {
 		}
 		if n.CreatedAt.IsZero() {
 			add(at+".created_at", "is empty")
+		}
+		if n.URL != "" {
+			if why := wire.CallbackURLProblem(n.URL); why != "" {
+				add(at+".url", "%q: %s", truncate(n.URL, 80), why)
+			}
 		}
 		if n.Drill != "" && !slices.Contains(scenario.DrillNames(), n.Drill) {
 			add(at+".drill", "%q is not a drill", n.Drill)

@@ -42,6 +42,8 @@ func TestCheckSavedSchedule(t *testing.T) {
 		{"an id past last_id", func(st *State) { st.LastID = 1 }, "notifications[1].id: 2 is out of range 1..last_id (1)"},
 		{"a notification of no payout", func(st *State) { st.Notifications[1].PaymentID = 9 }, "notifications[1].payment_id: 9 is not a payout of the state"},
 		{"an unknown drill", func(st *State) { st.Notifications[0].Drill = "haunted" }, `notifications[0].drill: "haunted" is not a drill`},
+		{"a negative count let go", func(st *State) { st.Dropped = map[string]int64{"9970": -2} }, `dropped["9970"]: -2 is negative`},
+		{"a URL that is not", func(st *State) { st.Notifications[0].URL = "ftp://h/x" }, `notifications[0].url: "ftp://h/x": want an absolute http(s) URL`},
 		{"no creation time", func(st *State) { st.Notifications[0].CreatedAt = time.Time{} }, "notifications[0].created_at: is empty"},
 	}
 	for _, c := range cases {
