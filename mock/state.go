@@ -141,7 +141,8 @@ func (s *Server) openState(start *scenario.Scenario) (*world, error) {
 	if st == nil {
 		return nil, probs.stateError(path)
 	}
-	if was := st.Start; was.SHA256 != "" && (was.SHA256 != s.start.SHA256 || was.Seed != s.start.Seed || was.Clock != s.start.Clock) {
+	intact := !probs.missing["started_with"] && !probs.missing["started_with.sha256"] && !probs.missing["started_with.seed"] && !probs.missing["started_with.clock"]
+	if was := st.Start; intact && was.SHA256 != "" && (was.SHA256 != s.start.SHA256 || was.Seed != s.start.Seed || was.Clock != s.start.Clock) {
 		return nil, &StateError{Path: path, Why: "it was saved by a sandbox started with " + st.Start.String() +
 			"; this one starts with " + s.start.String()}
 	}

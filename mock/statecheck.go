@@ -339,7 +339,7 @@ func (s *Server) checkState(st *savedState, sc *scenario.Scenario, p *stateProbl
 	c := st.Clock
 	switch c.Mode {
 	case clock.ModeManual, clock.ModeReal:
-		if c.Mode != st.Start.Clock {
+		if c.Mode != st.Start.Clock && !p.missing["started_with"] && !p.missing["started_with.clock"] {
 			p.add("clock.mode", "%q, but started_with.clock is %q", c.Mode, st.Start.Clock)
 		}
 	default:

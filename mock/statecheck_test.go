@@ -86,6 +86,8 @@ func TestStateFileCheckedWhole(t *testing.T) {
 			want: []string{"payouts: is missing"}, wantN: 1},
 		{name: "notify section removed", change: func(st map[string]any) { delete(st, "notify") },
 			want: []string{"notify: is missing"}, wantN: 1},
+		{name: "a key of started_with removed", change: func(st map[string]any) { delete(obj(st, "started_with"), "clock") },
+			want: []string{"started_with.clock: is missing"}, wantN: 1},
 		{name: "negative amount", change: func(st map[string]any) { obj(st, "payouts", 1)["Amount"] = -500 },
 			want: []string{"payouts[1].Amount: -500 (-5.00) is negative"}, wantN: 1},
 		{name: "amount over the wire's range", change: func(st map[string]any) { obj(st, "payouts", 1)["Amount"] = 100000000_00 },
