@@ -88,7 +88,7 @@ func (s *Scheduler) post(n *Notification) (a Attempt, retry bool) {
 	a.LatencyMS = ms(time.Since(start))
 	a.HTTPStatus = resp.StatusCode
 	over := len(answer) > MaxAnswerBody
-	a.Answer = truncate(string(answer[:min(len(answer), maxShownAnswer+1)]), maxShownAnswer)
+	a.Answer = wire.Shorten(string(answer[:min(len(answer), maxShownAnswer+1)]), maxShownAnswer)
 	if err != nil {
 		a.Error = "reading the answer: " + describe(err, ctx, timeout)
 		return a, true
@@ -174,7 +174,7 @@ func CheckAck(body []byte, script, secret string) (conforming bool, reason strin
 		return false, "HTTP 200 but " + shape.Error()
 	}
 	if err != nil {
-		return false, fmt.Sprintf("HTTP 200 but the body is not XML: %q", truncate(string(trimmed), 60))
+		return false, fmt.Sprintf("HTTP 200 but the body is not XML: %q", wire.Shorten(string(trimmed), 60))
 	}
 	switch root {
 	case "pg_status":
@@ -265,11 +265,4 @@ func rootOf(body []byte) (name, text string, err error) {
 			}
 		}
 	}
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

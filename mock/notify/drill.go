@@ -260,7 +260,7 @@ func refusal(a Attempt) (bool, string) {
 		return true, "no answer (" + a.Error + ")"
 	}
 	body := strings.TrimSpace(a.Answer)
-	shown := fmt.Sprintf("HTTP %d, body %s", a.HTTPStatus, truncate(strings.Join(strings.Fields(body), " "), 80))
+	shown := fmt.Sprintf("HTTP %d, body %s", a.HTTPStatus, wire.Shorten(strings.Join(strings.Fields(body), " "), 80))
 	if body == "" {
 		shown = fmt.Sprintf("HTTP %d, empty body", a.HTTPStatus)
 	}

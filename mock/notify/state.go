@@ -234,7 +234,7 @@ func Check(st State, payouts map[int64]SavedPayout) []error {
 		}
 		if n.URL != "" {
 			if why := wire.CallbackURLProblem(n.URL); why != "" {
-				add(at+".url", "%q: %s", truncate(n.URL, 80), why)
+				add(at+".url", "%q: %s", wire.Shorten(n.URL, 80), why)
 			}
 		}
 		if n.Drill != "" && !slices.Contains(scenario.DrillNames(), n.Drill) {

@@ -73,7 +73,7 @@ func tooManyFields(what string) error {
 func checkName(name string) error {
 	if n := sign.Nesting(name); n > MaxNesting {
 		return Errorf(CodeValidation, "Field %s nests %d levels of brackets: at most %d (PHP's max_input_nesting_level would drop it)",
-			strings.ToValidUTF8(maskCardNumbers(truncate(name, 40)), "?"), n, MaxNesting)
+			strings.ToValidUTF8(maskCardNumbers(Shorten(name, 40)), "?"), n, MaxNesting)
 	}
 	return nil
 }
@@ -161,7 +161,7 @@ func checkHeaders(r *http.Request) error {
 	}
 	for _, ce := range r.Header.Values("Content-Encoding") {
 		if !strings.EqualFold(strings.TrimSpace(ce), "identity") {
-			return Errorf(CodeValidation, "Content-Encoding %q is not accepted; send the body uncompressed", truncate(ce, 40))
+			return Errorf(CodeValidation, "Content-Encoding %q is not accepted; send the body uncompressed", Shorten(ce, 40))
 		}
 	}
 	return nil
@@ -177,7 +177,7 @@ func checkQuery(raw string) error {
 	}
 	for _, f := range phpNames(fields) {
 		if strings.HasPrefix(f.Name, "pg_") {
-			return Errorf(CodeValidation, "Field %s is in the query string of a request with a body; send every field in the body", truncate(f.Name, 40))
+			return Errorf(CodeValidation, "Field %s is in the query string of a request with a body; send every field in the body", Shorten(f.Name, 40))
 		}
 	}
 	return nil
@@ -234,7 +234,7 @@ func checkFields(fields sign.Fields) error {
 		if seen == nil {
 			prev, again = earlier(fields[:i], f.Name)
 		}
-		name := func() string { return strings.ToValidUTF8(maskCardNumbers(truncate(f.Name, 40)), "?") } // only for a message
+		name := func() string { return strings.ToValidUTF8(maskCardNumbers(Shorten(f.Name, 40)), "?") } // only for a message
 		problem := textProblem(f.Name)
 		if problem == "" {
 			problem = textProblem(f.Value)
@@ -267,7 +267,7 @@ func valueAndList(fields sign.Fields) error {
 			}
 			for j := 1; j < len(f.Name); j++ { // pg_x and pg_x[a] of pg_x[a][b]
 				if f.Name[j] == '[' && values[f.Name[:j]] {
-					return Errorf(CodeValidation, "Field %s is given both as a value and as a list (%s); send one of them", truncate(f.Name[:j], 40), truncate(f.Name, 40))
+					return Errorf(CodeValidation, "Field %s is given both as a value and as a list (%s); send one of them", Shorten(f.Name[:j], 40), Shorten(f.Name, 40))
 				}
 			}
 		}
@@ -375,7 +375,7 @@ func ParseQuery(s string) (sign.Fields, error) {
 		name, err1 := url.QueryUnescape(k)
 		value, err2 := url.QueryUnescape(v)
 		if err := errors.Join(err1, err2); err != nil {
-			return nil, Errorf(CodeValidation, "Malformed urlencoded field %q", maskCardNumbers(truncate(pair, 40)))
+			return nil, Errorf(CodeValidation, "Malformed urlencoded field %q", maskCardNumbers(Shorten(pair, 40)))
 		}
 		if name == "" {
 			continue // PHP drops a field without a name
@@ -406,7 +406,7 @@ func parseMultipart(body []byte, boundary string) (sign.Fields, error) {
 			return fields, nil
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
-			return nil, Errorf(CodeValidation, "Malformed multipart body: a line before the first boundary or in a part's headers is too long (or the boundary %q is not in the body)", truncate(boundary, 70))
+			return nil, Errorf(CodeValidation, "Malformed multipart body: a line before the first boundary or in a part's headers is too long (or the boundary %q is not in the body)", Shorten(boundary, 70))
 		}
 		if err != nil {
 			return nil, Errorf(CodeValidation, "Malformed multipart body: %v", err)
@@ -480,7 +480,7 @@ func endOfDocument(d *xml.Decoder) error {
 			return fmt.Errorf("element <%s> after the root element; a document has one root", t.Name.Local)
 		case xml.CharData:
 			if len(bytes.TrimSpace(t)) > 0 {
-				return fmt.Errorf("text %q after the root element", truncate(string(t), 40))
+				return fmt.Errorf("text %q after the root element", Shorten(string(t), 40))
 			}
 		}
 	}
@@ -528,7 +528,7 @@ func readElement(d *xml.Decoder, start *xml.StartElement, depth int, leaves *int
 			if start != nil {
 				text.Write(t)
 			} else if len(bytes.TrimSpace(t)) > 0 {
-				return nil, fmt.Errorf("text %q before the root element", truncate(string(t), 40))
+				return nil, fmt.Errorf("text %q before the root element", Shorten(string(t), 40))
 			}
 		case xml.EndElement:
 			if len(n.Children) == 0 {
@@ -561,11 +561,4 @@ func Shorten(s string, n int) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "") + "…"
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
