@@ -554,11 +554,20 @@ func maskCardNumbers(s string) string {
 	return cardNumberRE.ReplaceAllStringFunc(s, fixtures.MaskPAN)
 }
 
-// Shorten cuts s to n bytes (and a valid UTF-8 end) with "…", for a text
-// that a message quotes back.
+// Shorten cuts s to at most n bytes with "…", for a text that a message
+// quotes back. The cut steps back to the start of a character it would split;
+// nothing before it is dropped or changed, so an invalid byte stays where it
+// was (a quoting %q shows it) and never joins the text around it.
 func Shorten(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
+	cut := max(n, 0)
+	for back := 0; cut > 0 && back < utf8.UTFMax-1 && !utf8.RuneStart(s[cut]); back++ {
+		cut--
+	}
+	if !utf8.RuneStart(s[cut]) {
+		cut = max(n, 0) // no character starts near the cut: s is not UTF-8 there
+	}
+	return s[:cut] + "…"
 }

@@ -189,3 +189,26 @@ func TestDecodeRefusesAmbiguousText(t *testing.T) {
 		t.Errorf("a body without Content-Type: %v", err)
 	}
 }
+
+// TestShortenKeepsWhatItQuotes: Shorten cuts at a character's start and
+// drops nothing before the cut; an invalid byte in the middle once vanished,
+// joining "test_" and "secret_key" into a secret the text did not hold.
+func TestShortenKeepsWhatItQuotes(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"abcdef", 3, "abc…"},
+		{"abвг", 3, "ab…"}, // "в" is 2 bytes: the cut steps back
+		{"ab€d", 4, "ab…"}, // "€" is 3 bytes
+		{"test_\x80secret_key00000", 15, "test_\x80secret_ke…"},
+		{"\x80\x80\x80\x80\x80\x80", 4, "\x80\x80\x80\x80…"},
+		{"abc", 0, "…"},
+	} {
+		if got := Shorten(c.in, c.n); got != c.want {
+			t.Errorf("Shorten(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}
