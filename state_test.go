@@ -22,6 +22,7 @@ import (
 // the test binary runs main when FREEDOMPAY_MOCK_TEST_MAIN is set.
 func TestMain(m *testing.M) {
 	if os.Getenv("FREEDOMPAY_MOCK_TEST_MAIN") == "1" {
+		limitFileSize()
 		main()
 	}
 	os.Exit(m.Run())
@@ -40,8 +41,15 @@ var listening = regexp.MustCompile(`msg="freedompay-mock listening" url=(\S+)`)
 // startChild runs "freedompay-mock serve args..." and returns once it listens.
 func startChild(t *testing.T, args ...string) *child {
 	t.Helper()
+	return startChildEnv(t, nil, args...)
+}
+
+// startChildEnv is startChild with more environment variables. The child's
+// log goes on being collected (logged) after it listens.
+func startChildEnv(t *testing.T, env []string, args ...string) *child {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append(os.Environ(), "FREEDOMPAY_MOCK_TEST_MAIN=1")
+	cmd.Env = append(append(os.Environ(), "FREEDOMPAY_MOCK_TEST_MAIN=1"), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +64,14 @@ func startChild(t *testing.T, args ...string) *child {
 		c.log.WriteString(lines.Text() + "\n")
 		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
 			c.url = m[1]
-			go func() { _, _ = io.Copy(io.Discard, stderr) }()
+			go func() {
+				for lines.Scan() {
+					c.mu.Lock()
+					c.log.WriteString(lines.Text() + "\n")
+					c.mu.Unlock()
+				}
+				_, _ = io.Copy(io.Discard, stderr) // past a line too long to scan
+			}()
 			return c
 		}
 	}

@@ -356,6 +356,14 @@ func (s *Server) Advance(d time.Duration) ([]notify.Attempt, error) {
 	if d < 0 {
 		return nil, fmt.Errorf("advance by %s: the clock does not go back", d)
 	}
+	attempts, err := s.advance(d)
+	if err == nil {
+		err = s.saved()
+	}
+	return attempts, err
+}
+
+func (s *Server) advance(d time.Duration) ([]notify.Attempt, error) {
 	s.mutate.Lock()
 	defer s.mutate.Unlock()
 	defer s.changed() // the clock moved
@@ -370,7 +378,7 @@ func (s *Server) Advance(d time.Duration) ([]notify.Attempt, error) {
 // meanwhile (without an error: the new run starts afresh).
 func (s *Server) Drain() ([]notify.Attempt, error) {
 	sched := s.world.Load().notify
-	return sched.Drain(func(move func()) error {
+	attempts, err := sched.Drain(func(move func()) error {
 		if s.Stopping() {
 			return control.ErrStopping
 		}
@@ -383,6 +391,10 @@ func (s *Server) Drain() ([]notify.Attempt, error) {
 		move()
 		return nil
 	})
+	if err == nil {
+		err = s.saved()
+	}
+	return attempts, err
 }
 
 // AwaitStats counts the work of /_mock/await: the awaits open, the times

@@ -300,7 +300,9 @@ type saver struct {
 	mu      sync.Mutex
 	saved   *sync.Cond
 	changes uint64 // changes so far
-	done    uint64 // changes covered by the last save
+	done    uint64 // changes covered by the last save tried
+	okUpTo  uint64 // changes covered by the last save that succeeded
+	lastErr error  // why the last save failed
 	written bool   // a save has succeeded
 	stopped bool
 
@@ -328,20 +330,40 @@ func (p *saver) touch(urgent bool) {
 	}
 }
 
-// flush returns once every change made before it is saved (or the saver
-// has stopped).
-func (p *saver) flush() {
+// ErrNotSaved is a change that a reply would confirm but the state file
+// does not hold: the save that should have covered it failed, or the
+// sandbox stopped first.
+var ErrNotSaved = errors.New("state not saved")
+
+// flush returns once every change made before it is saved, or with an
+// error wrapping [ErrNotSaved] and the cause when the save that covered
+// them failed (or the saver stopped first).
+func (p *saver) flush() error {
 	p.mu.Lock()
 	p.changes++
 	want := p.changes
 	p.mu.Unlock()
 	poke(p.urgent)
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	for p.done < want && !p.stopped {
 		p.saved.Wait()
 	}
-	p.mu.Unlock()
+	switch {
+	case p.okUpTo >= want:
+		return nil
+	case p.lastErr != nil:
+		return notSaved{p.lastErr}
+	default:
+		return notSaved{fmt.Errorf("state %s not saved: the sandbox is stopping", p.path)}
+	}
 }
+
+// notSaved is a save's error that is also [ErrNotSaved].
+type notSaved struct{ error }
+
+func (e notSaved) Is(target error) bool { return target == ErrNotSaved }
+func (e notSaved) Unwrap() error        { return e.error }
 
 func poke(ch chan struct{}) {
 	select {
@@ -395,7 +417,12 @@ func (p *saver) save() error {
 	}
 	p.mu.Lock()
 	p.written = p.written || err == nil
-	p.done = max(p.done, want) // waiters go on; a failed save is logged
+	p.done = max(p.done, want) // waiters go on, told whether it failed
+	if err == nil {
+		p.okUpTo = max(p.okUpTo, want)
+	} else {
+		p.lastErr = err
+	}
 	p.saved.Broadcast()
 	p.mu.Unlock()
 	return err

@@ -63,7 +63,7 @@ func (s *Server) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, 
 		return ok
 	}, s.recorded)
 	var gate sync.Locker
-	var durable func()
+	var durable func() error
 	if s.saver != nil {
 		gate, durable = s.gate.RLocker(), s.saver.flush
 	}
@@ -77,7 +77,7 @@ func (s *Server) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, 
 	w.gateway = gateway.New(gateway.Config{
 		Ledger: w.ledger, Clock: s.clock, Gen: gen, Settings: sc.Gateway,
 		Logger: s.log, MaxBody: s.opts.MaxBodyBytes, Schedule: w.notify.Schedule, Journal: w.journal,
-		Gate: gate, Durable: durable, Drills: sc.Drills, Seed: seed, Early: w.notify.Early,
+		Gate: gate, Durable: durable, Held: w.notify, Drills: sc.Drills, Seed: seed, Early: w.notify.Early,
 	}).Register(r)
 	return w
 }
@@ -193,6 +193,13 @@ func (s *Server) rewind(sc *scenario.Scenario) time.Time {
 // payouts, balance, saved cards, notifies and journal, its scenario
 // payouts' timelines counted from now (the clock is shared and stays).
 func (s *Server) Reset(merchantID string) error {
+	if err := s.reset(merchantID); err != nil {
+		return err
+	}
+	return s.saved()
+}
+
+func (s *Server) reset(merchantID string) error {
 	s.mutate.Lock()
 	defer s.mutate.Unlock()
 	cur := s.world.Load()
@@ -204,6 +211,19 @@ func (s *Server) Reset(merchantID string) error {
 		return fmt.Errorf("%w %s in the scenario", ledger.ErrUnknownMerchant, merchantID)
 	}
 	return s.resetMerchant(cur, cur.sc, merchantID, cur.edits)
+}
+
+// saved returns once the changes made so far are saved, when the state
+// is (--state), or with a [control.NotSavedError] saying why they cannot
+// be: the reply of a control route confirms only what a restart keeps.
+func (s *Server) saved() error {
+	if s.saver == nil {
+		return nil
+	}
+	if err := s.saver.flush(); err != nil {
+		return &control.NotSavedError{Err: err}
+	}
+	return nil
 }
 
 // resetMerchant rebuilds one merchant's state from sc, which becomes the
@@ -233,6 +253,14 @@ func (s *Server) resetMerchant(cur *world, sc *scenario.Scenario, id string, edi
 // that merchant's entries of it, as [scenario.Scenario.WithMerchant] takes
 // them, replace that merchant's.
 func (s *Server) ReplaceScenario(data []byte, merchantID string) (control.ScenarioChange, error) {
+	change, err := s.replaceScenario(data, merchantID)
+	if err == nil {
+		err = s.saved()
+	}
+	return change, err
+}
+
+func (s *Server) replaceScenario(data []byte, merchantID string) (control.ScenarioChange, error) {
 	file := "PUT " + control.Prefix + "/scenario"
 	sc, err := scenario.ParseUpload(file, data)
 	if err != nil {
@@ -330,7 +358,7 @@ func (s *Server) Force(ctx context.Context, paymentID int64, status string, erro
 		out.Notification = &n
 	}
 	s.changed()
-	return out, nil
+	return out, s.saved()
 }
 
 // Resend sends the notify of a payout's current status again now,

@@ -77,6 +77,26 @@ type InvalidError struct{ Err error }
 func (e *InvalidError) Error() string { return e.Err.Error() }
 func (e *InvalidError) Unwrap() error { return e.Err }
 
+// NotSavedError is a change made that the state file (--state) does not
+// hold: the sandbox serves it, but a restart would not. It is answered 503
+// with the code "state_not_saved".
+type NotSavedError struct{ Err error }
+
+func (e *NotSavedError) Error() string {
+	return "the change was made but not saved, so a restart would lose it: " + e.Err.Error()
+}
+func (e *NotSavedError) Unwrap() error { return e.Err }
+
+// notSaved answers a change that was not saved, reporting whether err is one.
+func notSaved(w http.ResponseWriter, err error) bool {
+	var ns *NotSavedError
+	if !errors.As(err, &ns) {
+		return false
+	}
+	writeCode(w, http.StatusServiceUnavailable, CodeNotSaved, "%v", ns)
+	return true
+}
+
 // ErrStopping ends a drain when the sandbox begins to shut down.
 var ErrStopping = errors.New("the sandbox is shutting down")
 
@@ -417,6 +437,9 @@ func (h *handlers) run(w http.ResponseWriter, f func() ([]notify.Attempt, error)
 	// request again and move the clock twice.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(MaxAwait))
 	attempts, err := f()
+	if notSaved(w, err) {
+		return
+	}
 	if errors.Is(err, notify.ErrNotManual) {
 		writeError(w, http.StatusConflict, "%v", err)
 		return
@@ -520,6 +543,7 @@ const (
 	CodeCrossOrigin   = "cross_origin"
 	CodeTooManyAwaits = "too_many_awaits"
 	CodeStaleCursor   = "stale_cursor"
+	CodeNotSaved      = "state_not_saved"
 )
 
 // codeOf is the code of an error reply with an HTTP status.

@@ -199,6 +199,9 @@ func (h *handlers) force(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, err := h.b.Force(r.Context(), p.PaymentID, req.Status, req.ErrorCode)
+	if notSaved(w, err) {
+		return
+	}
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return

@@ -23,6 +23,9 @@ func (h *handlers) scenario(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	change, err := h.b.ReplaceScenario(data, r.URL.Query().Get("merchant_id"))
+	if notSaved(w, err) {
+		return
+	}
 	var invalid *InvalidError
 	if errors.As(err, &invalid) {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
@@ -41,7 +44,9 @@ func (h *handlers) scenario(w http.ResponseWriter, r *http.Request) {
 // start of the scenario in force.
 func (h *handlers) reset(w http.ResponseWriter, r *http.Request) {
 	m := r.URL.Query().Get("merchant_id")
-	if err := h.b.Reset(m); err != nil {
+	if err := h.b.Reset(m); notSaved(w, err) {
+		return
+	} else if err != nil {
 		writeError(w, http.StatusNotFound, "%v", err)
 		return
 	}

@@ -17,7 +17,8 @@ import (
 func (g *Gateway) create(c *call, np ledger.NewPayout) (ledger.Created, error) {
 	np.MerchantID = c.merchant.ID
 	np.Method = c.script
-	cr, err := g.change(func() (ledger.Created, error) { return g.cfg.Ledger.Create(np, c.now) })
+	cr, err := g.change(func() (ledger.Created, error) { return g.cfg.Ledger.Create(np, c.now) },
+		func(cr ledger.Created) { g.cfg.Ledger.Discard(cr.PaymentID) })
 	switch {
 	case errors.Is(err, ledger.ErrDuplicateOrder):
 		return cr, wire.Errorf(wire.CodeNonUniqueOrder, "Non-unique order id: merchant %s already has a payout with pg_order_id %s", np.MerchantID, np.OrderID)
@@ -39,22 +40,49 @@ func (g *Gateway) create(c *call, np ledger.NewPayout) (ledger.Created, error) {
 }
 
 // change makes or starts a payout with f and hands it to the notify
-// schedule, both under the gate, then waits until it is saved.
-func (g *Gateway) change(f func() (ledger.Created, error)) (ledger.Created, error) {
+// schedule, both under the gate. When the state is saved, the reply waits
+// until the change is on disk: if it cannot be saved, undo takes it back
+// (the payout's steps were held, so no notify of it has gone out) and the
+// request is a 9999.
+func (g *Gateway) change(f func() (ledger.Created, error), undo func(ledger.Created)) (ledger.Created, error) {
+	durable := g.cfg.Durable != nil && g.cfg.Held != nil
+	g.lock()
+	cr, err := f()
+	if err == nil {
+		if durable {
+			g.cfg.Held.ScheduleHeld(cr.Payout)
+		} else {
+			g.schedule(cr.Payout)
+		}
+	}
+	g.unlock()
+	if err != nil || !durable {
+		return cr, err
+	}
+	if serr := g.cfg.Durable(); serr != nil {
+		g.lock()
+		g.cfg.Held.Drop(cr.PaymentID)
+		undo(cr)
+		g.unlock()
+		g.cfg.Logger.Error("payout taken back: the state could not be saved", "merchant", cr.MerchantID,
+			"order_id", cr.OrderID, "payment_id", cr.PaymentID, "err", serr)
+		return ledger.Created{}, wire.Errorf(wire.CodeSystem, "System error: the sandbox could not save the payout to its state, so it was not made (%v); "+
+			"as at FreedomPay, check with payout_status2 before trying again", serr)
+	}
+	g.cfg.Held.Release(cr.PaymentID)
+	return cr, nil
+}
+
+func (g *Gateway) lock() {
 	if g.cfg.Gate != nil {
 		g.cfg.Gate.Lock()
 	}
-	cr, err := f()
-	if err == nil {
-		g.schedule(cr.Payout)
-	}
+}
+
+func (g *Gateway) unlock() {
 	if g.cfg.Gate != nil {
 		g.cfg.Gate.Unlock()
 	}
-	if err == nil && g.cfg.Durable != nil {
-		g.cfg.Durable()
-	}
-	return cr, err
 }
 
 // refusal is the error of a payout that has failed the moment it is made.

@@ -40,6 +40,10 @@ type Config struct {
 	// Schedule hands a payout made or started through the gateway to the
 	// notify schedule.
 	Schedule func(ledger.Payout)
+	// Held, when not nil, is the notify schedule of a sandbox that saves
+	// its state: a payout is scheduled held until it is saved, then
+	// released, or dropped when it cannot be.
+	Held Held
 	// Journal records every request; nil records nothing.
 	Journal *journal.Journal
 	// Gate, when not nil, is held while a payout is made or started and
@@ -47,14 +51,22 @@ type Config struct {
 	// other.
 	Gate sync.Locker
 	// Durable, when not nil, returns once the payout just made or started
-	// is saved; the reply waits for it.
-	Durable func()
+	// is saved, or with why it could not be; the reply waits for it.
+	Durable func() error
 	// Drills are the scenario's; Seed decides their faults.
 	Drills scenario.Drills
 	Seed   int64
 	// Early sends the notify of a payout with the drill "early" now and
 	// returns after its first attempt (or when ctx ends).
 	Early func(ctx context.Context, p ledger.Payout)
+}
+
+// Held is a notify schedule that can hold a payout's steps until it is
+// saved (see notify.Scheduler.ScheduleHeld).
+type Held interface {
+	ScheduleHeld(ledger.Payout)
+	Release(paymentID int64)
+	Drop(paymentID int64)
 }
 
 // Gateway serves the FreedomPay routes.

@@ -110,7 +110,9 @@ func (g *Gateway) enterCard(key, pan string) (ledger.Created, error) {
 	if !ValidPAN(pan) {
 		return ledger.Created{}, errors.New("Wrong or nonexistent card number: enter 13 to 20 digits that pass the Luhn check.")
 	}
-	cr, err := g.change(func() (ledger.Created, error) { return g.cfg.Ledger.EnterCard(key, pan, g.cfg.Clock.Now()) })
+	before, _ := g.cfg.Ledger.PayoutByPage(key)
+	cr, err := g.change(func() (ledger.Created, error) { return g.cfg.Ledger.EnterCard(key, pan, g.cfg.Clock.Now()) },
+		func(ledger.Created) { g.cfg.Ledger.Put(before) })
 	if err != nil {
 		return cr, err
 	}

@@ -143,10 +143,11 @@ type Scheduler struct {
 	lastID   int
 	resumed  bool // restored from a saved state: deliver what is due at Start
 	lanes    map[int64]*lane
-	followed map[int64]bool // payouts whose drills' follow-ups went out
-	busy     int            // lane workers at work
-	closed   bool           // Close has begun: no attempt is queued any more
-	quiet    chan struct{}  // made by Close, closed once busy is 0
+	followed map[int64]bool    // payouts whose drills' follow-ups went out
+	held     map[int64][]event // payouts not saved yet: their events that fell due, set aside (see ScheduleHeld)
+	busy     int               // lane workers at work
+	closed   bool              // Close has begun: no attempt is queued any more
+	quiet    chan struct{}     // made by Close, closed once busy is 0
 
 	runMu       sync.Mutex // one RunUntil, or Early, at a time
 	dispatching sync.Mutex // one dispatch at a time
@@ -233,7 +234,7 @@ func New(cfg Config) *Scheduler {
 	return &Scheduler{
 		cfg: cfg, client: client,
 		sem: make(chan struct{}, cfg.Workers), wake: make(chan struct{}, 1),
-		lanes: map[int64]*lane{}, followed: map[int64]bool{}, history: map[string]*ring.Ring[*Notification]{}, pending: map[int]*Notification{},
+		lanes: map[int64]*lane{}, followed: map[int64]bool{}, held: map[int64][]event{}, history: map[string]*ring.Ring[*Notification]{}, pending: map[int]*Notification{},
 		sendCtx: ctx, cancelAll: cancel,
 	}
 }
@@ -337,7 +338,12 @@ func (s *Scheduler) dispatch(t time.Time, r *run) {
 	s.mu.Lock()
 	var due []event
 	for len(s.queue) > 0 && !s.queue[0].due.After(t) {
-		due = append(due, heap.Pop(&s.queue).(event))
+		e := heap.Pop(&s.queue).(event)
+		if aside, held := s.held[e.paymentID]; held {
+			s.held[e.paymentID] = append(aside, e)
+			continue
+		}
+		due = append(due, e)
 	}
 	s.mu.Unlock()
 	// Follow-ups come from lanes running side by side; they go first, by

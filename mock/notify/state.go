@@ -50,7 +50,7 @@ func (s *Scheduler) State() State {
 	st := State{LastID: s.lastID, Dropped: map[string]int64{}}
 	var notes []*Notification
 	events := make([]event, 0, len(s.queue))
-	for _, e := range s.queue {
+	for _, e := range append(s.heldEvents(), s.queue...) {
 		if e.step >= 0 || e.drill != "" || e.followUp { // retries are remade from NextAttemptAt
 			events = append(events, e)
 		}

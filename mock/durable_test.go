@@ -1,0 +1,138 @@
+package mock_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+)
+
+// breakState makes every save of the state in dir fail, root or not: the
+// state file becomes a directory that a rename cannot replace. The
+// returned func mends it.
+func breakState(t *testing.T, dir string) func() {
+	t.Helper()
+	path := filepath.Join(dir, mock.StateFile)
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(path, "in-the-way"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		if err := os.RemoveAll(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestUnsavedPayoutIsTakenBack: with --state, a payout whose save fails is
+// answered 9999 and taken back — no payout, the order id free, the balance
+// untouched, no notify ever — and a control change that cannot be saved is
+// a 503 state_not_saved. Once the disk mends, the same order id is made.
+func TestUnsavedPayoutIsTakenBack(t *testing.T) {
+	m := newMerchant(t, payoutSecret, ackOK)
+	dir := t.TempDir()
+	s := mock.RunT(t, mock.Options{Scenario: payoutScenario(t, m.URL+"/hooks/post"), StateDir: dir})
+	balance := func() string {
+		return call(t, s, "/g2g/balance_status", "pg_currency", "KZT").get("pg_balance")
+	}
+	opening := balance()
+	mend := breakState(t, dir)
+
+	r := call(t, s, "/g2g/p2p2nonreg", "pg_order_id", "D-1", "pg_amount", "100", "pg_description", "Payout",
+		"pg_payment_to", "4405645000006150", "pg_post_link", m.URL+"/hooks/post")
+	wantError(t, r, "9999")
+	if d := r.get("pg_error_description"); !strings.Contains(d, "could not save") || !strings.Contains(d, dir) {
+		t.Errorf("the 9999 does not say what failed: %q", d)
+	}
+	if _, ok := s.Ledger().PayoutByOrder("9970", "D-1"); ok {
+		t.Error("the payout answered 9999 is still in the ledger")
+	}
+	if got := balance(); got != opening {
+		t.Errorf("balance %s after a payout taken back, want %s", got, opening)
+	}
+	// The control API says so too, and no notify of D-1 ever goes out.
+	req := httptest.NewRequest(http.MethodPost, "/_mock/clock/advance", strings.NewReader(`{"by":"1h"}`))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), `"state_not_saved"`) {
+		t.Errorf("advance with the state unsaved: HTTP %d %s, want 503 state_not_saved", rec.Code, rec.Body)
+	}
+	for _, f := range m.got() {
+		if f.Value("pg_order_id") == "D-1" {
+			t.Errorf("a notify of the payout taken back went out: %v", f)
+		}
+	}
+
+	mend()
+	r = call(t, s, "/g2g/p2p2nonreg", "pg_order_id", "D-1", "pg_amount", "100", "pg_description", "Payout",
+		"pg_payment_to", "4405645000006150", "pg_post_link", m.URL+"/hooks/post")
+	if r.get("pg_status") != "ok" {
+		t.Fatalf("the same order id once the disk mends: %v", r.fields)
+	}
+	if _, err := s.Advance(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	var sent int
+	for _, f := range m.got() {
+		if f.Value("pg_order_id") == "D-1" {
+			sent++
+			if !sign.Verify("post", f, payoutSecret) {
+				t.Errorf("notify %v does not verify", f)
+			}
+		}
+	}
+	if sent != 1 {
+		t.Errorf("%d notifies of D-1, want 1", sent)
+	}
+}
+
+// TestSavedPayoutNotifiesOnARealClock: a payout held until saved is
+// released to its schedule, so on a clock that moves by itself its notify
+// goes out without anyone advancing.
+func TestSavedPayoutNotifiesOnARealClock(t *testing.T) {
+	got := make(chan sign.Fields, 4)
+	m := newMerchant(t, payoutSecret, func(w http.ResponseWriter, r *http.Request, f sign.Fields) {
+		ackOK(w, r, f)
+		got <- f
+	})
+	sc, err := scenario.Parse("held.toml", []byte(`
+[[merchants]]
+id = "9970"
+payout_secret_key = "test_secret_key"
+balance = 100000
+[[rules]]
+match = { order_id = "R-*" }
+timeline = [ { at = "0s", status = "success" } ]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Its success is due at once: it falls due while the payout is held
+	// for its save, and goes out once released.
+	s := mock.RunT(t, mock.Options{Scenario: sc, StateDir: t.TempDir(), ClockMode: "real"})
+	r := call(t, s, "/g2g/p2p2nonreg", "pg_order_id", "R-1", "pg_amount", "100", "pg_description", "Payout",
+		"pg_payment_to", "4405645000006150", "pg_post_link", m.URL+"/hooks/post")
+	if r.get("pg_status") != "ok" {
+		t.Fatalf("payout: %v", r.fields)
+	}
+	for {
+		select {
+		case f := <-got:
+			if f.Value("pg_order_id") == "R-1" {
+				return
+			}
+		case <-time.After(10 * time.Second): // a bound on failure, not a wait for the server
+			t.Fatal("no notify of R-1 within 10 s of wall time; its success is due at once")
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package notify
+
+import (
+	"container/heap"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+)
+
+// ScheduleHeld schedules a payout that is not saved yet: its steps fall
+// due as usual but are set aside, not reached, until [Scheduler.Release]
+// (the payout is saved: they are reached now) or [Scheduler.Drop] (it
+// could not be: they are gone). No notify goes out for a payout its
+// merchant may be told was never made.
+func (s *Scheduler) ScheduleHeld(p ledger.Payout) {
+	s.mu.Lock()
+	if _, ok := s.held[p.PaymentID]; !ok {
+		s.held[p.PaymentID] = nil
+	}
+	s.mu.Unlock()
+	s.Schedule(p)
+}
+
+// Release lets a held payout's steps be reached: those that fell due while
+// it was held go back on the schedule, due at once.
+func (s *Scheduler) Release(paymentID int64) {
+	s.mu.Lock()
+	aside, ok := s.held[paymentID]
+	delete(s.held, paymentID)
+	for _, e := range aside {
+		s.push(e)
+	}
+	s.mu.Unlock()
+	if ok && len(aside) > 0 {
+		s.poke()
+	}
+}
+
+// Drop removes every event of a held payout from the schedule: steps,
+// drills and those set aside. The payout has none of its notifies yet.
+func (s *Scheduler) Drop(paymentID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.held, paymentID)
+	kept := s.queue[:0]
+	for _, e := range s.queue {
+		if e.paymentID != paymentID {
+			kept = append(kept, e)
+		}
+	}
+	clear(s.queue[len(kept):])
+	s.queue = kept
+	heap.Init(&s.queue)
+}
+
+// heldEvents are the events set aside for held payouts, for a saved
+// state: they are steps still to be reached.
+func (s *Scheduler) heldEvents() []event {
+	var out []event
+	for _, aside := range s.held {
+		out = append(out, aside...)
+	}
+	return out
+}
