@@ -418,3 +418,253 @@ func TestDrillsSameRunTwice(t *testing.T) {
 		t.Errorf("two runs differ:\n%s\n---\n%s", a, b)
 	}
 }
+
+// answerWith answers every notify with HTTP status and a body; sdk makes
+// the body the official PHP SDK's ack with pg_status body, signed with
+// secret under the callback's script name.
+func answerWith(status int, body string, sdk bool, secret string) func(http.ResponseWriter, *http.Request, sign.Fields) {
+	return func(w http.ResponseWriter, r *http.Request, _ sign.Fields) {
+		b := body
+		if sdk {
+			ack := sign.Fields{{Name: "pg_status", Value: body}, {Name: "pg_description", Value: "Success message"}, {Name: "pg_salt", Value: "ackSalt"}}
+			ack = append(ack, sign.Field{Name: "pg_sig", Value: sign.Sign(sign.ScriptName(r.URL.Path), ack, secret)})
+			b = string(wire.Encode(ack))
+		}
+		w.WriteHeader(status)
+		fmt.Fprint(w, b)
+	}
+}
+
+// drillScenario has merchant 9970 calling back at url, the payouts extra
+// declares, and the other merchant the drill "replayed" needs.
+func drillScenario(t *testing.T, url, extra string) *scenario.Scenario {
+	t.Helper()
+	sc, err := scenario.Parse("drill-answers.toml", []byte(`
+seed = 7
+[clock]
+mode = "manual"
+start = 2026-03-01T10:00:00Z
+[notify]
+retries = ["10s"]
+[drills]
+hostile_after = "1s"
+late_by = "20s"
+
+[[merchants]]
+id = "9970"
+payout_secret_key = "test_secret_key"
+balance = 1000000
+post_link = "`+url+`/freedompay/post"
+
+[[merchants]]
+id = "9971"
+payout_secret_key = "other_merchant_secret"
+balance = 1000
+post_link = "`+url+`/other/post"
+
+[[payouts]]
+merchant_id = "9971"
+order_id = "other-1"
+amount = 50
+timeline = [ { at = "0s", status = "success", notify = false } ]
+`+extra))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// TestHostileDrillVerdictsReadTheAnswer: a hostile notify is refused by an
+// answer that is not 2xx or whose body is anything but an ok ack, and
+// accepted by an empty body, a bare ok or an ok ack (whether or not the
+// ack's own signature verifies); the verdict quotes the answer and names
+// the rule. The PHP SDK's example receiver answers a forged notify with
+// HTTP 200 "sig invalid": refused.
+func TestHostileDrillVerdictsReadTheAnswer(t *testing.T) {
+	const (
+		refusesStatus = "an HTTP status other than 2xx refuses"
+		refusesBody   = "a body other than an ok acknowledgement refuses"
+		refusesAck    = "an acknowledgement whose pg_status is not ok refuses"
+		acceptsAck    = "an ok acknowledgement accepts"
+	)
+	payouts := `
+[[payouts]]
+merchant_id = "9970"
+order_id = "forged-1"
+amount = 100
+timeline = [ { at = "0s", status = "process" }, { at = "10s", status = "error", error_code = 10001 } ]
+drills = ["forged"]
+
+[[payouts]]
+merchant_id = "9970"
+order_id = "tampered-1"
+amount = 100
+timeline = [ { at = "0s", status = "process" }, { at = "10s", status = "error", error_code = 10000 } ]
+drills = ["tampered"]
+
+[[payouts]]
+merchant_id = "9970"
+order_id = "tampered-2"
+amount = 100
+timeline = [ { at = "0s", status = "process" }, { at = "10s", status = "success" } ]
+drills = ["tampered"]
+
+[[payouts]]
+merchant_id = "9970"
+order_id = "unsigned-1"
+amount = 100
+timeline = [ { at = "0s", status = "process" }, { at = "10s", status = "success" } ]
+drills = ["unsigned"]
+
+[[payouts]]
+merchant_id = "9970"
+order_id = "replayed-1"
+amount = 100
+timeline = [ { at = "0s", status = "process" }, { at = "10s", status = "success" } ]
+drills = ["replayed"]
+`
+	for _, c := range []struct {
+		name    string
+		status  int
+		body    string
+		sdk     bool   // body is the pg_status of an SDK ack
+		secret  string // the SDK ack's
+		accepts bool
+		shown   string // the answer as the verdict quotes it
+		rule    string
+	}{
+		{"400 rejected", 400, `<?xml version="1.0" encoding="utf-8"?><response><pg_status>rejected</pg_status></response>`, false, "", false,
+			`HTTP 400, body "<?xml version=\"1.0\" encoding=\"utf-8\"?><response><pg_status>rejected</pg_status><…"`, refusesStatus},
+		{"500 empty", 500, "", false, "", false, "HTTP 500, empty body", refusesStatus},
+		{"403 ok", 403, "ok", false, "", false, `HTTP 403, body "ok"`, refusesStatus},
+		{"sig invalid", 200, "sig invalid", false, "", false, `HTTP 200, body "sig invalid"`, refusesBody},
+		{"error", 200, "error", false, "", false, `HTTP 200, body "error"`, refusesBody},
+		{"rejected", 200, "rejected", false, "", false, `HTTP 200, body "rejected"`, refusesBody},
+		{"OK", 200, "OK", false, "", true, `HTTP 200, body "OK"`, "a bare ok accepts"},
+		{"ok in white space", 200, " ok\n", false, "", true, `HTTP 200, body "ok"`, "a bare ok accepts"},
+		{"empty", 200, "", false, "", true, "HTTP 200, empty body", "an empty body accepts"},
+		{"204", 204, "", false, "", true, "HTTP 204, empty body", "an empty body accepts"},
+		{"docs ok", 200, `<?xml version="1.0" encoding="utf-8"?>` + "\n<pg_status>ok</pg_status>", false, "", true,
+			`HTTP 200, body "<?xml version=\"1.0\" encoding=\"utf-8\"?> <pg_status>ok</pg_status>"`, acceptsAck},
+		{"docs error", 200, "<pg_status>error</pg_status>", false, "", false, `HTTP 200, body "<pg_status>error</pg_status>"`, refusesAck},
+		{"sdk ok", 200, "ok", true, "test_secret_key", true, `?> <response><pg_status>ok</pg_status><pg_de…"`, acceptsAck},
+		{"sdk ok signed wrong", 200, "ok", true, "not_the_secret", true, `?> <response><pg_status>ok</pg_status><pg_de…"`, acceptsAck},
+		{"sdk rejected", 200, "rejected", true, "test_secret_key", false, `<response><pg_status>rejected</pg_status>`, refusesAck},
+		{"json", 200, `{"status":"ok"}`, false, "", false, `HTTP 200, body "{\"status\":\"ok\"}"`, refusesBody},
+		{"html", 200, "<!DOCTYPE html>\n<html><body><h1>OK</h1></body></html>", false, "", false,
+			`HTTP 200, body "<!DOCTYPE html> <html><body><h1>OK</h1></body></html>"`, refusesBody},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := newMerchant(t, "test_secret_key", answerWith(c.status, c.body, c.sdk, c.secret))
+			s := mock.RunT(t, mock.Options{Scenario: drillScenario(t, m.URL, payouts)})
+			if _, err := s.Advance(time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			rep := s.Verify("9970")
+			judged := 0
+			for _, r := range rep.Results {
+				if r.Kind != "drill" {
+					continue
+				}
+				judged++
+				d := strings.Fields(r.Name)[1]
+				want := "merchant refused the " + d + " payout notify: "
+				if c.accepts {
+					want = "merchant accepted a " + d + " payout notify: it answered "
+					if d == "unsigned" {
+						want = "merchant accepted an unsigned payout notify: it answered "
+					}
+				}
+				if r.OK == c.accepts || !strings.HasPrefix(r.Message, want) || !strings.Contains(r.Message, c.shown) ||
+					!strings.Contains(r.Message, " — "+c.rule) {
+					t.Errorf("%s: ok %v, %q\nwant ok %v, %q…, quoting %s — %s", r.Name, r.OK, r.Message, !c.accepts, want, c.shown, c.rule)
+				}
+				if strings.Contains(r.Message, "test_secret_key") {
+					t.Errorf("%s: the verdict shows the payout secret: %s", r.Name, r.Message)
+				}
+			}
+			if judged != 5 {
+				t.Errorf("%d drill verdicts, want 5: %+v", judged, rep.Results)
+			}
+		})
+	}
+}
+
+// TestDrillAcksReadTheAnswer: a duplicate, a stale or a late notify wants
+// an ack as the merchant means it, and delivered: an "already processed"
+// text, a pg_status other than ok, or an answer the sandbox does not
+// deliver (HTTP 204) fails the drill, saying which.
+func TestDrillAcksReadTheAnswer(t *testing.T) {
+	payouts := `
+[[payouts]]
+merchant_id = "9970"
+order_id = "duplicate-1"
+amount = 100
+timeline = [ { at = "0s", status = "process" }, { at = "5s", status = "success" } ]
+drills = ["duplicate"]
+
+[[payouts]]
+merchant_id = "9970"
+order_id = "out_of_order-1"
+amount = 100
+timeline = [ { at = "0s", status = "process" }, { at = "5s", status = "success" } ]
+drills = ["out_of_order"]
+
+[[payouts]]
+merchant_id = "9970"
+order_id = "late-1"
+amount = 100
+timeline = [ { at = "0s", status = "process" }, { at = "5s", status = "success" } ]
+drills = ["late"]
+`
+	for _, c := range []struct {
+		name   string
+		status int
+		body   string
+		ok     bool
+		want   string // in each verdict
+	}{
+		{"bare ok", 200, "ok", true, `HTTP 200, body "ok" — a bare ok accepts`},
+		{"docs ok", 200, "<pg_status>ok</pg_status>", true, `HTTP 200, body "<pg_status>ok</pg_status>" — an ok acknowledgement accepts`},
+		{"already processed", 200, "already processed", false, `HTTP 200, body "already processed" — a body other than an ok acknowledgement refuses`},
+		{"docs error", 200, "<pg_status>error</pg_status>", false, "an acknowledgement whose pg_status is not ok refuses"},
+		{"204", 204, "", false, "HTTP 204, empty body — an empty body accepts, but the attempt is not delivered: a notify is delivered by HTTP 200 only"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			// The first notify of an order is acknowledged (the late one
+			// is the first of its order); the ones after it get the answer.
+			seen := map[string]bool{}
+			var mu sync.Mutex
+			answer := answerWith(c.status, c.body, false, "")
+			m := newMerchant(t, "test_secret_key", func(w http.ResponseWriter, r *http.Request, f sign.Fields) {
+				mu.Lock()
+				order := f.Value("pg_order_id")
+				first := !seen[order] && !strings.HasPrefix(order, "late-")
+				seen[order] = true
+				mu.Unlock()
+				if first {
+					ackOK(w, r, f)
+					return
+				}
+				answer(w, r, f)
+			})
+			s := mock.RunT(t, mock.Options{Scenario: drillScenario(t, m.URL, payouts)})
+			if _, err := s.Advance(2 * time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			judged := 0
+			for _, r := range s.Verify("9970").Results {
+				if r.Kind != "drill" {
+					continue
+				}
+				judged++
+				if r.OK != c.ok || !strings.Contains(r.Message, c.want) {
+					t.Errorf("%s: ok %v, %q\nwant ok %v, saying %q", r.Name, r.OK, r.Message, c.ok, c.want)
+				}
+			}
+			if judged != 3 {
+				t.Errorf("%d drill verdicts, want 3", judged)
+			}
+		})
+	}
+}

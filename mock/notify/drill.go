@@ -1,8 +1,10 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -185,51 +187,73 @@ func resign(fields sign.Fields, script, secret string) sign.Fields {
 	return append(out, sign.Field{Name: sign.FieldSig, Value: sign.Sign(script, out, secret)})
 }
 
-// judge gives a drill's verdict on attempt a of n.
+// judge gives a drill's verdict on attempt a of n. The answer is read as
+// the merchant means it (see readAnswer): a hostile notify passes when it is
+// refused; any other drill's notify when it is accepted and delivered.
 func (s *Scheduler) judge(n *Notification, a Attempt) {
 	if n.Drill == "" || n.Drill == scenario.DrillLost {
 		return
 	}
-	refused, answer := refusal(a)
+	r := readAnswer(a)
 	var v *Verdict
 	switch d := n.Drill; {
 	case scenario.Hostile(d):
-		if refused {
-			v = &Verdict{true, fmt.Sprintf("merchant refused the %s payout notify: %s", d, answer)}
+		if !r.accepts {
+			v = &Verdict{true, fmt.Sprintf("merchant refused the %s payout notify: %s", d, r)}
 		} else {
-			v = &Verdict{false, fmt.Sprintf("merchant accepted %s %s payout notify: it answered %s; %s", article(d), d, answer, hostileAdvice(d))}
+			v = &Verdict{false, fmt.Sprintf("merchant accepted %s %s payout notify: it answered %s; %s", article(d), d, r, hostileAdvice(d))}
 		}
 	case d == scenario.DrillDuplicate:
-		if a.Delivered && !refused {
-			v = &Verdict{true, "merchant acknowledged the duplicate as it did the first: " + answer}
+		if ok, why := acked(a, r); ok {
+			v = &Verdict{true, "merchant acknowledged the duplicate as it did the first: " + why}
 		} else {
-			v = &Verdict{false, "merchant answered the duplicate notify with " + answer +
-				", the first with an ack: the same notify may come twice; acknowledge it again, and do not pay out twice"}
+			v = &Verdict{false, "merchant did not acknowledge the duplicate notify, though it did the first: " + why +
+				"; the same notify may come twice: acknowledge it again, and do not pay out twice"}
 		}
 	case d == scenario.DrillOutOfOrder:
-		if a.HTTPStatus == 200 && !refused {
-			v = &Verdict{true, "merchant acknowledged a stale \"process\" notify that came after the final one: " + answer}
+		if ok, why := acked(a, r); ok {
+			v = &Verdict{true, "merchant acknowledged a stale \"process\" notify that came after the final one: " + why}
 		} else {
-			v = &Verdict{false, "merchant answered a stale \"process\" notify, sent after the final one, with " + answer +
-				": acknowledge it, and keep the payout's final status"}
+			v = &Verdict{false, "merchant did not acknowledge a stale \"process\" notify, sent after the final one: " + why +
+				"; acknowledge it, and keep the payout's final status"}
 		}
 	case d == scenario.DrillEarly && a.N == 1:
-		if a.Delivered {
-			v = &Verdict{true, "merchant acknowledged the notify that came before the create reply: " + answer}
+		if ok, why := acked(a, r); ok {
+			v = &Verdict{true, "merchant acknowledged the notify that came before the create reply: " + why}
 		} else {
-			v = &Verdict{false, "merchant answered a notify that came before the create reply with " + answer +
-				": record the order before sending the create request, so an early notify finds it"}
+			v = &Verdict{false, "merchant did not acknowledge a notify that came before the create reply: " + why +
+				"; record the order before sending the create request, so an early notify finds it"}
 		}
 	case d == scenario.DrillLate && a.Delivered:
-		v = &Verdict{true, "merchant acknowledged the notify that came after the status API already said final: " + answer}
+		if ok, why := acked(a, r); ok {
+			v = &Verdict{true, "merchant acknowledged the notify that came after the status API already said final: " + why}
+		} else {
+			v = &Verdict{false, "merchant did not acknowledge the notify that came after the status API already said final: " + why +
+				"; acknowledge a notify even when its payout is known to be final"}
+		}
 	case d == scenario.DrillLate && n.State == StateFailed:
-		v = &Verdict{false, "merchant never acknowledged the late notify; last answer " + answer}
+		_, why := acked(a, r)
+		v = &Verdict{false, "merchant never acknowledged the late notify; last answer: " + why}
 	default:
 		return
 	}
 	s.mu.Lock()
 	n.Verdict = v
 	s.mu.Unlock()
+}
+
+// acked reports whether attempt a acknowledged a notify the merchant is to
+// take: its answer accepts, and the attempt is delivered (HTTP 200, and a
+// conforming ack with notify.ack = "strict"); and the answer in words.
+func acked(a Attempt, r reading) (bool, string) {
+	if r.accepts && !a.Delivered {
+		why := cmp.Or(a.Reason, a.Error)
+		if a.HTTPStatus != http.StatusOK {
+			why = "a notify is delivered by HTTP 200 only"
+		}
+		return false, fmt.Sprintf("%s, but the attempt is not delivered: %s", r, why)
+	}
+	return r.accepts, r.String()
 }
 
 func article(word string) string {
@@ -253,31 +277,110 @@ func hostileAdvice(drill string) string {
 	return ""
 }
 
-// refusal reports whether a merchant's answer refuses a notify: not HTTP
-// 200, or a body whose pg_status is not "ok"; and the answer in words.
-func refusal(a Attempt) (bool, string) {
+// The rules a drill's verdict names: how a merchant's answer to a notify
+// reads, as the merchant means it. An answer refuses when it is not 2xx or
+// when its body is anything but an ok acknowledgement. The official PHP
+// SDK's example receiver answers a notify whose signature fails with HTTP
+// 200 and the body "sig invalid": that refuses, as its author means it.
+const (
+	ruleNoAnswer = "no answer counts as refusing"
+	ruleStatus   = "an HTTP status other than 2xx refuses"
+	ruleEmpty    = "an empty body accepts"
+	ruleBareOK   = "a bare ok accepts"
+	ruleAck      = "an ok acknowledgement accepts"
+	ruleAckNotOK = "an acknowledgement whose pg_status is not ok refuses"
+	ruleOther    = "a body other than an ok acknowledgement refuses"
+	ruleCut      = "a body over 2 KiB refuses unless it is a conforming acknowledgement"
+	ruleCutAck   = "a body over 2 KiB that is a conforming acknowledgement accepts"
+)
+
+// maxQuoted is how much of an answer's body a verdict quotes.
+const maxQuoted = 80
+
+// reading is a merchant's answer to a notify as a drill's verdict reads it.
+type reading struct {
+	accepts bool
+	shown   string // the answer: HTTP status and body, shortened
+	rule    string // the rule that decided
+}
+
+// String quotes the answer and names the rule that decided.
+func (r reading) String() string { return r.shown + " — " + r.rule }
+
+// readAnswer reads attempt a's answer: classifyAnswer on the body the
+// attempt kept (its first 2 KiB). A body longer than that is read whole
+// only by CheckAck, when the attempt was made: such a body accepts when
+// CheckAck found it a conforming ack, and refuses otherwise (an ack is a few
+// hundred bytes).
+func readAnswer(a Attempt) reading {
 	if a.HTTPStatus == 0 {
-		return true, "no answer (" + a.Error + ")"
+		return reading{false, "no answer (" + a.Error + ")", ruleNoAnswer}
 	}
 	body := strings.TrimSpace(a.Answer)
-	shown := fmt.Sprintf("HTTP %d, body %s", a.HTTPStatus, wire.Shorten(strings.Join(strings.Fields(body), " "), 80))
-	if body == "" {
-		shown = fmt.Sprintf("HTTP %d, empty body", a.HTTPStatus)
+	r := reading{shown: fmt.Sprintf("HTTP %d, empty body", a.HTTPStatus)}
+	if body != "" {
+		r.shown = fmt.Sprintf("HTTP %d, body %q", a.HTTPStatus, wire.Shorten(strings.Join(strings.Fields(body), " "), maxQuoted))
 	}
-	if a.HTTPStatus != 200 {
-		return true, shown
+	// The kept body is cut when it is at the bound and ends in the mark
+	// wire.Shorten leaves; a body that ends so uncut is no ack either.
+	cut := len(a.Answer) >= maxShownAnswer && strings.HasSuffix(a.Answer, "…")
+	switch r.accepts, r.rule = classifyAnswer(a.HTTPStatus, a.Answer); {
+	case !r.accepts && cut && a.Conforming:
+		r.accepts, r.rule = true, ruleCutAck
+	case !r.accepts && cut && r.rule != ruleStatus:
+		r.rule = ruleCut
 	}
-	root, text, err := rootOf([]byte(body))
+	return r
+}
+
+// classifyAnswer reports whether an answer with HTTP status status and body
+// body accepts a notify, and the rule that decides. It accepts when the
+// status is 2xx and the body, surrounding white space ignored, is empty, a
+// bare "ok" in any case, the docs' <pg_status>ok</pg_status> or the SDK's
+// <response> with pg_status ok (its own signature unchecked: the merchant
+// said ok); it refuses anything else: another status, a pg_status other
+// than ok ("error", "rejected"), and every other text, JSON and HTML
+// included. XML is read as CheckAck reads it, so that a conforming ack
+// always accepts: text around the root element is passed over. The body is
+// at most the 2 KiB an attempt keeps, and rootOf walks it within an ack's
+// bounds before DecodeXML reads it.
+func classifyAnswer(status int, body string) (accepts bool, rule string) {
+	if status < 200 || status > 299 {
+		return false, ruleStatus
+	}
+	t := strings.TrimSpace(body)
 	switch {
-	case err != nil:
-		return false, shown
-	case root == "pg_status":
-		return strings.TrimSpace(text) != "ok", shown
-	case root == "response":
-		fields, err := wire.DecodeXML([]byte(body))
-		return err == nil && fields.Value("pg_status") != "ok", shown
+	case t == "":
+		return true, ruleEmpty
+	case strings.EqualFold(t, "ok"):
+		return true, ruleBareOK
+	case t[0] == '{' || t[0] == '[':
+		return false, ruleOther // JSON, whatever it holds
 	}
-	return false, shown
+	root, text, err := rootOf([]byte(t))
+	if err != nil {
+		return false, ruleOther
+	}
+	var st string
+	switch root {
+	case "pg_status":
+		st = text
+	case "response":
+		fields, err := wire.DecodeXML([]byte(t))
+		if err != nil {
+			return false, ruleOther
+		}
+		var ok bool
+		if st, ok = fields.Get("pg_status"); !ok {
+			return false, ruleOther
+		}
+	default:
+		return false, ruleOther // HTML, another XML root
+	}
+	if strings.EqualFold(strings.TrimSpace(st), "ok") {
+		return true, ruleAck
+	}
+	return false, ruleAckNotOK
 }
 
 // Early delivers what is due now, the notify of payout p (made with the
