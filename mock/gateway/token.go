@@ -11,7 +11,9 @@ import (
 
 // reg2reg answers POST /g2g/reg2reg and /api/reg2reg: a payout to a card
 // saved under a token, which the scenario's [[cards]] list. Older SDKs name
-// the card by pg_card_id_to instead of pg_card_token_to.
+// the card by pg_card_id_to instead of pg_card_token_to: its card_id, or
+// for a card the scenario gives none, the id the sandbox gave it. The
+// payout keeps the card's id for its notifies' pg_card_id.
 func (g *Gateway) reg2reg(c *call) (sign.Fields, error) {
 	f := &form{fields: c.fields}
 	token, cardID := f.str("pg_card_token_to"), f.str("pg_card_id_to")
@@ -41,7 +43,7 @@ func (g *Gateway) reg2reg(c *call) (sign.Fields, error) {
 		return nil, wire.Malformed("pg_card_id_to", "pg_card_token_to and pg_card_id_to name different saved cards; send one of them")
 	}
 	cr, err := g.create(c, ledger.NewPayout{OrderID: order, Amount: amount, Card: card.Number, CardToken: card.Token,
-		UserID: user, PostLink: post})
+		CardID: card.CardID, UserID: user, PostLink: post})
 	if err != nil {
 		return nil, err
 	}

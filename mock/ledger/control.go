@@ -104,11 +104,13 @@ func (l *Ledger) ResetMerchant(sc *scenario.Scenario, id string, origin time.Tim
 	if l.merchants[id] == nil {
 		return nil
 	}
+	var cards []scenario.Card
 	for _, c := range sc.Cards {
 		if string(c.MerchantID) == id {
-			l.addCard(c)
+			cards = append(cards, c)
 		}
 	}
+	l.addCards(cards)
 	for _, sp := range sc.Payouts {
 		if string(sp.MerchantID) == id && sp.PaymentID != 0 {
 			taken[sp.PaymentID] = true

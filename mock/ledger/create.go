@@ -46,6 +46,7 @@ type NewPayout struct {
 	Amount     money.Amount
 	Card       string // the PAN paid to: matched by rules, kept only masked
 	CardToken  string
+	CardID     int64  // reg2reg: the saved card's id, for the notify's pg_card_id
 	IBAN       string // the recipient's IBAN: matched by rules, kept masked
 	UserID     string
 	PostLink   string
@@ -94,7 +95,7 @@ func (l *Ledger) Create(np NewPayout, now time.Time) (Created, error) {
 	p := &Payout{
 		MerchantID: np.MerchantID, OrderID: np.OrderID, Method: np.Method,
 		Amount: np.Amount, NetAmount: np.Amount, ToPay: toPay,
-		CardToken: np.CardToken, UserID: np.UserID, PostLink: np.PostLink, BackLink: np.BackLink,
+		CardToken: np.CardToken, CardID: np.CardID, UserID: np.UserID, PostLink: np.PostLink, BackLink: np.BackLink,
 		CreatedAt: now, PaymentID: l.newPaymentID(), Reference: l.gen.Reference(), PageKey: l.gen.Salt(),
 		Drills: drills,
 	}
@@ -147,6 +148,8 @@ func (l *Ledger) EnterCard(pageKey, pan string, now time.Time) (Created, error) 
 
 // SavedCard finds a merchant's saved card by token or, as older SDKs send
 // it, by card id. When the card belongs to a user, userID must be that user.
+// The card's CardID is never 0: a card the scenario gives no card_id has
+// the one the sandbox gave it.
 func (l *Ledger) SavedCard(merchantID, token, cardID, userID string) (scenario.Card, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()

@@ -6,6 +6,7 @@
 package ledger
 
 import (
+	"hash/fnv"
 	"slices"
 	"sync"
 	"time"
@@ -60,6 +61,10 @@ type Payout struct {
 	PostLink   string // callback URL; the merchant's when empty
 	BackLink   string // reg2nonreg: where the payout page sends the recipient back
 	CreatedAt  time.Time
+	// CardID is a reg2reg payout's saved card id, sent in its notifies as
+	// pg_card_id: the scenario's card_id, or the one the sandbox gives a
+	// card without one. 0 for other payouts.
+	CardID int64 `json:",omitempty"`
 	// AwaitingCard is true for a reg2nonreg payout whose recipient has not
 	// entered a card yet.
 	AwaitingCard bool
@@ -152,9 +157,7 @@ func accounts(sc *scenario.Scenario, gen *fixtures.Gen) *Ledger {
 	for _, m := range sc.Merchants {
 		l.addMerchant(m)
 	}
-	for _, c := range sc.Cards {
-		l.addCard(c)
-	}
+	l.addCards(sc.Cards)
 	return l
 }
 
@@ -168,10 +171,54 @@ func (l *Ledger) addMerchant(m scenario.Merchant) {
 	}}
 }
 
+// addCards adds saved cards: first those the scenario gives a card_id,
+// then the others, each with an id none of its merchant's cards has
+// ([Ledger.freeCardID]), so that every saved card can be named by
+// pg_card_id_to and its payouts' notifies carry a pg_card_id.
+func (l *Ledger) addCards(cards []scenario.Card) {
+	for _, c := range cards {
+		if c.CardID > 0 {
+			l.addCard(c)
+		}
+	}
+	for _, c := range cards {
+		if c.CardID <= 0 { // validated: 0, card_id left out
+			c.CardID = l.freeCardID(string(c.MerchantID), c.Token)
+			l.addCard(c)
+		}
+	}
+}
+
 func (l *Ledger) addCard(c scenario.Card) {
 	l.cards[cardKey{string(c.MerchantID), c.Token}] = c
-	if c.CardID > 0 {
-		l.cardIDs[orderKey{string(c.MerchantID), fixtures.FormatID(c.CardID)}] = c
+	l.cardIDs[orderKey{string(c.MerchantID), fixtures.FormatID(c.CardID)}] = c
+}
+
+// The ids the sandbox gives saved cards the scenario gives none: seven
+// digits, as the official PHP payout SDK's reg2reg notify example shows
+// (pg_card_id 1234567).
+const (
+	firstGivenCardID int64 = 1_000_000
+	givenCardIDs     int64 = 9_000_000
+)
+
+// freeCardID is the id the sandbox gives merchantID's card token when the
+// scenario gives it none: drawn from a hash of the two, not from the
+// seeded generator, so that it is the same on every start of the same
+// scenario (a resumed state's payouts agree with the cards rebuilt from
+// the scenario) and drawing it moves no other generated value; the next
+// free one when another card of the merchant has it.
+func (l *Ledger) freeCardID(merchantID, token string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(merchantID))
+	h.Write([]byte{0})
+	h.Write([]byte(token))
+	id := firstGivenCardID + int64(h.Sum64()%uint64(givenCardIDs))
+	for {
+		if _, taken := l.cardIDs[orderKey{merchantID, fixtures.FormatID(id)}]; !taken {
+			return id
+		}
+		id = firstGivenCardID + (id-firstGivenCardID+1)%givenCardIDs
 	}
 }
 

@@ -118,6 +118,9 @@ func Check(sc *scenario.Scenario, payouts []Payout) []error {
 				add(i, link.field, "%q: %s", shorten(link.url), why)
 			}
 		}
+		if p.CardID < 0 {
+			add(i, "CardID", "%d is negative; want a saved card's id, or 0 (left out) for a payout to no saved card", p.CardID)
+		}
 		if p.Revision < 0 {
 			add(i, "Revision", "%d is negative", p.Revision)
 		}

@@ -492,6 +492,12 @@ func (s *Scheduler) build(p ledger.Payout, m ledger.Merchant, step ledger.Step, 
 		{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
 		{Name: "pg_order_id", Value: p.OrderID},
 	}
+	if p.CardID != 0 {
+		// Saved-card (reg2reg) payouts: the documented field list lacks
+		// it; the official PHP payout SDK's reg2reg notify example has it,
+		// before pg_card_hash.
+		n.Fields = append(n.Fields, sign.Field{Name: "pg_card_id", Value: strconv.FormatInt(p.CardID, 10)})
+	}
 	if p.CardHash != "" { // IBAN payouts have no card
 		n.Fields = append(n.Fields, sign.Field{Name: "pg_card_hash", Value: p.CardHash})
 	}
