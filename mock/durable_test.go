@@ -1,9 +1,9 @@
 package mock_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,25 +13,6 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
-
-// breakState makes every save of the state in dir fail, root or not: the
-// state file becomes a directory that a rename cannot replace. The
-// returned func mends it.
-func breakState(t *testing.T, dir string) func() {
-	t.Helper()
-	path := filepath.Join(dir, mock.StateFile)
-	if err := os.Remove(path); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(path, "in-the-way"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	return func() {
-		if err := os.RemoveAll(path); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // TestUnsavedPayoutIsTakenBack: with --state, a payout whose save fails is
 // answered 9999 and taken back — no payout, the order id free, the balance
@@ -45,7 +26,7 @@ func TestUnsavedPayoutIsTakenBack(t *testing.T) {
 		return call(t, s, "/g2g/balance_status", "pg_currency", "KZT").get("pg_balance")
 	}
 	opening := balance()
-	mend := breakState(t, dir)
+	mock.FailSaves(s, fmt.Errorf("write %s: no space left on device", filepath.Join(dir, mock.LogFile)))
 
 	r := call(t, s, "/g2g/p2p2nonreg", "pg_order_id", "D-1", "pg_amount", "100", "pg_description", "Payout",
 		"pg_payment_to", "4405645000006150", "pg_post_link", m.URL+"/hooks/post")
@@ -73,7 +54,7 @@ func TestUnsavedPayoutIsTakenBack(t *testing.T) {
 		}
 	}
 
-	mend()
+	mock.FailSaves(s, nil)
 	r = call(t, s, "/g2g/p2p2nonreg", "pg_order_id", "D-1", "pg_amount", "100", "pg_description", "Payout",
 		"pg_payment_to", "4405645000006150", "pg_post_link", m.URL+"/hooks/post")
 	if r.get("pg_status") != "ok" {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
@@ -124,7 +125,7 @@ func (s *Server) openState(start *scenario.Scenario) (*world, error) {
 		interval = DefaultStateInterval
 	}
 	path := filepath.Join(dir, StateFile)
-	s.saver = newSaver(path, interval, s.snapshot, s.log)
+	s.saver = newSaver(path, interval, s.snapshot, s.delta, s.log)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		s.log.Info("state: none saved yet; starting the scenario afresh", "dir", dir)
@@ -140,6 +141,9 @@ func (s *Server) openState(start *scenario.Scenario) (*world, error) {
 	}
 	if st == nil {
 		return nil, probs.stateError(path)
+	}
+	if err := s.replayLog(st, data); err != nil {
+		return nil, err
 	}
 	intact := !probs.missing["started_with"] && !probs.missing["started_with.sha256"] && !probs.missing["started_with.seed"] && !probs.missing["started_with.clock"]
 	if was := st.Start; intact && was.SHA256 != "" && (was.SHA256 != s.start.SHA256 || was.Seed != s.start.Seed || was.Clock != s.start.Clock) {
@@ -274,11 +278,66 @@ func (s *Server) restoreWorld(st *savedState, sc *scenario.Scenario) (*world, er
 	return w, nil
 }
 
-// snapshot encodes the state of the world served. Changes that must be
-// saved whole wait while it copies.
+// replayLog brings st, read from state.json (data), up to date with the
+// records of the log after it.
+func (s *Server) replayLog(st *savedState, data []byte) error {
+	path := filepath.Join(s.opts.StateDir, LogFile)
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("--state: %w", err)
+	}
+	defer f.Close()
+	recs, stale, torn, err := readLog(f, data)
+	if err != nil {
+		return &StateError{Path: path, Why: err.Error()}
+	}
+	if stale {
+		s.log.Info("state: the log names an older state.json (a compaction was cut short); state.json holds all of it", "path", path)
+	}
+	if torn != "" {
+		s.log.Warn("state: the log's last record was cut short by a crash and is dropped; no reply had confirmed it",
+			"path", path, "record", torn)
+	}
+	size := s.opts.JournalSize
+	if size <= 0 {
+		size = journal.DefaultSize
+	}
+	for _, rec := range recs {
+		st.apply(rec, size)
+	}
+	return nil
+}
+
+// delta takes the changes made since the last save, for one record of the
+// log; whole reports that they cannot be told that way (the world served
+// was made afresh, a merchant reset, more changed than a delta keeps).
+func (s *Server) delta() (rec logRecord, whole bool) {
+	s.gate.Lock()
+	defer s.gate.Unlock()
+	w := s.world.Load()
+	if w.fresh.Load() {
+		return rec, true
+	}
+	ld, nd, jd := w.ledger.TakeDelta(), w.notify.TakeDelta(), w.journal.TakeDelta()
+	rec = logRecord{SavedAt: time.Now(), Draws: w.gen.Draws(),
+		Clock:   savedClock{Mode: s.ClockMode(), Now: s.clock.Now(), Wall: time.Now(), Origin: s.origin},
+		Payouts: ld.Payouts, Discarded: ld.Discarded, Notify: nd, Journal: jd}
+	return rec, ld.Whole || nd.Whole || jd.Whole
+}
+
+// snapshot encodes the state of the world served, and starts the changes
+// the log records afresh. Changes that must be saved whole wait while it
+// copies.
 func (s *Server) snapshot() ([]byte, error) {
 	s.gate.Lock()
 	w := s.world.Load()
+	w.fresh.Store(false)
+	w.ledger.TakeDelta()
+	w.notify.TakeDelta()
+	w.journal.TakeDelta()
 	st := savedState{
 		Format: stateFormat, Version: stateVersion, SavedAt: time.Now(), Start: s.start,
 		Scenario: w.edits, Seed: w.seed, Draws: w.gen.Draws(),
@@ -295,7 +354,19 @@ type saver struct {
 	path     string
 	interval time.Duration
 	snapshot func() ([]byte, error)
+	delta    func() (logRecord, bool)
 	log      *slog.Logger
+
+	// Written by the one goroutine that saves (or start-up and stop).
+	logPath   string
+	logFile   *os.File
+	logSize   int64
+	baseSize  int64
+	needWhole bool     // the next save writes the whole state
+	seq       int64    // records appended since start-up
+	unwritten [][]byte // records taken whose append failed, to go first next time
+	unwrBytes int
+	fault     atomic.Pointer[error] // tests: every save fails with it
 
 	mu      sync.Mutex
 	saved   *sync.Cond
@@ -311,8 +382,9 @@ type saver struct {
 	exited       chan struct{}
 }
 
-func newSaver(path string, interval time.Duration, snapshot func() ([]byte, error), log *slog.Logger) *saver {
-	p := &saver{path: path, interval: interval, snapshot: snapshot, log: log,
+func newSaver(path string, interval time.Duration, snapshot func() ([]byte, error), delta func() (logRecord, bool), log *slog.Logger) *saver {
+	p := &saver{path: path, interval: interval, snapshot: snapshot, delta: delta, log: log,
+		logPath: filepath.Join(filepath.Dir(path), LogFile), needWhole: true,
 		wake: make(chan struct{}, 1), urgent: make(chan struct{}, 1), quit: make(chan struct{}), exited: make(chan struct{})}
 	p.saved = sync.NewCond(&p.mu)
 	return p
@@ -404,10 +476,7 @@ func (p *saver) save() error {
 	if skip {
 		return nil
 	}
-	data, err := p.snapshot()
-	if err == nil {
-		err = writeAtomic(p.path, data)
-	}
+	err := p.write()
 	if errors.Is(err, os.ErrPermission) {
 		err = fmt.Errorf("%w (the sandbox runs as user %d: make the directory writable for it; a named Docker volume at /state is)", err, os.Geteuid())
 	}
@@ -428,11 +497,102 @@ func (p *saver) save() error {
 	return err
 }
 
-// stop ends the loop and saves a last time.
+// maxUnwritten bounds the records kept for a log that cannot be written;
+// past it, the next save writes the whole state.
+const maxUnwritten = 16 << 20
+
+// write saves the changes since the last save: appended to the log as one
+// record, or, when the log has grown past the state (or the world was
+// made afresh, or an earlier save failed in a way a record cannot mend),
+// the whole state written again and the log begun anew.
+func (p *saver) write() error {
+	if err := p.fault.Load(); err != nil {
+		return *err
+	}
+	if !p.needWhole && p.logFile != nil && p.logSize <= max(minCompact, p.baseSize) {
+		rec, whole := p.delta()
+		if !whole {
+			p.seq++
+			rec.Seq = p.seq
+			line, err := logLine(rec)
+			if err != nil {
+				p.needWhole = true
+				return err
+			}
+			p.unwritten = append(p.unwritten, line)
+			p.unwrBytes += len(line)
+			return p.appendLog()
+		}
+	}
+	return p.compact()
+}
+
+// appendLog appends the records not written yet and syncs them. On a
+// failure the log is cut back to where it was, so no torn record stays
+// before the next one.
+func (p *saver) appendLog() error {
+	buf := bytes.Join(p.unwritten, nil)
+	_, err := p.logFile.Write(buf)
+	if err == nil {
+		err = p.logFile.Sync()
+	}
+	if err != nil {
+		if terr := p.logFile.Truncate(p.logSize); terr != nil {
+			p.needWhole = true // the log may end torn: write it anew
+		}
+		if p.unwrBytes > maxUnwritten {
+			p.needWhole = true
+			p.unwritten, p.unwrBytes = nil, 0
+		}
+		return err
+	}
+	p.logSize += int64(len(buf))
+	p.unwritten, p.unwrBytes = p.unwritten[:0], 0
+	return nil
+}
+
+// compact writes the whole state over state.json, then begins a new log
+// after it. Once state.json is written the save has succeeded: a log that
+// could not be begun anew names the old state.json and is ignored.
+func (p *saver) compact() error {
+	data, err := p.snapshot()
+	if err == nil {
+		err = writeAtomic(p.path, data)
+	}
+	if err != nil {
+		p.needWhole = true
+		return err
+	}
+	p.unwritten, p.unwrBytes = nil, 0
+	p.baseSize = int64(len(data))
+	if p.logFile != nil {
+		p.logFile.Close()
+		p.logFile = nil
+	}
+	f, size, err := openLog(p.logPath, baseOf(data), true)
+	if err != nil {
+		p.needWhole = true
+		p.log.Warn("state log not begun; the next save writes the whole state again", "path", p.logPath, "err", err)
+		return nil
+	}
+	p.logFile, p.logSize, p.needWhole = f, size, false
+	return nil
+}
+
+// stop ends the loop and saves a last time, the whole state: after a
+// graceful stop, state.json holds it all and the log nothing.
 func (p *saver) stop() error {
 	close(p.quit)
 	<-p.exited
+	p.mu.Lock()
+	p.changes++
+	p.mu.Unlock()
+	p.needWhole = true
 	err := p.save()
+	if p.logFile != nil {
+		p.logFile.Close()
+		p.logFile = nil
+	}
 	p.mu.Lock()
 	p.stopped = true
 	p.saved.Broadcast()
@@ -475,7 +635,7 @@ func writeAtomic(path string, data []byte) error {
 func removeTemps(dir string) {
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "."+StateFile+".tmp-") {
+		if strings.HasPrefix(e.Name(), "."+StateFile+".tmp-") || strings.HasPrefix(e.Name(), "."+LogFile+".tmp-") {
 			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}

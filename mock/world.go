@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -34,6 +35,9 @@ type world struct {
 	journal *journal.Journal
 	gateway http.Handler
 	mask    *masker // the scenario's secrets, masked in whatever the sandbox shows: logs, journal, dashboard
+	// fresh is set until the world is first saved whole: the log of
+	// changes (--state) cannot tell how it came to be.
+	fresh *atomic.Bool
 }
 
 // newWorld builds the state of sc with timelines counted from origin.
@@ -57,7 +61,8 @@ func (s *Server) newWorld(sc *scenario.Scenario, origin time.Time) *world {
 // assemble builds a world around a ledger: its journal, notify schedule
 // (empty) and gateway.
 func (s *Server) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, l *ledger.Ledger) *world {
-	w := &world{sc: sc, seed: seed, gen: gen, ledger: l, mask: newMasker(sc)}
+	w := &world{sc: sc, seed: seed, gen: gen, ledger: l, mask: newMasker(sc), fresh: new(atomic.Bool)}
+	w.fresh.Store(true)
 	w.journal = journal.New(s.opts.JournalSize, func(id string) bool {
 		_, ok := w.ledger.Merchant(id)
 		return ok
@@ -66,12 +71,17 @@ func (s *Server) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, 
 	var durable func() error
 	if s.saver != nil {
 		gate, durable = s.gate.RLocker(), s.saver.flush
+		l.TrackDeltas()
+		w.journal.TrackDeltas()
 	}
 	w.notify = notify.New(notify.Config{
 		Clock: s.clock, Ledger: w.ledger, Gen: gen, Settings: sc.Notify,
 		Location: sc.Gateway.Location(), Logger: s.log, HistorySize: s.opts.JournalSize,
 		Allow: s.allow, OnChange: s.notified, Gate: gate, Drills: sc.Drills, Workers: s.opts.NotifyWorkers,
 	})
+	if s.saver != nil {
+		w.notify.TrackDeltas()
+	}
 	r := mux.NewRouter()
 	r.SkipClean(true) // cleanPath does it, without the router's redirect
 	w.gateway = gateway.New(gateway.Config{
@@ -241,7 +251,8 @@ func (s *Server) resetMerchant(cur *world, sc *scenario.Scenario, id string, edi
 		}
 	}
 	next := *cur
-	next.sc, next.edits = sc, edits
+	next.sc, next.edits, next.fresh = sc, edits, new(atomic.Bool)
+	next.fresh.Store(true)
 	s.world.Store(&next)
 	s.changed()
 	return nil

@@ -200,6 +200,31 @@ type Journal struct {
 	mu    sync.Mutex
 	seq   int64
 	rings map[string]*ring.Ring[packed]
+	// unsaved are the entries recorded since the last TakeDelta; whole
+	// is set when they are not all there is to save (see Delta).
+	unsaved      []unsavedEntry
+	unsavedBytes int
+	whole        bool
+	tracking     bool // TrackDeltas was called
+}
+
+type unsavedEntry struct {
+	ring string
+	p    packed
+}
+
+// Bounds of what a delta keeps; past them, the journal is saved whole.
+const (
+	maxUnsaved      = 4096
+	maxUnsavedBytes = 4 << 20
+)
+
+// TrackDeltas makes the journal keep what it records for [Journal.TakeDelta]
+// (when its state is saved).
+func (j *Journal) TrackDeltas() {
+	j.mu.Lock()
+	j.tracking = true
+	j.mu.Unlock()
 }
 
 // New returns a journal whose rings keep size entries each (DefaultSize when
@@ -231,7 +256,17 @@ func (j *Journal) Record(e Entry) Entry {
 		r = newRing(j.size)
 		j.rings[key] = r
 	}
-	r.Push(pack(&e))
+	p := pack(&e)
+	r.Push(p)
+	if j.tracking && !j.whole {
+		j.unsaved = append(j.unsaved, unsavedEntry{key, p})
+		j.unsavedBytes += weight(p)
+		if len(j.unsaved) > maxUnsaved || j.unsavedBytes > maxUnsavedBytes {
+			j.whole = true
+			clear(j.unsaved)
+			j.unsaved, j.unsavedBytes = j.unsaved[:0], 0
+		}
+	}
 	j.mu.Unlock()
 	if j.onChange != nil {
 		j.onChange(&e)
@@ -285,6 +320,7 @@ func (j *Journal) Query(f Filter) Page {
 func (j *Journal) Forget(merchantID string) {
 	j.mu.Lock()
 	delete(j.rings, merchantID)
+	j.whole = true
 	j.mu.Unlock()
 	if j.onChange != nil {
 		j.onChange(nil)

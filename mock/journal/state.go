@@ -82,3 +82,52 @@ func Check(st State) []error {
 	}
 	return errs
 }
+
+// Delta is what a journal recorded since the last [Journal.TakeDelta]:
+// each entry with the ring it went to, oldest first. Whole is set when
+// entries were forgotten since, or more were recorded than a delta keeps:
+// the journal must then be saved whole.
+type Delta struct {
+	Seq     int64        `json:"seq"`
+	Entries []KeyedEntry `json:"entries,omitempty"`
+	Whole   bool         `json:"-"`
+}
+
+// KeyedEntry is an entry and its ring's key.
+type KeyedEntry struct {
+	Ring  string `json:"ring"`
+	Entry Entry  `json:"entry"`
+}
+
+// TakeDelta returns what was recorded since the last call, and starts
+// collecting afresh.
+func (j *Journal) TakeDelta() Delta {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	d := Delta{Seq: j.seq, Whole: j.whole, Entries: make([]KeyedEntry, len(j.unsaved))}
+	for i, k := range j.unsaved {
+		d.Entries[i] = KeyedEntry{Ring: k.ring, Entry: k.p.unpack()}
+	}
+	clear(j.unsaved)
+	j.unsaved, j.unsavedBytes, j.whole = j.unsaved[:0], 0, false
+	return d
+}
+
+// Apply adds a delta's entries to a saved state st, as recording them
+// would have: rings keep at most size entries, counting those let go.
+func (st *State) Apply(d Delta, size int) {
+	if st.Rings == nil {
+		st.Rings = map[string]RingState{}
+	}
+	for _, k := range d.Entries {
+		rs := st.Rings[k.Ring]
+		rs.Entries = append(rs.Entries, k.Entry)
+		if size > 0 && len(rs.Entries) > 2*size { // trimmed as they come: Restore keeps the last size
+			cut := len(rs.Entries) - size
+			rs.Dropped += int64(cut)
+			rs.Entries = append(rs.Entries[:0], rs.Entries[cut:]...)
+		}
+		st.Rings[k.Ring] = rs
+	}
+	st.Seq = max(st.Seq, d.Seq)
+}

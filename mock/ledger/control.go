@@ -59,6 +59,7 @@ func (l *Ledger) Force(paymentID int64, status string, errorCode int, now time.T
 	p.AwaitingCard = false
 	p.Revision++
 	a.book(p)
+	l.track(p)
 	return Forced{Payout: p.clone(), Step: len(kept) - 1, Was: was}, nil
 }
 

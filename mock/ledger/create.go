@@ -119,6 +119,7 @@ func (l *Ledger) Create(np NewPayout, now time.Time) (Created, error) {
 	}
 	l.insert(p)
 	a.book(p)
+	l.track(p)
 	return Created{Payout: p.clone(), DecidedBy: decided, Balance: a.balanceAt(now)}, nil
 }
 
@@ -143,6 +144,7 @@ func (l *Ledger) EnterCard(pageKey, pan string, now time.Time) (Created, error) 
 	}
 	p.Timeline = append(p.Timeline, next...)
 	a.release(p)
+	l.track(p)
 	return Created{Payout: p.clone(), DecidedBy: decided, Balance: a.balanceAt(now)}, nil
 }
 

@@ -126,6 +126,7 @@ type Ledger struct {
 	byID      map[int64]*Payout
 	byOrder   map[orderKey]*Payout
 	byPage    map[string]*Payout
+	delta     tracker // changes since the last TakeDelta
 }
 
 // New builds the ledger of a validated scenario. Timelines count from origin;

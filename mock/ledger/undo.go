@@ -24,6 +24,7 @@ func (l *Ledger) Discard(paymentID int64) {
 	if a := l.merchants[p.MerchantID]; a != nil {
 		a.unbook(paymentID)
 	}
+	l.trackDiscard(paymentID)
 }
 
 // Put takes back a change to a payout whose reply cannot be given: the
@@ -40,4 +41,5 @@ func (l *Ledger) Put(before Payout) {
 		a.unbook(p.PaymentID)
 		a.book(p)
 	}
+	l.track(p)
 }

@@ -38,6 +38,7 @@ func (s *Scheduler) drillStep(p ledger.Payout, i int, n *Notification) *Notifica
 	if has(scenario.DrillDuplicate) || has(scenario.DrillOutOfOrder) {
 		s.mu.Lock()
 		n.followUps = true
+		s.changed(n)
 		s.mu.Unlock()
 	}
 	switch {
@@ -45,6 +46,7 @@ func (s *Scheduler) drillStep(p ledger.Payout, i int, n *Notification) *Notifica
 		s.mu.Lock()
 		n.Drill, n.State = scenario.DrillLost, StateWithheld
 		delete(s.pending, n.ID)
+		s.changed(n)
 		s.mu.Unlock()
 		s.cfg.OnChange()
 		return nil
@@ -52,6 +54,7 @@ func (s *Scheduler) drillStep(p ledger.Payout, i int, n *Notification) *Notifica
 		due := n.CreatedAt.Add(s.cfg.Drills.LateBy.Duration)
 		s.mu.Lock()
 		n.Drill, n.NextAttemptAt = scenario.DrillLate, &due
+		s.changed(n)
 		s.push(event{due: due, paymentID: n.PaymentID, merchant: n.MerchantID, step: -1, note: n})
 		s.mu.Unlock()
 		s.poke()
@@ -59,6 +62,7 @@ func (s *Scheduler) drillStep(p ledger.Payout, i int, n *Notification) *Notifica
 	case has(scenario.DrillEarly):
 		s.mu.Lock()
 		n.Drill = scenario.DrillEarly
+		s.changed(n)
 		s.mu.Unlock()
 	}
 	return n
@@ -239,6 +243,7 @@ func (s *Scheduler) judge(n *Notification, a Attempt) {
 	}
 	s.mu.Lock()
 	n.Verdict = v
+	s.changed(n)
 	s.mu.Unlock()
 }
 

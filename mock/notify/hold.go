@@ -27,7 +27,7 @@ func (s *Scheduler) Release(paymentID int64) {
 	aside, ok := s.held[paymentID]
 	delete(s.held, paymentID)
 	for _, e := range aside {
-		s.push(e)
+		s.requeue(e)
 	}
 	s.mu.Unlock()
 	if ok && len(aside) > 0 {
@@ -40,11 +40,16 @@ func (s *Scheduler) Release(paymentID int64) {
 func (s *Scheduler) Drop(paymentID int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, e := range s.held[paymentID] {
+		s.stepDone(e)
+	}
 	delete(s.held, paymentID)
 	kept := s.queue[:0]
 	for _, e := range s.queue {
 		if e.paymentID != paymentID {
 			kept = append(kept, e)
+		} else {
+			s.stepDone(e)
 		}
 	}
 	clear(s.queue[len(kept):])

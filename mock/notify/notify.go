@@ -145,6 +145,7 @@ type Scheduler struct {
 	lanes    map[int64]*lane
 	followed map[int64]bool    // payouts whose drills' follow-ups went out
 	held     map[int64][]event // payouts not saved yet: their events that fell due, set aside (see ScheduleHeld)
+	delta    tracker           // changes since the last TakeDelta
 	busy     int               // lane workers at work
 	closed   bool              // Close has begun: no attempt is queued any more
 	quiet    chan struct{}     // made by Close, closed once busy is 0
@@ -265,6 +266,13 @@ func (s *Scheduler) Schedule(p ledger.Payout) {
 }
 
 func (s *Scheduler) push(e event) {
+	s.stepAdded(e)
+	s.requeue(e)
+}
+
+// requeue puts e on the schedule without recording it as a change: it was
+// there before (restored, or set aside and released).
+func (s *Scheduler) requeue(e event) {
 	s.seq++
 	e.seq = s.seq
 	heap.Push(&s.queue, e)
@@ -343,6 +351,7 @@ func (s *Scheduler) dispatch(t time.Time, r *run) {
 			s.held[e.paymentID] = append(aside, e)
 			continue
 		}
+		s.stepDone(e)
 		due = append(due, e)
 	}
 	s.mu.Unlock()
@@ -530,6 +539,7 @@ func (s *Scheduler) keep(n *Notification) {
 	if n.State == StatePending {
 		s.pending[n.ID] = n
 	}
+	s.changed(n)
 }
 
 // attempt POSTs n once and records the outcome: delivered, a retry
@@ -589,6 +599,7 @@ func (s *Scheduler) settle(n *Notification, a Attempt, retry bool, r *run) (stri
 	if n.State != StatePending {
 		delete(s.pending, n.ID)
 	}
+	s.changed(n)
 	state := n.State
 	if a.N == 1 {
 		close(n.attempted)
@@ -747,6 +758,7 @@ func (s *Scheduler) Forget(merchantID string) {
 		h.Each(func(n *Notification) bool { n.dropped = true; return true })
 	}
 	delete(s.history, merchantID)
+	s.saveWhole()
 	s.mu.Unlock()
 	s.cfg.OnChange()
 }
@@ -785,6 +797,7 @@ func (s *Scheduler) Resend(ctx context.Context, paymentID int64) (Notification, 
 	n := s.create(p, m, step, nil)
 	s.mu.Lock()
 	n.Resent = true
+	s.changed(n)
 	s.mu.Unlock()
 	return s.sendNow(ctx, n, release), true
 }

@@ -115,7 +115,7 @@ func (s *Scheduler) Restore(st State, secret func(merchantID string) (string, bo
 		case e.Step < 0:
 			return fmt.Errorf("payout %d: step %d is not a step of a timeline", e.PaymentID, e.Step)
 		}
-		s.push(event{due: e.Due, paymentID: e.PaymentID, merchant: e.MerchantID, step: e.Step, rev: e.Revision, drill: e.Drill})
+		s.requeue(event{due: e.Due, paymentID: e.PaymentID, merchant: e.MerchantID, step: e.Step, rev: e.Revision, drill: e.Drill})
 	}
 	for i := range st.Notifications {
 		sn := &st.Notifications[i]
@@ -154,7 +154,7 @@ func (s *Scheduler) Restore(st State, secret func(merchantID string) (string, bo
 			due = *np.NextAttemptAt
 		}
 		if np.URL != "" {
-			s.push(event{due: due, paymentID: np.PaymentID, merchant: np.MerchantID, step: -1, note: np})
+			s.requeue(event{due: due, paymentID: np.PaymentID, merchant: np.MerchantID, step: -1, note: np})
 		}
 	}
 	for _, e := range st.Steps {
@@ -165,7 +165,7 @@ func (s *Scheduler) Restore(st State, secret func(merchantID string) (string, bo
 		if n == nil {
 			return fmt.Errorf("a follow-up names notification %d, which the state does not hold", e.FollowUp)
 		}
-		s.push(event{due: e.Due, paymentID: n.PaymentID, merchant: n.MerchantID, step: -1, note: n, followUp: true})
+		s.requeue(event{due: e.Due, paymentID: n.PaymentID, merchant: n.MerchantID, step: -1, note: n, followUp: true})
 	}
 	for id, d := range st.Dropped {
 		if s.history[id] == nil {

@@ -1,0 +1,48 @@
+package mock
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// FailSaves makes every save of s's state fail with err from now on, or
+// saves work again when err is nil.
+func FailSaves(s *Server, err error) {
+	if err == nil {
+		s.saver.fault.Store(nil)
+		return
+	}
+	s.saver.fault.Store(&err)
+}
+
+// Crash stops s as kill -9 would, as far as its state goes: nothing more
+// is saved, not even on Close, and the log keeps what was appended.
+func Crash(s *Server) {
+	s.saver.fault.Store(&errCrashed)
+	_ = s.Close()
+}
+
+var errCrashed error = &crashed{}
+
+type crashed struct{}
+
+func (*crashed) Error() string { return "crashed" }
+
+// StateJSON is the whole state s would save now, with the wall clock's
+// readings left out, for comparing two sandboxes. It waits for every change
+// made so far to be saved first.
+func StateJSON(s *Server) ([]byte, error) {
+	if err := s.saver.flush(); err != nil {
+		return nil, err
+	}
+	data, err := s.snapshot()
+	if err != nil {
+		return nil, err
+	}
+	var st savedState
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, err
+	}
+	st.SavedAt, st.Clock.Wall = time.Time{}, time.Time{}
+	return json.MarshalIndent(st, "", " ")
+}

@@ -1,0 +1,77 @@
+package ledger
+
+// Delta is what changed in a ledger since the last [Ledger.TakeDelta]: the
+// payouts made or changed, as they are now, and those taken back. Whole
+// is set when more changed than a delta keeps: the ledger must then be
+// saved whole.
+type Delta struct {
+	Payouts   []Payout
+	Discarded []int64
+	Whole     bool
+}
+
+// maxDelta bounds the payouts a delta keeps.
+const maxDelta = 1 << 14
+
+// tracker collects a ledger's changes for its next delta.
+type tracker struct {
+	on        bool
+	whole     bool
+	changed   map[int64]*Payout
+	order     []int64 // changed, in the order first changed
+	discarded []int64
+}
+
+// TrackDeltas makes the ledger collect its changes for [Ledger.TakeDelta]
+// (when its state is saved).
+func (l *Ledger) TrackDeltas() {
+	l.mu.Lock()
+	l.delta = tracker{on: true, changed: map[int64]*Payout{}}
+	l.mu.Unlock()
+}
+
+// track records a change of p; l.mu is held.
+func (l *Ledger) track(p *Payout) {
+	t := &l.delta
+	if !t.on || t.whole {
+		return
+	}
+	if _, ok := t.changed[p.PaymentID]; !ok {
+		t.order = append(t.order, p.PaymentID)
+	}
+	t.changed[p.PaymentID] = p
+	if len(t.order)+len(t.discarded) > maxDelta {
+		*t = tracker{on: true, whole: true, changed: map[int64]*Payout{}}
+	}
+}
+
+// trackDiscard records a payout taken back; l.mu is held.
+func (l *Ledger) trackDiscard(paymentID int64) {
+	t := &l.delta
+	if !t.on || t.whole {
+		return
+	}
+	if _, ok := t.changed[paymentID]; ok {
+		delete(t.changed, paymentID) // made and taken back since the last delta
+	}
+	t.discarded = append(t.discarded, paymentID)
+	if len(t.order)+len(t.discarded) > maxDelta {
+		*t = tracker{on: true, whole: true, changed: map[int64]*Payout{}}
+	}
+}
+
+// TakeDelta returns what changed since the last call and starts collecting
+// afresh.
+func (l *Ledger) TakeDelta() Delta {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := &l.delta
+	d := Delta{Whole: t.whole, Discarded: t.discarded}
+	for _, id := range t.order {
+		if p, ok := t.changed[id]; ok {
+			d.Payouts = append(d.Payouts, p.clone())
+		}
+	}
+	*t = tracker{on: t.on, changed: map[int64]*Payout{}}
+	return d
+}

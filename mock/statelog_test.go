@@ -1,0 +1,159 @@
+package mock_test
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+)
+
+// TestStateLogReplays makes changes of every kind after the last whole save
+// (payouts made, notifies delivered, failed and due again, a status forced,
+// requests journalled, the clock moved), crashes the sandbox so that only
+// the log holds them, and checks that a sandbox started on the directory
+// holds exactly the state the crashed one had.
+func TestStateLogReplays(t *testing.T) {
+	var failing atomic.Bool
+	m := newMerchant(t, "secret-a", func(w http.ResponseWriter, r *http.Request, f sign.Fields) {
+		if failing.Load() {
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		ackOK(w, r, f)
+	})
+	sc := twoMerchants(t, m.URL, "")
+	create := func(s *mock.Server, order string) string {
+		t.Helper()
+		r := send(t, s, "9970", "secret-a", "/g2g/p2p2nonreg", "pg_order_id", order, "pg_amount", "10", "pg_description", "d",
+			"pg_payment_to", "4405645000006150", "pg_post_link", m.URL+"/a/post")
+		if r.get("pg_status") != "ok" {
+			t.Fatalf("create %s: %s", order, r.body)
+		}
+		return r.get("pg_payment_id")
+	}
+	dir := t.TempDir()
+	s1 := startState(t, sc, dir)
+	a1 := create(s1, "A-1")
+	if _, err := s1.Advance(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	failing.Store(true)
+	create(s1, "A-2")
+	if _, err := s1.Advance(30 * time.Second); err != nil { // A-2 fails once; its retry is due
+		t.Fatal(err)
+	}
+	create(s1, "A-3")
+	ctl(t, s1, "", "POST", "/_mock/payouts/"+a1+"/status", `{"status":"error","error_code":10000}`, 200, nil)
+	send(t, s1, "9970", "wrong", "/g2g/payout_status2", "pg_order_id", "A-1")
+	// What is due now is reached now, as a resumed sandbox does at once.
+	if _, err := s1.Advance(0); err != nil {
+		t.Fatal(err)
+	}
+	want, err := mock.StateJSON(s1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := os.ReadFile(filepath.Join(dir, mock.LogFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(log, []byte("\n")); n < 5 {
+		t.Fatalf("the log has %d lines: the changes were not saved as records", n)
+	}
+	mock.Crash(s1)
+
+	s2 := startState(t, sc, dir)
+	got, err := mock.StateJSON(s2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		_ = os.WriteFile(filepath.Join(os.TempDir(), "statelog-got.json"), got, 0o600)
+		_ = os.WriteFile(filepath.Join(os.TempDir(), "statelog-want.json"), want, 0o600)
+		t.Errorf("the state after replaying the log differs from the one before the crash (diff %s %s)",
+			filepath.Join(os.TempDir(), "statelog-want.json"), filepath.Join(os.TempDir(), "statelog-got.json"))
+	}
+	failing.Store(false)
+	if _, err := s2.Advance(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s2.Payouts("")); n == 0 {
+		t.Fatal("no payouts after the restart")
+	}
+}
+
+// TestStateLogTornTail: a record cut short by a crash mid-append is dropped
+// with a warning naming it, and the sandbox resumes what the records before
+// it hold; a damaged record before the last stops start-up.
+func TestStateLogTornTail(t *testing.T) {
+	m := newMerchant(t, "secret-a", ackOK)
+	sc := twoMerchants(t, m.URL, "")
+	dir := t.TempDir()
+	s1 := startState(t, sc, dir)
+	r := send(t, s1, "9970", "secret-a", "/g2g/p2p2nonreg", "pg_order_id", "T-1", "pg_amount", "10", "pg_description", "d",
+		"pg_payment_to", "4405645000006150", "pg_post_link", m.URL+"/a/post")
+	if r.get("pg_status") != "ok" {
+		t.Fatal(r.body)
+	}
+	mock.Crash(s1)
+	path := filepath.Join(dir, mock.LogFile)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	torn := append(bytes.Clone(good), `1234abcd {"seq":99,"payouts":[{"MerchantID":"9970","OrderID":"T-2"`...)
+	if err := os.WriteFile(path, torn, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	s2, err := mock.Run(mock.Options{Scenario: sc, StateDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatalf("a torn last record stops start-up: %v", err)
+	}
+	if _, ok := s2.Ledger().PayoutByOrder("9970", "T-1"); !ok {
+		t.Error("T-1, in the record before the torn one, is gone")
+	}
+	if _, ok := s2.Ledger().PayoutByOrder("9970", "T-2"); ok {
+		t.Error("T-2, in the torn record, was resumed")
+	}
+	for _, order := range []string{"T-3", "T-4"} {
+		if r := send(t, s2, "9970", "secret-a", "/g2g/p2p2nonreg", "pg_order_id", order, "pg_amount", "10", "pg_description", "d",
+			"pg_payment_to", "4405645000006150", "pg_post_link", m.URL+"/a/post"); r.get("pg_status") != "ok" {
+			t.Fatal(r.body)
+		}
+	}
+	mock.Crash(s2)
+	if !strings.Contains(logs.String(), "cut short") || !strings.Contains(logs.String(), "record=\"record ") {
+		t.Errorf("no warning naming the torn record:\n%s", logs.String())
+	}
+
+	// A damaged line with a good one after it is not a torn tail.
+	good, err = os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitAfter(good, []byte("\n"))
+	at := slices.IndexFunc(lines, func(l []byte) bool { return bytes.Contains(l, []byte(`"OrderID":"T-3"`)) })
+	if at < 1 || at+2 >= len(lines) {
+		t.Fatalf("the log is %q, want a record of T-3 with another after it", good)
+	}
+	lines[at] = bytes.Replace(lines[at], []byte("T-3"), []byte("T-9"), 1)
+	if err := os.WriteFile(path, bytes.Join(lines, nil), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = mock.New(mock.Options{Scenario: sc, StateDir: dir})
+	var se *mock.StateError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "checksum") {
+		t.Fatalf("a damaged record before the last: %v, want a StateError naming the checksum", err)
+	}
+}
