@@ -444,6 +444,10 @@ func (h *handlers) run(w http.ResponseWriter, f func() ([]notify.Attempt, error)
 		writeError(w, http.StatusConflict, "%v", err)
 		return
 	}
+	if errors.Is(err, notify.ErrPastYear9999) {
+		writeError(w, http.StatusBadRequest, "%v; the clock stands at %s", err, h.b.Now().Format(time.RFC3339))
+		return
+	}
 	if errors.Is(err, ErrStopping) {
 		writeCode(w, http.StatusServiceUnavailable, CodeStopping, "%v", err)
 		return

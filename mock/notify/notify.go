@@ -14,6 +14,7 @@ import (
 	"container/heap"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -53,6 +54,10 @@ const MaxDrainEvents = 1_000_000
 // ErrNotManual is returned when time is moved by hand on a clock that moves
 // by itself.
 var ErrNotManual = errors.New("the clock is not manual: start with --clock manual to move time by hand")
+
+// ErrPastYear9999 refuses to move the clock past the year 9999: the
+// protocol's dates have four-digit years.
+var ErrPastYear9999 = errors.New("that would take the clock past the year 9999: the protocol's dates have four-digit years")
 
 // Notification is one payout notify and every attempt to deliver it.
 type Notification struct {
@@ -621,6 +626,9 @@ func (s *Scheduler) RunUntil(t time.Time) ([]Attempt, error) {
 	if !ok {
 		return nil, ErrNotManual
 	}
+	if t.Year() > 9999 {
+		return nil, ErrPastYear9999
+	}
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
 	var out []Attempt
@@ -678,6 +686,10 @@ func (s *Scheduler) Drain(step func(move func()) error) ([]Attempt, error) {
 			due, ok := s.nextDue()
 			if !ok {
 				done = true
+				return
+			}
+			if due.Year() > 9999 {
+				done, err = true, fmt.Errorf("%w: the next event is due at %s", ErrPastYear9999, due.Format(time.RFC3339))
 				return
 			}
 			made, err = s.RunUntil(due)
