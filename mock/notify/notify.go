@@ -178,8 +178,9 @@ type event struct {
 
 // lane serialises the attempts of one payout's notifies.
 type lane struct {
-	queue   []job
-	running bool
+	paymentID int64
+	queue     []job
+	running   bool
 }
 
 // job is one attempt queued on a lane, and the run that waits for it, if
@@ -425,7 +426,7 @@ func (s *Scheduler) enqueue(n *Notification, r *run) bool {
 	}
 	l := s.lanes[n.PaymentID]
 	if l == nil {
-		l = &lane{}
+		l = &lane{paymentID: n.PaymentID}
 		s.lanes[n.PaymentID] = l
 	}
 	l.queue = append(l.queue, job{n, r})
@@ -446,6 +447,7 @@ func (s *Scheduler) runLane(l *lane) {
 		s.mu.Lock()
 		if len(l.queue) == 0 {
 			l.running = false
+			delete(s.lanes, l.paymentID) // idle: the next attempt makes a new one
 			s.busy--
 			if s.busy == 0 && s.quiet != nil {
 				close(s.quiet)
