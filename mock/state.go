@@ -305,9 +305,7 @@ func (s *Server) replayLog(st *savedState, data []byte) error {
 	if size <= 0 {
 		size = journal.DefaultSize
 	}
-	for _, rec := range recs {
-		st.apply(rec, size)
-	}
+	st.replay(recs, size)
 	return nil
 }
 

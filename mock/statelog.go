@@ -161,15 +161,24 @@ func checkLine(line []byte) ([]byte, error) {
 	return data, nil
 }
 
-// apply brings a saved state up to date with a record of the log.
-func (st *savedState) apply(rec logRecord, journalSize int) {
-	st.SavedAt, st.Clock, st.Draws = rec.SavedAt, rec.Clock, rec.Draws
-	if len(rec.Payouts) > 0 || len(rec.Discarded) > 0 {
-		at := make(map[int64]int, len(st.Payouts))
-		for i, p := range st.Payouts {
-			at[p.PaymentID] = i
-		}
+// replay brings a saved state up to date with the records of its log, in
+// one pass whatever their number: each payout and notification takes its
+// last version, the schedule's steps are added and taken away once.
+func (st *savedState) replay(recs []logRecord, journalSize int) {
+	if len(recs) == 0 {
+		return
+	}
+	at := make(map[int64]int, len(st.Payouts))
+	for i, p := range st.Payouts {
+		at[p.PaymentID] = i
+	}
+	gone := map[int64]bool{}
+	var nd notify.Delta
+	notes := map[int]int{} // id → index in nd.Notifications
+	for _, rec := range recs {
+		st.SavedAt, st.Clock, st.Draws = rec.SavedAt, rec.Clock, rec.Draws
 		for _, p := range rec.Payouts {
+			delete(gone, p.PaymentID)
 			if i, ok := at[p.PaymentID]; ok {
 				st.Payouts[i] = p
 			} else {
@@ -177,22 +186,32 @@ func (st *savedState) apply(rec logRecord, journalSize int) {
 				st.Payouts = append(st.Payouts, p)
 			}
 		}
-		if len(rec.Discarded) > 0 {
-			gone := map[int64]bool{}
-			for _, id := range rec.Discarded {
-				gone[id] = true
-			}
-			kept := st.Payouts[:0]
-			for _, p := range st.Payouts {
-				if !gone[p.PaymentID] {
-					kept = append(kept, p)
-				}
-			}
-			st.Payouts = kept
+		for _, id := range rec.Discarded {
+			gone[id] = true
 		}
+		nd.LastID = max(nd.LastID, rec.Notify.LastID)
+		nd.StepsAdded = append(nd.StepsAdded, rec.Notify.StepsAdded...)
+		nd.StepsDone = append(nd.StepsDone, rec.Notify.StepsDone...)
+		for _, n := range rec.Notify.Notifications {
+			if i, ok := notes[n.ID]; ok {
+				nd.Notifications[i] = n
+			} else {
+				notes[n.ID] = len(nd.Notifications)
+				nd.Notifications = append(nd.Notifications, n)
+			}
+		}
+		st.Journal.Apply(rec.Journal, journalSize)
 	}
-	st.Notify.Apply(rec.Notify)
-	st.Journal.Apply(rec.Journal, journalSize)
+	if len(gone) > 0 {
+		kept := st.Payouts[:0]
+		for _, p := range st.Payouts {
+			if !gone[p.PaymentID] {
+				kept = append(kept, p)
+			}
+		}
+		st.Payouts = kept
+	}
+	st.Notify.Apply(nd)
 }
 
 // openLog opens the log for appending, creating it with a header naming

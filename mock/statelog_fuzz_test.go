@@ -99,8 +99,6 @@ func FuzzStateLog(f *testing.F) {
 		if err := json.Unmarshal(state, &st); err != nil {
 			t.Fatal(err)
 		}
-		for _, rec := range recs {
-			st.apply(rec, 100)
-		}
+		st.replay(recs, 100)
 	})
 }
