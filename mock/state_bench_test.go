@@ -1,9 +1,12 @@
 package mock_test
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,4 +56,67 @@ func BenchmarkCreateWithState(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkResumeWithLog starts a sandbox on a state of 100 000 scenario
+// payouts whose log holds 5 000 payouts made since: read state.json,
+// replay the log, check the whole, rebuild the world. It reports the
+// log's records.
+func BenchmarkResumeWithLog(b *testing.B) {
+	const n, made = 100_000, 5_000
+	var text strings.Builder
+	text.WriteString("[[merchants]]\nid = 9970\npayout_secret_key = \"test_secret_key\"\nbalance = 99999999\npost_link = \"http://127.0.0.1:9/hook\"\n")
+	for i := range n {
+		fmt.Fprintf(&text, "[[payouts]]\nmerchant_id = 9970\norder_id = \"s-%d\"\namount = 1\ntimeline = [ { at = \"0s\", status = \"process\" }, { at = \"%dh\", status = \"success\" } ]\n", i, 1+i%1000)
+	}
+	sc, err := scenario.Parse("state.toml", []byte(text.String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	s, err := mock.Run(mock.Options{Scenario: sc, Clock: clock.NewManual(t0), StateDir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range made {
+		kv := append([]string{"pg_merchant_id", "9970"}, with(endpoints[0].fields("r-"+strconv.Itoa(i)), "pg_amount", "1")...)
+		body := signed("p2p2nonreg", payoutSecret, kv...).Values().Encode()
+		r := httptest.NewRequest(http.MethodPost, "/g2g/p2p2nonreg", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, r)
+		if !strings.Contains(w.Body.String(), "<pg_status>ok</pg_status>") {
+			b.Fatal(w.Body.String())
+		}
+	}
+	mock.Crash(s)
+	files := map[string][]byte{}
+	for _, name := range []string{mock.StateFile, mock.LogFile} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		files[name] = data
+	}
+	for b.Loop() {
+		b.StopTimer()
+		run := b.TempDir()
+		for name, data := range files {
+			if err := os.WriteFile(filepath.Join(run, name), data, 0o600); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		s, err := mock.New(mock.Options{Scenario: sc, Clock: clock.NewManual(t0), StateDir: run})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if got := len(s.Payouts("")); got != n+made {
+			b.Fatalf("%d payouts resumed, want %d", got, n+made)
+		}
+		mock.Crash(s)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(bytes.Count(files[mock.LogFile], []byte("\n"))-1), "records")
 }
