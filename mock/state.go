@@ -142,8 +142,12 @@ func (s *Server) openState(start *scenario.Scenario) (*world, error) {
 	if st == nil {
 		return nil, probs.stateError(path)
 	}
-	if err := s.replayLog(st, data); err != nil {
+	replayed, err := s.replayLog(st, data)
+	if err != nil {
 		return nil, err
+	}
+	if replayed > 0 { // what the checks below find may be in either file
+		probs.file = fmt.Sprintf("%s (with the %d records of %s replayed over it)", path, replayed, LogFile)
 	}
 	intact := !probs.missing["started_with"] && !probs.missing["started_with.sha256"] && !probs.missing["started_with.seed"] && !probs.missing["started_with.clock"]
 	if was := st.Start; intact && was.SHA256 != "" && (was.SHA256 != s.start.SHA256 || was.Seed != s.start.Seed || was.Clock != s.start.Clock) {
@@ -279,20 +283,20 @@ func (s *Server) restoreWorld(st *savedState, sc *scenario.Scenario) (*world, er
 }
 
 // replayLog brings st, read from state.json (data), up to date with the
-// records of the log after it.
-func (s *Server) replayLog(st *savedState, data []byte) error {
+// records of the log after it, and returns how many it replayed.
+func (s *Server) replayLog(st *savedState, data []byte) (int, error) {
 	path := filepath.Join(s.opts.StateDir, LogFile)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return 0, nil
 	}
 	if err != nil {
-		return fmt.Errorf("--state: %w", err)
+		return 0, fmt.Errorf("--state: %w", err)
 	}
 	defer f.Close()
 	recs, stale, torn, err := readLog(f, data)
 	if err != nil {
-		return &StateError{Path: path, Why: err.Error()}
+		return 0, &StateError{Path: path, Why: err.Error()}
 	}
 	if stale {
 		s.log.Info("state: the log names an older state.json (a compaction was cut short); state.json holds all of it", "path", path)
@@ -306,7 +310,7 @@ func (s *Server) replayLog(st *savedState, data []byte) error {
 		size = journal.DefaultSize
 	}
 	st.replay(recs, size)
-	return nil
+	return len(recs), nil
 }
 
 // delta takes the changes made since the last save, for one record of the

@@ -3,6 +3,8 @@ package mock_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"hash/crc32"
 	"log/slog"
 	"net/http"
 	"os"
@@ -155,5 +157,39 @@ func TestStateLogTornTail(t *testing.T) {
 	var se *mock.StateError
 	if !errors.As(err, &se) || !strings.Contains(err.Error(), "checksum") {
 		t.Fatalf("a damaged record before the last: %v, want a StateError naming the checksum", err)
+	}
+}
+
+// TestStateLogRecordsAreChecked: a record that frames well but holds what
+// no sandbox saves (a negative amount) stops start-up like a bad state.json,
+// the problem naming both files.
+func TestStateLogRecordsAreChecked(t *testing.T) {
+	m := newMerchant(t, "secret-a", ackOK)
+	sc := twoMerchants(t, m.URL, "")
+	dir := t.TempDir()
+	s1 := startState(t, sc, dir)
+	if r := send(t, s1, "9970", "secret-a", "/g2g/p2p2nonreg", "pg_order_id", "C-1", "pg_amount", "10", "pg_description", "d",
+		"pg_payment_to", "4405645000006150", "pg_post_link", m.URL+"/a/post"); r.get("pg_status") != "ok" {
+		t.Fatal(r.body)
+	}
+	mock.Crash(s1)
+	path := filepath.Join(dir, mock.LogFile)
+	log, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitAfter(log, []byte("\n"))
+	at := slices.IndexFunc(lines, func(l []byte) bool { return bytes.Contains(l, []byte(`"OrderID":"C-1"`)) })
+	if at < 1 {
+		t.Fatalf("no record of C-1 in %q", log)
+	}
+	data := bytes.Replace(bytes.TrimSuffix(lines[at][9:], []byte("\n")), []byte(`"Amount":1000`), []byte(`"Amount":-1000`), 1)
+	lines[at] = fmt.Appendf(nil, "%08x %s\n", crc32.ChecksumIEEE(data), data)
+	if err := os.WriteFile(path, bytes.Join(lines, nil), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = mock.New(mock.Options{Scenario: sc, StateDir: dir})
+	if err == nil || !strings.Contains(err.Error(), "is negative") || !strings.Contains(err.Error(), "records of state.log replayed") {
+		t.Fatalf("a record with a negative amount: %v, want start-up refused naming the log", err)
 	}
 }
