@@ -435,6 +435,19 @@ func answerWith(status int, body string, sdk bool, secret string) func(http.Resp
 	}
 }
 
+// drillPayouts declares payouts of merchant 9970, one per order id, each in
+// process and then at its final step (a TOML inline table), with the drill
+// its order id names ("forged-2": forged).
+func drillPayouts(final string, orders ...string) string {
+	var b strings.Builder
+	for _, o := range orders {
+		fmt.Fprintf(&b, "\n[[payouts]]\nmerchant_id = \"9970\"\norder_id = %q\namount = 100\n", o)
+		fmt.Fprintf(&b, "timeline = [ { at = \"0s\", status = \"process\" }, %s ]\n", final)
+		fmt.Fprintf(&b, "drills = [%q]\n", o[:strings.LastIndex(o, "-")])
+	}
+	return b.String()
+}
+
 // drillScenario has merchant 9970 calling back at url, the payouts extra
 // declares, and the other merchant the drill "replayed" needs.
 func drillScenario(t *testing.T, url, extra string) *scenario.Scenario {
@@ -487,42 +500,9 @@ func TestHostileDrillVerdictsReadTheAnswer(t *testing.T) {
 		refusesAck    = "an acknowledgement whose pg_status is not ok refuses"
 		acceptsAck    = "an ok acknowledgement accepts"
 	)
-	payouts := `
-[[payouts]]
-merchant_id = "9970"
-order_id = "forged-1"
-amount = 100
-timeline = [ { at = "0s", status = "process" }, { at = "10s", status = "error", error_code = 10001 } ]
-drills = ["forged"]
-
-[[payouts]]
-merchant_id = "9970"
-order_id = "tampered-1"
-amount = 100
-timeline = [ { at = "0s", status = "process" }, { at = "10s", status = "error", error_code = 10000 } ]
-drills = ["tampered"]
-
-[[payouts]]
-merchant_id = "9970"
-order_id = "tampered-2"
-amount = 100
-timeline = [ { at = "0s", status = "process" }, { at = "10s", status = "success" } ]
-drills = ["tampered"]
-
-[[payouts]]
-merchant_id = "9970"
-order_id = "unsigned-1"
-amount = 100
-timeline = [ { at = "0s", status = "process" }, { at = "10s", status = "success" } ]
-drills = ["unsigned"]
-
-[[payouts]]
-merchant_id = "9970"
-order_id = "replayed-1"
-amount = 100
-timeline = [ { at = "0s", status = "process" }, { at = "10s", status = "success" } ]
-drills = ["replayed"]
-`
+	payouts := drillPayouts(`{ at = "10s", status = "error", error_code = 10001 }`, "forged-1") +
+		drillPayouts(`{ at = "10s", status = "error", error_code = 10000 }`, "tampered-1") +
+		drillPayouts(`{ at = "10s", status = "success" }`, "tampered-2", "unsigned-1", "replayed-1")
 	for _, c := range []struct {
 		name    string
 		status  int
@@ -595,28 +575,7 @@ drills = ["replayed"]
 // text, a pg_status other than ok, or an answer the sandbox does not
 // deliver (HTTP 204) fails the drill, saying which.
 func TestDrillAcksReadTheAnswer(t *testing.T) {
-	payouts := `
-[[payouts]]
-merchant_id = "9970"
-order_id = "duplicate-1"
-amount = 100
-timeline = [ { at = "0s", status = "process" }, { at = "5s", status = "success" } ]
-drills = ["duplicate"]
-
-[[payouts]]
-merchant_id = "9970"
-order_id = "out_of_order-1"
-amount = 100
-timeline = [ { at = "0s", status = "process" }, { at = "5s", status = "success" } ]
-drills = ["out_of_order"]
-
-[[payouts]]
-merchant_id = "9970"
-order_id = "late-1"
-amount = 100
-timeline = [ { at = "0s", status = "process" }, { at = "5s", status = "success" } ]
-drills = ["late"]
-`
+	payouts := drillPayouts(`{ at = "5s", status = "success" }`, "duplicate-1", "out_of_order-1", "late-1")
 	for _, c := range []struct {
 		name   string
 		status int

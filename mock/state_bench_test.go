@@ -3,8 +3,6 @@ package mock_test
 import (
 	"bytes"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +14,21 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 
+// inProcess is a scenario (with its TOML text, as --state needs) of merchant 9970 with n payouts in process,
+// each a success between 1 and 1 000 hours on.
+func inProcess(b *testing.B, n int) *scenario.Scenario {
+	var text strings.Builder
+	text.WriteString("[[merchants]]\nid = 9970\npayout_secret_key = \"test_secret_key\"\nbalance = 99999999\npost_link = \"http://127.0.0.1:9/hook\"\n")
+	for i := range n {
+		fmt.Fprintf(&text, "[[payouts]]\nmerchant_id = 9970\norder_id = \"s-%d\"\namount = 1\ntimeline = [ { at = \"0s\", status = \"process\" }, { at = \"%dh\", status = \"success\" } ]\n", i, 1+i%1000)
+	}
+	sc, err := scenario.Parse("many.toml", []byte(text.String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return sc
+}
+
 // BenchmarkCreateWithState makes one payout per request with --state, on a
 // sandbox that already holds n payouts: each create is on disk (appended
 // to the log and synced) before its reply. What it costs should not grow
@@ -24,15 +37,7 @@ import (
 func BenchmarkCreateWithState(b *testing.B) {
 	for _, n := range []int{10, 100_000} {
 		b.Run("payouts="+strconv.Itoa(n), func(b *testing.B) {
-			var text strings.Builder
-			text.WriteString("[[merchants]]\nid = 9970\npayout_secret_key = \"test_secret_key\"\nbalance = 99999999\npost_link = \"http://127.0.0.1:9/hook\"\n")
-			for i := range n {
-				fmt.Fprintf(&text, "[[payouts]]\nmerchant_id = 9970\norder_id = \"s-%d\"\namount = 1\ntimeline = [ { at = \"0s\", status = \"process\" }, { at = \"%dh\", status = \"success\" } ]\n", i, 1+i%1000)
-			}
-			sc, err := scenario.Parse("state.toml", []byte(text.String()))
-			if err != nil {
-				b.Fatal(err)
-			}
+			sc := inProcess(b, n)
 			s, err := mock.Run(mock.Options{Scenario: sc, Clock: clock.NewManual(t0), StateDir: b.TempDir()})
 			if err != nil {
 				b.Fatal(err)
@@ -44,15 +49,7 @@ func BenchmarkCreateWithState(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				i++
-				kv := append([]string{"pg_merchant_id", "9970"}, with(endpoints[0].fields("b-"+strconv.Itoa(i)), "pg_amount", "1")...)
-				body := signed("p2p2nonreg", payoutSecret, kv...).Values().Encode()
-				r := httptest.NewRequest(http.MethodPost, "/g2g/p2p2nonreg", strings.NewReader(body))
-				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				w := httptest.NewRecorder()
-				h.ServeHTTP(w, r)
-				if !strings.Contains(w.Body.String(), "<pg_status>ok</pg_status>") {
-					b.Fatal(w.Body.String())
-				}
+				makePayout(b, h, "b-"+strconv.Itoa(i))
 			}
 		})
 	}
@@ -64,30 +61,14 @@ func BenchmarkCreateWithState(b *testing.B) {
 // log's records.
 func BenchmarkResumeWithLog(b *testing.B) {
 	const n, made = 100_000, 5_000
-	var text strings.Builder
-	text.WriteString("[[merchants]]\nid = 9970\npayout_secret_key = \"test_secret_key\"\nbalance = 99999999\npost_link = \"http://127.0.0.1:9/hook\"\n")
-	for i := range n {
-		fmt.Fprintf(&text, "[[payouts]]\nmerchant_id = 9970\norder_id = \"s-%d\"\namount = 1\ntimeline = [ { at = \"0s\", status = \"process\" }, { at = \"%dh\", status = \"success\" } ]\n", i, 1+i%1000)
-	}
-	sc, err := scenario.Parse("state.toml", []byte(text.String()))
-	if err != nil {
-		b.Fatal(err)
-	}
+	sc := inProcess(b, n)
 	dir := b.TempDir()
 	s, err := mock.Run(mock.Options{Scenario: sc, Clock: clock.NewManual(t0), StateDir: dir})
 	if err != nil {
 		b.Fatal(err)
 	}
 	for i := range made {
-		kv := append([]string{"pg_merchant_id", "9970"}, with(endpoints[0].fields("r-"+strconv.Itoa(i)), "pg_amount", "1")...)
-		body := signed("p2p2nonreg", payoutSecret, kv...).Values().Encode()
-		r := httptest.NewRequest(http.MethodPost, "/g2g/p2p2nonreg", strings.NewReader(body))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		w := httptest.NewRecorder()
-		s.Handler().ServeHTTP(w, r)
-		if !strings.Contains(w.Body.String(), "<pg_status>ok</pg_status>") {
-			b.Fatal(w.Body.String())
-		}
+		makePayout(b, s.Handler(), "r-"+strconv.Itoa(i))
 	}
 	mock.Crash(s)
 	files := map[string][]byte{}

@@ -38,21 +38,24 @@ func asJSON(t *testing.T, v any) string {
 	return string(b)
 }
 
-// TestStateSurvivesRestart stops a sandbox mid-schedule, with a notify
-// waiting for its retry, a payout not yet final and a merchant's scenario
-// replaced, and checks that a sandbox started on the same state directory
-// goes on as one that never stopped would.
-func TestStateSurvivesRestart(t *testing.T) {
-	var failing atomic.Bool
-	m := newMerchant(t, "secret-a", func(w http.ResponseWriter, r *http.Request, f sign.Fields) {
+// flakyMerchant acknowledges notifies signed with "secret-a", or answers
+// 503 while the flag it returns is set.
+func flakyMerchant(t *testing.T) (*merchant, *atomic.Bool) {
+	failing := new(atomic.Bool)
+	return newMerchant(t, "secret-a", func(w http.ResponseWriter, r *http.Request, f sign.Fields) {
 		if failing.Load() {
 			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
 			return
 		}
 		ackOK(w, r, f)
-	})
-	sc := twoMerchants(t, m.URL, "")
-	create := func(s *mock.Server, order string) string {
+	}), failing
+}
+
+// creator returns a func that makes a payout of 10.00 of merchant 9970
+// (twoMerchants, "secret-a") with an order id, calling back at m, and
+// returns its payment id.
+func creator(t *testing.T, m *merchant) func(s *mock.Server, order string) string {
+	return func(s *mock.Server, order string) string {
 		t.Helper()
 		r := send(t, s, "9970", "secret-a", "/g2g/p2p2nonreg", "pg_order_id", order, "pg_amount", "10", "pg_description", "d",
 			"pg_payment_to", "4405645000006150", "pg_post_link", m.URL+"/a/post")
@@ -61,6 +64,16 @@ func TestStateSurvivesRestart(t *testing.T) {
 		}
 		return r.get("pg_payment_id")
 	}
+}
+
+// TestStateSurvivesRestart stops a sandbox mid-schedule, with a notify
+// waiting for its retry, a payout not yet final and a merchant's scenario
+// replaced, and checks that a sandbox started on the same state directory
+// goes on as one that never stopped would.
+func TestStateSurvivesRestart(t *testing.T) {
+	m, failing := flakyMerchant(t)
+	sc := twoMerchants(t, m.URL, "")
+	create := creator(t, m)
 	// up to the restart, the same for both sandboxes
 	before := func(s *mock.Server) {
 		t.Helper()

@@ -6,17 +6,14 @@ import (
 	"fmt"
 	"hash/crc32"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
-	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
 
 // TestStateLogReplays makes changes of every kind after the last whole save
@@ -25,24 +22,9 @@ import (
 // the log holds them, and checks that a sandbox started on the directory
 // holds exactly the state the crashed one had.
 func TestStateLogReplays(t *testing.T) {
-	var failing atomic.Bool
-	m := newMerchant(t, "secret-a", func(w http.ResponseWriter, r *http.Request, f sign.Fields) {
-		if failing.Load() {
-			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
-			return
-		}
-		ackOK(w, r, f)
-	})
+	m, failing := flakyMerchant(t)
 	sc := twoMerchants(t, m.URL, "")
-	create := func(s *mock.Server, order string) string {
-		t.Helper()
-		r := send(t, s, "9970", "secret-a", "/g2g/p2p2nonreg", "pg_order_id", order, "pg_amount", "10", "pg_description", "d",
-			"pg_payment_to", "4405645000006150", "pg_post_link", m.URL+"/a/post")
-		if r.get("pg_status") != "ok" {
-			t.Fatalf("create %s: %s", order, r.body)
-		}
-		return r.get("pg_payment_id")
-	}
+	create := creator(t, m)
 	dir := t.TempDir()
 	s1 := startState(t, sc, dir)
 	a1 := create(s1, "A-1")
@@ -102,11 +84,8 @@ func TestStateLogTornTail(t *testing.T) {
 	sc := twoMerchants(t, m.URL, "")
 	dir := t.TempDir()
 	s1 := startState(t, sc, dir)
-	r := send(t, s1, "9970", "secret-a", "/g2g/p2p2nonreg", "pg_order_id", "T-1", "pg_amount", "10", "pg_description", "d",
-		"pg_payment_to", "4405645000006150", "pg_post_link", m.URL+"/a/post")
-	if r.get("pg_status") != "ok" {
-		t.Fatal(r.body)
-	}
+	create := creator(t, m)
+	create(s1, "T-1")
 	mock.Crash(s1)
 	path := filepath.Join(dir, mock.LogFile)
 	good, err := os.ReadFile(path)
@@ -128,12 +107,8 @@ func TestStateLogTornTail(t *testing.T) {
 	if _, ok := s2.Ledger().PayoutByOrder("9970", "T-2"); ok {
 		t.Error("T-2, in the torn record, was resumed")
 	}
-	for _, order := range []string{"T-3", "T-4"} {
-		if r := send(t, s2, "9970", "secret-a", "/g2g/p2p2nonreg", "pg_order_id", order, "pg_amount", "10", "pg_description", "d",
-			"pg_payment_to", "4405645000006150", "pg_post_link", m.URL+"/a/post"); r.get("pg_status") != "ok" {
-			t.Fatal(r.body)
-		}
-	}
+	create(s2, "T-3")
+	create(s2, "T-4")
 	mock.Crash(s2)
 	if !strings.Contains(logs.String(), "cut short") || !strings.Contains(logs.String(), "record=\"record ") {
 		t.Errorf("no warning naming the torn record:\n%s", logs.String())
@@ -168,10 +143,7 @@ func TestStateLogRecordsAreChecked(t *testing.T) {
 	sc := twoMerchants(t, m.URL, "")
 	dir := t.TempDir()
 	s1 := startState(t, sc, dir)
-	if r := send(t, s1, "9970", "secret-a", "/g2g/p2p2nonreg", "pg_order_id", "C-1", "pg_amount", "10", "pg_description", "d",
-		"pg_payment_to", "4405645000006150", "pg_post_link", m.URL+"/a/post"); r.get("pg_status") != "ok" {
-		t.Fatal(r.body)
-	}
+	creator(t, m)(s1, "C-1")
 	mock.Crash(s1)
 	path := filepath.Join(dir, mock.LogFile)
 	log, err := os.ReadFile(path)
