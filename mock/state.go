@@ -429,7 +429,7 @@ func (p *saver) flush() error {
 	case p.lastErr != nil:
 		return notSaved{p.lastErr}
 	default:
-		return notSaved{fmt.Errorf("state %s not saved: the sandbox is stopping", p.path)}
+		return notSaved{fmt.Errorf("state in %s not saved: the sandbox is stopping", filepath.Dir(p.path))}
 	}
 }
 
@@ -483,7 +483,7 @@ func (p *saver) save() error {
 		err = fmt.Errorf("%w (the sandbox runs as user %d: make the directory writable for it; a named Docker volume at /state is)", err, os.Geteuid())
 	}
 	if err != nil {
-		err = fmt.Errorf("state %s not saved: %w", p.path, err)
+		err = fmt.Errorf("state in %s not saved: %w", filepath.Dir(p.path), err)
 		p.log.Error("state not saved", "path", p.path, "err", err)
 	}
 	p.mu.Lock()
