@@ -46,3 +46,7 @@ func StateJSON(s *Server) ([]byte, error) {
 	st.SavedAt, st.Clock.Wall = time.Time{}, time.Time{}
 	return json.MarshalIndent(st, "", " ")
 }
+
+// CompactAt makes s compact its state log once it passes n bytes (and the
+// size of state.json), instead of 1 MiB. Call it before any change.
+func CompactAt(s *Server, n int64) { s.saver.compactAt.Store(n) }

@@ -337,14 +337,11 @@ func (s *Server) snapshot() ([]byte, error) {
 	s.gate.Lock()
 	w := s.world.Load()
 	w.fresh.Store(false)
-	w.ledger.TakeDelta()
-	w.notify.TakeDelta()
-	w.journal.TakeDelta()
 	st := savedState{
 		Format: stateFormat, Version: stateVersion, SavedAt: time.Now(), Start: s.start,
 		Scenario: w.edits, Seed: w.seed, Draws: w.gen.Draws(),
 		Clock:   savedClock{Mode: s.ClockMode(), Now: s.clock.Now(), Wall: time.Now(), Origin: s.origin},
-		Payouts: w.ledger.Payouts(), Notify: w.notify.State(), Journal: w.journal.State(),
+		Payouts: w.ledger.SavePayouts(), Notify: w.notify.SaveState(), Journal: w.journal.SaveState(),
 	}
 	s.gate.Unlock()
 	return json.Marshal(st)
@@ -369,6 +366,7 @@ type saver struct {
 	unwritten [][]byte // records taken whose append failed, to go first next time
 	unwrBytes int
 	fault     atomic.Pointer[error] // tests: every save fails with it
+	compactAt atomic.Int64          // the least size of the log before it is compacted (minCompact)
 
 	mu      sync.Mutex
 	saved   *sync.Cond
@@ -389,6 +387,7 @@ func newSaver(path string, interval time.Duration, snapshot func() ([]byte, erro
 		logPath: filepath.Join(filepath.Dir(path), LogFile), needWhole: true,
 		wake: make(chan struct{}, 1), urgent: make(chan struct{}, 1), quit: make(chan struct{}), exited: make(chan struct{})}
 	p.saved = sync.NewCond(&p.mu)
+	p.compactAt.Store(minCompact)
 	return p
 }
 
@@ -511,7 +510,7 @@ func (p *saver) write() error {
 	if err := p.fault.Load(); err != nil {
 		return *err
 	}
-	if !p.needWhole && p.logFile != nil && p.logSize <= max(minCompact, p.baseSize) {
+	if !p.needWhole && p.logFile != nil && p.logSize <= max(p.compactAt.Load(), p.baseSize) {
 		rec, whole := p.delta()
 		if !whole {
 			p.seq++

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -163,5 +164,70 @@ func TestStateLogRecordsAreChecked(t *testing.T) {
 	_, err = mock.New(mock.Options{Scenario: sc, StateDir: dir})
 	if err == nil || !strings.Contains(err.Error(), "is negative") || !strings.Contains(err.Error(), "records of state.log replayed") {
 		t.Fatalf("a record with a negative amount: %v, want start-up refused naming the log", err)
+	}
+}
+
+// TestStateLogUnderLoad makes payouts, requests that are only journalled
+// and clock moves side by side while the log is compacted over and over,
+// then crashes the sandbox: the state on disk must start again, and hold
+// what the crashed sandbox held — no entry saved twice, none lost.
+func TestStateLogUnderLoad(t *testing.T) {
+	m := newMerchant(t, "secret-a", ackOK)
+	sc := twoMerchants(t, m.URL, "")
+	dir := t.TempDir()
+	s1, err := mock.Run(mock.Options{Scenario: sc, StateDir: dir, StateInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mock.CompactAt(s1, 1) // at every save past the size of state.json
+	create := creator(t, m)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 40 {
+				create(s1, fmt.Sprintf("U-%d-%d", g, i))
+			}
+		}()
+	}
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 80 { // journalled, outside the gate a save takes
+				send(t, s1, "9970", "wrong", "/g2g/payout_status2", "pg_order_id", "U-0-0")
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range 40 {
+			if _, err := s1.Advance(time.Second); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	if _, err := s1.Advance(0); err != nil {
+		t.Fatal(err)
+	}
+	want, err := mock.StateJSON(s1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mock.Crash(s1)
+	s2 := startState(t, sc, dir)
+	got, err := mock.StateJSON(s2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		_ = os.WriteFile(filepath.Join(os.TempDir(), "statelog-load-got.json"), got, 0o600)
+		_ = os.WriteFile(filepath.Join(os.TempDir(), "statelog-load-want.json"), want, 0o600)
+		t.Errorf("the state after the crash differs from the one before (diff %s %s)",
+			filepath.Join(os.TempDir(), "statelog-load-want.json"), filepath.Join(os.TempDir(), "statelog-load-got.json"))
 	}
 }

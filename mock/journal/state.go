@@ -24,6 +24,21 @@ type RingState struct {
 func (j *Journal) State() State {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	return j.state()
+}
+
+// SaveState returns a copy of what the journal holds and starts the next
+// delta afresh, at one moment: an entry recorded meanwhile is in one or
+// the other, never both.
+func (j *Journal) SaveState() State {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	clear(j.unsaved)
+	j.unsaved, j.unsavedBytes, j.whole = j.unsaved[:0], 0, false
+	return j.state()
+}
+
+func (j *Journal) state() State {
 	st := State{Seq: j.seq, Rings: make(map[string]RingState, len(j.rings))}
 	for key, r := range j.rings {
 		rs := RingState{Dropped: r.Dropped(), Entries: make([]Entry, 0, r.Len())}

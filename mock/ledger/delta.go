@@ -75,3 +75,17 @@ func (l *Ledger) TakeDelta() Delta {
 	*t = tracker{on: t.on, changed: map[int64]*Payout{}}
 	return d
 }
+
+// SavePayouts returns every payout, as [Ledger.Payouts] does, and starts
+// the next delta afresh, at one moment: a change made meanwhile is in one
+// or the other, never both.
+func (l *Ledger) SavePayouts() []Payout {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.delta = tracker{on: l.delta.on, changed: map[int64]*Payout{}}
+	out := make([]Payout, len(l.payouts))
+	for i, p := range l.payouts {
+		out[i] = p.clone()
+	}
+	return out
+}

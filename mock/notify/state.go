@@ -47,6 +47,20 @@ type SavedNotice struct {
 func (s *Scheduler) State() State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.state()
+}
+
+// SaveState returns a copy of the schedule and starts the next delta
+// afresh, at one moment: a change made meanwhile is in one or the other,
+// never both.
+func (s *Scheduler) SaveState() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delta = tracker{on: s.delta.on, notes: map[int]*Notification{}}
+	return s.state()
+}
+
+func (s *Scheduler) state() State {
 	st := State{LastID: s.lastID, Dropped: map[string]int64{}}
 	var notes []*Notification
 	events := make([]event, 0, len(s.queue))
