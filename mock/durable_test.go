@@ -5,7 +5,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -116,4 +119,91 @@ timeline = [ { at = "0s", status = "success" } ]
 			t.Fatal("no notify of R-1 within 10 s of wall time; its success is due at once")
 		}
 	}
+}
+
+// TestFlakyDiskTakesBackOnlyWhatItRefused switches the saves between
+// failing and working while payouts are made side by side, and crashes
+// the sandbox in the middle of it:
+// every payout answered ok is in the state that starts again, and none
+// answered 9999 is, however the failures and the next saves interleaved.
+func TestFlakyDiskTakesBackOnlyWhatItRefused(t *testing.T) {
+	m := newMerchant(t, payoutSecret, ackOK)
+	sc := payoutScenario(t, m.URL+"/hooks/post")
+	sc.Merchants[0].Balance = 99_999_999
+	dir := t.TempDir()
+	s1, err := mock.Run(mock.Options{Scenario: sc, StateDir: dir, StateInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := fmt.Errorf("write %s: no space left on device", filepath.Join(dir, mock.LogFile))
+	var mu sync.Mutex
+	answered := map[string]string{} // order id: pg_status or the error code
+	var answers atomic.Int64
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				order := fmt.Sprintf("F-%d-%d", g, i)
+				r := call(t, s1, "/g2g/p2p2nonreg", "pg_order_id", order, "pg_amount", "1", "pg_description", "Payout",
+					"pg_payment_to", "4405645000006150", "pg_post_link", m.URL+"/hooks/post")
+				got := r.get("pg_status")
+				if got != "ok" {
+					got = r.get("pg_error_code")
+				}
+				mu.Lock()
+				answered[order] = got
+				mu.Unlock()
+				answers.Add(1)
+			}
+		}()
+	}
+	// Flip the disk between full and not at every answer, until 400 came.
+	for last, failing := int64(0), false; answers.Load() < 400; {
+		if n := answers.Load(); n != last {
+			last, failing = n, !failing
+			if failing {
+				mock.FailSaves(s1, full)
+			} else {
+				mock.FailSaves(s1, nil)
+			}
+		}
+		runtime.Gosched()
+	}
+	mock.Crash(s1) // while payouts are still being made and taken back
+	close(stop)
+	wg.Wait()
+
+	s2 := startState(t, sc, dir)
+	var ok, refused int
+	for order, got := range answered {
+		_, found := s2.Ledger().PayoutByOrder("9970", order)
+		switch got {
+		case "ok":
+			ok++
+			if !found {
+				t.Errorf("payout %s was answered ok and is gone after the crash", order)
+			}
+		case "9999":
+			refused++
+			if found {
+				t.Errorf("payout %s was answered 9999 (taken back), yet the state has it", order)
+			}
+		default: // made after the crash began: the sandbox is stopping
+			if found {
+				t.Errorf("payout %s answered %q, yet the state has it", order, got)
+			}
+		}
+	}
+	if ok == 0 || refused == 0 {
+		t.Fatalf("%d ok and %d refused: the flips must let some through and stop others", ok, refused)
+	}
+	t.Logf("%d payouts ok, %d answered 9999", ok, refused)
 }

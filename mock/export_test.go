@@ -32,7 +32,7 @@ func (*crashed) Error() string { return "crashed" }
 // readings left out, for comparing two sandboxes. It waits for every change
 // made so far to be saved first.
 func StateJSON(s *Server) ([]byte, error) {
-	if err := s.saver.flush(); err != nil {
+	if err := s.saver.flush(nil); err != nil {
 		return nil, err
 	}
 	data, err := s.snapshot()

@@ -125,7 +125,7 @@ func (s *Server) openState(start *scenario.Scenario) (*world, error) {
 		interval = DefaultStateInterval
 	}
 	path := filepath.Join(dir, StateFile)
-	s.saver = newSaver(path, interval, s.snapshot, s.delta, s.log)
+	s.saver = newSaver(path, interval, &s.gate, s.snapshot, s.delta, s.log)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		s.log.Info("state: none saved yet; starting the scenario afresh", "dir", dir)
@@ -361,20 +361,21 @@ type saver struct {
 	logFile   *os.File
 	logSize   int64
 	baseSize  int64
-	needWhole bool     // the next save writes the whole state
-	seq       int64    // records appended since start-up
-	unwritten [][]byte // records taken whose append failed, to go first next time
-	unwrBytes int
+	needWhole bool                  // the next save writes the whole state
+	seq       int64                 // records appended since start-up
 	fault     atomic.Pointer[error] // tests: every save fails with it
 	compactAt atomic.Int64          // the least size of the log before it is compacted (minCompact)
+
+	// gate is held, exclusively, while the changes a failed save covered
+	// are taken back, so no save sees them half undone.
+	gate sync.Locker
 
 	mu      sync.Mutex
 	saved   *sync.Cond
 	changes uint64 // changes so far
 	done    uint64 // changes covered by the last save tried
-	okUpTo  uint64 // changes covered by the last save that succeeded
-	lastErr error  // why the last save failed
-	written bool   // a save has succeeded
+	waiters []*waiter
+	written bool // a save has succeeded
 	stopped bool
 
 	wake, urgent chan struct{}
@@ -382,8 +383,8 @@ type saver struct {
 	exited       chan struct{}
 }
 
-func newSaver(path string, interval time.Duration, snapshot func() ([]byte, error), delta func() (logRecord, bool), log *slog.Logger) *saver {
-	p := &saver{path: path, interval: interval, snapshot: snapshot, delta: delta, log: log,
+func newSaver(path string, interval time.Duration, gate sync.Locker, snapshot func() ([]byte, error), delta func() (logRecord, bool), log *slog.Logger) *saver {
+	p := &saver{path: path, interval: interval, gate: gate, snapshot: snapshot, delta: delta, log: log,
 		logPath: filepath.Join(filepath.Dir(path), LogFile), needWhole: true,
 		wake: make(chan struct{}, 1), urgent: make(chan struct{}, 1), quit: make(chan struct{}), exited: make(chan struct{})}
 	p.saved = sync.NewCond(&p.mu)
@@ -410,26 +411,37 @@ var ErrNotSaved = errors.New("state not saved")
 
 // flush returns once every change made before it is saved, or with an
 // error wrapping [ErrNotSaved] and the cause when the save that covered
-// them failed (or the saver stopped first).
-func (p *saver) flush() error {
+// them failed (or the saver stopped first). undo, when not nil, takes the
+// caller's change back if that save failed: the saver runs it, with the
+// gate held, before it tries the next save, so that no later save can
+// write the change the caller is about to say was not made.
+func (p *saver) flush(undo func()) error {
 	p.mu.Lock()
 	p.changes++
-	want := p.changes
+	w := &waiter{want: p.changes, undo: undo}
+	p.waiters = append(p.waiters, w)
 	p.mu.Unlock()
 	poke(p.urgent)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for p.done < want && !p.stopped {
+	for !w.settled && !p.stopped {
 		p.saved.Wait()
 	}
-	switch {
-	case p.okUpTo >= want:
-		return nil
-	case p.lastErr != nil:
-		return notSaved{p.lastErr}
-	default:
+	if !w.settled {
 		return notSaved{fmt.Errorf("state in %s not saved: the sandbox is stopping", filepath.Dir(p.path))}
 	}
+	if w.err != nil {
+		return notSaved{w.err}
+	}
+	return nil
+}
+
+// waiter is a flush waiting for the save that covers its change.
+type waiter struct {
+	want    uint64
+	undo    func()
+	settled bool
+	err     error
 }
 
 // notSaved is a save's error that is also [ErrNotSaved].
@@ -486,21 +498,37 @@ func (p *saver) save() error {
 		p.log.Error("state not saved", "path", p.path, "err", err)
 	}
 	p.mu.Lock()
-	p.written = p.written || err == nil
-	p.done = max(p.done, want) // waiters go on, told whether it failed
-	if err == nil {
-		p.okUpTo = max(p.okUpTo, want)
-	} else {
-		p.lastErr = err
+	var covered []*waiter
+	kept := p.waiters[:0]
+	for _, w := range p.waiters {
+		if w.want <= want {
+			covered = append(covered, w)
+		} else {
+			kept = append(kept, w)
+		}
 	}
+	clear(p.waiters[len(kept):])
+	p.waiters = kept
+	p.mu.Unlock()
+	if err != nil { // take back what this save was to make durable, before any other save
+		p.gate.Lock()
+		for _, w := range covered {
+			if w.undo != nil {
+				w.undo()
+			}
+		}
+		p.gate.Unlock()
+	}
+	p.mu.Lock()
+	for _, w := range covered {
+		w.settled, w.err = true, err
+	}
+	p.written = p.written || err == nil
+	p.done = max(p.done, want)
 	p.saved.Broadcast()
 	p.mu.Unlock()
 	return err
 }
-
-// maxUnwritten bounds the records kept for a log that cannot be written;
-// past it, the next save writes the whole state.
-const maxUnwritten = 16 << 20
 
 // write saves the changes since the last save: appended to the log as one
 // record, or, when the log has grown past the state (or the world was
@@ -508,6 +536,7 @@ const maxUnwritten = 16 << 20
 // the whole state written again and the log begun anew.
 func (p *saver) write() error {
 	if err := p.fault.Load(); err != nil {
+		p.needWhole = true
 		return *err
 	}
 	if !p.needWhole && p.logFile != nil && p.logSize <= max(p.compactAt.Load(), p.baseSize) {
@@ -516,39 +545,32 @@ func (p *saver) write() error {
 			p.seq++
 			rec.Seq = p.seq
 			line, err := logLine(rec)
-			if err != nil {
-				p.needWhole = true
-				return err
+			if err == nil {
+				err = p.appendLog(line)
 			}
-			p.unwritten = append(p.unwritten, line)
-			p.unwrBytes += len(line)
-			return p.appendLog()
+			if err != nil {
+				// What the record held is still in memory, some of it
+				// taken back by now: the next save writes the whole state.
+				p.needWhole = true
+			}
+			return err
 		}
 	}
 	return p.compact()
 }
 
-// appendLog appends the records not written yet and syncs them. On a
-// failure the log is cut back to where it was, so no torn record stays
-// before the next one.
-func (p *saver) appendLog() error {
-	buf := bytes.Join(p.unwritten, nil)
-	_, err := p.logFile.Write(buf)
+// appendLog appends a record and syncs it. On a failure the log is cut
+// back to where it was, so no torn record stays in it.
+func (p *saver) appendLog(line []byte) error {
+	_, err := p.logFile.Write(line)
 	if err == nil {
 		err = p.logFile.Sync()
 	}
 	if err != nil {
-		if terr := p.logFile.Truncate(p.logSize); terr != nil {
-			p.needWhole = true // the log may end torn: write it anew
-		}
-		if p.unwrBytes > maxUnwritten {
-			p.needWhole = true
-			p.unwritten, p.unwrBytes = nil, 0
-		}
+		_ = p.logFile.Truncate(p.logSize)
 		return err
 	}
-	p.logSize += int64(len(buf))
-	p.unwritten, p.unwrBytes = p.unwritten[:0], 0
+	p.logSize += int64(len(line))
 	return nil
 }
 
@@ -564,7 +586,6 @@ func (p *saver) compact() error {
 		p.needWhole = true
 		return err
 	}
-	p.unwritten, p.unwrBytes = nil, 0
 	p.baseSize = int64(len(data))
 	if p.logFile != nil {
 		p.logFile.Close()

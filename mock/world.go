@@ -68,7 +68,7 @@ func (s *Server) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, 
 		return ok
 	}, s.recorded)
 	var gate sync.Locker
-	var durable func() error
+	var durable func(undo func()) error
 	if s.saver != nil {
 		gate, durable = s.gate.RLocker(), s.saver.flush
 		l.TrackDeltas()
@@ -230,7 +230,7 @@ func (s *Server) saved() error {
 	if s.saver == nil {
 		return nil
 	}
-	if err := s.saver.flush(); err != nil {
+	if err := s.saver.flush(nil); err != nil {
 		return &control.NotSavedError{Err: err}
 	}
 	return nil

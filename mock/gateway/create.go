@@ -42,8 +42,8 @@ func (g *Gateway) create(c *call, np ledger.NewPayout) (ledger.Created, error) {
 // change makes or starts a payout with f and hands it to the notify
 // schedule, both under the gate. When the state is saved, the reply waits
 // until the change is on disk: if it cannot be saved, undo takes it back
-// (the payout's steps were held, so no notify of it has gone out) and the
-// request is a 9999.
+// (the payout's steps were held, so no notify of it has gone out) before
+// any later save can write it, and the request is a 9999.
 func (g *Gateway) change(f func() (ledger.Created, error), undo func(ledger.Created)) (ledger.Created, error) {
 	durable := g.cfg.Durable != nil && g.cfg.Held != nil
 	g.lock()
@@ -59,11 +59,7 @@ func (g *Gateway) change(f func() (ledger.Created, error), undo func(ledger.Crea
 	if err != nil || !durable {
 		return cr, err
 	}
-	if serr := g.cfg.Durable(); serr != nil {
-		g.lock()
-		g.cfg.Held.Drop(cr.PaymentID)
-		undo(cr)
-		g.unlock()
+	if serr := g.cfg.Durable(func() { g.cfg.Held.Drop(cr.PaymentID); undo(cr) }); serr != nil {
 		g.cfg.Logger.Error("payout taken back: the state could not be saved", "merchant", cr.MerchantID,
 			"order_id", cr.OrderID, "payment_id", cr.PaymentID, "err", serr)
 		return ledger.Created{}, wire.Errorf(wire.CodeSystem, "System error: the sandbox could not save the payout to its state, so it was not made (%v); "+

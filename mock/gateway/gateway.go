@@ -51,8 +51,10 @@ type Config struct {
 	// other.
 	Gate sync.Locker
 	// Durable, when not nil, returns once the payout just made or started
-	// is saved, or with why it could not be; the reply waits for it.
-	Durable func() error
+	// is saved, or with why it could not be; the reply waits for it. When
+	// the save fails, undo has taken the change back before it returns,
+	// and before any later save.
+	Durable func(undo func()) error
 	// Drills are the scenario's; Seed decides their faults.
 	Drills scenario.Drills
 	Seed   int64
