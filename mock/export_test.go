@@ -32,10 +32,10 @@ func (*crashed) Error() string { return "crashed" }
 // readings left out, for comparing two sandboxes. It waits for every change
 // made so far to be saved first.
 func StateJSON(s *Server) ([]byte, error) {
-	if err := s.saver.flush(nil); err != nil {
+	if err := s.saver.flush(); err != nil {
 		return nil, err
 	}
-	data, err := s.snapshot()
+	data, _, err := s.snapshot()
 	if err != nil {
 		return nil, err
 	}

@@ -316,25 +316,30 @@ func (s *Server) replayLog(st *savedState, data []byte) (int, error) {
 // delta takes the changes made since the last save, for one record of the
 // log; whole reports that they cannot be told that way (the world served
 // was made afresh, a merchant reset, more changed than a delta keeps).
-func (s *Server) delta() (rec logRecord, whole bool) {
+func (s *Server) delta() (rec logRecord, want uint64, whole bool) {
 	s.gate.Lock()
 	defer s.gate.Unlock()
+	want = s.saver.changed()
 	w := s.world.Load()
 	if w.fresh.Load() {
-		return rec, true
+		return rec, want, true
 	}
 	ld, nd, jd := w.ledger.TakeDelta(), w.notify.TakeDelta(), w.journal.TakeDelta()
 	rec = logRecord{SavedAt: time.Now(), Draws: w.gen.Draws(),
 		Clock:   savedClock{Mode: s.ClockMode(), Now: s.clock.Now(), Wall: time.Now(), Origin: s.origin},
 		Payouts: ld.Payouts, Discarded: ld.Discarded, Notify: nd, Journal: jd}
-	return rec, ld.Whole || nd.Whole || jd.Whole
+	return rec, want, ld.Whole || nd.Whole || jd.Whole
 }
 
 // snapshot encodes the state of the world served, and starts the changes
 // the log records afresh. Changes that must be saved whole wait while it
 // copies.
-func (s *Server) snapshot() ([]byte, error) {
+func (s *Server) snapshot() ([]byte, uint64, error) {
 	s.gate.Lock()
+	var want uint64
+	if s.saver != nil {
+		want = s.saver.changed()
+	}
 	w := s.world.Load()
 	w.fresh.Store(false)
 	st := savedState{
@@ -344,7 +349,8 @@ func (s *Server) snapshot() ([]byte, error) {
 		Payouts: w.ledger.SavePayouts(), Notify: w.notify.SaveState(), Journal: w.journal.SaveState(),
 	}
 	s.gate.Unlock()
-	return json.Marshal(st)
+	data, err := json.Marshal(st)
+	return data, want, err
 }
 
 // saver writes the state after changes: at once when a request waits for
@@ -352,8 +358,8 @@ func (s *Server) snapshot() ([]byte, error) {
 type saver struct {
 	path     string
 	interval time.Duration
-	snapshot func() ([]byte, error)
-	delta    func() (logRecord, bool)
+	snapshot func() ([]byte, uint64, error)   // the whole state, and the changes it holds
+	delta    func() (logRecord, uint64, bool) // the changes since the last save, how many, or whole
 	log      *slog.Logger
 
 	// Written by the one goroutine that saves (or start-up and stop).
@@ -383,7 +389,7 @@ type saver struct {
 	exited       chan struct{}
 }
 
-func newSaver(path string, interval time.Duration, gate sync.Locker, snapshot func() ([]byte, error), delta func() (logRecord, bool), log *slog.Logger) *saver {
+func newSaver(path string, interval time.Duration, gate sync.Locker, snapshot func() ([]byte, uint64, error), delta func() (logRecord, uint64, bool), log *slog.Logger) *saver {
 	p := &saver{path: path, interval: interval, gate: gate, snapshot: snapshot, delta: delta, log: log,
 		logPath: filepath.Join(filepath.Dir(path), LogFile), needWhole: true,
 		wake: make(chan struct{}, 1), urgent: make(chan struct{}, 1), quit: make(chan struct{}), exited: make(chan struct{})}
@@ -411,16 +417,28 @@ var ErrNotSaved = errors.New("state not saved")
 
 // flush returns once every change made before it is saved, or with an
 // error wrapping [ErrNotSaved] and the cause when the save that covered
-// them failed (or the saver stopped first). undo, when not nil, takes the
-// caller's change back if that save failed: the saver runs it, with the
-// gate held, before it tries the next save, so that no later save can
-// write the change the caller is about to say was not made.
-func (p *saver) flush(undo func()) error {
+// them failed (or the saver stopped first).
+func (p *saver) flush() error { return p.wait(p.register(nil)) }
+
+// register counts a change that a reply will confirm, and returns its
+// waiter for [saver.wait]. A caller that holds the gate's read side over
+// the change and this call is covered by exactly the saves that hold the
+// change. undo, when not nil, takes the change back if the save that
+// covers it fails: the saver runs it, with the gate held, before it tries
+// the next save, so no later save can write a change the caller is about
+// to say was not made.
+func (p *saver) register(undo func()) *waiter {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.changes++
 	w := &waiter{want: p.changes, undo: undo}
 	p.waiters = append(p.waiters, w)
-	p.mu.Unlock()
+	return w
+}
+
+// wait returns once the save that covers w has been tried: nil when it
+// succeeded, else an error wrapping [ErrNotSaved] and its cause.
+func (p *saver) wait(w *waiter) error {
 	poke(p.urgent)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -434,6 +452,14 @@ func (p *saver) flush(undo func()) error {
 		return notSaved{w.err}
 	}
 	return nil
+}
+
+// changed is how many changes were counted so far: read with the gate held
+// by a save, it is how many of them the save holds.
+func (p *saver) changed() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.changes
 }
 
 // waiter is a flush waiting for the save that covers its change.
@@ -483,13 +509,12 @@ func (p *saver) run() {
 // nothing was ever saved).
 func (p *saver) save() error {
 	p.mu.Lock()
-	want := p.changes
-	skip := p.written && p.done >= want
+	skip := p.written && p.done >= p.changes
 	p.mu.Unlock()
 	if skip {
 		return nil
 	}
-	err := p.write()
+	want, err := p.write()
 	if errors.Is(err, os.ErrPermission) {
 		err = fmt.Errorf("%w (the sandbox runs as user %d: make the directory writable for it; a named Docker volume at /state is)", err, os.Geteuid())
 	}
@@ -534,13 +559,13 @@ func (p *saver) save() error {
 // record, or, when the log has grown past the state (or the world was
 // made afresh, or an earlier save failed in a way a record cannot mend),
 // the whole state written again and the log begun anew.
-func (p *saver) write() error {
+func (p *saver) write() (uint64, error) {
 	if err := p.fault.Load(); err != nil {
 		p.needWhole = true
-		return *err
+		return p.changed(), *err
 	}
 	if !p.needWhole && p.logFile != nil && p.logSize <= max(p.compactAt.Load(), p.baseSize) {
-		rec, whole := p.delta()
+		rec, want, whole := p.delta()
 		if !whole {
 			p.seq++
 			rec.Seq = p.seq
@@ -553,7 +578,7 @@ func (p *saver) write() error {
 				// taken back by now: the next save writes the whole state.
 				p.needWhole = true
 			}
-			return err
+			return want, err
 		}
 	}
 	return p.compact()
@@ -577,14 +602,14 @@ func (p *saver) appendLog(line []byte) error {
 // compact writes the whole state over state.json, then begins a new log
 // after it. Once state.json is written the save has succeeded: a log that
 // could not be begun anew names the old state.json and is ignored.
-func (p *saver) compact() error {
-	data, err := p.snapshot()
+func (p *saver) compact() (uint64, error) {
+	data, want, err := p.snapshot()
 	if err == nil {
 		err = writeAtomic(p.path, data)
 	}
 	if err != nil {
 		p.needWhole = true
-		return err
+		return want, err
 	}
 	p.baseSize = int64(len(data))
 	if p.logFile != nil {
@@ -595,10 +620,10 @@ func (p *saver) compact() error {
 	if err != nil {
 		p.needWhole = true
 		p.log.Warn("state log not begun; the next save writes the whole state again", "path", p.logPath, "err", err)
-		return nil
+		return want, nil
 	}
 	p.logFile, p.logSize, p.needWhole = f, size, false
-	return nil
+	return want, nil
 }
 
 // stop ends the loop and saves a last time, the whole state: after a

@@ -50,7 +50,7 @@ func FuzzStateLog(f *testing.F) {
 	if _, err := s.Advance(time.Hour); err != nil {
 		f.Fatal(err)
 	}
-	if err := s.saver.flush(nil); err != nil {
+	if err := s.saver.flush(); err != nil {
 		f.Fatal(err)
 	}
 	s.saver.fault.Store(&errCrashed) // as kill -9: no last save

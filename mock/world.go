@@ -68,9 +68,13 @@ func (s *Server) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, 
 		return ok
 	}, s.recorded)
 	var gate sync.Locker
-	var durable func(undo func()) error
+	var durable func(undo func()) func() error
 	if s.saver != nil {
-		gate, durable = s.gate.RLocker(), s.saver.flush
+		gate = s.gate.RLocker()
+		durable = func(undo func()) func() error {
+			w := s.saver.register(undo)
+			return func() error { return s.saver.wait(w) }
+		}
 		l.TrackDeltas()
 		w.journal.TrackDeltas()
 	}
@@ -230,7 +234,7 @@ func (s *Server) saved() error {
 	if s.saver == nil {
 		return nil
 	}
-	if err := s.saver.flush(nil); err != nil {
+	if err := s.saver.flush(); err != nil {
 		return &control.NotSavedError{Err: err}
 	}
 	return nil

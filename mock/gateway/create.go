@@ -46,20 +46,22 @@ func (g *Gateway) create(c *call, np ledger.NewPayout) (ledger.Created, error) {
 // any later save can write it, and the request is a 9999.
 func (g *Gateway) change(f func() (ledger.Created, error), undo func(ledger.Created)) (ledger.Created, error) {
 	durable := g.cfg.Durable != nil && g.cfg.Held != nil
+	var wait func() error
 	g.lock()
 	cr, err := f()
-	if err == nil {
-		if durable {
-			g.cfg.Held.ScheduleHeld(cr.Payout)
-		} else {
-			g.schedule(cr.Payout)
-		}
+	switch {
+	case err != nil:
+	case durable:
+		g.cfg.Held.ScheduleHeld(cr.Payout)
+		wait = g.cfg.Durable(func() { g.cfg.Held.Drop(cr.PaymentID); undo(cr) })
+	default:
+		g.schedule(cr.Payout)
 	}
 	g.unlock()
-	if err != nil || !durable {
+	if wait == nil {
 		return cr, err
 	}
-	if serr := g.cfg.Durable(func() { g.cfg.Held.Drop(cr.PaymentID); undo(cr) }); serr != nil {
+	if serr := wait(); serr != nil {
 		g.cfg.Logger.Error("payout taken back: the state could not be saved", "merchant", cr.MerchantID,
 			"order_id", cr.OrderID, "payment_id", cr.PaymentID, "err", serr)
 		return ledger.Created{}, wire.Errorf(wire.CodeSystem, "System error: the sandbox could not save the payout to its state, so it was not made (%v); "+

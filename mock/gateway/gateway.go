@@ -50,11 +50,12 @@ type Config struct {
 	// handed to the schedule, so a saved state never has one without the
 	// other.
 	Gate sync.Locker
-	// Durable, when not nil, returns once the payout just made or started
-	// is saved, or with why it could not be; the reply waits for it. When
-	// the save fails, undo has taken the change back before it returns,
-	// and before any later save.
-	Durable func(undo func()) error
+	// Durable, when not nil, is called with the gate held right after a
+	// payout is made or started; the reply waits for the func it returns,
+	// which returns once the change is saved, or with why it could not be.
+	// When the save fails, undo has taken the change back by then, before
+	// any later save.
+	Durable func(undo func()) (wait func() error)
 	// Drills are the scenario's; Seed decides their faults.
 	Drills scenario.Drills
 	Seed   int64
