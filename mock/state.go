@@ -128,6 +128,9 @@ func (s *Server) openState(start *scenario.Scenario) (*world, error) {
 	s.saver = newSaver(path, interval, &s.gate, s.snapshot, s.delta, s.log)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
+		if _, lerr := os.Stat(filepath.Join(dir, LogFile)); lerr == nil {
+			return nil, &StateError{Path: filepath.Join(dir, LogFile), Why: "there is a state log but no " + StateFile + " for it to follow: the state it held cannot be rebuilt"}
+		}
 		s.log.Info("state: none saved yet; starting the scenario afresh", "dir", dir)
 		return nil, nil
 	}
@@ -299,10 +302,19 @@ func (s *Server) replayLog(st *savedState, data []byte) (int, error) {
 		return 0, &StateError{Path: path, Why: err.Error()}
 	}
 	if stale {
+		// A compaction cut short between its two renames leaves the log
+		// it replaces, every record of which is older than state.json.
+		for _, rec := range recs {
+			if rec.SavedAt.After(st.SavedAt) {
+				return 0, &StateError{Path: path, Why: fmt.Sprintf("it names another state.json than the one beside it, yet its record %d was saved at %s, after state.json (%s): "+
+					"it is not the log of this state.json", rec.Seq, rec.SavedAt.Format(time.RFC3339Nano), st.SavedAt.Format(time.RFC3339Nano))}
+			}
+		}
 		s.log.Info("state: the log names an older state.json (a compaction was cut short); state.json holds all of it", "path", path)
+		return 0, nil
 	}
 	if torn != "" {
-		s.log.Warn("state: the log's last record was cut short by a crash and is dropped; no reply had confirmed it",
+		s.log.Warn("state: the log's last record is cut short or damaged and is dropped; a crash in the middle of its write leaves it so, and no reply waits on a record before it is written whole",
 			"path", path, "record", torn)
 	}
 	size := s.opts.JournalSize

@@ -76,16 +76,20 @@ func logLine(v any) ([]byte, error) {
 var errTorn = errors.New("torn")
 
 // readLog reads the log that follows state (the bytes of state.json): its
-// records in order. A stale log (of another state.json) is no records and
-// stale set. A last line cut short or failing its check is dropped, and
-// torn says which; a damaged line before the last is an error.
+// records in order, numbered one after the other. stale reports a log
+// whose header names another state.json. A last line cut short or failing
+// its check is dropped, and torn says which; a damaged line before the
+// last, a gap in the numbers, or an empty file is an error.
 func readLog(r io.Reader, state []byte) (recs []logRecord, stale bool, torn string, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var offset int64
 	for n := 1; ; n++ {
 		line, rerr := readLine(br, MaxLogRecord)
 		if len(line) == 0 && rerr == io.EOF {
-			return recs, false, "", nil
+			if n == 1 {
+				return nil, false, "", errors.New("it is empty: a state log always begins with its header line")
+			}
+			return recs, stale, "", nil
 		}
 		at := offset
 		offset += int64(len(line))
@@ -101,7 +105,7 @@ func readLog(r io.Reader, state []byte) (recs []logRecord, stale bool, torn stri
 				if n == 1 {
 					return nil, false, fmt.Sprintf("line 1 (the header, %d bytes): %v", len(line), perr), nil
 				}
-				return recs, false, fmt.Sprintf("record %d (line %d, at byte %d, %d bytes): %v", n-1, n, at, len(line), perr), nil
+				return recs, stale, fmt.Sprintf("record %d (line %d, at byte %d, %d bytes): %v", n-1, n, at, len(line), perr), nil
 			}
 			return nil, false, "", fmt.Errorf("line %d (at byte %d) is damaged: %v; the lines after it cannot be trusted", n, at, perr)
 		}
@@ -113,9 +117,7 @@ func readLog(r io.Reader, state []byte) (recs []logRecord, stale bool, torn stri
 			if h.Version != logVersion {
 				return nil, false, "", fmt.Errorf("it has format version %d; this sandbox reads version %d", h.Version, logVersion)
 			}
-			if h.Base != baseOf(state) {
-				return nil, true, "", nil
-			}
+			stale = h.Base != baseOf(state)
 			continue
 		}
 		var rec logRecord
@@ -123,6 +125,10 @@ func readLog(r io.Reader, state []byte) (recs []logRecord, stale bool, torn stri
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&rec); err != nil {
 			return nil, false, "", fmt.Errorf("record %d (line %d, at byte %d): %v", n-1, n, at, err)
+		}
+		if len(recs) > 0 && rec.Seq != recs[len(recs)-1].Seq+1 {
+			return nil, false, "", fmt.Errorf("record %d (line %d, at byte %d) has seq %d after %d: a record is missing or out of place",
+				n-1, n, at, rec.Seq, recs[len(recs)-1].Seq)
 		}
 		recs = append(recs, rec)
 	}

@@ -231,3 +231,68 @@ func TestStateLogUnderLoad(t *testing.T) {
 			filepath.Join(os.TempDir(), "statelog-load-want.json"), filepath.Join(os.TempDir(), "statelog-load-got.json"))
 	}
 }
+
+// TestStateLogMustFollowItsState: start-up refuses a log it cannot trust to
+// hold all that was confirmed — a log without its state.json, an empty
+// log, a log naming another state.json whose records are newer than the
+// one beside it, a record missing from the middle — instead of starting
+// with less than was confirmed.
+func TestStateLogMustFollowItsState(t *testing.T) {
+	m := newMerchant(t, "secret-a", ackOK)
+	sc := twoMerchants(t, m.URL, "")
+	dir := t.TempDir()
+	s1 := startState(t, sc, dir)
+	create := creator(t, m)
+	for _, order := range []string{"M-1", "M-2", "M-3"} {
+		create(s1, order)
+	}
+	mock.Crash(s1)
+	statePath, logPath := filepath.Join(dir, mock.StateFile), filepath.Join(dir, mock.LogFile)
+	state, err := os.ReadFile(statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitAfter(log, []byte("\n"))
+	var records [][]byte
+	for _, l := range lines[1:] {
+		if len(l) > 0 {
+			records = append(records, l)
+		}
+	}
+	if len(records) < 3 {
+		t.Fatalf("%d records, want 3 or more", len(records))
+	}
+	head := bytes.TrimSuffix(lines[0][9:], []byte("\n"))
+	otherHead := bytes.Replace(head, []byte(`"base":"`), []byte(`"base":"0`), 1)
+	otherHead = append(fmt.Appendf(nil, "%08x ", crc32.ChecksumIEEE(otherHead)), append(otherHead, '\n')...)
+	for _, c := range []struct {
+		name       string
+		state, log []byte // nil: no such file
+		want       string
+	}{
+		{"log without state.json", nil, log, "no state.json"},
+		{"empty log", state, []byte{}, "it is empty"},
+		{"newer log naming another state.json", state, append(bytes.Clone(otherHead), bytes.Join(records, nil)...), "not the log of this state.json"},
+		{"a record missing", state, append(bytes.Clone(lines[0]), bytes.Join(append([][]byte{records[0]}, records[2:]...), nil)...), "a record is missing"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for path, data := range map[string][]byte{statePath: c.state, logPath: c.log} {
+				_ = os.Remove(path)
+				if data != nil {
+					if err := os.WriteFile(path, data, 0o600); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			_, err := mock.New(mock.Options{Scenario: sc, StateDir: dir})
+			var se *mock.StateError
+			if !errors.As(err, &se) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("start-up: %v, want a StateError saying %q", err, c.want)
+			}
+		})
+	}
+}
