@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 
 // TestStateLogReplays makes changes of every kind after the last whole save
@@ -55,19 +56,7 @@ func TestStateLogReplays(t *testing.T) {
 	if n := bytes.Count(log, []byte("\n")); n < 5 {
 		t.Fatalf("the log has %d lines: the changes were not saved as records", n)
 	}
-	mock.Crash(s1)
-
-	s2 := startState(t, sc, dir)
-	got, err := mock.StateJSON(s2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		_ = os.WriteFile(filepath.Join(os.TempDir(), "statelog-got.json"), got, 0o600)
-		_ = os.WriteFile(filepath.Join(os.TempDir(), "statelog-want.json"), want, 0o600)
-		t.Errorf("the state after replaying the log differs from the one before the crash (diff %s %s)",
-			filepath.Join(os.TempDir(), "statelog-want.json"), filepath.Join(os.TempDir(), "statelog-got.json"))
-	}
+	s2 := crashAndResume(t, s1, sc, dir, want, "statelog")
 	failing.Store(false)
 	if _, err := s2.Advance(time.Hour); err != nil {
 		t.Fatal(err)
@@ -218,18 +207,28 @@ func TestStateLogUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mock.Crash(s1)
+	crashAndResume(t, s1, sc, dir, want, "statelog-load")
+}
+
+// crashAndResume crashes s (nothing more saved), starts a sandbox on its
+// state directory and wants the state want back; on a difference both
+// states are written to the temporary directory as name-want.json and
+// name-got.json.
+func crashAndResume(t *testing.T, s *mock.Server, sc *scenario.Scenario, dir string, want []byte, name string) *mock.Server {
+	t.Helper()
+	mock.Crash(s)
 	s2 := startState(t, sc, dir)
 	got, err := mock.StateJSON(s2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		_ = os.WriteFile(filepath.Join(os.TempDir(), "statelog-load-got.json"), got, 0o600)
-		_ = os.WriteFile(filepath.Join(os.TempDir(), "statelog-load-want.json"), want, 0o600)
-		t.Errorf("the state after the crash differs from the one before (diff %s %s)",
-			filepath.Join(os.TempDir(), "statelog-load-want.json"), filepath.Join(os.TempDir(), "statelog-load-got.json"))
+		w, g := filepath.Join(os.TempDir(), name+"-want.json"), filepath.Join(os.TempDir(), name+"-got.json")
+		_ = os.WriteFile(w, want, 0o600)
+		_ = os.WriteFile(g, got, 0o600)
+		t.Errorf("the state after the crash differs from the one before (diff %s %s)", w, g)
 	}
+	return s2
 }
 
 // TestStateLogMustFollowItsState: start-up refuses a log it cannot trust to
