@@ -160,7 +160,7 @@ func FuzzClassifyAnswer(f *testing.F) {
 		if s := r.String(); len(s) > 4*maxQuoted+200 || !utf8.ValidString(s) {
 			t.Fatalf("verdict text of %d bytes, valid UTF-8 %v: %q", len(s), utf8.ValidString(s), s)
 		}
-		if strings.Contains(r.String(), secret) && !strings.Contains(string(body), secret) {
+		if showsSecret(r.String(), body, secret) {
 			t.Fatalf("the verdict shows the secret: %s", r)
 		}
 	})
