@@ -72,9 +72,6 @@ func logLine(v any) ([]byte, error) {
 	return append(line, '\n'), nil
 }
 
-// errTorn is the log's last line cut short by a crash mid-append.
-var errTorn = errors.New("torn")
-
 // readLog reads the log that follows state (the bytes of state.json): its
 // records in order, numbered one after the other. stale reports a log
 // whose header names another state.json. A last line cut short or failing

@@ -83,9 +83,5 @@ func (l *Ledger) SavePayouts() []Payout {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.delta = tracker{on: l.delta.on, changed: map[int64]*Payout{}}
-	out := make([]Payout, len(l.payouts))
-	for i, p := range l.payouts {
-		out[i] = p.clone()
-	}
-	return out
+	return l.copyPayouts()
 }

@@ -366,6 +366,11 @@ func (l *Ledger) Reach(paymentID int64, step Step) (Payout, Merchant, bool) {
 func (l *Ledger) Payouts() []Payout {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
+	return l.copyPayouts()
+}
+
+// copyPayouts copies every payout; l.mu is held.
+func (l *Ledger) copyPayouts() []Payout {
 	out := make([]Payout, len(l.payouts))
 	for i, p := range l.payouts {
 		out[i] = p.clone()

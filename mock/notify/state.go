@@ -42,17 +42,10 @@ type SavedNotice struct {
 	Kept bool `json:"kept"`
 }
 
-// State returns a copy of the schedule. Attempts in flight are not in it:
-// their notifications are pending, and a restored schedule makes them again.
-func (s *Scheduler) State() State {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.state()
-}
-
 // SaveState returns a copy of the schedule and starts the next delta
 // afresh, at one moment: a change made meanwhile is in one or the other,
-// never both.
+// never both. Attempts in flight are not in it: their notifications are
+// pending, and a restored schedule makes them again.
 func (s *Scheduler) SaveState() State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
