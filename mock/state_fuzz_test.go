@@ -26,23 +26,30 @@ amount = 10
 timeline = [ { at = "0s", status = "process" }, { at = "5s", status = "success" } ]
 `
 
-// FuzzStateFile feeds start-up any state file: it is refused with a
-// StateError naming the file, each of its problems too, or resumed, never
-// a panic, and a resumed schedule runs.
-func FuzzStateFile(f *testing.F) {
+// fuzzSandbox starts the fuzz scenario on a manual clock at start, saving
+// its state in seedDir, and moves the clock a second on.
+func fuzzSandbox(f *testing.F) (sc *scenario.Scenario, start time.Time, seedDir string, s *Server) {
 	sc, err := scenario.Parse("fuzz.toml", []byte(fuzzStateScenario))
 	if err != nil {
 		f.Fatal(err)
 	}
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	seedDir := f.TempDir()
-	s, err := New(Options{Scenario: sc, Clock: clock.NewManual(start), StateDir: seedDir})
+	start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	seedDir = f.TempDir()
+	s, err = New(Options{Scenario: sc, Clock: clock.NewManual(start), StateDir: seedDir, CallbackAllow: "127.0.0.1/32"})
 	if err != nil {
 		f.Fatal(err)
 	}
 	if _, err := s.Advance(time.Second); err != nil {
 		f.Fatal(err)
 	}
+	return sc, start, seedDir, s
+}
+
+// FuzzStateFile feeds start-up any state file: it is refused with a
+// StateError naming the file, each of its problems too, or resumed, never
+// a panic, and a resumed schedule runs.
+func FuzzStateFile(f *testing.F) {
+	sc, start, seedDir, s := fuzzSandbox(f)
 	_ = s.Close()
 	good, err := os.ReadFile(filepath.Join(seedDir, StateFile))
 	if err != nil {

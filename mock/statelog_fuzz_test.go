@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/freedompay-mock/freedompay-mock/mock/clock"
-	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
@@ -21,22 +19,9 @@ import (
 // back in order, a last line cut short or failing its check is dropped and
 // named, anything else damaged is an error naming its line; never a panic,
 // records are numbered one after the other, and replaying what was read
-// over the state never panics. What
-// start-up then checks is FuzzStateFile's and TestStateLogTornTail's.
+// over the state never panics. What start-up then checks is FuzzStateFile's and TestStateLogTornTail's.
 func FuzzStateLog(f *testing.F) {
-	sc, err := scenario.Parse("fuzz.toml", []byte(fuzzStateScenario))
-	if err != nil {
-		f.Fatal(err)
-	}
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	seedDir := f.TempDir()
-	s, err := New(Options{Scenario: sc, Clock: clock.NewManual(start), StateDir: seedDir, CallbackAllow: "127.0.0.1/32"})
-	if err != nil {
-		f.Fatal(err)
-	}
-	if _, err := s.Advance(time.Second); err != nil {
-		f.Fatal(err)
-	}
+	_, _, seedDir, s := fuzzSandbox(f)
 	fields := sign.Fields{{Name: "pg_merchant_id", Value: "9970"}, {Name: "pg_order_id", Value: "L-1"},
 		{Name: "pg_amount", Value: "1"}, {Name: "pg_description", Value: "d"}, {Name: "pg_payment_to", Value: "4405645000006150"},
 		{Name: "pg_post_link", Value: "http://127.0.0.1:9/p"}, {Name: "pg_salt", Value: "s"}}
