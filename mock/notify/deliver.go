@@ -59,6 +59,7 @@ func (s *Scheduler) post(n *Notification) (a Attempt, retry bool) {
 		}
 	}
 	timeout := s.cfg.Settings.Timeout.Duration
+	start := time.Now() // before the deadline is set: a timed-out attempt's latency is never under it
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.URL, bytes.NewReader(body))
@@ -68,7 +69,6 @@ func (s *Scheduler) post(n *Notification) (a Attempt, retry bool) {
 	}
 	req.Header.Set("Content-Type", ctype)
 	req.Header.Set("User-Agent", "freedompay-mock")
-	start := time.Now()
 	resp, err := s.client.Do(req)
 	if err != nil {
 		a.LatencyMS = ms(time.Since(start))
