@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -52,8 +55,8 @@ func healthcheck(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := addControlFlags(fs, 2*time.Second)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout); !ok {
+		return code
 	}
 	status, body, err := c.get("/_mock/ready")
 	if err != nil {
@@ -76,14 +79,14 @@ func verify(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	c := addControlFlags(fs, 10*time.Second)
 	merchant := fs.String("merchant-id", "", "check only this merchant's expectations, against its own data")
-	junit := fs.String("junit", "", "also write the verdict as JUnit XML to this file")
+	junit := fs.String("junit", "", "also write the verdict as JUnit XML to this file; - writes it to stdout (the text or JSON verdict then goes to stderr)")
 	asJSON := fs.Bool("json", false, "print the verdict as JSON instead of text")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout); !ok {
+		return code
 	}
 	path := "/_mock/verify"
 	if *merchant != "" {
-		path += "?merchant_id=" + *merchant
+		path += "?merchant_id=" + url.QueryEscape(*merchant)
 	}
 	status, body, err := c.get(path)
 	if err != nil {
@@ -99,17 +102,25 @@ func verify(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "freedompay-mock verify: %s did not answer a verdict: %v\n", *c.url, err)
 		return 2
 	}
+	out := stdout
 	if *junit != "" {
 		var b bytes.Buffer
 		err := rep.JUnit(&b)
-		if err == nil {
+		if err == nil && *junit == "-" {
+			_, err = stdout.Write(b.Bytes())
+			out = stderr
+		} else if err == nil {
 			err = os.WriteFile(*junit, b.Bytes(), 0o644)
 		}
 		if err != nil {
 			fmt.Fprintln(stderr, "freedompay-mock verify: writing the JUnit report:", err)
+			if errors.Is(err, iofs.ErrPermission) {
+				fmt.Fprintln(stderr, "freedompay-mock verify: this user may not write there (the Docker image runs as user 65532): write the report to stdout with --junit - > report.xml")
+			}
 			return 2
 		}
 	}
+	stdout = out
 	if *asJSON {
 		stdout.Write(body)
 	} else {

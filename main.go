@@ -44,12 +44,19 @@ func main() {
 // run is the whole CLI; it returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
 	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
+	if len(args) > 0 {
+		switch a := args[0]; {
+		case a == "-h" || a == "-help" || a == "--help":
+			cmd, args = "help", args[1:]
+		case a == "-version" || a == "--version":
+			cmd, args = "version", args[1:]
+		case !strings.HasPrefix(a, "-"):
+			cmd, args = a, args[1:]
+		}
 	}
 	switch cmd {
 	case "serve":
-		return serve(args, stderr)
+		return serve(args, stdout, stderr)
 	case "validate":
 		return validate(args, stdout, stderr)
 	case "sign":
@@ -59,9 +66,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "verify":
 		return verify(args, stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, "freedompay-mock", buildVersion())
+		fmt.Fprintln(stdout, "freedompay-mock", mock.Version(version))
 		return 0
-	case "help", "-h", "--help":
+	case "help":
+		if len(args) > 0 && args[0] != "help" {
+			// "help verify" is "verify -h".
+			return run([]string{args[0], "-h"}, stdout, stderr)
+		}
 		usage(stdout)
 		return 0
 	}
@@ -71,18 +82,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, `Usage:
-  freedompay-mock [serve] [flags]         run the sandbox gateway
+	fmt.Fprint(w, `freedompay-mock: an offline sandbox of the FreedomPay payment gateway.
+
+Usage:
+  freedompay-mock [serve] [flags]         run the sandbox gateway (the default command)
   freedompay-mock validate FILE...        check scenario files; exit 2 listing every problem
   freedompay-mock sign --script NAME --secret KEY pg_x=VALUE...
                                           print the signing string (secret masked) and pg_sig
   freedompay-mock healthcheck [--url URL]  exit 0 when the server at URL is ready (for Docker HEALTHCHECK)
-  freedompay-mock verify [--url URL] [--junit FILE] [--json]
+  freedompay-mock verify [--url URL] [--junit FILE|-] [--json]
                                           check the scenario's [[expect]] against a running server:
-                                          exit 0 all hold, 1 one fails, 2 the server cannot be asked
-  freedompay-mock version
+                                          exit 0 all hold, 1 one fails, 2 the server cannot be asked;
+                                          --junit - writes the JUnit XML to stdout
+  freedompay-mock version                 print the version (also --version)
+  freedompay-mock help [COMMAND]          this text, or a command's flags
 
-Run "freedompay-mock serve -h" for the server's flags; each also reads
+Run "freedompay-mock help serve" for the server's flags; each also reads
 FREEDOMPAY_MOCK_<FLAG> from the environment (FREEDOMPAY_MOCK_ADDR, ...).
 `)
 }
@@ -122,9 +137,34 @@ func parseBytes(s string) (int64, error) {
 	return n * mult, nil
 }
 
-func serve(args []string, stderr io.Writer) int {
+// parseFlags parses a command's flags. A request for help (-h, --help)
+// prints the command's usage on stdout and ends the command with exit 0;
+// a flag that does not parse ends it with exit 2, its error on stderr.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (code int, ok bool) {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return 0, false
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2, false
+	}
+	return 0, true
+}
+
+func serve(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: freedompay-mock [serve] [flags]")
+		fmt.Fprintln(fs.Output(), "Runs the sandbox gateway. Each flag also reads FREEDOMPAY_MOCK_<FLAG> from the environment (--addr: FREEDOMPAY_MOCK_ADDR).")
+		fs.PrintDefaults()
+	}
 	addr := fs.String("addr", envDefault("addr", ":8080"), "listen address")
 	scenarioPath := fs.String("scenario", envDefault("scenario", ""), "scenario TOML file (default: the embedded scenarios/default.toml)")
 	seedStr := fs.String("seed", envDefault("seed", "0"), "seed for generated values; 0 takes the scenario's")
@@ -145,8 +185,8 @@ func serve(args []string, stderr io.Writer) int {
 	maxAwaits := fs.String("max-awaits", envDefault("max-awaits", strconv.Itoa(control.DefaultMaxAwaits)), "the most /_mock/await calls open at once (more are answered 503 with Retry-After)")
 	memoryLimit := fs.String("memory-limit", envDefault("memory-limit", defaultMemoryLimit), "soft limit of the memory the Go runtime uses, such as 192MiB or 1GiB: near it the collector works harder (it never refuses work); 0 for none; GOMEMLIMIT, when set, wins")
 	stateInterval := fs.String("state-interval", envDefault("state-interval", mock.DefaultStateInterval.String()), "least time between two saves no request waits on (a payout made is saved before its reply)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "freedompay-mock serve: unexpected argument %q\n", fs.Arg(0))
@@ -216,14 +256,17 @@ func serve(args []string, stderr io.Writer) int {
 		ClockMode: *clockMode, Speed: speed, JournalSize: size, AdminToken: *adminToken, CallbackAllow: *callbackAllow,
 		StateDir: *stateDir, StateInterval: interval,
 		ReadHeaderTimeout: timeouts[0], ReadTimeout: timeouts[1], WriteTimeout: timeouts[2],
-		ShutdownTimeout: timeouts[3], NotifyWorkers: nWorkers, MaxAwaits: nAwaits,
+		ShutdownTimeout: timeouts[3], NotifyWorkers: nWorkers, MaxAwaits: nAwaits, Version: version,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock:", err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			fmt.Fprintf(stderr, "freedompay-mock: another program listens on %s: stop it, or give the sandbox another address with --addr (or FREEDOMPAY_MOCK_ADDR), e.g. --addr :18080\n", *addr)
+		}
 		return 1
 	}
 	logger.Info("freedompay-mock listening", "url", s.URL(), "scenario", s.Scenario().Summary(),
-		"seed", s.Seed(), "clock", s.ClockMode(), "now", s.Now().Format(time.RFC3339), "version", buildVersion(),
+		"seed", s.Seed(), "clock", s.ClockMode(), "now", s.Now().Format(time.RFC3339), "version", mock.Version(version),
 		"admin_token", *adminToken != "", "callback_allow", *callbackAllow, "journal_size", size, "state", *stateDir)
 
 	<-ctx.Done()
@@ -251,10 +294,14 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 }
 
 func validate(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(stderr, "usage: freedompay-mock validate FILE...")
-		fmt.Fprintln(stderr, "Checks scenario files; exits 0 when all are valid, 2 listing every problem otherwise.")
-		return 2
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
+		w, code := stderr, 2
+		if len(args) > 0 {
+			w, code = stdout, 0
+		}
+		fmt.Fprintln(w, "usage: freedompay-mock validate FILE...")
+		fmt.Fprintln(w, "Checks scenario files; exits 0 when all are valid, 2 listing every problem otherwise.")
+		return code
 	}
 	code := 0
 	for _, path := range args {
@@ -275,12 +322,12 @@ func signCmd(args []string, stdout, stderr io.Writer) int {
 	script := fs.String("script", "", "script name, or the URL or path the message is sent to (its last segment is used)")
 	secret := fs.String("secret", envDefault("secret", ""), "secret key (payout_secret_key for payout routes)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: freedompay-mock sign --script NAME --secret KEY pg_x=VALUE...")
-		fmt.Fprintln(stderr, "Prints the signing string (secret masked) on stderr and pg_sig on stdout.")
+		fmt.Fprintln(fs.Output(), "usage: freedompay-mock sign --script NAME --secret KEY pg_x=VALUE...")
+		fmt.Fprintln(fs.Output(), "Prints the signing string (secret masked) on stderr and pg_sig on stdout.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout); !ok {
+		return code
 	}
 	if *script == "" || *secret == "" {
 		fs.Usage()
@@ -303,26 +350,10 @@ func signCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "freedompay-mock sign: --script %q names no script: give the script name (payout_status2) or a URL or path that ends in it\n", *script)
 		return 2
 	}
+	if name != *script {
+		fmt.Fprintf(stderr, "script name: %s (the last segment of %s; FreedomPay signs with the script name, never the path)\n", name, *script)
+	}
 	fmt.Fprintln(stderr, "signing string:", sign.SigningString(name, fields, sign.MaskSecret(*secret)))
 	fmt.Fprintln(stdout, sign.Sign(name, fields, *secret))
 	return 0
-}
-
-func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "dev"
-	}
-	if v := info.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			return "dev-" + s.Value[:12]
-		}
-	}
-	return "dev"
 }

@@ -52,7 +52,8 @@ func TestSign(t *testing.T) {
 	if code != 0 || out != "aac04fa34ae2e48c9e44efea48cb4b6b\n" {
 		t.Fatalf("exit %d stdout %q, want vector A's signature", code, out)
 	}
-	if want := "signing string: payout_status2;9970;12345;7777777777;FdsmjkonfzxsDF;<secret:15 chars>\n"; errOut != want {
+	if want := "script name: payout_status2 (the last segment of /g2g/payout_status2; FreedomPay signs with the script name, never the path)\n" +
+		"signing string: payout_status2;9970;12345;7777777777;FdsmjkonfzxsDF;<secret:15 chars>\n"; errOut != want {
 		t.Errorf("stderr %q, want %q", errOut, want)
 	}
 	if code, _, _ := runCLI("sign", "--script", "x", "pg_a=1"); code != 2 {
@@ -83,11 +84,46 @@ func TestServeRejectsBadFlags(t *testing.T) {
 }
 
 func TestVersionAndUnknown(t *testing.T) {
-	if code, out, _ := runCLI("version"); code != 0 || !strings.HasPrefix(out, "freedompay-mock ") {
-		t.Errorf("version: exit %d %q", code, out)
+	for _, arg := range []string{"version", "--version", "-version"} {
+		if code, out, _ := runCLI(arg); code != 0 || !strings.HasPrefix(out, "freedompay-mock ") {
+			t.Errorf("%s: exit %d %q", arg, code, out)
+		}
 	}
 	if code, _, e := runCLI("frobnicate"); code != 2 || !strings.Contains(e, `unknown command "frobnicate"`) {
 		t.Errorf("unknown command: exit %d %q", code, e)
+	}
+}
+
+func TestHelpListsEveryCommandAndExitsZero(t *testing.T) {
+	for _, arg := range []string{"help", "--help", "-h", "-help"} {
+		code, out, errOut := runCLI(arg)
+		if code != 0 || errOut != "" {
+			t.Errorf("%s: exit %d, stderr %q; want 0 and nothing on stderr", arg, code, errOut)
+		}
+		for _, cmd := range []string{"serve", "validate", "sign", "healthcheck", "verify", "version", "help"} {
+			if !strings.Contains(out, "freedompay-mock "+cmd) && !strings.Contains(out, "freedompay-mock ["+cmd+"]") {
+				t.Errorf("%s does not list %q:\n%s", arg, cmd, out)
+			}
+		}
+	}
+	// Each command's own help is on stdout, exit 0.
+	for _, args := range [][]string{{"serve", "-h"}, {"help", "serve"}, {"verify", "--help"}, {"sign", "-h"}, {"healthcheck", "-h"}, {"validate", "--help"}} {
+		code, out, _ := runCLI(args...)
+		if code != 0 || !strings.Contains(out, "-") {
+			t.Errorf("%q: exit %d, stdout %q; want 0 and the flags", args, code, out)
+		}
+	}
+	if code, out, _ := runCLI("help", "serve"); code != 0 || !strings.Contains(out, "-addr") || !strings.Contains(out, "FREEDOMPAY_MOCK_") {
+		t.Errorf("help serve: exit %d, %q; want the server's flags and their environment variables", code, out)
+	}
+}
+
+func TestBusyPortNamesTheFlag(t *testing.T) {
+	s := mock.RunT(t, mock.Options{})
+	addr := strings.TrimPrefix(s.URL(), "http://")
+	code, _, errOut := runCLI("serve", "--addr", addr)
+	if code != 1 || !strings.Contains(errOut, "address already in use") || !strings.Contains(errOut, "--addr") {
+		t.Errorf("serve on a busy port: exit %d, %q; want 1 naming --addr", code, errOut)
 	}
 }
 
@@ -147,6 +183,26 @@ requests = { path = "/g2g/payout_status2", order_id = "12345" }
 	if err != nil || !strings.Contains(string(data), `<testsuite name="ci" tests="2" failures="1"`) || strings.Count(string(data), "<testcase ") != 2 {
 		t.Errorf("JUnit report (%v):\n%s", err, data)
 	}
+	code, out, errOut = runCLI("verify", "--url", s.URL(), "--admin-token", "tok", "--junit", "-")
+	if code != 1 || !strings.HasPrefix(out, "<?xml") || !strings.Contains(out, `<testsuite name="ci" tests="2" failures="1"`) ||
+		!strings.Contains(errOut, "FAIL  merchant polled the status") {
+		t.Errorf("verify --junit -: exit %d; want 1, the JUnit XML alone on stdout, the text verdict on stderr\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if out != string(data) {
+		t.Errorf("verify --junit - wrote\n%s\nwant what --junit FILE wrote:\n%s", out, data)
+	}
+	// The same report over HTTP, for pipelines with curl and no Go.
+	req, _ := http.NewRequest(http.MethodGet, s.URL()+"/_mock/verify?format=junit", nil)
+	req.Header.Set("Authorization", "Bearer tok")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/xml; charset=utf-8" || string(body) != string(data) {
+		t.Errorf("GET /_mock/verify?format=junit: HTTP %d %s\n%s\nwant 200 application/xml with what verify --junit wrote:\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body, data)
+	}
 	nowhere := filepath.Join(t.TempDir(), "no-such-dir", "report.xml")
 	if code, _, errOut := runCLI("verify", "--url", s.URL(), "--admin-token", "tok", "--junit", nowhere); code != 2 || !strings.Contains(errOut, "writing the JUnit report") {
 		t.Errorf("verify --junit into a missing directory: exit %d (%s), want 2 saying the report was not written", code, errOut)
@@ -166,7 +222,7 @@ requests = { path = "/g2g/payout_status2", order_id = "12345" }
 	fields := sign.Fields{{Name: "pg_merchant_id", Value: "9970"}, {Name: "pg_order_id", Value: "12345"},
 		{Name: "pg_payment_id", Value: "1"}, {Name: "pg_salt", Value: "s"}}
 	fields = append(fields, sign.Field{Name: "pg_sig", Value: sign.Sign("payout_status2", fields, "k")})
-	resp, err := http.PostForm(s.URL()+"/g2g/payout_status2", fields.Values())
+	resp, err = http.PostForm(s.URL()+"/g2g/payout_status2", fields.Values())
 	if err != nil {
 		t.Fatal(err)
 	}

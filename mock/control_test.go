@@ -181,6 +181,22 @@ func TestJournalExplainsBadSignatures(t *testing.T) {
 	if page.Entries[2].MerchantID != "9971" {
 		t.Errorf("third bad signature is merchant %s's, want 9971's", page.Entries[2].MerchantID)
 	}
+	if h := page.Entries[2].Signature.Hints; len(h) == 0 || h[0] != "signed with the secret of merchant 9970, but pg_merchant_id is 9971" {
+		t.Errorf("hints %q: want the merchant whose secret signed it named", h)
+	}
+	// A client that signs with the whole URL it sends to, and one with a
+	// secret the sandbox does not know.
+	byURL := signed(s.URL()+"/g2g/payout_status2", "secret-a", "pg_merchant_id", "9970", "pg_order_id", "12345")
+	postFields(t, s, "/g2g/payout_status2", byURL)
+	send(t, s, "9970", "not-the-secret", "/g2g/payout_status2", "pg_order_id", "12345")
+	var more journal.Page
+	ctl(t, s, "", "GET", "/_mock/requests?outcome=bad_signature&limit=2", "", 200, &more)
+	if h := more.Entries[0].Signature.Hints; len(h) != 1 || !strings.Contains(h[0], `signed with the URL "`+s.URL()+`/g2g/payout_status2" as the script name`) {
+		t.Errorf("hints %q: want the URL named as the script name signed with", h)
+	}
+	if h := more.Entries[1].Signature.Hints; len(h) != 1 || !strings.Contains(h[0], "another secret than merchant 9970's in this scenario (<secret:8 chars>)") {
+		t.Errorf("hints %q: want the secret named as the likely cause", h)
+	}
 
 	// Filters: merchant, path, order, limit.
 	var only journal.Page
@@ -193,8 +209,8 @@ func TestJournalExplainsBadSignatures(t *testing.T) {
 		t.Errorf("created payouts: %+v, want A-1 with the payment id of its reply", only.Entries)
 	}
 	ctl(t, s, "", "GET", "/_mock/requests?limit=1", "", 200, &only)
-	if only.Matched != 4 || len(only.Entries) != 1 || only.Entries[0].MerchantID != "9971" {
-		t.Errorf("limit=1: %d matched, entries %+v; want the newest of 4", only.Matched, only.Entries)
+	if only.Matched != 6 || len(only.Entries) != 1 || only.Entries[0].Fields.Value("pg_sig") != sign.Sign("payout_status2", only.Entries[0].Fields.Without("pg_sig"), "not-the-secret") {
+		t.Errorf("limit=1: %d matched, entries %+v; want the newest of 6", only.Matched, only.Entries)
 	}
 	ctl(t, s, "", "GET", "/_mock/requests?outcome=nope", "", 400, nil)
 	raw := fmt.Sprint(page)

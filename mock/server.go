@@ -103,6 +103,8 @@ type Options struct {
 	// MaxAwaits bounds the /_mock/await calls open at once; more are
 	// answered 503 with Retry-After. Default control.DefaultMaxAwaits.
 	MaxAwaits int
+	// Version is what /_mock/health reports; empty takes [Version]("").
+	Version string
 }
 
 // Server is a running sandbox.
@@ -201,7 +203,7 @@ func New(opts Options) (*Server, error) {
 		}
 		s.saver.run()
 	}
-	s.control = control.New(s, control.Options{Token: opts.AdminToken, Awaits: s.awaits})
+	s.control = control.New(s, control.Options{Token: opts.AdminToken, Awaits: s.awaits, Version: Version(opts.Version)})
 	s.handler = s.recoverer(cleanPath(http.HandlerFunc(s.route)))
 	return s, nil
 }

@@ -111,6 +111,8 @@ type Options struct {
 	Token string
 	// Awaits are the open awaits; nil makes its own with DefaultMaxAwaits.
 	Awaits *Awaits
+	// Version is what /_mock/health reports; empty reports "dev".
+	Version string
 }
 
 // New returns the handler of every control route. All routes are listed
@@ -120,7 +122,10 @@ func New(b Backend, opts Options) http.Handler {
 		opts.Awaits = NewAwaits(DefaultMaxAwaits)
 	}
 	opts.Awaits.history = b.History
-	h := &handlers{b: b, awaits: opts.Awaits}
+	if opts.Version == "" {
+		opts.Version = "dev"
+	}
+	h := &handlers{b: b, awaits: opts.Awaits, version: opts.Version}
 	r := mux.NewRouter()
 	r.SkipClean(true)
 	merchant := "merchant_id"
@@ -138,7 +143,7 @@ func New(b Backend, opts Options) http.Handler {
 	r.HandleFunc(Prefix+"/await", noBody(h.await, AwaitKeys...)).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/scenario", only(tomlBody(h.scenario), merchant)).Methods(http.MethodPut, http.MethodPost)
 	r.HandleFunc(Prefix+"/reset", noBody(h.reset, merchant)).Methods(http.MethodPost)
-	r.HandleFunc(Prefix+"/verify", noBody(h.verify, merchant)).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/verify", noBody(h.verify, merchant, "format")).Methods(http.MethodGet)
 	h.registerUI(r)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		writeError(w, http.StatusNotFound, "no control route %s; see the README's control API table", wire.Shorten(req.URL.Path, 200))
@@ -245,8 +250,9 @@ func requireToken(token string, next http.Handler) http.Handler {
 }
 
 type handlers struct {
-	b      Backend
-	awaits *Awaits
+	b       Backend
+	awaits  *Awaits
+	version string
 }
 
 type clockReply struct {
@@ -262,9 +268,15 @@ type runReply struct {
 	Attempted []notify.Attempt `json:"attempted"`
 }
 
-// health answers while the process serves HTTP at all (liveness).
+type healthReply struct {
+	Status  string `json:"status"`
+	Version string `json:"version"`
+}
+
+// health answers while the process serves HTTP at all (liveness), with the
+// sandbox's version.
 func (h *handlers) health(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, healthReply{Status: "ok", Version: h.version})
 }
 
 type readyReply struct {

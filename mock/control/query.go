@@ -1,6 +1,7 @@
 package control
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -231,12 +232,31 @@ type awaitReply struct {
 }
 
 // verify answers the verdict on the scenario's expectations (200 either
-// way; "ok" tells).
+// way; "ok" tells), as JSON or, with format=junit, as JUnit XML for a CI
+// system's test report (a pipeline in any language fetches it with curl).
 func (h *handlers) verify(w http.ResponseWriter, r *http.Request) {
-	m := r.URL.Query().Get("merchant_id")
+	q := r.URL.Query()
+	format := q.Get("format")
+	if format != "" && format != "json" && format != "junit" {
+		writeError(w, http.StatusBadRequest, "format=%s: want json (the default) or junit", format)
+		return
+	}
+	m := q.Get("merchant_id")
 	if m != "" && !h.b.KnownMerchant(m) {
 		writeError(w, http.StatusNotFound, "merchant_id=%s: the scenario has no such merchant, so nothing can be verified for it", m)
 		return
 	}
-	writeJSON(w, http.StatusOK, h.b.Verify(m))
+	rep := h.b.Verify(m)
+	if format != "junit" {
+		writeJSON(w, http.StatusOK, rep)
+		return
+	}
+	var b bytes.Buffer
+	if err := rep.JUnit(&b); err != nil {
+		writeCode(w, http.StatusInternalServerError, CodeInternal, "writing the JUnit report: %v", err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	w.Write(b.Bytes())
 }

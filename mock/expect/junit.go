@@ -3,7 +3,6 @@ package expect
 import (
 	"encoding/xml"
 	"io"
-	"time"
 )
 
 type junitSuites struct {
@@ -40,8 +39,10 @@ type junitFailure struct {
 // JUnit writes the report as JUnit XML: one test case per expectation, a
 // failure carrying the reason, a pass its finding as system-out. CI systems
 // (GitHub Actions reporters, GitLab's junit report) show it per expectation.
+// Its timestamp is the report's, on the sandbox clock, so a run gives the
+// same report every time.
 func (r Report) JUnit(w io.Writer) error {
-	suite := junitSuite{Name: r.Scenario, Tests: len(r.Results), Failures: r.Failed, Timestamp: time.Now().UTC().Format("2006-01-02T15:04:05")}
+	suite := junitSuite{Name: r.Scenario, Tests: len(r.Results), Failures: r.Failed, Timestamp: r.At.UTC().Format("2006-01-02T15:04:05")}
 	for _, res := range r.Results {
 		c := junitCase{Name: res.Name, Classname: "freedompay-mock." + res.Kind, Time: "0"}
 		if res.OK {

@@ -11,6 +11,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -277,7 +278,7 @@ func (g *Gateway) authenticate(fields sign.Fields, script string, secretOf secre
 	for _, f := range []string{"pg_salt", sign.FieldSig} {
 		if v, ok := fields.Get(f); !ok || v == "" {
 			if f == sign.FieldSig {
-				rec.explain = g.explain(script, fields, secret, m)
+				rec.explain = g.explain(script, fields, secret, m, rec.r)
 			}
 			return ledger.Merchant{}, unsigned(wire.Missing(f))
 		}
@@ -288,20 +289,75 @@ func (g *Gateway) authenticate(fields sign.Fields, script string, secretOf secre
 	if g.cfg.Settings.AcceptSigWithoutEmpty && sign.Verify(script, withoutEmpty(fields), secret) {
 		return m, nil
 	}
-	rec.explain = g.explain(script, fields, secret, m)
+	rec.explain = g.explain(script, fields, secret, m, rec.r)
 	log.Warn("bad signature", "merchant", m.ID, "explain", rec.explain.String())
 	return ledger.Merchant{}, wire.NewError(g.cfg.Settings.BadSignatureCode)
 }
 
 // explain says why fields' pg_sig is not the one secret gives, with card
-// numbers masked, naming the merchant's other secret when that one fits.
-func (g *Gateway) explain(script string, fields sign.Fields, secret string, m ledger.Merchant) *sign.Explanation {
-	ex := sign.Explain(script, fields, secret)
+// numbers masked, naming the merchant's other secret, or another
+// merchant's, when that one fits, and the URL the request came to when the
+// client signed with it.
+func (g *Gateway) explain(script string, fields sign.Fields, secret string, m ledger.Merchant, r *http.Request) *sign.Explanation {
+	ex := sign.Explain(script, fields, secret, requestURLs(r)...)
 	ex.SigningString = maskCards(ex.SigningString, fields)
-	if other := m.SecretKey; ex.Got != "" && other != secret && other != "" && sign.Verify(script, fields, other) {
-		ex.Hints = append([]string{"signed with the merchant's payment secret_key; this route takes payout_secret_key"}, ex.Hints...)
+	if ex.Got == "" || ex.OK {
+		return &ex
+	}
+	hint := ""
+	if other := m.SecretKey; other != secret && other != "" && sign.Verify(script, fields, other) {
+		hint = "signed with the merchant's payment secret_key; this route takes payout_secret_key"
+	} else if id, ok := g.signedBy(script, fields, m.ID); ok {
+		hint = "signed with the secret of merchant " + id + ", but pg_merchant_id is " + m.ID
+	}
+	if hint != "" {
+		ex.Hints = slices.DeleteFunc(ex.Hints, func(h string) bool { return h == sign.HintNoMistakeFound })
+		ex.Hints = append([]string{hint}, ex.Hints...)
+	} else if len(ex.Hints) == 1 && ex.Hints[0] == sign.HintNoMistakeFound {
+		ex.Hints[0] = "no common mistake reproduces this pg_sig: most likely it was made with another secret than merchant " + m.ID +
+			"'s in this scenario (" + sign.MaskSecret(secret) + "), or a value changed after signing; compare the signing string with your own, field by field"
 	}
 	return &ex
+}
+
+// maxOtherMerchants bounds the merchants whose secrets explain tries on a
+// bad signature.
+const maxOtherMerchants = 16
+
+// signedBy names another merchant (of the first maxOtherMerchants) whose
+// payout or payment secret gives the message's pg_sig.
+func (g *Gateway) signedBy(script string, fields sign.Fields, self string) (string, bool) {
+	for i, id := range g.cfg.Ledger.MerchantIDs() {
+		if i == maxOtherMerchants {
+			break
+		}
+		o, ok := g.cfg.Ledger.Merchant(id)
+		if !ok || id == self {
+			continue
+		}
+		for _, sec := range []string{o.PayoutSecretKey, o.SecretKey} {
+			if sec != "" && sign.Verify(script, fields, sec) {
+				return id, true
+			}
+		}
+	}
+	return "", false
+}
+
+// requestURLs are the URLs a client may have signed with instead of the
+// script name: the one it sent the request to, and FreedomPay's own
+// addresses with the same path (a client configured for production).
+func requestURLs(r *http.Request) []string {
+	if r == nil {
+		return nil
+	}
+	path := r.URL.Path
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return []string{scheme + "://" + r.Host + path, "https://api.freedompay.kz" + path, "https://api.freedompay.uz" + path,
+		"https://api.freedompay.kg" + path, "https://api.paybox.money" + path, path[min(1, len(path)):]}
 }
 
 func (g *Gateway) reject(w http.ResponseWriter, rec *record, log *reqLog, err error) {

@@ -148,10 +148,12 @@ func (h *hasher) sum(script string, v view, sorted bool, keep func(i int) bool, 
 // Explain checks a message's pg_sig against script and secret and, when it
 // does not match, tries the mistakes integrations commonly make (values in
 // sent order, empty fields dropped, a wrong script name, upper-case hex, no
-// script name) and names any that reproduce the signature received. The
-// secret never appears in the result. The message is flattened once,
-// whatever it holds, and every variant is hashed in one buffer.
-func Explain(script string, fields Fields, secret string) Explanation {
+// script name) and names any that reproduce the signature received; names
+// are more script names a client may have signed with by mistake, such as
+// the whole URL it sent the message to. The secret never appears in the
+// result. The message is flattened once, whatever it holds, and every
+// variant is hashed in one buffer.
+func Explain(script string, fields Fields, secret string, names ...string) Explanation {
 	got := fields.Value(FieldSig)
 	v := newView(fields.Without(FieldSig))
 	var h hasher
@@ -202,11 +204,27 @@ func Explain(script string, fields Fields, secret string) Explanation {
 			try("signed with script name "+quote(s)+"; the script name is "+quote(script), h.sum(s, v, true, nil, secret, false, false))
 		}
 	}
+	for i, s := range names {
+		if i == maxNames {
+			break
+		}
+		if s != script && s != "" {
+			try("signed with the URL "+quote(s)+" as the script name; the script name is only its last segment, "+quote(script), h.sum(s, v, true, nil, secret, false, false))
+		}
+	}
 	if len(e.Hints) == 0 {
-		e.Hints = append(e.Hints, "check the secret (payout secret for payout routes) and that every field sent is signed")
+		e.Hints = append(e.Hints, HintNoMistakeFound)
 	}
 	return e
 }
+
+// HintNoMistakeFound is the hint of a mismatch that none of the mistakes
+// Explain tries reproduces: the secret differs, or a value changed after
+// signing.
+const HintNoMistakeFound = "no common mistake reproduces this pg_sig: most likely it was made with another secret (payout routes take payout_secret_key), or a value changed after signing; compare the signing string with your own, field by field"
+
+// maxNames bounds the extra script names Explain tries.
+const maxNames = 8
 
 // maxDropTries bounds the top-level fields Explain tries leaving out one at
 // a time.

@@ -133,6 +133,16 @@ func TestScriptNameAfterLastSlash(t *testing.T) {
 	}
 }
 
+func TestExplainTriesTheURLAsScriptName(t *testing.T) {
+	fields := Fields{{"pg_merchant_id", "9970"}, {"pg_salt", "s"}}
+	url := "http://localhost:8080/g2g/payout_status2"
+	e := Explain("payout_status2", append(fields, Field{FieldSig, Sign(url, fields, "k")}), "k", "https://api.freedompay.kz/g2g/payout_status2", url)
+	want := `signed with the URL "` + url + `" as the script name; the script name is only its last segment, "payout_status2"`
+	if len(e.Hints) != 1 || e.Hints[0] != want {
+		t.Errorf("hints %q, want [%q]", e.Hints, want)
+	}
+}
+
 func TestExplain(t *testing.T) {
 	secret := "test_secret_key"
 	base := pg("merchant_id", "9970", "order_id", "12345", "payment_id", "7777777777", "salt", "FdsmjkonfzxsDF", "note", "")
@@ -150,7 +160,7 @@ func TestExplain(t *testing.T) {
 		{"empties dropped", Sign("payout_status2", base.Without("pg_note"), secret), "empty fields were left out"},
 		{"sent order", md5hex("payout_status2;9970;12345;7777777777;FdsmjkonfzxsDF;;" + secret), "order sent"},
 		{"no script", md5hex("9970;;12345;7777777777;FdsmjkonfzxsDF;" + secret), "script name is missing"},
-		{"wrong secret", Sign("payout_status2", base, "other"), "check the secret"},
+		{"wrong secret", Sign("payout_status2", base, "other"), "made with another secret"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
