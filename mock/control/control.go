@@ -106,8 +106,9 @@ var ErrNotStarted = errors.New("the payout has not started yet: there is no stat
 // Options configure the control API. The zero value has no admin token
 // and DefaultMaxAwaits.
 type Options struct {
-	// Token, when set, is required on every route but the dashboard's
-	// page itself, as "Authorization: Bearer <token>".
+	// Token, when set, is required on every route, as "Authorization:
+	// Bearer <token>"; the dashboard also takes it from its sign-in form
+	// (uiform.go).
 	Token string
 	// Awaits are the open awaits; nil makes its own with DefaultMaxAwaits.
 	Awaits *Awaits
@@ -144,7 +145,7 @@ func New(b Backend, opts Options) http.Handler {
 	r.HandleFunc(Prefix+"/scenario", only(tomlBody(h.scenario), merchant)).Methods(http.MethodPut, http.MethodPost)
 	r.HandleFunc(Prefix+"/reset", noBody(h.reset, merchant)).Methods(http.MethodPost)
 	r.HandleFunc(Prefix+"/verify", noBody(h.verify, merchant, "format")).Methods(http.MethodGet)
-	h.registerUI(r)
+	h.registerUI(r, opts.Token)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		writeError(w, http.StatusNotFound, "no control route %s; see the README's control API table", wire.Shorten(req.URL.Path, 200))
 	})
@@ -156,8 +157,8 @@ func New(b Backend, opts Options) http.Handler {
 		guarded = sameOrigin(requireToken(opts.Token, r))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if uiAsset(req.URL.Path) {
-			r.ServeHTTP(w, req) // the page itself holds no data, and a link from anywhere may open it
+		if uiRoute(req.URL.Path) {
+			r.ServeHTTP(w, req) // the dashboard guards its own routes: its page opens from a link anywhere and signs in
 			return
 		}
 		guarded.ServeHTTP(w, req)

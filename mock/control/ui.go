@@ -21,9 +21,11 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
 
-// The dashboard: /_mock/ui is a page with no data, which anyone may load;
-// its script fetches /_mock/ui/view, the server-rendered view, with the
-// admin token when there is one, and refreshes it.
+// The dashboard: /_mock/ui is the whole page, rendered by the server with
+// the data in it, and it works without a script. Its buttons are plain
+// forms posting to /_mock/ui/... routes that act and redirect back
+// (uiform.go). The script only keeps it fresh: it fetches /_mock/ui/view,
+// the same view, and sends the forms in the background.
 
 //go:embed ui
 var uiFiles embed.FS
@@ -38,7 +40,8 @@ const (
 	uiMerchants = 100
 )
 
-var uiView = template.Must(template.New("view").Funcs(template.FuncMap{
+// uiTemplates are the page (shell.html) and the view in it (view.html).
+var uiTemplates = template.Must(template.New("ui").Funcs(template.FuncMap{
 	"iso":  func(t time.Time) string { return t.Format(time.RFC3339) },
 	"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
 	"join": func(s []string) string { return strings.Join(s, ", ") },
@@ -57,12 +60,8 @@ var uiView = template.Must(template.New("view").Funcs(template.FuncMap{
 		}
 		return "○ later"
 	},
-	"statusText": func(status string, code int) string {
-		if status == scenario.StatusError && code != 0 {
-			return "error " + strconv.Itoa(code)
-		}
-		return status
-	},
+	"failure":    attemptFailure,
+	"statusText": statusText,
 	"outcomeText": func(o string) string {
 		switch o {
 		case journal.OutcomeBadSignature:
@@ -72,35 +71,53 @@ var uiView = template.Must(template.New("view").Funcs(template.FuncMap{
 		}
 		return o
 	},
-}).ParseFS(uiFiles, "ui/view.html"))
+}).ParseFS(uiFiles, "ui/view.html", "ui/shell.html"))
 
-// uiAsset reports whether a path is part of the page itself, served
-// without the admin token: it holds no data.
-func uiAsset(path string) bool {
-	switch path {
-	case Prefix + "/ui", Prefix + "/ui/", Prefix + "/ui/app.js", Prefix + "/ui/style.css":
-		return true
+// statusText is a status with its error code, if any: "error 10001".
+func statusText(status string, code int) string {
+	if status == scenario.StatusError && code != 0 {
+		return "error " + strconv.Itoa(code)
 	}
-	return false
+	return status
 }
 
-func (h *handlers) registerUI(r *mux.Router) {
+// uiPath is the dashboard's page; its other routes are under it.
+const uiPath = Prefix + "/ui"
+
+// uiRoute reports whether a path is the dashboard's. Its routes guard
+// themselves (uiform.go): the page opens from a link anywhere and asks for
+// the admin token when it has not got it, the rest refuse other sites.
+func uiRoute(path string) bool {
+	return path == uiPath || strings.HasPrefix(path, uiPath+"/")
+}
+
+// uiHeaders are the headers of everything the dashboard serves. The
+// referrer is kept to the same origin, not dropped: with "no-referrer" a
+// browser sends "Origin: null" with the page's own form posts, which
+// sameOrigin refuses.
+func uiHeaders(w http.ResponseWriter, ctype string) {
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
+	w.Header().Set("Referrer-Policy", "same-origin")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+}
+
+func (h *handlers) registerUI(r *mux.Router, token string) {
+	u := newUI(h, token)
 	static := func(name, ctype string) http.HandlerFunc {
 		data, _ := uiFiles.ReadFile("ui/" + name)
 		return func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", ctype)
+			uiHeaders(w, ctype)
 			w.Header().Set("Cache-Control", "no-cache")
-			w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
-			w.Header().Set("Referrer-Policy", "no-referrer")
 			_, _ = w.Write(data)
 		}
 	}
-	shell := static("shell.html", "text/html; charset=utf-8")
-	r.HandleFunc(Prefix+"/ui", shell).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc(Prefix+"/ui/", shell).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc(Prefix+"/ui/app.js", static("app.js", "text/javascript; charset=utf-8")).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc(Prefix+"/ui/style.css", static("style.css", "text/css; charset=utf-8")).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc(Prefix+"/ui/view", noBody(h.uiView)).Methods(http.MethodGet)
+	r.HandleFunc(uiPath, only(u.page)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(uiPath+"/", only(u.page)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(uiPath+"/app.js", static("app.js", "text/javascript; charset=utf-8")).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(uiPath+"/style.css", static("style.css", "text/css; charset=utf-8")).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(uiPath+"/view", sameOrigin(u.signedIn(noBody(u.view)))).Methods(http.MethodGet)
+	u.registerForms(r)
 }
 
 type uiMerchant struct {
@@ -123,7 +140,8 @@ type uiData struct {
 	PayoutsShown    int
 	PayoutsTotal    int
 	Verdicts        []expect.Result // the first uiShown of Report, failed ones first
-	ErrorCodes      []int
+	ErrorCodes      []uiErrorCode
+	FormToken       string                          // sent back by every form (uiform.go)
 	Notifications   []notify.Notification           // newest first
 	NotifiesOf      map[int64][]notify.Notification // the shown ones, by payment id, oldest first
 	NotifyDropped   int64
@@ -145,11 +163,33 @@ type uiData struct {
 // uiProblems bounds each list of problems.
 const uiProblems = 10
 
-// uiView renders the dashboard's view of everything, as HTML.
-func (h *handlers) uiView(w http.ResponseWriter, _ *http.Request) {
+// uiErrorCode is an error code a payout may be forced to end with.
+type uiErrorCode struct {
+	Code int
+	Text string
+}
+
+// view writes the dashboard's view of everything, the part of the page
+// the script refreshes, as HTML.
+func (u *ui) view(w http.ResponseWriter, _ *http.Request) {
+	var b bytes.Buffer
+	if err := uiTemplates.ExecuteTemplate(&b, "view", u.data()); err != nil {
+		writeError(w, http.StatusInternalServerError, "rendering the view: %v", err)
+		return
+	}
+	uiHeaders(w, "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(b.Bytes()) // one write: the server masks secrets a write at a time
+}
+
+// data gathers what the view shows.
+func (u *ui) data() *uiData {
+	h := u.h
 	now := h.b.Now()
-	d := uiData{Scenario: h.b.ScenarioName(), Now: now, Mode: h.b.ClockMode(), Report: h.b.Verify(""),
-		ErrorCodes: wire.PayoutErrorCodes()}
+	d := &uiData{Scenario: h.b.ScenarioName(), Now: now, Mode: h.b.ClockMode(), Report: h.b.Verify(""), FormToken: u.formToken}
+	for _, c := range wire.PayoutErrorCodes() {
+		d.ErrorCodes = append(d.ErrorCodes, uiErrorCode{Code: c, Text: wire.Text(c)})
+	}
 	d.Manual = d.Mode == clock.ModeManual
 	d.Verdicts = verdicts(d.Report.Results)
 	d.Merchants, d.MerchantsHidden, d.PayoutsShown, d.PayoutsTotal = h.uiPayouts(now)
@@ -191,15 +231,7 @@ func (h *handlers) uiView(w http.ResponseWriter, _ *http.Request) {
 			}
 		}
 	}
-
-	var b bytes.Buffer
-	if err := uiView.ExecuteTemplate(&b, "view", d); err != nil {
-		writeError(w, http.StatusInternalServerError, "rendering the view: %v", err)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(b.Bytes())
+	return d
 }
 
 // uiPayouts are the payouts the view shows: the newest uiShown of all

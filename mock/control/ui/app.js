@@ -1,96 +1,82 @@
-// The dashboard's only script: fetch the server-rendered view, keep it
-// fresh, and send the buttons' requests to the control API. The admin
-// token comes from the URL fragment (#token=...) or a prompt, stays in this
-// tab's sessionStorage, and travels only in the Authorization header.
+// The dashboard's only script. The page works without it: the server
+// renders it whole and every button is a plain form. The script keeps the
+// view fresh (fetching /_mock/ui/view, the same server-rendered view),
+// sends the forms in the background so that the page keeps its place, and
+// signs in with a token given in the URL fragment (#token=...), which never
+// reaches the server's log.
 (function () {
   "use strict";
   var view = document.getElementById("view");
   var status = document.getElementById("status");
   var live = document.getElementById("live");
-  var form = document.getElementById("token-form");
-  var key = "freedompay-mock-token";
+  var signin = document.getElementById("token-form");
   var touched = 0; // when the user last typed, clicked or selected in the view
   var busy = false;
 
   var m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
   if (m) {
-    sessionStorage.setItem(key, decodeURIComponent(m[1]));
     history.replaceState(null, "", location.pathname + location.search);
+    if (signin) {
+      document.getElementById("token").value = decodeURIComponent(m[1]);
+      signin.submit();
+    }
+  }
+  if (!live) { return; } // the sign-in page, or a refusal: nothing to refresh
+
+  function say(text, ok) {
+    status.textContent = text;
+    status.className = ok === undefined ? "" : (ok ? "ok" : "bad");
   }
 
-  function headers(extra) {
-    var h = extra || {};
-    var t = sessionStorage.getItem(key);
-    if (t) { h["Authorization"] = "Bearer " + t; }
-    return h;
+  // show replaces the view with html, keeping each <details> as the user
+  // left it (open or closed) and the focus where it was.
+  function show(html) {
+    var states = {};
+    Array.prototype.forEach.call(view.querySelectorAll("details[id]"), function (d) { states[d.id] = d.open; });
+    var focused = document.activeElement && document.activeElement.id;
+    view.innerHTML = html;
+    Object.keys(states).forEach(function (id) { var d = document.getElementById(id); if (d) { d.open = states[id]; } });
+    if (focused) { var f = document.getElementById(focused); if (f) { f.focus(); } }
   }
 
-  function say(text) { status.textContent = text; }
-
-  function needToken() {
-    form.hidden = false;
-    view.textContent = "";
-    say(sessionStorage.getItem(key) ? "That token was not accepted." : "");
-    document.getElementById("token").focus();
-  }
-
-  // load replaces the view, keeping each <details> as the user left it
-  // (open or closed) and the focus where it was.
   function load() {
-    return fetch("/_mock/ui/view", { headers: headers(), cache: "no-store" }).then(function (r) {
-      if (r.status === 401) { needToken(); throw new Error("admin token needed"); }
+    return fetch("/_mock/ui/view", { cache: "no-store" }).then(function (r) {
+      if (r.status === 401) { location.reload(); throw new Error("signed out"); }
       if (!r.ok) { throw new Error("HTTP " + r.status); }
       return r.text();
     }).then(function (html) {
-      var states = {};
-      Array.prototype.forEach.call(view.querySelectorAll("details[id]"), function (d) { states[d.id] = d.open; });
-      var focused = document.activeElement && document.activeElement.id;
-      view.innerHTML = html;
-      Object.keys(states).forEach(function (id) { var d = document.getElementById(id); if (d) { d.open = states[id]; } });
-      if (focused) { var f = document.getElementById(focused); if (f) { f.focus(); } }
-      form.hidden = true;
-      if (/^Could not load|not accepted/.test(status.textContent)) { say(""); }
-    }).catch(function (e) { if (!form.hidden) { return; } say("Could not load: " + e.message); });
+      show(html);
+      if (/^Could not load/.test(status.textContent)) { say(""); }
+    }).catch(function (e) { say("Could not load: " + e.message, false); });
   }
 
-  function post(path, body) {
-    if (busy) { return; }
-    busy = true;
-    Array.prototype.forEach.call(view.querySelectorAll("button"), function (b) { b.disabled = true; });
-    say("Working…");
-    return fetch(path, {
-      method: "POST", headers: headers({ "Content-Type": "application/json" }), body: body ? JSON.stringify(body) : null,
-    }).then(function (r) {
-      return r.json().then(function (j) {
-        if (!r.ok) { throw new Error(j.error || ("HTTP " + r.status)); }
-        return j;
-      });
-    }).then(function (j) {
-      var n = (j.attempted && j.attempted.length) || 0;
-      say(j.warning ? "Done. " + j.warning : (j.attempted ? "Done: " + n + " notify attempt(s) made." : "Done."));
-      return load();
-    }).catch(function (e) { say("Failed: " + e.message); }).then(function () {
-      busy = false;
-      Array.prototype.forEach.call(view.querySelectorAll("button"), function (b) { b.disabled = false; });
-    });
+  function setBusy(on) {
+    busy = on;
+    Array.prototype.forEach.call(view.querySelectorAll("button"), function (b) { b.disabled = on; });
   }
 
-  // Buttons and forms in the view say what they do in data- attributes.
+  // A form of the view is posted as the browser would post it; the page
+  // the server redirects to comes back whole, and its view and outcome
+  // line replace ours.
   view.addEventListener("submit", function (ev) {
     var f = ev.target;
     ev.preventDefault();
-    var action = f.getAttribute("data-action");
-    if (action === "advance") {
-      post("/_mock/clock/advance?by=" + encodeURIComponent(f.elements.by.value));
-    } else if (action === "drain") {
-      post("/_mock/clock/drain");
-    } else if (action === "force") {
-      var body = { status: f.elements.status.value };
-      if (body.status === "error") { body.error_code = parseInt(f.elements.code.value, 10); }
-      post("/_mock/payouts/" + f.getAttribute("data-id") + "/status", body);
-    } else if (action === "resend") {
-      post("/_mock/payouts/" + f.getAttribute("data-id") + "/notify");
-    }
+    if (busy) { return; }
+    var body = new URLSearchParams(new FormData(f));
+    setBusy(true);
+    say("Working…");
+    fetch(f.action, { method: "POST", body: body, cache: "no-store" }).then(function (r) {
+      return r.text().then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var v = doc.getElementById("view"), s = doc.getElementById("status"), p = doc.querySelector(".problem");
+        if (!r.ok || !v || !v.innerHTML) {
+          say("Failed: " + ((p && p.textContent) || ("HTTP " + r.status)), false);
+          return;
+        }
+        show(v.innerHTML);
+        say((s && s.textContent) || "Done.", !(s && s.className === "bad"));
+      });
+    }).catch(function (e) { say("Failed: " + e.message, false); }).then(function () { setBusy(false); });
   });
 
   ["keydown", "input", "change", "mousedown"].forEach(function (type) {
@@ -100,13 +86,8 @@
     var s = document.getSelection();
     if (s && s.toString() && view.contains(s.anchorNode)) { touched = Date.now(); }
   });
-
-  form.addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    sessionStorage.setItem(key, document.getElementById("token").value);
-    load();
-  });
-  document.getElementById("refresh").addEventListener("click", load);
+  document.getElementById("refresh").addEventListener("click", function (ev) { ev.preventDefault(); load(); });
+  live.parentNode.hidden = false;
 
   // Live refresh pauses while the user works in the view (15 s after the
   // last key, click or selection there), so focus, a half-filled form or
@@ -116,7 +97,6 @@
     var typing = a && (a.tagName === "INPUT" || a.tagName === "SELECT") && view.contains(a);
     var s = document.getSelection();
     var selecting = s && s.toString() && view.contains(s.anchorNode);
-    if (live.checked && !busy && !typing && !selecting && Date.now() - touched > 15000 && form.hidden) { load(); }
+    if (live.checked && !busy && !typing && !selecting && Date.now() - touched > 15000) { load(); }
   }, 2000);
-  load();
 })();
