@@ -176,6 +176,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	journalSize := fs.String("journal-size", envDefault("journal-size", strconv.Itoa(journal.DefaultSize)), "requests and notifications kept per merchant (older ones are dropped and counted)")
 	adminToken := fs.String("admin-token", envDefault("admin-token", ""), "when set, /_mock/ requires \"Authorization: Bearer <token>\"")
 	callbackAllow := fs.String("callback-allow", envDefault("callback-allow", ""), "when set, notifies go only to these hosts: comma-separated host globs and IP networks, e.g. \"merchant,*.test,10.0.0.0/8\"")
+	loopbackHost := fs.String("callback-loopback-host", envDefault("callback-loopback-host", ""), "when set, notifies to a post_link on localhost, 127.x.x.x or ::1 go to this host instead (same scheme, port, path and query), e.g. host.docker.internal in a container; the Docker image sets it")
 	readHeader := fs.String("read-header-timeout", envDefault("read-header-timeout", mock.DefaultReadHeaderTimeout.String()), "a client must send its request headers within this")
 	readAll := fs.String("read-timeout", envDefault("read-timeout", mock.DefaultReadTimeout.String()), "a client must send its whole request within this")
 	writeAll := fs.String("write-timeout", envDefault("write-timeout", mock.DefaultWriteTimeout.String()), "a reply must be written within this (advance, drain and await extend their own)")
@@ -254,7 +255,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	s, err := mock.Run(mock.Options{
 		ScenarioPath: *scenarioPath, Seed: seed, Logger: logger, Addr: *addr, MaxBodyBytes: limit,
 		ClockMode: *clockMode, Speed: speed, JournalSize: size, AdminToken: *adminToken, CallbackAllow: *callbackAllow,
-		StateDir: *stateDir, StateInterval: interval,
+		StateDir: *stateDir, StateInterval: interval, CallbackLoopbackHost: *loopbackHost,
 		ReadHeaderTimeout: timeouts[0], ReadTimeout: timeouts[1], WriteTimeout: timeouts[2],
 		ShutdownTimeout: timeouts[3], NotifyWorkers: nWorkers, MaxAwaits: nAwaits, Version: version,
 	})

@@ -82,6 +82,15 @@ type Options struct {
 	// CallbackAllow, when set, lists the hosts payout notifies may go to:
 	// comma-separated host-name globs and IP networks ("*.test,10.0.0.0/8").
 	CallbackAllow string
+	// CallbackLoopbackHost, when set, is where payout notifies to a
+	// post_link on localhost, 127.0.0.0/8 or ::1 go instead: same scheme,
+	// port, path and query (--callback-loopback-host; the Docker image sets
+	// host.docker.internal). CallbackAllow is checked on the post_link as
+	// given. Empty: off.
+	CallbackLoopbackHost string
+	// inContainer, when not nil, stands in for the container detection of
+	// the notify scheduler (tests).
+	inContainer func() bool
 	// StateDir, when set, is where the sandbox saves its state (payouts,
 	// notifies and their schedule, the clock, the journal) and where a
 	// restarted sandbox resumes from. When empty, nothing is written.
@@ -113,6 +122,7 @@ type Server struct {
 	clock   clock.Clock
 	origin  time.Time // the clock's reading when the server was made
 	allow   *notify.AllowList
+	loop    string // CallbackLoopbackHost as parsed
 	handler http.Handler
 	control http.Handler
 	log     *slog.Logger
@@ -184,7 +194,11 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, clock: opts.Clock, origin: opts.Clock.Now(), allow: allow, served: make(chan struct{}),
+	loop, err := notify.ParseLoopbackHost(opts.CallbackLoopbackHost)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, clock: opts.Clock, origin: opts.Clock.Now(), allow: allow, loop: loop, served: make(chan struct{}),
 		awaits: control.NewAwaits(opts.MaxAwaits)}
 	s.log = slog.New(&maskHandler{next: opts.Logger.Handler(), mask: s.masker})
 	var w *world
@@ -217,8 +231,14 @@ func (s *Server) masker() *masker {
 }
 
 // route sends /_mock/ to the control API and the rest to the gateway of
-// the scenario in force.
+// the scenario in force. The demo merchant's path is a merchant's callback
+// URL, not a control route: like any post_link it is public (no admin
+// token), and it answers only whether a notify's signature verifies.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == scenario.DemoPostLink {
+		s.world.Load().notify.DemoMerchant().ServeHTTP(w, r)
+		return
+	}
 	if r.URL.Path == control.Prefix || strings.HasPrefix(r.URL.Path, control.Prefix+"/") {
 		s.control.ServeHTTP(&maskWriter{ResponseWriter: w, mask: s.masker()}, r)
 		return

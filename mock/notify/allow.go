@@ -94,6 +94,32 @@ func (a *AllowList) check(ctx context.Context, rawURL string) (context.Context, 
 	return context.WithValue(ctx, allowKey{}, a), ""
 }
 
+// checkLoopback decides whether a post_link whose host is a loopback one
+// may be called, as the merchant gave it, when it is sent to the loopback
+// host (--callback-loopback-host) instead: a glob that matches the host, or
+// a network that holds its address (127.0.0.1 or ::1 for localhost). The
+// loopback host itself is the operator's choice and is not checked again,
+// so an allow list of "localhost" or "127.0.0.1" keeps working in a
+// container whose callbacks go to host.docker.internal.
+func (a *AllowList) checkLoopback(host string) string {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, g := range a.globs {
+		if ledger.Glob(g, host) {
+			return ""
+		}
+	}
+	ips := []net.IP{net.ParseIP(host)}
+	if ips[0] == nil { // localhost
+		ips = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+	}
+	for _, ip := range ips {
+		if a.contains(ip) {
+			return ""
+		}
+	}
+	return fmt.Sprintf("%v: %s is in none of: %s", errNotAllowed, host, a.text)
+}
+
 func (a *AllowList) contains(ip net.IP) bool {
 	for _, n := range a.nets {
 		if n.Contains(ip) {

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sort"
 	"strconv"
 	"sync"
@@ -91,19 +92,23 @@ type Notification struct {
 
 // Attempt is one POST of a notification.
 type Attempt struct {
-	Notification int         `json:"notification"` // its ID
-	PaymentID    int64       `json:"payment_id"`
-	OrderID      string      `json:"order_id"`
-	N            int         `json:"n"`           // 1 for the first attempt
-	At           time.Time   `json:"at"`          // sandbox time
-	HTTPStatus   int         `json:"http_status"` // 0 when no answer came
-	Error        string      `json:"error,omitempty"`
-	LatencyMS    float64     `json:"latency_ms"` // wall time
-	Delivered    bool        `json:"delivered"`
-	Conforming   bool        `json:"conforming"` // the answer is a documented ack
-	Reason       string      `json:"reason,omitempty"`
-	Fields       sign.Fields `json:"fields"`           // sent, secrets masked
-	Answer       string      `json:"answer,omitempty"` // the body received, cut at 2 KiB
+	Notification int       `json:"notification"` // its ID
+	PaymentID    int64     `json:"payment_id"`
+	OrderID      string    `json:"order_id"`
+	N            int       `json:"n"`           // 1 for the first attempt
+	At           time.Time `json:"at"`          // sandbox time
+	HTTPStatus   int       `json:"http_status"` // 0 when no answer came
+	Error        string    `json:"error,omitempty"`
+	LatencyMS    float64   `json:"latency_ms"` // wall time
+	Delivered    bool      `json:"delivered"`
+	Conforming   bool      `json:"conforming"` // the answer is a documented ack
+	Reason       string    `json:"reason,omitempty"`
+	// SentTo is where the attempt went when that is not the notification's
+	// URL: the post_link with its loopback host replaced
+	// (--callback-loopback-host).
+	SentTo string      `json:"sent_to,omitempty"`
+	Fields sign.Fields `json:"fields"`           // sent, secrets masked
+	Answer string      `json:"answer,omitempty"` // the body received, cut at 2 KiB
 }
 
 // Config is what the scheduler needs.
@@ -121,6 +126,14 @@ type Config struct {
 	HistorySize int
 	// Allow, when not nil, lists the callback hosts notifies may go to.
 	Allow *AllowList
+	// LoopbackHost, when set (--callback-loopback-host, as
+	// [ParseLoopbackHost] gives it), is where notifies to a post_link on
+	// localhost, 127.0.0.0/8 or ::1 go instead.
+	LoopbackHost string
+	// InContainer reports whether the sandbox runs in a container, for the
+	// reason of a failed attempt to a loopback host; default: InContainer
+	// of the file system root, asked once.
+	InContainer func() bool
 	// Drills times the payouts' drills.
 	Drills scenario.Drills
 	// OnChange, if not nil, runs after every change of state: a step
@@ -137,6 +150,8 @@ type Config struct {
 type Scheduler struct {
 	cfg    Config
 	client *http.Client
+	demo   *demoMerchant
+	local  http.RoundTripper // to the demo merchant, in-process
 	sem    chan struct{}
 	wake   chan struct{}
 
@@ -226,6 +241,9 @@ func New(cfg Config) *Scheduler {
 	if cfg.OnChange == nil {
 		cfg.OnChange = func() {}
 	}
+	if cfg.InContainer == nil {
+		cfg.InContainer = sync.OnceValue(func() bool { return InContainer(os.DirFS("/")) })
+	}
 	client := cfg.Client
 	if client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -238,8 +256,9 @@ func New(cfg Config) *Scheduler {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	demo := &demoMerchant{ledger: cfg.Ledger, log: cfg.Logger}
 	return &Scheduler{
-		cfg: cfg, client: client,
+		cfg: cfg, client: client, demo: demo, local: inProcess{demo},
 		sem: make(chan struct{}, cfg.Workers), wake: make(chan struct{}, 1),
 		lanes: map[int64]*lane{}, followed: map[int64]bool{}, held: map[int64][]event{}, history: map[string]*ring.Ring[*Notification]{}, pending: map[int]*Notification{},
 		sendCtx: ctx, cancelAll: cancel,
@@ -478,7 +497,7 @@ func (s *Scheduler) create(p ledger.Payout, m ledger.Merchant, step ledger.Step,
 	s.keep(n)
 	if n.URL == "" {
 		s.settle(n, Attempt{At: step.At, Reason: "no post_link: neither the payout nor its merchant has one"}, false, r)
-		s.cfg.Logger.Warn("payout notify not sent: no post_link", "payment_id", p.PaymentID, "merchant", m.ID)
+		s.cfg.Logger.Warn("payout notify not sent: no post_link", "merchant_id", m.ID, "order_id", p.OrderID, "payment_id", p.PaymentID)
 	}
 	return n
 }
@@ -573,13 +592,43 @@ func (s *Scheduler) attempt(n *Notification, r *run) {
 	}
 	release()
 
-	log := s.cfg.Logger.With("payment_id", n.PaymentID, "url", n.URL, "attempt", a.N, "state", state)
+	attrs := attemptAttrs(n, a, state)
 	if a.Delivered {
-		log.Info("payout notify delivered", "http_status", a.HTTPStatus, "conforming", a.Conforming, "reason", a.Reason)
+		s.cfg.Logger.Info("payout notify delivered", attrs...)
 	} else {
-		log.Warn("payout notify attempt failed", "http_status", a.HTTPStatus, "error", a.Error, "reason", a.Reason)
+		s.cfg.Logger.Warn("payout notify attempt failed", attrs...)
 	}
 }
+
+// attemptAttrs are the log attributes of attempt a of n: whose notify it
+// is, where it went and how it ended, each only when it has a value.
+func attemptAttrs(n *Notification, a Attempt, state string) []any {
+	attrs := []any{"merchant_id", n.MerchantID, "order_id", n.OrderID, "payment_id", n.PaymentID, "url", n.URL}
+	if a.SentTo != "" {
+		attrs = append(attrs, "sent_to", a.SentTo)
+	}
+	if n.Drill != "" {
+		attrs = append(attrs, "drill", n.Drill)
+	}
+	attrs = append(attrs, "attempt", a.N, "state", state)
+	if a.HTTPStatus != 0 {
+		attrs = append(attrs, "http_status", a.HTTPStatus)
+	}
+	if a.Delivered {
+		attrs = append(attrs, "conforming", a.Conforming)
+	}
+	for _, kv := range [][2]string{{"reason", a.Reason}, {"error", a.Error}} {
+		if kv[1] != "" {
+			attrs = append(attrs, kv[0], kv[1])
+		}
+	}
+	return attrs
+}
+
+// DemoMerchant is the sandbox's demo merchant (scenario.DemoPostLink) as
+// an HTTP handler, for serving it at its path: notifies to it are
+// delivered in-process, without it.
+func (s *Scheduler) DemoMerchant() http.Handler { return s.demo }
 
 // settle records attempt a of n and what follows: delivered, a retry on the
 // ladder (when retry allows one), or failed; r, when not nil, collects
@@ -850,8 +899,11 @@ func (s *Scheduler) Close(ctx context.Context) {
 	s.cancelAll()
 	for _, n := range s.Notifications() {
 		if n.State == StatePending && !n.dropped {
-			s.cfg.Logger.Warn("payout notify still pending at shutdown", "payment_id", n.PaymentID, "url", n.URL,
-				"attempts", len(n.Attempts), "next_attempt_at", n.NextAttemptAt)
+			attrs := []any{"merchant_id", n.MerchantID, "order_id", n.OrderID, "payment_id", n.PaymentID, "url", n.URL, "attempts", len(n.Attempts)}
+			if n.NextAttemptAt != nil {
+				attrs = append(attrs, "next_attempt_at", *n.NextAttemptAt)
+			}
+			s.cfg.Logger.Warn("payout notify still pending at shutdown", attrs...)
 		}
 	}
 }

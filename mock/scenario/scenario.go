@@ -179,14 +179,23 @@ func (n Notify) Script(url string) string {
 // ErrorsOn reports the effective notify.errors setting.
 func (n Notify) ErrorsOn() bool { return n.Errors == nil || *n.Errors }
 
+// DemoPostLink, as a merchant's post_link, sends its payout notifies to the
+// sandbox's own demo merchant, in-process: it checks pg_sig with the
+// merchant's payout secret and acknowledges as a careful merchant does. The
+// embedded default scenario's merchants use it, so a first run has
+// somewhere to deliver to. It is also served over HTTP at this path.
+const DemoPostLink = "/_mock/demo/merchant"
+
 // Merchant is one merchant account.
 type Merchant struct {
 	ID              Text    `toml:"id"`
 	SecretKey       string  `toml:"secret_key"`        // payments
 	PayoutSecretKey string  `toml:"payout_secret_key"` // payouts: requests, replies, notifies
 	Balance         float64 `toml:"balance"`
-	Currency        string  `toml:"currency"`  // default KZT
-	PostLink        string  `toml:"post_link"` // default callback URL for payout notifies
+	Currency        string  `toml:"currency"` // default KZT
+	// PostLink is the default callback URL for payout notifies: an absolute
+	// http(s) URL, or DemoPostLink.
+	PostLink string `toml:"post_link"`
 	// Commission of a payout made through the gateway: pg_to_pay = amount +
 	// amount*commission_percent/100 (rounded half up to the tiyn) +
 	// commission_fixed. Both default to 0.

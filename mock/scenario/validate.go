@@ -124,7 +124,7 @@ func (sc *Scenario) validate(file string, loc *locator) ([]error, int) {
 		if !isCurrency(m.Currency) {
 			v.add(at("currency"), "%s: currency %q is not a 3-letter code such as KZT", where, m.Currency)
 		}
-		v.checkURL(func() int { return at("post_link") }, where+": post_link", m.PostLink)
+		v.checkPostLink(func() int { return at("post_link") }, where+": post_link", m.PostLink)
 		if p := m.CommissionPercent; p < 0 || p > 100 {
 			v.add(at("commission_percent"), "%s: commission_percent %v: want 0 to 100", where, p)
 		}
@@ -194,7 +194,11 @@ func (sc *Scenario) validate(file string, loc *locator) ([]error, int) {
 		if p.Card != "" && (!isDigits(p.Card) || len(p.Card) < 13 || len(p.Card) > 20) {
 			v.add(at("card"), "%s: card %q: want a card number of 13 to 20 digits", where, p.Card)
 		}
-		v.checkURL(func() int { return at("post_link") }, where+": post_link", p.PostLink)
+		if p.PostLink == DemoPostLink {
+			v.add(at("post_link"), "%s: post_link %q: the demo merchant is a merchant's post_link ([[merchants]]); a payout's post_link must be an absolute http(s) URL", where, p.PostLink)
+		} else {
+			v.checkURL(func() int { return at("post_link") }, where+": post_link", p.PostLink)
+		}
 		v.checkTimeline(func(j int) int { return loc.element(sc.payoutsTable, i, "timeline", j) }, where, p.Timeline)
 		v.checkDrillNames(func() int { return at("drills") }, where+": drills", p.Drills)
 		for _, d := range p.Drills {
@@ -250,6 +254,20 @@ func (v *validator) checkTimeline(lineOf func(j int) int, where string, steps []
 			v.add(line(), "%s: %q is final; the steps after it can never happen", w, s.Status)
 		}
 	}
+}
+
+// checkPostLink checks a merchant's post_link: an absolute http(s) URL, or
+// exactly [DemoPostLink], the sandbox's own demo merchant. A payout's
+// post_link is a URL only: a payout's callback URL is what a merchant
+// sends as pg_post_link, and the gateway takes URLs only there.
+func (v *validator) checkPostLink(line func() int, what, s string) {
+	if strings.HasPrefix(s, "/") {
+		if s != DemoPostLink {
+			v.add(line(), "%s %q: a post_link that is a path must be exactly %q, the sandbox's demo merchant; anything else must be an absolute http(s) URL", what, s, DemoPostLink)
+		}
+		return
+	}
+	v.checkURL(line, what, s)
 }
 
 func (v *validator) checkURL(line func() int, what, s string) {
