@@ -23,6 +23,12 @@ COPY --from=build /src/scenarios/*.toml /scenarios/
 COPY --from=build --chown=65532:65532 /out/state /state
 USER 65532:65532
 EXPOSE 8080
+# Inside the container localhost is the container itself: notifies to a
+# post_link on localhost, 127.x.x.x or ::1 (a merchant's app on the host)
+# go to the host instead. Start the container with
+# --add-host=host.docker.internal:host-gateway on Linux; set this to "" to
+# turn it off.
+ENV FREEDOMPAY_MOCK_CALLBACK_LOOPBACK_HOST=host.docker.internal
 # The binary asks itself: no shell or curl in a scratch image.
 HEALTHCHECK --interval=2s --timeout=3s --start-period=2s --retries=3 CMD ["/freedompay-mock", "healthcheck"]
 ENTRYPOINT ["/freedompay-mock"]
