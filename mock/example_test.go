@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -48,4 +49,27 @@ func Example() {
 	// Output:
 	// process
 	// success
+}
+
+// A test waits for what the code under test does in another goroutine (here,
+// polling a payout's status), as a CI job would with GET /_mock/await.
+func ExampleServer_Await() {
+	s, err := mock.Run(mock.Options{Clock: clock.NewManual(time.Date(2024, 11, 28, 11, 10, 3, 0, time.UTC))})
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+
+	go func() { // the merchant's code under test
+		form := url.Values{"pg_merchant_id": {"9970"}, "pg_order_id": {"12345"}, "pg_salt": {"salt"}}
+		form.Set("pg_sig", sign.SignValues("payout_status2", form, "test_secret_key"))
+		if resp, err := http.PostForm(s.URL()+"/g2g/payout_status2", form); err == nil {
+			resp.Body.Close()
+		}
+	}()
+
+	res, err := s.Await(context.Background(), "path=/g2g/payout_status2&order_id=12345&min=1&timeout=10s")
+	fmt.Println(res.OK, err)
+	// Output:
+	// true <nil>
 }

@@ -2,6 +2,8 @@ package control
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -145,45 +147,86 @@ func (h *handlers) await(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	wt, err := h.awaits.enter(e)
-	if err != nil {
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(timeout + 10*time.Second))
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	res, err := h.wait(ctx, e)
+	status := http.StatusOK
+	switch {
+	case errors.Is(err, ErrTooManyAwaits):
 		w.Header().Set("Retry-After", "1")
 		writeCode(w, http.StatusServiceUnavailable, CodeTooManyAwaits, "%d awaits are open, the most --max-awaits allows: wait for one to end and try again", h.awaits.Max())
 		return
+	case errors.Is(err, ErrStopping):
+		status = http.StatusServiceUnavailable
+	case errors.Is(err, context.DeadlineExceeded):
+		status = http.StatusRequestTimeout
+		res.Message = fmt.Sprintf("timed out after %s waiting for %s: %s", timeout, e.Describe(), res.Message)
+	case err != nil:
+		// The client closed its side (a half-close still reads): say so
+		// rather than end with an empty reply.
+		status = http.StatusRequestTimeout
+		res.Message = fmt.Sprintf("the wait for %s ended before it held: the client closed its side of the connection; %s", e.Describe(), res.Message)
+	}
+	writeJSON(w, status, awaitReply{Result: res, WaitedMS: time.Since(start).Milliseconds()})
+}
+
+// Await waits until the condition of an await query holds (the query
+// /_mock/await takes: order_id=42&state=delivered, path=/g2g/reg2reg&min=2,
+// ...), ctx ends, or the sandbox stops. It gives the verdict: held, or the
+// last look's with an error — ctx's when it ended first, ErrStopping,
+// ErrTooManyAwaits, or the query's problem. The query's timeout, when it
+// has one, bounds the wait as ctx does.
+func Await(ctx context.Context, b Backend, a *Awaits, query string) (expect.Result, error) {
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return expect.Result{}, fmt.Errorf("await %q: the query does not parse: %w", query, err)
+	}
+	e, timeout, err := ParseAwait(q)
+	if err != nil {
+		return expect.Result{}, fmt.Errorf("await %q: %w", query, err)
+	}
+	if q.Has("timeout") {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	h := &handlers{b: b, awaits: a}
+	res, err := h.wait(ctx, e)
+	if err != nil && !errors.Is(err, ErrTooManyAwaits) {
+		err = fmt.Errorf("waiting for %s: %w; %s", e.Describe(), err, res.Message)
+	}
+	return res, err
+}
+
+// wait looks at e until it holds, ctx ends (its error, with the last
+// look's verdict) or the sandbox stops (ErrStopping).
+func (h *handlers) wait(ctx context.Context, e scenario.Expect) (expect.Result, error) {
+	wt, err := h.awaits.enter(e)
+	if err != nil {
+		return expect.Result{}, err
 	}
 	defer h.awaits.leave(wt)
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(timeout + 10*time.Second))
-	start := time.Now()
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	reply := func(status int, res expect.Result) {
-		writeJSON(w, status, awaitReply{Result: res, WaitedMS: time.Since(start).Milliseconds()})
-	}
 	for {
 		res := h.look(e, wt)
 		if res.OK {
-			reply(http.StatusOK, res)
-			return
+			return res, nil
 		}
 		if h.b.Stopping() {
 			res.Message = fmt.Sprintf("the wait for %s ended before it held: the sandbox is shutting down; %s", e.Describe(), res.Message)
-			reply(http.StatusServiceUnavailable, res)
-			return
+			return res, ErrStopping
 		}
 		select {
 		case <-wt.wake:
-		case <-timer.C:
-			res.Message = fmt.Sprintf("timed out after %s waiting for %s: %s", timeout, e.Describe(), h.check(e).Message)
-			reply(http.StatusRequestTimeout, res)
-			return
-		case <-r.Context().Done():
-			// The client closed its side (a half-close still reads): say
-			// so rather than end with an empty reply, from the last look:
-			// a thousand clients hanging up at once must not make a
-			// thousand looks at a full journal.
-			res.Message = fmt.Sprintf("the wait for %s ended before it held: the client closed its side of the connection; %s", e.Describe(), res.Message)
-			reply(http.StatusRequestTimeout, res)
-			return
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				// The whole verdict, with its message, once at the end.
+				res = h.check(e)
+			}
+			// Else from the last look: a thousand clients hanging up at
+			// once must not make a thousand looks at a full journal.
+			return res, ctx.Err()
 		}
 	}
 }
