@@ -44,10 +44,6 @@ const (
 	uiFlashCookie   = "freedompay_mock_ui_flash"
 )
 
-// maxUIForm bounds the body of a dashboard form; the largest, advance,
-// is a few dozen bytes.
-const maxUIForm = 4 << 10
-
 // staleForm refuses a form without the page's form token.
 const staleForm = "This form did not come from this dashboard's page, or the page is older than the sandbox's last start: open the page again and retry."
 
@@ -203,12 +199,12 @@ func readForm(r *http.Request, fields []string) (url.Values, int, error) {
 	if mt := mediaType(r); mt != "application/x-www-form-urlencoded" {
 		return nil, http.StatusUnsupportedMediaType, fmt.Errorf("a dashboard form is sent as application/x-www-form-urlencoded, not %.100q", r.Header.Get("Content-Type"))
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxUIForm+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxControlBody+1))
 	switch {
 	case err != nil:
 		return nil, http.StatusBadRequest, fmt.Errorf("reading the form: %w", err)
-	case len(body) > maxUIForm:
-		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("a dashboard form is at most %d bytes", maxUIForm)
+	case len(body) > maxControlBody:
+		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("a dashboard form is at most %d bytes, as any control request's body", maxControlBody)
 	}
 	f, err := url.ParseQuery(string(body))
 	if err != nil {
