@@ -4,7 +4,11 @@
 #   docker run --rm -p 8080:8080 -v "$PWD/scenarios:/scenarios:ro" \
 #     -e FREEDOMPAY_MOCK_SCENARIO=/scenarios/ci.toml freedompay-mock
 #   docker run --rm -p 8080:8080 -v fpm-state:/state -e FREEDOMPAY_MOCK_STATE=/state freedompay-mock
-FROM golang:1.26 AS build
+# The image the binary is built in. Offline, .ci/builder-image makes one from
+# the local Go toolchain and prints its name to pass here:
+#   docker build --build-arg BUILDER="$(.ci/builder-image)" .
+ARG BUILDER=golang:1.26
+FROM ${BUILDER} AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

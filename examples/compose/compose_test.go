@@ -55,6 +55,27 @@ func run(t *testing.T, name string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
+// builderImage makes sure an image to build this module in exists, and
+// returns its name for --build-arg BUILDER= (compose.yaml reads it from
+// FREEDOMPAY_MOCK_BUILDER): the official golang image when present or
+// pullable, else the private one .ci/builder-image makes offline.
+func builderImage(t *testing.T) string {
+	t.Helper()
+	cmd := exec.Command("../../.ci/builder-image")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf(".ci/builder-image: %v\n%s", err, stderr.String())
+	}
+	name := lastLine(string(out))
+	if name == "" {
+		t.Fatalf(".ci/builder-image printed no image name\n%s", stderr.String())
+	}
+	t.Logf("%s-> %s", stderr.String(), name)
+	return name
+}
+
 func (s *stack) do(args ...string) string {
 	s.t.Helper()
 	all := append(append([]string(nil), s.compose[1:]...), args...)
@@ -254,7 +275,7 @@ func TestComposeEndToEnd(t *testing.T) {
 		t.Skip("no Docker engine answers: ", err)
 	}
 	tool := composeTool(t)
-	run(t, "../../.ci/builder-image")
+	t.Setenv("FREEDOMPAY_MOCK_BUILDER", builderImage(t)) // read by compose.yaml
 	project := fmt.Sprintf("fpm-e2e-%d", os.Getpid())
 	s := &stack{t: t, compose: append(tool, "-p", project, "-f", "compose.yaml")}
 	t.Cleanup(func() {
