@@ -174,7 +174,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	speedStr := fs.String("speed", envDefault("speed", "0"), "real clock: run time this many times faster; 0 takes the scenario's (default 1)")
 	maxBody := fs.String("max-body", envDefault("max-body", strconv.Itoa(mock.DefaultMaxBodyBytes)), "request body limit in bytes")
 	journalSize := fs.String("journal-size", envDefault("journal-size", strconv.Itoa(journal.DefaultSize)), "requests and notifications kept per merchant (older ones are dropped and counted)")
-	adminToken := fs.String("admin-token", envDefault("admin-token", ""), "when set, /_mock/ requires \"Authorization: Bearer <token>\"")
+	adminToken := fs.String("admin-token", envDefault("admin-token", ""), "when set, /_mock/ requires \"Authorization: Bearer <token>\" (the dashboard asks for it in a sign-in form)")
 	callbackAllow := fs.String("callback-allow", envDefault("callback-allow", ""), "when set, notifies go only to these hosts: comma-separated host globs and IP networks, e.g. \"merchant,*.test,10.0.0.0/8\"")
 	loopbackHost := fs.String("callback-loopback-host", envDefault("callback-loopback-host", ""), "when set, notifies to a post_link on localhost, 127.x.x.x or ::1 go to this host instead (same scheme, port, path and query), e.g. host.docker.internal in a container; the Docker image sets it")
 	readHeader := fs.String("read-header-timeout", envDefault("read-header-timeout", mock.DefaultReadHeaderTimeout.String()), "a client must send its request headers within this")
@@ -268,7 +268,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	logger.Info("freedompay-mock listening", "url", s.URL(), "scenario", s.Scenario().Summary(),
 		"seed", s.Seed(), "clock", s.ClockMode(), "now", s.Now().Format(time.RFC3339), "version", mock.Version(version),
-		"admin_token", *adminToken != "", "callback_allow", *callbackAllow, "journal_size", size, "state", *stateDir)
+		"admin_token", *adminToken != "", "callback_allow", *callbackAllow, "callback_loopback_host", *loopbackHost, "journal_size", size, "state", *stateDir)
 
 	<-ctx.Done()
 	logger.Info("shutting down")

@@ -11,7 +11,6 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -299,49 +298,26 @@ func (g *Gateway) authenticate(fields sign.Fields, script string, secretOf secre
 // merchant's, when that one fits, and the URL the request came to when the
 // client signed with it.
 func (g *Gateway) explain(script string, fields sign.Fields, secret string, m ledger.Merchant, r *http.Request) *sign.Explanation {
-	ex := sign.Explain(script, fields, secret, requestURLs(r)...)
+	t := sign.Tries{Names: requestURLs(r)}
+	if m.SecretKey != secret {
+		t.Secrets = append(t.Secrets, sign.Secret{Key: m.SecretKey, Hint: "signed with the merchant's payment secret_key; this route takes payout_secret_key"})
+	}
+	for _, id := range g.cfg.Ledger.MerchantIDs() {
+		if o, ok := g.cfg.Ledger.Merchant(id); ok && id != m.ID {
+			hint := "signed with the secret of merchant " + id + ", but pg_merchant_id is " + m.ID
+			t.Secrets = append(t.Secrets, sign.Secret{Key: o.PayoutSecretKey, Hint: hint}, sign.Secret{Key: o.SecretKey, Hint: hint})
+		}
+		if len(t.Secrets) >= 16 { // ExplainTrying tries no more
+			break
+		}
+	}
+	ex := sign.ExplainTrying(script, fields, secret, t)
 	ex.SigningString = maskCards(ex.SigningString, fields)
-	if ex.Got == "" || ex.OK {
-		return &ex
-	}
-	hint := ""
-	if other := m.SecretKey; other != secret && other != "" && sign.Verify(script, fields, other) {
-		hint = "signed with the merchant's payment secret_key; this route takes payout_secret_key"
-	} else if id, ok := g.signedBy(script, fields, m.ID); ok {
-		hint = "signed with the secret of merchant " + id + ", but pg_merchant_id is " + m.ID
-	}
-	if hint != "" {
-		ex.Hints = slices.DeleteFunc(ex.Hints, func(h string) bool { return h == sign.HintNoMistakeFound })
-		ex.Hints = append([]string{hint}, ex.Hints...)
-	} else if len(ex.Hints) == 1 && ex.Hints[0] == sign.HintNoMistakeFound {
+	if len(ex.Hints) == 1 && ex.Hints[0] == sign.HintNoMistakeFound {
 		ex.Hints[0] = "no common mistake reproduces this pg_sig: most likely it was made with another secret than merchant " + m.ID +
 			"'s in this scenario (" + sign.MaskSecret(secret) + "), or a value changed after signing; compare the signing string with your own, field by field"
 	}
 	return &ex
-}
-
-// maxOtherMerchants bounds the merchants whose secrets explain tries on a
-// bad signature.
-const maxOtherMerchants = 16
-
-// signedBy names another merchant (of the first maxOtherMerchants) whose
-// payout or payment secret gives the message's pg_sig.
-func (g *Gateway) signedBy(script string, fields sign.Fields, self string) (string, bool) {
-	for i, id := range g.cfg.Ledger.MerchantIDs() {
-		if i == maxOtherMerchants {
-			break
-		}
-		o, ok := g.cfg.Ledger.Merchant(id)
-		if !ok || id == self {
-			continue
-		}
-		for _, sec := range []string{o.PayoutSecretKey, o.SecretKey} {
-			if sec != "" && sign.Verify(script, fields, sec) {
-				return id, true
-			}
-		}
-	}
-	return "", false
 }
 
 // requestURLs are the URLs a client may have signed with instead of the

@@ -148,12 +148,34 @@ func (h *hasher) sum(script string, v view, sorted bool, keep func(i int) bool, 
 // Explain checks a message's pg_sig against script and secret and, when it
 // does not match, tries the mistakes integrations commonly make (values in
 // sent order, empty fields dropped, a wrong script name, upper-case hex, no
-// script name) and names any that reproduce the signature received; names
-// are more script names a client may have signed with by mistake, such as
-// the whole URL it sent the message to. The secret never appears in the
-// result. The message is flattened once, whatever it holds, and every
-// variant is hashed in one buffer.
-func Explain(script string, fields Fields, secret string, names ...string) Explanation {
+// script name) and names any that reproduce the signature received. The
+// secret never appears in the result. The message is flattened once,
+// whatever it holds, and every variant is hashed in one buffer.
+func Explain(script string, fields Fields, secret string) Explanation {
+	return ExplainTrying(script, fields, secret, Tries{})
+}
+
+// Tries are more mistakes for [ExplainTrying] to try, beyond the common
+// ones: script names a client may have signed with (such as the whole URL
+// it sent the message to), and other secrets it may have signed with, each
+// with the hint that names it.
+type Tries struct {
+	Names   []string
+	Secrets []Secret
+}
+
+// Secret is a secret a client may have signed with by mistake, and the
+// hint that says so ("signed with the merchant's payment secret_key").
+type Secret struct{ Key, Hint string }
+
+// maxTries bounds the script names and the secrets ExplainTrying tries
+// from its Tries: each costs a hash of the whole message.
+const maxTries = 16
+
+// ExplainTrying is [Explain] that also tries t's script names and secrets
+// (the first maxTries of each). A secret that reproduces the signature is
+// named first.
+func ExplainTrying(script string, fields Fields, secret string, t Tries) Explanation {
 	got := fields.Value(FieldSig)
 	v := newView(fields.Without(FieldSig))
 	var h hasher
@@ -204,12 +226,21 @@ func Explain(script string, fields Fields, secret string, names ...string) Expla
 			try("signed with script name "+quote(s)+"; the script name is "+quote(script), h.sum(s, v, true, nil, secret, false, false))
 		}
 	}
-	for i, s := range names {
-		if i == maxNames {
+	for i, s := range t.Names {
+		if i == maxTries {
 			break
 		}
 		if s != script && s != "" {
 			try("signed with the URL "+quote(s)+" as the script name; the script name is only its last segment, "+quote(script), h.sum(s, v, true, nil, secret, false, false))
+		}
+	}
+	for i, o := range t.Secrets {
+		if i == maxTries {
+			break
+		}
+		if o.Key != "" && o.Key != secret && h.sum(script, v, true, nil, o.Key, false, false) == want {
+			e.Hints = append([]string{o.Hint}, e.Hints...)
+			break
 		}
 	}
 	if len(e.Hints) == 0 {
@@ -222,9 +253,6 @@ func Explain(script string, fields Fields, secret string, names ...string) Expla
 // Explain tries reproduces: the secret differs, or a value changed after
 // signing.
 const HintNoMistakeFound = "no common mistake reproduces this pg_sig: most likely it was made with another secret (payout routes take payout_secret_key), or a value changed after signing; compare the signing string with your own, field by field"
-
-// maxNames bounds the extra script names Explain tries.
-const maxNames = 8
 
 // maxDropTries bounds the top-level fields Explain tries leaving out one at
 // a time.

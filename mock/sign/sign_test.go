@@ -136,10 +136,24 @@ func TestScriptNameAfterLastSlash(t *testing.T) {
 func TestExplainTriesTheURLAsScriptName(t *testing.T) {
 	fields := Fields{{"pg_merchant_id", "9970"}, {"pg_salt", "s"}}
 	url := "http://localhost:8080/g2g/payout_status2"
-	e := Explain("payout_status2", append(fields, Field{FieldSig, Sign(url, fields, "k")}), "k", "https://api.freedompay.kz/g2g/payout_status2", url)
+	e := ExplainTrying("payout_status2", append(fields, Field{FieldSig, Sign(url, fields, "k")}), "k",
+		Tries{Names: []string{"https://api.freedompay.kz/g2g/payout_status2", url}})
 	want := `signed with the URL "` + url + `" as the script name; the script name is only its last segment, "payout_status2"`
 	if len(e.Hints) != 1 || e.Hints[0] != want {
 		t.Errorf("hints %q, want [%q]", e.Hints, want)
+	}
+}
+
+func TestExplainTriesOtherSecrets(t *testing.T) {
+	fields := Fields{{"pg_merchant_id", "9971"}, {"pg_salt", "s"}}
+	tries := Tries{Secrets: []Secret{{Key: "a", Hint: "signed with a"}, {Key: "b", Hint: "signed with b"}}}
+	e := ExplainTrying("payout_status2", append(fields, Field{FieldSig, Sign("payout_status2", fields, "b")}), "k", tries)
+	if len(e.Hints) != 1 || e.Hints[0] != "signed with b" {
+		t.Errorf("hints %q, want [\"signed with b\"]", e.Hints)
+	}
+	e = ExplainTrying("payout_status2", append(fields, Field{FieldSig, Sign("payout_status2", fields, "c")}), "k", tries)
+	if len(e.Hints) != 1 || e.Hints[0] != HintNoMistakeFound {
+		t.Errorf("hints %q, want only the hint that nothing reproduces it", e.Hints)
 	}
 }
 
