@@ -385,7 +385,7 @@ func TestComposeEndToEnd(t *testing.T) {
 	}
 }
 
-// TestImageFigures measures what the README reports of the image: its
+// TestImageFigures measures what docs/docker.md reports of the image: its
 // size, the time from docker run to ready, and the idle memory.
 func TestImageFigures(t *testing.T) {
 	if os.Getenv("FREEDOMPAY_MOCK_E2E_DOCKER") != "1" {
