@@ -55,6 +55,11 @@ func healthcheck(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := addControlFlags(fs, 2*time.Second)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: freedompay-mock healthcheck [--url URL] [--admin-token T] [--timeout D]")
+		fmt.Fprintln(fs.Output(), "Exits 0 when the sandbox at URL is ready (/_mock/ready), 1 when it is not or does not answer (a Docker HEALTHCHECK).")
+		fs.PrintDefaults()
+	}
 	if code, ok := parseFlags(fs, args, stdout); !ok {
 		return code
 	}
@@ -81,6 +86,11 @@ func verify(args []string, stdout, stderr io.Writer) int {
 	merchant := fs.String("merchant-id", "", "check only this merchant's expectations, against its own data")
 	junit := fs.String("junit", "", "also write the verdict as JUnit XML to this file; - writes it to stdout (the text or JSON verdict then goes to stderr)")
 	asJSON := fs.Bool("json", false, "print the verdict as JSON instead of text")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: freedompay-mock verify [--url URL] [--merchant-id ID] [--junit FILE|-] [--json]")
+		fmt.Fprintln(fs.Output(), "Checks the scenario's [[expect]] against the sandbox at URL: exit 0 when all hold, 1 when one fails, 2 when it cannot be asked.")
+		fs.PrintDefaults()
+	}
 	if code, ok := parseFlags(fs, args, stdout); !ok {
 		return code
 	}

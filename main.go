@@ -1,5 +1,5 @@
 // Command freedompay-mock is an offline sandbox of the FreedomPay payout
-// gateway. See README.md.
+// gateway. See README.md and docs/.
 //
 //	freedompay-mock [serve] [--addr :8080] [--scenario FILE] [--seed N] ...
 //	freedompay-mock validate FILE...
@@ -66,6 +66,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "verify":
 		return verify(args, stdout, stderr)
 	case "version":
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+			fmt.Fprintln(stdout, "usage: freedompay-mock version (or --version)\nPrints the version: the release tag, else the module version, else dev.")
+			return 0
+		}
 		fmt.Fprintln(stdout, "freedompay-mock", mock.Version(version))
 		return 0
 	case "help":

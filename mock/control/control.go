@@ -147,7 +147,7 @@ func New(b Backend, opts Options) http.Handler {
 	r.HandleFunc(Prefix+"/verify", noBody(h.verify, merchant, "format")).Methods(http.MethodGet)
 	h.registerUI(r, opts.Token)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		writeError(w, http.StatusNotFound, "no control route %s; see the README's control API table", wire.Shorten(req.URL.Path, 200))
+		writeError(w, http.StatusNotFound, "no control route %s; see docs/control-api.md", wire.Shorten(req.URL.Path, 200))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s", wire.Shorten(req.Method, 20), wire.Shorten(req.URL.Path, 200))

@@ -115,7 +115,7 @@ func (g *Gateway) Register(r *mux.Router) http.Handler {
 
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		g.writeError(w, g.newRecord(req), http.StatusNotFound, wire.Errorf(wire.CodeValidation,
-			"Unknown path %s; the sandbox serves FreedomPay's payout paths under /g2g/ and /api/ (see the README)", wire.Shorten(req.URL.Path, 200)))
+			"Unknown path %s; the sandbox serves FreedomPay's payout paths under /g2g/ and /api/ (see docs/gateway.md)", wire.Shorten(req.URL.Path, 200)))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		want := "POST (or GET with a query string)"

@@ -31,7 +31,7 @@ func TestEveryExampleLoads(t *testing.T) {
 func TestDefaultScenario(t *testing.T) {
 	sc := Default()
 	if sc.Name != "default" || sc.Seed != 42 || sc.Merchants[0].ID != "9970" || sc.Merchants[0].PayoutSecretKey != "test_secret_key" {
-		t.Fatalf("default scenario: name %q seed %d merchant %q: not the one the README documents", sc.Name, sc.Seed, sc.Merchants[0].ID)
+		t.Fatalf("default scenario: name %q seed %d merchant %q: not the one docs/scenarios.md documents", sc.Name, sc.Seed, sc.Merchants[0].ID)
 	}
 	statuses := map[string]bool{}
 	for _, p := range sc.Payouts {
