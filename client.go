@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/expect"
 )
@@ -69,7 +71,7 @@ func healthcheck(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if status != http.StatusOK {
-		fmt.Fprintf(stderr, "freedompay-mock healthcheck: not ready: HTTP %d %s\n", status, strings.TrimSpace(string(body)))
+		fmt.Fprintf(stderr, "freedompay-mock healthcheck: not ready: HTTP %d %s\n", status, printable(string(body), maxQuoted, true))
 		return 1
 	}
 	fmt.Fprintln(stdout, strings.TrimSpace(string(body)))
@@ -104,7 +106,7 @@ func verify(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if status != http.StatusOK {
-		fmt.Fprintf(stderr, "freedompay-mock verify: %s answered HTTP %d: %s\n", *c.url, status, strings.TrimSpace(string(body)))
+		fmt.Fprintf(stderr, "freedompay-mock verify: %s answered HTTP %d: %s\n", *c.url, status, printable(string(body), maxQuoted, true))
 		return 2
 	}
 	rep, err := readVerdict(body)
@@ -143,7 +145,7 @@ func verify(args []string, stdout, stderr io.Writer) int {
 }
 
 func printReport(w io.Writer, rep expect.Report) {
-	fmt.Fprintf(w, "scenario %q at %s: %d passed, %d failed\n", rep.Scenario, rep.At.Format(time.RFC3339), rep.Passed, rep.Failed)
+	fmt.Fprintf(w, "scenario %q at %s: %d passed, %d failed\n", printable(rep.Scenario, maxQuoted, false), rep.At.Format(time.RFC3339), rep.Passed, rep.Failed)
 	if len(rep.Results) == 0 {
 		fmt.Fprintln(w, "no expectations: add [[expect]] entries to the scenario for verify to check")
 	}
@@ -152,8 +154,38 @@ func printReport(w io.Writer, rep expect.Report) {
 		if !r.OK {
 			mark = "FAIL"
 		}
-		fmt.Fprintf(w, "%s  %s\n      %s\n", mark, r.Name, r.Message)
+		fmt.Fprintf(w, "%s  %s\n      %s\n", mark, printable(r.Name, maxQuoted, false), printable(r.Message, maxQuoted, false))
 	}
+}
+
+// maxQuoted bounds what the CLI prints of a text the server sent.
+const maxQuoted = 4096
+
+// printable is s for a terminal or a CI log: control characters (an
+// escape sequence could rewrite a FAIL line above it) shown as Go escapes,
+// newlines too unless lines (a verdict's name is one line: a newline in it
+// could fake a PASS line below), invalid UTF-8 as U+FFFD, surrounding
+// space trimmed, at most max bytes and a note of how much was left out.
+func printable(s string, max int, lines bool) string {
+	s = strings.TrimSpace(s)
+	cut := 0
+	if len(s) > max {
+		cut = len(s) - max
+		s = s[:max]
+	}
+	var b strings.Builder
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		if (r == '\n' && lines) || r == '\t' || !unicode.IsControl(r) {
+			b.WriteRune(r)
+			continue
+		}
+		q := strconv.QuoteRune(r)
+		b.WriteString(q[1 : len(q)-1])
+	}
+	if cut > 0 {
+		fmt.Fprintf(&b, "… (%d more bytes not shown)", cut)
+	}
+	return b.String()
 }
 
 // readVerdict reads /_mock/verify's answer, refusing one that is not a

@@ -70,6 +70,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stdout, "usage: freedompay-mock version (or --version)\nPrints the version: the release tag, else the module version, else dev.")
 			return 0
 		}
+		if len(args) > 0 {
+			fmt.Fprintf(stderr, "freedompay-mock version: unexpected argument %q\n", args[0])
+			return 2
+		}
 		fmt.Fprintln(stdout, "freedompay-mock", mock.Version(version))
 		return 0
 	case "help":
@@ -272,7 +276,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	logger.Info("freedompay-mock listening", "url", s.URL(), "scenario", s.Scenario().Summary(),
 		"seed", s.Seed(), "clock", s.ClockMode(), "now", s.Now().Format(time.RFC3339), "version", mock.Version(version),
-		"admin_token", *adminToken != "", "callback_allow", *callbackAllow, "callback_loopback_host", *loopbackHost, "journal_size", size, "state", *stateDir)
+		"admin_token", *adminToken != "", "callback_allow", *callbackAllow, "callback_loopback_host", loopbackShown(*loopbackHost), "journal_size", size, "state", *stateDir)
 
 	<-ctx.Done()
 	logger.Info("shutting down")
@@ -358,7 +362,16 @@ func signCmd(args []string, stdout, stderr io.Writer) int {
 	if name != *script {
 		fmt.Fprintf(stderr, "script name: %s (the last segment of %s; FreedomPay signs with the script name, never the path)\n", name, *script)
 	}
-	fmt.Fprintln(stderr, "signing string:", sign.SigningString(name, fields, sign.MaskSecret(*secret)))
+	// Masked wherever the secret is, as the server's explanations are: a
+	// field may hold it too.
+	fmt.Fprintln(stderr, "signing string:", sign.Explain(name, fields, *secret).SigningString)
 	fmt.Fprintln(stdout, sign.Sign(name, fields, *secret))
 	return 0
+}
+
+// loopbackShown is --callback-loopback-host as the sandbox reads it, for
+// the start-up line (the server has refused a value it cannot read).
+func loopbackShown(flag string) string {
+	h, _ := notify.ParseLoopbackHost(flag)
+	return h
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/expect"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
@@ -275,5 +276,39 @@ func TestParseBytes(t *testing.T) {
 		if _, err := parseBytes(in); err == nil {
 			t.Errorf("parseBytes(%q): no error", in)
 		}
+	}
+}
+
+// A verdict's texts reach a terminal or a CI log as text: an escape
+// sequence in an expectation's name cannot rewrite the lines above it, a
+// newline cannot fake a PASS line, and a long error body is cut.
+func TestVerifyPrintsTheServersTextsSafely(t *testing.T) {
+	var b strings.Builder
+	printReport(&b, expect.Report{Scenario: "s\x1b[2J", Failed: 1, Results: []expect.Result{
+		{Name: "evil\x1b[1A\rPASS  all good", Message: "line one\nPASS  faked", OK: false},
+	}})
+	out := b.String()
+	if strings.ContainsAny(out, "\x1b\r") || strings.Contains(out, "\nPASS") {
+		t.Errorf("report %q: want no escape, carriage return or line of the server's making", out)
+	}
+	if !strings.Contains(out, `evil\x1b[1A\rPASS  all good`) {
+		t.Errorf("report %q: want the name shown with its control characters escaped", out)
+	}
+	long := printable(strings.Repeat("x", 10000), maxQuoted, true)
+	if len(long) > maxQuoted+64 || !strings.HasSuffix(long, "(5904 more bytes not shown)") {
+		t.Errorf("a 10 000-byte body printed as %d bytes ending %q; want it cut at %d with a note", len(long), long[len(long)-40:], maxQuoted)
+	}
+	if got := printable("{\n  \"error\": \"x\"\n}", maxQuoted, true); got != "{\n  \"error\": \"x\"\n}" {
+		t.Errorf("an error body's lines: %q, want them kept", got)
+	}
+}
+
+func TestSignMasksTheSecretWhereverItIs(t *testing.T) {
+	_, _, errOut := runCLI("sign", "--script", "x", "--secret", "abcdefg", "pg_a=abcdefg", "pg_b=1")
+	if strings.Contains(errOut, "abcdefg") {
+		t.Errorf("sign showed the secret held by a field: %q", errOut)
+	}
+	if code, _, _ := runCLI("version", "extra"); code != 2 {
+		t.Errorf("version with an argument: exit %d, want 2", code)
 	}
 }

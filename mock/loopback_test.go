@@ -262,7 +262,8 @@ func TestDefaultScenarioStartsQuietly(t *testing.T) {
 // the admin token (a post_link is public), with a signed ack for a good
 // notify and a rejection for a bad one.
 func TestDemoMerchantOverHTTP(t *testing.T) {
-	s := mock.RunT(t, mock.Options{ClockMode: "manual", AdminToken: "s3cret"})
+	logs := &syncBuffer{mu: make(chan struct{}, 1)}
+	s := mock.RunT(t, mock.Options{ClockMode: "manual", AdminToken: "s3cret", Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	url := s.URL() + scenario.DemoPostLink
 	notifyFields := func(secret string) sign.Fields {
 		return signed("merchant", secret, "pg_payment_id", "1", "pg_order_id", "o-1", "pg_status", "ok",
@@ -294,6 +295,18 @@ func TestDemoMerchantOverHTTP(t *testing.T) {
 		if code != http.StatusOK || err != nil || fields.Value("pg_status") != "rejected" {
 			t.Errorf("%s: HTTP %d %s; want a <response> with pg_status rejected", name, code, body)
 		}
+	}
+	// Anyone may post here: what it logs of a request is cut short, and
+	// its signed refusal quotes nothing of the request (else anyone could
+	// have a text of their choosing signed with the merchant's secret).
+	before := len(logs.String())
+	huge := strings.Repeat("\x7f", 9<<10) // 54 KiB encoded: under the demo merchant's 64 KiB
+	_, body = post(sign.Fields{{Name: "pg_merchant_id", Value: huge}, {Name: "pg_order_id", Value: huge}, {Name: "pg_sig", Value: "x"}}, "?merchant_id=9970")
+	if n := len(logs.String()) - before; n > 8<<10 {
+		t.Errorf("a 54 KiB notify made %d bytes of log; want a few kilobytes at most", n)
+	}
+	if strings.Contains(body, "\x7f") || !strings.Contains(body, "<pg_status>rejected</pg_status>") {
+		t.Errorf("refusal %.300s: want rejected, quoting nothing of the request", body)
 	}
 	resp, err := http.Get(url)
 	if err != nil {

@@ -289,7 +289,9 @@ func (g *Gateway) authenticate(fields sign.Fields, script string, secretOf secre
 		return m, nil
 	}
 	rec.explain = g.explain(script, fields, secret, m, rec.r)
-	log.Warn("bad signature", "merchant", m.ID, "explain", rec.explain.String())
+	// The journal keeps the whole explanation; a log line holds its start,
+	// so a megabyte of field values cannot make megabytes of log.
+	log.Warn("bad signature", "merchant", m.ID, "explain", wire.Shorten(rec.explain.String(), maxLogValue))
 	return ledger.Merchant{}, wire.NewError(g.cfg.Settings.BadSignatureCode)
 }
 
@@ -441,9 +443,13 @@ type reqLog struct {
 
 func newReqLog(l *slog.Logger, path string) *reqLog {
 	r := &reqLog{l: l, attrs: make([]any, 0, 8)}
-	r.attrs = append(r.attrs, "path", path)
+	r.attrs = append(r.attrs, "path", wire.Shorten(path, maxLogValue))
 	return r
 }
+
+// maxLogValue bounds the bytes of a value a request's log line quotes from
+// the request.
+const maxLogValue = 1024
 
 func (r *reqLog) With(args ...any) *reqLog { r.attrs = append(r.attrs, args...); return r }
 

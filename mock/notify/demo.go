@@ -19,6 +19,9 @@ import (
 // under a kilobyte.
 const maxDemoBody = 64 << 10
 
+// maxDemoLogValue bounds a value the demo merchant's log line quotes.
+const maxDemoLogValue = 256
+
 // demoMerchant is the sandbox's own merchant (scenario.DemoPostLink): it
 // reads a payout notify as a careful merchant does, checking pg_sig with
 // the payout secret of the merchant the notify names and the script name
@@ -46,25 +49,31 @@ func (d *demoMerchant) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req, err := wire.Decode(r, maxDemoBody)
 	if err != nil {
-		d.log.Info("demo merchant: a request that is no notify", "error", err.Error())
+		d.log.Info("demo merchant: a request that is no notify", "error", wire.Shorten(err.Error(), 4*maxDemoLogValue))
 		http.Error(w, "demo merchant: not a payout notify: "+err.Error(), http.StatusBadRequest)
 		return
 	}
 	fields := req.Fields
-	order, merchantID := fields.Value("pg_order_id"), fields.Value("pg_merchant_id")
-	log := d.log.With("merchant_id", merchantID, "order_id", order, "payment_id", fields.Value("pg_payment_id"))
+	// Values quoted in the log are cut short: anyone may post here, and a
+	// 64 KiB order id must not make a log line of megabytes.
+	order, merchantID := wire.Shorten(fields.Value("pg_order_id"), maxDemoLogValue), fields.Value("pg_merchant_id")
+	log := d.log.With("merchant_id", wire.Shorten(merchantID, maxDemoLogValue), "order_id", order,
+		"payment_id", wire.Shorten(fields.Value("pg_payment_id"), maxDemoLogValue))
 	script := sign.ScriptName(r.URL.Path) // the last segment of the merchant's own URL, as the spec says
 	owner := merchantID
 	if pin := r.URL.Query().Get("merchant_id"); pin != "" {
 		owner = pin
+		log = log.With("post_link_of", wire.Shorten(pin, maxDemoLogValue))
 	}
 	m, known := d.ledger.Merchant(owner)
 	var refused, detail string // the answer says refused; the log adds detail
 	switch _, signed := fields.Get(sign.FieldSig); {
 	case !known:
-		refused = fmt.Sprintf("merchant %q is not one of the scenario's", owner)
+		refused = "the merchant is not one of the scenario's" // unsigned: no secret to sign with
 	case owner != merchantID:
-		refused = fmt.Sprintf("the notify is for merchant %q, not for this one (%s)", merchantID, owner)
+		// A fixed text: the answer is signed, and words taken from the
+		// request would let anyone have a chosen text signed.
+		refused = "the notify names another merchant than this post_link's"
 	case !signed:
 		refused = "pg_sig is missing"
 	default:
@@ -76,11 +85,11 @@ func (d *demoMerchant) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if refused != "" {
 		status, description = "rejected", refused
 		if detail != "" {
-			log = log.With("signature", detail)
+			log = log.With("signature", wire.Shorten(detail, 4*maxDemoLogValue))
 		}
 		log.Info(fmt.Sprintf("demo merchant: payout notify for order %s refused: %s", order, refused))
 	} else {
-		log.Info(fmt.Sprintf("demo merchant: payout notify for order %s, pg_status %s, signature ok", order, fields.Value("pg_status")))
+		log.Info(fmt.Sprintf("demo merchant: payout notify for order %s, pg_status %s, signature ok", order, wire.Shorten(fields.Value("pg_status"), maxDemoLogValue)))
 	}
 	answer := sign.Fields{
 		{Name: "pg_status", Value: status},

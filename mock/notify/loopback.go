@@ -32,10 +32,29 @@ func ParseLoopbackHost(s string) (string, error) {
 		return ip.String(), nil
 	}
 	h = strings.ToLower(strings.TrimSuffix(h, "."))
-	if h == "" || len(h) > 253 || strings.Trim(h, "abcdefghijklmnopqrstuvwxyz0123456789.-_") != "" || strings.Contains(h, "..") || h[0] == '.' || h[0] == '-' {
+	if !isHostName(h) {
 		return "", fmt.Errorf("callback loopback host %q: want a host name or IP address without a scheme or port, such as host.docker.internal", s)
 	}
 	return h, nil
+}
+
+// isHostName reports whether h is a host name a resolver can look up:
+// at most 253 characters in labels of 1 to 63 letters, digits, hyphens and
+// underscores (container names have them) that neither start nor end with
+// a hyphen, the last one not all digits (999.1.1.1 and 0x7f.1 are no
+// names, and no addresses either).
+func isHostName(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	labels := strings.Split(h, ".")
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' ||
+			strings.Trim(l, "abcdefghijklmnopqrstuvwxyz0123456789-_") != "" || strings.Trim(l, "-_") == "" {
+			return false
+		}
+	}
+	return strings.Trim(labels[len(labels)-1], "0123456789") != ""
 }
 
 // isLoopbackHost reports whether a URL's host (brackets taken off, as
@@ -43,6 +62,9 @@ func ParseLoopbackHost(s string) (string, error) {
 // localhost (any case, with or without the root's dot), an address in
 // 127.0.0.0/8, or ::1.
 func isLoopbackHost(host string) bool {
+	if i := strings.IndexByte(host, '%'); i >= 0 { // ::1%lo: the zone names an interface, the address is the same
+		host = host[:i]
+	}
 	if ip := net.ParseIP(host); ip != nil {
 		return ip.IsLoopback()
 	}

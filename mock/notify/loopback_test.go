@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -26,6 +27,7 @@ func TestRewriteLoopback(t *testing.T) {
 		"http://localhost.shop.test/p":              "",
 		"http://10.0.0.1:9000/p":                    "",
 		"http://[::2]:9000/p":                       "",
+		"http://[::1%25lo]:9000/p":                  "http://host.docker.internal:9000/p",
 	} {
 		u, err := url.Parse(in)
 		if err != nil {
@@ -65,7 +67,8 @@ func TestParseLoopbackHost(t *testing.T) {
 			t.Errorf("ParseLoopbackHost(%q): got %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"http://host.docker.internal", "host.docker.internal:8080", "a b", "host/x", "..", ".x", "-x", "a..b", strings.Repeat("a", 254)} {
+	for _, bad := range []string{"http://host.docker.internal", "host.docker.internal:8080", "a b", "host/x", "..", ".x", "-x", "a..b", strings.Repeat("a", 254),
+		"999.1.1.1", "0", "1.2.3", "0x7f.1", "_", "x-", "a.-b", strings.Repeat("a", 64) + ".test"} {
 		if got, err := ParseLoopbackHost(bad); err == nil || !strings.Contains(err.Error(), "host.docker.internal") {
 			t.Errorf("ParseLoopbackHost(%q): got %q, %v; want an error with an example", bad, got, err)
 		}
@@ -184,5 +187,19 @@ func TestAllowListOfALoopbackPostLink(t *testing.T) {
 				t.Errorf("allow %q, post_link host %s: got %q, want allowed %v", list, host, why, want)
 			}
 		}
+	}
+}
+
+// Notifies never go through the environment's HTTP_PROXY: through a proxy,
+// --callback-allow would check the proxy's address, not the post_link's,
+// and a rewritten loopback callback would leave the job's host.
+func TestNotifiesUseNoProxy(t *testing.T) {
+	s := New(Config{})
+	tr, ok := s.client.Transport.(*http.Transport)
+	if !ok {
+		t.Fatalf("the default client's transport is %T, want *http.Transport", s.client.Transport)
+	}
+	if tr.Proxy != nil {
+		t.Error("the notify transport takes a proxy (HTTP_PROXY from the environment); want none")
 	}
 }

@@ -247,6 +247,11 @@ func New(cfg Config) *Scheduler {
 	client := cfg.Client
 	if client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
+		// Notifies go straight to the post_link, as FreedomPay's do, never
+		// through the environment's HTTP_PROXY: through a proxy the dial
+		// would check the proxy's address against --callback-allow, not
+		// the post_link's.
+		tr.Proxy = nil
 		tr.MaxIdleConnsPerHost = cfg.Workers
 		tr.MaxResponseHeaderBytes = MaxAnswerHeader // more is a failed attempt, not memory
 		tr.DialContext = dialChecked((&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext)
