@@ -185,6 +185,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	adminToken := fs.String("admin-token", envDefault("admin-token", ""), "when set, /_mock/ requires \"Authorization: Bearer <token>\" (the dashboard asks for it in a sign-in form)")
 	callbackAllow := fs.String("callback-allow", envDefault("callback-allow", ""), "when set, notifies go only to these hosts: comma-separated host globs and IP networks, e.g. \"merchant,*.test,10.0.0.0/8\"")
 	loopbackHost := fs.String("callback-loopback-host", envDefault("callback-loopback-host", ""), "when set, notifies to a post_link on localhost, 127.x.x.x or ::1 go to this host instead (same scheme, port, path and query), e.g. host.docker.internal in a container; the Docker image sets it")
+	allowedHosts := fs.String("allowed-hosts", envDefault("allowed-hosts", ""), "without --admin-token, /_mock/ and the dashboard answer only IP literals, localhost, single-label names, .internal, .local, .lan, .home.arpa, .test, .localdomain, .svc names and --addr's host (a guard against DNS rebinding); comma-separated names and globs to allow too, e.g. \"ci-runner,*.corp.example\"; * allows any Host")
 	readHeader := fs.String("read-header-timeout", envDefault("read-header-timeout", mock.DefaultReadHeaderTimeout.String()), "a client must send its request headers within this")
 	readAll := fs.String("read-timeout", envDefault("read-timeout", mock.DefaultReadTimeout.String()), "a client must send its whole request within this")
 	writeAll := fs.String("write-timeout", envDefault("write-timeout", mock.DefaultWriteTimeout.String()), "a reply must be written within this (advance, drain and await extend their own)")
@@ -247,7 +248,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if err11 != nil {
 		err11 = fmt.Errorf("--memory-limit %q: %v", *memoryLimit, err11)
 	}
-	if err := errors.Join(err, err2, err3, err4, err5, err6, err7, err8, err9, err10, err11); err != nil {
+	_, err12 := control.ParseAllowedHosts(*allowedHosts)
+	if err := errors.Join(err, err2, err3, err4, err5, err6, err7, err8, err9, err10, err11, err12); err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock serve:", err)
 		return 2
 	}
@@ -266,6 +268,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		StateDir: *stateDir, StateInterval: interval, CallbackLoopbackHost: *loopbackHost,
 		ReadHeaderTimeout: timeouts[0], ReadTimeout: timeouts[1], WriteTimeout: timeouts[2],
 		ShutdownTimeout: timeouts[3], NotifyWorkers: nWorkers, MaxAwaits: nAwaits, Version: version,
+		AllowedHosts: *allowedHosts,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock:", err)

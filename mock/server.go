@@ -88,6 +88,13 @@ type Options struct {
 	// host.docker.internal). CallbackAllow is checked on the post_link as
 	// given. Empty: off.
 	CallbackLoopbackHost string
+	// AllowedHosts, without an AdminToken, lists the host names the
+	// control API and the dashboard answer besides IP literals and local
+	// names (localhost, single labels, .internal, .local, .test, …):
+	// comma-separated names and globs ("ci-runner,*.corp.example"); "*"
+	// allows every Host. Addr's host, when it is a name, is allowed too.
+	// It guards against DNS rebinding (see control.HostAllowed).
+	AllowedHosts string
 	// inContainer, when not nil, stands in for the container detection of
 	// the notify scheduler (tests).
 	inContainer func() bool
@@ -198,6 +205,13 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	hosts, err := control.ParseAllowedHosts(opts.AllowedHosts)
+	if err != nil {
+		return nil, err
+	}
+	if h, _, err := net.SplitHostPort(opts.Addr); err == nil && h != "" {
+		hosts = append(hosts, strings.ToLower(strings.TrimSuffix(h, "."))) // an IP literal is allowed anyway
+	}
 	s := &Server{opts: opts, clock: opts.Clock, origin: opts.Clock.Now(), allow: allow, loop: loop, served: make(chan struct{}),
 		awaits: control.NewAwaits(opts.MaxAwaits)}
 	s.log = slog.New(&maskHandler{next: opts.Logger.Handler(), mask: s.masker})
@@ -217,7 +231,7 @@ func New(opts Options) (*Server, error) {
 		}
 		s.saver.run()
 	}
-	s.control = control.New(s, control.Options{Token: opts.AdminToken, Awaits: s.awaits, Version: Version(opts.Version)})
+	s.control = control.New(s, control.Options{Token: opts.AdminToken, Awaits: s.awaits, Version: Version(opts.Version), AllowedHosts: hosts})
 	s.handler = s.recoverer(cleanPath(http.HandlerFunc(s.route)))
 	return s, nil
 }

@@ -114,6 +114,11 @@ type Options struct {
 	Awaits *Awaits
 	// Version is what /_mock/health reports; empty reports "dev".
 	Version string
+	// AllowedHosts, without a Token, are the host-name globs the control
+	// API answers beside IP literals and local names (HostAllowed), as
+	// ParseAllowedHosts reads them; "*" allows every Host. With a Token,
+	// the Host is not checked.
+	AllowedHosts []string
 }
 
 // New returns the handler of every control route. All routes are listed
@@ -156,13 +161,17 @@ func New(b Backend, opts Options) http.Handler {
 	if opts.Token != "" {
 		guarded = sameOrigin(requireToken(opts.Token, r))
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	var served http.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if uiRoute(req.URL.Path) {
 			r.ServeHTTP(w, req) // the dashboard guards its own routes: its page opens from a link anywhere and signs in
 			return
 		}
 		guarded.ServeHTTP(w, req)
 	})
+	if opts.Token == "" && !slices.Contains(opts.AllowedHosts, "*") {
+		served = checkHost(opts.AllowedHosts, served) // the token is the guard when there is one
+	}
+	return served
 }
 
 // sameOrigin refuses a request a browser sent from a page of another
@@ -177,6 +186,9 @@ func New(b Backend, opts Options) http.Handler {
 //     refused, "Origin: null" included.
 //
 // A request with neither header comes from a program, not a browser.
+// Matching the Host is not enough against a page whose name was re-pointed
+// at the sandbox (DNS rebinding): without an admin token, checkHost
+// (hosts.go) refuses the names such a page can have.
 func sameOrigin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
@@ -561,6 +573,9 @@ const (
 	CodeTooManyAwaits = "too_many_awaits"
 	CodeStaleCursor   = "stale_cursor"
 	CodeNotSaved      = "state_not_saved"
+	// CodeHostNotAllowed refuses, without an admin token, a Host that is
+	// not a local name (hosts.go).
+	CodeHostNotAllowed = "host_not_allowed"
 )
 
 // codeOf is the code of an error reply with an HTTP status.

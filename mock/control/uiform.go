@@ -93,6 +93,12 @@ func (u *ui) page(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u *ui) render(w http.ResponseWriter, status int, p uiPage) {
+	renderPage(w, status, p)
+}
+
+// renderPage writes the page; checkHost uses it for the dashboard's own
+// refusal, before there is a ui to ask.
+func renderPage(w http.ResponseWriter, status int, p uiPage) {
 	var b bytes.Buffer
 	if err := uiTemplates.ExecuteTemplate(&b, "page", p); err != nil {
 		writeError(w, http.StatusInternalServerError, "rendering the dashboard: %v", err)
