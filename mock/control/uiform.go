@@ -33,7 +33,7 @@ import (
 //   - with --admin-token, the request must carry the token: as
 //     "Authorization: Bearer", or the cookie the sign-in form sets
 //     (HttpOnly, SameSite=Lax, path /_mock/ui, holding a digest of the
-//     token, never the token itself);
+//     token and a salt drawn at start, never the token itself);
 //   - every form carries the page's form token, which a page of another
 //     site cannot read, so that even a browser sending neither Origin nor
 //     Sec-Fetch-Site cannot be driven from elsewhere.
@@ -54,15 +54,19 @@ const uiFormToken = "form_token"
 type ui struct {
 	h         *handlers
 	token     string // the admin token; "" when there is none
-	session   string // the sign-in cookie's value: a digest of token
+	session   string // the sign-in cookie's value: a digest of token and a salt new at every start
 	formToken string // in every form of the page; new at every start
 }
 
+// newUI makes the dashboard of a start. Its sign-in cookie is a digest of
+// the token and a random salt of this start: a restart signs every browser
+// out, and a copied cookie is good only until the sandbox stops.
 func newUI(h *handlers, token string) *ui {
 	u := &ui{h: h, token: token, formToken: rand.Text()}
 	if token != "" {
 		mac := hmac.New(sha256.New, []byte(token))
-		mac.Write([]byte("freedompay-mock dashboard sign-in"))
+		mac.Write([]byte("freedompay-mock dashboard sign-in\x00"))
+		mac.Write([]byte(rand.Text()))
 		u.session = hex.EncodeToString(mac.Sum(nil))
 	}
 	return u
