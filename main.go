@@ -279,7 +279,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	logger.Info("freedompay-mock listening", "url", s.URL(), "scenario", s.Scenario().Summary(),
 		"seed", s.Seed(), "clock", s.ClockMode(), "now", s.Now().Format(time.RFC3339), "version", mock.Version(version),
-		"admin_token", *adminToken != "", "callback_allow", *callbackAllow, "callback_loopback_host", loopbackShown(*loopbackHost), "journal_size", size, "state", *stateDir)
+		"admin_token", *adminToken != "", "callback_allow", *callbackAllow, "callback_loopback_host", loopbackShown(*loopbackHost), "allowed_hosts", *allowedHosts, "journal_size", size, "state", *stateDir)
 
 	<-ctx.Done()
 	logger.Info("shutting down")
