@@ -184,13 +184,8 @@ func (u *ui) form(act func(*http.Request, url.Values) uiOutcome, fields ...strin
 			u.refuse(w, http.StatusUnauthorized, "This sandbox needs its admin token: sign in, then try again.")
 			return
 		}
-		f, status, err := readForm(r, fields)
-		if err != nil {
-			u.refuse(w, status, "%v", err)
-			return
-		}
-		if subtle.ConstantTimeCompare([]byte(f.Get(uiFormToken)), []byte(u.formToken)) != 1 {
-			u.refuse(w, http.StatusForbidden, staleForm)
+		f, ok := u.readPageForm(w, r, fields)
+		if !ok {
 			return
 		}
 		// Attempts to slow merchants may take longer than the server's
@@ -275,16 +270,26 @@ func (u *ui) signin(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusSeeOther)
 }
 
-// signout lets the sign-in cookie go; it takes the page's form token,
-// so that another site cannot sign the browser out.
-func (u *ui) signout(w http.ResponseWriter, r *http.Request) {
-	f, status, err := readForm(r, nil)
+// readPageForm reads a form posted from the page: its fields, and the
+// page's form token, which another site cannot read. It answers the
+// refusal itself and reports false when the form is not one.
+func (u *ui) readPageForm(w http.ResponseWriter, r *http.Request, fields []string) (url.Values, bool) {
+	f, status, err := readForm(r, fields)
 	if err != nil {
 		u.refuse(w, status, "%v", err)
-		return
+		return nil, false
 	}
 	if subtle.ConstantTimeCompare([]byte(f.Get(uiFormToken)), []byte(u.formToken)) != 1 {
 		u.refuse(w, http.StatusForbidden, staleForm)
+		return nil, false
+	}
+	return f, true
+}
+
+// signout lets the sign-in cookie go; it takes the page's form token,
+// so that another site cannot sign the browser out.
+func (u *ui) signout(w http.ResponseWriter, r *http.Request) {
+	if _, ok := u.readPageForm(w, r, nil); !ok {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: uiSessionCookie, Path: uiPath, MaxAge: -1,
@@ -293,13 +298,13 @@ func (u *ui) signout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusSeeOther)
 }
 
-// advanceBy reads how far to move the clock, by the control API's rules
-// (advance): a non-negative duration that keeps the clock within the year
-// 9999.
+// advanceBy reads how far to move the clock, for the control API's advance
+// and the dashboard's: a non-negative duration that keeps the clock, read
+// once as now (it may move meanwhile), within the year 9999.
 func advanceBy(by string, now time.Time) (time.Duration, error) {
 	d, err := time.ParseDuration(by)
 	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%.40q is not a duration such as 30s, 5m or 1h30m", by)
+		return 0, fmt.Errorf("%.40q is not a duration of zero or more such as 30s, 5m or 1h30m", by)
 	}
 	if now.Add(d).Year() > 9999 || now.Add(d).Before(now) {
 		return 0, fmt.Errorf("%s would take the clock past the year 9999: the protocol's dates have four-digit years", by)
