@@ -189,8 +189,12 @@ func TestJournalExplainsBadSignatures(t *testing.T) {
 	byURL := signed(s.URL()+"/g2g/payout_status2", "secret-a", "pg_merchant_id", "9970", "pg_order_id", "12345")
 	postFields(t, s, "/g2g/payout_status2", byURL)
 	send(t, s, "9970", "not-the-secret", "/g2g/payout_status2", "pg_order_id", "12345")
+	send(t, s, "9970", "secret-a\n", "/g2g/payout_status2", "pg_order_id", "12345")
 	var more journal.Page
-	ctl(t, s, "", "GET", "/_mock/requests?outcome=bad_signature&limit=2", "", 200, &more)
+	ctl(t, s, "", "GET", "/_mock/requests?outcome=bad_signature&limit=3", "", 200, &more)
+	if h := more.Entries[2].Signature.Hints; len(h) != 1 || !strings.Contains(h[0], `a space or line end around it ("…\n"): trim the secret`) {
+		t.Errorf("hints %q: want the line end after the secret named", h)
+	}
 	if h := more.Entries[0].Signature.Hints; len(h) != 1 || !strings.Contains(h[0], `signed with the URL "`+s.URL()+`/g2g/payout_status2" as the script name`) {
 		t.Errorf("hints %q: want the URL named as the script name signed with", h)
 	}
@@ -209,8 +213,8 @@ func TestJournalExplainsBadSignatures(t *testing.T) {
 		t.Errorf("created payouts: %+v, want A-1 with the payment id of its reply", only.Entries)
 	}
 	ctl(t, s, "", "GET", "/_mock/requests?limit=1", "", 200, &only)
-	if only.Matched != 6 || len(only.Entries) != 1 || only.Entries[0].Fields.Value("pg_sig") != sign.Sign("payout_status2", only.Entries[0].Fields.Without("pg_sig"), "not-the-secret") {
-		t.Errorf("limit=1: %d matched, entries %+v; want the newest of 6", only.Matched, only.Entries)
+	if only.Matched != 7 || len(only.Entries) != 1 || only.Entries[0].Fields.Value("pg_sig") != sign.Sign("payout_status2", only.Entries[0].Fields.Without("pg_sig"), "secret-a\n") {
+		t.Errorf("limit=1: %d matched, entries %+v; want the newest of 7", only.Matched, only.Entries)
 	}
 	ctl(t, s, "", "GET", "/_mock/requests?outcome=nope", "", 400, nil)
 	raw := fmt.Sprint(page)

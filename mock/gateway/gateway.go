@@ -11,6 +11,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -301,6 +302,12 @@ func (g *Gateway) authenticate(fields sign.Fields, script string, secretOf secre
 // client signed with it.
 func (g *Gateway) explain(script string, fields sign.Fields, secret string, m ledger.Merchant, r *http.Request) *sign.Explanation {
 	t := sign.Tries{Names: requestURLs(r)}
+	// A secret read from a .env file or a config value often keeps the
+	// line's end or a space.
+	for _, ws := range []string{secret + "\n", secret + "\r\n", secret + " ", " " + secret} {
+		t.Secrets = append(t.Secrets, sign.Secret{Key: ws, Hint: "signed with the secret and a space or line end around it (" +
+			strconv.Quote(strings.Replace(ws, secret, "…", 1)) + "): trim the secret where it is read"})
+	}
 	if m.SecretKey != secret {
 		t.Secrets = append(t.Secrets, sign.Secret{Key: m.SecretKey, Hint: "signed with the merchant's payment secret_key; this route takes payout_secret_key"})
 	}
@@ -309,7 +316,7 @@ func (g *Gateway) explain(script string, fields sign.Fields, secret string, m le
 			hint := "signed with the secret of merchant " + id + ", but pg_merchant_id is " + m.ID
 			t.Secrets = append(t.Secrets, sign.Secret{Key: o.PayoutSecretKey, Hint: hint}, sign.Secret{Key: o.SecretKey, Hint: hint})
 		}
-		if len(t.Secrets) >= 16 { // ExplainTrying tries no more
+		if len(t.Secrets) >= 20 { // ExplainTrying tries no more
 			break
 		}
 	}

@@ -170,7 +170,7 @@ type Secret struct{ Key, Hint string }
 
 // maxTries bounds the script names and the secrets ExplainTrying tries
 // from its Tries: each costs a hash of the whole message.
-const maxTries = 16
+const maxTries = 20
 
 // ExplainTrying is [Explain] that also tries t's script names and secrets
 // (the first maxTries of each). A secret that reproduces the signature is
