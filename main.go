@@ -179,7 +179,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	logFormat := fs.String("log-format", envDefault("log-format", "text"), "log format: text or json")
 	logLevel := fs.String("log-level", envDefault("log-level", "info"), "log level: debug, info, warn or error")
 	clockMode := fs.String("clock", envDefault("clock", ""), "clock: real or manual (default: the scenario's, else real)")
-	speedStr := fs.String("speed", envDefault("speed", "0"), "real clock: run time this many times faster; 0 takes the scenario's (default 1)")
+	speedStr := fs.String("speed", envDefault("speed", "0"), "real clock: run time this many times faster; 0 takes the scenario's speed, which is 1 unless it sets one")
 	maxBody := fs.String("max-body", envDefault("max-body", strconv.Itoa(mock.DefaultMaxBodyBytes)), "request body limit in bytes")
 	journalSize := fs.String("journal-size", envDefault("journal-size", strconv.Itoa(journal.DefaultSize)), "requests and notifications kept per merchant (older ones are dropped and counted)")
 	adminToken := fs.String("admin-token", envDefault("admin-token", ""), "when set, /_mock/ requires \"Authorization: Bearer <token>\" (the dashboard asks for it in a sign-in form)")
