@@ -15,7 +15,10 @@ import (
 )
 
 // A merchant's test: start the sandbox on the default scenario with a clock
-// the test moves, ask for a payout's status, move time, ask again.
+// the test moves, ask for a payout's status, move time, ask again. Moving
+// the clock delivers the notifies that fall due on the way, each dated when
+// it fell due, before Advance returns (here to the scenario's demo
+// merchant); s.Advance does the same and also returns the attempts.
 func Example() {
 	c := clock.NewManual(time.Date(2024, 11, 28, 11, 10, 3, 0, time.UTC))
 	s, err := mock.Run(mock.Options{Clock: c})
@@ -44,11 +47,17 @@ func Example() {
 	}
 
 	fmt.Println(status())
-	c.Advance(5 * time.Second)
+	c.Advance(time.Minute)
 	fmt.Println(status())
+	for _, n := range s.Notifications() {
+		if n.OrderID == "12345" {
+			fmt.Println(n.State, n.Attempts[0].At.Format(time.TimeOnly))
+		}
+	}
 	// Output:
 	// process
 	// success
+	// delivered 11:10:08
 }
 
 // A test waits for what the code under test does in another goroutine (here,

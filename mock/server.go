@@ -152,6 +152,7 @@ type Server struct {
 	close    sync.Once
 	closeErr error
 	state    atomic.Int32 // stateNew, stateServing, stateClosed
+	unfollow func()       // stops running the schedule as a manual clock moves (move.go)
 }
 
 const (
@@ -233,6 +234,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.control = control.New(s, control.Options{Token: opts.AdminToken, Awaits: s.awaits, Version: Version(opts.Version), AllowedHosts: hosts})
 	s.handler = s.recoverer(cleanPath(http.HandlerFunc(s.route)))
+	s.unfollow = s.follow()
 	return s, nil
 }
 
@@ -337,6 +339,7 @@ func (s *Server) Ledger() *ledger.Ledger { return s.world.Load().ledger }
 func (s *Server) Close() error {
 	s.close.Do(func() {
 		s.state.Store(stateClosed)
+		s.unfollow()
 		s.changes.fire()
 		s.awaits.Stop() // awaits answer that the sandbox is stopping
 		ctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
@@ -382,55 +385,6 @@ func (s *Server) ClockMode() string {
 		return clock.ModeManual
 	}
 	return clock.ModeReal
-}
-
-// Advance moves a manual clock forward by d, delivering every notify that
-// falls due on the way, in time order, before it returns the attempts made.
-// A resend or an early notify sent meanwhile is neither waited for nor
-// reported here: its own caller waits for it.
-func (s *Server) Advance(d time.Duration) ([]notify.Attempt, error) {
-	if d < 0 {
-		return nil, fmt.Errorf("advance by %s: the clock does not go back", d)
-	}
-	attempts, err := s.advance(d)
-	if err == nil {
-		err = s.saved()
-	}
-	return attempts, err
-}
-
-func (s *Server) advance(d time.Duration) ([]notify.Attempt, error) {
-	s.mutate.Lock()
-	defer s.mutate.Unlock()
-	defer s.changed() // the clock moved
-	return s.world.Load().notify.RunUntil(s.clock.Now().Add(d))
-}
-
-// Drain moves a manual clock to each next due event until nothing is
-// pending, and returns the attempts made. It holds the lock that Advance,
-// Force, Reset and a scenario change take for one move at a time, so they
-// wait for one moment's deliveries at most; it stops when Close begins
-// (with control.ErrStopping) and when the scenario is replaced or reset
-// meanwhile (without an error: the new run starts afresh).
-func (s *Server) Drain() ([]notify.Attempt, error) {
-	sched := s.world.Load().notify
-	attempts, err := sched.Drain(func(move func()) error {
-		if s.Stopping() {
-			return control.ErrStopping
-		}
-		s.mutate.Lock()
-		defer s.mutate.Unlock()
-		if s.world.Load().notify != sched {
-			return notify.ErrStopDrain
-		}
-		defer s.changed() // the clock moved
-		move()
-		return nil
-	})
-	if err == nil {
-		err = s.saved()
-	}
-	return attempts, err
 }
 
 // AwaitStats counts the work of /_mock/await: the awaits open, the times

@@ -392,7 +392,7 @@ func classifyAnswer(status int, body string) (accepts bool, rule string) {
 // drill "early", its timeline all at its creation) among it, and returns
 // after that notify's first attempt, or when ctx ends.
 //
-// It takes its turn with RunUntil: an advance under way has counted what
+// It takes its turn with RunAt: an advance under way has counted what
 // is due at its moment, and an early dispatch between would take events
 // from it that it then would not wait for.
 func (s *Scheduler) Early(ctx context.Context, p ledger.Payout) {

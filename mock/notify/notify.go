@@ -3,9 +3,9 @@
 // to its post_link, and failed attempts are retried on the scenario's ladder.
 //
 // The schedule is a priority queue of due events. With a clock that moves by
-// itself a loop wakes for each event; with a manual clock nothing happens
-// until [Scheduler.RunUntil] moves the clock to each due time in turn and
-// delivers everything due there before it returns. Deliveries to one payout
+// itself a loop wakes for each event; a manual clock is moved by whoever
+// holds it, stopping at each due time in turn ([Scheduler.NextDue]) while
+// [Scheduler.RunAt] delivers everything due there. Deliveries to one payout
 // run one at a time and in order; different payouts run concurrently, at
 // most Workers at once, each attempt cut at the scenario's timeout.
 package notify
@@ -14,7 +14,6 @@ import (
 	"container/heap"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -49,7 +48,8 @@ const DefaultWorkers = 32
 // DefaultHistorySize is how many notifications a merchant's history keeps.
 const DefaultHistorySize = 10000
 
-// MaxDrainEvents bounds one [Scheduler.Drain].
+// MaxDrainEvents bounds one drain: the moves of a manual clock from due
+// event to due event until nothing is pending.
 const MaxDrainEvents = 1_000_000
 
 // ErrNotManual is returned when time is moved by hand on a clock that moves
@@ -170,7 +170,7 @@ type Scheduler struct {
 	closed   bool              // Close has begun: no attempt is queued any more
 	quiet    chan struct{}     // made by Close, closed once busy is 0
 
-	runMu       sync.Mutex // one RunUntil, or Early, at a time
+	runMu       sync.Mutex // one RunAt, or Early, at a time
 	dispatching sync.Mutex // one dispatch at a time
 	sendCtx     context.Context
 	cancelAll   context.CancelFunc
@@ -205,7 +205,7 @@ type job struct {
 	run *run
 }
 
-// run counts the attempts one dispatch queued, so that RunUntil waits for
+// run counts the attempts one dispatch queued, so that RunAt waits for
 // exactly those: never for a resend's, a forced status's or an early
 // notify's, which their own callers wait for. A run is made for one
 // dispatch and dropped once its attempts are made; nothing counts it
@@ -335,7 +335,7 @@ func (s *Scheduler) loop(ctx context.Context) {
 	for {
 		var timer *time.Timer
 		var fire <-chan time.Time
-		if due, ok := s.nextDue(); ok {
+		if due, ok := s.NextDue(); ok {
 			wall, _ := clock.WallDuration(s.cfg.Clock, due.Sub(s.cfg.Clock.Now()))
 			timer = time.NewTimer(max(wall, 0))
 			fire = timer.C
@@ -356,7 +356,9 @@ func (s *Scheduler) loop(ctx context.Context) {
 	}
 }
 
-func (s *Scheduler) nextDue() (time.Time, bool) {
+// NextDue reports the earliest moment something is due on the schedule: a
+// payout's step, a retry, a drill's notify.
+func (s *Scheduler) NextDue() (time.Time, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.queue) == 0 {
@@ -671,40 +673,31 @@ func (s *Scheduler) settle(n *Notification, a Attempt, retry bool, r *run) (stri
 	return state, a
 }
 
-// RunUntil moves a manual clock to t one due event at a time, delivering
-// everything due at each moment before moving on, and returns the attempts
-// made. Retries that fall due before t run too.
+// RunAt delivers everything due at now, the clock's reading, and returns
+// the attempts made, in time order. It is how a manual clock, stopping at
+// each moment something is due (see [Scheduler.NextDue]), runs the
+// schedule: retries that fall due at now run too.
 //
-// It waits for the attempts its own dispatches queued, and reports those
+// It waits for the attempts its own dispatch queued, and reports those
 // only: a resend or a forced status sent meanwhile is its caller's.
-func (s *Scheduler) RunUntil(t time.Time) ([]Attempt, error) {
-	m, ok := s.cfg.Clock.(*clock.Manual)
-	if !ok {
-		return nil, ErrNotManual
-	}
-	if t.Year() > 9999 {
-		return nil, ErrPastYear9999
-	}
+func (s *Scheduler) RunAt(now time.Time) []Attempt {
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
-	var out []Attempt
-	for {
-		due, ok := s.nextDue()
-		if !ok || due.After(t) {
-			break
-		}
-		out = append(out, s.runAt(m.Set(due))...)
-	}
-	m.Set(t)
-	out = append(out, s.runAt(m.Now())...)
+	out := s.runAt(now)
 	// Attempts at one moment run concurrently; report them in a stable order.
+	SortAttempts(out)
+	return out
+}
+
+// SortAttempts puts attempts in the order they are reported: by time, then
+// by notification.
+func SortAttempts(out []Attempt) {
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].At.Equal(out[j].At) {
 			return out[i].At.Before(out[j].At)
 		}
 		return out[i].Notification < out[j].Notification
 	})
-	return out, nil
 }
 
 // runAt dispatches what is due at now and waits for the attempts queued,
@@ -720,52 +713,6 @@ func (s *Scheduler) runAt(now time.Time) []Attempt {
 	defer s.mu.Unlock()
 	return r.attempts
 }
-
-// Drain moves a manual clock from due event to due event until nothing is
-// pending (at most MaxDrainEvents events), and returns the attempts made.
-//
-// Each move to the next due event runs inside step, when step is not nil:
-// the caller may hold a lock over one move at a time rather than the whole
-// drain, so that whoever else needs it waits for one move at most. An
-// error from step ends the drain before that move; ErrStopDrain ends it
-// without an error.
-func (s *Scheduler) Drain(step func(move func()) error) ([]Attempt, error) {
-	if step == nil {
-		step = func(move func()) error { move(); return nil }
-	}
-	var all []Attempt
-	for i := 0; i < MaxDrainEvents; i++ {
-		var made []Attempt
-		var err error
-		done := false
-		serr := step(func() {
-			due, ok := s.nextDue()
-			if !ok {
-				done = true
-				return
-			}
-			if due.Year() > 9999 {
-				done, err = true, fmt.Errorf("%w: the next event is due at %s", ErrPastYear9999, due.Format(time.RFC3339))
-				return
-			}
-			made, err = s.RunUntil(due)
-		})
-		if errors.Is(serr, ErrStopDrain) {
-			return all, nil
-		}
-		if serr != nil {
-			return all, serr
-		}
-		all = append(all, made...)
-		if err != nil || done {
-			return all, err
-		}
-	}
-	return all, errors.New("drain stopped after " + strconv.Itoa(MaxDrainEvents) + " events: the schedule does not end")
-}
-
-// ErrStopDrain, returned by a drain's step, ends the drain there.
-var ErrStopDrain = errors.New("stop the drain")
 
 // Notifications returns a copy of every notification kept, oldest first.
 func (s *Scheduler) Notifications() []Notification {
