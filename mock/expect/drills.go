@@ -9,11 +9,9 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
-
-// StatusPaths are the gateway paths a merchant asks a payout's status at.
-var StatusPaths = []string{"/g2g/payout_status2", "/api/payment_status2", "/api/payment_status", "/api/iban_payout/payment_status"}
 
 // Drills gives the verdict on every drill of the payouts of a merchant
 // (every merchant's for ""), and on every drill fault that hid the reply
@@ -149,7 +147,7 @@ func checkLost(p ledger.Payout, ns []notify.Notification, st State) (bool, strin
 		return false, "not run yet: " + timelineSummary(p, st.Now())
 	}
 	final := ns[i].CreatedAt
-	for _, path := range StatusPaths {
+	for _, path := range routes.PathsOf(routes.KindStatus) {
 		for _, e := range st.Requests(journal.Filter{MerchantID: p.MerchantID, Path: path}).Entries {
 			if asked(e) && (e.OrderID == p.OrderID || e.PaymentID == fmt.Sprint(p.PaymentID)) && !e.At.Before(final) {
 				return true, fmt.Sprintf("no notify came; the merchant asked %s at %s, after the payout became final at %s", path, e.At.Format(time.RFC3339), final.Format(time.RFC3339))
@@ -168,7 +166,7 @@ func asked(e journal.Entry) bool {
 
 // polledAfter finds a status request for an order after journal entry seq.
 func polledAfter(st State, merchantID, order string, seq int64) (journal.Entry, bool) {
-	for _, path := range StatusPaths {
+	for _, path := range routes.PathsOf(routes.KindStatus) {
 		for _, e := range st.Requests(journal.Filter{MerchantID: merchantID, Path: path, OrderID: order}).Entries {
 			if asked(e) && e.Seq > seq {
 				return e, true

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 )
 
 // Drills test a merchant on what goes wrong off the happy path. Each is
@@ -210,8 +212,13 @@ func (v *validator) checkDrills(sc *Scenario) {
 		v.add(line, "drills.faults.slow_by is %s; want a positive duration", f.SlowBy)
 	}
 	for _, p := range f.Paths {
-		if !strings.HasPrefix(p, "/") {
-			v.add(line, "drills.faults.paths: %q is not a path such as \"/g2g/p2p2nonreg\"", p)
+		// A path the gateway does not serve would never see a fault.
+		if msg := routes.Unknown(p); msg != "" {
+			at := v.loc.key("drills.faults", 0, "paths")
+			if at == 0 {
+				at = line
+			}
+			v.add(at, "drills.faults.paths: %q %s", p, msg)
 		}
 	}
 	uses := func(name string) bool {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/money"
+	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
 
@@ -147,6 +148,13 @@ func (sc *Scenario) validate(file string, loc *locator) ([]error, int) {
 	for i, e := range sc.Expect {
 		for _, msg := range CheckExpect(e, known) {
 			v.add(loc.table("expect", i), "expect[%d] (%s): %s", i, e.Name, msg)
+		}
+		if r := e.Requests; r != nil && strings.HasPrefix(r.Path, "/") {
+			// Requests to a path the gateway does not serve are never
+			// counted as any route's.
+			if msg := routes.Unknown(r.Path); msg != "" {
+				v.add(loc.key("expect", i, "requests"), "expect[%d] (%s): requests.path %q %s", i, e.Name, r.Path, msg)
+			}
 		}
 	}
 

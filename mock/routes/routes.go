@@ -1,0 +1,172 @@
+// Package routes lists FreedomPay's gateway routes the sandbox serves, once:
+// each path with its methods, its script name (what signing uses), the
+// secret that signs it and what it does. The gateway registers its handlers
+// from this list, scenario validation checks the paths a scenario names
+// against it, and expectations find the status routes in it. It imports
+// nothing of the sandbox, so every layer may use it.
+package routes
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Secret says which of a merchant's secrets signs a route's requests and
+// replies.
+type Secret string
+
+const (
+	// SecretPayout is the merchant's payout_secret_key.
+	SecretPayout Secret = "payout"
+	// SecretStatus follows the scenario's gateway.status_secret: the
+	// payout_secret_key by default, the secret_key when it is "payment"
+	// (spec §8.5, assumed).
+	SecretStatus Secret = "status"
+)
+
+// Kind says what a route does.
+type Kind string
+
+const (
+	KindCreate  Kind = "create"  // makes (or starts) a payout
+	KindStatus  Kind = "status"  // answers a payout's status
+	KindBalance Kind = "balance" // answers the merchant's payout balance
+)
+
+// Route is one of FreedomPay's gateway routes.
+type Route struct {
+	Path    string   // such as "/g2g/payout_status2"
+	Script  string   // the script name that signs it: Path's last segment
+	Methods []string // POST, and GET with a query string
+	Secret  Secret
+	Kind    Kind
+}
+
+// Paths outside the signed API that the gateway serves too.
+const (
+	// PayoutPage is where a reg2nonreg payout's page is served: PayoutPage
+	// + the payout's key.
+	PayoutPage = "/payout/"
+	// Healthcheck answers whether the gateway is up, as FreedomPay's does.
+	Healthcheck = "/status/healthcheck"
+)
+
+// Gateway returns every signed gateway route, in the order the docs list
+// them. The slice is the caller's.
+func Gateway() []Route {
+	return []Route{
+		// Gateway API: the merchant collects card data itself.
+		route("/g2g/payout_status2", SecretStatus, KindStatus),
+		route("/g2g/p2p2nonreg", SecretPayout, KindCreate),
+		route("/g2g/to_iban", SecretPayout, KindCreate),
+		route("/g2g/reg2reg", SecretPayout, KindCreate),
+		route("/g2g/balance_status", SecretStatus, KindBalance),
+		// Merchant API.
+		route("/api/reg2nonreg", SecretPayout, KindCreate),
+		route("/api/reg2reg", SecretPayout, KindCreate),
+		route("/api/to_iban", SecretPayout, KindCreate),
+		route("/api/payment_status2", SecretPayout, KindStatus),
+		route("/api/balance_status", SecretStatus, KindBalance),
+		// Older paths the official PHP payout SDK calls.
+		route("/api/payment_status", SecretStatus, KindStatus),
+		route("/api/iban_payout", SecretPayout, KindCreate),
+		route("/api/iban_payout/payment_status", SecretStatus, KindStatus),
+	}
+}
+
+func route(path string, secret Secret, kind Kind) Route {
+	return Route{Path: path, Script: path[strings.LastIndexByte(path, '/')+1:],
+		Methods: []string{http.MethodPost, http.MethodGet}, Secret: secret, Kind: kind}
+}
+
+// Lookup returns the gateway route at path.
+func Lookup(path string) (Route, bool) {
+	for _, r := range Gateway() {
+		if r.Path == path {
+			return r, true
+		}
+	}
+	return Route{}, false
+}
+
+// PathsOf returns the paths of the routes of a kind, in list order.
+func PathsOf(kind Kind) []string {
+	var out []string
+	for _, r := range Gateway() {
+		if r.Kind == kind {
+			out = append(out, r.Path)
+		}
+	}
+	return out
+}
+
+// maxSuggest bounds the length of a path Closest compares: a longer one is
+// no typo of a known path, and the comparison costs its length squared.
+const maxSuggest = 100
+
+// Closest returns the known gateway path that path most likely misspells,
+// or "" when none is close: the same script name under another prefix, a
+// path without its leading "/", or one a few letters away.
+func Closest(path string) string {
+	if len(path) > maxSuggest {
+		return ""
+	}
+	p := strings.ToLower(path)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	p = strings.TrimSuffix(p, "/")
+	script := p[strings.LastIndexByte(p, '/')+1:]
+	best, bestDist := "", -1
+	for _, r := range Gateway() {
+		if r.Path == p {
+			return r.Path
+		}
+		d := distance(p, r.Path)
+		if r.Script == script {
+			d = min(d, 1) // the right script under the wrong prefix
+		}
+		if bestDist < 0 || d < bestDist {
+			best, bestDist = r.Path, d
+		}
+	}
+	if bestDist > max(2, len(best)/4) {
+		return ""
+	}
+	return best
+}
+
+// distance is the Levenshtein distance between a and b, in bytes.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// Unknown describes a path that is not a gateway route, for a validation
+// message: "is not a path the gateway serves" and the closest known path
+// ("; did you mean /g2g/p2p2nonreg?"), or where the list is. It is "" for a
+// known path.
+func Unknown(path string) string {
+	if _, ok := Lookup(path); ok {
+		return ""
+	}
+	if c := Closest(path); c != "" {
+		return "is not a path the gateway serves; did you mean " + c + "?"
+	}
+	return "is not a path the gateway serves (docs/gateway.md lists them)"
+}

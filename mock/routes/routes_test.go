@@ -1,0 +1,86 @@
+package routes
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestGatewayListsEachPathOnce(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range Gateway() {
+		if seen[r.Path] {
+			t.Errorf("%s is listed twice", r.Path)
+		}
+		seen[r.Path] = true
+		if !strings.HasPrefix(r.Path, "/g2g/") && !strings.HasPrefix(r.Path, "/api/") {
+			t.Errorf("%s: want a path under /g2g/ or /api/", r.Path)
+		}
+		if !strings.HasSuffix(r.Path, "/"+r.Script) || r.Script == "" {
+			t.Errorf("%s: script %q, want its last segment", r.Path, r.Script)
+		}
+		if r.Secret != SecretPayout && r.Secret != SecretStatus {
+			t.Errorf("%s: secret %q", r.Path, r.Secret)
+		}
+		if len(r.Methods) == 0 {
+			t.Errorf("%s: no methods", r.Path)
+		}
+	}
+	if got := Gateway(); &got[0] == &Gateway()[0] {
+		t.Error("Gateway returns a shared slice")
+	}
+}
+
+func TestPathsOfStatus(t *testing.T) {
+	got := strings.Join(PathsOf(KindStatus), " ")
+	want := "/g2g/payout_status2 /api/payment_status2 /api/payment_status /api/iban_payout/payment_status"
+	if got != want {
+		t.Errorf("PathsOf(status) = %s, want %s", got, want)
+	}
+}
+
+func TestClosest(t *testing.T) {
+	for _, c := range []struct{ path, want string }{
+		{"/g2g/p2p2nonregg", "/g2g/p2p2nonreg"},
+		{"g2g/p2p2nonreg", "/g2g/p2p2nonreg"},
+		{"/G2G/Payout_Status2", "/g2g/payout_status2"},
+		{"/g2g/payout_status", "/g2g/payout_status2"},
+		{"/g2g/reg2nonreg", "/api/reg2nonreg"},
+		{"/api/p2p2nonreg", "/g2g/p2p2nonreg"},
+		{"/g2g/to_iban/", "/g2g/to_iban"},
+		{"/hooks/post", ""},
+		{"/", ""},
+		{"", ""},
+		{strings.Repeat("/g2g/p2p2nonreg", 100), ""},
+	} {
+		if got := Closest(c.path); got != c.want {
+			t.Errorf("Closest(%q) = %q, want %q", c.path, got, c.want)
+		}
+	}
+}
+
+func TestUnknown(t *testing.T) {
+	if got := Unknown("/g2g/p2p2nonreg"); got != "" {
+		t.Errorf("Unknown of a route = %q, want \"\"", got)
+	}
+	if got, want := Unknown("/g2g/p2p2nonregg"), "is not a path the gateway serves; did you mean /g2g/p2p2nonreg?"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got := Unknown("/hooks/post"); !strings.Contains(got, "docs/gateway.md") {
+		t.Errorf("Unknown of a far path = %q, want it to say where the list is", got)
+	}
+}
+
+func FuzzClosest(f *testing.F) {
+	for _, s := range []string{"/g2g/p2p2nonregg", "", "/", "g2g/", "/api/iban_payout/payment_status/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		c := Closest(path)
+		if c == "" {
+			return
+		}
+		if _, ok := Lookup(c); !ok {
+			t.Fatalf("Closest(%q) = %q, not a route", path, c)
+		}
+	})
+}
