@@ -129,9 +129,8 @@ type Server struct {
 	clock   clock.Clock
 	origin  time.Time // the clock's reading when the server was made
 	allow   *notify.AllowList
-	loop    string // CallbackLoopbackHost as parsed
-	handler http.Handler
-	control http.Handler
+	loop    string       // CallbackLoopbackHost as parsed
+	handler http.Handler // the one router, made in New, behind cleanPath and recoverer
 	log     *slog.Logger
 
 	world   atomic.Pointer[world] // the scenario served and all its state
@@ -232,8 +231,7 @@ func New(opts Options) (*Server, error) {
 		}
 		s.saver.run()
 	}
-	s.control = control.New(s, control.Options{Token: opts.AdminToken, Awaits: s.awaits, Version: Version(opts.Version), AllowedHosts: hosts})
-	s.handler = s.recoverer(cleanPath(http.HandlerFunc(s.route)))
+	s.handler = s.recoverer(cleanPath(s.router(control.Options{Token: opts.AdminToken, Awaits: s.awaits, Version: Version(opts.Version), AllowedHosts: hosts})))
 	s.unfollow = s.follow()
 	return s, nil
 }
@@ -244,22 +242,6 @@ func (s *Server) masker() *masker {
 		return w.mask
 	}
 	return nil
-}
-
-// route sends /_mock/ to the control API and the rest to the gateway of
-// the scenario in force. The demo merchant's path is a merchant's callback
-// URL, not a control route: like any post_link it is public (no admin
-// token), and it answers only whether a notify's signature verifies.
-func (s *Server) route(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == scenario.DemoPostLink {
-		s.world.Load().notify.DemoMerchant().ServeHTTP(w, r)
-		return
-	}
-	if r.URL.Path == control.Prefix || strings.HasPrefix(r.URL.Path, control.Prefix+"/") {
-		s.control.ServeHTTP(&maskWriter{ResponseWriter: w, mask: s.masker()}, r)
-		return
-	}
-	s.world.Load().gateway.ServeHTTP(w, r)
 }
 
 // Run builds a server and starts it.

@@ -3,13 +3,10 @@ package mock
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/gorilla/mux"
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
@@ -33,7 +30,7 @@ type world struct {
 	ledger  *ledger.Ledger
 	notify  *notify.Scheduler
 	journal *journal.Journal
-	gateway http.Handler
+	gateway *gateway.Gateway
 	mask    *masker // the scenario's secrets, masked in whatever the sandbox shows: logs, journal, dashboard
 	// fresh is set until the world is first saved whole: the log of
 	// changes (--state) cannot tell how it came to be.
@@ -59,7 +56,8 @@ func (s *Server) newWorld(sc *scenario.Scenario, origin time.Time) *world {
 }
 
 // assemble builds a world around a ledger: its journal, notify schedule
-// (empty) and gateway.
+// (empty) and gateway (the state its routes answer from; the routes
+// themselves are the server's, made once).
 func (s *Server) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, l *ledger.Ledger) *world {
 	w := &world{sc: sc, seed: seed, gen: gen, ledger: l, mask: newMasker(sc), fresh: new(atomic.Bool)}
 	w.fresh.Store(true)
@@ -86,13 +84,11 @@ func (s *Server) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, 
 	if s.saver != nil {
 		w.notify.TrackDeltas()
 	}
-	r := mux.NewRouter()
-	r.SkipClean(true) // cleanPath does it, without the router's redirect
 	w.gateway = gateway.New(gateway.Config{
 		Ledger: w.ledger, Clock: s.clock, Gen: gen, Settings: sc.Gateway,
 		Logger: s.log, MaxBody: s.opts.MaxBodyBytes, Schedule: w.notify.Schedule, Journal: w.journal,
 		Gate: gate, Durable: durable, Held: w.notify, Drills: sc.Drills, Seed: seed, Early: w.notify.Early,
-	}).Register(r)
+	})
 	return w
 }
 

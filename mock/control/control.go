@@ -119,11 +119,50 @@ type Options struct {
 	// ParseAllowedHosts reads them; "*" allows every Host. With a Token,
 	// the Host is not checked.
 	AllowedHosts []string
+	// Wrap, when not nil, wraps every control route's handler, outside
+	// its guards (the sandbox masks the scenario's secrets in replies).
+	Wrap func(http.Handler) http.Handler
 }
 
-// New returns the handler of every control route. All routes are listed
-// here.
+// New returns the handler of every control route, on a router of its own
+// (the sandbox registers them on its one router with [Register]).
 func New(b Backend, opts Options) http.Handler {
+	r := mux.NewRouter()
+	r.SkipClean(true)
+	misses := Register(r, b, opts)
+	r.NotFoundHandler, r.MethodNotAllowedHandler = misses.NotFound, misses.MethodNotAllowed
+	return r
+}
+
+// Owns reports whether path is a control route's: Prefix or under it.
+func Owns(path string) bool {
+	return path == Prefix || strings.HasPrefix(path, Prefix+"/")
+}
+
+// Misses answer a path under Prefix that no control route has, and a
+// control route asked with a method it does not take, in JSON and guarded
+// as the routes are: the router that holds the control routes sends them
+// the requests [Owns] says are the control API's.
+type Misses struct {
+	NotFound, MethodNotAllowed http.Handler
+}
+
+// table registers control routes on a router, each behind the guard.
+type table struct {
+	r     *mux.Router
+	guard func(http.Handler) http.Handler
+}
+
+func (t table) Handle(path string, h http.Handler) *mux.Route { return t.r.Handle(path, t.guard(h)) }
+
+func (t table) HandleFunc(path string, h http.HandlerFunc) *mux.Route { return t.Handle(path, h) }
+
+// Register adds every control route to r and returns the answers to the
+// paths and methods under Prefix that none takes. Every route, and both
+// answers, is guarded: the admin token when there is one, same-origin
+// requests only, and without a token only allowed Host names. All routes
+// are listed here.
+func Register(router *mux.Router, b Backend, opts Options) Misses {
 	if opts.Awaits == nil {
 		opts.Awaits = NewAwaits(DefaultMaxAwaits)
 	}
@@ -132,8 +171,7 @@ func New(b Backend, opts Options) http.Handler {
 		opts.Version = "dev"
 	}
 	h := &handlers{b: b, awaits: opts.Awaits, version: opts.Version}
-	r := mux.NewRouter()
-	r.SkipClean(true)
+	r := table{r: router, guard: opts.guard()}
 	merchant := "merchant_id"
 	r.HandleFunc(Prefix+"/health", noBody(h.health)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(Prefix+"/ready", noBody(h.ready)).Methods(http.MethodGet, http.MethodHead)
@@ -151,27 +189,41 @@ func New(b Backend, opts Options) http.Handler {
 	r.HandleFunc(Prefix+"/reset", noBody(h.reset, merchant)).Methods(http.MethodPost)
 	r.HandleFunc(Prefix+"/verify", noBody(h.verify, merchant, "format")).Methods(http.MethodGet)
 	h.registerUI(r, opts.Token)
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		writeError(w, http.StatusNotFound, "no control route %s; see docs/control-api.md", wire.Shorten(req.URL.Path, 200))
-	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s", wire.Shorten(req.Method, 20), wire.Shorten(req.URL.Path, 200))
-	})
-	guarded := sameOrigin(r)
-	if opts.Token != "" {
-		guarded = sameOrigin(requireToken(opts.Token, r))
+	return Misses{
+		NotFound: r.guard(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			writeError(w, http.StatusNotFound, "no control route %s; see docs/control-api.md", wire.Shorten(req.URL.Path, 200))
+		})),
+		MethodNotAllowed: r.guard(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s", wire.Shorten(req.Method, 20), wire.Shorten(req.URL.Path, 200))
+		})),
 	}
-	var served http.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if uiRoute(req.URL.Path) {
-			r.ServeHTTP(w, req) // the dashboard guards its own routes: its page opens from a link anywhere and signs in
-			return
+}
+
+// guard wraps a control route's handler in the checks every request
+// passes first: the Host (without a token), then, except for the
+// dashboard, which guards its own routes (its page opens from a link
+// anywhere and signs in), same-origin and the admin token; Wrap outermost.
+func (opts Options) guard() func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		guarded := sameOrigin(next)
+		if opts.Token != "" {
+			guarded = sameOrigin(requireToken(opts.Token, next))
 		}
-		guarded.ServeHTTP(w, req)
-	})
-	if opts.Token == "" && !slices.Contains(opts.AllowedHosts, "*") {
-		served = checkHost(opts.AllowedHosts, served) // the token is the guard when there is one
+		var served http.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			if uiRoute(req.URL.Path) {
+				next.ServeHTTP(w, req)
+				return
+			}
+			guarded.ServeHTTP(w, req)
+		})
+		if opts.Token == "" && !slices.Contains(opts.AllowedHosts, "*") {
+			served = checkHost(opts.AllowedHosts, served) // the token is the guard when there is one
+		}
+		if opts.Wrap != nil {
+			served = opts.Wrap(served)
+		}
+		return served
 	}
-	return served
 }
 
 // sameOrigin refuses a request a browser sent from a page of another

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
 	"github.com/freedompay-mock/freedompay-mock/mock/expect"
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
@@ -102,7 +100,7 @@ func uiHeaders(w http.ResponseWriter, ctype string) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 }
 
-func (h *handlers) registerUI(r *mux.Router, token string) {
+func (h *handlers) registerUI(r table, token string) {
 	u := newUI(h, token)
 	static := func(name, ctype string) http.HandlerFunc {
 		data, _ := uiFiles.ReadFile("ui/" + name)

@@ -148,7 +148,7 @@ func (u *ui) signedIn(next http.Handler) http.Handler {
 }
 
 // registerForms lists the routes the page's forms post to.
-func (u *ui) registerForms(r *mux.Router) {
+func (u *ui) registerForms(r table) {
 	post := func(path string, h http.Handler) { r.Handle(uiPath+path, h).Methods(http.MethodPost) }
 	post("/signin", sameOrigin(only(u.signin)))
 	post("/signout", sameOrigin(only(u.signout)))

@@ -16,12 +16,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
@@ -73,9 +72,11 @@ type Held interface {
 	Drop(paymentID int64)
 }
 
-// Gateway serves the FreedomPay routes.
+// Gateway answers the FreedomPay routes for one world: a scenario served
+// with its ledger, journal and notify schedule. A scenario swap or a reset
+// makes a new one; the routes, registered once by [Register], ask for the
+// current one on every request.
 type Gateway struct {
-	exact  map[string]http.Handler // the API routes by path, for POST and GET
 	cfg    Config
 	loc    *time.Location
 	page   *template.Template
@@ -84,64 +85,20 @@ type Gateway struct {
 
 // New returns the gateway for cfg.
 func New(cfg Config) *Gateway {
-	return &Gateway{exact: map[string]http.Handler{}, cfg: cfg, loc: cfg.Settings.Location(), page: parsePage(),
+	return &Gateway{cfg: cfg, loc: cfg.Settings.Location(), page: parsePage(),
 		faults: &faults{seed: cfg.Seed, cfg: cfg.Drills.Faults, seen: map[string]int{}}}
-}
-
-// Register adds every gateway route to r, with FreedomPay-shaped replies for
-// unknown paths and methods, and returns the handler to serve: r, with the
-// API's own paths found first by a map lookup (the router's matching costs
-// two copies of the request and a regexp run on every call). All routes
-// are listed here.
-func (g *Gateway) Register(r *mux.Router) http.Handler {
-	status := g.statusSecret
-	// Gateway API: the merchant collects card data itself.
-	g.handle(r, "/g2g/payout_status2", status, g.payoutStatus2)
-	g.handle(r, "/g2g/p2p2nonreg", payoutSecret, g.p2p2nonreg)
-	g.handle(r, "/g2g/to_iban", payoutSecret, g.toIBAN)
-	g.handle(r, "/g2g/reg2reg", payoutSecret, g.reg2reg)
-	g.handle(r, "/g2g/balance_status", status, g.balanceStatus)
-	// Merchant API.
-	g.handle(r, "/api/reg2nonreg", payoutSecret, g.reg2nonreg)
-	g.handle(r, "/api/reg2reg", payoutSecret, g.reg2reg)
-	g.handle(r, "/api/to_iban", payoutSecret, g.toIBAN)
-	g.handle(r, "/api/payment_status2", payoutSecret, g.apiPaymentStatus2)
-	g.handle(r, "/api/balance_status", status, g.apiBalanceStatus)
-	// Older paths the official PHP payout SDK calls.
-	g.handle(r, "/api/payment_status", status, g.apiPaymentStatus)
-	g.handle(r, "/api/iban_payout", payoutSecret, g.ibanPayout)
-	g.handle(r, "/api/iban_payout/payment_status", status, g.apiPaymentStatus)
-	g.registerPages(r)
-	r.HandleFunc("/status/healthcheck", g.healthcheck).Methods(http.MethodGet, http.MethodHead)
-
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		g.writeError(w, g.newRecord(req), http.StatusNotFound, wire.Errorf(wire.CodeValidation,
-			"Unknown path %s; the sandbox serves FreedomPay's payout paths under /g2g/ and /api/ (see docs/gateway.md)", wire.Shorten(req.URL.Path, 200)))
-	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		want := "POST (or GET with a query string)"
-		switch _, api := g.exact[req.URL.Path]; {
-		case strings.HasPrefix(req.URL.Path, PagePath):
-			want = "GET, or POST from the page's form"
-		case !api:
-			want = "GET"
-		}
-		g.writeError(w, g.newRecord(req), http.StatusMethodNotAllowed, wire.Errorf(wire.CodeValidation,
-			"Method %s is not allowed on %s; send %s", wire.Shorten(req.Method, 20), wire.Shorten(req.URL.Path, 200), want))
-	})
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.Method == http.MethodPost || req.Method == http.MethodGet {
-			if h, ok := g.exact[req.URL.Path]; ok {
-				h.ServeHTTP(w, req)
-				return
-			}
-		}
-		r.ServeHTTP(w, req)
-	})
 }
 
 // secretFor picks the merchant secret a route is signed with.
 type secretFor func(m ledger.Merchant) string
+
+// secretOf is the secret that signs a route's requests and replies.
+func (g *Gateway) secretOf(s routes.Secret) secretFor {
+	if s == routes.SecretStatus {
+		return g.statusSecret
+	}
+	return payoutSecret
+}
 
 func payoutSecret(m ledger.Merchant) string { return m.PayoutSecretKey }
 
@@ -172,22 +129,19 @@ func (c *call) base() string { return baseOf(c.r) }
 // documented order (pg_salt and pg_sig are added by the adapter) or an error.
 type handlerFunc func(c *call) (sign.Fields, error)
 
-func (g *Gateway) handle(r *mux.Router, path string, secret secretFor, h handlerFunc) {
-	a := &adapter{g: g, secret: secret, h: h}
-	g.exact[path] = a
-	r.Handle(path, a).Methods(http.MethodPost, http.MethodGet)
-}
-
+// adapter serves one signed route: it decodes the request, identifies the
+// merchant, checks pg_sig, calls the route's handler on the gateway of the
+// world served now and writes the reply signed, or the error.
 type adapter struct {
-	g      *Gateway
-	secret secretFor
-	h      handlerFunc
+	current func() *Gateway
+	route   routes.Route
+	h       func(*Gateway, *call) (sign.Fields, error)
 }
 
 func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	g := a.g
+	g := a.current()
 	start := time.Now()
-	script := sign.ScriptName(r.URL.Path)
+	script := a.route.Script
 	log := newReqLog(g.cfg.Logger, r.URL.Path)
 	rec := &record{r: r, start: start, at: g.cfg.Clock.Now()}
 
@@ -213,7 +167,8 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.fields, rec.encoding = req.Fields, req.Encoding
 	log = log.With("encoding", req.Encoding)
 
-	m, err := g.authenticate(req.Fields, script, a.secret, log, rec)
+	secretOf := g.secretOf(a.route.Secret)
+	m, err := g.authenticate(req.Fields, script, secretOf, log, rec)
 	if err != nil {
 		g.reject(w, rec, log, err)
 		return
@@ -222,9 +177,9 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.merchant = &m
 	now := g.cfg.Clock.Now()
 	c := &call{ctx: r.Context(), fields: req.Fields, merchant: m, now: now, script: script, r: r}
-	fields, err := a.h(c)
+	fields, err := a.h(g, c)
 	rec.made = c.made
-	secret := a.secret(m)
+	secret := secretOf(m)
 	var body []byte
 	switch e := (*wire.Error)(nil); {
 	case errors.As(err, &e):

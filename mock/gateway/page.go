@@ -13,11 +13,12 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
 
 // PagePath is where payout pages are served: PagePath + the payout's key.
-const PagePath = "/payout/"
+const PagePath = routes.PayoutPage
 
 // maxPageForm bounds the body of a card form.
 const maxPageForm = 4 << 10
@@ -33,13 +34,6 @@ func parsePage() *template.Template {
 type pageData struct {
 	MerchantID, OrderID, Amount, Currency, Card, IBAN, PaymentID, Status, BackLink, Error string
 	Awaiting                                                                              bool
-}
-
-// registerPages adds the payout page: GET shows it; POST with card_number
-// is the recipient entering the card of a reg2nonreg payout, which starts
-// it. A wrong card number is refused with 422 and the form again.
-func (g *Gateway) registerPages(r *mux.Router) {
-	r.HandleFunc(PagePath+"{key}", g.servePage).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
 }
 
 // submitCard enters the card typed on payout p's page: the status and
