@@ -64,3 +64,14 @@ func TestAwaitFromGoEndsWhenTheServerStops(t *testing.T) {
 		t.Errorf("await on a stopped server: %v, want control.ErrStopping", err)
 	}
 }
+
+// An await of requests to a path the gateway does not serve is refused at
+// once, naming the path it most likely misspells, rather than waiting its
+// whole timeout for requests that cannot come.
+func TestAwaitOfAMisspeltPath(t *testing.T) {
+	s := mock.RunT(t, mock.Options{ClockMode: "manual"})
+	_, err := s.Await(context.Background(), "path=/g2g/payout_status&min=1&timeout=1m")
+	if err == nil || !strings.Contains(err.Error(), "did you mean /g2g/payout_status2?") {
+		t.Errorf("await of /g2g/payout_status: %v; want it refused, naming /g2g/payout_status2", err)
+	}
+}

@@ -118,7 +118,7 @@ func TestAwaitWakesOnlyTheAwaitsAChangeConcerns(t *testing.T) {
 // Beyond --max-awaits, an await is a 503 with Retry-After and a code.
 func TestAwaitsAreCapped(t *testing.T) {
 	s := mock.RunT(t, mock.Options{ClockMode: "manual", MaxAwaits: 2})
-	done, cancel := openAwaits(t, s, []string{"order_id=1&state=delivered&timeout=1m", "path=/g2g/x&timeout=1m"})
+	done, cancel := openAwaits(t, s, []string{"order_id=1&state=delivered&timeout=1m", "path=/g2g/reg2reg&timeout=1m"})
 	resp, err := http.Get(s.URL() + "/_mock/await?order_id=2&status=success&timeout=1m")
 	if err != nil {
 		t.Fatal(err)

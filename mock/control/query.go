@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/freedompay-mock/freedompay-mock/mock/routes"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 	"net/http"
 	"net/url"
 	"slices"
@@ -106,6 +108,11 @@ func ParseAwait(q url.Values) (scenario.Expect, time.Duration, error) {
 	}
 	switch {
 	case q.Get("path") != "":
+		// A misspelt path would wait the whole timeout for requests that
+		// cannot come: refused at once, as in a scenario.
+		if why := routes.Unknown(q.Get("path")); why != "" {
+			return e, 0, fmt.Errorf("path=%s %s", wire.Shorten(q.Get("path"), 200), why)
+		}
 		r := &scenario.ExpectRequests{Path: q.Get("path"), OrderID: order, Outcome: q.Get("outcome")}
 		var err error
 		if r.Min, err = count("min"); err != nil {
