@@ -448,8 +448,10 @@ func cleanPath(next http.Handler) http.Handler {
 	})
 }
 
-// recoverer turns a panic in a handler into a 9999 reply and a log line, so
-// the server keeps serving whatever a request holds.
+// recoverer turns a panic in a handler into a log line and a 500 in the
+// surface's own error format, so the server keeps serving whatever a
+// request holds: under /_mock the control API's JSON error with the code
+// "internal", anywhere else FreedomPay's 9999 in XML.
 func (s *Server) recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -458,6 +460,10 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.log.Error("panic serving request", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if control.Owns(path.Clean("/" + r.URL.Path)) { // cleanPath runs inside
+					control.WriteInternal(w)
+					return
+				}
 				w.Header().Set("Content-Type", wire.ContentType)
 				w.WriteHeader(http.StatusInternalServerError)
 				_, _ = w.Write(wire.NewError(wire.CodeSystem).Encode())

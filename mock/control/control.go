@@ -667,6 +667,13 @@ func tooLarge(w http.ResponseWriter, r *http.Request, limit int64, format string
 	wire.WriteTooLarge(w, r, limit, "application/json", append(body, '\n'))
 }
 
+// WriteInternal answers a control request whose handler failed
+// unexpectedly (a panic): a 500 with the code "internal". What went wrong
+// goes to the sandbox's log, not to the client.
+func WriteInternal(w http.ResponseWriter) {
+	writeCode(w, http.StatusInternalServerError, CodeInternal, "the sandbox failed serving this request; its log says why")
+}
+
 func writeError(w http.ResponseWriter, status int, format string, args ...any) {
 	writeCode(w, status, codeOf(status), format, args...)
 }
