@@ -87,14 +87,38 @@ func (e *NotSavedError) Error() string {
 }
 func (e *NotSavedError) Unwrap() error { return e.Err }
 
-// notSaved answers a change that was not saved, reporting whether err is one.
-func notSaved(w http.ResponseWriter, err error) bool {
+// kindOf is the one table from the backend's errors to the control API's
+// answers: the status and code of err's kind, and whether it has one.
+func kindOf(err error) (status int, code string, ok bool) {
 	var ns *NotSavedError
-	if !errors.As(err, &ns) {
-		return false
+	var invalid *InvalidError
+	switch {
+	case errors.As(err, &ns):
+		return http.StatusServiceUnavailable, CodeNotSaved, true
+	case errors.As(err, &invalid):
+		return http.StatusUnprocessableEntity, CodeInvalid, true
+	case errors.Is(err, ledger.ErrUnknownMerchant), errors.Is(err, ledger.ErrUnknownPayout):
+		return http.StatusNotFound, CodeNotFound, true
+	case errors.Is(err, ErrNotStarted), errors.Is(err, notify.ErrNotManual):
+		return http.StatusConflict, CodeConflict, true
+	case errors.Is(err, notify.ErrPastYear9999):
+		return http.StatusBadRequest, CodeBadRequest, true
+	case errors.Is(err, ErrStopping):
+		return http.StatusServiceUnavailable, CodeStopping, true
 	}
-	writeCode(w, http.StatusServiceUnavailable, CodeNotSaved, "%v", ns)
-	return true
+	return 0, "", false
+}
+
+// writeFailure answers err, an error of the backend, with the status and
+// code of its kind (kindOf); an error of no known kind gets status other:
+// 400 where the backend refuses what the request asks for, 500 where no
+// request could explain it.
+func writeFailure(w http.ResponseWriter, err error, other int) {
+	status, code, ok := kindOf(err)
+	if !ok {
+		status, code = other, codeOf(other)
+	}
+	writeCode(w, status, code, "%v", err)
 }
 
 // ErrStopping ends a drain when the sandbox begins to shut down.
@@ -510,23 +534,11 @@ func (h *handlers) run(w http.ResponseWriter, f func() ([]notify.Attempt, error)
 	// request again and move the clock twice.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(MaxAwait))
 	attempts, err := f()
-	if notSaved(w, err) {
-		return
-	}
-	if errors.Is(err, notify.ErrNotManual) {
-		writeError(w, http.StatusConflict, "%v", err)
-		return
-	}
 	if errors.Is(err, notify.ErrPastYear9999) {
-		writeError(w, http.StatusBadRequest, "%v; the clock stands at %s", err, h.b.Now().Format(time.RFC3339))
-		return
-	}
-	if errors.Is(err, ErrStopping) {
-		writeCode(w, http.StatusServiceUnavailable, CodeStopping, "%v", err)
-		return
+		err = fmt.Errorf("%w; the clock stands at %s", err, h.b.Now().Format(time.RFC3339))
 	}
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "%v", err)
+		writeFailure(w, err, http.StatusInternalServerError)
 		return
 	}
 	if attempts == nil {

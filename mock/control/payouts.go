@@ -2,6 +2,7 @@ package control
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -199,11 +200,10 @@ func (h *handlers) force(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, err := h.b.Force(r.Context(), p.PaymentID, req.Status, req.ErrorCode)
-	if notSaved(w, err) {
-		return
-	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
+		// The ledger refuses a status or error code it does not take
+		// with an error of no kind of its own: 400.
+		writeFailure(w, err, http.StatusBadRequest)
 		return
 	}
 	reply := map[string]any{"payout": h.detail(f.Payout), "notification": f.Notification}
@@ -220,14 +220,12 @@ func (h *handlers) resend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n, err := h.b.Resend(r.Context(), p.PaymentID)
-	switch {
-	case errors.Is(err, ErrNotStarted):
-		writeError(w, http.StatusConflict, "%v", err)
-	case errors.Is(err, ledger.ErrUnknownPayout):
-		writeError(w, http.StatusNotFound, "no payout with payment id %d", p.PaymentID)
-	case err != nil:
-		writeError(w, http.StatusInternalServerError, "%v", err)
-	default:
-		writeJSON(w, http.StatusOK, map[string]any{"notification": n})
+	if errors.Is(err, ledger.ErrUnknownPayout) {
+		err = fmt.Errorf("%w with payment id %d", err, p.PaymentID)
 	}
+	if err != nil {
+		writeFailure(w, err, http.StatusInternalServerError)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notification": n})
 }

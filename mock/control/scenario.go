@@ -23,9 +23,6 @@ func (h *handlers) scenario(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	change, err := h.b.ReplaceScenario(data, r.URL.Query().Get("merchant_id"))
-	if notSaved(w, err) {
-		return
-	}
 	var invalid *InvalidError
 	if errors.As(err, &invalid) {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
@@ -34,7 +31,7 @@ func (h *handlers) scenario(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "%v", err)
+		writeFailure(w, err, http.StatusInternalServerError)
 		return
 	}
 	writeJSON(w, http.StatusOK, change)
@@ -44,10 +41,8 @@ func (h *handlers) scenario(w http.ResponseWriter, r *http.Request) {
 // start of the scenario in force.
 func (h *handlers) reset(w http.ResponseWriter, r *http.Request) {
 	m := r.URL.Query().Get("merchant_id")
-	if err := h.b.Reset(m); notSaved(w, err) {
-		return
-	} else if err != nil {
-		writeError(w, http.StatusNotFound, "%v", err)
+	if err := h.b.Reset(m); err != nil {
+		writeFailure(w, err, http.StatusInternalServerError)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"reset": true, "merchant_id": m, "scenario": h.b.ScenarioName(), "now": h.b.Now()})
