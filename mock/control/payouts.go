@@ -3,6 +3,7 @@ package control
 import (
 	"errors"
 	"fmt"
+	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 	"net/http"
 	"strconv"
 	"time"
@@ -61,7 +62,7 @@ func viewOf(p ledger.Payout, now time.Time) payoutView {
 		Timeline: []stepView{}, Drills: p.Drills,
 	}
 	if p.AwaitingCard {
-		v.PagePath = "/payout/" + p.PageKey
+		v.PagePath = routes.PayoutPage + p.PageKey
 	}
 	cur, ok := p.StatusAt(now)
 	if ok {

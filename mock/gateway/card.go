@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
 
@@ -59,6 +60,6 @@ func (g *Gateway) reg2nonreg(c *call) (sign.Fields, error) {
 		field("pg_status", "ok"),
 		idField(cr.Payout),
 		field("pg_merchant_id", cr.MerchantID),
-		field("pg_redirect_url", c.base()+PagePath+cr.PageKey),
+		field("pg_redirect_url", c.base()+routes.PayoutPage+cr.PageKey),
 	}, nil
 }

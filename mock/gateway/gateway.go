@@ -271,7 +271,7 @@ func (g *Gateway) explain(script string, fields sign.Fields, secret string, m le
 			hint := "signed with the secret of merchant " + id + ", but pg_merchant_id is " + m.ID
 			t.Secrets = append(t.Secrets, sign.Secret{Key: o.PayoutSecretKey, Hint: hint}, sign.Secret{Key: o.SecretKey, Hint: hint})
 		}
-		if len(t.Secrets) >= 20 { // ExplainTrying tries no more
+		if len(t.Secrets) >= sign.MaxTries { // ExplainTrying tries no more
 			break
 		}
 	}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
@@ -71,6 +72,6 @@ func (g *Gateway) ibanPayout(c *call) (sign.Fields, error) {
 		field("pg_order_id", cr.OrderID),
 		field("pg_payment_amount", cr.Amount.Fixed2()),
 		g.paymentDate(cr.Payout),
-		field("pg_redirect_url", c.base()+PagePath+cr.PageKey),
+		field("pg_redirect_url", c.base()+routes.PayoutPage+cr.PageKey),
 	}, nil
 }

@@ -13,12 +13,8 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
-	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
-
-// PagePath is where payout pages are served: PagePath + the payout's key.
-const PagePath = routes.PayoutPage
 
 // maxPageForm bounds the body of a card form.
 const maxPageForm = 4 << 10

@@ -70,7 +70,7 @@ func Register(r *mux.Router, current func() *Gateway) {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		want := "POST (or GET with a query string)"
 		switch _, api := routes.Lookup(req.URL.Path); {
-		case strings.HasPrefix(req.URL.Path, PagePath):
+		case strings.HasPrefix(req.URL.Path, routes.PayoutPage):
 			want = "GET, or POST from the page's form"
 		case !api:
 			want = "GET"

@@ -168,12 +168,12 @@ type Tries struct {
 // hint that says so ("signed with the merchant's payment secret_key").
 type Secret struct{ Key, Hint string }
 
-// maxTries bounds the script names and the secrets ExplainTrying tries
+// MaxTries bounds the script names and the secrets ExplainTrying tries
 // from its Tries: each costs a hash of the whole message.
-const maxTries = 20
+const MaxTries = 20
 
 // ExplainTrying is [Explain] that also tries t's script names and secrets
-// (the first maxTries of each). A secret that reproduces the signature is
+// (the first MaxTries of each). A secret that reproduces the signature is
 // named first.
 func ExplainTrying(script string, fields Fields, secret string, t Tries) Explanation {
 	got := fields.Value(FieldSig)
@@ -227,7 +227,7 @@ func ExplainTrying(script string, fields Fields, secret string, t Tries) Explana
 		}
 	}
 	for i, s := range t.Names {
-		if i == maxTries {
+		if i == MaxTries {
 			break
 		}
 		if s != script && s != "" {
@@ -235,7 +235,7 @@ func ExplainTrying(script string, fields Fields, secret string, t Tries) Explana
 		}
 	}
 	for i, o := range t.Secrets {
-		if i == maxTries {
+		if i == MaxTries {
 			break
 		}
 		if o.Key != "" && o.Key != secret && h.sum(script, v, true, nil, o.Key, false, false) == want {
