@@ -28,6 +28,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/control"
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
@@ -192,7 +193,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	shutdown := fs.String("shutdown-timeout", envDefault("shutdown-timeout", mock.DefaultShutdownTimeout.String()), "on SIGTERM, requests and notify attempts in flight get this long to end")
 	workers := fs.String("notify-workers", envDefault("notify-workers", strconv.Itoa(notify.DefaultWorkers)), "payouts whose notifies may be in flight at once")
 	stateDir := fs.String("state", envDefault("state", ""), "directory to save the state in and resume it from after a restart (default: nothing is written)")
-	maxAwaits := fs.String("max-awaits", envDefault("max-awaits", strconv.Itoa(control.DefaultMaxAwaits)), "the most /_mock/await calls open at once (more are answered 503 with Retry-After)")
+	maxAwaits := fs.String("max-awaits", envDefault("max-awaits", strconv.Itoa(sandbox.DefaultMaxAwaits)), "the most /_mock/await calls open at once (more are answered 503 with Retry-After)")
 	memoryLimit := fs.String("memory-limit", envDefault("memory-limit", defaultMemoryLimit), "soft limit of the memory the Go runtime uses, such as 192MiB or 1GiB: near it the collector works harder (it never refuses work); 0 for none; GOMEMLIMIT, when set, wins")
 	stateInterval := fs.String("state-interval", envDefault("state-interval", mock.DefaultStateInterval.String()), "least time between two saves no request waits on (a payout made is saved before its reply)")
 	if code, ok := parseFlags(fs, args, stdout); !ok {
@@ -278,7 +279,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	logger.Info("freedompay-mock listening", "url", s.URL(), "scenario", s.Scenario().Summary(),
-		"seed", s.Seed(), "clock", s.ClockMode(), "now", s.Now().Format(time.RFC3339), "version", mock.Version(version),
+		"seed", s.Seed(), "clock", s.Ready().Clock, "now", s.Clock().Now().Format(time.RFC3339), "version", mock.Version(version),
 		"admin_token", *adminToken != "", "callback_allow", *callbackAllow, "callback_loopback_host", loopbackShown(*loopbackHost), "allowed_hosts", *allowedHosts, "journal_size", size, "state", *stateDir)
 
 	<-ctx.Done()

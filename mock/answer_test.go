@@ -72,7 +72,7 @@ func TestHostileAnswersAreFailedAttempts(t *testing.T) {
 			// any 200 but one over the size bounds).
 			s := mock.RunT(t, mock.Options{Scenario: notifyScenario(t, m.URL+"/hooks/post", "[notify]\nack = \"strict\"\n")})
 			before := allocated()
-			attempts, err := s.Drain()
+			attempts, err := attempted(s.Drain())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
-	"github.com/freedompay-mock/freedompay-mock/mock/control"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 )
 
 // Await from Go answers as /_mock/await does: the verdict when the
@@ -60,8 +60,8 @@ func TestAwaitFromGoEndsWhenTheServerStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	if _, err := s.Await(context.Background(), "order_id=12345&status=error"); !errors.Is(err, control.ErrStopping) {
-		t.Errorf("await on a stopped server: %v, want control.ErrStopping", err)
+	if _, err := s.Await(context.Background(), "order_id=12345&status=error"); !errors.Is(err, sandbox.ErrStopping) {
+		t.Errorf("await on a stopped server: %v, want sandbox.ErrStopping", err)
 	}
 }
 

@@ -327,7 +327,7 @@ func TestBigAndManyFieldRequestsStayCheap(t *testing.T) {
 	if cost > 50<<20 {
 		t.Errorf("a wrongly signed request of %d KiB and 1000 fields: %d MiB allocated, want at most 50 MiB", len(sent)>>10, cost>>20)
 	}
-	e := s.Requests(journal.Filter{Outcome: journal.OutcomeBadSignature}).Entries
+	e := mock.Journal(s, journal.Filter{Outcome: journal.OutcomeBadSignature}).Entries
 	if len(e) != 1 || len(e[0].Fields) > journal.MaxFields || e[0].Cut == 0 || len(e[0].Signature.SigningString) > journal.MaxSigning+40 {
 		t.Fatalf("journal entry of a big request: %d fields, cut %d", len(e[0].Fields), e[0].Cut)
 	}
@@ -353,7 +353,7 @@ func TestBigAndManyFieldRequestsStayCheap(t *testing.T) {
 // two ways, or names what does not exist, is refused rather than guessed.
 func TestControlInputIsNeverSettledSilently(t *testing.T) {
 	s := mock.RunT(t, mock.Options{ClockMode: "manual"})
-	start := s.Now()
+	start := s.Clock().Now()
 	for _, c := range []struct {
 		method, path, body string
 		want               int

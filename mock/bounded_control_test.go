@@ -21,6 +21,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/control"
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 
@@ -30,7 +31,7 @@ func openAwaits(tb testing.TB, s *mock.Server, queries []string) (<-chan int, co
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := make(chan int, len(queries))
-	before := s.AwaitStats()
+	before := mock.Sandbox(s).AwaitStats()
 	for _, q := range queries {
 		go func() {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/_mock/await?"+q, nil)
@@ -48,7 +49,7 @@ func openAwaits(tb testing.TB, s *mock.Server, queries []string) (<-chan int, co
 		}()
 	}
 	// Each await takes one look when it opens.
-	for st := s.AwaitStats(); st.Open < before.Open+len(queries) || st.Checks < before.Checks+int64(len(queries)); st = s.AwaitStats() {
+	for st := mock.Sandbox(s).AwaitStats(); st.Open < before.Open+len(queries) || st.Checks < before.Checks+int64(len(queries)); st = mock.Sandbox(s).AwaitStats() {
 		runtime.Gosched() // the awaits are being opened; nothing to wait on but them
 	}
 	return out, cancel
@@ -74,11 +75,11 @@ func TestAwaitWakesOnlyTheAwaitsAChangeConcerns(t *testing.T) {
 	}
 	done, cancel := openAwaits(t, s, qs)
 	defer cancel()
-	start := s.AwaitStats()
+	start := mock.Sandbox(s).AwaitStats()
 	for i := range 1000 {
 		send(t, s, "1", "k", "/g2g/payout_status2", "pg_order_id", strconv.Itoa(i))
 	}
-	st := s.AwaitStats()
+	st := mock.Sandbox(s).AwaitStats()
 	if looks := st.Checks - start.Checks; looks != 0 {
 		t.Errorf("1 000 requests took %d looks by 1 000 awaits, want 0", looks)
 	}
@@ -93,7 +94,7 @@ func TestAwaitWakesOnlyTheAwaitsAChangeConcerns(t *testing.T) {
 			t.Fatalf("a request await answered HTTP %d, want 200", code)
 		}
 	}
-	mid := s.AwaitStats()
+	mid := mock.Sandbox(s).AwaitStats()
 	// A look to count, a look for the verdict: 2 per request await.
 	if looks := mid.Checks - st.Checks; looks > 2*500 {
 		t.Errorf("500 request awaits brought to min took %d looks, want at most 1 000", looks)
@@ -106,7 +107,7 @@ func TestAwaitWakesOnlyTheAwaitsAChangeConcerns(t *testing.T) {
 			t.Fatalf("a notify await answered HTTP %d, want 200", code)
 		}
 	}
-	end := s.AwaitStats()
+	end := mock.Sandbox(s).AwaitStats()
 	// Each notify await is woken when its notify holds and looks once;
 	// one woken again before it left may look once more.
 	if looks := end.Checks - mid.Checks; looks > 2*500 {
@@ -132,7 +133,7 @@ func TestAwaitsAreCapped(t *testing.T) {
 	cancel()
 	<-done
 	<-done
-	for s.AwaitStats().Open > 0 {
+	for mock.Sandbox(s).AwaitStats().Open > 0 {
 		runtime.Gosched() // the handlers see their clients go
 	}
 	ctl(t, s, "", "GET", "/_mock/await?order_id=2&status=success&timeout=1ms", "", http.StatusRequestTimeout, nil)
@@ -222,8 +223,8 @@ func TestListsComeInPages(t *testing.T) {
 		}
 		var def list
 		ctl(t, s, "", "GET", route, "", 200, &def)
-		if n := len(keys(def)); n != control.DefaultPage || def.NextCursor == "" {
-			t.Errorf("GET %s: %d items and next_cursor %q, want the default page of %d and a cursor", route, n, def.NextCursor, control.DefaultPage)
+		if n := len(keys(def)); n != sandbox.DefaultPage || def.NextCursor == "" {
+			t.Errorf("GET %s: %d items and next_cursor %q, want the default page of %d and a cursor", route, n, def.NextCursor, sandbox.DefaultPage)
 		}
 		for _, bad := range []string{"limit=0", "limit=1001", "limit=x", "order=up", "cursor=x", "cursor=a12", "order=oldest&cursor=b12", "cursor=b-1"} {
 			var e control.ErrorReply
@@ -281,12 +282,12 @@ func TestCrossOriginBrowsersAreRefused(t *testing.T) {
 		{"address bar", "GET", "/_mock/clock", "", []string{"Sec-Fetch-Site", "none"}, 200, ""},
 		{"the dashboard's page from a link", "GET", "/_mock/ui", "", []string{"Sec-Fetch-Site", "cross-site"}, 200, ""},
 	} {
-		sc, now := s.Scenario(), s.Now()
+		sc, now := s.Scenario(), s.Clock().Now()
 		status, e := do(tc.method, tc.path, tc.body, tc.headers...)
 		if status != tc.status || e.Code != tc.code {
 			t.Errorf("%s: HTTP %d %+v, want %d with code %q", tc.name, status, e, tc.status, tc.code)
 		}
-		if status >= 400 && (s.Scenario() != sc || !s.Now().Equal(now)) {
+		if status >= 400 && (s.Scenario() != sc || !s.Clock().Now().Equal(now)) {
 			t.Errorf("%s: refused, but the scenario or the clock changed", tc.name)
 		}
 	}
@@ -309,7 +310,7 @@ func TestDrainLetsOthersIn(t *testing.T) {
 	s := mock.RunT(t, mock.Options{Scenario: manySteps(n), Clock: clock.NewManual(t0)})
 	drained := make(chan error, 1)
 	go func() { _, err := s.Drain(); drained <- err }()
-	for !s.Now().After(t0) {
+	for !s.Clock().Now().After(t0) {
 		runtime.Gosched() // the drain's first moves
 	}
 	if _, err := s.Advance(0); err != nil {
@@ -323,8 +324,8 @@ func TestDrainLetsOthersIn(t *testing.T) {
 	if err := <-drained; err != nil {
 		t.Fatal(err)
 	}
-	if want := t0.Add(n * time.Second); !s.Now().Equal(want) {
-		t.Errorf("after the drain the clock reads %s, want %s", s.Now(), want)
+	if want := t0.Add(n * time.Second); !s.Clock().Now().Equal(want) {
+		t.Errorf("after the drain the clock reads %s, want %s", s.Clock().Now(), want)
 	}
 }
 
@@ -336,14 +337,14 @@ func TestDrainStopsWhenCloseBegins(t *testing.T) {
 	}
 	drained := make(chan error, 1)
 	go func() { _, err := s.Drain(); drained <- err }()
-	for !s.Now().After(t0) {
+	for !s.Clock().Now().After(t0) {
 		runtime.Gosched()
 	}
 	_ = s.Close()
-	if err := <-drained; !errors.Is(err, control.ErrStopping) {
+	if err := <-drained; !errors.Is(err, sandbox.ErrStopping) {
 		t.Errorf("a drain during Close ended with %v, want ErrStopping", err)
 	}
-	if s.Now().Equal(t0.Add(20_000 * time.Second)) {
+	if s.Clock().Now().Equal(t0.Add(20_000 * time.Second)) {
 		t.Errorf("the drain ran to its end during Close")
 	}
 }
@@ -393,7 +394,7 @@ func BenchmarkAwaits(b *testing.B) {
 				qs = append(qs, fmt.Sprintf("order_id=%d&state=failed&timeout=10m", i))
 			}
 			done, cancel := openAwaits(b, s, qs)
-			start, looks := cpuTime(), s.AwaitStats().Checks
+			start, looks := cpuTime(), mock.Sandbox(s).AwaitStats().Checks
 			var wg sync.WaitGroup
 			for b.Loop() {
 				for c := range 4 { // 4 clients, 250 requests each
@@ -408,7 +409,7 @@ func BenchmarkAwaits(b *testing.B) {
 				wg.Wait()
 			}
 			b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/1000req")
-			b.ReportMetric(float64(s.AwaitStats().Checks-looks)/float64(b.N), "looks/1000req")
+			b.ReportMetric(float64(mock.Sandbox(s).AwaitStats().Checks-looks)/float64(b.N), "looks/1000req")
 			cancel()
 			for range qs {
 				<-done
@@ -439,15 +440,15 @@ func BenchmarkAwaitsDeliveries(b *testing.B) {
 					qs = append(qs, fmt.Sprintf("order_id=%d&state=failed&timeout=10m", i))
 				}
 				done, cancel := openAwaits(b, s, qs)
-				st := s.AwaitStats()
+				st := mock.Sandbox(s).AwaitStats()
 				start := cpuTime()
 				b.StartTimer()
-				if a, err := s.Advance(0); err != nil || len(a) != 1000 {
+				if a, err := attempted(s.Advance(0)); err != nil || len(a) != 1000 {
 					b.Fatalf("%d attempts, %v", len(a), err)
 				}
 				b.StopTimer()
 				cpu += cpuTime() - start
-				end := s.AwaitStats()
+				end := mock.Sandbox(s).AwaitStats()
 				reads, looks = reads+end.Evaluations-st.Evaluations, looks+end.Checks-st.Checks
 				cancel()
 				for range qs {

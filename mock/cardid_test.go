@@ -110,7 +110,7 @@ func TestReg2RegNotifyCarriesCardID(t *testing.T) {
 	pay("/g2g/reg2reg", "by-token", "pg_card_token_to", "tok-given")
 	pay("/api/reg2reg", "by-id", "pg_card_id_to", "1234567")
 	pay("/g2g/reg2reg", "bare-by-token", "pg_card_token_to", "tok-bare")
-	if a, err := s.Advance(time.Hour); err != nil || len(a) != 3 {
+	if a, err := attempted(s.Advance(time.Hour)); err != nil || len(a) != 3 {
 		t.Fatalf("Advance(1h): got %d attempts (%v), want 3", len(a), err)
 	}
 	wantCardID(t, notifyOf(t, m, "by-token"), "1234567")
@@ -121,7 +121,7 @@ func TestReg2RegNotifyCarriesCardID(t *testing.T) {
 		t.Fatalf("got pg_card_id %q for tok-bare, want a positive id other than the scenario's 1234567", given)
 	}
 	wantCardID(t, notifyOf(t, m, "bare-by-token"), given)
-	for _, p := range s.Payouts("9970") {
+	for _, p := range mock.LedgerPayouts(s, "9970") {
 		if p.OrderID == "bare-by-token" && strconv.FormatInt(p.CardID, 10) != given {
 			t.Errorf("got payout CardID %d, want %s as notified", p.CardID, given)
 		}
@@ -198,7 +198,7 @@ timeline = [ { at = "0s", status = "process" }, { at = "5s", status = "success" 
 			t.Errorf("order %s: got a pg_sig that does not verify, want one that does", order)
 		}
 	}
-	for _, p := range s.Payouts("9970") {
+	for _, p := range mock.LedgerPayouts(s, "9970") {
 		if p.CardID != 0 {
 			t.Errorf("payout %s: got CardID %d, want 0", p.OrderID, p.CardID)
 		}
@@ -259,7 +259,7 @@ timeline = [ { at = "0s", status = "process" }, { at = "10s", status = "success"
 	}
 
 	s2 := startState(t, sc, dir)
-	if a, err := s2.Advance(time.Hour); err != nil || len(a) != 1 {
+	if a, err := attempted(s2.Advance(time.Hour)); err != nil || len(a) != 1 {
 		t.Fatalf("Advance(1h) after the restart: got %d attempts (%v), want 1", len(a), err)
 	}
 	wantCardID(t, notifyOf(t, m, "saved"), "1234567")

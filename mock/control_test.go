@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
-	"github.com/freedompay-mock/freedompay-mock/mock/control"
 	"github.com/freedompay-mock/freedompay-mock/mock/expect"
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
@@ -259,7 +259,7 @@ func TestPayoutsForceAndResend(t *testing.T) {
 		t.Errorf("merchant got %v: want one error notify with the reservation given back", got)
 	}
 	// The scheduled success never comes: the timeline was replaced.
-	a, _ := s.Advance(time.Hour)
+	a, _ := attempted(s.Advance(time.Hour))
 	for _, at := range a {
 		if at.PaymentID == p.PaymentID {
 			t.Errorf("after force, the old timeline still notified: %+v", at)
@@ -418,10 +418,10 @@ func TestScenarioReplaceAndReset(t *testing.T) {
 
 	// A merchant's reset leaves the other merchant alone.
 	ctl(t, s, "", "POST", "/_mock/reset?merchant_id=9970", "", 200, nil)
-	if _, ok := s.Ledger().PayoutByOrder("9970", "A-1"); ok {
+	if _, ok := mock.PayoutByOrder(s, "9970", "A-1"); ok {
 		t.Error("merchant 9970's gateway payout survived its reset")
 	}
-	if _, ok := s.Ledger().PayoutByOrder("9971", "B-2"); !ok {
+	if _, ok := mock.PayoutByOrder(s, "9971", "B-2"); !ok {
 		t.Error("merchant 9971's payout was lost in 9970's reset")
 	}
 	var page journal.Page
@@ -429,17 +429,17 @@ func TestScenarioReplaceAndReset(t *testing.T) {
 	if page.Matched != 1 || page.Entries[0].MerchantID != "9971" {
 		t.Errorf("journal after 9970's reset: %+v, want 9971's request only", page.Entries)
 	}
-	if ns, _ := s.History("9971"); len(ns) != 2 {
+	if ns, _ := mock.History(s, "9971"); len(ns) != 2 {
 		t.Errorf("9971 has %d notifications after 9970's reset, want 2", len(ns))
 	}
-	if ns, _ := s.History("9970"); len(ns) != 0 {
+	if ns, _ := mock.History(s, "9970"); len(ns) != 0 {
 		t.Errorf("9970 has %d notifications after its reset, want 0", len(ns))
 	}
 	ctl(t, s, "", "POST", "/_mock/reset?merchant_id=1", "", 404, nil)
 
 	// A full reset is a fresh start: clock, payment ids, journal.
 	ctl(t, s, "", "POST", "/_mock/reset", "", 200, nil)
-	if now := s.Now(); !now.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) {
+	if now := s.Clock().Now(); !now.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("clock after reset: %s, want the scenario's start", now)
 	}
 	if again := create("9970", "secret-a", "A-1"); again != first {
@@ -454,8 +454,8 @@ func TestScenarioReplaceAndReset(t *testing.T) {
 	if len(bad.Problems) < 2 || !strings.Contains(bad.Problems[0], "PUT /_mock/scenario:") {
 		t.Errorf("problems %q", bad.Problems)
 	}
-	if s.ScenarioName() != "two" {
-		t.Errorf("scenario %q after a rejected PUT, want two", s.ScenarioName())
+	if s.Scenario().Name != "two" {
+		t.Errorf("scenario %q after a rejected PUT, want two", s.Scenario().Name)
 	}
 
 	// One merchant's scenario swapped in, the other's untouched.
@@ -469,7 +469,7 @@ payout_secret_key = "other"
 [[expect]]
 status = { order_id = "C-1", status = "success" }
 `
-	var change control.ScenarioChange
+	var change sandbox.ScenarioChange
 	ctl(t, s, "", "PUT", "/_mock/scenario?merchant_id=9971", one, 200, &change)
 	if len(change.Ignored) != 1 || change.Ignored[0] != "5" {
 		t.Errorf("scoped change %+v, want merchant 5 ignored", change)
@@ -477,7 +477,7 @@ status = { order_id = "C-1", status = "success" }
 	if r := send(t, s, "9971", "secret-c", "/g2g/balance_status", "pg_currency", "KZT"); r.get("pg_balance") != "7.00" {
 		t.Errorf("9971's balance after its scenario changed: %s", r.body)
 	}
-	if _, ok := s.Ledger().PayoutByOrder("9970", "A-1"); !ok {
+	if _, ok := mock.PayoutByOrder(s, "9970", "A-1"); !ok {
 		t.Error("merchant 9970's payout was lost when 9971's scenario changed")
 	}
 	var rep expect.Report
@@ -488,8 +488,8 @@ status = { order_id = "C-1", status = "success" }
 
 	// The whole scenario swapped.
 	ctl(t, s, "", "PUT", "/_mock/scenario", "name = \"small\"\n[[merchants]]\nid = 1\npayout_secret_key = \"k\"\n", 200, &change)
-	if s.ScenarioName() != "small" || len(s.Ledger().Payouts()) != 0 {
-		t.Errorf("after PUT: scenario %q with %d payouts", s.ScenarioName(), len(s.Ledger().Payouts()))
+	if s.Scenario().Name != "small" || len(mock.LedgerPayouts(s, "")) != 0 {
+		t.Errorf("after PUT: scenario %q with %d payouts", s.Scenario().Name, len(mock.LedgerPayouts(s, "")))
 	}
 }
 
@@ -521,11 +521,11 @@ func TestCallbackAllowList(t *testing.T) {
 		{"merchant", false},
 	} {
 		s := mock.RunT(t, mock.Options{Scenario: twoMerchants(t, m.URL, ""), CallbackAllow: tc.allow})
-		a, err := s.Advance(time.Hour)
+		a, err := attempted(s.Advance(time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
-		ns := s.Notifications()
+		ns := mock.AllNotifications(s)
 		if tc.sent {
 			if len(a) != 2 || !a[0].Delivered {
 				t.Errorf("allow %q: attempts %+v, want both delivered", tc.allow, a)
@@ -627,7 +627,7 @@ func TestMerchantsAreIsolatedUnderLoad(t *testing.T) {
 				t.Fatalf("merchant %s's journal holds %+v", id, e)
 			}
 		}
-		ns, _ := s.History(id)
+		ns, _ := mock.History(s, id)
 		if len(ns) != perMerchant+1 {
 			t.Errorf("merchant %s: %d notifications, want %d", id, len(ns), perMerchant+1)
 		}
@@ -649,11 +649,11 @@ func FuzzParseAwait(f *testing.F) {
 		if err != nil {
 			return
 		}
-		e, timeout, err := control.ParseAwait(q)
+		e, timeout, err := sandbox.ParseAwait(q)
 		if err != nil {
 			return
 		}
-		if timeout <= 0 || timeout > control.MaxAwait {
+		if timeout <= 0 || timeout > sandbox.MaxAwait {
 			t.Errorf("%q: timeout %s accepted", query, timeout)
 		}
 		if probs := scenario.CheckExpect(e, nil); len(probs) > 0 || e.Kind() == "" || e.Name == "" {

@@ -146,7 +146,7 @@ func TestLargeRequestsLeaveNothingBehind(t *testing.T) {
 		}
 	}
 	for i := range 30 {
-		if _, ok := s.Ledger().PayoutByOrder("9970", fmt.Sprintf("big-%d", i)); !ok {
+		if _, ok := mock.PayoutByOrder(s, "9970", fmt.Sprintf("big-%d", i)); !ok {
 			t.Fatalf("payout big-%d was not made", i)
 		}
 	}

@@ -182,7 +182,7 @@ func runDrills(t *testing.T, careful bool) ([]string, expect.Report, *mock.Serve
 			m.poll(d + "-1")
 		}
 	}
-	rep := s.Verify("9970")
+	rep := mock.Report(s, "9970")
 	var failed []string
 	for _, r := range rep.Results {
 		if r.Kind == "drill" && !r.OK {
@@ -214,7 +214,7 @@ func TestDrillsCarefulMerchantPassesEveryDrill(t *testing.T) {
 		t.Errorf("%d drill verdicts, want one per drill (%d)", drills, want)
 	}
 	// The hostile notifies are in the notifications list with their verdicts.
-	ns, _ := s.History("9970")
+	ns, _ := mock.History(s, "9970")
 	seen := map[string]*notify.Verdict{}
 	for _, n := range ns {
 		if n.Drill != "" {
@@ -234,7 +234,7 @@ func TestDrillsCarefulMerchantPassesEveryDrill(t *testing.T) {
 		t.Errorf("the lost notify in the notifications list: %+v", n)
 	}
 	// The faulted create requests are journalled as such.
-	page := s.Requests(journal.Filter{MerchantID: "9970", Outcome: journal.OutcomeFault})
+	page := mock.Journal(s, journal.Filter{MerchantID: "9970", Outcome: journal.OutcomeFault})
 	var faults []string
 	for _, e := range page.Entries {
 		faults = append(faults, e.Fault)
@@ -283,7 +283,7 @@ func TestDrillFaultWithoutPollFails(t *testing.T) {
 	m := newDrillMerchant(t, s.URL(), true)
 	m.call("/g2g/p2p2nonreg", "pg_order_id", "system_error-7", "pg_amount", "100", "pg_description", "d",
 		"pg_payment_to", "4405645000006150", "pg_post_link", m.srv.URL+"/notify")
-	rep := s.Verify("9970")
+	rep := mock.Report(s, "9970")
 	var res *expect.Result
 	for i, r := range rep.Results {
 		if r.Name == "drill fault system_error (order system_error-7)" {
@@ -322,7 +322,7 @@ paths = ["/g2g/payout_status2"]
 			status("9970", "secret-a", "12345")
 		}
 		var out []string
-		for _, e := range s.Requests(journal.Filter{MerchantID: "9970"}).Entries {
+		for _, e := range mock.Journal(s, journal.Filter{MerchantID: "9970"}).Entries {
 			out = append(out, e.Fault)
 		}
 		return out
@@ -369,7 +369,7 @@ func TestDrillsSurviveRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	found := false
-	for _, r := range s2.Verify("9970").Results {
+	for _, r := range mock.Report(s2, "9970").Results {
 		if r.Name == "drill forged (order forged-1)" {
 			found = true
 			if !r.OK || !strings.Contains(r.Message, "refused the forged") {
@@ -390,7 +390,7 @@ func TestDrillsNotRunFail(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := mock.RunT(t, mock.Options{Scenario: sc, Clock: clock.NewManual(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))})
-	rep := s.Verify("9970")
+	rep := mock.Report(s, "9970")
 	if rep.OK || rep.Failed != 13 {
 		t.Errorf("verify with no payout made: ok=%v, %d failed; want the 13 drills failed as not run", rep.OK, rep.Failed)
 	}
@@ -407,7 +407,7 @@ func TestDrillsNotRunFail(t *testing.T) {
 func TestDrillsSameRunTwice(t *testing.T) {
 	run := func() string {
 		_, _, s := runDrills(t, true)
-		ns, _ := s.History("9970")
+		ns, _ := mock.History(s, "9970")
 		var b strings.Builder
 		for _, n := range ns {
 			fmt.Fprintf(&b, "#%d %s %s %s %v\n", n.ID, n.OrderID, n.Drill, n.State, n.Fields)
@@ -540,7 +540,7 @@ func TestHostileDrillVerdictsReadTheAnswer(t *testing.T) {
 			if _, err := s.Advance(time.Minute); err != nil {
 				t.Fatal(err)
 			}
-			rep := s.Verify("9970")
+			rep := mock.Report(s, "9970")
 			judged := 0
 			for _, r := range rep.Results {
 				if r.Kind != "drill" {
@@ -612,7 +612,7 @@ func TestDrillAcksReadTheAnswer(t *testing.T) {
 				t.Fatal(err)
 			}
 			judged := 0
-			for _, r := range s.Verify("9970").Results {
+			for _, r := range mock.Report(s, "9970").Results {
 				if r.Kind != "drill" {
 					continue
 				}

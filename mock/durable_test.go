@@ -37,7 +37,7 @@ func TestUnsavedPayoutIsTakenBack(t *testing.T) {
 	if d := r.get("pg_error_description"); !strings.Contains(d, "could not save") || !strings.Contains(d, dir) {
 		t.Errorf("the 9999 does not say what failed: %q", d)
 	}
-	if _, ok := s.Ledger().PayoutByOrder("9970", "D-1"); ok {
+	if _, ok := mock.PayoutByOrder(s, "9970", "D-1"); ok {
 		t.Error("the payout answered 9999 is still in the ledger")
 	}
 	if got := balance(); got != opening {
@@ -184,7 +184,7 @@ func TestFlakyDiskTakesBackOnlyWhatItRefused(t *testing.T) {
 	s2 := startState(t, sc, dir)
 	var ok, refused int
 	for order, got := range answered {
-		_, found := s2.Ledger().PayoutByOrder("9970", order)
+		_, found := mock.PayoutByOrder(s2, "9970", order)
 		switch got {
 		case "ok":
 			ok++

@@ -49,7 +49,7 @@ func Example() {
 	fmt.Println(status())
 	c.Advance(time.Minute)
 	fmt.Println(status())
-	for _, n := range s.Notifications() {
+	for _, n := range mock.AllNotifications(s) {
 		if n.OrderID == "12345" {
 			fmt.Println(n.State, n.Attempts[0].At.Format(time.TimeOnly))
 		}

@@ -181,7 +181,7 @@ func TestStatusFollowsTheClock(t *testing.T) {
 		t.Fatalf("after 5s: %q, want success", got)
 	}
 	// Order 1003: process, then error 10001 at 30s.
-	p, _ := s.Ledger().PayoutByOrder("9970", "1003")
+	p, _ := mock.PayoutByOrder(s, "9970", "1003")
 	id := fmt.Sprint(p.PaymentID)
 	if got := ask("1003", id); got != "process" {
 		t.Fatalf("1003 after 5s: %q, want process", got)
@@ -294,7 +294,7 @@ func TestGatewaySettings(t *testing.T) {
 	if _, signed := r.fields.Get("pg_sig"); r.get("pg_error_code") != "9403" || signed {
 		t.Errorf("with sign_errors = false: code %q signed %v, want unsigned 9403", r.get("pg_error_code"), signed)
 	}
-	p, _ := s.Ledger().PayoutByOrder("554433", "A-1")
+	p, _ := mock.PayoutByOrder(s, "554433", "A-1")
 	ok := signed("payout_status2", "pay-out secret", "pg_merchant_id", "554433", "pg_order_id", "A-1", "pg_payment_id", fmt.Sprint(p.PaymentID))
 	r = do(t, s.Handler(), newRequest(t, wire.EncForm, "/g2g/payout_status2", ok))
 	if got := r.get("pg_datetime"); got != "2024-11-28T16:10:03+05:00" {
@@ -376,7 +376,7 @@ func TestRunT(t *testing.T) {
 	if !strings.HasPrefix(s.URL(), "http://127.0.0.1:") || strings.HasSuffix(s.URL(), "/") {
 		t.Fatalf("URL %q, want http://127.0.0.1:<port> without a trailing slash", s.URL())
 	}
-	p, _ := s.Ledger().PayoutByOrder("9970", "1001")
+	p, _ := mock.PayoutByOrder(s, "9970", "1001")
 	req := signed("payout_status2", payoutSecret, "pg_merchant_id", "9970", "pg_order_id", "1001", "pg_payment_id", fmt.Sprint(p.PaymentID))
 	resp, err := http.PostForm(s.URL()+"/g2g/payout_status2", req.Values())
 	if err != nil {
@@ -414,7 +414,7 @@ func TestSameSeedSameRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out strings.Builder
-		for _, p := range s.Ledger().Payouts() {
+		for _, p := range mock.LedgerPayouts(s, "") {
 			req := signed("payout_status2", payoutSecret, "pg_merchant_id", "9970", "pg_order_id", p.OrderID, "pg_payment_id", fmt.Sprint(p.PaymentID))
 			out.WriteString(do(t, s.Handler(), newRequest(t, wire.EncForm, "/g2g/payout_status2", req)).body)
 		}

@@ -55,7 +55,7 @@ func TestDNSRebindingIsRefused(t *testing.T) {
 		"pg_payment_to", "4405645000006150", "pg_post_link", "http://127.0.0.1:9/p"); r.get("pg_status") != "ok" {
 		t.Fatalf("payout: %v", r.fields)
 	}
-	p, _ := s.Ledger().PayoutByOrder("9970", "R-1")
+	p, _ := mock.PayoutByOrder(s, "9970", "R-1")
 	id := p.PaymentID
 	browser := []string{"Origin", "http://" + rebind, "Sec-Fetch-Site", "same-origin"}
 
@@ -73,7 +73,7 @@ func TestDNSRebindingIsRefused(t *testing.T) {
 	if rec.Code != http.StatusForbidden {
 		t.Errorf("the status form for Host %s: HTTP %d, want 403", rebind, rec.Code)
 	}
-	if p, _ := s.Ledger().PayoutByOrder("9970", "R-1"); len(p.Timeline) != 0 && p.Timeline[len(p.Timeline)-1].ErrorCode == 10001 {
+	if p, _ := mock.PayoutByOrder(s, "9970", "R-1"); len(p.Timeline) != 0 && p.Timeline[len(p.Timeline)-1].ErrorCode == 10001 {
 		t.Errorf("the refused form forced the payout: %+v", p.Timeline)
 	}
 	rec = hostDo(s, http.MethodPut, rebind, "/_mock/scenario", swapped, append(browser, "Content-Type", "application/toml")...)
@@ -96,7 +96,7 @@ func TestDNSRebindingIsRefused(t *testing.T) {
 	if rec.Code != http.StatusSeeOther {
 		t.Errorf("the status form for Host localhost:18700: HTTP %d %s, want 303", rec.Code, rec.Body)
 	}
-	if p, _ := s.Ledger().PayoutByOrder("9970", "R-1"); p.Timeline[len(p.Timeline)-1].ErrorCode != 10001 {
+	if p, _ := mock.PayoutByOrder(s, "9970", "R-1"); p.Timeline[len(p.Timeline)-1].ErrorCode != 10001 {
 		t.Errorf("the form from localhost did not force the payout: %+v", p.Timeline)
 	}
 	rec = hostDo(s, http.MethodPut, "sandbox:8080", "/_mock/scenario", swapped, "Content-Type", "application/toml")

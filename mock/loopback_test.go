@@ -65,7 +65,7 @@ func closedPort(t *testing.T) string {
 // attempt made.
 func oneAttempt(t *testing.T, s *mock.Server) notify.Attempt {
 	t.Helper()
-	a, err := s.Advance(time.Second)
+	a, err := attempted(s.Advance(time.Second))
 	if err != nil || len(a) != 1 {
 		t.Fatalf("Advance(1s): %d attempts (%v), want 1: %+v", len(a), err, a)
 	}
@@ -97,7 +97,7 @@ func TestLoopbackHostTakesLocalCallbacks(t *testing.T) {
 		if !a.Delivered || a.SentTo != sentTo {
 			t.Errorf("allow %q: attempt delivered %v, sent to %q (error %q); want delivered to %s", allow, a.Delivered, a.SentTo, a.Error, sentTo)
 		}
-		if n := s.Notifications()[0]; n.URL != post || n.Attempts[0].SentTo != sentTo {
+		if n := mock.AllNotifications(s)[0]; n.URL != post || n.Attempts[0].SentTo != sentTo {
 			t.Errorf("allow %q: notification to %q, attempt sent to %q; want the post_link %s and %s", allow, n.URL, n.Attempts[0].SentTo, post, sentTo)
 		}
 	}
@@ -190,10 +190,10 @@ func TestNotifyLogLines(t *testing.T) {
 	})
 	logs := &syncBuffer{mu: make(chan struct{}, 1)}
 	s := mock.RunT(t, mock.Options{Scenario: loopbackScenario(t, m.URL+"/hooks/post", ""), Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	if a, err := s.Advance(20 * time.Second); err != nil || len(a) != 2 || !a[1].Delivered {
+	if a, err := attempted(s.Advance(20 * time.Second)); err != nil || len(a) != 2 || !a[1].Delivered {
 		t.Fatalf("Advance(20s): %+v %v; want a failed attempt and a delivered one", a, err)
 	}
-	pid := s.Notifications()[0].PaymentID
+	pid := mock.AllNotifications(s)[0].PaymentID
 	var lines []string
 	for _, line := range strings.Split(logs.String(), "\n") {
 		if strings.Contains(line, "payout notify") {
@@ -227,7 +227,7 @@ func TestNotifyLogLines(t *testing.T) {
 func TestDefaultScenarioStartsQuietly(t *testing.T) {
 	logs := &syncBuffer{mu: make(chan struct{}, 1)}
 	s := mock.RunT(t, mock.Options{ClockMode: "manual", Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	attempts, err := s.Advance(time.Hour)
+	attempts, err := attempted(s.Advance(time.Hour))
 	if err != nil || len(attempts) == 0 {
 		t.Fatalf("Advance(1h): %d attempts (%v); want the default payouts' notifies", len(attempts), err)
 	}
@@ -370,7 +370,7 @@ timeline = [ { at = "0s", status = "success" } ]
 		t.Fatal(err)
 	}
 	judged := map[string]bool{}
-	for _, n := range s.Notifications() {
+	for _, n := range mock.AllNotifications(s) {
 		if n.Verdict == nil {
 			continue
 		}
@@ -397,12 +397,12 @@ func TestDemoMerchantResumes(t *testing.T) {
 	if _, err := s.Advance(time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	before := len(s.Notifications())
+	before := len(mock.AllNotifications(s))
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	s = mock.RunT(t, mock.Options{ClockMode: "manual", StateDir: dir})
-	if got := len(s.Notifications()); got != before || before == 0 {
+	if got := len(mock.AllNotifications(s)); got != before || before == 0 {
 		t.Errorf("after the restart: %d notifications, want the %d delivered before", got, before)
 	}
 }

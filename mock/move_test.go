@@ -20,7 +20,7 @@ var notifyStart = time.Date(2018, 12, 31, 15, 0, 0, 0, time.UTC)
 // at the notify's due time, and that the merchant got one notify.
 func deliveredOnce(t *testing.T, s *mock.Server, m *merchant) {
 	t.Helper()
-	ns := s.Notifications()
+	ns := mock.AllNotifications(s)
 	if len(ns) != 1 || len(ns[0].Attempts) != 1 {
 		t.Fatalf("got notifications %+v, want one with one attempt", ns)
 	}
@@ -51,7 +51,7 @@ func TestManualClockAdvanceDelivers(t *testing.T) {
 		t.Fatalf("Advance(1h) reads %s, want %s", got, want)
 	}
 	deliveredOnce(t, s, m)
-	if a, err := s.Advance(0); err != nil || len(a) != 0 {
+	if a, err := attempted(s.Advance(0)); err != nil || len(a) != 0 {
 		t.Errorf("a later Server.Advance(0): %+v (%v), want no attempt", a, err)
 	}
 	deliveredOnce(t, s, m)
@@ -104,7 +104,7 @@ func TestSharedManualClock(t *testing.T) {
 	s1 := mock.RunT(t, mock.Options{Scenario: notifyScenario(t, m1.URL+"/hooks/post", ""), Clock: c})
 	s2 := mock.RunT(t, mock.Options{Scenario: notifyScenario(t, m2.URL+"/hooks/post", `[notify]
 retries = []`), Clock: c})
-	a, err := s2.Advance(time.Minute)
+	a, err := attempted(s2.Advance(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestMoveFromAMerchantHandler(t *testing.T) {
 	s := mock.RunT(t, mock.Options{Scenario: notifyScenario(t, m.URL+"/hooks/post", `[notify]
 retries = []
 timeout = "300ms"`), Clock: c})
-	a, err := s.Advance(10 * time.Second)
+	a, err := attempted(s.Advance(10 * time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

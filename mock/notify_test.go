@@ -95,13 +95,13 @@ timeline = [ { at = "0s", status = "process" }, { at = "5s", status = "success" 
 func TestNotifyIsSignedAsVectorC(t *testing.T) {
 	m := newMerchant(t, "asflerjgsdfv", ackOK)
 	s := mock.RunT(t, mock.Options{Scenario: notifyScenario(t, m.URL+"/hooks/post", "")})
-	if s.ClockMode() != "manual" {
-		t.Fatalf("clock mode %q, want manual from the scenario", s.ClockMode())
+	if s.Ready().Clock != "manual" {
+		t.Fatalf("clock mode %q, want manual from the scenario", s.Ready().Clock)
 	}
-	if a, err := s.Advance(4 * time.Second); err != nil || len(a) != 0 {
+	if a, err := attempted(s.Advance(4 * time.Second)); err != nil || len(a) != 0 {
 		t.Fatalf("Advance(4s) made %d attempts (%v), want 0: process steps do not notify", len(a), err)
 	}
-	a, err := s.Advance(time.Second)
+	a, err := attempted(s.Advance(time.Second))
 	if err != nil || len(a) != 1 || !a[0].Delivered || !a[0].Conforming {
 		t.Fatalf("Advance(1s): %+v %v, want one delivered, conforming attempt", a, err)
 	}
@@ -127,12 +127,12 @@ func TestNotifyIsSignedAsVectorC(t *testing.T) {
 	if sig := sign.Sign(sign.ScriptName(m.URL+"/hooks/post"), vectorC, "asflerjgsdfv"); sig != "882528008e01745284c9fe7dd789c2bc" {
 		t.Errorf("the notify's fields with vector C's date and salt sign to %s, want vector C's 882528008e01745284c9fe7dd789c2bc", sig)
 	}
-	n := s.Notifications()
+	n := mock.AllNotifications(s)
 	if len(n) != 1 || n[0].State != notify.StateDelivered || n[0].NextAttemptAt != nil || n[0].URL != m.URL+"/hooks/post" {
 		t.Fatalf("notifications %+v, want one delivered", n)
 	}
 	// Nothing more happens: delivered notifies are not sent again.
-	if a, _ := s.Drain(); len(a) != 0 {
+	if a, _ := attempted(s.Drain()); len(a) != 0 {
 		t.Errorf("Drain after delivery made %d attempts, want 0", len(a))
 	}
 }
@@ -143,7 +143,7 @@ func TestRetryLadderOnTheManualClock(t *testing.T) {
 	})
 	s := mock.RunT(t, mock.Options{Scenario: notifyScenario(t, m.URL+"/cb", "")})
 	start := time.Now()
-	a, err := s.Drain()
+	a, err := attempted(s.Drain())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,11 +161,11 @@ func TestRetryLadderOnTheManualClock(t *testing.T) {
 			t.Errorf("attempt %d: at %s HTTP %d delivered %v reason %q; want at %s, HTTP 500, failed", i+1, at.At, at.HTTPStatus, at.Delivered, at.Reason, want)
 		}
 	}
-	n := s.Notifications()[0]
+	n := mock.AllNotifications(s)[0]
 	if n.State != notify.StateFailed || len(n.Attempts) != 5 || len(m.got()) != 5 {
 		t.Errorf("state %s with %d attempts, merchant saw %d; want failed, 5, 5", n.State, len(n.Attempts), len(m.got()))
 	}
-	if got, want := s.Now(), t5.Add(2*time.Hour); !got.Equal(want) {
+	if got, want := s.Clock().Now(), t5.Add(2*time.Hour); !got.Equal(want) {
 		t.Errorf("clock after drain %s, want %s", got, want)
 	}
 }
@@ -185,10 +185,10 @@ func TestRecoveryAfterFailures(t *testing.T) {
 		ackOK(w, r, f)
 	})
 	s := mock.RunT(t, mock.Options{Scenario: notifyScenario(t, m.URL+"/cb", "")})
-	if a, _ := s.Advance(time.Hour + 5*time.Second); len(a) != 3 || !a[2].Delivered {
+	if a, _ := attempted(s.Advance(time.Hour + 5*time.Second)); len(a) != 3 || !a[2].Delivered {
 		t.Fatalf("within an hour of the success: %d attempts, last delivered %v; want 3, delivered on the third (at +0, +30m, +60m)", len(a), len(a) > 0 && a[len(a)-1].Delivered)
 	}
-	if st := s.Notifications()[0].State; st != notify.StateDelivered {
+	if st := mock.AllNotifications(s)[0].State; st != notify.StateDelivered {
 		t.Errorf("state %s, want delivered", st)
 	}
 }
@@ -226,7 +226,7 @@ func TestAckVerdicts(t *testing.T) {
 			t.Run(tt.name+"/"+ack, func(t *testing.T) {
 				m := newMerchant(t, "asflerjgsdfv", tt.answer)
 				s := mock.RunT(t, mock.Options{Scenario: notifyScenario(t, m.URL+"/hooks/post", "[notify]\nack = \""+ack+"\"\n")})
-				a, err := s.Advance(5 * time.Second)
+				a, err := attempted(s.Advance(5 * time.Second))
 				if err != nil || len(a) != 1 {
 					t.Fatalf("%d attempts (%v), want 1", len(a), err)
 				}
@@ -251,7 +251,7 @@ func TestEncodings(t *testing.T) {
 				ackOK(w, r, f)
 			})
 			s := mock.RunT(t, mock.Options{Scenario: notifyScenario(t, m.URL+"/hooks/post", "[notify]\nencoding = \""+enc+"\"\n")})
-			if a, _ := s.Advance(5 * time.Second); len(a) != 1 || !a[0].Delivered {
+			if a, _ := attempted(s.Advance(5 * time.Second)); len(a) != 1 || !a[0].Delivered {
 				t.Fatalf("attempts %+v, want one delivered", a)
 			}
 			got := m.got()
@@ -353,12 +353,12 @@ post_link = "`+good.URL+`/hook"
 		t.Fatal(err)
 	}
 	s := mock.RunT(t, mock.Options{Scenario: sc})
-	a, err := s.Advance(0)
+	a, err := attempted(s.Advance(0))
 	if err != nil || len(a) != 3 {
 		t.Fatalf("%d attempts (%v), want 3", len(a), err)
 	}
 	byOrder := map[string]notify.Notification{}
-	for _, n := range s.Notifications() {
+	for _, n := range mock.AllNotifications(s) {
 		byOrder[n.OrderID] = n
 	}
 	h, d, g := byOrder["hang"].Attempts[0], byOrder["drop"].Attempts[0], byOrder["good"].Attempts[0]
@@ -453,8 +453,8 @@ func TestRealClockLoopDelivers(t *testing.T) {
 	})
 	sc := notifyScenario(t, m.URL+"/hooks/post", "")
 	s := mock.RunT(t, mock.Options{Scenario: sc, ClockMode: "real", Speed: 1000})
-	if s.ClockMode() != "real" {
-		t.Fatalf("mode %q, want real: the option wins over the scenario", s.ClockMode())
+	if s.Ready().Clock != "real" {
+		t.Fatalf("mode %q, want real: the option wins over the scenario", s.Ready().Clock)
 	}
 	select {
 	case f := <-got:
@@ -475,7 +475,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 		http.Redirect(w, r, target.URL+"/hooks/post", http.StatusFound)
 	})
 	s := mock.RunT(t, mock.Options{Scenario: notifyScenario(t, m.URL+"/hooks/post", "[notify]\nretries = []\n")})
-	a, err := s.Advance(5 * time.Second)
+	a, err := attempted(s.Advance(5 * time.Second))
 	if err != nil || len(a) != 1 || a[0].Delivered || a[0].HTTPStatus != 302 || !strings.Contains(a[0].Reason, "redirects are not followed") {
 		t.Fatalf("attempts %+v (%v), want one failed HTTP 302 saying redirects are not followed", a, err)
 	}

@@ -208,7 +208,7 @@ func TestCreateEndpoints(t *testing.T) {
 					t.Errorf("%s: reply fields %s, want %s", enc, got, want)
 				}
 				wantSigned(t, r, ep.script)
-				if _, ok := s.Ledger().PayoutByOrder("9970", "ok-"+enc); !ok {
+				if _, ok := mock.PayoutByOrder(s, "9970", "ok-"+enc); !ok {
 					t.Errorf("%s: no payout recorded for order ok-%s", enc, enc)
 				}
 			}
@@ -245,7 +245,7 @@ func TestCreateEndpoints(t *testing.T) {
 				t.Fatalf("valid request after refusals refused: %s", r.body)
 			}
 			wantError(t, call(t, s, ep.path, valid...), "9991")
-			if _, ok := s.Ledger().PayoutByOrder("9970", "v-1"); !ok {
+			if _, ok := mock.PayoutByOrder(s, "9970", "v-1"); !ok {
 				t.Error("the first payout of order v-1 is gone after the duplicate")
 			}
 		})
@@ -275,7 +275,7 @@ func TestFieldRules(t *testing.T) {
 		wantError(t, call(t, s, e.path, with(e.fields(fmt.Sprintf("cur-%d", i)), "pg_currency", "USD")...), "9403")
 		wantError(t, call(t, s, e.path, with(e.fields(fmt.Sprintf("desc-%d", i)), "pg_description", strings.Repeat("d", 256))...), "9403")
 	}
-	if n := len(s.Ledger().Payouts()); n != 0 {
+	if n := len(mock.LedgerPayouts(s, "")); n != 0 {
 		t.Errorf("%d payouts made by refused requests, want 0", n)
 	}
 }
@@ -317,12 +317,12 @@ func testCard(t *testing.T, tc ledger.TestCard, path string) {
 	if tc.ErrorCode == 8888 && path != "/api/reg2nonreg" {
 		// A refusal like a real shortfall: nothing made, the order id free.
 		wantError(t, r, "8888")
-		if _, ok := s.Ledger().PayoutByOrder("9970", "tc"); ok {
+		if _, ok := mock.PayoutByOrder(s, "9970", "tc"); ok {
 			t.Error("the 8888 test card made a payout")
 		}
 		return
 	}
-	p, ok := s.Ledger().PayoutByOrder("9970", "tc")
+	p, ok := mock.PayoutByOrder(s, "9970", "tc")
 	if !ok {
 		t.Fatalf("no payout made: %s", r.body)
 	}
@@ -409,14 +409,14 @@ func TestPayoutStories(t *testing.T) {
 				t.Fatalf("create: %s", r.body)
 			}
 			wantSigned(t, r, sign.ScriptName(st.path))
-			p, _ := s.Ledger().PayoutByOrder("9970", order)
+			p, _ := mock.PayoutByOrder(s, "9970", order)
 			if got := statusOf(t, s, p); got != "process" {
 				t.Errorf("status right after create %q, want process", got)
 			}
 			if st.page != "" {
 				enterCard(t, s, r.get("pg_redirect_url"), st.page, http.StatusOK)
 			}
-			if a, _ := s.Advance(st.after - time.Second); len(a) != 0 {
+			if a, _ := attempted(s.Advance(st.after - time.Second)); len(a) != 0 {
 				t.Errorf("notified %d times before the payout ended", len(a))
 			}
 			if got := statusOf(t, s, p); got != "process" {
@@ -489,7 +489,7 @@ func TestPayoutPage(t *testing.T) {
 	s, _ := newServer(t, payoutScenario(t, m.URL+"/hook"))
 	r := call(t, s, "/api/reg2nonreg", with(endpoints[5].fields("pg-1"), "pg_post_link", m.URL+"/hook")...)
 	page := r.get("pg_redirect_url")
-	p, _ := s.Ledger().PayoutByOrder("9970", "pg-1")
+	p, _ := mock.PayoutByOrder(s, "9970", "pg-1")
 	if _, err := s.Advance(time.Hour); err != nil {
 		t.Fatal(err)
 	}
@@ -547,7 +547,7 @@ func TestBalanceAndCommission(t *testing.T) {
 	r = call(t, s, "/g2g/p2p2nonreg", with(with(card, "pg_order_id", "third"), "pg_amount", "100")...)
 	wantError(t, r, "8888")
 	wantSigned(t, r, "p2p2nonreg")
-	if _, ok := s.Ledger().PayoutByOrder("9970", "third"); ok {
+	if _, ok := mock.PayoutByOrder(s, "9970", "third"); ok {
 		t.Error("a payout refused for its balance was made anyway")
 	}
 	// A failed payout gives its reservation back: the declined test card.
@@ -595,7 +595,7 @@ func FuzzPayoutRequest(f *testing.F) {
 		switch r.get("pg_status") {
 		case "ok":
 			id := r.get("pg_payment_id")
-			if p, ok := s.Ledger().PayoutByOrder("9970", order); !ok || strconv.FormatInt(p.PaymentID, 10) != id {
+			if p, ok := mock.PayoutByOrder(s, "9970", order); !ok || strconv.FormatInt(p.PaymentID, 10) != id {
 				t.Fatalf("ok reply for order %q names payment %s, which the ledger does not have", order, id)
 			}
 		case "error":

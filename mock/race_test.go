@@ -92,7 +92,7 @@ func TestResendAdvanceDrainCreateRace(t *testing.T) {
 	s := mock.RunT(t, mock.Options{Scenario: raceScenario(t, m.URL),
 		Logger: slog.New(slog.NewTextHandler(logged, &slog.HandlerOptions{Level: slog.LevelError}))})
 	var ids []int64
-	for _, p := range s.Payouts("9970") {
+	for _, p := range mock.LedgerPayouts(s, "9970") {
 		ids = append(ids, p.PaymentID)
 	}
 	if len(ids) != 7 {
@@ -228,12 +228,12 @@ func TestAdvanceDoesNotWaitForAResend(t *testing.T) {
 	})
 	sc := raceScenario(t, m.URL)
 	s := mock.RunT(t, mock.Options{Scenario: sc})
-	first, ok := s.Ledger().PayoutByOrder("9970", "seed-0") // success at 2s
+	first, ok := mock.PayoutByOrder(s, "9970", "seed-0") // success at 2s
 	if !ok {
 		t.Fatal("no payout seed-0")
 	}
-	later, _ := s.Ledger().PayoutByOrder("9970", "seed-1") // success at 3s
-	if a, err := s.Advance(2 * time.Second); err != nil || len(a) == 0 {
+	later, _ := mock.PayoutByOrder(s, "9970", "seed-1") // success at 3s
+	if a, err := attempted(s.Advance(2 * time.Second)); err != nil || len(a) == 0 {
 		t.Fatalf("Advance(2s): %d attempts (%v), want some", len(a), err)
 	}
 	held.Store(first.PaymentID)
@@ -243,10 +243,10 @@ func TestAdvanceDoesNotWaitForAResend(t *testing.T) {
 		if err != nil {
 			t.Errorf("Resend: %v", err)
 		}
-		resent <- n
+		resent <- n.Notification
 	}()
 	<-arrived // the resend's attempt is in flight, and stays so
-	a, err := s.Advance(time.Second)
+	a, err := attempted(s.Advance(time.Second))
 	if err != nil {
 		t.Fatalf("Advance(1s): %v", err)
 	}

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gorilla/mux"
 
@@ -17,12 +16,6 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
 
-// panicky is the server as the control routes see it, except that reading
-// the clock panics.
-type panicky struct{ control.Backend }
-
-func (panicky) Now() time.Time { panic("clock broke") }
-
 // TestPanicAnswersInTheSurfacesFormat makes a control route and a gateway
 // route panic: the control API answers its JSON error with the code
 // "internal", the gateway FreedomPay's 9999 in XML, and both keep serving.
@@ -31,7 +24,8 @@ func TestPanicAnswersInTheSurfacesFormat(t *testing.T) {
 	r := mux.NewRouter()
 	r.SkipClean(true)
 	gateway.Register(r, func() *gateway.Gateway { panic("gateway broke") })
-	control.Register(r, panicky{s}, control.Options{AllowedHosts: []string{"*"}})
+	r.HandleFunc("/_mock/clock", func(http.ResponseWriter, *http.Request) { panic("clock broke") }) // before the control API's own
+	control.Register(r, s.sb, control.Options{AllowedHosts: []string{"*"}})
 	r.HandleFunc("/fine", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "fine") })
 	srv := httptest.NewServer(s.recoverer(cleanPath(r)))
 	t.Cleanup(srv.Close)

@@ -2,11 +2,13 @@ package mock
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gorilla/mux"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/control"
 	"github.com/freedompay-mock/freedompay-mock/mock/gateway"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 
@@ -21,24 +23,24 @@ func (s *Server) router(ctl control.Options) *mux.Router {
 	// FreedomPay's routes (the signed API of the routes package, the
 	// payout pages, the health check), first: they are the hot path.
 	// Register also sets its XML answers to unknown paths and methods.
-	gateway.Register(r, func() *gateway.Gateway { return s.world.Load().gateway })
+	gateway.Register(r, s.sb.Gateway)
 
 	// The built-in demo merchant: a merchant's callback URL, not a
 	// control route, although it lies under /_mock/. Like any post_link it
 	// is public (no admin token), and it answers only whether a notify's
 	// signature verifies.
 	r.Handle(scenario.DemoPostLink, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		s.world.Load().notify.DemoMerchant().ServeHTTP(w, req)
+		s.sb.DemoMerchant().ServeHTTP(w, req)
 	}))
 
 	// The control API and the dashboard under /_mock: guarded, answering
 	// JSON errors, with the scenario's secrets masked.
 	ctl.Wrap = func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			next.ServeHTTP(&maskWriter{ResponseWriter: w, mask: s.masker()}, req)
+			next.ServeHTTP(&maskWriter{ResponseWriter: w, sb: s.sb}, req)
 		})
 	}
-	misses := control.Register(r, s, ctl)
+	misses := control.Register(r, s.sb, ctl)
 
 	// A miss under /_mock is the control API's to answer, anywhere else
 	// the gateway's.
@@ -57,3 +59,25 @@ func byOwner(ctl, gw http.Handler) http.Handler {
 		gw.ServeHTTP(w, req)
 	})
 }
+
+// maskWriter masks the scenario's secrets in the JSON and HTML the control
+// API writes. Each of its replies is written in one Write.
+type maskWriter struct {
+	http.ResponseWriter
+	sb *sandbox.Sandbox
+}
+
+func (m *maskWriter) Write(p []byte) (int, error) {
+	switch ct := m.Header().Get("Content-Type"); {
+	case strings.HasPrefix(ct, "application/json"):
+		_, err := m.ResponseWriter.Write(m.sb.MaskJSON(p))
+		return len(p), err
+	case strings.HasPrefix(ct, "text/html"):
+		_, err := m.ResponseWriter.Write(m.sb.MaskHTML(p))
+		return len(p), err
+	}
+	return m.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (m *maskWriter) Unwrap() http.ResponseWriter { return m.ResponseWriter }

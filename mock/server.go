@@ -20,13 +20,12 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
 	"github.com/freedompay-mock/freedompay-mock/mock/control"
-	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
@@ -34,7 +33,7 @@ import (
 // Defaults of [Options].
 const (
 	DefaultAddr         = "127.0.0.1:0"
-	DefaultMaxBodyBytes = 1 << 20 // 1 MiB
+	DefaultMaxBodyBytes = sandbox.DefaultMaxBodyBytes // 1 MiB
 	// Defaults of the HTTP timeouts (wall time): a client that sends its
 	// headers, or its whole request, slower than this is cut off.
 	DefaultReadHeaderTimeout = 10 * time.Second
@@ -123,26 +122,15 @@ type Options struct {
 	Version string
 }
 
-// Server is a running sandbox.
+// Server is a running sandbox: the domain of package sandbox served over
+// HTTP, with FreedomPay's routes, the control API and the dashboard on one
+// router. Its methods are the Go API of a test: each returns what the
+// control API's route of the same name answers.
 type Server struct {
 	opts    Options
-	clock   clock.Clock
-	origin  time.Time // the clock's reading when the server was made
-	allow   *notify.AllowList
-	loop    string       // CallbackLoopbackHost as parsed
+	sb      *sandbox.Sandbox
 	handler http.Handler // the one router, made in New, behind cleanPath and recoverer
 	log     *slog.Logger
-
-	world   atomic.Pointer[world] // the scenario served and all its state
-	mutate  sync.Mutex            // one change of scenario or time at a time
-	changes signal                // fires on every change (Changed)
-	awaits  *control.Awaits       // the open awaits, woken by the changes that concern them
-
-	// With StateDir: changes that must be saved whole hold gate's read
-	// side; taking a snapshot holds its write side.
-	gate  sync.RWMutex
-	saver *saver
-	start startPrint // what this sandbox was started with
 
 	listener net.Listener
 	http     *http.Server
@@ -150,15 +138,7 @@ type Server struct {
 	served   chan struct{}
 	close    sync.Once
 	closeErr error
-	state    atomic.Int32 // stateNew, stateServing, stateClosed
-	unfollow func()       // stops running the schedule as a manual clock moves (move.go)
 }
-
-const (
-	stateNew int32 = iota
-	stateServing
-	stateClosed
-)
 
 // New builds a server without listening; [Server.Start] listens. The
 // scenario's timelines count from the clock's reading now.
@@ -194,9 +174,6 @@ func New(opts Options) (*Server, error) {
 		}
 		opts.Clock = c
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
 	allow, err := notify.ParseAllowList(opts.CallbackAllow)
 	if err != nil {
 		return nil, err
@@ -212,36 +189,17 @@ func New(opts Options) (*Server, error) {
 	if h, _, err := net.SplitHostPort(opts.Addr); err == nil && h != "" {
 		hosts = append(hosts, strings.ToLower(strings.TrimSuffix(h, "."))) // an IP literal is allowed anyway
 	}
-	s := &Server{opts: opts, clock: opts.Clock, origin: opts.Clock.Now(), allow: allow, loop: loop, served: make(chan struct{}),
-		awaits: control.NewAwaits(opts.MaxAwaits)}
-	s.log = slog.New(&maskHandler{next: opts.Logger.Handler(), mask: s.masker})
-	var w *world
-	if opts.StateDir != "" {
-		if w, err = s.openState(sc); err != nil {
-			return nil, err
-		}
+	sb, err := sandbox.New(sandbox.Config{
+		Scenario: sc, Clock: opts.Clock, Seed: opts.Seed, Logger: opts.Logger, MaxBodyBytes: opts.MaxBodyBytes,
+		JournalSize: opts.JournalSize, Allow: allow, LoopbackHost: loop, InContainer: opts.inContainer,
+		StateDir: opts.StateDir, StateInterval: opts.StateInterval, NotifyWorkers: opts.NotifyWorkers, MaxAwaits: opts.MaxAwaits,
+	})
+	if err != nil {
+		return nil, err
 	}
-	if w == nil {
-		w = s.newWorld(sc, s.origin)
-	}
-	s.world.Store(w)
-	if s.saver != nil {
-		if err := s.saver.save(); err != nil { // a directory we cannot write to stops start-up
-			return nil, err
-		}
-		s.saver.run()
-	}
-	s.handler = s.recoverer(cleanPath(s.router(control.Options{Token: opts.AdminToken, Awaits: s.awaits, Version: Version(opts.Version), AllowedHosts: hosts})))
-	s.unfollow = s.follow()
+	s := &Server{opts: opts, sb: sb, log: sb.Log(), served: make(chan struct{})}
+	s.handler = s.recoverer(cleanPath(s.router(control.Options{Token: opts.AdminToken, Version: Version(opts.Version), AllowedHosts: hosts})))
 	return s, nil
-}
-
-// masker masks the secrets of the scenario served; nil before there is one.
-func (s *Server) masker() *masker {
-	if w := s.world.Load(); w != nil {
-		return w.mask
-	}
-	return nil
 }
 
 // Run builds a server and starts it.
@@ -274,8 +232,7 @@ func (s *Server) Start() error {
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	s.world.Load().notify.Start()
-	s.state.Store(stateServing)
+	s.sb.Start()
 	go func() {
 		defer close(s.served)
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -303,80 +260,24 @@ func (s *Server) URL() string { return s.url }
 // Handler is the server's HTTP handler, for use without a listener.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Scenario is the scenario being served.
-func (s *Server) Scenario() *scenario.Scenario { return s.world.Load().sc }
-
-// Seed is the seed in use.
-func (s *Server) Seed() int64 { return s.world.Load().seed }
-
-// Clock is the server's clock.
-func (s *Server) Clock() clock.Clock { return s.clock }
-
-// Ledger exposes the server's merchants and payouts.
-func (s *Server) Ledger() *ledger.Ledger { return s.world.Load().ledger }
-
 // Close stops the server: it stops accepting, waits up to the ShutdownTimeout
-// for requests in flight, and returns when the serving goroutine has ended.
-// It is safe to call more than once.
+// for requests and notify attempts in flight, saves the state a last time
+// (with a StateDir), and returns when the serving goroutine has ended. It
+// is safe to call more than once.
 func (s *Server) Close() error {
 	s.close.Do(func() {
-		s.state.Store(stateClosed)
-		s.unfollow()
-		s.changes.fire()
-		s.awaits.Stop() // awaits answer that the sandbox is stopping
+		s.sb.Stop() // awaits answer that the sandbox is stopping
 		ctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
 		defer cancel()
 		if s.http != nil {
 			s.closeErr = s.http.Shutdown(ctx)
 			<-s.served
-			s.world.Load().notify.Close(ctx)
 		}
-		if s.saver != nil {
-			if err := s.saver.stop(); err != nil && s.closeErr == nil {
-				s.closeErr = err
-			}
+		if err := s.sb.Close(ctx); err != nil && s.closeErr == nil {
+			s.closeErr = err
 		}
 	})
 	return s.closeErr
-}
-
-// Ready reports whether the server serves its scenario with the notify
-// scheduler running, and if not, why.
-func (s *Server) Ready() (bool, string) {
-	switch s.state.Load() {
-	case stateServing:
-		return true, ""
-	case stateClosed:
-		return false, "shutting down"
-	}
-	return false, "not started"
-}
-
-// Stopping reports whether Close has begun.
-func (s *Server) Stopping() bool { return s.state.Load() == stateClosed }
-
-// ScenarioName is the name of the scenario being served.
-func (s *Server) ScenarioName() string { return s.Scenario().Name }
-
-// Now is the server's current time.
-func (s *Server) Now() time.Time { return s.clock.Now() }
-
-// ClockMode is "manual" for a clock moved by hand, else "real".
-func (s *Server) ClockMode() string {
-	if _, ok := s.clock.(*clock.Manual); ok {
-		return clock.ModeManual
-	}
-	return clock.ModeReal
-}
-
-// AwaitStats counts the work of /_mock/await: the awaits open, the times
-// one was woken and the looks they took at the state.
-func (s *Server) AwaitStats() control.AwaitStats { return s.awaits.Stats() }
-
-// Notifications returns every payout notify kept, with its attempts,
-// oldest first.
-func (s *Server) Notifications() []notify.Notification {
-	return s.world.Load().notify.Notifications()
 }
 
 // newClock makes the clock of a scenario's [clock] section, with mode and

@@ -93,7 +93,7 @@ func BenchmarkResumeWithLog(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		if got := len(s.Payouts("")); got != n+made {
+		if got := len(mock.LedgerPayouts(s, "")); got != n+made {
 			b.Fatalf("%d payouts resumed, want %d", got, n+made)
 		}
 		mock.Crash(s)

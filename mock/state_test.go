@@ -114,31 +114,31 @@ balance = 7
 	dir := t.TempDir()
 	s1 := startState(t, sc, dir)
 	before(s1)
-	now, payouts := s1.Now(), asJSON(t, s1.Payouts(""))
-	history, _ := s1.History("")
-	requests := s1.Requests(journal.Filter{})
+	now, payouts := s1.Clock().Now(), asJSON(t, mock.LedgerPayouts(s1, ""))
+	history, _ := mock.History(s1, "")
+	requests := mock.Journal(s1, journal.Filter{})
 	if err := s1.Close(); err != nil {
 		t.Fatal(err)
 	}
 
 	s2 := startState(t, sc, dir)
-	if !s2.Now().Equal(now) {
-		t.Errorf("clock after restart %s, want %s", s2.Now(), now)
+	if !s2.Clock().Now().Equal(now) {
+		t.Errorf("clock after restart %s, want %s", s2.Clock().Now(), now)
 	}
-	if got := asJSON(t, s2.Payouts("")); got != payouts {
+	if got := asJSON(t, mock.LedgerPayouts(s2, "")); got != payouts {
 		t.Errorf("payouts after restart:\n%s\nwant\n%s", got, payouts)
 	}
-	if got, _ := s2.History(""); asJSON(t, got) != asJSON(t, history) {
+	if got, _ := mock.History(s2, ""); asJSON(t, got) != asJSON(t, history) {
 		t.Errorf("notifications after restart:\n%s\nwant\n%s", asJSON(t, got), asJSON(t, history))
 	}
-	if got := s2.Requests(journal.Filter{}); asJSON(t, got) != asJSON(t, requests) {
+	if got := mock.Journal(s2, journal.Filter{}); asJSON(t, got) != asJSON(t, requests) {
 		t.Errorf("journal after restart: %d entries, want %d", len(got.Entries), len(requests.Entries))
 	}
 	failing.Store(false)
 	if _, err := s2.Advance(time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range s2.Notifications() {
+	for _, n := range mock.AllNotifications(s2) {
 		if n.State != notify.StateDelivered {
 			t.Errorf("notify of %s is %s after the restart: %+v", n.OrderID, n.State, n.Attempts)
 		}
@@ -216,7 +216,7 @@ func TestStateRefusesDamagedOrForeignFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = startState(t, sc, dir)
-	if _, ok := s.Ledger().PayoutByOrder("9970", "A-1"); !ok {
+	if _, ok := mock.PayoutByOrder(s, "9970", "A-1"); !ok {
 		t.Error("the payout made before the restart is gone")
 	}
 }

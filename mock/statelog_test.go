@@ -61,7 +61,7 @@ func TestStateLogReplays(t *testing.T) {
 	if _, err := s2.Advance(time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(s2.Payouts("")); n == 0 {
+	if n := len(mock.LedgerPayouts(s2, "")); n == 0 {
 		t.Fatal("no payouts after the restart")
 	}
 }
@@ -91,10 +91,10 @@ func TestStateLogTornTail(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a torn last record stops start-up: %v", err)
 	}
-	if _, ok := s2.Ledger().PayoutByOrder("9970", "T-1"); !ok {
+	if _, ok := mock.PayoutByOrder(s2, "9970", "T-1"); !ok {
 		t.Error("T-1, in the record before the torn one, is gone")
 	}
-	if _, ok := s2.Ledger().PayoutByOrder("9970", "T-2"); ok {
+	if _, ok := mock.PayoutByOrder(s2, "9970", "T-2"); ok {
 		t.Error("T-2, in the torn record, was resumed")
 	}
 	create(s2, "T-3")

@@ -209,7 +209,7 @@ func TestPayoutPageTooLargeIsReadable(t *testing.T) {
 	if resp.StatusCode != http.StatusRequestEntityTooLarge || !bytes.Contains(data, []byte("card form is larger")) {
 		t.Errorf("got HTTP %d %.200q, want 413 saying the form is too large", resp.StatusCode, data)
 	}
-	if p, _ := s.Ledger().PayoutByOrder("9970", "big-form"); !p.AwaitingCard {
+	if p, _ := mock.PayoutByOrder(s, "9970", "big-form"); !p.AwaitingCard {
 		t.Errorf("the payout no longer waits for its card")
 	}
 }

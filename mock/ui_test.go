@@ -195,7 +195,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	if strings.Contains(logs.String(), token) {
 		t.Error("the admin token appears in the server's log")
 	}
-	for _, e := range s.Requests(journal.Filter{}).Entries {
+	for _, e := range mock.Journal(s, journal.Filter{}).Entries {
 		if e.Path != "/g2g/payout_status2" {
 			t.Errorf("the page made a gateway request: %s %s", e.Method, e.Path)
 		}
@@ -336,12 +336,12 @@ func TestDashboardWithoutScript(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("GET /_mock/ui: HTTP %d", code)
 	}
-	for _, p := range s.Payouts("") {
+	for _, p := range mock.LedgerPayouts(s, "") {
 		if !strings.Contains(page, `id="payout-`+strconv.FormatInt(p.PaymentID, 10)+`"`) {
 			t.Errorf("the page lacks payout %d (order %s)", p.PaymentID, p.OrderID)
 		}
 	}
-	ns, _ := s.History("")
+	ns, _ := mock.History(s, "")
 	if len(ns) == 0 {
 		t.Fatal("the scenario made no notify")
 	}
@@ -399,10 +399,10 @@ func TestDashboardWithoutScript(t *testing.T) {
 	}
 
 	// The clock, the resend and the flash shown once.
-	at := s.Now()
+	at := s.Clock().Now()
 	page = c.submit("/_mock/ui/clock/advance", url.Values{"form_token": {tok}, "by": {"90s"}})
-	if !s.Now().Equal(at.Add(90*time.Second)) || !strings.Contains(page, "Done: Clock moved by 1m30s to ") {
-		t.Errorf("advance by 90s: the clock moved from %s to %s; the page says:\n%.800s", at, s.Now(), page)
+	if !s.Clock().Now().Equal(at.Add(90*time.Second)) || !strings.Contains(page, "Done: Clock moved by 1m30s to ") {
+		t.Errorf("advance by 90s: the clock moved from %s to %s; the page says:\n%.800s", at, s.Clock().Now(), page)
 	}
 	sent := len(m.got())
 	page = c.submit("/_mock/ui/payouts/7777777777/notify", url.Values{"form_token": {tok}})

@@ -7,7 +7,6 @@ package control
 
 import (
 	"bytes"
-	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -22,110 +21,126 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/freedompay-mock/freedompay-mock/mock/expect"
-	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
-	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
 
 // Prefix of every control route.
 const Prefix = "/_mock"
 
-// Backend is what the control routes act on: the server.
-type Backend interface {
-	Now() time.Time
-	ClockMode() string
-	Advance(d time.Duration) ([]notify.Attempt, error)
-	Drain() ([]notify.Attempt, error)
-	// Ready reports whether the server serves its scenario with its
-	// scheduler running, and why not.
-	Ready() (bool, string)
-	ScenarioName() string
-	// expect.State: payouts, notifications and requests, per merchant.
-	expect.State
-	Payout(paymentID int64) (ledger.Payout, bool)
-	Force(ctx context.Context, paymentID int64, status string, errorCode int) (Forced, error)
-	Resend(ctx context.Context, paymentID int64) (notify.Notification, error)
-	Reset(merchantID string) error
-	ReplaceScenario(toml []byte, merchantID string) (ScenarioChange, error)
-	Verify(merchantID string) expect.Report
-	KnownMerchant(id string) bool
-	MerchantIDs() []string
-	// Stopping reports whether the server is shutting down.
-	Stopping() bool
+// kinds is the one table from the kinds of the sandbox's errors to the
+// control API's answers: the status and code of each.
+var kinds = map[sandbox.Kind]struct {
+	status int
+	code   string
+}{
+	sandbox.Internal:      {http.StatusInternalServerError, CodeInternal},
+	sandbox.BadRequest:    {http.StatusBadRequest, CodeBadRequest},
+	sandbox.NotFound:      {http.StatusNotFound, CodeNotFound},
+	sandbox.Conflict:      {http.StatusConflict, CodeConflict},
+	sandbox.Invalid:       {http.StatusUnprocessableEntity, CodeInvalid},
+	sandbox.StaleCursor:   {http.StatusBadRequest, CodeStaleCursor},
+	sandbox.NotSaved:      {http.StatusServiceUnavailable, CodeNotSaved},
+	sandbox.Stopping:      {http.StatusServiceUnavailable, CodeStopping},
+	sandbox.TooManyAwaits: {http.StatusServiceUnavailable, CodeTooManyAwaits},
+	sandbox.Timeout:       {http.StatusRequestTimeout, CodeTimeout},
 }
 
-// Forced is a payout whose status was forced, with the notify sent for it.
-type Forced struct {
-	Payout       ledger.Payout
-	Was          ledger.Step
-	Notification *notify.Notification
+// refusal is a refusal of the control API's own, before the sandbox is
+// asked: a request it cannot read (a body too large, a type it does not
+// take), with its status and code.
+type refusal struct {
+	status int
+	code   string
+	msg    string
+	limit  int64 // of a body too large
 }
 
-// ScenarioChange is what replacing the scenario did.
-type ScenarioChange struct {
-	Scenario   string   `json:"scenario"`
-	Summary    string   `json:"summary"`
-	MerchantID string   `json:"merchant_id,omitempty"`
-	Ignored    []string `json:"ignored_merchants,omitempty"` // of a scoped replacement
+func (e *refusal) Error() string { return e.msg }
+
+func refuse(status int, code, format string, args ...any) error {
+	return &refusal{status: status, code: code, msg: fmt.Sprintf(format, args...)}
 }
 
-// InvalidError is a scenario that does not validate; its message lists
-// every problem, as `validate` prints them.
-type InvalidError struct{ Err error }
-
-func (e *InvalidError) Error() string { return e.Err.Error() }
-func (e *InvalidError) Unwrap() error { return e.Err }
-
-// NotSavedError is a change made that the state file (--state) does not
-// hold: the sandbox serves it, but a restart would not. It is answered 503
-// with the code "state_not_saved".
-type NotSavedError struct{ Err error }
-
-func (e *NotSavedError) Error() string {
-	return "the change was made but not saved, so a restart would lose it: " + e.Err.Error()
+// badRequest is the control API's refusal of a query or body it cannot
+// take: an error of the sandbox's kind BadRequest.
+func badRequest(format string, args ...any) error {
+	return sandbox.Errorf(sandbox.BadRequest, format, args...)
 }
-func (e *NotSavedError) Unwrap() error { return e.Err }
 
-// kindOf is the one table from the backend's errors to the control API's
-// answers: the status and code of err's kind, and whether it has one.
-func kindOf(err error) (status int, code string, ok bool) {
-	var ns *NotSavedError
-	var invalid *InvalidError
-	switch {
-	case errors.As(err, &ns):
-		return http.StatusServiceUnavailable, CodeNotSaved, true
-	case errors.As(err, &invalid):
-		return http.StatusUnprocessableEntity, CodeInvalid, true
-	case errors.Is(err, ledger.ErrUnknownMerchant), errors.Is(err, ledger.ErrUnknownPayout):
-		return http.StatusNotFound, CodeNotFound, true
-	case errors.Is(err, ErrNotStarted), errors.Is(err, notify.ErrNotManual):
-		return http.StatusConflict, CodeConflict, true
-	case errors.Is(err, notify.ErrPastYear9999):
-		return http.StatusBadRequest, CodeBadRequest, true
-	case errors.Is(err, ErrStopping):
-		return http.StatusServiceUnavailable, CodeStopping, true
+// A handler answers a request with a value or an error; serve writes
+// either. A value is written as JSON with 200, unless it is a [statusReply]
+// (JSON with another status) or a [rawReply] (a body of its own type).
+type handler func(r *http.Request) (any, error)
+
+// statusReply is a JSON reply with a status of its own: a readiness probe
+// that is not ready, an await that did not hold.
+type statusReply struct {
+	status int
+	v      any
+}
+
+// rawReply is a 200 with a body that is not JSON (a JUnit report).
+type rawReply struct {
+	contentType string
+	body        []byte
+}
+
+// serve is the one adapter from handlers to HTTP.
+func serve(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, err := h(r)
+		if err != nil {
+			writeErr(w, r, err)
+			return
+		}
+		switch v := v.(type) {
+		case statusReply:
+			writeJSON(w, v.status, v.v)
+		case rawReply:
+			w.Header().Set("Content-Type", v.contentType)
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(v.body)
+		default:
+			writeJSON(w, http.StatusOK, v)
+		}
 	}
-	return 0, "", false
 }
 
-// writeFailure answers err, an error of the backend, with the status and
-// code of its kind (kindOf); an error of no known kind gets status other:
-// 400 where the backend refuses what the request asks for, 500 where no
-// request could explain it.
-func writeFailure(w http.ResponseWriter, err error, other int) {
-	status, code, ok := kindOf(err)
-	if !ok {
-		status, code = other, codeOf(other)
+// writeErr answers err: a refusal with its own status and code, an error
+// of the sandbox with those of its kind (kinds), {"error", "code"} either
+// way; a scenario that does not validate also lists its "problems", and
+// too many awaits say when to try again.
+func writeErr(w http.ResponseWriter, r *http.Request, err error) {
+	var ref *refusal
+	if errors.As(err, &ref) {
+		if ref.status == http.StatusRequestEntityTooLarge {
+			body, _ := json.MarshalIndent(ErrorReply{Error: ref.msg, Code: CodeTooLarge}, "", "  ")
+			wire.WriteTooLarge(w, r, ref.limit, "application/json", append(body, '\n'))
+			return
+		}
+		writeCode(w, ref.status, ref.code, "%s", ref.msg)
+		return
 	}
-	writeCode(w, status, code, "%v", err)
+	kind := sandbox.KindOf(err)
+	k := kinds[kind]
+	switch kind {
+	case sandbox.Invalid:
+		writeJSON(w, k.status, invalidReply{Error: "the scenario is not valid; the one in force is unchanged", Code: k.code,
+			Problems: strings.Split(err.Error(), "\n")})
+		return
+	case sandbox.TooManyAwaits:
+		w.Header().Set("Retry-After", "1")
+	}
+	writeCode(w, k.status, k.code, "%v", err)
 }
 
-// ErrStopping ends a drain when the sandbox begins to shut down.
-var ErrStopping = errors.New("the sandbox is shutting down")
-
-// ErrNotStarted answers a resend for a payout whose timeline has not begun.
-var ErrNotStarted = errors.New("the payout has not started yet: there is no status to notify")
+// invalidReply refuses a scenario that does not validate.
+type invalidReply struct {
+	Error    string   `json:"error"`
+	Code     string   `json:"code"`
+	Problems []string `json:"problems"`
+}
 
 // Options configure the control API. The zero value has no admin token
 // and DefaultMaxAwaits.
@@ -134,8 +149,6 @@ type Options struct {
 	// Bearer <token>"; the dashboard also takes it from its sign-in form
 	// (uiform.go).
 	Token string
-	// Awaits are the open awaits; nil makes its own with DefaultMaxAwaits.
-	Awaits *Awaits
 	// Version is what /_mock/health reports; empty reports "dev".
 	Version string
 	// AllowedHosts, without a Token, are the host-name globs the control
@@ -150,10 +163,10 @@ type Options struct {
 
 // New returns the handler of every control route, on a router of its own
 // (the sandbox registers them on its one router with [Register]).
-func New(b Backend, opts Options) http.Handler {
+func New(sb *sandbox.Sandbox, opts Options) http.Handler {
 	r := mux.NewRouter()
 	r.SkipClean(true)
-	misses := Register(r, b, opts)
+	misses := Register(r, sb, opts)
 	r.NotFoundHandler, r.MethodNotAllowedHandler = misses.NotFound, misses.MethodNotAllowed
 	return r
 }
@@ -186,39 +199,36 @@ func (t table) HandleFunc(path string, h http.HandlerFunc) *mux.Route { return t
 // answers, is guarded: the admin token when there is one, same-origin
 // requests only, and without a token only allowed Host names. All routes
 // are listed here.
-func Register(router *mux.Router, b Backend, opts Options) Misses {
-	if opts.Awaits == nil {
-		opts.Awaits = NewAwaits(DefaultMaxAwaits)
-	}
-	opts.Awaits.history = b.History
+func Register(router *mux.Router, sb *sandbox.Sandbox, opts Options) Misses {
 	if opts.Version == "" {
 		opts.Version = "dev"
 	}
-	h := &handlers{b: b, awaits: opts.Awaits, version: opts.Version}
+	h := &handlers{sb: sb, version: opts.Version}
 	r := table{r: router, guard: opts.guard()}
 	merchant := "merchant_id"
+	page := sandbox.PageKeys
 	r.HandleFunc(Prefix+"/health", noBody(h.health)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(Prefix+"/ready", noBody(h.ready)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(Prefix+"/clock", noBody(h.clock)).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/clock/advance", only(jsonBody(h.advance), "by")).Methods(http.MethodPost)
-	r.HandleFunc(Prefix+"/clock/drain", noBody(h.drain)).Methods(http.MethodPost)
-	r.HandleFunc(Prefix+"/notifications", noBody(h.notifications, pageKeys(merchant, "order_id", "state")...)).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/payouts", noBody(h.payouts, pageKeys(merchant, "order_id", "status")...)).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/clock/advance", long(only(jsonBody(h.advance), "by"))).Methods(http.MethodPost)
+	r.HandleFunc(Prefix+"/clock/drain", long(noBody(h.drain))).Methods(http.MethodPost)
+	r.HandleFunc(Prefix+"/notifications", noBody(h.notifications, page(merchant, "order_id", "state")...)).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/payouts", noBody(h.payouts, page(merchant, "order_id", "status")...)).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/payouts/{id}", noBody(h.payout)).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/payouts/{id}/status", only(jsonBody(h.force))).Methods(http.MethodPost)
 	r.HandleFunc(Prefix+"/payouts/{id}/notify", noBody(h.resend)).Methods(http.MethodPost)
-	r.HandleFunc(Prefix+"/requests", noBody(h.requests, pageKeys(merchant, "path", "order_id", "payment_id", "outcome")...)).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/await", noBody(h.await, AwaitKeys...)).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/requests", noBody(h.requests, page(merchant, "path", "order_id", "payment_id", "outcome")...)).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/await", long(noBody(h.await, sandbox.AwaitKeys...))).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/scenario", only(tomlBody(h.scenario), merchant)).Methods(http.MethodPut, http.MethodPost)
 	r.HandleFunc(Prefix+"/reset", noBody(h.reset, merchant)).Methods(http.MethodPost)
 	r.HandleFunc(Prefix+"/verify", noBody(h.verify, merchant, "format")).Methods(http.MethodGet)
 	h.registerUI(r, opts.Token)
 	return Misses{
-		NotFound: r.guard(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			writeError(w, http.StatusNotFound, "no control route %s; see docs/control-api.md", wire.Shorten(req.URL.Path, 200))
+		NotFound: r.guard(serve(func(req *http.Request) (any, error) {
+			return nil, refuse(http.StatusNotFound, CodeNotFound, "no control route %s; see docs/control-api.md", wire.Shorten(req.URL.Path, 200))
 		})),
-		MethodNotAllowed: r.guard(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s", wire.Shorten(req.Method, 20), wire.Shorten(req.URL.Path, 200))
+		MethodNotAllowed: r.guard(serve(func(req *http.Request) (any, error) {
+			return nil, refuse(http.StatusMethodNotAllowed, CodeMethod, "method %s is not allowed on %s", wire.Shorten(req.Method, 20), wire.Shorten(req.URL.Path, 200))
 		})),
 	}
 }
@@ -300,13 +310,12 @@ func mediaType(r *http.Request) string {
 // (415): form, multipart and text/plain bodies are what a browser sends
 // to another site without asking first. A request without a Content-Type
 // comes from a program and is read as JSON.
-func jsonBody(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func jsonBody(h handler) handler {
+	return func(r *http.Request) (any, error) {
 		if mt := mediaType(r); mt != "" && mt != "application/json" {
-			writeCode(w, http.StatusUnsupportedMediaType, CodeMediaType, "the body must be sent as Content-Type: application/json, not %.100q", r.Header.Get("Content-Type"))
-			return
+			return nil, refuse(http.StatusUnsupportedMediaType, CodeMediaType, "the body must be sent as Content-Type: application/json, not %.100q", r.Header.Get("Content-Type"))
 		}
-		h(w, r)
+		return h(r)
 	}
 }
 
@@ -315,13 +324,12 @@ func jsonBody(h http.HandlerFunc) http.HandlerFunc {
 var TOMLTypes = []string{"application/toml", "text/x-toml", "text/toml", "application/x-toml"}
 
 // tomlBody is jsonBody for the scenario route, with TOMLTypes.
-func tomlBody(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func tomlBody(h handler) handler {
+	return func(r *http.Request) (any, error) {
 		if mt := mediaType(r); mt != "" && !slices.Contains(TOMLTypes, mt) {
-			writeCode(w, http.StatusUnsupportedMediaType, CodeMediaType, "a scenario must be sent as Content-Type: application/toml (curl -H 'Content-Type: application/toml' --data-binary @file), not %.100q", r.Header.Get("Content-Type"))
-			return
+			return nil, refuse(http.StatusUnsupportedMediaType, CodeMediaType, "a scenario must be sent as Content-Type: application/toml (curl -H 'Content-Type: application/toml' --data-binary @file), not %.100q", r.Header.Get("Content-Type"))
 		}
-		h(w, r)
+		return h(r)
 	}
 }
 
@@ -339,22 +347,8 @@ func requireToken(token string, next http.Handler) http.Handler {
 }
 
 type handlers struct {
-	b       Backend
-	awaits  *Awaits
+	sb      *sandbox.Sandbox
 	version string
-}
-
-type clockReply struct {
-	Now  time.Time `json:"now"`
-	Mode string    `json:"mode"`
-}
-
-// runReply answers advance and drain: the clock afterwards and every attempt
-// made on the way, in time order.
-type runReply struct {
-	Now       time.Time        `json:"now"`
-	Mode      string           `json:"mode"`
-	Attempted []notify.Attempt `json:"attempted"`
 }
 
 type healthReply struct {
@@ -364,78 +358,81 @@ type healthReply struct {
 
 // health answers while the process serves HTTP at all (liveness), with the
 // sandbox's version.
-func (h *handlers) health(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, healthReply{Status: "ok", Version: h.version})
-}
-
-type readyReply struct {
-	Ready    bool      `json:"ready"`
-	Reason   string    `json:"reason,omitempty"`
-	Scenario string    `json:"scenario"`
-	Clock    string    `json:"clock"`
-	Now      time.Time `json:"now"`
+func (h *handlers) health(*http.Request) (any, error) {
+	return healthReply{Status: "ok", Version: h.version}, nil
 }
 
 // ready answers 200 once the scenario is loaded and the notify scheduler
 // runs, 503 with the reason otherwise (readiness).
-func (h *handlers) ready(w http.ResponseWriter, _ *http.Request) {
-	ok, why := h.b.Ready()
-	status := http.StatusOK
-	if !ok {
-		status = http.StatusServiceUnavailable
+func (h *handlers) ready(*http.Request) (any, error) {
+	r := h.sb.Ready()
+	if !r.Ready {
+		return statusReply{http.StatusServiceUnavailable, r}, nil
 	}
-	writeJSON(w, status, readyReply{Ready: ok, Reason: why, Scenario: h.b.ScenarioName(), Clock: h.b.ClockMode(), Now: h.b.Now()})
+	return r, nil
 }
 
-func (h *handlers) clock(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, clockReply{Now: h.b.Now(), Mode: h.b.ClockMode()})
-}
+func (h *handlers) clock(*http.Request) (any, error) { return h.sb.ClockNow(), nil }
 
 // only answers 400 for a query parameter the route does not take, or one
 // given twice: a typo would otherwise be ignored, or a repeat settled
 // silently one way.
-func only(h http.HandlerFunc, keys ...string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		q, err := url.ParseQuery(r.URL.RawQuery)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "the query string does not parse: %v", err)
-			return
+func only(h handler, keys ...string) http.HandlerFunc {
+	return serve(func(r *http.Request) (any, error) {
+		if err := checkQuery(r, keys); err != nil {
+			return nil, err
 		}
-		for k, vs := range q {
-			if !slices.Contains(keys, k) {
-				if len(keys) == 0 {
-					writeError(w, http.StatusBadRequest, "%s takes no query parameters; %q is not one", r.URL.Path, k)
-				} else {
-					writeError(w, http.StatusBadRequest, "%s takes %s; %q is not one of them", r.URL.Path, strings.Join(keys, ", "), k)
-				}
-				return
-			}
-			if len(vs) > 1 {
-				writeError(w, http.StatusBadRequest, "%s is given %d times; say it once", k, len(vs))
-				return
-			}
+		return h(r)
+	})
+}
+
+// onlyHTTP is only for a handler that writes its own reply (the
+// dashboard's pages and forms).
+func onlyHTTP(h http.HandlerFunc, keys ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := checkQuery(r, keys); err != nil {
+			writeErr(w, r, err)
+			return
 		}
 		h(w, r)
 	}
+}
+
+// checkQuery refuses a query parameter not in keys, or one given twice.
+func checkQuery(r *http.Request, keys []string) error {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return badRequest("the query string does not parse: %v", err)
+	}
+	for k, vs := range q {
+		if !slices.Contains(keys, k) {
+			if len(keys) == 0 {
+				return badRequest("%s takes no query parameters; %q is not one", r.URL.Path, k)
+			}
+			return badRequest("%s takes %s; %q is not one of them", r.URL.Path, strings.Join(keys, ", "), k)
+		}
+		if len(vs) > 1 {
+			return badRequest("%s is given %d times; say it once", k, len(vs))
+		}
+	}
+	return nil
 }
 
 // noBody is only, for a route that takes no body: one sent is a 400, as a
 // body with {"merchant_id": …} would otherwise be ignored and the call
 // reach every merchant.
-func noBody(h http.HandlerFunc, keys ...string) http.HandlerFunc {
-	return only(func(w http.ResponseWriter, r *http.Request) {
+func noBody(h handler, keys ...string) http.HandlerFunc {
+	return only(func(r *http.Request) (any, error) {
 		if r.Body != nil {
 			var one [1]byte
 			if n, _ := io.ReadFull(r.Body, one[:]); n > 0 {
 				if len(keys) == 0 {
-					writeError(w, http.StatusBadRequest, "%s %s takes no body", r.Method, r.URL.Path)
-				} else {
-					writeError(w, http.StatusBadRequest, "%s %s takes no body; it takes %s in the query", r.Method, r.URL.Path, strings.Join(keys, ", "))
+					return nil, badRequest("%s %s takes no body", r.Method, r.URL.Path)
 				}
-				return
+				return nil, badRequest("%s %s takes no body; it takes %s in the query", r.Method, r.URL.Path, strings.Join(keys, ", "))
 			}
 		}
-		h(w, r)
+		return h(r)
 	}, keys...)
 }
 
@@ -472,128 +469,75 @@ func decodeStrict(data []byte, v any, keys ...string) error {
 // maxControlBody bounds a control request's JSON body.
 const maxControlBody = 64 << 10
 
-// readBody reads a control request's body: a 413 beyond maxControlBody, a
-// 400 when it cannot be read. ok is false once an error was written.
-func readBody(w http.ResponseWriter, r *http.Request) (data []byte, ok bool) {
+// readBody reads a control request's body: a 413 beyond limit, a 400 when
+// it cannot be read.
+func readBody(r *http.Request, limit int64, what string) ([]byte, error) {
 	if r.Body == nil {
-		return nil, true
+		return nil, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, maxControlBody+1))
+	data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	switch {
-	case len(data) > maxControlBody:
-		tooLarge(w, r, maxControlBody, "a control request's body is at most %d bytes", maxControlBody)
-		return nil, false
+	case int64(len(data)) > limit:
+		return nil, &refusal{status: http.StatusRequestEntityTooLarge, code: CodeTooLarge, limit: limit,
+			msg: fmt.Sprintf("%s is at most %d bytes", what, limit)}
 	case err != nil:
-		writeError(w, http.StatusBadRequest, "reading the body: %v", err)
-		return nil, false
+		return nil, badRequest("reading the body: %v", err)
 	}
-	return data, true
+	return data, nil
 }
 
-func (h *handlers) advance(w http.ResponseWriter, r *http.Request) {
+func (h *handlers) advance(r *http.Request) (any, error) {
 	by := r.URL.Query().Get("by")
-	data, ok := readBody(w, r)
-	if !ok {
-		return
+	data, err := readBody(r, maxControlBody, "a control request's body")
+	if err != nil {
+		return nil, err
 	}
 	if len(data) > 0 {
 		var req struct {
 			By string `json:"by"`
 		}
 		if err := decodeStrict(data, &req, "by"); err != nil {
-			writeError(w, http.StatusBadRequest, "body must be JSON such as {\"by\":\"30m\"}: %v", err)
-			return
+			return nil, badRequest("body must be JSON such as {\"by\":\"30m\"}: %v", err)
 		}
 		if by != "" && req.By != "" && req.By != by {
-			writeError(w, http.StatusBadRequest, "by=%s in the query and %q in the body: say it once", by, req.By)
-			return
+			return nil, badRequest("by=%s in the query and %q in the body: say it once", by, req.By)
 		}
 		if by == "" {
 			by = req.By
 		}
 	}
 	if by == "" {
-		writeError(w, http.StatusBadRequest, "say how far to move the clock: ?by=30m or {\"by\":\"30m\"}")
-		return
+		return nil, badRequest("say how far to move the clock: ?by=30m or {\"by\":\"30m\"}")
 	}
-	d, err := advanceBy(by, h.b.Now())
+	d, err := advanceBy(by, h.sb.Now())
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "by=%v", err)
-		return
+		return nil, badRequest("by=%v", err)
 	}
-	h.run(w, func() ([]notify.Attempt, error) { return h.b.Advance(d) })
+	return h.sb.Advance(d)
 }
 
-func (h *handlers) drain(w http.ResponseWriter, _ *http.Request) {
-	h.run(w, h.b.Drain)
-}
+func (h *handlers) drain(*http.Request) (any, error) { return h.sb.Drain() }
 
-func (h *handlers) run(w http.ResponseWriter, f func() ([]notify.Attempt, error)) {
-	// Attempts to slow merchants may take longer than the server's 30 s
-	// write limit; the reply must still come, or a client may send the
-	// request again and move the clock twice.
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(MaxAwait))
-	attempts, err := f()
-	if errors.Is(err, notify.ErrPastYear9999) {
-		err = fmt.Errorf("%w; the clock stands at %s", err, h.b.Now().Format(time.RFC3339))
+// long lets a long call's reply (advance, drain, await) be written up to
+// MaxAwait from its start: attempts to slow merchants may take longer than
+// the server's 30 s write limit, and the reply must still come, or a
+// client may send the request again and move the clock twice.
+func long(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(sandbox.MaxAwait + 10*time.Second))
+		next(w, r)
 	}
-	if err != nil {
-		writeFailure(w, err, http.StatusInternalServerError)
-		return
-	}
-	if attempts == nil {
-		attempts = []notify.Attempt{}
-	}
-	writeJSON(w, http.StatusOK, runReply{Now: h.b.Now(), Mode: h.b.ClockMode(), Attempted: attempts})
 }
 
 // notifications lists notifies, filtered by merchant_id, order_id and
-// state, a page at a time (paging).
-func (h *handlers) notifications(w http.ResponseWriter, r *http.Request) {
+// state, a page at a time.
+func (h *handlers) notifications(r *http.Request) (any, error) {
 	q := r.URL.Query()
-	pg, err := parsePaging(q)
+	pg, err := sandbox.ReadPage(q)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
-		return
+		return nil, err
 	}
-	if !h.knownFilter(w, q.Get("merchant_id")) {
-		return
-	}
-	order, state := q.Get("order_id"), q.Get("state")
-	switch state {
-	case "", notify.StatePending, notify.StateDelivered, notify.StateFailed, notify.StateWithheld:
-	default:
-		writeError(w, http.StatusBadRequest, "state=%q: want pending, delivered, failed or withheld", state)
-		return
-	}
-	ns, dropped := h.b.History(q.Get("merchant_id"))
-	out := ns[:0]
-	for _, n := range ns {
-		if (order == "" || n.OrderID == order) && (state == "" || n.State == state) {
-			out = append(out, n)
-		}
-	}
-	shown, next, _ := page(out, pg, func(n *notify.Notification) int64 { return int64(n.ID) }, true)
-	expect.LostVerdicts(h.b, shown)
-	writeJSON(w, http.StatusOK, notificationsReply{Notifications: shown, Matched: len(out), Dropped: dropped, NextCursor: next})
-}
-
-type notificationsReply struct {
-	Notifications []notify.Notification `json:"notifications"`
-	Matched       int                   `json:"matched"` // notifications kept that match, on every page
-	Dropped       int64                 `json:"dropped"`
-	NextCursor    string                `json:"next_cursor,omitempty"` // absent on the last page
-}
-
-// knownFilter answers 404 for a merchant_id filter the scenario lacks: a
-// typo would otherwise list nothing, and a test asserting "none failed"
-// would pass. ok is false once the error was written.
-func (h *handlers) knownFilter(w http.ResponseWriter, m string) bool {
-	if m != "" && !h.b.KnownMerchant(m) {
-		writeError(w, http.StatusNotFound, "merchant_id=%s: the scenario has no such merchant", m)
-		return false
-	}
-	return true
+	return h.sb.Notifications(sandbox.NotificationQuery{MerchantID: q.Get("merchant_id"), OrderID: q.Get("order_id"), State: q.Get("state"), Page: pg})
 }
 
 // writeJSON writes v as the reply. It is encoded whole first, so that a
@@ -638,45 +582,10 @@ const (
 	CodeHostNotAllowed = "host_not_allowed"
 )
 
-// codeOf is the code of an error reply with an HTTP status.
-func codeOf(status int) string {
-	switch status {
-	case http.StatusUnauthorized:
-		return CodeUnauthorized
-	case http.StatusNotFound:
-		return CodeNotFound
-	case http.StatusMethodNotAllowed:
-		return CodeMethod
-	case http.StatusRequestTimeout:
-		return CodeTimeout
-	case http.StatusConflict:
-		return CodeConflict
-	case http.StatusRequestEntityTooLarge:
-		return CodeTooLarge
-	case http.StatusUnsupportedMediaType:
-		return CodeMediaType
-	case http.StatusUnprocessableEntity:
-		return CodeInvalid
-	case http.StatusServiceUnavailable:
-		return CodeStopping
-	}
-	if status >= 500 {
-		return CodeInternal
-	}
-	return CodeBadRequest
-}
-
 // ErrorReply is the body of every control error: {"error", "code"}.
 type ErrorReply struct {
 	Error string `json:"error"`
 	Code  string `json:"code"`
-}
-
-// tooLarge answers a body over limit with a 413 that a client sending its
-// whole body before reading can read (see wire.WriteTooLarge).
-func tooLarge(w http.ResponseWriter, r *http.Request, limit int64, format string, args ...any) {
-	body, _ := json.MarshalIndent(ErrorReply{Error: fmt.Sprintf(format, args...), Code: CodeTooLarge}, "", "  ")
-	wire.WriteTooLarge(w, r, limit, "application/json", append(body, '\n'))
 }
 
 // WriteInternal answers a control request whose handler failed
@@ -684,10 +593,6 @@ func tooLarge(w http.ResponseWriter, r *http.Request, limit int64, format string
 // goes to the sandbox's log, not to the client.
 func WriteInternal(w http.ResponseWriter) {
 	writeCode(w, http.StatusInternalServerError, CodeInternal, "the sandbox failed serving this request; its log says why")
-}
-
-func writeError(w http.ResponseWriter, status int, format string, args ...any) {
-	writeCode(w, status, codeOf(status), format, args...)
 }
 
 func writeCode(w http.ResponseWriter, status int, code, format string, args ...any) {

@@ -82,7 +82,7 @@ func TestParseAllowedHosts(t *testing.T) {
 // API, a page on the dashboard's page. With a token, or with "*", there
 // is no Host check.
 func TestHostRefusal(t *testing.T) {
-	h := New(newFake(), Options{})
+	h := New(newFake().sb, Options{})
 	for _, path := range []string{"/_mock/health", "/_mock/ui/view", "/_mock/ui/clock/advance", "/_mock/nowhere"} {
 		rec := doHost(h, "GET", path, "rebind.attacker.example:18700")
 		body := rec.Body.String()
@@ -103,10 +103,10 @@ func TestHostRefusal(t *testing.T) {
 	if rec := doHost(h, "GET", "/_mock/health", "sandbox:8080"); rec.Code != http.StatusOK {
 		t.Errorf("Host sandbox:8080: HTTP %d, want 200", rec.Code)
 	}
-	if rec := doHost(New(newFake(), Options{Token: "t"}), "GET", "/_mock/health", "rebind.attacker.example", "Authorization", "Bearer t"); rec.Code != http.StatusOK {
+	if rec := doHost(New(newFake().sb, Options{Token: "t"}), "GET", "/_mock/health", "rebind.attacker.example", "Authorization", "Bearer t"); rec.Code != http.StatusOK {
 		t.Errorf("with a token: HTTP %d, want 200 (the token guards, not the Host)", rec.Code)
 	}
-	if rec := doHost(New(newFake(), Options{AllowedHosts: []string{"*"}}), "GET", "/_mock/health", "rebind.attacker.example"); rec.Code != http.StatusOK {
+	if rec := doHost(New(newFake().sb, Options{AllowedHosts: []string{"*"}}), "GET", "/_mock/health", "rebind.attacker.example"); rec.Code != http.StatusOK {
 		t.Errorf("--allowed-hosts *: HTTP %d, want 200", rec.Code)
 	}
 }

@@ -1,18 +1,27 @@
 package control
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 )
 
-// TestKindOf checks the one table from the backend's errors to statuses
-// and codes, for errors wrapped as the backend wraps them.
-func TestKindOf(t *testing.T) {
+// TestKinds checks the one table from the sandbox's errors to statuses
+// and codes, for errors wrapped as the sandbox and its packages wrap them:
+// every kind has an entry, and each error is answered with its kind's.
+func TestKinds(t *testing.T) {
+	for k := sandbox.Internal; k <= sandbox.Timeout; k++ {
+		if e, ok := kinds[k]; !ok || e.status == 0 || e.code == "" {
+			t.Errorf("kind %v has no status and code", k)
+		}
+	}
 	for _, c := range []struct {
 		err    error
 		status int
@@ -20,20 +29,21 @@ func TestKindOf(t *testing.T) {
 	}{
 		{fmt.Errorf("%w nope in the scenario", ledger.ErrUnknownMerchant), http.StatusNotFound, CodeNotFound},
 		{ledger.ErrUnknownPayout, http.StatusNotFound, CodeNotFound},
-		{&NotSavedError{Err: errors.New("disk full")}, http.StatusServiceUnavailable, CodeNotSaved},
-		{fmt.Errorf("reset: %w", &NotSavedError{Err: errors.New("disk full")}), http.StatusServiceUnavailable, CodeNotSaved},
-		{&InvalidError{Err: errors.New("line 3: unknown key")}, http.StatusUnprocessableEntity, CodeInvalid},
-		{ErrNotStarted, http.StatusConflict, CodeConflict},
+		{fmt.Errorf("force: %w", ledger.ErrRefused), http.StatusBadRequest, CodeBadRequest},
+		{sandbox.Errorf(sandbox.NotSaved, "disk full"), http.StatusServiceUnavailable, CodeNotSaved},
+		{fmt.Errorf("reset: %w", sandbox.Errorf(sandbox.NotSaved, "disk full")), http.StatusServiceUnavailable, CodeNotSaved},
+		{sandbox.ErrNotStarted, http.StatusConflict, CodeConflict},
 		{notify.ErrNotManual, http.StatusConflict, CodeConflict},
 		{fmt.Errorf("%w; the clock stands at …", notify.ErrPastYear9999), http.StatusBadRequest, CodeBadRequest},
-		{ErrStopping, http.StatusServiceUnavailable, CodeStopping},
+		{sandbox.ErrStopping, http.StatusServiceUnavailable, CodeStopping},
+		{sandbox.ErrTooManyAwaits, http.StatusServiceUnavailable, CodeTooManyAwaits},
+		{errors.New("something else"), http.StatusInternalServerError, CodeInternal},
 	} {
-		status, code, ok := kindOf(c.err)
-		if !ok || status != c.status || code != c.code {
-			t.Errorf("kindOf(%v) = %d, %q, %v; want %d, %q, true", c.err, status, code, ok, c.status, c.code)
+		rec := httptest.NewRecorder()
+		writeErr(rec, httptest.NewRequest("GET", "/_mock/x", nil), c.err)
+		var got ErrorReply
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != c.status || got.Code != c.code || got.Error != c.err.Error() {
+			t.Errorf("%v: HTTP %d %s, want %d with code %q and the error's text", c.err, rec.Code, rec.Body, c.status, c.code)
 		}
-	}
-	if status, code, ok := kindOf(errors.New("something else")); ok {
-		t.Errorf("kindOf(an error of no kind) = %d, %q, true; want false", status, code)
 	}
 }

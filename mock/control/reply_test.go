@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 )
 
 // TestReplyIsWholeOrAnError: a value that cannot be encoded (a time past
@@ -13,7 +15,7 @@ import (
 // cut body.
 func TestReplyIsWholeOrAnError(t *testing.T) {
 	rec := httptest.NewRecorder()
-	writeJSON(rec, http.StatusOK, clockReply{Now: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), Mode: "manual"})
+	writeJSON(rec, http.StatusOK, sandbox.ClockView{Now: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), Mode: "manual"})
 	var got ErrorReply
 	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != http.StatusInternalServerError || got.Code != CodeInternal {
 		t.Errorf("got HTTP %d %q (%v), want 500 with code %q", rec.Code, rec.Body, err, CodeInternal)

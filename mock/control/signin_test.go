@@ -17,7 +17,7 @@ func TestSignInCookieIsPerStart(t *testing.T) {
 		}
 		return cs[0]
 	}
-	first, second := New(newFake(), Options{Token: token}), New(newFake(), Options{Token: token})
+	first, second := New(newFake().sb, Options{Token: token}), New(newFake().sb, Options{Token: token})
 	a, b := signIn(first), signIn(second)
 	if a.Value == b.Value {
 		t.Fatalf("two starts with the same token set the same cookie %q", a.Value)

@@ -15,6 +15,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/expect"
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
@@ -110,18 +111,18 @@ func (h *handlers) registerUI(r table, token string) {
 			_, _ = w.Write(data)
 		}
 	}
-	r.HandleFunc(uiPath, only(u.page)).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc(uiPath+"/", only(u.page)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(uiPath, onlyHTTP(u.page)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(uiPath+"/", onlyHTTP(u.page)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(uiPath+"/app.js", static("app.js", "text/javascript; charset=utf-8")).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(uiPath+"/style.css", static("style.css", "text/css; charset=utf-8")).Methods(http.MethodGet, http.MethodHead)
-	r.Handle(uiPath+"/view", sameOrigin(u.signedIn(noBody(u.view)))).Methods(http.MethodGet)
+	r.Handle(uiPath+"/view", sameOrigin(u.signedIn(onlyHTTP(u.view)))).Methods(http.MethodGet)
 	u.registerForms(r)
 }
 
 type uiMerchant struct {
 	ID      string
-	Payouts []payoutView // the newest shown, oldest first
-	Total   int          // its payouts, shown or not
+	Payouts []sandbox.Payout // the newest shown, oldest first
+	Total   int              // its payouts, shown or not
 }
 
 // Hidden is how many of the merchant's payouts are not shown.
@@ -172,7 +173,7 @@ type uiErrorCode struct {
 func (u *ui) view(w http.ResponseWriter, _ *http.Request) {
 	var b bytes.Buffer
 	if err := uiTemplates.ExecuteTemplate(&b, "view", u.data()); err != nil {
-		writeError(w, http.StatusInternalServerError, "rendering the view: %v", err)
+		writeCode(w, http.StatusInternalServerError, CodeInternal, "rendering the view: %v", err)
 		return
 	}
 	uiHeaders(w, "text/html; charset=utf-8")
@@ -183,16 +184,18 @@ func (u *ui) view(w http.ResponseWriter, _ *http.Request) {
 // data gathers what the view shows.
 func (u *ui) data() *uiData {
 	h := u.h
-	now := h.b.Now()
-	d := &uiData{Scenario: h.b.ScenarioName(), Now: now, Mode: h.b.ClockMode(), Report: h.b.Verify(""), FormToken: u.formToken}
+	now := h.sb.Now()
+	st := h.sb.State()
+	report, _ := h.sb.Verify("")
+	d := &uiData{Scenario: h.sb.Scenario().Name, Now: now, Mode: h.sb.ClockMode(), Report: report, FormToken: u.formToken}
 	for _, c := range wire.PayoutErrorCodes() {
 		d.ErrorCodes = append(d.ErrorCodes, uiErrorCode{Code: c, Text: wire.Text(c)})
 	}
 	d.Manual = d.Mode == clock.ModeManual
 	d.Verdicts = verdicts(d.Report.Results)
-	d.Merchants, d.MerchantsHidden, d.PayoutsShown, d.PayoutsTotal = h.uiPayouts(now)
+	d.Merchants, d.MerchantsHidden, d.PayoutsShown, d.PayoutsTotal = h.uiPayouts(st, now)
 
-	ns, dropped := h.b.History("")
+	ns, dropped := st.History("") // with the verdicts of the drill "lost"
 	d.NotifyDropped, d.NotifyTotal = dropped, len(ns)
 	d.NotifiesOf = map[int64][]notify.Notification{}
 	for i := len(ns) - 1; i >= 0 && len(d.Notifications) < uiShown; i-- {
@@ -200,14 +203,13 @@ func (u *ui) data() *uiData {
 		d.Notifications = append(d.Notifications, n)
 		d.NotifiesOf[n.PaymentID] = append([]notify.Notification{n}, d.NotifiesOf[n.PaymentID]...)
 	}
-	expect.LostVerdicts(h.b, d.Notifications)
-	page := h.b.Requests(journal.Filter{Limit: uiShown})
+	page := st.Requests(journal.Filter{Limit: uiShown})
 	for i := len(page.Entries) - 1; i >= 0; i-- {
 		d.Requests = append(d.Requests, page.Entries[i])
 	}
 	d.RequestsShown, d.RequestsMatched, d.RequestsDropped = len(d.Requests), page.Matched, page.Dropped
 
-	bad := h.b.Requests(journal.Filter{Outcome: journal.OutcomeBadSignature, Limit: uiProblems})
+	bad := st.Requests(journal.Filter{Outcome: journal.OutcomeBadSignature, Limit: uiProblems})
 	for i := len(bad.Entries) - 1; i >= 0; i-- {
 		d.BadSignatures = append(d.BadSignatures, bad.Entries[i])
 	}
@@ -236,9 +238,9 @@ func (u *ui) data() *uiData {
 // merchants, under their merchants; merchants without a payout shown are
 // listed too, up to uiMerchants in all. It returns the merchants listed,
 // how many are not, and the payouts shown and made.
-func (h *handlers) uiPayouts(now time.Time) (list []uiMerchant, hidden, shown, total int) {
+func (h *handlers) uiPayouts(st expect.State, now time.Time) (list []uiMerchant, hidden, shown, total int) {
 	byMerchant := map[string]*uiMerchant{}
-	all := h.b.Payouts("")
+	all := st.Payouts("")
 	for _, p := range all {
 		m := byMerchant[p.MerchantID]
 		if m == nil {
@@ -249,9 +251,9 @@ func (h *handlers) uiPayouts(now time.Time) (list []uiMerchant, hidden, shown, t
 	}
 	for _, p := range all[max(0, len(all)-uiShown):] {
 		m := byMerchant[p.MerchantID]
-		m.Payouts = append(m.Payouts, viewOf(p, now))
+		m.Payouts = append(m.Payouts, sandbox.ViewOf(p, now))
 	}
-	ids := h.b.MerchantIDs() // a shard that has made no payout yet is listed too
+	ids := h.sb.MerchantIDs() // a shard that has made no payout yet is listed too
 	for id := range byMerchant {
 		if !slices.Contains(ids, id) {
 			ids = append(ids, id)

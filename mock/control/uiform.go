@@ -8,7 +8,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,8 +18,8 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 
@@ -105,7 +104,7 @@ func (u *ui) render(w http.ResponseWriter, status int, p uiPage) {
 func renderPage(w http.ResponseWriter, status int, p uiPage) {
 	var b bytes.Buffer
 	if err := uiTemplates.ExecuteTemplate(&b, "page", p); err != nil {
-		writeError(w, http.StatusInternalServerError, "rendering the dashboard: %v", err)
+		writeCode(w, http.StatusInternalServerError, CodeInternal, "rendering the dashboard: %v", err)
 		return
 	}
 	uiHeaders(w, "text/html; charset=utf-8")
@@ -150,8 +149,8 @@ func (u *ui) signedIn(next http.Handler) http.Handler {
 // registerForms lists the routes the page's forms post to.
 func (u *ui) registerForms(r table) {
 	post := func(path string, h http.Handler) { r.Handle(uiPath+path, h).Methods(http.MethodPost) }
-	post("/signin", sameOrigin(only(u.signin)))
-	post("/signout", sameOrigin(only(u.signout)))
+	post("/signin", sameOrigin(onlyHTTP(u.signin)))
+	post("/signout", sameOrigin(onlyHTTP(u.signout)))
 	post("/clock/advance", u.form(u.advance, "by"))
 	post("/clock/drain", u.form(u.drain))
 	post("/payouts/{id}/status", u.form(u.force, "status", "error_code"))
@@ -179,7 +178,7 @@ func failed(anchor, format string, args ...any) uiOutcome {
 // form of the action's fields, and a form without the page's form token;
 // then it acts and redirects to the page (303), the outcome in a cookie.
 func (u *ui) form(act func(*http.Request, url.Values) uiOutcome, fields ...string) http.Handler {
-	return sameOrigin(only(func(w http.ResponseWriter, r *http.Request) {
+	return sameOrigin(onlyHTTP(func(w http.ResponseWriter, r *http.Request) {
 		if !u.authorized(r) {
 			u.refuse(w, http.StatusUnauthorized, "This sandbox needs its admin token: sign in, then try again.")
 			return
@@ -190,7 +189,7 @@ func (u *ui) form(act func(*http.Request, url.Values) uiOutcome, fields ...strin
 		}
 		// Attempts to slow merchants may take longer than the server's
 		// write limit, as in run.
-		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(MaxAwait))
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(sandbox.MaxAwait))
 		out := act(r, f)
 		setFlash(w, r, out)
 		w.Header().Set("Location", uiPath+out.Anchor)
@@ -314,27 +313,27 @@ func advanceBy(by string, now time.Time) (time.Duration, error) {
 
 func (u *ui) advance(_ *http.Request, f url.Values) uiOutcome {
 	by := f.Get("by")
-	d, err := advanceBy(by, u.h.b.Now())
+	d, err := advanceBy(by, u.h.sb.Now())
 	if err != nil {
 		return failed("", "The clock did not move: %v.", err)
 	}
-	attempts, err := u.h.b.Advance(d)
+	run, err := u.h.sb.Advance(d)
 	if err != nil {
 		return failed("", "The clock did not move by %s: %v.", d, err)
 	}
-	return done("", "Clock moved by %s to %s UTC: %d notify attempt(s) made.", d, u.h.b.Now().UTC().Format(time.DateTime), len(attempts))
+	return done("", "Clock moved by %s to %s UTC: %d notify attempt(s) made.", d, run.Now.UTC().Format(time.DateTime), len(run.Attempted))
 }
 
 func (u *ui) drain(*http.Request, url.Values) uiOutcome {
-	attempts, err := u.h.b.Drain()
+	run, err := u.h.sb.Drain()
 	if err != nil {
-		return failed("", "Drain stopped at %s UTC: %v.", u.h.b.Now().UTC().Format(time.DateTime), err)
+		return failed("", "Drain stopped at %s UTC: %v.", run.Now.UTC().Format(time.DateTime), err)
 	}
-	return done("", "Drained to %s UTC: %d notify attempt(s) made.", u.h.b.Now().UTC().Format(time.DateTime), len(attempts))
+	return done("", "Drained to %s UTC: %d notify attempt(s) made.", run.Now.UTC().Format(time.DateTime), len(run.Attempted))
 }
 
-// paymentID is the route's {id}, or the outcome that says it is not one.
-func paymentID(r *http.Request) (int64, *uiOutcome) {
+// formPaymentID is the route's {id}, or the outcome that says it is not one.
+func formPaymentID(r *http.Request) (int64, *uiOutcome) {
 	raw := mux.Vars(r)["id"]
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || id <= 0 {
@@ -348,7 +347,7 @@ func paymentID(r *http.Request) (int64, *uiOutcome) {
 // code; one sent with another status is not applied, as a success or a
 // process carries none.
 func (u *ui) force(r *http.Request, f url.Values) uiOutcome {
-	id, bad := paymentID(r)
+	id, bad := formPaymentID(r)
 	if bad != nil {
 		return *bad
 	}
@@ -360,8 +359,8 @@ func (u *ui) force(r *http.Request, f url.Values) uiOutcome {
 			return failed(anchor, "Payment %d not forced: the error code %.20q is not a number.", id, f.Get("error_code"))
 		}
 	}
-	fo, err := u.h.b.Force(r.Context(), id, status, code)
-	if errors.Is(err, ledger.ErrUnknownPayout) {
+	fo, err := u.h.sb.Force(r.Context(), id, status, code)
+	if sandbox.KindOf(err) == sandbox.NotFound {
 		return failed("", "There is no payout with payment id %d (the scenario was reset or replaced since the page was loaded?).", id)
 	}
 	if err != nil {
@@ -371,21 +370,22 @@ func (u *ui) force(r *http.Request, f url.Values) uiOutcome {
 	if n := fo.Notification; n != nil {
 		text += "; its notify " + notifyOutcome(*n)
 	}
-	if fo.Was.Status == scenario.StatusSuccess || fo.Was.Status == scenario.StatusError {
-		text += ". It was already " + statusText(fo.Was.Status, fo.Was.ErrorCode) + ": FreedomPay never changes a final status, so a merchant may rightly ignore this notify"
+	if was := fo.Was; fo.Warning != "" && was != nil {
+		text += ". It was already " + statusText(was.Status, was.ErrorCode) + ": FreedomPay never changes a final status, so a merchant may rightly ignore this notify"
 	}
 	return done(anchor, "%s.", text)
 }
 
 func (u *ui) resend(r *http.Request, _ url.Values) uiOutcome {
-	id, bad := paymentID(r)
+	id, bad := formPaymentID(r)
 	if bad != nil {
 		return *bad
 	}
 	anchor := fmt.Sprintf("#payout-%d", id)
-	n, err := u.h.b.Resend(r.Context(), id)
+	re, err := u.h.sb.Resend(r.Context(), id)
+	n := re.Notification
 	switch {
-	case errors.Is(err, ledger.ErrUnknownPayout):
+	case sandbox.KindOf(err) == sandbox.NotFound:
 		return failed("", "There is no payout with payment id %d (the scenario was reset or replaced since the page was loaded?).", id)
 	case err != nil:
 		return failed(anchor, "Payment %d: %v.", id, err)

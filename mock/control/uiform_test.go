@@ -1,93 +1,79 @@
 package control
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
-	"github.com/freedompay-mock/freedompay-mock/mock/expect"
-	"github.com/freedompay-mock/freedompay-mock/mock/journal"
-	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 
-// fakeBackend is one merchant with one payout in process, on a manual
-// clock; it records what the dashboard's forms ask of it.
-type fakeBackend struct {
-	mu     sync.Mutex
-	now    time.Time
-	payout ledger.Payout
-	forced []string // "status code" of each Force
-	moved  []time.Duration
+// fake is a sandbox of one merchant with one payout (77) that starts an
+// hour after the clock's start, on a manual clock; its notifies go
+// nowhere (the allow-list refuses them at once).
+type fake struct {
+	sb *sandbox.Sandbox
+	t0 time.Time
 }
 
-func newFake() *fakeBackend {
+const fakeScenario = `
+name = "fake"
+[[merchants]]
+id = "9970"
+payout_secret_key = "k"
+post_link = "http://127.0.0.1:9/notify"
+balance = 1000
+[[payouts]]
+merchant_id = "9970"
+order_id = "order-1"
+payment_id = 77
+amount = 10
+timeline = [ { at = "1h", status = "process" } ]
+`
+
+func newFake() *fake {
 	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	return &fakeBackend{now: t0, payout: ledger.Payout{MerchantID: "9970", OrderID: "order-1", PaymentID: 77,
-		Timeline: []ledger.Step{{At: t0, Status: scenario.StatusProcess}}}}
-}
-
-func (f *fakeBackend) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-func (f *fakeBackend) ClockMode() string { return clock.ModeManual }
-func (f *fakeBackend) Advance(d time.Duration) ([]notify.Attempt, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.now = f.now.Add(d)
-	f.moved = append(f.moved, d)
-	return nil, nil
-}
-func (f *fakeBackend) Drain() ([]notify.Attempt, error) { return nil, nil }
-func (f *fakeBackend) Ready() (bool, string)            { return true, "" }
-func (f *fakeBackend) ScenarioName() string             { return "fake" }
-func (f *fakeBackend) Payouts(string) []ledger.Payout {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return []ledger.Payout{f.payout}
-}
-func (f *fakeBackend) History(string) ([]notify.Notification, int64) { return nil, 0 }
-func (f *fakeBackend) Requests(journal.Filter) journal.Page          { return journal.Page{} }
-func (f *fakeBackend) Payout(id int64) (ledger.Payout, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.payout, id == f.payout.PaymentID
-}
-func (f *fakeBackend) Force(_ context.Context, id int64, status string, code int) (Forced, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if id != f.payout.PaymentID {
-		return Forced{}, ledger.ErrUnknownPayout
+	sc, err := scenario.Parse("fake.toml", []byte(fakeScenario))
+	if err != nil {
+		panic(err)
 	}
-	f.forced = append(f.forced, status+" "+strconv.Itoa(code))
-	f.payout.Timeline = append(f.payout.Timeline, ledger.Step{At: f.now, Status: status, ErrorCode: code})
-	return Forced{Payout: f.payout}, nil
+	allow, _ := notify.ParseAllowList("192.0.2.1/32")
+	sb, err := sandbox.New(sandbox.Config{Scenario: sc, Clock: clock.NewManual(t0), Allow: allow})
+	if err != nil {
+		panic(err)
+	}
+	return &fake{sb: sb, t0: t0}
 }
-func (f *fakeBackend) Resend(context.Context, int64) (notify.Notification, error) {
-	return notify.Notification{}, ErrNotStarted
-}
-func (f *fakeBackend) Reset(string) error { return nil }
-func (f *fakeBackend) ReplaceScenario([]byte, string) (ScenarioChange, error) {
-	return ScenarioChange{}, nil
-}
-func (f *fakeBackend) Verify(string) expect.Report  { return expect.Report{OK: true} }
-func (f *fakeBackend) KnownMerchant(id string) bool { return id == "9970" }
-func (f *fakeBackend) MerchantIDs() []string        { return []string{"9970"} }
-func (f *fakeBackend) Stopping() bool               { return false }
 
-func (f *fakeBackend) forces() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.forced...)
+// forces are the statuses forced so far: "status code" of each step made
+// at the clock's start.
+func (f *fake) forces() []string {
+	p, err := f.sb.Payout(77)
+	if err != nil {
+		panic(err)
+	}
+	var out []string
+	for _, st := range p.Timeline {
+		if st.At.Equal(f.t0) {
+			out = append(out, st.Status+" "+strconv.Itoa(st.ErrorCode))
+		}
+	}
+	return out
+}
+
+// moved are the moves of the clock so far: one, by how far it went, or
+// none.
+func (f *fake) moved() []time.Duration {
+	if d := f.sb.Now().Sub(f.t0); d != 0 {
+		return []time.Duration{d}
+	}
+	return nil
 }
 
 // do sends a request to the control handler and returns the recorded reply.
@@ -121,7 +107,7 @@ func pageToken(t *testing.T, h http.Handler, headers ...string) string {
 // browser that sends neither) a form without the page's form token.
 func TestUIFormsRefuseOtherSites(t *testing.T) {
 	b := newFake()
-	h := New(b, Options{})
+	h := New(b.sb, Options{})
 	tok := pageToken(t, h)
 	good := "form_token=" + tok + "&status=success"
 	for _, tc := range []struct {
@@ -149,8 +135,8 @@ func TestUIFormsRefuseOtherSites(t *testing.T) {
 	if got := b.forces(); len(got) != 0 {
 		t.Errorf("refused forms forced %v", got)
 	}
-	if len(b.moved) != 0 {
-		t.Errorf("a refused form moved the clock by %v", b.moved)
+	if len(b.moved()) != 0 {
+		t.Errorf("a refused form moved the clock by %v", b.moved())
 	}
 	// The same form from the page itself is acted on.
 	rec := do(h, "POST", "/_mock/ui/payouts/77/status", good, "Content-Type", formType, "Origin", "http://sandbox.test", "Sec-Fetch-Site", "same-origin")
@@ -163,7 +149,7 @@ func TestUIFormsRefuseOtherSites(t *testing.T) {
 // the page says what was done after the redirect.
 func TestUIForceSendsAnErrorCodeOnlyWithError(t *testing.T) {
 	b := newFake()
-	h := New(b, Options{})
+	h := New(b.sb, Options{})
 	tok := pageToken(t, h)
 	post := func(body string) *httptest.ResponseRecorder {
 		return do(h, "POST", "/_mock/ui/payouts/77/status", "form_token="+tok+"&"+body, "Content-Type", formType)
@@ -187,7 +173,7 @@ func TestUIForceSendsAnErrorCodeOnlyWithError(t *testing.T) {
 		t.Fatalf("no HttpOnly flash cookie for /_mock/ui: %+v", rec.Result().Cookies())
 	}
 	page := do(h, "GET", "/_mock/ui", "", "Cookie", flash.Name+"="+flash.Value)
-	if body := page.Body.String(); !strings.Contains(body, "Done: Payment 77 forced to success.") {
+	if body := page.Body.String(); !strings.Contains(body, "Done: Payment 77 forced to success; its notify #1 is failed") {
 		t.Errorf("the page after the redirect does not say what was done:\n%.3000s", body)
 	}
 	// The page's error code is in the error form only.
@@ -202,7 +188,7 @@ func TestUIForceSendsAnErrorCodeOnlyWithError(t *testing.T) {
 // A form that fails says why on the page it redirects to.
 func TestUIFormFailureIsShown(t *testing.T) {
 	b := newFake()
-	h := New(b, Options{})
+	h := New(b.sb, Options{})
 	tok := pageToken(t, h)
 	for _, tc := range []struct{ path, body, want string }{
 		{"/_mock/ui/clock/advance", "by=soon", `Failed: The clock did not move: &#34;soon&#34; is not a duration`},
@@ -225,8 +211,8 @@ func TestUIFormFailureIsShown(t *testing.T) {
 			t.Errorf("%s %s: the page does not say %q:\n%.1500s", tc.path, tc.body, tc.want, page.Body)
 		}
 	}
-	if len(b.moved) != 0 {
-		t.Errorf("advance by 'soon' moved the clock by %v", b.moved)
+	if len(b.moved()) != 0 {
+		t.Errorf("advance by 'soon' moved the clock by %v", b.moved())
 	}
 }
 
@@ -236,7 +222,7 @@ func TestUIFormFailureIsShown(t *testing.T) {
 func TestUISignIn(t *testing.T) {
 	const token = "admin-s3cret"
 	b := newFake()
-	h := New(b, Options{Token: token})
+	h := New(b.sb, Options{Token: token})
 	rec := do(h, "GET", "/_mock/ui", "")
 	if body := rec.Body.String(); rec.Code != http.StatusUnauthorized || !strings.Contains(body, `action="/_mock/ui/signin"`) || strings.Contains(body, "order-1") {
 		t.Fatalf("the page without the token: HTTP %d, want 401 with the sign-in form and no data:\n%s", rec.Code, body)
@@ -277,8 +263,8 @@ func TestUISignIn(t *testing.T) {
 	if rec := do(h, "POST", "/_mock/ui/clock/advance", "form_token="+tok+"&by=1m", "Content-Type", formType); rec.Code != 401 {
 		t.Errorf("a form without the cookie: HTTP %d, want 401", rec.Code)
 	}
-	if rec := do(h, "POST", "/_mock/ui/clock/advance", "form_token="+tok+"&by=1m", append(signed, "Content-Type", formType)...); rec.Code != 303 || len(b.moved) != 1 {
-		t.Errorf("a form signed in: HTTP %d, clock moves %v, want 303 and one move", rec.Code, b.moved)
+	if rec := do(h, "POST", "/_mock/ui/clock/advance", "form_token="+tok+"&by=1m", append(signed, "Content-Type", formType)...); rec.Code != 303 || len(b.moved()) != 1 {
+		t.Errorf("a form signed in: HTTP %d, clock moves %v, want 303 and one move", rec.Code, b.moved())
 	}
 	if rec := do(h, "GET", "/_mock/ui", "", "Authorization", "Bearer "+token); rec.Code != 200 {
 		t.Errorf("the page with the token as Bearer: HTTP %d, want 200", rec.Code)

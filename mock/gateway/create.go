@@ -39,48 +39,31 @@ func (g *Gateway) create(c *call, np ledger.NewPayout) (ledger.Created, error) {
 	return cr, refusal(cr.Payout)
 }
 
-// change makes or starts a payout with f and hands it to the notify
-// schedule, both under the gate. When the state is saved, the reply waits
-// until the change is on disk: if it cannot be saved, undo takes it back
-// (the payout's steps were held, so no notify of it has gone out) before
-// any later save can write it, and the request is a 9999.
+// change makes or starts a payout with f through the sandbox's one way
+// to change state (Config.Commit): the payout goes to the notify schedule
+// with the change, and when the state is saved, the reply waits until the
+// change is on disk. If it cannot be saved, undo takes it back (no notify
+// of it has gone out) and the request is a 9999.
 func (g *Gateway) change(f func() (ledger.Created, error), undo func(ledger.Created)) (ledger.Created, error) {
-	durable := g.cfg.Durable != nil && g.cfg.Held != nil
-	var wait func() error
-	g.lock()
-	cr, err := f()
-	switch {
-	case err != nil:
-	case durable:
-		g.cfg.Held.ScheduleHeld(cr.Payout)
-		wait = g.cfg.Durable(func() { g.cfg.Held.Drop(cr.PaymentID); undo(cr) })
-	default:
-		g.schedule(cr.Payout)
+	if g.cfg.Commit == nil {
+		return f()
 	}
-	g.unlock()
-	if wait == nil {
+	var made error
+	cr, err := g.cfg.Commit(func() (ledger.Created, error) {
+		cr, err := f()
+		made = err
 		return cr, err
-	}
-	if serr := wait(); serr != nil {
+	}, undo)
+	switch {
+	case made != nil:
+		return cr, made
+	case err != nil:
 		g.cfg.Logger.Error("payout taken back: the state could not be saved", "merchant", cr.MerchantID,
-			"order_id", cr.OrderID, "payment_id", cr.PaymentID, "err", serr)
+			"order_id", cr.OrderID, "payment_id", cr.PaymentID, "err", err)
 		return ledger.Created{}, wire.Errorf(wire.CodeSystem, "System error: the sandbox could not save the payout to its state, so it was not made (%v); "+
-			"as at FreedomPay, check with payout_status2 before trying again", serr)
+			"as at FreedomPay, check with payout_status2 before trying again", err)
 	}
-	g.cfg.Held.Release(cr.PaymentID)
 	return cr, nil
-}
-
-func (g *Gateway) lock() {
-	if g.cfg.Gate != nil {
-		g.cfg.Gate.Lock()
-	}
-}
-
-func (g *Gateway) unlock() {
-	if g.cfg.Gate != nil {
-		g.cfg.Gate.Unlock()
-	}
 }
 
 // refusal is the error of a payout that has failed the moment it is made.
@@ -89,12 +72,6 @@ func refusal(p ledger.Payout) error {
 		return wire.NewError(s.ErrorCode)
 	}
 	return nil
-}
-
-func (g *Gateway) schedule(p ledger.Payout) {
-	if g.cfg.Schedule != nil {
-		g.cfg.Schedule(p)
-	}
 }
 
 // idField and friends build reply fields.

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
@@ -37,39 +36,20 @@ type Config struct {
 	Settings scenario.Gateway
 	Logger   *slog.Logger
 	MaxBody  int64 // request body limit in bytes
-	// Schedule hands a payout made or started through the gateway to the
-	// notify schedule.
-	Schedule func(ledger.Payout)
-	// Held, when not nil, is the notify schedule of a sandbox that saves
-	// its state: a payout is scheduled held until it is saved, then
-	// released, or dropped when it cannot be.
-	Held Held
+	// Commit makes a payout (make) and hands it to the notify schedule,
+	// the one way the sandbox changes state: it returns make's error as
+	// it is; else, when the state is saved, once the change is saved, or
+	// with why it could not be, after undo took the change back. Nil makes
+	// and schedules nothing more (tests of the gateway alone).
+	Commit func(make func() (ledger.Created, error), undo func(ledger.Created)) (ledger.Created, error)
 	// Journal records every request; nil records nothing.
 	Journal *journal.Journal
-	// Gate, when not nil, is held while a payout is made or started and
-	// handed to the schedule, so a saved state never has one without the
-	// other.
-	Gate sync.Locker
-	// Durable, when not nil, is called with the gate held right after a
-	// payout is made or started; the reply waits for the func it returns,
-	// which returns once the change is saved, or with why it could not be.
-	// When the save fails, undo has taken the change back by then, before
-	// any later save.
-	Durable func(undo func()) (wait func() error)
 	// Drills are the scenario's; Seed decides their faults.
 	Drills scenario.Drills
 	Seed   int64
 	// Early sends the notify of a payout with the drill "early" now and
 	// returns after its first attempt (or when ctx ends).
 	Early func(ctx context.Context, p ledger.Payout)
-}
-
-// Held is a notify schedule that can hold a payout's steps until it is
-// saved (see notify.Scheduler.ScheduleHeld).
-type Held interface {
-	ScheduleHeld(ledger.Payout)
-	Release(paymentID int64)
-	Drop(paymentID int64)
 }
 
 // Gateway answers the FreedomPay routes for one world: a scenario served

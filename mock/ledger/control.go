@@ -13,6 +13,18 @@ import (
 // ErrUnknownPayout is returned for a payment id the ledger does not hold.
 var ErrUnknownPayout = errors.New("no such payout")
 
+// ErrRefused is a change the ledger does not take as asked (a status or
+// error code Force does not set); the error wrapping it says why.
+var ErrRefused = errors.New("refused")
+
+// refused is an error of ErrRefused that says only why.
+type refused struct{ why string }
+
+func (e refused) Error() string        { return e.why }
+func (e refused) Is(target error) bool { return target == ErrRefused }
+
+func refusef(format string, args ...any) error { return refused{fmt.Sprintf(format, args...)} }
+
 // Forced is a payout whose status the control API forced.
 type Forced struct {
 	Payout
@@ -29,14 +41,14 @@ func (l *Ledger) Force(paymentID int64, status string, errorCode int, now time.T
 	switch status {
 	case scenario.StatusSuccess:
 		if errorCode != 0 {
-			return Forced{}, fmt.Errorf("error_code %d goes with status \"error\", not \"success\"", errorCode)
+			return Forced{}, refusef("error_code %d goes with status \"error\", not \"success\"", errorCode)
 		}
 	case scenario.StatusError:
 		if !wire.IsPayoutError(errorCode) {
-			return Forced{}, fmt.Errorf("error_code %d is not a payout error code; want one of %v", errorCode, wire.PayoutErrorCodes())
+			return Forced{}, refusef("error_code %d is not a payout error code; want one of %v", errorCode, wire.PayoutErrorCodes())
 		}
 	default:
-		return Forced{}, fmt.Errorf("status %q: want \"success\" or \"error\"", status)
+		return Forced{}, refusef("status %q: want \"success\" or \"error\"", status)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()

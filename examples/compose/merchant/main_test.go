@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	mocksign "github.com/freedompay-mock/freedompay-mock/mock/sign"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
@@ -196,11 +197,16 @@ func TestPayoutIsNotifiedAndPolledToSuccess(t *testing.T) {
 
 	// A card that is no test card: process, then success after 5 s, when
 	// the sandbox posts the notify (before Advance returns).
-	attempts, err := w.s.Advance(5 * time.Second)
+	run, err := w.s.Advance(5 * time.Second)
+	attempts := run.Attempted
 	if err != nil || len(attempts) != 1 {
 		t.Fatalf("Advance(5s): %d attempts, %v; want 1", len(attempts), err)
 	}
-	n := w.s.Notifications()
+	page, err := w.s.Notifications(sandbox.NotificationQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := page.Notifications
 	if len(n) != 1 || n[0].State != "delivered" || len(n[0].Attempts) != 1 {
 		t.Fatalf("sandbox notifications %+v, want one delivered", n)
 	}
@@ -228,7 +234,8 @@ func TestPayoutIsNotifiedAndPolledToSuccess(t *testing.T) {
 
 	// FreedomPay may send a notify again: acked, logged as a duplicate.
 	id, _ := strconv.ParseInt(p.PaymentID, 10, 64)
-	again, err := w.s.Resend(t.Context(), id)
+	resent, err := w.s.Resend(t.Context(), id)
+	again := resent.Notification
 	if err != nil || len(again.Attempts) != 1 || !again.Attempts[0].Delivered || !again.Attempts[0].Conforming {
 		t.Fatalf("Resend: %+v, %v; want a delivered, conforming attempt", again, err)
 	}
@@ -241,7 +248,7 @@ func TestPayoutIsNotifiedAndPolledToSuccess(t *testing.T) {
 func TestFailedPayout(t *testing.T) {
 	w := start(t, scenario.EncodingURL)
 	p := w.pay(t, url.Values{"order_id": {"fail-1"}, "amount": {"250"}}, http.StatusOK)
-	if a, err := w.s.Advance(30 * time.Second); err != nil || len(a) != 1 || !a[0].Conforming {
+	if a, err := w.s.Advance(30 * time.Second); err != nil || len(a.Attempted) != 1 || !a.Attempted[0].Conforming {
 		t.Fatalf("Advance(30s): %+v, %v; want one conforming attempt", a, err)
 	}
 	w.log.mustHave(t, "notify order_id=fail-1 payment_id="+p.PaymentID+" status=error signature=ok ack=ok duplicate=false")
@@ -257,7 +264,7 @@ func TestFinalByPollBeforeNotify(t *testing.T) {
 		c.CallbackURL = strings.Replace(c.CallbackURL, "/notify", "/nowhere", 1) // 404: the notify does not arrive
 	})
 	p := w.pay(t, url.Values{"order_id": {"o-2"}}, http.StatusOK)
-	if a, err := w.s.Advance(5 * time.Second); err != nil || len(a) != 1 || a[0].HTTPStatus != http.StatusNotFound {
+	if a, err := w.s.Advance(5 * time.Second); err != nil || len(a.Attempted) != 1 || a.Attempted[0].HTTPStatus != http.StatusNotFound {
 		t.Fatalf("Advance(5s): %+v, %v; want one attempt answered 404", a, err)
 	}
 	w.poll(t, p.PaymentID, true)
@@ -274,7 +281,7 @@ func TestNotifyEncodings(t *testing.T) {
 			w := start(t, enc)
 			p := w.pay(t, url.Values{"order_id": {"enc-" + enc}}, http.StatusOK)
 			a, err := w.s.Advance(5 * time.Second)
-			if err != nil || len(a) != 1 || !a[0].Delivered || !a[0].Conforming {
+			if err != nil || len(a.Attempted) != 1 || !a.Attempted[0].Delivered || !a.Attempted[0].Conforming {
 				t.Fatalf("Advance(5s): %+v, %v; want one delivered, conforming attempt", a, err)
 			}
 			if seen := w.seen(t); len(seen) != 1 || !seen[0].SignatureOK || seen[0].PaymentID != p.PaymentID {

@@ -1,7 +1,6 @@
-package control
+package sandbox
 
 import (
-	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -22,8 +21,8 @@ const (
 	OrderOldest = "oldest" // oldest first from the oldest kept; the cursor leads to newer items
 )
 
-// pageKeys are a list route's query parameters: its filters and paging.
-func pageKeys(filters ...string) []string {
+// PageKeys are a list route's query parameters: its filters and paging.
+func PageKeys(filters ...string) []string {
 	return append(filters, "limit", "order", "cursor")
 }
 
@@ -37,30 +36,60 @@ type paging struct {
 	hasCursor     bool
 }
 
-// parsePaging reads limit=, order= and cursor=. A cursor is what a reply's
-// next_cursor said: "a" and the key of the last item shown, for a list
-// oldest first, else "b" and the key of the oldest item shown.
-func parsePaging(q url.Values) (paging, error) {
-	p := paging{limit: DefaultPage, order: q.Get("order")}
+// Page asks for one page of a list: at most Limit items (0: DefaultPage),
+// in Order ("": the newest page, oldest first; OrderNewest; OrderOldest),
+// from Cursor (a reply's NextCursor; "": the first page).
+type Page struct {
+	Limit  int
+	Order  string
+	Cursor string
+}
+
+// ReadPage reads a list query's limit=, order= and cursor=.
+func ReadPage(q url.Values) (Page, error) {
+	p := Page{Order: q.Get("order"), Cursor: q.Get("cursor")}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > MaxPage {
-			return p, fmt.Errorf("limit=%q: want a count from 1 to %d", s, MaxPage)
+			return p, errorf(BadRequest, "limit=%q: want a count from 1 to %d", s, MaxPage)
 		}
-		p.limit = n
+		p.Limit = n
+	}
+	return p, nil
+}
+
+// parsePaging reads limit=, order= and cursor= (tests).
+func parsePaging(q url.Values) (paging, error) {
+	p, err := ReadPage(q)
+	if err != nil {
+		return paging{}, err
+	}
+	return p.paging()
+}
+
+// paging checks p. A cursor is what a reply's next_cursor said: "a" and
+// the key of the last item shown, for a list oldest first, else "b" and
+// the key of the oldest item shown.
+func (pg Page) paging() (paging, error) {
+	p := paging{limit: DefaultPage, order: pg.Order}
+	if pg.Limit != 0 {
+		if pg.Limit < 1 || pg.Limit > MaxPage {
+			return p, errorf(BadRequest, "limit=%d: want a count from 1 to %d", pg.Limit, MaxPage)
+		}
+		p.limit = pg.Limit
 	}
 	switch p.order {
 	case "", OrderNewest, OrderOldest:
 	default:
-		return p, fmt.Errorf("order=%q: want newest or oldest (without it: the newest page, oldest first)", p.order)
+		return p, errorf(BadRequest, "order=%q: want newest or oldest (without it: the newest page, oldest first)", p.order)
 	}
-	c := q.Get("cursor")
+	c := pg.Cursor
 	if c == "" {
 		return p, nil
 	}
 	key, err := strconv.ParseInt(c[1:], 10, 64)
 	if err != nil || key <= 0 || (c[0] != 'a' && c[0] != 'b') {
-		return p, fmt.Errorf("cursor=%q is not a next_cursor of this list", c)
+		return p, errorf(BadRequest, "cursor=%q is not a next_cursor of this list", c)
 	}
 	p.hasCursor = true
 	if c[0] == 'a' {
@@ -69,7 +98,7 @@ func parsePaging(q url.Values) (paging, error) {
 		p.before = key
 	}
 	if (p.after != 0) != (p.order == OrderOldest) {
-		return p, fmt.Errorf("cursor=%q goes the other way: give it with the order= of the reply it came from", c)
+		return p, errorf(BadRequest, "cursor=%q goes the other way: give it with the order= of the reply it came from", c)
 	}
 	return p, nil
 }

@@ -1,4 +1,4 @@
-package mock
+package sandbox
 
 import (
 	"fmt"
@@ -6,25 +6,24 @@ import (
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
-	"github.com/freedompay-mock/freedompay-mock/mock/control"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
 )
 
 // Moving a manual clock, whoever moves it (a Go test holding the
-// *clock.Manual, Server.Advance and Drain, the control API, the dashboard),
-// runs the notify schedule: the server follows the clock (clock.Follower),
+// *clock.Manual, Sandbox.Advance and Drain, the control API, the dashboard),
+// runs the notify schedule: the sandbox follows the clock (clock.Follower),
 // which stops at each moment something is due and lets the schedule
-// deliver it there, dated then, before the move goes on. Server.Advance is
-// such a move that also collects this server's attempts and waits for them
+// deliver it there, dated then, before the move goes on. Sandbox.Advance is
+// such a move that also collects this sandbox's attempts and waits for them
 // to be saved.
 
 // lastYear is the latest year the clock may reach: the protocol's dates
 // have four-digit years.
 const lastYear = 9999
 
-// follow makes the server run its schedule as its clock moves, when the
+// follow makes the sandbox run its schedule as its clock moves, when the
 // clock is manual; it returns what stops that.
-func (s *Server) follow() (stop func()) {
+func (s *Sandbox) follow() (stop func()) {
 	m, ok := s.clock.(*clock.Manual)
 	if !ok {
 		return func() {}
@@ -34,7 +33,7 @@ func (s *Server) follow() (stop func()) {
 
 // follower runs the schedule of the world served at each moment a manual
 // clock stops at.
-type follower struct{ s *Server }
+type follower struct{ s *Sandbox }
 
 // Next is the schedule's next due moment; nothing once Close has begun, nor
 // past the year 9999.
@@ -51,7 +50,7 @@ func (f follower) Next() (time.Time, bool) {
 
 // Run delivers what is due at the clock's reading. It holds the lock that
 // a reset and a scenario change take, for this moment only, so they wait
-// for one moment's deliveries at most; a move of this server's own
+// for one moment's deliveries at most; a move of this sandbox's own
 // (by a *move) collects the attempts.
 func (f follower) Run(by any) {
 	s := f.s
@@ -67,10 +66,10 @@ func (f follower) Run(by any) {
 	}
 }
 
-// move is one move of the clock made by this server's Advance or Drain:
+// move is one move of the clock made by this sandbox's Advance or Drain:
 // the attempts it made.
 type move struct {
-	s        *Server
+	s        *Sandbox
 	mu       sync.Mutex
 	attempts []notify.Attempt
 }
@@ -88,8 +87,8 @@ func (mv *move) made() []notify.Attempt {
 	return mv.attempts
 }
 
-// manual is the server's clock when it is manual.
-func (s *Server) manual() (*clock.Manual, error) {
+// manual is the sandbox's clock when it is manual.
+func (s *Sandbox) manual() (*clock.Manual, error) {
 	m, ok := s.clock.(*clock.Manual)
 	if !ok {
 		return nil, notify.ErrNotManual
@@ -102,7 +101,7 @@ func (s *Server) manual() (*clock.Manual, error) {
 // attempts made. It is the same move as the clock's own
 // [clock.Manual.Advance], which a test holding the clock may call instead:
 // Advance also reports the attempts and, with a StateDir, returns once
-// they are saved (a [control.NotSavedError] when they cannot be). It
+// they are saved (a error of kind NotSaved when they cannot be). It
 // refuses to take the clock past the year 9999 ([notify.ErrPastYear9999]),
 // and a clock that moves by itself ([notify.ErrNotManual]).
 //
@@ -110,9 +109,13 @@ func (s *Server) manual() (*clock.Manual, error) {
 // reported here: its own caller waits for it. A merchant's handler
 // answering a notify must not move the clock: the move would wait for the
 // delivery that waits for it, until the notify times out.
-func (s *Server) Advance(d time.Duration) ([]notify.Attempt, error) {
+func (s *Sandbox) Advance(d time.Duration) (Run, error) {
+	return s.run(s.advance(d))
+}
+
+func (s *Sandbox) advance(d time.Duration) ([]notify.Attempt, error) {
 	if d < 0 {
-		return nil, fmt.Errorf("advance by %s: the clock does not go back", d)
+		return nil, errorf(BadRequest, "advance by %s: the clock does not go back", d)
 	}
 	m, err := s.manual()
 	if err != nil {
@@ -138,10 +141,14 @@ func (s *Server) Advance(d time.Duration) ([]notify.Attempt, error) {
 // pending, and returns the attempts made. Each move to the next event is
 // one move of the clock: Advance, Force, Reset and a scenario change wait
 // for one moment's deliveries at most. It stops when Close begins (with
-// control.ErrStopping), before an event after the year 9999
+// ErrStopping), before an event after the year 9999
 // ([notify.ErrPastYear9999], naming it) and when the scenario is replaced
 // or reset meanwhile (without an error: the new run starts afresh).
-func (s *Server) Drain() ([]notify.Attempt, error) {
+func (s *Sandbox) Drain() (Run, error) {
+	return s.run(s.drain())
+}
+
+func (s *Sandbox) drain() ([]notify.Attempt, error) {
 	sched := s.world.Load().notify
 	if _, ok := sched.NextDue(); !ok {
 		return nil, s.saved()
@@ -153,7 +160,7 @@ func (s *Server) Drain() ([]notify.Attempt, error) {
 	mv := &move{s: s}
 	for range notify.MaxDrainEvents {
 		if s.Stopping() {
-			return mv.made(), control.ErrStopping
+			return mv.made(), ErrStopping
 		}
 		var done bool
 		_, moved := m.Move(func(now time.Time) (time.Time, bool) {
@@ -176,5 +183,5 @@ func (s *Server) Drain() ([]notify.Attempt, error) {
 		}
 		s.changed()
 	}
-	return mv.made(), fmt.Errorf("drain stopped after %d events: the schedule does not end", notify.MaxDrainEvents)
+	return mv.made(), errorf(Conflict, "drain stopped after %d events: the schedule does not end", notify.MaxDrainEvents)
 }

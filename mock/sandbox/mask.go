@@ -1,4 +1,4 @@
-package mock
+package sandbox
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 	"html"
 	"html/template"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
 
@@ -178,28 +177,6 @@ func (m *masker) HTML(data []byte) []byte {
 	flush()
 	return out
 }
-
-// maskWriter masks secrets in the JSON and HTML the control API writes.
-// Each of its replies is written in one Write.
-type maskWriter struct {
-	http.ResponseWriter
-	mask *masker
-}
-
-func (m *maskWriter) Write(p []byte) (int, error) {
-	switch ct := m.Header().Get("Content-Type"); {
-	case strings.HasPrefix(ct, "application/json"):
-		_, err := m.ResponseWriter.Write(m.mask.JSON(p))
-		return len(p), err
-	case strings.HasPrefix(ct, "text/html"):
-		_, err := m.ResponseWriter.Write(m.mask.HTML(p))
-		return len(p), err
-	}
-	return m.ResponseWriter.Write(p)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (m *maskWriter) Unwrap() http.ResponseWriter { return m.ResponseWriter }
 
 // maskHandler masks secrets in log records: their message and attributes.
 type maskHandler struct {

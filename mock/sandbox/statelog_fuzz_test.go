@@ -1,7 +1,8 @@
-package mock
+package sandbox
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -29,7 +30,7 @@ func FuzzStateLog(f *testing.F) {
 	r := httptest.NewRequest(http.MethodPost, "/g2g/p2p2nonreg", strings.NewReader(wire.EncodeForm(fields)))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	w := httptest.NewRecorder()
-	s.Handler().ServeHTTP(w, r)
+	gatewayHandler(s).ServeHTTP(w, r)
 	if !strings.Contains(w.Body.String(), "<pg_status>ok</pg_status>") {
 		f.Fatal(w.Body.String())
 	}
@@ -39,8 +40,8 @@ func FuzzStateLog(f *testing.F) {
 	if err := s.saver.flush(); err != nil {
 		f.Fatal(err)
 	}
-	s.saver.fault.Store(&errCrashed) // as kill -9: no last save
-	_ = s.Close()
+	s.Crash() // as kill -9: no last save
+	_ = s.Close(context.Background())
 	state, err := os.ReadFile(filepath.Join(seedDir, StateFile))
 	if err != nil {
 		f.Fatal(err)

@@ -1,6 +1,7 @@
-package mock
+package sandbox
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -28,14 +29,14 @@ timeline = [ { at = "0s", status = "process" }, { at = "5s", status = "success" 
 
 // fuzzSandbox starts the fuzz scenario on a manual clock at start, saving
 // its state in seedDir, and moves the clock a second on.
-func fuzzSandbox(f *testing.F) (sc *scenario.Scenario, start time.Time, seedDir string, s *Server) {
+func fuzzSandbox(f *testing.F) (sc *scenario.Scenario, start time.Time, seedDir string, s *Sandbox) {
 	sc, err := scenario.Parse("fuzz.toml", []byte(fuzzStateScenario))
 	if err != nil {
 		f.Fatal(err)
 	}
 	start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	seedDir = f.TempDir()
-	s, err = New(Options{Scenario: sc, Clock: clock.NewManual(start), StateDir: seedDir, CallbackAllow: "127.0.0.1/32"})
+	s, err = New(Config{Scenario: sc, Clock: clock.NewManual(start), StateDir: seedDir, Allow: loopbackOnly()})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func fuzzSandbox(f *testing.F) (sc *scenario.Scenario, start time.Time, seedDir 
 // a panic, and a resumed schedule runs.
 func FuzzStateFile(f *testing.F) {
 	sc, start, seedDir, s := fuzzSandbox(f)
-	_ = s.Close()
+	_ = s.Close(context.Background())
 	good, err := os.ReadFile(filepath.Join(seedDir, StateFile))
 	if err != nil {
 		f.Fatal(err)
@@ -78,7 +79,7 @@ func FuzzStateFile(f *testing.F) {
 			t.Fatal(err)
 		}
 		// Notifies go nowhere but loopback, refused at once.
-		s, err := New(Options{Scenario: sc, Clock: clock.NewManual(start), StateDir: dir, CallbackAllow: "127.0.0.1/32"})
+		s, err := New(Config{Scenario: sc, Clock: clock.NewManual(start), StateDir: dir, Allow: loopbackOnly()})
 		if err != nil {
 			var se *StateError
 			if !errors.As(err, &se) || se.Path != path {
@@ -93,7 +94,7 @@ func FuzzStateFile(f *testing.F) {
 			}
 			return // what the messages say is checked by TestStateFileCheckedWhole
 		}
-		defer s.Close()
+		defer s.Close(context.Background())
 		if _, err := s.Advance(time.Hour); err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,7 @@
-package control
+package sandbox
 
 import (
-	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -13,9 +13,6 @@ import (
 
 // DefaultMaxAwaits bounds the awaits open at once (--max-awaits).
 const DefaultMaxAwaits = 1000
-
-// ErrTooManyAwaits refuses an await beyond the bound of open ones.
-var ErrTooManyAwaits = errors.New("too many awaits open")
 
 // Awaits are the open /_mock/await calls, indexed by what can satisfy
 // them, so that a change costs only the awaits it concerns:
@@ -43,11 +40,11 @@ type Awaits struct {
 
 	mu      sync.Mutex
 	open    int
-	byPath  map[string]map[*waiter]struct{}
-	byOrder map[string]map[*waiter]struct{}
-	byID    map[string]map[*waiter]struct{}
-	state   map[*waiter]struct{} // status awaits
-	notify  map[*waiter]struct{} // notify awaits
+	byPath  map[string]map[*awaiter]struct{}
+	byOrder map[string]map[*awaiter]struct{}
+	byID    map[string]map[*awaiter]struct{}
+	state   map[*awaiter]struct{} // status awaits
+	notify  map[*awaiter]struct{} // notify awaits
 
 	// history reads every notification kept (Backend.History); while
 	// evaluating, one evaluation runs, and dirty asks it for one more.
@@ -69,8 +66,8 @@ type AwaitStats struct {
 	Evaluations int64
 }
 
-// waiter is one open await.
-type waiter struct {
+// awaiter is one open await.
+type awaiter struct {
 	wake chan struct{} // holds one token when woken since the last look
 
 	// Of a request await, under Awaits.mu: the filter, the matches seen
@@ -87,7 +84,7 @@ type waiter struct {
 
 // holds reports whether notification n makes w's notify await hold, as
 // expect.Check would find.
-func (w *waiter) holds(n *notify.Notification) bool {
+func (w *awaiter) holds(n *notify.Notification) bool {
 	x := w.notify
 	return !n.Extra() && n.State == x.State && (x.Status == "" || n.Status == x.Status) &&
 		(w.merchant == "" || n.MerchantID == w.merchant) &&
@@ -100,8 +97,8 @@ func NewAwaits(max int) *Awaits {
 	if max <= 0 {
 		max = DefaultMaxAwaits
 	}
-	return &Awaits{max: max, byPath: map[string]map[*waiter]struct{}{}, byOrder: map[string]map[*waiter]struct{}{},
-		byID: map[string]map[*waiter]struct{}{}, state: map[*waiter]struct{}{}, notify: map[*waiter]struct{}{}}
+	return &Awaits{max: max, byPath: map[string]map[*awaiter]struct{}{}, byOrder: map[string]map[*awaiter]struct{}{},
+		byID: map[string]map[*awaiter]struct{}{}, state: map[*awaiter]struct{}{}, notify: map[*awaiter]struct{}{}}
 }
 
 // Max is the bound of open awaits.
@@ -115,14 +112,14 @@ func (a *Awaits) Stats() AwaitStats {
 	return AwaitStats{Open: open, Wakes: a.wakes.Load(), Checks: a.checks.Load(), Evaluations: a.evaluations.Load()}
 }
 
-func add(m map[string]map[*waiter]struct{}, key string, w *waiter) {
+func add(m map[string]map[*awaiter]struct{}, key string, w *awaiter) {
 	if m[key] == nil {
-		m[key] = map[*waiter]struct{}{}
+		m[key] = map[*awaiter]struct{}{}
 	}
 	m[key][w] = struct{}{}
 }
 
-func remove(m map[string]map[*waiter]struct{}, key string, w *waiter) {
+func remove(m map[string]map[*awaiter]struct{}, key string, w *awaiter) {
 	delete(m[key], w)
 	if len(m[key]) == 0 {
 		delete(m, key)
@@ -131,12 +128,12 @@ func remove(m map[string]map[*waiter]struct{}, key string, w *waiter) {
 
 // enter registers an await of e, before its first look so that no change
 // after it is missed; ErrTooManyAwaits when max are open.
-func (a *Awaits) enter(e scenario.Expect) (*waiter, error) {
-	w := &waiter{wake: make(chan struct{}, 1)}
+func (a *Awaits) enter(e scenario.Expect) (*awaiter, error) {
+	w := &awaiter{wake: make(chan struct{}, 1)}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.open >= a.max {
-		return nil, ErrTooManyAwaits
+		return nil, &Error{Kind: TooManyAwaits, Err: fmt.Errorf("%w: %d awaits are open, the most --max-awaits allows: wait for one to end and try again", ErrTooManyAwaits, a.max)}
 	}
 	a.open++
 	m := string(e.MerchantID)
@@ -173,7 +170,7 @@ func (a *Awaits) enter(e scenario.Expect) (*waiter, error) {
 }
 
 // leave unregisters w.
-func (a *Awaits) leave(w *waiter) {
+func (a *Awaits) leave(w *awaiter) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.open--
@@ -194,7 +191,7 @@ func (a *Awaits) leave(w *waiter) {
 // counting is said before a request await counts the journal: the
 // matches seen so far are in the count. Those recorded while it counts may
 // be seen twice, which wakes it early, never late.
-func (a *Awaits) counting(w *waiter) {
+func (a *Awaits) counting(w *awaiter) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	w.need, w.hits = 1<<62, 0
@@ -202,7 +199,7 @@ func (a *Awaits) counting(w *waiter) {
 
 // counted tells a request await how many matches its count was short of:
 // it is woken once it has seen that many more since counting.
-func (a *Awaits) counted(w *waiter, need int) {
+func (a *Awaits) counted(w *awaiter, need int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if w.need = need; w.hits >= need {
@@ -213,7 +210,7 @@ func (a *Awaits) counted(w *waiter, need int) {
 // look counts one look at the state.
 func (a *Awaits) look() { a.checks.Add(1) }
 
-func (a *Awaits) wake(w *waiter) {
+func (a *Awaits) wake(w *awaiter) {
 	a.wakes.Add(1)
 	select {
 	case w.wake <- struct{}{}:
@@ -277,7 +274,7 @@ func (a *Awaits) evaluate() {
 	for {
 		a.mu.Lock()
 		a.dirty = false
-		byOrder, byID := map[string][]*waiter{}, map[int64][]*waiter{}
+		byOrder, byID := map[string][]*awaiter{}, map[int64][]*awaiter{}
 		for w := range a.notify {
 			if x := w.notify; x.OrderID != "" {
 				byOrder[string(x.OrderID)] = append(byOrder[string(x.OrderID)], w)

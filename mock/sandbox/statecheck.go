@@ -1,4 +1,4 @@
-package mock
+package sandbox
 
 import (
 	"bytes"
@@ -335,7 +335,7 @@ func lookup(obj map[string]any, key string) (any, bool) {
 // scenario sc restored from the file (nil when it is damaged: merchants
 // are then not checked), the schedule against the payouts, and the
 // journal.
-func (s *Server) checkState(st *savedState, sc *scenario.Scenario, p *stateProblems) {
+func (s *Sandbox) checkState(st *savedState, sc *scenario.Scenario, p *stateProblems) {
 	c := st.Clock
 	switch c.Mode {
 	case clock.ModeManual, clock.ModeReal:

@@ -1,0 +1,190 @@
+package sandbox
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
+	"github.com/freedompay-mock/freedompay-mock/mock/clock"
+	"github.com/freedompay-mock/freedompay-mock/mock/gateway"
+	"github.com/freedompay-mock/freedompay-mock/mock/journal"
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+)
+
+// world is a scenario being served with all the state of its run: made
+// afresh by a reset or a new scenario, so a run after a reset is the same
+// as a run after start-up.
+type world struct {
+	sc      *scenario.Scenario
+	edits   []scenarioEdit // how sc came to be, for a saved state
+	seed    int64
+	gen     *fixtures.Gen
+	ledger  *ledger.Ledger
+	notify  *notify.Scheduler
+	journal *journal.Journal
+	gateway *gateway.Gateway
+	mask    *masker // the scenario's secrets, masked in whatever the sandbox shows: logs, journal, dashboard
+	// fresh is set until the world is first saved whole: the log of
+	// changes (--state) cannot tell how it came to be.
+	fresh *atomic.Bool
+}
+
+// newWorld builds the state of sc with timelines counted from origin.
+func (s *Sandbox) newWorld(sc *scenario.Scenario, origin time.Time) *world {
+	seed := s.opts.Seed
+	if seed == 0 {
+		seed = sc.Seed
+	}
+	if seed == 0 {
+		seed = fixtures.DefaultSeed
+	}
+	gen := fixtures.NewGen(seed)
+	w := s.assemble(sc, seed, gen, ledger.New(sc, gen, origin))
+	w.edits = []scenarioEdit{{File: sc.File, Source: string(sc.Source)}}
+	for _, p := range w.ledger.Payouts() {
+		w.notify.Schedule(p)
+	}
+	return w
+}
+
+// assemble builds a world around a ledger: its journal, notify schedule
+// (empty) and gateway (the state its routes answer from; the routes
+// themselves are the server's, made once).
+func (s *Sandbox) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, l *ledger.Ledger) *world {
+	w := &world{sc: sc, seed: seed, gen: gen, ledger: l, mask: newMasker(sc), fresh: new(atomic.Bool)}
+	w.fresh.Store(true)
+	w.journal = journal.New(s.opts.JournalSize, func(id string) bool {
+		_, ok := w.ledger.Merchant(id)
+		return ok
+	}, s.recorded)
+	var gate sync.Locker
+	if s.saver != nil {
+		gate = s.gate.RLocker()
+		l.TrackDeltas()
+		w.journal.TrackDeltas()
+	}
+	w.notify = notify.New(notify.Config{
+		Clock: s.clock, Ledger: w.ledger, Gen: gen, Settings: sc.Notify,
+		Location: sc.Gateway.Location(), Logger: s.log, HistorySize: s.opts.JournalSize,
+		Allow: s.opts.Allow, LoopbackHost: s.opts.LoopbackHost, InContainer: s.opts.InContainer, OnChange: s.notified, Gate: gate, Drills: sc.Drills, Workers: s.opts.NotifyWorkers,
+	})
+	if s.saver != nil {
+		w.notify.TrackDeltas()
+	}
+	w.gateway = gateway.New(gateway.Config{
+		Ledger: w.ledger, Clock: s.clock, Gen: gen, Settings: sc.Gateway,
+		Logger: s.log, MaxBody: s.opts.MaxBodyBytes, Commit: s.gatewayCommit(w), Journal: w.journal,
+		Drills: sc.Drills, Seed: seed, Early: w.notify.Early,
+	})
+	return w
+}
+
+// changed tells those waiting for a change, and the saver, that one came.
+func (s *Sandbox) changed() {
+	s.changes.fire()
+	s.awaits.Changed()
+	if s.saver != nil {
+		s.saver.touch(false)
+	}
+}
+
+// recorded is changed for the journal: a request recorded wakes only the
+// awaits it concerns; e is nil when a merchant's entries were forgotten.
+func (s *Sandbox) recorded(e *journal.Entry) {
+	if e == nil {
+		s.changed()
+		return
+	}
+	s.changes.fire()
+	s.awaits.Request(e)
+	if s.saver != nil {
+		s.saver.touch(false)
+	}
+}
+
+// notified is changed for the notify schedule: a step reached or an
+// attempt made is saved at once, not after --state-interval, so a crash
+// right after a delivery is unlikely to send it again after the restart.
+func (s *Sandbox) notified() {
+	s.changes.fire()
+	s.awaits.Changed()
+	if s.saver != nil {
+		s.saver.touch(true)
+	}
+}
+
+// hold takes the read side of the gate, when the state is saved, over a
+// change that must be saved whole; it returns the release.
+func (s *Sandbox) hold() func() {
+	if s.saver == nil {
+		return func() {}
+	}
+	s.gate.RLock()
+	return s.gate.RUnlock
+}
+
+// signal wakes everyone waiting for the next change.
+type signal struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+// wait returns a channel closed at the next fire.
+func (g *signal) wait() <-chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ch == nil {
+		g.ch = make(chan struct{})
+	}
+	return g.ch
+}
+
+func (g *signal) fire() {
+	g.mu.Lock()
+	if g.ch != nil {
+		close(g.ch)
+		g.ch = nil
+	}
+	g.mu.Unlock()
+}
+
+// Changed returns a channel closed at the next change of state: a request
+// journalled, a payout step reached, a notify attempted, a reset.
+func (s *Sandbox) Changed() <-chan struct{} { return s.changes.wait() }
+
+// swapCut bounds how long notifies in flight of a replaced world may take.
+const swapCut = 2 * time.Second
+
+// swap serves w from now on and stops the world it replaces.
+func (s *Sandbox) swap(w *world) {
+	if s.state.Load() == stateServing {
+		w.notify.Start()
+	}
+	old := s.world.Swap(w)
+	ctx, cancel := context.WithTimeout(context.Background(), swapCut)
+	defer cancel()
+	old.notify.Close(ctx)
+	s.changed()
+}
+
+// rewind puts the clock back where a run of sc starts and returns that
+// moment: the scenario's [clock] start, else the reading at start-up. A
+// clock that moves by itself at normal speed cannot go back: the run starts
+// now.
+func (s *Sandbox) rewind(sc *scenario.Scenario) time.Time {
+	start := s.origin
+	if !sc.Clock.Start.IsZero() {
+		start = sc.Clock.Start
+	}
+	switch c := s.clock.(type) {
+	case *clock.Manual:
+		c.Reset(start)
+	case *clock.Scaled:
+		c.Reset(start)
+	}
+	return s.clock.Now()
+}
