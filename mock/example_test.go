@@ -10,6 +10,7 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
@@ -49,10 +50,12 @@ func Example() {
 	fmt.Println(status())
 	c.Advance(time.Minute)
 	fmt.Println(status())
-	for _, n := range mock.AllNotifications(s) {
-		if n.OrderID == "12345" {
-			fmt.Println(n.State, n.Attempts[0].At.Format(time.TimeOnly))
-		}
+	page, err := s.Notifications(sandbox.NotificationQuery{OrderID: "12345"})
+	if err != nil {
+		panic(err)
+	}
+	for _, n := range page.Notifications {
+		fmt.Println(n.State, n.Attempts[0].At.Format(time.TimeOnly))
 	}
 	// Output:
 	// process
