@@ -3,22 +3,18 @@ package mock
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/persist"
 )
 
 // FailSaves makes every save of s's state fail with err from now on, or
 // saves work again when err is nil.
-func FailSaves(s *Server, err error) {
-	if err == nil {
-		s.saver.fault.Store(nil)
-		return
-	}
-	s.saver.fault.Store(&err)
-}
+func FailSaves(s *Server, err error) { s.saver.Fail(err) }
 
 // Crash stops s as kill -9 would, as far as its state goes: nothing more
 // is saved, not even on Close, and the log keeps what was appended.
 func Crash(s *Server) {
-	s.saver.fault.Store(&errCrashed)
+	s.saver.Fail(errCrashed)
 	_ = s.Close()
 }
 
@@ -32,14 +28,15 @@ func (*crashed) Error() string { return "crashed" }
 // readings left out, for comparing two sandboxes. It waits for every change
 // made so far to be saved first.
 func StateJSON(s *Server) ([]byte, error) {
-	if err := s.saver.flush(); err != nil {
+	if err := s.saver.Flush(); err != nil {
 		return nil, err
 	}
-	data, _, err := s.snapshot()
+	snap, _ := s.snapshot()
+	data, err := persist.Encode(snap)
 	if err != nil {
 		return nil, err
 	}
-	var st savedState
+	var st persist.State
 	if err := json.Unmarshal(data, &st); err != nil {
 		return nil, err
 	}
@@ -49,4 +46,4 @@ func StateJSON(s *Server) ([]byte, error) {
 
 // CompactAt makes s compact its state log once it passes n bytes (and the
 // size of state.json), instead of 1 MiB. Call it before any change.
-func CompactAt(s *Server, n int64) { s.saver.compactAt.Store(n) }
+func CompactAt(s *Server, n int64) { s.saver.CompactAt(n) }

@@ -27,6 +27,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/control"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/persist"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
@@ -141,8 +142,8 @@ type Server struct {
 	// With StateDir: changes that must be saved whole hold gate's read
 	// side; taking a snapshot holds its write side.
 	gate  sync.RWMutex
-	saver *saver
-	start startPrint // what this sandbox was started with
+	saver *persist.Saver
+	start persist.StartPrint // what this sandbox was started with
 
 	listener net.Listener
 	http     *http.Server
@@ -226,10 +227,10 @@ func New(opts Options) (*Server, error) {
 	}
 	s.world.Store(w)
 	if s.saver != nil {
-		if err := s.saver.save(); err != nil { // a directory we cannot write to stops start-up
+		if err := s.saver.Save(); err != nil { // a directory we cannot write to stops start-up
 			return nil, err
 		}
-		s.saver.run()
+		s.saver.Run()
 	}
 	s.handler = s.recoverer(cleanPath(s.router(control.Options{Token: opts.AdminToken, Awaits: s.awaits, Version: Version(opts.Version), AllowedHosts: hosts})))
 	s.unfollow = s.follow()
@@ -332,7 +333,7 @@ func (s *Server) Close() error {
 			s.world.Load().notify.Close(ctx)
 		}
 		if s.saver != nil {
-			if err := s.saver.stop(); err != nil && s.closeErr == nil {
+			if err := s.saver.Stop(); err != nil && s.closeErr == nil {
 				s.closeErr = err
 			}
 		}

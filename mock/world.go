@@ -70,8 +70,8 @@ func (s *Server) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, 
 	if s.saver != nil {
 		gate = s.gate.RLocker()
 		durable = func(undo func()) func() error {
-			w := s.saver.register(undo)
-			return func() error { return s.saver.wait(w) }
+			w := s.saver.Register(undo)
+			return func() error { return s.saver.Wait(w) }
 		}
 		l.TrackDeltas()
 		w.journal.TrackDeltas()
@@ -97,7 +97,7 @@ func (s *Server) changed() {
 	s.changes.fire()
 	s.awaits.Changed()
 	if s.saver != nil {
-		s.saver.touch(false)
+		s.saver.Touch(false)
 	}
 }
 
@@ -111,7 +111,7 @@ func (s *Server) recorded(e *journal.Entry) {
 	s.changes.fire()
 	s.awaits.Request(e)
 	if s.saver != nil {
-		s.saver.touch(false)
+		s.saver.Touch(false)
 	}
 }
 
@@ -122,7 +122,7 @@ func (s *Server) notified() {
 	s.changes.fire()
 	s.awaits.Changed()
 	if s.saver != nil {
-		s.saver.touch(true)
+		s.saver.Touch(true)
 	}
 }
 
@@ -230,7 +230,7 @@ func (s *Server) saved() error {
 	if s.saver == nil {
 		return nil
 	}
-	if err := s.saver.flush(); err != nil {
+	if err := s.saver.Flush(); err != nil {
 		return &control.NotSavedError{Err: err}
 	}
 	return nil
