@@ -1,11 +1,19 @@
 package mock_test
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
+	"hash/crc32"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +24,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
 
 // startState starts a sandbox on sc that saves its state in dir.
@@ -233,4 +242,148 @@ func TestStateDirectoryMustBeWritable(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "not saved") {
 		t.Fatalf("start-up on a read-only directory: %v, want an error", err)
 	}
+}
+
+var updateState = flag.Bool("update-state", false, "rewrite persist/testdata/state.json and state.log from the sandbox")
+
+// goldenScenario is the sandbox whose files persist/testdata holds.
+const goldenScenario = `
+name = "golden"
+seed = 7
+[clock]
+mode = "manual"
+start = 2026-01-01T00:00:00Z
+[[merchants]]
+id = "9970"
+payout_secret_key = "k"
+balance = 1000
+post_link = "http://127.0.0.1:9/hook"
+[[merchants]]
+id = "9971"
+payout_secret_key = "k2"
+balance = 50
+[[payouts]]
+merchant_id = "9970"
+order_id = "1"
+amount = 10
+timeline = [ { at = "0s", status = "process" }, { at = "5s", status = "success" } ]
+`
+
+// TestStateFileBytes runs a fixed story on a sandbox with --state and
+// compares state.json and state.log byte for byte with persist/testdata,
+// the wall clock's readings set to one instant and the checksums made
+// again: what a sandbox writes does not change unnoticed, and the files
+// there are ones a sandbox wrote (persist's tests and fuzz targets read
+// them). The first sandbox makes a payout, tries notifies that fail, is
+// refused a request, has a merchant's scenario replaced and its clock
+// moved, and stops: state.json holds it all. The second resumes it, makes
+// a payout and is refused a request, each saved before the next, and
+// crashes: the log holds those two changes.
+func TestStateFileBytes(t *testing.T) {
+	sc, err := scenario.Parse("golden.toml", []byte(goldenScenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	opts := mock.Options{Scenario: sc, StateDir: dir, CallbackAllow: "127.0.0.1/32", StateInterval: time.Hour}
+	s, err := mock.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := func(script, secret string, kv ...string) string {
+		t.Helper()
+		fields := signed(script, secret, kv...)
+		r := httptest.NewRequest(http.MethodPost, "/g2g/"+script, strings.NewReader(wire.EncodeForm(fields)))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, r)
+		if _, err := mock.StateJSON(s); err != nil { // saved before the next
+			t.Fatal(err)
+		}
+		return w.Body.String()
+	}
+	create := func(order string) {
+		t.Helper()
+		if body := serve("p2p2nonreg", "k", "pg_merchant_id", "9970", "pg_order_id", order, "pg_amount", "1", "pg_description", "d",
+			"pg_payment_to", "4405645000006150", "pg_post_link", "http://127.0.0.1:9/p"); !strings.Contains(body, "<pg_status>ok</pg_status>") {
+			t.Fatal(body)
+		}
+	}
+	if _, err := s.Advance(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	create("L-1")
+	serve("payout_status2", "wrong", "pg_merchant_id", "9970", "pg_order_id", "L-1")
+	if _, err := s.ReplaceScenario([]byte("[[merchants]]\nid = \"9971\"\npayout_secret_key = \"k3\"\nbalance = 7\n"), "9971"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Advance(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = mock.New(opts); err != nil {
+		t.Fatal(err)
+	}
+	create("L-2")
+	serve("payout_status2", "wrong", "pg_merchant_id", "9970", "pg_order_id", "L-2")
+	mock.Crash(s)
+	state, log := goldenFiles(t, dir)
+	for name, got := range map[string][]byte{mock.StateFile: state, mock.LogFile: log} {
+		path := filepath.Join("persist", "testdata", name)
+		if *updateState {
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			out := filepath.Join(os.TempDir(), "golden-"+name)
+			_ = os.WriteFile(out, got, 0o600)
+			t.Errorf("%s differs from %s (diff %s %s; -update-state rewrites it)", name, path, path, out)
+		}
+	}
+}
+
+var (
+	wallReadings = regexp.MustCompile(`"(saved_at|wall)":"[^"]*"`)
+	timings      = regexp.MustCompile(`"(latency_ms|took_ms)":[-+.e0-9]+`)
+)
+
+// goldenFiles reads state.json and state.log from dir with the wall
+// clock's readings set to one instant and the times measured to 1 ms, the log's base and checksums made
+// again to match.
+func goldenFiles(t *testing.T, dir string) (state, log []byte) {
+	t.Helper()
+	fixed := func(b []byte) []byte {
+		b = wallReadings.ReplaceAll(b, []byte(`"$1":"2026-01-01T00:00:00Z"`))
+		return timings.ReplaceAll(b, []byte(`"$1":1`))
+	}
+	state, err := os.ReadFile(filepath.Join(dir, mock.StateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	state = fixed(state)
+	raw, err := os.ReadFile(filepath.Join(dir, mock.LogFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(state)
+	base := regexp.MustCompile(`"base":"[0-9a-f]*"`)
+	for i, line := range bytes.SplitAfter(raw, []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		data := fixed(bytes.TrimSuffix(line[9:], []byte("\n")))
+		if i == 0 {
+			data = base.ReplaceAll(data, []byte(`"base":"`+hex.EncodeToString(sum[:])+`"`))
+		}
+		log = fmt.Appendf(log, "%08x %s\n", crc32.ChecksumIEEE(data), data)
+	}
+	return state, log
 }

@@ -340,7 +340,7 @@ func (s *Sandbox) saved() error {
 	if s.saver == nil {
 		return nil
 	}
-	if err := s.saver.flush(); err != nil {
+	if err := s.saver.Flush(); err != nil {
 		return notSavedError(err)
 	}
 	return nil

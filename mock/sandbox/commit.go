@@ -68,13 +68,13 @@ func (s *Sandbox) commitTo(w *world, ch change) (commit, error) {
 		for _, p := range made {
 			w.notify.ScheduleHeld(p)
 		}
-		sw := s.saver.register(func() {
+		sw := s.saver.Register(func() {
 			for _, p := range made {
 				w.notify.Drop(p.PaymentID)
 			}
 			ch.undo(w, made)
 		})
-		wait = func() error { return s.saver.wait(sw) }
+		wait = func() error { return s.saver.Wait(sw) }
 	default:
 		for _, p := range made {
 			w.notify.Schedule(p)

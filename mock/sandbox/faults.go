@@ -3,6 +3,8 @@ package sandbox
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/persist"
 )
 
 // Fault injection for tests of the saved state (--state): a test of a
@@ -15,11 +17,7 @@ func (s *Sandbox) FailSaves(err error) {
 	if s.saver == nil {
 		return
 	}
-	if err == nil {
-		s.saver.fault.Store(nil)
-		return
-	}
-	s.saver.fault.Store(&err)
+	s.saver.Fail(err)
 }
 
 // Crash makes the sandbox stop saving as kill -9 would: nothing more is
@@ -40,14 +38,15 @@ func (s *Sandbox) StateJSON() ([]byte, error) {
 	if s.saver == nil {
 		return nil, errorf(Conflict, "the sandbox saves no state")
 	}
-	if err := s.saver.flush(); err != nil {
+	if err := s.saver.Flush(); err != nil {
 		return nil, err
 	}
-	data, _, err := s.snapshot()
+	snap, _ := s.snapshot()
+	data, err := persist.Encode(snap)
 	if err != nil {
 		return nil, err
 	}
-	var st savedState
+	var st persist.State
 	if err := json.Unmarshal(data, &st); err != nil {
 		return nil, err
 	}
@@ -60,6 +59,6 @@ func (s *Sandbox) StateJSON() ([]byte, error) {
 // change.
 func (s *Sandbox) CompactAt(n int64) {
 	if s.saver != nil {
-		s.saver.compactAt.Store(n)
+		s.saver.CompactAt(n)
 	}
 }

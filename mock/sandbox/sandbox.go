@@ -28,6 +28,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
 	"github.com/freedompay-mock/freedompay-mock/mock/gateway"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/persist"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 
@@ -81,8 +82,8 @@ type Sandbox struct {
 	// With StateDir: changes that must be saved whole hold gate's read
 	// side; taking a snapshot holds its write side.
 	gate  sync.RWMutex
-	saver *saver
-	start startPrint // what this sandbox was started with
+	saver *persist.Saver
+	start persist.StartPrint // what this sandbox was started with
 
 	state    atomic.Int32 // stateNew, stateServing, stateClosed
 	unfollow func()       // stops running the schedule as a manual clock moves (move.go)
@@ -127,10 +128,10 @@ func New(cfg Config) (*Sandbox, error) {
 	}
 	s.world.Store(w)
 	if s.saver != nil {
-		if err := s.saver.save(); err != nil { // a directory we cannot write to stops start-up
+		if err := s.saver.Save(); err != nil { // a directory we cannot write to stops start-up
 			return nil, err
 		}
-		s.saver.run()
+		s.saver.Run()
 	}
 	s.unfollow = s.follow()
 	return s, nil
@@ -182,7 +183,7 @@ func (s *Sandbox) Close(ctx context.Context) error {
 			s.world.Load().notify.Close(ctx)
 		}
 		if s.saver != nil {
-			s.closeErr = s.saver.stop()
+			s.closeErr = s.saver.Stop()
 		}
 	})
 	return s.closeErr

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
+	"github.com/freedompay-mock/freedompay-mock/mock/persist"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 
@@ -52,7 +53,7 @@ func fuzzSandbox(f *testing.F) (sc *scenario.Scenario, start time.Time, seedDir 
 func FuzzStateFile(f *testing.F) {
 	sc, start, seedDir, s := fuzzSandbox(f)
 	_ = s.Close(context.Background())
-	good, err := os.ReadFile(filepath.Join(seedDir, StateFile))
+	good, err := os.ReadFile(filepath.Join(seedDir, persist.StateFile))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func FuzzStateFile(f *testing.F) {
 			return // resuming replays the draws: time, not a fault
 		}
 		dir := t.TempDir()
-		path := filepath.Join(dir, StateFile)
+		path := filepath.Join(dir, persist.StateFile)
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}

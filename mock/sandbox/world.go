@@ -88,7 +88,7 @@ func (s *Sandbox) changed() {
 	s.changes.fire()
 	s.awaits.Changed()
 	if s.saver != nil {
-		s.saver.touch(false)
+		s.saver.Touch(false)
 	}
 }
 
@@ -102,7 +102,7 @@ func (s *Sandbox) recorded(e *journal.Entry) {
 	s.changes.fire()
 	s.awaits.Request(e)
 	if s.saver != nil {
-		s.saver.touch(false)
+		s.saver.Touch(false)
 	}
 }
 
@@ -113,7 +113,7 @@ func (s *Sandbox) notified() {
 	s.changes.fire()
 	s.awaits.Changed()
 	if s.saver != nil {
-		s.saver.touch(true)
+		s.saver.Touch(true)
 	}
 }
 

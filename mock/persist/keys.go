@@ -1,85 +1,15 @@
-package sandbox
+package persist
 
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/freedompay-mock/freedompay-mock/mock/clock"
-	"github.com/freedompay-mock/freedompay-mock/mock/journal"
-	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
-	"github.com/freedompay-mock/freedompay-mock/mock/notify"
-	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
-
-// maxStateProblems bounds the problems a refused state file is reported
-// with: a file damaged throughout would otherwise make a message of every
-// payout in it.
-const maxStateProblems = 50
-
-// stateProblems collects what is wrong with a state file, each problem
-// naming the file and the field.
-type stateProblems struct {
-	file    string
-	errs    []error
-	more    int
-	missing map[string]bool // fields reported missing: their values are not judged
-}
-
-// add records a problem with field, a path in the file such as
-// "payouts[3].Amount".
-func (p *stateProblems) add(field, format string, args ...any) {
-	p.put(field + ": " + fmt.Sprintf(format, args...))
-}
-
-// lacks records that field is missing.
-func (p *stateProblems) lacks(field string) {
-	p.put(field + ": is missing")
-	if p.missing == nil {
-		p.missing = map[string]bool{}
-	}
-	p.missing[field] = true
-}
-
-// put records a problem that starts with its field, unless the field, or
-// one it is part of, is missing: its zero value says nothing more.
-func (p *stateProblems) put(problem string) {
-	field, _, _ := strings.Cut(problem, ": ")
-	for i := range len(field) + 1 {
-		if (i == len(field) || field[i] == '.' || field[i] == '[') && p.missing[field[:i]] {
-			return
-		}
-	}
-	if len(p.errs) >= maxStateProblems {
-		p.more++
-		return
-	}
-	p.errs = append(p.errs, errors.New(p.file+": "+problem))
-}
-
-// addAll records problems a package reported about its section, each
-// starting with its path inside the section.
-func (p *stateProblems) addAll(section string, errs []error) {
-	for _, err := range errs {
-		p.put(section + err.Error())
-	}
-}
-
-// err joins the problems; nil when there are none.
-func (p *stateProblems) err() error {
-	errs := p.errs
-	if p.more > 0 {
-		errs = append(errs[:len(errs):len(errs)], fmt.Errorf("%s: and %d more problems", p.file, p.more))
-	}
-	return errors.Join(errs...)
-}
 
 // checkKeys reports every key the file lacks that the sandbox always
 // writes (a field without omitempty), at any depth: a section deleted by
@@ -87,7 +17,7 @@ func (p *stateProblems) err() error {
 // With values, it also reports every value that does not decode into its
 // field and every key the state has no field for, as the decoder refuses
 // them one at a time and without a path. data is valid JSON.
-func checkKeys(data []byte, p *stateProblems, values bool) {
+func checkKeys(data []byte, p *problems, values bool) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
@@ -95,7 +25,7 @@ func checkKeys(data []byte, p *stateProblems, values bool) {
 		return
 	}
 	k := &keyWalker{p: p, values: values, types: map[reflect.Type]*typeInfo{}}
-	k.walk(reflect.TypeFor[savedState](), v)
+	k.walk(reflect.TypeFor[State](), v)
 }
 
 var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
@@ -104,7 +34,7 @@ var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 // path is where it stands, made a string only for a problem: a file of
 // 100 000 payouts has millions of values.
 type keyWalker struct {
-	p      *stateProblems
+	p      *problems
 	values bool
 	path   []byte
 	types  map[reflect.Type]*typeInfo
@@ -328,62 +258,4 @@ func lookup(obj map[string]any, key string) (any, bool) {
 		}
 	}
 	return nil, false
-}
-
-// checkState reports what a resume would trust and must not, in the
-// sections the key check cannot judge: the clock, the payouts against the
-// scenario sc restored from the file (nil when it is damaged: merchants
-// are then not checked), the schedule against the payouts, and the
-// journal.
-func (s *Sandbox) checkState(st *savedState, sc *scenario.Scenario, p *stateProblems) {
-	c := st.Clock
-	switch c.Mode {
-	case clock.ModeManual, clock.ModeReal:
-		if c.Mode != st.Start.Clock && !p.missing["started_with"] && !p.missing["started_with.clock"] {
-			p.add("clock.mode", "%q, but started_with.clock is %q", c.Mode, st.Start.Clock)
-		}
-	default:
-		p.add("clock.mode", "%q is not a clock mode; want %q or %q", c.Mode, clock.ModeManual, clock.ModeReal)
-	}
-	for _, t := range []struct {
-		name string
-		at   time.Time
-	}{{"now", c.Now}, {"wall", c.Wall}, {"origin", c.Origin}} {
-		if t.at.IsZero() {
-			p.add("clock."+t.name, "is empty (%s); want the time it was saved with", t.at.Format(time.RFC3339))
-		}
-	}
-	// now may be before origin: a scenario replaced with a [clock] start
-	// takes a manual clock there, and origin stays.
-	for i, e := range st.Scenario {
-		if i > 0 && e.MerchantID == "" {
-			p.add(fmt.Sprintf("scenario[%d].merchant_id", i), "is empty; only scenario[0] is a whole scenario")
-		}
-	}
-	p.addAll("payouts", ledger.Check(sc, st.Payouts))
-	var payouts map[int64]notify.SavedPayout // nil: what the schedule names is not judged
-	if !p.missing["payouts"] {
-		payouts = make(map[int64]notify.SavedPayout, len(st.Payouts))
-		for _, po := range st.Payouts {
-			if _, dup := payouts[po.PaymentID]; !dup {
-				payouts[po.PaymentID] = notify.SavedPayout{MerchantID: po.MerchantID, Steps: len(po.Timeline), Revision: po.Revision}
-			}
-		}
-	}
-	p.addAll("notify.", notify.Check(st.Notify, payouts))
-	p.addAll("journal.", journal.Check(st.Journal))
-}
-
-// stateError is the refusal of the file at path for the problems found;
-// nil when there are none.
-func (p *stateProblems) stateError(path string) error {
-	err := p.err()
-	if err == nil {
-		return nil
-	}
-	n, word := len(p.errs)+p.more, "problems"
-	if n == 1 {
-		word = "problem"
-	}
-	return &StateError{Path: path, Why: fmt.Sprintf("it cannot be resumed, %d %s", n, word), Problems: err}
 }

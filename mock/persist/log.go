@@ -1,4 +1,4 @@
-package sandbox
+package persist
 
 import (
 	"bufio"
@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
@@ -42,11 +41,11 @@ type logHeader struct {
 	Base    string `json:"base"`
 }
 
-// logRecord is one save's changes.
-type logRecord struct {
-	Seq       int64           `json:"seq"`
+// Record is one save's changes, a line of the log.
+type Record struct {
+	Seq       int64           `json:"seq"`      // numbered by the saver, one after another since start-up
 	SavedAt   time.Time       `json:"saved_at"` // wall clock
-	Clock     savedClock      `json:"clock"`
+	Clock     Clock           `json:"clock"`
 	Draws     uint64          `json:"draws"`
 	Payouts   []ledger.Payout `json:"payouts,omitempty"`   // made or changed: as they are now
 	Discarded []int64         `json:"discarded,omitempty"` // taken back
@@ -77,7 +76,7 @@ func logLine(v any) ([]byte, error) {
 // whose header names another state.json. A last line cut short or failing
 // its check is dropped, and torn says which; a damaged line before the
 // last, a gap in the numbers, or an empty file is an error.
-func readLog(r io.Reader, state []byte) (recs []logRecord, stale bool, torn string, err error) {
+func readLog(r io.Reader, state []byte) (recs []Record, stale bool, torn string, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var offset int64
 	for n := 1; ; n++ {
@@ -117,7 +116,7 @@ func readLog(r io.Reader, state []byte) (recs []logRecord, stale bool, torn stri
 			stale = h.Base != baseOf(state)
 			continue
 		}
-		var rec logRecord
+		var rec Record
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&rec); err != nil {
@@ -167,7 +166,7 @@ func checkLine(line []byte) ([]byte, error) {
 // replay brings a saved state up to date with the records of its log, in
 // one pass whatever their number: each payout and notification takes its
 // last version, the schedule's steps are added and taken away once.
-func (st *savedState) replay(recs []logRecord, journalSize int) {
+func (st *State) replay(recs []Record, journalSize int) {
 	if len(recs) == 0 {
 		return
 	}
@@ -215,28 +214,4 @@ func (st *savedState) replay(recs []logRecord, journalSize int) {
 		st.Payouts = kept
 	}
 	st.Notify.Apply(nd)
-}
-
-// openLog opens the log for appending, creating it with a header naming
-// base when create is set.
-func openLog(path, base string, create bool) (*os.File, int64, error) {
-	if create {
-		line, err := logLine(logHeader{Format: logFormat, Version: logVersion, Base: base})
-		if err != nil {
-			return nil, 0, err
-		}
-		if err := writeAtomic(path, line); err != nil {
-			return nil, 0, err
-		}
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, 0, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, err
-	}
-	return f, fi.Size(), nil
 }
