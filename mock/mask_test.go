@@ -1,100 +1,151 @@
-package mock
+package mock_test
 
 import (
 	"bytes"
 	"encoding/json"
 	"html"
 	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
-	"unicode"
 
+	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
 
-// FuzzMask: masked JSON stays JSON, and neither it nor masked HTML shows a
-// (plain) secret.
-func FuzzMask(f *testing.F) {
-	f.Add(`{"a":"x-test_secret_key-x","test_secret_key":[1,true,"\"test_secret_key\\"]}`, "test_secret_key")
-	f.Add(`{"ok":true,"k":"bank"}`, "k") // too short to mask: keys and values left alone
-	f.Add(`<p title="test_secret_key">a test_secret_key b</p><test_secret_key>`, "test_secret_key")
-	f.Fuzz(func(t *testing.T, doc, secret string) {
-		plain := len(secret) >= 4 && strings.IndexFunc(secret, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' }) < 0
-		if !plain || strings.Contains("<secret: chars>&lt;&gt;", secret) {
-			return
-		}
-		m := newMasker(&scenario.Scenario{Merchants: []scenario.Merchant{{PayoutSecretKey: secret}}})
-		if m == nil {
-			return // shorter than minMasked
-		}
-		if json.Valid([]byte(doc)) {
-			out := m.JSON([]byte(doc))
-			if !json.Valid(out) {
-				t.Fatalf("maskJSON(%q) = %q: not JSON", doc, out)
-			}
-			var v any
-			_ = json.Unmarshal(out, &v)
-			if shows(v, secret) && !strings.Contains(doc, `\u`) {
-				t.Fatalf("maskJSON(%q) = %q shows the secret in a string", doc, out)
-			}
-		}
-		out := string(m.HTML([]byte(doc)))
-		if !strings.Contains(doc, "<") && strings.Contains(out, secret) {
-			t.Fatalf("maskHTML(%q) = %q shows the secret in text", doc, out)
-		}
-	})
-}
+// Secrets with the characters that JSON, HTML and log encoders escape.
+const (
+	oddPayoutSecret  = `pay"out<sec+ret&x'`
+	oddPaymentSecret = "tab\tsecret-key"
+)
 
-// shows reports whether a decoded JSON value has the secret in a string
-// value (keys are the sandbox's own, never masked).
-func shows(v any, secret string) bool {
-	switch v := v.(type) {
-	case string:
-		return strings.Contains(v, secret)
-	case []any:
-		for _, e := range v {
-			if shows(e, secret) {
-				return true
-			}
-		}
-	case map[string]any:
-		for _, e := range v {
-			if shows(e, secret) {
-				return true
-			}
-		}
+// TestSecretsNeverShownInAnyForm: a client sends the scenario's secrets
+// as a salt, an order id, a description, a path, a malformed field and a
+// header value, and a card number in a description; neither the journal,
+// the payouts, the notifications, the dashboard, a control error nor the
+// log shows a secret, as it is or in any escaped form (\", \u003c, &#34;,
+// &lt;, &#43;, %22, a log's quoting), nor the full card number.
+func TestSecretsNeverShownInAnyForm(t *testing.T) {
+	m := newMerchant(t, oddPayoutSecret, ackOK)
+	sc, err := scenario.Parse("odd.toml", []byte(`
+seed = 3
+[clock]
+mode = "manual"
+[[merchants]]
+id = "9970"
+payout_secret_key = `+strconv.Quote(oddPayoutSecret)+`
+secret_key = `+strconv.Quote(oddPaymentSecret)+`
+balance = 100000
+post_link = "`+m.URL+`/notify"
+`))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return false
-}
-
-// Secrets however they are escaped: html/template writes "+" as &#43;, the
-// control API's JSON leaves "<" alone but escapes quotes; an escape right
-// before a secret's look-alike must not be split.
-func TestMaskEscapedSecrets(t *testing.T) {
-	for _, secret := range []string{"k3y+9pQaZ", `ab"cd<efgh`, "test_secret_key", "tab\tsecret"} {
-		m := newMasker(&scenario.Scenario{Merchants: []scenario.Merchant{{PayoutSecretKey: secret}}})
-		var page bytes.Buffer
-		tmpl := template.Must(template.New("p").Parse(`<p title="{{.}}">Order ord-{{.}}</p>`))
-		if err := tmpl.Execute(&page, secret); err != nil {
+	var logs bytes.Buffer
+	s := mock.RunT(t, mock.Options{Scenario: sc, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	post := func(path, body string) {
+		t.Helper()
+		resp, err := http.Post(s.URL()+path, "application/x-www-form-urlencoded", strings.NewReader(body))
+		if err != nil {
 			t.Fatal(err)
 		}
-		got := string(m.HTML(page.Bytes()))
-		if un := html.UnescapeString(got); strings.Contains(un, secret) || strings.Count(un, sign.MaskSecret(secret)) != 2 {
-			t.Errorf("secret %q in HTML: %s", secret, got)
+		resp.Body.Close()
+	}
+	status := func(salt, secret string) sign.Fields {
+		f := sign.Fields{{Name: "pg_merchant_id", Value: "9970"}, {Name: "pg_order_id", Value: "12345"}, {Name: "pg_salt", Value: salt}}
+		return append(f, sign.Field{Name: sign.FieldSig, Value: sign.Sign("payout_status2", f, secret)})
+	}
+	post("/g2g/payout_status2", form(status("x-"+oddPayoutSecret+"-x", oddPayoutSecret)))
+	post("/g2g/payout_status2", form(status(oddPaymentSecret, "wrong"))) // explained, salt and all
+	create := sign.Fields{{Name: "pg_merchant_id", Value: "9970"}, {Name: "pg_order_id", Value: oddPaymentSecret}, {Name: "pg_amount", Value: "10"},
+		{Name: "pg_description", Value: "to " + oddPayoutSecret + " 4111 1111 1111 1111"}, {Name: "pg_payment_to", Value: "4405645000006150"},
+		{Name: "pg_post_link", Value: m.URL + "/notify"}, {Name: "pg_salt", Value: "salt"}}
+	post("/g2g/p2p2nonreg", form(append(create, sign.Field{Name: sign.FieldSig, Value: sign.Sign("p2p2nonreg", create, oddPayoutSecret)})))
+	post("/"+url.PathEscape(oddPayoutSecret)+"/4111111111111111", "a=b")
+	post("/g2g/payout_status2", "pg_salt="+oddPaymentSecret+"%zz") // quoted in the error: tab\tsecret-key
+	if _, err := s.Drain(); err != nil {
+		t.Fatal(err)
+	}
+	shown := map[string]string{}
+	get := func(path string, header ...string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, s.URL()+path, nil)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
 		}
-		var doc bytes.Buffer
-		enc := json.NewEncoder(&doc)
-		enc.SetEscapeHTML(false)
-		_ = enc.Encode(map[string]string{"order_id": "ord-" + secret})
-		out := m.JSON(doc.Bytes())
-		var v map[string]string
-		if err := json.Unmarshal(out, &v); err != nil || v["order_id"] != "ord-"+sign.MaskSecret(secret) {
-			t.Errorf("secret %q in JSON: %s (%v)", secret, out, err)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		shown[path+strings.Join(header, " ")] = string(data)
+	}
+	for _, path := range []string{"/_mock/requests", "/_mock/payouts", "/_mock/notifications", "/_mock/ui", "/_mock/ui/view", "/_mock/verify"} {
+		get(path)
+	}
+	get("/_mock/payouts", "Origin", "http://"+oddPayoutSecret) // refused, quoting the Origin
+	get("/_mock/" + url.PathEscape(oddPaymentSecret))          // no such route, quoting the path
+
+	if !strings.Contains(shown["/_mock/payouts"], `"order_id": "<secret:14 chars>"`) ||
+		!strings.Contains(shown["/_mock/requests"], "x-<secret:18 chars>-x") ||
+		!strings.Contains(shown["/_mock/requests"], "to <secret:18 chars> 411111-XX-XXXX-1111") {
+		t.Errorf("the payout or the requests are missing, or not masked:\n%.3000s", shown["/_mock/requests"])
+	}
+	if !strings.Contains(shown["/_mock/payouts"+"Origin http://"+oddPayoutSecret], "another origin (http://<secret:18 chars>)") {
+		t.Errorf("the refusal does not show the Origin masked: %s", shown["/_mock/payouts"+"Origin http://"+oddPayoutSecret])
+	}
+	for _, path := range []string{"/_mock/requests", "/_mock/payouts", "/_mock/notifications", "/_mock/verify"} {
+		if !json.Valid([]byte(shown[path])) {
+			t.Errorf("%s is not JSON:\n%.500s", path, shown[path])
 		}
 	}
-	m := newMasker(&scenario.Scenario{Merchants: []scenario.Merchant{{PayoutSecretKey: "test_secret_key"}}})
-	if in := `{"a":"\test_secret_key"}`; string(m.JSON([]byte(in))) != in { // a tab, then est_secret_key
-		t.Errorf("a look-alike after an escape was masked: %s", m.JSON([]byte(in)))
+	s.Close()
+	shown["the log"] = logs.String()
+	for where, text := range shown {
+		for _, secret := range []string{oddPayoutSecret, oddPaymentSecret} {
+			for _, form := range escapedForms(secret) {
+				if i := strings.Index(text, form); i >= 0 {
+					t.Errorf("%s shows the secret %q as %q: …%s…", where, secret, form, text[max(0, i-200):min(len(text), i+100)])
+				}
+			}
+		}
+		for _, card := range []string{"4111111111111111", "4111 1111 1111 1111", "4405645000006150"} {
+			if strings.Contains(text, card) {
+				t.Errorf("%s shows the card number %s", where, card)
+			}
+		}
 	}
+}
+
+// escapedForms are the forms a secret takes as it is written in JSON
+// (with and without HTML escaping), in HTML (text, attributes, URLs) and in
+// a text log's quoting; each also unescaped from HTML.
+func escapedForms(secret string) []string {
+	strip := func(s string) string { return strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(s), `"`), `"`) }
+	j, _ := json.Marshal(secret)
+	var raw bytes.Buffer
+	enc := json.NewEncoder(&raw)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(secret)
+	forms := []string{secret, strip(string(j)), strip(raw.String()), strip(strconv.Quote(secret)),
+		template.HTMLEscapeString(secret), html.EscapeString(secret), template.URLQueryEscaper(secret), url.PathEscape(secret)}
+	for _, ctx := range []string{`<p>{{.}}</p>`, `<p title="{{.}}">`, `<a href="/x?o={{.}}">`} {
+		var page bytes.Buffer
+		_ = template.Must(template.New("").Parse(ctx)).Execute(&page, secret)
+		pre, post, _ := strings.Cut(ctx, "{{.}}")
+		forms = append(forms, strings.TrimSuffix(strings.TrimPrefix(page.String(), pre), post))
+	}
+	for _, f := range forms {
+		if strings.Contains(redact.Secret(secret), f) {
+			panic("a form of the secret is in its mask: " + f)
+		}
+	}
+	return forms
 }

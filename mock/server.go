@@ -27,6 +27,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/control"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
@@ -214,7 +215,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, clock: opts.Clock, origin: opts.Clock.Now(), allow: allow, loop: loop, served: make(chan struct{}),
 		awaits: control.NewAwaits(opts.MaxAwaits)}
-	s.log = slog.New(&maskHandler{next: opts.Logger.Handler(), mask: s.masker})
+	s.log = slog.New(redact.Handler(opts.Logger.Handler(), s.redactor))
 	var w *world
 	if opts.StateDir != "" {
 		if w, err = s.openState(sc); err != nil {
@@ -231,17 +232,9 @@ func New(opts Options) (*Server, error) {
 		}
 		s.saver.run()
 	}
-	s.handler = s.recoverer(cleanPath(s.router(control.Options{Token: opts.AdminToken, Awaits: s.awaits, Version: Version(opts.Version), AllowedHosts: hosts})))
+	s.handler = s.recoverer(cleanPath(s.router(control.Options{Token: opts.AdminToken, Awaits: s.awaits, Version: Version(opts.Version), AllowedHosts: hosts, Redact: s.redactor})))
 	s.unfollow = s.follow()
 	return s, nil
-}
-
-// masker masks the secrets of the scenario served; nil before there is one.
-func (s *Server) masker() *masker {
-	if w := s.world.Load(); w != nil {
-		return w.mask
-	}
-	return nil
 }
 
 // Run builds a server and starts it.

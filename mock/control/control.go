@@ -25,6 +25,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/expect"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
 
@@ -143,9 +144,10 @@ type Options struct {
 	// ParseAllowedHosts reads them; "*" allows every Host. With a Token,
 	// the Host is not checked.
 	AllowedHosts []string
-	// Wrap, when not nil, wraps every control route's handler, outside
-	// its guards (the sandbox masks the scenario's secrets in replies).
-	Wrap func(http.Handler) http.Handler
+	// Redact, when not nil, gives the Redactor of the scenario served:
+	// every JSON reply and dashboard page is masked by the one it gives
+	// when the reply is written, before it is encoded (redact.go).
+	Redact func() *redact.Redactor
 }
 
 // New returns the handler of every control route, on a router of its own
@@ -226,7 +228,8 @@ func Register(router *mux.Router, b Backend, opts Options) Misses {
 // guard wraps a control route's handler in the checks every request
 // passes first: the Host (without a token), then, except for the
 // dashboard, which guards its own routes (its page opens from a link
-// anywhere and signs in), same-origin and the admin token; Wrap outermost.
+// anywhere and signs in), same-origin and the admin token; outermost, the
+// Redactor for what the route writes (redact.go).
 func (opts Options) guard() func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		guarded := sameOrigin(next)
@@ -243,10 +246,7 @@ func (opts Options) guard() func(http.Handler) http.Handler {
 		if opts.Token == "" && !slices.Contains(opts.AllowedHosts, "*") {
 			served = checkHost(opts.AllowedHosts, served) // the token is the guard when there is one
 		}
-		if opts.Wrap != nil {
-			served = opts.Wrap(served)
-		}
-		return served
+		return withRedactor(opts.Redact, served)
 	}
 }
 
@@ -599,7 +599,10 @@ func (h *handlers) knownFilter(w http.ResponseWriter, m string) bool {
 // writeJSON writes v as the reply. It is encoded whole first, so that a
 // value that cannot be (a time past the year 9999, say) is a 500 that says
 // so, never a status with an empty or cut body.
+//
+// The scenario's secrets are masked in v first (redactorOf).
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	v = redactorOf(w).Copy(v)
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")

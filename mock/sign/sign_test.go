@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 )
 
 func pg(kv ...string) Fields {
@@ -188,7 +190,7 @@ func TestExplain(t *testing.T) {
 			if strings.Contains(e.String(), secret) {
 				t.Errorf("explanation leaks the secret: %s", e)
 			}
-			if !strings.HasSuffix(e.SigningString, ";"+MaskSecret(secret)) {
+			if !strings.HasSuffix(e.SigningString, ";"+redact.Secret(secret)) {
 				t.Errorf("signing string %q does not end with the masked secret", e.SigningString)
 			}
 		})
@@ -254,12 +256,12 @@ func FuzzExplain(f *testing.F) {
 		if e.OK != Verify(script, fields, secret) {
 			t.Fatalf("Explain says ok=%v, Verify disagrees", e.OK)
 		}
-		if len(secret) >= MinMasked && !strings.Contains(MaskSecret(secret), secret) &&
+		if len(secret) >= redact.MinMasked && !strings.Contains(redact.Secret(secret), secret) &&
 			strings.IndexFunc(secret, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' }) < 0 &&
 			strings.Contains(e.SigningString, secret) {
 			t.Fatalf("the signing string %q shows the secret %q", e.SigningString, secret)
 		}
-		if !strings.HasSuffix(e.SigningString, ";"+MaskSecret(secret)) {
+		if !strings.HasSuffix(e.SigningString, ";"+redact.Secret(secret)) {
 			t.Fatalf("the signing string %q does not end in the masked secret", e.SigningString)
 		}
 	})
