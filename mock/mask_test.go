@@ -149,3 +149,28 @@ func escapedForms(secret string) []string {
 	}
 	return forms
 }
+
+// TestSwappedScenarioSecretsMasked: after PUT /_mock/scenario the new
+// scenario's secrets are masked in the journal and the log, from the next
+// request on.
+func TestSwappedScenarioSecretsMasked(t *testing.T) {
+	var logs bytes.Buffer
+	s := mock.RunT(t, mock.Options{ClockMode: "manual", Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	const fresh = "fresh-swapped-secret"
+	ctl(t, s, "", "PUT", "/_mock/scenario", "[[merchants]]\nid = \"9970\"\npayout_secret_key = \""+fresh+"\"\nbalance = 100\n", 200, nil)
+	send(t, s, "9970", fresh, "/g2g/p2p2nonreg", "pg_order_id", "o-"+fresh, "pg_amount", "10", "pg_description", "d",
+		"pg_payment_to", "4405645000006150", "pg_post_link", "http://127.0.0.1:9/n") // logged with its order id
+	var page struct {
+		Entries []struct {
+			OrderID string `json:"order_id"`
+		}
+	}
+	ctl(t, s, "", "GET", "/_mock/requests", "", 200, &page)
+	if len(page.Entries) != 1 || page.Entries[0].OrderID != "o-<secret:20 chars>" {
+		t.Errorf("entries %+v: want the order id with the new secret masked", page.Entries)
+	}
+	s.Close()
+	if strings.Contains(logs.String(), fresh) || !strings.Contains(logs.String(), `order_id="o-<secret:20 chars>"`) {
+		t.Errorf("the log shows the new secret, or not its mask:\n%s", logs.String())
+	}
+}

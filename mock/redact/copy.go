@@ -16,7 +16,8 @@ import "reflect"
 // sandbox's own values (a pg_sig, an order id) must keep their digits. Not
 // reached: unexported fields (neither encoding/json nor html/template reads
 // them), []byte, values nested deeper than maxDepth, and the fields of an
-// unexported embedded struct.
+// unexported embedded struct. Each string is masked on its own: a secret
+// split between two strings that a page shows side by side is in neither.
 func (r *Redactor) Copy(v any) any {
 	if r == nil || len(r.long) == 0 || v == nil {
 		return v

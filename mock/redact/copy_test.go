@@ -138,3 +138,64 @@ func shownAs(sec string) []string {
 	return []string{sec, strings.Trim(string(j), `"`), strings.Trim(strings.TrimSpace(noHTML.String()), `"`),
 		template.HTMLEscapeString(sec), template.URLQueryEscaper(sec)}
 }
+
+// FuzzCopy: a value masked by Copy still encodes, and neither its JSON
+// (keys included) nor a page made of it shows a secret of letters, digits
+// and '_' (whose escaped forms are itself). The page puts a space between
+// values: Copy masks values, and a secret split between two values shown
+// side by side is in neither.
+func FuzzCopy(f *testing.F) {
+	f.Add("x-test_secret_key-x", "test_secret_key")
+	f.Add(`{"a":"\"test_secret_key\\"}`, "test_secret_key")
+	f.Add("<p title=\"test_secret_key\">", "test_secret_key")
+	f.Add("aaaaaaaaaaaaa", "aaaaaa")
+	tmpl := template.Must(template.New("").Parse(`<p title="{{.ID}}">{{.ID}} {{range .List}}{{.Name}} {{end}}</p>`))
+	f.Fuzz(func(t *testing.T, text, secret string) {
+		if len(secret) < MinMasked || strings.ContainsFunc(secret, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_')
+		}) || strings.Contains(Secret(secret), secret) {
+			return
+		}
+		v := outer{ID: text, List: []inner{{Name: text + secret}}, ByName: map[string]string{text: secret, secret + text: text}, Inner: inner{Any: []any{text}}}
+		data, err := json.Marshal(New(secret).Copy(v))
+		if err != nil {
+			t.Fatalf("the copy does not encode: %v", err)
+		}
+		var back any
+		if err := json.Unmarshal(data, &back); err != nil {
+			t.Fatalf("%s: %v", data, err)
+		}
+		if shows(back, secret) {
+			t.Fatalf("the JSON of the copy shows %q: %s", secret, data)
+		}
+		var page bytes.Buffer
+		if err := tmpl.Execute(&page, New(secret).Copy(v)); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(html.UnescapeString(page.String()), secret) {
+			t.Fatalf("the page shows %q: %s", secret, page.String())
+		}
+	})
+}
+
+// shows reports whether a decoded JSON value has the secret in a string,
+// a key or a value.
+func shows(v any, secret string) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.Contains(v, secret)
+	case []any:
+		for _, e := range v {
+			if shows(e, secret) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range v {
+			if strings.Contains(k, secret) || shows(e, secret) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -93,6 +93,24 @@ func TestQuotedSecrets(t *testing.T) {
 	}
 }
 
+// TestQuoted: a text that quotes a message's fields (a signing string)
+// has the card numbers masked that Field masks in their values, and the
+// digits of an identifier kept.
+func TestQuoted(t *testing.T) {
+	s := "p2p2nonreg;4111111111111111;10;to 5555 5555 5555 4444;4111111111111111;KZ86125KZT5004100100;123"
+	for _, f := range [][2]string{{"pg_order_id", "4111111111111111"}, {"pg_amount", "10"}, {"pg_description", "to 5555 5555 5555 4444"},
+		{"pg_payment_to", "4111111111111111"}, {"pg_recipient_iban", "KZ86125KZT5004100100"}, {"pg_cvc", "123"}} {
+		s = Quoted(s, f[0], f[1])
+	}
+	// The order id is the card's number here: masked as the card is.
+	if want := "p2p2nonreg;411111-XX-XXXX-1111;10;to 555555-XX-XXXX-4444;411111-XX-XXXX-1111;KZ86XXXXXXXXXXXX0100;123"; s != want {
+		t.Errorf("got %q, want %q", s, want)
+	}
+	if got := Quoted("x;1700000000000123;y", "pg_order_id", "1700000000000123"); got != "x;1700000000000123;y" {
+		t.Errorf("an order id was masked: %q", got)
+	}
+}
+
 // TestManySecrets: a scenario of many merchants (more secrets than the
 // small path holds) masks each, wherever and however often.
 func TestManySecrets(t *testing.T) {
