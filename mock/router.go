@@ -2,13 +2,11 @@ package mock
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/gorilla/mux"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/control"
 	"github.com/freedompay-mock/freedompay-mock/mock/gateway"
-	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 
@@ -34,12 +32,9 @@ func (s *Server) router(ctl control.Options) *mux.Router {
 	}))
 
 	// The control API and the dashboard under /_mock: guarded, answering
-	// JSON errors, with the scenario's secrets masked.
-	ctl.Wrap = func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			next.ServeHTTP(&maskWriter{ResponseWriter: w, sb: s.sb}, req)
-		})
-	}
+	// JSON errors, with the scenario's secrets masked in what they encode
+	// (ctl.Redact).
+	ctl.Redact = s.sb.Redactor
 	misses := control.Register(r, s.sb, ctl)
 
 	// A miss under /_mock is the control API's to answer, anywhere else
@@ -59,25 +54,3 @@ func byOwner(ctl, gw http.Handler) http.Handler {
 		gw.ServeHTTP(w, req)
 	})
 }
-
-// maskWriter masks the scenario's secrets in the JSON and HTML the control
-// API writes. Each of its replies is written in one Write.
-type maskWriter struct {
-	http.ResponseWriter
-	sb *sandbox.Sandbox
-}
-
-func (m *maskWriter) Write(p []byte) (int, error) {
-	switch ct := m.Header().Get("Content-Type"); {
-	case strings.HasPrefix(ct, "application/json"):
-		_, err := m.ResponseWriter.Write(m.sb.MaskJSON(p))
-		return len(p), err
-	case strings.HasPrefix(ct, "text/html"):
-		_, err := m.ResponseWriter.Write(m.sb.MaskHTML(p))
-		return len(p), err
-	}
-	return m.ResponseWriter.Write(p)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (m *maskWriter) Unwrap() http.ResponseWriter { return m.ResponseWriter }

@@ -21,6 +21,8 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/freedompay-mock/freedompay-mock/mock/expect"
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
@@ -70,7 +72,7 @@ func badRequest(format string, args ...any) error {
 
 // A handler answers a request with a value or an error; serve writes
 // either. A value is written as JSON with 200, unless it is a [statusReply]
-// (JSON with another status) or a [rawReply] (a body of its own type).
+// (JSON with another status) or a [junitReply] (XML).
 type handler func(r *http.Request) (any, error)
 
 // statusReply is a JSON reply with a status of its own: a readiness probe
@@ -80,11 +82,8 @@ type statusReply struct {
 	v      any
 }
 
-// rawReply is a 200 with a body that is not JSON (a JUnit report).
-type rawReply struct {
-	contentType string
-	body        []byte
-}
+// junitReply is a verdict written as JUnit XML, with a 200.
+type junitReply struct{ report expect.Report }
 
 // serve is the one adapter from handlers to HTTP.
 func serve(h handler) http.HandlerFunc {
@@ -97,10 +96,15 @@ func serve(h handler) http.HandlerFunc {
 		switch v := v.(type) {
 		case statusReply:
 			writeJSON(w, v.status, v.v)
-		case rawReply:
-			w.Header().Set("Content-Type", v.contentType)
+		case junitReply:
+			var b bytes.Buffer
+			if err := redactorOf(w).Copy(v.report).(expect.Report).JUnit(&b); err != nil {
+				writeErr(w, r, err)
+				return
+			}
+			w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 			w.WriteHeader(http.StatusOK)
-			_, _ = w.Write(v.body)
+			_, _ = w.Write(b.Bytes())
 		default:
 			writeJSON(w, http.StatusOK, v)
 		}
@@ -156,9 +160,10 @@ type Options struct {
 	// ParseAllowedHosts reads them; "*" allows every Host. With a Token,
 	// the Host is not checked.
 	AllowedHosts []string
-	// Wrap, when not nil, wraps every control route's handler, outside
-	// its guards (the sandbox masks the scenario's secrets in replies).
-	Wrap func(http.Handler) http.Handler
+	// Redact, when not nil, gives the Redactor of the scenario served:
+	// every JSON reply and dashboard page is masked by the one it gives
+	// when the reply is written, before it is encoded (redact.go).
+	Redact func() *redact.Redactor
 }
 
 // New returns the handler of every control route, on a router of its own
@@ -236,7 +241,8 @@ func Register(router *mux.Router, sb *sandbox.Sandbox, opts Options) Misses {
 // guard wraps a control route's handler in the checks every request
 // passes first: the Host (without a token), then, except for the
 // dashboard, which guards its own routes (its page opens from a link
-// anywhere and signs in), same-origin and the admin token; Wrap outermost.
+// anywhere and signs in), same-origin and the admin token; outermost, the
+// Redactor for what the route writes (redact.go).
 func (opts Options) guard() func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		guarded := sameOrigin(next)
@@ -253,10 +259,7 @@ func (opts Options) guard() func(http.Handler) http.Handler {
 		if opts.Token == "" && !slices.Contains(opts.AllowedHosts, "*") {
 			served = checkHost(opts.AllowedHosts, served) // the token is the guard when there is one
 		}
-		if opts.Wrap != nil {
-			served = opts.Wrap(served)
-		}
-		return served
+		return withRedactor(opts.Redact, served)
 	}
 }
 
@@ -543,7 +546,10 @@ func (h *handlers) notifications(r *http.Request) (any, error) {
 // writeJSON writes v as the reply. It is encoded whole first, so that a
 // value that cannot be (a time past the year 9999, say) is a 500 that says
 // so, never a status with an empty or cut body.
+//
+// The scenario's secrets are masked in v first (redactorOf).
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	v = redactorOf(w).Copy(v)
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")

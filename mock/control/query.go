@@ -1,7 +1,6 @@
 package control
 
 import (
-	"bytes"
 	"net/http"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
@@ -48,9 +47,5 @@ func (h *handlers) verify(r *http.Request) (any, error) {
 	if err != nil || format != "junit" {
 		return rep, err
 	}
-	var b bytes.Buffer
-	if err := rep.JUnit(&b); err != nil {
-		return nil, err
-	}
-	return rawReply{contentType: "application/xml; charset=utf-8", body: b.Bytes()}, nil
+	return junitReply{rep}, nil
 }

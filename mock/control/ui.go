@@ -172,13 +172,13 @@ type uiErrorCode struct {
 // the script refreshes, as HTML.
 func (u *ui) view(w http.ResponseWriter, _ *http.Request) {
 	var b bytes.Buffer
-	if err := uiTemplates.ExecuteTemplate(&b, "view", u.data()); err != nil {
+	if err := uiTemplates.ExecuteTemplate(&b, "view", redactorOf(w).Copy(u.data())); err != nil {
 		writeCode(w, http.StatusInternalServerError, CodeInternal, "rendering the view: %v", err)
 		return
 	}
 	uiHeaders(w, "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(b.Bytes()) // one write: the server masks secrets a write at a time
+	_, _ = w.Write(b.Bytes())
 }
 
 // data gathers what the view shows.

@@ -103,14 +103,14 @@ func (u *ui) render(w http.ResponseWriter, status int, p uiPage) {
 // refusal, before there is a ui to ask.
 func renderPage(w http.ResponseWriter, status int, p uiPage) {
 	var b bytes.Buffer
-	if err := uiTemplates.ExecuteTemplate(&b, "page", p); err != nil {
+	if err := uiTemplates.ExecuteTemplate(&b, "page", redactorOf(w).Copy(p)); err != nil {
 		writeCode(w, http.StatusInternalServerError, CodeInternal, "rendering the dashboard: %v", err)
 		return
 	}
 	uiHeaders(w, "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, _ = w.Write(b.Bytes()) // one write: the server masks secrets a write at a time
+	_, _ = w.Write(b.Bytes())
 }
 
 // refuse answers a form the dashboard will not act on, with a page that

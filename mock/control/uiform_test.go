@@ -37,9 +37,12 @@ amount = 10
 timeline = [ { at = "1h", status = "process" } ]
 `
 
-func newFake() *fake {
+func newFake() *fake { return newFakeOrder("order-1") }
+
+// newFakeOrder is newFake with payout 77's order id (no single quote).
+func newFakeOrder(orderID string) *fake {
 	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	sc, err := scenario.Parse("fake.toml", []byte(fakeScenario))
+	sc, err := scenario.Parse("fake.toml", []byte(strings.Replace(fakeScenario, `order_id = "order-1"`, "order_id = '"+orderID+"'", 1)))
 	if err != nil {
 		panic(err)
 	}

@@ -59,20 +59,3 @@ func FuzzValidPAN(f *testing.F) {
 		}
 	})
 }
-
-func TestMaskPANsInFreeText(t *testing.T) {
-	for in, want := range map[string]string{
-		"to 4405645000006150, thanks":  "to 440564-XX-XXXX-6150, thanks",
-		"4405645000006150":             "440564-XX-XXXX-6150",
-		"order 4405645000006151 (bad)": "order 4405645000006151 (bad)", // fails Luhn: not a card
-		"id 123456789012":              "id 123456789012",
-		"card 4111 1111 1111 1111.":    "card 411111-XX-XXXX-1111.",
-		"card 4111-1111-1111-1111":     "card 411111-XX-XXXX-1111",
-		"on 2024-11-28 11:10:03 ok":    "on 2024-11-28 11:10:03 ok",
-		"":                             "",
-	} {
-		if got := maskPANs(in); got != want {
-			t.Errorf("maskPANs(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

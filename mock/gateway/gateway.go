@@ -19,6 +19,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
@@ -259,7 +260,7 @@ func (g *Gateway) explain(script string, fields sign.Fields, secret string, m le
 	ex.SigningString = maskCards(ex.SigningString, fields)
 	if len(ex.Hints) == 1 && ex.Hints[0] == sign.HintNoMistakeFound {
 		ex.Hints[0] = "no common mistake reproduces this pg_sig: most likely it was made with another secret than merchant " + m.ID +
-			"'s in this scenario (" + sign.MaskSecret(secret) + "), or a value changed after signing; compare the signing string with your own, field by field"
+			"'s in this scenario (" + redact.Secret(secret) + "), or a value changed after signing; compare the signing string with your own, field by field"
 	}
 	return &ex
 }
@@ -322,15 +323,11 @@ func (g *Gateway) healthcheck(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintf(w, `{"status":"ok","time":%q}`+"\n", g.cfg.Clock.Now().In(g.loc).Format(time.RFC3339))
 }
 
-// cardFields are the request fields that carry a card number.
-var cardFields = []string{"pg_payment_to", "pg_card_number"}
-
-// maskCards masks the card numbers of a request in a text meant for logs.
+// maskCards masks the card numbers of a request's fields in a text that
+// quotes them, a signing string: by redact.Quoted, field by field.
 func maskCards(s string, fields sign.Fields) string {
-	for _, name := range cardFields {
-		if pan := fields.Value(name); len(pan) >= 10 {
-			s = strings.ReplaceAll(s, pan, fixtures.MaskPAN(pan))
-		}
+	for _, f := range fields {
+		s = redact.Quoted(s, f.Name, f.Value)
 	}
 	return s
 }

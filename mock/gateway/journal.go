@@ -2,14 +2,11 @@ package gateway
 
 import (
 	"net/http"
-	"regexp"
-	"slices"
-	"strings"
 	"time"
 
-	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
@@ -35,7 +32,7 @@ func (g *Gateway) newRecord(r *http.Request) *record {
 }
 
 // record adds the request to the journal, with card numbers and the
-// merchant's secrets masked.
+// merchant's secrets masked (redactEntry).
 func (g *Gateway) record(rec *record, status int) {
 	if g.cfg.Journal == nil {
 		return
@@ -49,11 +46,6 @@ func (g *Gateway) record(rec *record, status int) {
 	if e.PaymentID == "" {
 		e.PaymentID = rec.reply.Value("pg_payment_id")
 	}
-	var secrets []string
-	if rec.merchant != nil {
-		secrets = []string{rec.merchant.SecretKey, rec.merchant.PayoutSecretKey}
-	}
-	e.Fields = maskFields(rec.fields, secrets)
 	if rec.err != nil {
 		e.Outcome, e.Code, e.Description = journal.OutcomeError, rec.err.Code, rec.err.Description
 	}
@@ -64,65 +56,21 @@ func (g *Gateway) record(rec *record, status int) {
 		e.Outcome, e.Fault, e.Made = journal.OutcomeFault, rec.fault, rec.made
 		e.Description = faultDescription(rec)
 	}
+	redactEntry(&e, rec.fields, rec.merchant)
 	g.cfg.Journal.Record(e)
 }
 
-// maskFields copies fields with card numbers, card security codes and any
-// of secrets masked.
-func maskFields(fields sign.Fields, secrets []string) sign.Fields {
-	out := sign.MaskSecrets(fields, secrets...)
-	for i, f := range out {
-		switch name := strings.ToLower(f.Name); {
-		case slices.Contains(cardFields, name):
-			out[i].Value = fixtures.MaskPAN(f.Value)
-		case strings.Contains(name, "cvc") || strings.Contains(name, "cvv"):
-			out[i].Value = strings.Repeat("*", len(f.Value))
-		case name != "pg_payment_id" && name != "pg_order_id":
-			out[i].Value = maskPANs(f.Value)
-		}
+// redactEntry masks what a journal entry shows of a request by redact's
+// rules: card numbers, card security codes and the merchant's secrets in
+// its fields (sign.Fields.Redacted), card numbers and the secrets in its
+// path and description, which may quote a value.
+func redactEntry(e *journal.Entry, fields sign.Fields, m *ledger.Merchant) {
+	var r *redact.Redactor
+	if m != nil {
+		r = redact.New(m.SecretKey, m.PayoutSecretKey)
 	}
-	return out
-}
-
-// panLike is what may be a card number in free text: digits in groups of
-// four ("4111 1111 1111 1111", or with dashes), or a run of 13 or more.
-var (
-	panLike       = regexp.MustCompile(`(?:[0-9]{4}[ -]){3}[0-9]{1,7}|[0-9]{13,}`)
-	panSeparators = strings.NewReplacer(" ", "", "-", "")
-)
-
-// maskPANs masks the card numbers (what ValidPAN takes) in free text, a
-// description say.
-func maskPANs(s string) string {
-	if !mayHoldPAN(s) {
-		return s
-	}
-	return panLike.ReplaceAllStringFunc(s, func(m string) string {
-		if pan := panSeparators.Replace(m); ValidPAN(pan) {
-			return fixtures.MaskPAN(pan)
-		}
-		return m
-	})
-}
-
-// mayHoldPAN is a cheap look first, as most values (a signature, a salt,
-// an amount) cannot hold a card: 13 digits in a row, or 13 digits in all
-// with a space or a dash among them.
-func mayHoldPAN(s string) bool {
-	digits, run, separated := 0, 0, false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
-			if digits, run = digits+1, run+1; run >= 13 {
-				return true
-			}
-			continue
-		case c == ' ' || c == '-':
-			separated = true
-		}
-		run = 0
-	}
-	return digits >= 13 && separated
+	e.Fields = fields.Redacted(r)
+	e.Path, e.Description = r.String(e.Path), r.String(e.Description)
 }
 
 // faultDescription says what a drill fault hid from the merchant.

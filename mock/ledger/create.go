@@ -6,8 +6,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/money"
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
@@ -100,14 +100,14 @@ func (l *Ledger) Create(np NewPayout, now time.Time) (Created, error) {
 		Drills: drills,
 	}
 	if np.IBAN != "" {
-		p.IBAN = MaskIBAN(np.IBAN)
+		p.IBAN = redact.IBAN(np.IBAN)
 	}
 	if np.AwaitCard {
 		p.AwaitingCard = true
 		p.Timeline = []Step{{At: now, Status: scenario.StatusProcess}}
 	} else {
 		if np.Card != "" {
-			p.CardHash = fixtures.MaskPAN(np.Card)
+			p.CardHash = redact.PAN(np.Card)
 		}
 		p.Timeline = l.steps(now, steps)
 		if slices.Contains(drills, scenario.DrillEarly) {
@@ -134,7 +134,7 @@ func (l *Ledger) EnterCard(pageKey, pan string, now time.Time) (Created, error) 
 	}
 	a := l.merchants[p.MerchantID]
 	p.AwaitingCard = false
-	p.CardHash = fixtures.MaskPAN(pan)
+	p.CardHash = redact.PAN(pan)
 	steps, decided, drills := l.outcome(Subject{MerchantID: p.MerchantID, OrderID: p.OrderID, Amount: p.Amount, Card: pan})
 	// The card comes through the payout page: no create reply to be early for.
 	p.Drills = slices.DeleteFunc(drills, func(d string) bool { return d == scenario.DrillEarly })
@@ -173,17 +173,4 @@ func (l *Ledger) newPaymentID() int64 {
 			return id
 		}
 	}
-}
-
-// MaskIBAN keeps an IBAN's country, check digits and last four characters:
-// "KZ86XXXXXXXXXXXX5678".
-func MaskIBAN(iban string) string {
-	if len(iban) < 10 {
-		return iban
-	}
-	b := []byte(iban)
-	for i := 4; i < len(b)-4; i++ {
-		b[i] = 'X'
-	}
-	return string(b)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/money"
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 
@@ -249,7 +250,7 @@ func (l *Ledger) addPayout(sp scenario.Payout, origin time.Time, taken map[int64
 	if card == "" {
 		card = gen.CardNumber()
 	}
-	p.CardHash = fixtures.MaskPAN(card)
+	p.CardHash = redact.PAN(card)
 	p.Timeline = l.steps(origin, sp.Timeline)
 	p.Drills = scenario.DrillsOf(l.every, sp.Drills, false)
 	l.insert(p)

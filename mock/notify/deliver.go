@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
@@ -50,7 +51,7 @@ const (
 // host (--callback-loopback-host) when one is set; --callback-allow is
 // checked on the post_link as the merchant gave it.
 func (s *Scheduler) post(n *Notification) (a Attempt, retry bool) {
-	a = Attempt{Fields: sign.MaskSecrets(n.Fields, n.secret)}
+	a = Attempt{Fields: n.Fields.Redacted(redact.New(n.secret))}
 	body, ctype, err := encode(n.Fields, s.cfg.Settings.Encoding)
 	if err != nil {
 		a.Error = err.Error()

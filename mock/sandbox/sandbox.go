@@ -29,6 +29,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/gateway"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
 	"github.com/freedompay-mock/freedompay-mock/mock/persist"
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 
@@ -115,7 +116,7 @@ func New(cfg Config) (*Sandbox, error) {
 	s.awaits.history = func(merchantID string) ([]notify.Notification, int64) {
 		return s.world.Load().notify.History(merchantID)
 	}
-	s.log = slog.New(&maskHandler{next: logger.Handler(), mask: s.masker})
+	s.log = slog.New(redact.Handler(logger.Handler(), s.Redactor))
 	var w *world
 	if cfg.StateDir != "" {
 		var err error
@@ -137,22 +138,9 @@ func New(cfg Config) (*Sandbox, error) {
 	return s, nil
 }
 
-// masker masks the secrets of the scenario served; nil before there is one.
-func (s *Sandbox) masker() *masker {
-	if w := s.world.Load(); w != nil {
-		return w.mask
-	}
-	return nil
-}
-
 // Log is the sandbox's logger, with the scenario's secrets masked in every
 // line.
 func (s *Sandbox) Log() *slog.Logger { return s.log }
-
-// MaskJSON and MaskHTML mask the scenario's secrets in a reply written
-// for a person (the control API's JSON, the dashboard's HTML).
-func (s *Sandbox) MaskJSON(b []byte) []byte { return s.masker().JSON(b) }
-func (s *Sandbox) MaskHTML(b []byte) []byte { return s.masker().HTML(b) }
 
 // Start begins delivering notifies on the sandbox's clock.
 func (s *Sandbox) Start() {

@@ -12,6 +12,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 
@@ -27,7 +28,7 @@ type world struct {
 	notify  *notify.Scheduler
 	journal *journal.Journal
 	gateway *gateway.Gateway
-	mask    *masker // the scenario's secrets, masked in whatever the sandbox shows: logs, journal, dashboard
+	redact  *redact.Redactor // the scenario's secrets, masked in whatever the sandbox shows: logs, control API, dashboard
 	// fresh is set until the world is first saved whole: the log of
 	// changes (--state) cannot tell how it came to be.
 	fresh *atomic.Bool
@@ -55,7 +56,7 @@ func (s *Sandbox) newWorld(sc *scenario.Scenario, origin time.Time) *world {
 // (empty) and gateway (the state its routes answer from; the routes
 // themselves are the server's, made once).
 func (s *Sandbox) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, l *ledger.Ledger) *world {
-	w := &world{sc: sc, seed: seed, gen: gen, ledger: l, mask: newMasker(sc), fresh: new(atomic.Bool)}
+	w := &world{sc: sc, seed: seed, gen: gen, ledger: l, redact: newRedactor(sc), fresh: new(atomic.Bool)}
 	w.fresh.Store(true)
 	w.journal = journal.New(s.opts.JournalSize, func(id string) bool {
 		_, ok := w.ledger.Merchant(id)

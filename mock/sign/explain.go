@@ -5,13 +5,15 @@ import (
 	"encoding/hex"
 	"slices"
 	"strings"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 )
 
 // Explanation tells why a message's pg_sig does or does not match.
 type Explanation struct {
 	Script string `json:"script"` // script name the signature was checked against
 	// SigningString is the string whose MD5 is the expected pg_sig, with the
-	// secret masked by [MaskSecret].
+	// secret masked by [redact.Secret].
 	SigningString string   `json:"signing_string"`
 	Expected      string   `json:"expected"`                // pg_sig the secret gives
 	Got           string   `json:"got"`                     // pg_sig the message carries ("" when absent)
@@ -42,24 +44,14 @@ func quoteOrAbsent(s string) string {
 }
 
 // maskedSigningString is the signing string with the secret masked where
-// it ends and, for a secret of MinMasked characters or more, wherever else
-// it is: in a field that holds it (a salt set to the secret, say), across
-// a ';', in the script name. One pass: a mask is never masked again.
+// it ends and elsewhere by redact's rule: a secret of redact.MinMasked
+// characters or more wherever it is (in a field that holds it, a salt set
+// to the secret say, across a ';', in the script name), a shorter one in a
+// value equal to it. One pass: a mask is never masked again.
 func maskedSigningString(script string, values []string, secret string) string {
-	mask := MaskSecret(secret)
-	if len(secret) < MinMasked { // only a value equal to it
-		var b strings.Builder
-		b.WriteString(script)
-		for _, v := range values {
-			if v == secret && v != "" {
-				v = mask
-			}
-			b.WriteString(";" + v)
-		}
-		return b.String() + ";" + mask
-	}
-	head := strings.Join(append([]string{script}, values...), ";")
-	return strings.ReplaceAll(head, secret, mask) + ";" + mask
+	parts := make([]string, 0, len(values)+1)
+	parts = append(append(parts, script), values...)
+	return redact.New(secret).Join(parts, ";") + ";" + redact.Secret(secret)
 }
 
 // view is a message flattened once, for every hypothesis Explain tries:

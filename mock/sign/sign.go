@@ -10,8 +10,9 @@
 // such as pg_receipt_positions[0][name], or nested tags inside pg_xml) are
 // flattened first; see [FlattenNodes].
 //
-// The package has no dependencies beyond the standard library, so a merchant's
-// own tests can import it to sign requests and verify callbacks.
+// The package has no dependencies beyond the standard library and the
+// sandbox's redact package (which has none), so a merchant's own tests can
+// import it to sign requests and verify callbacks.
 package sign
 
 import (
@@ -21,8 +22,9 @@ import (
 	"net/url"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 )
 
 // FieldSig is the name of the signature field, which is never signed itself.
@@ -196,11 +198,6 @@ func pathOf(u string) string {
 	return u
 }
 
-// MaskSecret stands in for a secret in anything printed: its length only.
-func MaskSecret(secret string) string {
-	return "<secret:" + strconv.Itoa(len(secret)) + " chars>"
-}
-
 func signingParts(script string, fields Fields, secret string) []string {
 	flat := signed(fields, make(Fields, 0, len(fields)))
 	parts := make([]string, 0, len(flat)+2)
@@ -216,30 +213,24 @@ func md5hex(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// MaskSecrets copies fields with every occurrence of each secret masked by
-// [MaskSecret], for anything shown to people.
-//
-// A secret shorter than MinMasked (a test's "k") is masked only in a value
-// equal to it: masking every "k" would garble the rest, and so short a
-// secret is no secret.
-func MaskSecrets(fields Fields, secrets ...string) Fields {
-	out := make(Fields, len(fields))
-	for i, f := range fields {
-		for _, s := range secrets {
-			switch {
-			case s == "":
-			case len(s) < MinMasked:
-				if f.Value == s {
-					f.Value = MaskSecret(s)
-				}
-			case strings.Contains(f.Value, s):
-				f.Value = strings.ReplaceAll(f.Value, s, MaskSecret(s))
-			}
+// Redacted is fs with each value masked by [redact.Redactor.Field] (card
+// numbers, card security codes and r's secrets), for anything shown to
+// people: the journal, a notify attempt. fs is never changed; it is
+// returned itself when nothing needs masking.
+func (fs Fields) Redacted(r *redact.Redactor) Fields {
+	var out Fields
+	for i, f := range fs {
+		v := r.Field(f.Name, f.Value)
+		if v == f.Value {
+			continue
 		}
-		out[i] = f
+		if out == nil {
+			out = slices.Clone(fs)
+		}
+		out[i].Value = v
+	}
+	if out == nil {
+		return fs
 	}
 	return out
 }
-
-// MinMasked is the shortest secret masked wherever it appears in text.
-const MinMasked = 6

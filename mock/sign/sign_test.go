@@ -1,10 +1,13 @@
 package sign
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 )
 
 func pg(kv ...string) Fields {
@@ -188,7 +191,7 @@ func TestExplain(t *testing.T) {
 			if strings.Contains(e.String(), secret) {
 				t.Errorf("explanation leaks the secret: %s", e)
 			}
-			if !strings.HasSuffix(e.SigningString, ";"+MaskSecret(secret)) {
+			if !strings.HasSuffix(e.SigningString, ";"+redact.Secret(secret)) {
 				t.Errorf("signing string %q does not end with the masked secret", e.SigningString)
 			}
 		})
@@ -254,12 +257,12 @@ func FuzzExplain(f *testing.F) {
 		if e.OK != Verify(script, fields, secret) {
 			t.Fatalf("Explain says ok=%v, Verify disagrees", e.OK)
 		}
-		if len(secret) >= MinMasked && !strings.Contains(MaskSecret(secret), secret) &&
+		if len(secret) >= redact.MinMasked && !strings.Contains(redact.Secret(secret), secret) &&
 			strings.IndexFunc(secret, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' }) < 0 &&
 			strings.Contains(e.SigningString, secret) {
 			t.Fatalf("the signing string %q shows the secret %q", e.SigningString, secret)
 		}
-		if !strings.HasSuffix(e.SigningString, ";"+MaskSecret(secret)) {
+		if !strings.HasSuffix(e.SigningString, ";"+redact.Secret(secret)) {
 			t.Fatalf("the signing string %q does not end in the masked secret", e.SigningString)
 		}
 	})
@@ -332,5 +335,23 @@ func TestExplainNamesAGroupAddedAfterSigning(t *testing.T) {
 	e := Explain("payment", sent, "k")
 	if len(e.Hints) != 1 || !strings.Contains(e.Hints[0], "fields pg_x[…] are not in the signature") {
 		t.Errorf("hints %q: want the group pg_x named", e.Hints)
+	}
+}
+
+// TestRedacted: fields are masked by redact's field rule into a copy; with
+// nothing to mask they are returned as they are, and never changed.
+func TestRedacted(t *testing.T) {
+	fs := Fields{{"pg_order_id", "4111111111111111"}, {"pg_payment_to", "4405645000006150"}, {"pg_salt", "k"}, {"pg_description", "x-test_secret_key"}}
+	got := fs.Redacted(redact.New("test_secret_key", "k"))
+	want := Fields{{"pg_order_id", "4111111111111111"}, {"pg_payment_to", "440564-XX-XXXX-6150"}, {"pg_salt", "<secret:1 chars>"}, {"pg_description", "x-<secret:15 chars>"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if fs[1].Value != "4405645000006150" || fs[2].Value != "k" {
+		t.Errorf("Redacted changed its fields: %v", fs)
+	}
+	clean := Fields{{"pg_order_id", "1"}, {"pg_salt", "s"}}
+	if got := clean.Redacted(nil); &got[0] != &clean[0] {
+		t.Error("fields with nothing to mask were copied")
 	}
 }

@@ -15,12 +15,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/freedompay-mock/freedompay-mock/fixtures"
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
 
@@ -73,7 +72,7 @@ func tooManyFields(what string) error {
 func checkName(name string) error {
 	if n := sign.Nesting(name); n > MaxNesting {
 		return Errorf(CodeValidation, "Field %s nests %d levels of brackets: at most %d (PHP's max_input_nesting_level would drop it)",
-			strings.ToValidUTF8(maskCardNumbers(Shorten(name, 40)), "?"), n, MaxNesting)
+			strings.ToValidUTF8(Shorten(redact.Cards(name), 40), "?"), n, MaxNesting)
 	}
 	return nil
 }
@@ -234,7 +233,7 @@ func checkFields(fields sign.Fields) error {
 		if seen == nil {
 			prev, again = earlier(fields[:i], f.Name)
 		}
-		name := func() string { return strings.ToValidUTF8(maskCardNumbers(Shorten(f.Name, 40)), "?") } // only for a message
+		name := func() string { return strings.ToValidUTF8(Shorten(redact.Cards(f.Name), 40), "?") } // only for a message
 		problem := textProblem(f.Name)
 		if problem == "" {
 			problem = textProblem(f.Value)
@@ -375,7 +374,7 @@ func ParseQuery(s string) (sign.Fields, error) {
 		name, err1 := url.QueryUnescape(k)
 		value, err2 := url.QueryUnescape(v)
 		if err := errors.Join(err1, err2); err != nil {
-			return nil, Errorf(CodeValidation, "Malformed urlencoded field %q", maskCardNumbers(Shorten(pair, 40)))
+			return nil, Errorf(CodeValidation, "Malformed urlencoded field %q", Shorten(redact.Cards(pair), 40))
 		}
 		if name == "" {
 			continue // PHP drops a field without a name
@@ -544,15 +543,6 @@ func readElement(d *xml.Decoder, start *xml.StartElement, depth int, leaves *int
 
 // errTooMany stops reading a document past MaxFields leaves.
 var errTooMany = errors.New("too many fields")
-
-// cardNumberRE finds what may be a card number: 13 or more digits in a row.
-var cardNumberRE = regexp.MustCompile(`[0-9]{13,}`)
-
-// maskCardNumbers masks card numbers in a text that is echoed back or
-// logged, as pg_card_hash does.
-func maskCardNumbers(s string) string {
-	return cardNumberRE.ReplaceAllStringFunc(s, fixtures.MaskPAN)
-}
 
 // Shorten cuts s to at most n bytes with "…", for a text that a message
 // quotes back. The cut steps back to the start of a character it would split;

@@ -170,6 +170,18 @@ func TestMalformedFieldMasksCardNumber(t *testing.T) {
 	}
 }
 
+// TestMalformedFieldMasksCardNumberBeforeTheCut: a card number that the
+// message's 40-byte quote would cut (14 of its digits would pass, failing
+// the Luhn check) is masked before the cut.
+func TestMalformedFieldMasksCardNumberBeforeTheCut(t *testing.T) {
+	r := httptest.NewRequest("POST", "/g2g/p2p2nonreg", strings.NewReader("pg_x="+strings.Repeat("a", 21)+"4671593866478252%ZZ"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	_, err := Decode(r, 1<<20)
+	if err == nil || strings.Contains(err.Error(), "46715938664782") || !strings.Contains(err.Error(), "467159-XX-XXXX") {
+		t.Errorf("got %v, want the error to show the card masked", err)
+	}
+}
+
 func TestDecodeRefusesAmbiguousText(t *testing.T) {
 	for body, want := range map[string]string{
 		"pg_b=2&pg_b=3":             "given twice with different values",
