@@ -1,13 +1,16 @@
-// Package notify sends payout notifies: when a payout reaches a step of its
-// timeline that notifies (success and error by default), a signed POST goes
-// to its post_link, and failed attempts are retried on the scenario's ladder.
+// Package notify sends signed callbacks to merchants: the payout notify
+// today (when a payout reaches a step of its timeline that notifies,
+// success and error by default, a signed POST goes to its post_link, and
+// failed attempts are retried on the scenario's ladder), and every other
+// [Kind] of callback the same way.
 //
 // The schedule is a priority queue of due events. With a clock that moves by
 // itself a loop wakes for each event; a manual clock is moved by whoever
 // holds it, stopping at each due time in turn ([Scheduler.NextDue]) while
-// [Scheduler.RunAt] delivers everything due there. Deliveries to one payout
-// run one at a time and in order; different payouts run concurrently, at
-// most Workers at once, each attempt cut at the scenario's timeout.
+// [Scheduler.RunAt] delivers everything due there. Deliveries about one
+// subject (a payout, a payment) run one at a time and in order; different
+// subjects run concurrently, at most Workers at once, each attempt cut at
+// its kind's timeout.
 package notify
 
 import (
@@ -19,7 +22,6 @@ import (
 	"net/http"
 	"os"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
 
@@ -42,7 +44,7 @@ const (
 // PaymentDateLayout is pg_payment_date's form ("2018-12-31 15:00:00").
 const PaymentDateLayout = "2006-01-02 15:04:05"
 
-// DefaultWorkers bounds the payouts whose notifies are in flight at once.
+// DefaultWorkers bounds the subjects whose callbacks are in flight at once.
 const DefaultWorkers = 32
 
 // DefaultHistorySize is how many notifications a merchant's history keeps.
@@ -60,15 +62,21 @@ var ErrNotManual = errors.New("the clock is not manual: start with --clock manua
 // protocol's dates have four-digit years.
 var ErrPastYear9999 = errors.New("that would take the clock past the year 9999: the protocol's dates have four-digit years")
 
-// Notification is one payout notify and every attempt to deliver it.
+// Notification is one callback (a payout notify, or one of another
+// [Kind]) and every attempt to deliver it.
 type Notification struct {
-	ID            int         `json:"id"`
-	PaymentID     int64       `json:"payment_id"`
-	OrderID       string      `json:"order_id"`
-	MerchantID    string      `json:"merchant_id"`
-	URL           string      `json:"url"`
-	Status        string      `json:"status"` // pg_status sent: ok or error
-	State         string      `json:"state"`  // pending, delivered or failed
+	ID int `json:"id"`
+	// Kind names its kind; "" for a payout notify ([PayoutNotify]).
+	Kind string `json:"kind,omitempty"`
+	// PaymentID is its subject's pg_payment_id: the payout's or payment's.
+	PaymentID  int64  `json:"payment_id"`
+	OrderID    string `json:"order_id"`
+	MerchantID string `json:"merchant_id"`
+	URL        string `json:"url"`
+	// Status is what it says of its subject in a word: a payout notify's
+	// pg_status, ok, error or process.
+	Status        string      `json:"status"`
+	State         string      `json:"state"` // pending, delivered, failed or withheld
 	CreatedAt     time.Time   `json:"created_at"`
 	NextAttemptAt *time.Time  `json:"next_attempt_at"` // nil unless pending
 	Fields        sign.Fields `json:"fields"`          // as sent, pg_salt and pg_sig included
@@ -83,11 +91,20 @@ type Notification struct {
 	// is one.
 	Verdict *Verdict `json:"verdict,omitempty"`
 
-	once           bool // one attempt, no retries: a drill's extra notify
-	followUps      bool // its delivery makes its payout's drills send more
-	script, secret string
-	attempted      chan struct{} // closed after the first attempt
-	dropped        bool          // its merchant was reset: no more attempts
+	once      bool  // one attempt, no retries: a drill's extra notify
+	followUps bool  // its delivery makes its subject's drills send more
+	kind      uint8 // index into Scheduler.kinds
+	script    string
+	secret    string
+	encoding  string
+	attempted chan struct{} // closed after the first attempt
+	dropped   bool          // its merchant was reset: no more attempts
+}
+
+// callback is n as its kind's funcs see it.
+func (n *Notification) callback() Callback {
+	return Callback{SubjectID: n.PaymentID, OrderID: n.OrderID, MerchantID: n.MerchantID, URL: n.URL, Status: n.Status,
+		At: n.CreatedAt, Fields: n.Fields, Delivery: Delivery{Script: n.script, Secret: n.secret, Encoding: n.encoding}}
 }
 
 // Attempt is one POST of a notification.
@@ -103,6 +120,10 @@ type Attempt struct {
 	Delivered    bool      `json:"delivered"`
 	Conforming   bool      `json:"conforming"` // the answer is a documented ack
 	Reason       string    `json:"reason,omitempty"`
+	// Outcome is "rejected" or "error" when the kind takes such an
+	// answer as the merchant's (a result notify's); "" when the attempt is
+	// acknowledged (delivered) or refused (not).
+	Outcome Ack `json:"outcome,omitempty"`
 	// SentTo is where the attempt went when that is not the notification's
 	// URL: the post_link with its loopback host replaced
 	// (--callback-loopback-host).
@@ -113,9 +134,10 @@ type Attempt struct {
 
 // Config is what the scheduler needs.
 type Config struct {
-	Clock    clock.Clock
-	Ledger   *ledger.Ledger
-	Gen      *fixtures.Gen
+	Clock  clock.Clock
+	Ledger *ledger.Ledger
+	Gen    *fixtures.Gen
+	// Settings are the payout notify's ([notify] of the scenario).
 	Settings scenario.Notify
 	Location *time.Location // of pg_payment_date
 	Logger   *slog.Logger
@@ -134,10 +156,13 @@ type Config struct {
 	// reason of a failed attempt to a loopback host; default: InContainer
 	// of the file system root, asked once.
 	InContainer func() bool
-	// Drills times the payouts' drills.
+	// Drills times the drills.
 	Drills scenario.Drills
+	// Kinds are the kinds of callback sent besides the payout notify,
+	// each with its own name.
+	Kinds []Kind
 	// OnChange, if not nil, runs after every change of state: a step
-	// reached, a notify made, an attempt recorded.
+	// reached, a callback made, an attempt recorded.
 	OnChange func()
 	// Gate, when not nil, is held while the schedule changes (steps
 	// reached, notifies made, attempts recorded), so that whoever holds
@@ -146,9 +171,10 @@ type Config struct {
 	Gate sync.Locker
 }
 
-// Scheduler owns the notify schedule and the attempt log.
+// Scheduler owns the callback schedule and the attempt log.
 type Scheduler struct {
 	cfg    Config
+	kinds  []*kind // the payout notify first; events and notifications keep the index
 	client *http.Client
 	demo   *demoMerchant
 	local  http.RoundTripper // to the demo merchant, in-process
@@ -163,8 +189,8 @@ type Scheduler struct {
 	lastID   int
 	resumed  bool // restored from a saved state: deliver what is due at Start
 	lanes    map[int64]*lane
-	followed map[int64]bool    // payouts whose drills' follow-ups went out
-	held     map[int64][]event // payouts not saved yet: their events that fell due, set aside (see ScheduleHeld)
+	followed map[int64]bool    // subjects whose drills' follow-ups went out
+	held     map[int64][]event // subjects not saved yet: their events that fell due, set aside (see Hold)
 	delta    tracker           // changes since the last TakeDelta
 	busy     int               // lane workers at work
 	closed   bool              // Close has begun: no attempt is queued any more
@@ -178,20 +204,21 @@ type Scheduler struct {
 	stopLoop    context.CancelFunc
 }
 
-// event is a due moment: a payout reaching a timeline step, or a retry.
+// event is a due moment: a subject reaching a timeline step, or a retry.
 type event struct {
 	due       time.Time
 	seq       uint64
-	paymentID int64
+	paymentID int64 // the subject's
 	merchant  string
 	step      int // index into the timeline; -1 for a retry or a drill
-	rev       int // the payout's Revision the step belongs to
+	rev       int // the subject's Revision the step belongs to
 	note      *Notification
-	drill     string // a hostile drill's notify to make and send
-	followUp  bool   // note was delivered: send what its payout's drills send after it
+	drill     string // a hostile drill's callback to make and send
+	followUp  bool   // note was delivered: send what its subject's drills send after it
+	kind      uint8  // index into Scheduler.kinds
 }
 
-// lane serialises the attempts of one payout's notifies.
+// lane serialises the attempts of one subject's callbacks.
 type lane struct {
 	paymentID int64
 	queue     []job
@@ -263,7 +290,7 @@ func New(cfg Config) *Scheduler {
 	ctx, cancel := context.WithCancel(context.Background())
 	demo := &demoMerchant{ledger: cfg.Ledger, log: cfg.Logger}
 	return &Scheduler{
-		cfg: cfg, client: client, demo: demo, local: inProcess{demo},
+		cfg: cfg, kinds: kinds(newPayoutNotify(cfg), cfg.Kinds), client: client, demo: demo, local: inProcess{demo},
 		sem: make(chan struct{}, cfg.Workers), wake: make(chan struct{}, 1),
 		lanes: map[int64]*lane{}, followed: map[int64]bool{}, held: map[int64][]event{}, history: map[string]*ring.Ring[*Notification]{}, pending: map[int]*Notification{},
 		sendCtx: ctx, cancelAll: cancel,
@@ -281,14 +308,22 @@ func (s *Scheduler) hold() func() {
 
 // Schedule adds every step of a payout's timeline to the schedule.
 func (s *Scheduler) Schedule(p ledger.Payout) {
+	tl := p.Timeline
+	s.schedule(0, p.PaymentID, p.MerchantID, p.Revision, p.Drills, len(tl), func(i int) time.Time { return tl[i].At })
+}
+
+// schedule adds the steps of a subject of kind k, due(i) the moment step i
+// of n falls due, and the hostile drills it has, counted from its first
+// step.
+func (s *Scheduler) schedule(k uint8, id int64, merchant string, rev int, drills []string, n int, due func(int) time.Time) {
 	s.mu.Lock()
-	for i, st := range p.Timeline {
-		s.push(event{due: st.At, paymentID: p.PaymentID, merchant: p.MerchantID, step: i, rev: p.Revision})
+	for i := range n {
+		s.push(event{due: due(i), paymentID: id, merchant: merchant, step: i, rev: rev, kind: k})
 	}
-	for _, d := range p.Drills {
-		if scenario.Hostile(d) && len(p.Timeline) > 0 {
-			due := p.Timeline[0].At.Add(s.cfg.Drills.HostileAfter.Duration)
-			s.push(event{due: due, paymentID: p.PaymentID, merchant: p.MerchantID, step: -1, rev: p.Revision, drill: d})
+	for _, d := range drills {
+		if scenario.Hostile(d) && n > 0 {
+			at := due(0).Add(s.cfg.Drills.HostileAfter.Duration)
+			s.push(event{due: at, paymentID: id, merchant: merchant, step: -1, rev: rev, drill: d, kind: k})
 		}
 	}
 	s.mu.Unlock()
@@ -357,7 +392,7 @@ func (s *Scheduler) loop(ctx context.Context) {
 }
 
 // NextDue reports the earliest moment something is due on the schedule: a
-// payout's step, a retry, a drill's notify.
+// subject's step, a retry, a drill's callback.
 func (s *Scheduler) NextDue() (time.Time, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -368,9 +403,9 @@ func (s *Scheduler) NextDue() (time.Time, bool) {
 }
 
 // dispatch handles every event due at or before t, in time order: a step
-// reached updates the ledger and creates its notify right here, so balances
-// and generated salts come out the same on every run; the attempts then go
-// to their payout's lane to be sent, counted in r when r is not nil.
+// reached creates its callback right here, so balances and generated salts
+// come out the same on every run; the attempts then go to their subject's
+// lane to be sent, counted in r when r is not nil.
 func (s *Scheduler) dispatch(t time.Time, r *run) {
 	s.dispatching.Lock() // one at a time: a step's notify exists when a dispatch returns
 	defer s.dispatching.Unlock()
@@ -387,6 +422,7 @@ func (s *Scheduler) dispatch(t time.Time, r *run) {
 		due = append(due, e)
 	}
 	s.mu.Unlock()
+	s.retried(due)
 	// Follow-ups come from lanes running side by side; they go first, by
 	// payment id, so the notifies they make are numbered the same each run.
 	var follow []event
@@ -417,31 +453,68 @@ func (s *Scheduler) dispatch(t time.Time, r *run) {
 	}
 }
 
-// reach records a payout reaching a timeline step and returns the notify to
-// send, if the step sends one.
+// retried gives the retries among due the fields they send, for kinds
+// whose retries send other fields than the first attempt: in time order,
+// then by notification, so that what they draw from the generator comes
+// out the same on every run (lanes settle attempts in any order).
+func (s *Scheduler) retried(due []event) {
+	var again []event
+	for _, e := range due {
+		if n := e.note; n != nil && !e.followUp && s.kinds[e.kind].Retried != nil {
+			again = append(again, e)
+		}
+	}
+	if len(again) == 0 {
+		return
+	}
+	sort.SliceStable(again, func(i, j int) bool {
+		if !again[i].due.Equal(again[j].due) {
+			return again[i].due.Before(again[j].due)
+		}
+		return again[i].note.ID < again[j].note.ID
+	})
+	for _, e := range again {
+		n := e.note
+		s.mu.Lock()
+		c, tries := n.callback(), len(n.Attempts)
+		s.mu.Unlock()
+		if tries == 0 {
+			continue // its first attempt: a late drill's, or one restored
+		}
+		fields := s.kinds[e.kind].Retried(c, tries+1)
+		s.mu.Lock()
+		n.Fields = fields
+		s.changed(n)
+		s.mu.Unlock()
+	}
+}
+
+// reach records a subject reaching a timeline step and returns the
+// callback to send, if the step sends one.
 func (s *Scheduler) reach(e event, r *run) *Notification {
-	p, ok := s.cfg.Ledger.Payout(e.paymentID)
-	if !ok || e.step >= len(p.Timeline) || p.Revision != e.rev {
+	sub, ok := s.kinds[e.kind].Subject(e.paymentID, e.due)
+	if !ok || e.step >= sub.Steps || sub.Revision != e.rev {
 		return nil // forgotten, or its timeline was changed since
 	}
-	n := s.reachStep(p, e.step, r)
-	if n == nil || len(p.Drills) == 0 || n.URL == "" {
+	n := s.reachStep(e.kind, e.paymentID, e.step, r)
+	if n == nil || len(sub.Drills) == 0 || n.URL == "" {
 		return n
 	}
-	return s.drillStep(p, e.step, n)
+	return s.drillStep(sub, e.step, n)
 }
 
-func (s *Scheduler) reachStep(p ledger.Payout, i int, r *run) *Notification {
+// reachStep makes the callback of subject id of kind k reaching step i,
+// if that step sends one.
+func (s *Scheduler) reachStep(k uint8, id int64, i int, r *run) *Notification {
 	defer s.cfg.OnChange()
-	step := p.Timeline[i]
-	p, m, _ := s.cfg.Ledger.Reach(p.PaymentID, step)
-	if !step.Notify {
+	c, ok := s.kinds[k].Build(id, i, false)
+	if !ok {
 		return nil
 	}
-	return s.create(p, m, step, r)
+	return s.create(k, c, false, r)
 }
 
-// enqueue queues an attempt of n on its payout's lane, counted in r when r
+// enqueue queues an attempt of n on its subject's lane, counted in r when r
 // is not nil, starting the lane's worker if it is idle. It reports false,
 // queuing nothing, once Close has begun.
 func (s *Scheduler) enqueue(n *Notification, r *run) bool {
@@ -497,63 +570,28 @@ func (s *Scheduler) runLane(l *lane) {
 	}
 }
 
-// create builds and signs the notify of a payout reaching step; a notify
-// with nowhere to go fails at once, its attempt counted in r.
-func (s *Scheduler) create(p ledger.Payout, m ledger.Merchant, step ledger.Step, r *run) *Notification {
-	n := s.build(p, m, step, postLink(p, m))
+// create keeps callback c of kind k as a notification (one attempt only
+// when once); a callback with nowhere to go fails at once, its attempt
+// counted in r.
+func (s *Scheduler) create(k uint8, c Callback, once bool, r *run) *Notification {
+	n := s.note(k, c)
+	n.once = once
 	s.keep(n)
 	if n.URL == "" {
-		s.settle(n, Attempt{At: step.At, Reason: "no post_link: neither the payout nor its merchant has one"}, false, r)
-		s.cfg.Logger.Warn("payout notify not sent: no post_link", "merchant_id", m.ID, "order_id", p.OrderID, "payment_id", p.PaymentID)
+		kd := s.kinds[k]
+		s.settle(n, Attempt{At: c.At, Reason: kd.noURLReason}, false, r)
+		s.cfg.Logger.Warn(kd.noURL, "merchant_id", n.MerchantID, "order_id", n.OrderID, "payment_id", n.PaymentID)
 	}
 	return n
 }
 
-func postLink(p ledger.Payout, m ledger.Merchant) string {
-	if p.PostLink != "" {
-		return p.PostLink
+// note is the pending notification of callback c of kind k, not kept yet.
+func (s *Scheduler) note(k uint8, c Callback) *Notification {
+	return &Notification{
+		Kind: s.kinds[k].Name, PaymentID: c.SubjectID, OrderID: c.OrderID, MerchantID: c.MerchantID, URL: c.URL,
+		Status: c.Status, State: StatePending, CreatedAt: c.At, Fields: c.Fields,
+		kind: k, script: c.Script, secret: c.Secret, encoding: c.Encoding, attempted: make(chan struct{}),
 	}
-	return m.PostLink
-}
-
-// build makes the signed notify of payout p reaching step, to url.
-func (s *Scheduler) build(p ledger.Payout, m ledger.Merchant, step ledger.Step, url string) *Notification {
-	status := step.Status // a process step sends "process" when it notifies
-	switch step.Status {
-	case scenario.StatusSuccess:
-		status = "ok"
-	case scenario.StatusError:
-		status = "error"
-	}
-	n := &Notification{
-		PaymentID: p.PaymentID, OrderID: p.OrderID, MerchantID: m.ID, URL: url, Status: status,
-		State: StatePending, CreatedAt: step.At,
-		script: s.cfg.Settings.Script(url), secret: m.PayoutSecretKey, attempted: make(chan struct{}),
-	}
-	n.Fields = sign.Fields{
-		{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
-		{Name: "pg_order_id", Value: p.OrderID},
-	}
-	if p.CardID != 0 {
-		// Saved-card (reg2reg) payouts: the documented field list lacks
-		// it; the official PHP payout SDK's reg2reg notify example has it,
-		// before pg_card_hash.
-		n.Fields = append(n.Fields, sign.Field{Name: "pg_card_id", Value: strconv.FormatInt(p.CardID, 10)})
-	}
-	if p.CardHash != "" { // IBAN payouts have no card
-		n.Fields = append(n.Fields, sign.Field{Name: "pg_card_hash", Value: p.CardHash})
-	}
-	n.Fields = append(n.Fields, sign.Fields{
-		{Name: "pg_status", Value: status},
-		{Name: "pg_balance", Value: m.Balance.Fixed2()},
-		{Name: "pg_payment_amount", Value: p.Amount.Fixed2()},
-		{Name: "pg_to_pay", Value: p.ToPay.String()},
-		{Name: "pg_merchant_id", Value: m.ID},
-		{Name: "pg_payment_date", Value: step.At.In(s.cfg.Location).Format(PaymentDateLayout)},
-		{Name: "pg_salt", Value: s.cfg.Gen.Salt()},
-	}...)
-	n.Fields = append(n.Fields, sign.Field{Name: sign.FieldSig, Value: sign.Sign(n.script, n.Fields, n.secret)})
-	return n
 }
 
 // keep numbers n and adds it to its merchant's history and, while it is
@@ -575,7 +613,7 @@ func (s *Scheduler) keep(n *Notification) {
 	s.changed(n)
 }
 
-// attempt POSTs n once and records the outcome: delivered, a retry
+// attempt sends n once and records the outcome: delivered, a retry
 // scheduled, or failed after the last retry. The attempt is reported to r,
 // when r is not nil.
 func (s *Scheduler) attempt(n *Notification, r *run) {
@@ -586,10 +624,14 @@ func (s *Scheduler) attempt(n *Notification, r *run) {
 		return
 	}
 	now := s.cfg.Clock.Now()
-	a, retry := s.post(n)
+	k := s.kinds[n.kind]
+	a, retry := s.post(k, n)
 	a.At = now
 	release := s.hold()
 	state, a := s.settle(n, a, retry && !n.once, r)
+	if a.Outcome == Rejected && k.Rejected != nil && !n.Extra() {
+		k.Rejected(n.PaymentID, a.At)
+	}
 	s.judge(n, a)
 	if a.Delivered && n.followUps {
 		s.mu.Lock()
@@ -601,9 +643,9 @@ func (s *Scheduler) attempt(n *Notification, r *run) {
 
 	attrs := attemptAttrs(n, a, state)
 	if a.Delivered {
-		s.cfg.Logger.Info("payout notify delivered", attrs...)
+		s.cfg.Logger.Info(k.delivered, attrs...)
 	} else {
-		s.cfg.Logger.Warn("payout notify attempt failed", attrs...)
+		s.cfg.Logger.Warn(k.failed, attrs...)
 	}
 }
 
@@ -624,6 +666,9 @@ func attemptAttrs(n *Notification, a Attempt, state string) []any {
 	if a.Delivered {
 		attrs = append(attrs, "conforming", a.Conforming)
 	}
+	if a.Outcome != "" {
+		attrs = append(attrs, "outcome", string(a.Outcome))
+	}
 	for _, kv := range [][2]string{{"reason", a.Reason}, {"error", a.Error}} {
 		if kv[1] != "" {
 			attrs = append(attrs, kv[0], kv[1])
@@ -637,9 +682,10 @@ func attemptAttrs(n *Notification, a Attempt, state string) []any {
 // delivered in-process, without it.
 func (s *Scheduler) DemoMerchant() http.Handler { return s.demo }
 
-// settle records attempt a of n and what follows: delivered, a retry on the
-// ladder (when retry allows one), or failed; r, when not nil, collects
-// the attempt. It returns n's state and the attempt as recorded (numbered).
+// settle records attempt a of n and what follows: delivered, a retry on
+// its kind's ladder (when retry allows one), or failed; r, when not nil,
+// collects the attempt. It returns n's state and the attempt as recorded
+// (numbered).
 func (s *Scheduler) settle(n *Notification, a Attempt, retry bool, r *run) (string, Attempt) {
 	s.mu.Lock()
 	a.Notification, a.PaymentID, a.OrderID = n.ID, n.PaymentID, n.OrderID
@@ -648,14 +694,14 @@ func (s *Scheduler) settle(n *Notification, a Attempt, retry bool, r *run) (stri
 	if r != nil {
 		r.attempts = append(r.attempts, a)
 	}
-	retries := s.cfg.Settings.Retries
+	retries := s.kinds[n.kind].Retries
 	switch {
 	case a.Delivered:
 		n.State, n.NextAttemptAt = StateDelivered, nil
 	case retry && a.N <= len(retries) && !n.dropped:
-		next := a.At.Add(retries[a.N-1].Duration)
+		next := a.At.Add(retries[a.N-1])
 		n.NextAttemptAt = &next
-		s.push(event{due: next, paymentID: n.PaymentID, merchant: n.MerchantID, step: -1, note: n})
+		s.push(event{due: next, paymentID: n.PaymentID, merchant: n.MerchantID, step: -1, note: n, kind: n.kind})
 	default:
 		n.State, n.NextAttemptAt = StateFailed, nil
 	}
@@ -787,7 +833,11 @@ func (s *Scheduler) Forget(merchantID string) {
 // ledger and this call: release lets it go once the notify is queued,
 // before the wait.
 func (s *Scheduler) Fire(ctx context.Context, p ledger.Payout, i int, release func()) (Notification, bool) {
-	n := s.reachStep(p, i, nil)
+	return s.fire(ctx, 0, p.PaymentID, i, release)
+}
+
+func (s *Scheduler) fire(ctx context.Context, k uint8, id int64, i int, release func()) (Notification, bool) {
+	n := s.reachStep(k, id, i, nil)
 	if n == nil {
 		release()
 		return Notification{}, false
@@ -795,26 +845,35 @@ func (s *Scheduler) Fire(ctx context.Context, p ledger.Payout, i int, release fu
 	return s.sendNow(ctx, n, release), true
 }
 
-// Resend sends the notify of a payout's step in force now again, with a
-// fresh pg_salt and its own retries, and returns it after its first attempt
-// (or when ctx ends). It reports false when the payout has not started.
+// Resend sends the callback of the step in force now of a subject (a
+// payout, a payment: whichever kind has it) again, with a fresh pg_salt
+// and its own retries, and returns it after its first attempt (or when ctx
+// ends). It reports false when no kind has the subject, or it has not
+// started.
 func (s *Scheduler) Resend(ctx context.Context, paymentID int64) (Notification, bool) {
-	p, ok := s.cfg.Ledger.Payout(paymentID)
-	if !ok {
-		return Notification{}, false
+	now := s.cfg.Clock.Now()
+	for i, k := range s.kinds {
+		sub, ok := k.Subject(paymentID, now)
+		if !ok {
+			continue
+		}
+		if sub.InForce < 0 {
+			return Notification{}, false
+		}
+		release := s.hold()
+		c, ok := k.Build(paymentID, sub.InForce, true)
+		if !ok {
+			release()
+			return Notification{}, false
+		}
+		n := s.create(uint8(i), c, false, nil)
+		s.mu.Lock()
+		n.Resent = true
+		s.changed(n)
+		s.mu.Unlock()
+		return s.sendNow(ctx, n, release), true
 	}
-	step, ok := p.StatusAt(s.cfg.Clock.Now())
-	if !ok {
-		return Notification{}, false
-	}
-	p, m, _ := s.cfg.Ledger.Reach(paymentID, step)
-	release := s.hold()
-	n := s.create(p, m, step, nil)
-	s.mu.Lock()
-	n.Resent = true
-	s.changed(n)
-	s.mu.Unlock()
-	return s.sendNow(ctx, n, release), true
+	return Notification{}, false
 }
 
 // sendNow queues n's first attempt, if it has somewhere to go, lets the
@@ -855,7 +914,7 @@ func (s *Scheduler) Close(ctx context.Context) {
 			if n.NextAttemptAt != nil {
 				attrs = append(attrs, "next_attempt_at", *n.NextAttemptAt)
 			}
-			s.cfg.Logger.Warn("payout notify still pending at shutdown", attrs...)
+			s.cfg.Logger.Warn(s.kinds[n.kind].pending, attrs...)
 		}
 	}
 }
