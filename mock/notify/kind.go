@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -235,52 +234,3 @@ func (s *Scheduler) kindIndex(name string) (uint8, bool) {
 // ErrUnknownKind is returned for a callback kind the scheduler was not
 // given.
 var ErrUnknownKind = errors.New("no such callback kind")
-
-// ScheduleKind adds every step of subject id of a kind to the schedule,
-// due[i] the moment step i falls due, and the hostile drills the subject
-// has ([Scheduler.Schedule] for a payout).
-func (s *Scheduler) ScheduleKind(name string, id int64, due []time.Time) error {
-	k, ok := s.kindIndex(name)
-	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnknownKind, name)
-	}
-	var at time.Time
-	if len(due) > 0 {
-		at = due[0]
-	}
-	sub, ok := s.kinds[k].Subject(id, at)
-	if !ok {
-		return fmt.Errorf("callback kind %q has no subject %d", name, id)
-	}
-	s.schedule(k, id, sub.MerchantID, sub.Revision, sub.Drills, len(due), func(i int) time.Time { return due[i] })
-	return nil
-}
-
-// FireKind records that subject id of a kind reached step i of its
-// timeline now and sends the step's callback at once, as [Scheduler.Fire]
-// does for a payout.
-func (s *Scheduler) FireKind(ctx context.Context, name string, id int64, i int, release func()) (Notification, bool) {
-	k, ok := s.kindIndex(name)
-	if !ok {
-		release()
-		return Notification{}, false
-	}
-	return s.fire(ctx, k, id, i, release)
-}
-
-// Call sends callback c of a kind at once, one attempt and no retries,
-// keeps it in its merchant's history as every callback is kept, and
-// returns it after that attempt, or when ctx ends. It is how a callback
-// whose answer is waited for goes out: FreedomPay's check request before a
-// charge, whose attempt (Delivered, Outcome, read by the kind's Ack)
-// decides the charge. A kind sent this way has no Retries: a notification
-// found pending in a saved state is tried once more, and no more.
-func (s *Scheduler) Call(ctx context.Context, name string, c Callback) (Notification, error) {
-	k, ok := s.kindIndex(name)
-	if !ok {
-		return Notification{}, fmt.Errorf("%w: %q", ErrUnknownKind, name)
-	}
-	release := s.hold()
-	n := s.create(k, c, true, nil)
-	return s.sendNow(ctx, n, release), nil
-}
