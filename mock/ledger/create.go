@@ -165,12 +165,20 @@ func (l *Ledger) SavedCard(merchantID, token, cardID, userID string) (scenario.C
 	return c, nil
 }
 
-// newPaymentID draws a payment id not in use.
+// newPaymentID draws a payment id not in use; l.mu is held.
 func (l *Ledger) newPaymentID() int64 {
 	for {
-		id := l.gen.PaymentID()
-		if _, taken := l.byID[id]; !taken {
+		if id := l.gen.PaymentID(); !l.paymentIDTaken(id) {
 			return id
 		}
 	}
+}
+
+// paymentIDTaken reports whether anything the ledger holds has payment id
+// id; l.mu is held. Payment ids are one space, as FreedomPay's
+// pg_payment_id is: payouts' today, payments' beside them, and the
+// callback schedule names its subjects by them.
+func (l *Ledger) paymentIDTaken(id int64) bool {
+	_, taken := l.byID[id]
+	return taken
 }

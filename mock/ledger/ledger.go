@@ -347,19 +347,19 @@ func (l *Ledger) PayoutByPage(key string) (Payout, bool) {
 	return p.clone(), true
 }
 
-// Reach returns a payout as it is when it reaches a step of its timeline,
-// and its merchant with the balance at that moment.
-func (l *Ledger) Reach(paymentID int64, step Step) (Payout, Merchant, bool) {
+// MerchantAt returns the merchant with the given id as it is at t: its
+// Balance is the balance at t ([Ledger.Balance]), as a callback telling of
+// that moment shows it.
+func (l *Ledger) MerchantAt(id string, t time.Time) (Merchant, bool) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	p, ok := l.byID[paymentID]
+	a, ok := l.merchants[id]
 	if !ok {
-		return Payout{}, Merchant{}, false
+		return Merchant{}, false
 	}
-	a := l.merchants[p.MerchantID]
 	m := a.Merchant
-	m.Balance = a.balanceAt(step.At)
-	return p.clone(), m, true
+	m.Balance = a.balanceAt(t)
+	return m, true
 }
 
 // Payouts returns every payout: the scenario's in file order, then the

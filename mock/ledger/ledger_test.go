@@ -123,6 +123,16 @@ func TestBalanceMoves(t *testing.T) {
 	if open.Fixed2() != "1000000.00" || at0.Fixed2() != "980322.41" || at30.Fixed2() != "981087.67" {
 		t.Errorf("balance before, at 0s, at 30s: %s %s %s; want 1000000.00 980322.41 981087.67", open.Fixed2(), at0.Fixed2(), at30.Fixed2())
 	}
+	// MerchantAt gives the same balance with the merchant, as at its moment.
+	if m, ok := l.MerchantAt("9970", t0.Add(30*time.Second)); !ok || m.ID != "9970" || m.Balance != at30 || m.PayoutSecretKey == "" {
+		t.Errorf("MerchantAt(9970, 30s) = %+v, %v; want merchant 9970 with balance %s", m, ok, at30.Fixed2())
+	}
+	if m, _ := l.Merchant("9970"); m.Balance != open {
+		t.Errorf("Merchant(9970).Balance = %s, want the opening %s", m.Balance.Fixed2(), open.Fixed2())
+	}
+	if _, ok := l.MerchantAt("nope", t0); ok {
+		t.Error("MerchantAt of an unknown merchant reported one")
+	}
 	c, err := l.Create(NewPayout{MerchantID: "9970", OrderID: "n1", Amount: 981087_67 - 1000}, t0.Add(time.Minute))
 	if err == nil {
 		t.Fatalf("a payout whose commission does not fit was made: %+v", c)

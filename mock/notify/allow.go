@@ -11,7 +11,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 )
 
-// AllowList is --callback-allow: the hosts payout notifies may go to, as
+// AllowList is --callback-allow: the hosts callbacks may go to, as
 // host-name globs ("*.shop.test", "merchant") and IP networks
 // ("10.0.0.0/8", "127.0.0.1"). A host name no glob matches is still allowed
 // when every address it resolves to lies in a network, and it is dialled at

@@ -42,17 +42,18 @@ const (
 	maxAckNames    = MaxAnswerBody  // bytes of the names the fields are signed under
 )
 
-// post sends n once and judges the answer. retry is false when trying again
-// cannot help: the callback host is not allowed.
+// post sends n, a callback of kind k, once and reads the answer by k's
+// rule. retry is false when trying again cannot help: the callback host is
+// not allowed.
 //
-// A notify to the demo merchant (scenario.DemoPostLink) is served
+// A callback to the demo merchant (scenario.DemoPostLink) is served
 // in-process: no connection, so neither --callback-allow nor the loopback
-// host applies to it. A post_link on a loopback host goes to the loopback
-// host (--callback-loopback-host) when one is set; --callback-allow is
-// checked on the post_link as the merchant gave it.
-func (s *Scheduler) post(n *Notification) (a Attempt, retry bool) {
+// host applies to it. A URL on a loopback host goes to the loopback host
+// (--callback-loopback-host) when one is set; --callback-allow is checked
+// on the URL as the merchant gave it.
+func (s *Scheduler) post(k *kind, n *Notification) (a Attempt, retry bool) {
 	a = Attempt{Fields: n.Fields.Redacted(redact.New(n.secret))}
-	body, ctype, err := encode(n.Fields, s.cfg.Settings.Encoding)
+	body, ctype, err := encode(n.Fields, n.encoding)
 	if err != nil {
 		a.Error = err.Error()
 		return a, true
@@ -61,7 +62,7 @@ func (s *Scheduler) post(n *Notification) (a Attempt, retry bool) {
 	local := n.URL == scenario.DemoPostLink
 	target, err := url.Parse(n.URL)
 	if err != nil {
-		a.Error = "bad post_link: " + err.Error()
+		a.Error = "bad " + k.Words.URL + ": " + err.Error()
 		return a, true
 	}
 	given := target.Hostname()
@@ -83,17 +84,27 @@ func (s *Scheduler) post(n *Notification) (a Attempt, retry bool) {
 			return a, false
 		}
 	}
-	timeout := s.cfg.Settings.Timeout.Duration
+	method, reader := http.MethodPost, io.Reader(bytes.NewReader(body))
+	if n.encoding == EncodingQuery {
+		method, reader = http.MethodGet, nil
+		if target.RawQuery != "" {
+			target.RawQuery += "&"
+		}
+		target.RawQuery += string(body)
+	}
+	timeout := k.Timeout
 	start := time.Now() // before the deadline is set: a timed-out attempt's latency is never under it
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, n.URL, reader)
 	if err != nil {
-		a.Error = "bad post_link: " + err.Error()
+		a.Error = "bad " + k.Words.URL + ": " + err.Error()
 		return a, true
 	}
 	req.URL, req.Host = target, target.Host // the Host header names the host dialled
-	req.Header.Set("Content-Type", ctype)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
 	req.Header.Set("User-Agent", "freedompay-mock")
 	var resp *http.Response
 	if local {
@@ -140,8 +151,11 @@ func (s *Scheduler) post(n *Notification) (a Attempt, retry bool) {
 		a.Reason = fmt.Sprintf("answer body over %d KiB", MaxAnswerBody>>10)
 		return a, true
 	}
-	a.Conforming, a.Reason = CheckAck(answer, n.script, n.secret)
-	a.Delivered = a.Conforming || s.cfg.Settings.Ack != scenario.AckStrict
+	ans := k.Ack(n.callback(), answer)
+	a.Conforming, a.Reason, a.Delivered = ans.Conforming, ans.Reason, ans.Ack != Refused
+	if ans.Ack == Rejected || ans.Ack == Errored {
+		a.Outcome = ans.Ack
+	}
 	return a, true
 }
 
@@ -168,9 +182,12 @@ func describe(err error, ctx context.Context, timeout time.Duration) string {
 	return err.Error()
 }
 
-// encode writes the notify body in the configured encoding.
+// encode writes a callback's body in its encoding; for EncodingQuery, the
+// query, with no content type.
 func encode(fields sign.Fields, encoding string) (body []byte, contentType string, err error) {
 	switch encoding {
+	case EncodingQuery:
+		return []byte(wire.EncodeForm(fields)), "", nil
 	case scenario.EncodingMultipart:
 		var b bytes.Buffer
 		mw := multipart.NewWriter(&b)

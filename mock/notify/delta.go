@@ -43,8 +43,10 @@ func (s *Scheduler) TrackDeltas() {
 // follow-up; retries are remade from NextAttemptAt.
 func persistent(e event) bool { return e.step >= 0 || e.drill != "" || e.followUp }
 
-func saved(e event) SavedStep {
-	st := SavedStep{Due: e.due, PaymentID: e.paymentID, MerchantID: e.merchant, Step: e.step, Revision: e.rev, Drill: e.drill}
+// saved is e as a saved state keeps it; s.mu is held.
+func (s *Scheduler) saved(e event) SavedStep {
+	st := SavedStep{Due: e.due, PaymentID: e.paymentID, MerchantID: e.merchant, Step: e.step, Revision: e.rev, Drill: e.drill,
+		Kind: s.kinds[e.kind].Name}
 	if e.followUp {
 		st.FollowUp = e.note.ID
 	}
@@ -54,14 +56,14 @@ func saved(e event) SavedStep {
 // stepAdded, stepDone and changed record a change; s.mu is held.
 func (s *Scheduler) stepAdded(e event) {
 	if s.delta.on && !s.delta.whole && persistent(e) {
-		s.delta.added = append(s.delta.added, saved(e))
+		s.delta.added = append(s.delta.added, s.saved(e))
 		s.overflow()
 	}
 }
 
 func (s *Scheduler) stepDone(e event) {
 	if s.delta.on && !s.delta.whole && persistent(e) {
-		s.delta.done = append(s.delta.done, saved(e))
+		s.delta.done = append(s.delta.done, s.saved(e))
 		s.overflow()
 	}
 }

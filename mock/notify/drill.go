@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
@@ -21,20 +20,21 @@ type Verdict struct {
 	Message string `json:"message"`
 }
 
-// oneShot reports whether a drill's notify gets one attempt and no retries:
-// the extra notifies a drill sends, not a genuine notify it delays or marks.
+// oneShot reports whether a drill's callback gets one attempt and no
+// retries: the extra callbacks a drill sends, not a genuine one it delays
+// or marks.
 func oneShot(drill string) bool {
 	return drill == scenario.DrillDuplicate || drill == scenario.DrillOutOfOrder || scenario.Hostile(drill)
 }
 
-// drillStep applies the drills of payout p to n, the notify just made for
-// its step i, and returns n if it goes out now (nil when a drill sends it
-// later, or never). Only the final step's notify is drilled.
-func (s *Scheduler) drillStep(p ledger.Payout, i int, n *Notification) *Notification {
-	if _, final := p.Final(); !final || i != len(p.Timeline)-1 {
+// drillStep applies the drills of subject sub to n, the callback just made
+// for its step i, and returns n if it goes out now (nil when a drill sends
+// it later, or never). Only the final step's callback is drilled.
+func (s *Scheduler) drillStep(sub Subject, i int, n *Notification) *Notification {
+	if !sub.Final || i != sub.Steps-1 {
 		return n
 	}
-	has := func(d string) bool { return slices.Contains(p.Drills, d) }
+	has := func(d string) bool { return slices.Contains(sub.Drills, d) }
 	if has(scenario.DrillDuplicate) || has(scenario.DrillOutOfOrder) {
 		s.mu.Lock()
 		n.followUps = true
@@ -55,7 +55,7 @@ func (s *Scheduler) drillStep(p ledger.Payout, i int, n *Notification) *Notifica
 		s.mu.Lock()
 		n.Drill, n.NextAttemptAt = scenario.DrillLate, &due
 		s.changed(n)
-		s.push(event{due: due, paymentID: n.PaymentID, merchant: n.MerchantID, step: -1, note: n})
+		s.push(event{due: due, paymentID: n.PaymentID, merchant: n.MerchantID, step: -1, note: n, kind: n.kind})
 		s.mu.Unlock()
 		s.poke()
 		return nil
@@ -68,12 +68,15 @@ func (s *Scheduler) drillStep(p ledger.Payout, i int, n *Notification) *Notifica
 	return n
 }
 
-// followUp sends what the drills of n's payout send after its final notify
-// is delivered: the same notify again (duplicate), then the notify of its
-// first, earlier status (out_of_order). Each payout's follow-ups go once.
+// followUp sends what the drills of n's subject send after its final
+// callback is delivered: the same callback again (duplicate), then the
+// callback of its first, earlier status (out_of_order). Each subject's
+// follow-ups go once.
 func (s *Scheduler) followUp(n *Notification, r *run) {
-	p, ok := s.cfg.Ledger.Payout(n.PaymentID)
-	if !ok || len(p.Drills) == 0 {
+	k := s.kinds[n.kind]
+	now := s.cfg.Clock.Now()
+	sub, ok := k.Subject(n.PaymentID, now)
+	if !ok || len(sub.Drills) == 0 {
 		return
 	}
 	s.mu.Lock()
@@ -83,107 +86,54 @@ func (s *Scheduler) followUp(n *Notification, r *run) {
 	if done {
 		return
 	}
-	now := s.cfg.Clock.Now()
-	if slices.Contains(p.Drills, scenario.DrillDuplicate) {
+	if slices.Contains(sub.Drills, scenario.DrillDuplicate) {
 		dup := &Notification{ // what it copies never changes once sent
-			PaymentID: n.PaymentID, OrderID: n.OrderID, MerchantID: n.MerchantID, URL: n.URL, Status: n.Status,
+			Kind: n.Kind, PaymentID: n.PaymentID, OrderID: n.OrderID, MerchantID: n.MerchantID, URL: n.URL, Status: n.Status,
 			State: StatePending, CreatedAt: now, Fields: n.Fields, Drill: scenario.DrillDuplicate, Of: n.ID,
-			once: true, script: n.script, secret: n.secret, attempted: make(chan struct{}),
+			once: true, kind: n.kind, script: n.script, secret: n.secret, encoding: n.encoding, attempted: make(chan struct{}),
 		}
 		s.keep(dup)
 		s.enqueue(dup, r)
 	}
-	if slices.Contains(p.Drills, scenario.DrillOutOfOrder) {
-		first := p.Timeline[0]
-		_, m, _ := s.cfg.Ledger.Reach(p.PaymentID, first)
-		if first.Status != scenario.StatusProcess {
-			first.Status = scenario.StatusProcess
+	if slices.Contains(sub.Drills, scenario.DrillOutOfOrder) && k.Drill != nil {
+		if c, ok := k.Drill(n.PaymentID, scenario.DrillOutOfOrder, now, n.URL); ok {
+			stale := s.note(n.kind, c)
+			stale.Drill, stale.Of, stale.once, stale.CreatedAt = scenario.DrillOutOfOrder, n.ID, true, now
+			s.keep(stale)
+			s.enqueue(stale, r)
 		}
-		stale := s.build(p, m, first, n.URL)
-		stale.Drill, stale.Of, stale.once, stale.CreatedAt = scenario.DrillOutOfOrder, n.ID, true, now
-		s.keep(stale)
-		s.enqueue(stale, r)
 	}
 }
 
-// hostile makes and sends a hostile drill's notify to a payout's post_link.
+// hostile makes and sends a hostile drill's callback to its subject's URL.
 // Each claims what a merchant must not believe: a payout paid out that is
 // not (forged, unsigned), a changed amount or status (tampered), another
-// merchant's payout (replayed).
+// merchant's payout (replayed). Its kind makes it up (Kind.Drill); forged
+// and unsigned ones are spoilt here, alike for every kind.
 func (s *Scheduler) hostile(e event, r *run) {
-	p, ok := s.cfg.Ledger.Payout(e.paymentID)
-	if !ok || p.Revision != e.rev || len(p.Timeline) == 0 {
+	k := s.kinds[e.kind]
+	if k.Drill == nil {
 		return
 	}
-	m, _ := s.cfg.Ledger.Merchant(p.MerchantID)
-	url := postLink(p, m)
-	if url == "" {
+	sub, ok := k.Subject(e.paymentID, e.due)
+	if !ok || sub.Revision != e.rev || sub.Steps == 0 {
 		return
 	}
-	last := p.Timeline[len(p.Timeline)-1]
-	claim := ledger.Step{At: e.due, Status: scenario.StatusSuccess}
-	var n *Notification
+	c, ok := k.Drill(e.paymentID, e.drill, e.due, "")
+	if !ok {
+		return
+	}
+	n := s.note(e.kind, c)
 	switch e.drill {
-	case scenario.DrillForged, scenario.DrillUnsigned:
-		_, m, _ = s.cfg.Ledger.Reach(p.PaymentID, claim)
-		n = s.build(p, m, claim, url)
-		if e.drill == scenario.DrillForged {
-			n.Fields = resign(n.Fields, n.script, "forged-"+s.cfg.Gen.Salt())
-		} else {
-			n.Fields = n.Fields.Without(sign.FieldSig)
-		}
-	case scenario.DrillTampered:
-		claim.Status, claim.ErrorCode = last.Status, last.ErrorCode
-		if claim.Status == scenario.StatusProcess {
-			claim.Status = scenario.StatusSuccess
-		}
-		_, m, _ = s.cfg.Ledger.Reach(p.PaymentID, claim)
-		n = s.build(p, m, claim, url) // signed as the gateway would
-		if claim.Status == scenario.StatusError {
-			n.Fields = n.Fields.With("pg_status", "ok") // a failure turned into a payout
-		} else {
-			n.Fields = n.Fields.With("pg_payment_amount", (p.Amount * 100).Fixed2()) // the amount inflated
-		}
-	case scenario.DrillReplayed:
-		n = s.replayed(p, m, claim)
-		if n == nil {
-			return
-		}
-		n.URL, n.script, n.secret = url, s.cfg.Settings.Script(url), m.PayoutSecretKey
-	default:
-		return
+	case scenario.DrillForged:
+		n.Fields = resign(n.Fields, n.script, "forged-"+s.cfg.Gen.Salt())
+	case scenario.DrillUnsigned:
+		n.Fields = n.Fields.Without(sign.FieldSig)
 	}
-	n.Status = n.Fields.Value("pg_status")
-	n.PaymentID, n.OrderID, n.MerchantID = p.PaymentID, p.OrderID, p.MerchantID
+	n.PaymentID, n.OrderID, n.MerchantID = e.paymentID, sub.OrderID, sub.MerchantID
 	n.Drill, n.once, n.CreatedAt = e.drill, true, e.due
 	s.keep(n)
 	s.enqueue(n, r)
-}
-
-// replayed is a genuine notify of another merchant's payout, as sent to
-// that merchant: the first other merchant's first payout, or one made up
-// when it has none.
-func (s *Scheduler) replayed(p ledger.Payout, m ledger.Merchant, claim ledger.Step) *Notification {
-	var other ledger.Merchant
-	for _, id := range s.cfg.Ledger.MerchantIDs() {
-		if id != m.ID {
-			other, _ = s.cfg.Ledger.Merchant(id)
-			break
-		}
-	}
-	if other.ID == "" {
-		return nil // validation asks for a second merchant
-	}
-	theirs := ledger.Payout{MerchantID: other.ID, OrderID: "replay-" + strconv.FormatInt(p.PaymentID, 10),
-		PaymentID: s.cfg.Gen.PaymentID(), Amount: p.Amount, ToPay: p.ToPay, CardHash: p.CardHash}
-	for _, op := range s.cfg.Ledger.Payouts() {
-		if op.MerchantID == other.ID {
-			theirs = op
-			break
-		}
-	}
-	other.Balance, _ = s.cfg.Ledger.Balance(other.ID, claim.At)
-	return s.build(theirs, other, claim, postLink(theirs, other))
 }
 
 func resign(fields sign.Fields, script, secret string) sign.Fields {
@@ -192,48 +142,50 @@ func resign(fields sign.Fields, script, secret string) sign.Fields {
 }
 
 // judge gives a drill's verdict on attempt a of n. The answer is read as
-// the merchant means it (see readAnswer): a hostile notify passes when it is
-// refused; any other drill's notify when it is accepted and delivered.
+// the merchant means it (see readAnswer): a hostile callback passes when it
+// is refused; any other drill's callback when it is accepted and
+// delivered. The verdict speaks in the words of n's kind.
 func (s *Scheduler) judge(n *Notification, a Attempt) {
 	if n.Drill == "" || n.Drill == scenario.DrillLost {
 		return
 	}
+	w := s.kinds[n.kind].Words
 	r := readAnswer(a)
 	var v *Verdict
 	switch d := n.Drill; {
 	case scenario.Hostile(d):
 		if !r.accepts {
-			v = &Verdict{true, fmt.Sprintf("merchant refused the %s payout notify: %s", d, r)}
+			v = &Verdict{true, fmt.Sprintf("merchant refused the %s %s: %s", d, w.Callback, r)}
 		} else {
-			v = &Verdict{false, fmt.Sprintf("merchant accepted %s %s payout notify: it answered %s; %s", article(d), d, r, hostileAdvice(d))}
+			v = &Verdict{false, fmt.Sprintf("merchant accepted %s %s %s: it answered %s; %s", article(d), d, w.Callback, r, hostileAdvice(d, w))}
 		}
 	case d == scenario.DrillDuplicate:
 		if ok, why := acked(a, r); ok {
 			v = &Verdict{true, "merchant acknowledged the duplicate as it did the first: " + why}
 		} else {
 			v = &Verdict{false, "merchant did not acknowledge the duplicate notify, though it did the first: " + why +
-				"; the same notify may come twice: acknowledge it again, and do not pay out twice"}
+				"; the same notify may come twice: acknowledge it again, and do not " + w.Act + " twice"}
 		}
 	case d == scenario.DrillOutOfOrder:
 		if ok, why := acked(a, r); ok {
-			v = &Verdict{true, "merchant acknowledged a stale \"process\" notify that came after the final one: " + why}
+			v = &Verdict{true, fmt.Sprintf("merchant acknowledged a stale %q notify that came after the final one: %s", n.Status, why)}
 		} else {
-			v = &Verdict{false, "merchant did not acknowledge a stale \"process\" notify, sent after the final one: " + why +
-				"; acknowledge it, and keep the payout's final status"}
+			v = &Verdict{false, fmt.Sprintf("merchant did not acknowledge a stale %q notify, sent after the final one: %s", n.Status, why) +
+				"; acknowledge it, and keep the " + w.Subject + "'s final status"}
 		}
 	case d == scenario.DrillEarly && a.N == 1:
 		if ok, why := acked(a, r); ok {
-			v = &Verdict{true, "merchant acknowledged the notify that came before the create reply: " + why}
+			v = &Verdict{true, "merchant acknowledged the notify that came before the " + w.Request + " reply: " + why}
 		} else {
-			v = &Verdict{false, "merchant did not acknowledge a notify that came before the create reply: " + why +
-				"; record the order before sending the create request, so an early notify finds it"}
+			v = &Verdict{false, "merchant did not acknowledge a notify that came before the " + w.Request + " reply: " + why +
+				"; record the order before sending the " + w.Request + " request, so an early notify finds it"}
 		}
 	case d == scenario.DrillLate && a.Delivered:
 		if ok, why := acked(a, r); ok {
 			v = &Verdict{true, "merchant acknowledged the notify that came after the status API already said final: " + why}
 		} else {
 			v = &Verdict{false, "merchant did not acknowledge the notify that came after the status API already said final: " + why +
-				"; acknowledge a notify even when its payout is known to be final"}
+				"; acknowledge a notify even when its " + w.Subject + " is known to be final"}
 		}
 	case d == scenario.DrillLate && n.State == StateFailed:
 		_, why := acked(a, r)
@@ -268,10 +220,10 @@ func article(word string) string {
 	return "a"
 }
 
-func hostileAdvice(drill string) string {
+func hostileAdvice(drill string, w Words) string {
 	switch drill {
 	case scenario.DrillForged:
-		return "check pg_sig with your payout secret and refuse a notify whose signature does not verify"
+		return "check pg_sig with your " + w.Secret + " and refuse a notify whose signature does not verify"
 	case scenario.DrillTampered:
 		return "a field was changed after signing: check pg_sig over every field received"
 	case scenario.DrillUnsigned:
@@ -390,7 +342,8 @@ func classifyAnswer(status int, body string) (accepts bool, rule string) {
 
 // Early delivers what is due now, the notify of payout p (made with the
 // drill "early", its timeline all at its creation) among it, and returns
-// after that notify's first attempt, or when ctx ends.
+// after that notify's first attempt, or when ctx ends. Any kind's subject
+// with the drill "early" goes the same way: only p.PaymentID counts.
 //
 // It takes its turn with RunAt: an advance under way has counted what
 // is due at its moment, and an early dispatch between would take events
@@ -416,6 +369,6 @@ func (s *Scheduler) Early(ctx context.Context, p ledger.Payout) {
 	}
 }
 
-// Extra reports whether n is a notify a drill sent besides the payout's
-// genuine ones (a duplicate, a stale or a hostile notify).
+// Extra reports whether n is a callback a drill sent besides its subject's
+// genuine ones (a duplicate, a stale or a hostile one).
 func (n Notification) Extra() bool { return oneShot(n.Drill) }

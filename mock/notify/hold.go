@@ -12,16 +12,24 @@ import (
 // could not be: they are gone). No notify goes out for a payout its
 // merchant may be told was never made.
 func (s *Scheduler) ScheduleHeld(p ledger.Payout) {
-	s.mu.Lock()
-	if _, ok := s.held[p.PaymentID]; !ok {
-		s.held[p.PaymentID] = nil
-	}
-	s.mu.Unlock()
+	s.Hold(p.PaymentID)
 	s.Schedule(p)
 }
 
-// Release lets a held payout's steps be reached: those that fell due while
-// it was held go back on the schedule, due at once.
+// Hold sets aside the steps of subject id (of any kind: a payout, a
+// payment) as they fall due, until [Scheduler.Release] or
+// [Scheduler.Drop]: call it before scheduling a subject that is not saved
+// yet.
+func (s *Scheduler) Hold(id int64) {
+	s.mu.Lock()
+	if _, ok := s.held[id]; !ok {
+		s.held[id] = nil
+	}
+	s.mu.Unlock()
+}
+
+// Release lets a held subject's steps be reached: those that fell due
+// while it was held go back on the schedule, due at once.
 func (s *Scheduler) Release(paymentID int64) {
 	s.mu.Lock()
 	aside, ok := s.held[paymentID]
@@ -35,8 +43,8 @@ func (s *Scheduler) Release(paymentID int64) {
 	}
 }
 
-// Drop removes every event of a held payout from the schedule: steps,
-// drills and those set aside. The payout has none of its notifies yet.
+// Drop removes every event of a held subject from the schedule: steps,
+// drills and those set aside. The subject has none of its callbacks yet.
 func (s *Scheduler) Drop(paymentID int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -57,7 +65,7 @@ func (s *Scheduler) Drop(paymentID int64) {
 	heap.Init(&s.queue)
 }
 
-// heldEvents are the events set aside for held payouts, for a saved
+// heldEvents are the events set aside for held subjects, for a saved
 // state: they are steps still to be reached.
 func (s *Scheduler) heldEvents() []event {
 	var out []event

@@ -23,16 +23,19 @@ type State struct {
 	Dropped       map[string]int64 `json:"dropped,omitempty"`
 }
 
-// SavedStep is a payout's timeline step still to be reached.
+// SavedStep is a subject's timeline step still to be reached: a payout's,
+// or of another kind's subject.
 type SavedStep struct {
 	Due        time.Time `json:"due"`
-	PaymentID  int64     `json:"payment_id"`
+	PaymentID  int64     `json:"payment_id"` // the subject's
 	MerchantID string    `json:"merchant_id"`
 	Step       int       `json:"step"`
 	Revision   int       `json:"revision"`
-	Drill      string    `json:"drill,omitempty"` // a hostile drill's notify, not a step
+	Drill      string    `json:"drill,omitempty"` // a hostile drill's callback, not a step
 	// FollowUp is a delivered notification whose drills' follow-ups are due.
 	FollowUp int `json:"follow_up,omitempty"`
+	// Kind names the kind of callback; "" for a payout notify.
+	Kind string `json:"kind,omitempty"`
 }
 
 // SavedNotice is a notification and whether its merchant's history keeps it
@@ -64,12 +67,10 @@ func (s *Scheduler) state() State {
 	}
 	sort.Slice(events, func(i, j int) bool { return eventQueue(events).Less(i, j) })
 	for _, e := range events {
-		saved := SavedStep{Due: e.due, PaymentID: e.paymentID, MerchantID: e.merchant, Step: e.step, Revision: e.rev, Drill: e.drill}
 		if e.followUp {
-			saved.FollowUp = e.note.ID
 			notes = append(notes, e.note)
 		}
-		st.Steps = append(st.Steps, saved)
+		st.Steps = append(st.Steps, s.saved(e))
 	}
 	kept := map[int]bool{}
 	for id, h := range s.history {
@@ -100,45 +101,60 @@ func (s *Scheduler) state() State {
 
 // Restore loads a saved schedule into a scheduler not started yet. A
 // pending notification is tried again when its next attempt falls due, or
-// at once when its first attempt had not been recorded. secret gives a
-// merchant's payout secret, to check the acks of notifies sent from now on.
-func (s *Scheduler) Restore(st State, secret func(merchantID string) (string, bool)) error {
+// at once when its first attempt had not been recorded; its kind gives it
+// what it needs to be sent (Kind.Restored). merchant reports whether the
+// scenario has a merchant (the payout secret it gives is not used).
+func (s *Scheduler) Restore(st State, merchant func(merchantID string) (string, bool)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.cfg.Clock.Now()
 	s.lastID = st.LastID
 	byID := map[int]*Notification{}
 	for _, e := range st.Steps {
-		if _, ok := secret(e.MerchantID); !ok {
-			return fmt.Errorf("a step of payout %d is of merchant %q, which the scenario does not have", e.PaymentID, e.MerchantID)
+		k, ok := s.kindIndex(e.Kind)
+		if !ok {
+			return fmt.Errorf("a step of %d is of callback kind %q, which the sandbox does not send", e.PaymentID, e.Kind)
+		}
+		subject := s.kinds[k].Words.Subject
+		if _, ok := merchant(e.MerchantID); !ok {
+			return fmt.Errorf("a step of %s %d is of merchant %q, which the scenario does not have", subject, e.PaymentID, e.MerchantID)
 		}
 		switch {
 		case e.FollowUp != 0:
 			continue // once the notifications are back, below
 		case e.Drill != "" && !scenario.Hostile(e.Drill):
-			return fmt.Errorf("payout %d: %q is not a drill that sends a notify of its own", e.PaymentID, e.Drill)
+			return fmt.Errorf("%s %d: %q is not a drill that sends a notify of its own", subject, e.PaymentID, e.Drill)
 		case e.Drill != "":
 			e.Step = -1
 		case e.Step < 0:
-			return fmt.Errorf("payout %d: step %d is not a step of a timeline", e.PaymentID, e.Step)
+			return fmt.Errorf("%s %d: step %d is not a step of a timeline", subject, e.PaymentID, e.Step)
 		}
-		s.requeue(event{due: e.Due, paymentID: e.PaymentID, merchant: e.MerchantID, step: e.Step, rev: e.Revision, drill: e.Drill})
+		s.requeue(event{due: e.Due, paymentID: e.PaymentID, merchant: e.MerchantID, step: e.Step, rev: e.Revision, drill: e.Drill, kind: k})
 	}
 	for i := range st.Notifications {
 		sn := &st.Notifications[i]
-		key, ok := secret(sn.MerchantID)
-		if !ok {
+		if _, ok := merchant(sn.MerchantID); !ok {
 			return fmt.Errorf("notification %d is of merchant %q, which the scenario does not have", sn.ID, sn.MerchantID)
 		}
 		if sn.ID <= 0 || sn.ID > st.LastID {
 			return fmt.Errorf("notification id %d is out of range 1..%d", sn.ID, st.LastID)
 		}
+		k, ok := s.kindIndex(sn.Kind)
+		if !ok {
+			return fmt.Errorf("notification %d is of callback kind %q, which the sandbox does not send", sn.ID, sn.Kind)
+		}
+		d, err := s.kinds[k].Restored(sn.Notification)
+		if err != nil {
+			return err
+		}
 		n := sn.Notification.copy()
 		np := &n
-		np.script, np.secret, np.attempted = s.cfg.Settings.Script(np.URL), key, make(chan struct{})
+		np.kind, np.script, np.secret, np.encoding, np.attempted = k, d.Script, d.Secret, d.Encoding, make(chan struct{})
 		np.once = oneShot(np.Drill)
-		if p, ok := s.cfg.Ledger.Payout(np.PaymentID); ok && !np.once && !np.Resent && np.Status != scenario.StatusProcess {
-			np.followUps = slices.Contains(p.Drills, scenario.DrillDuplicate) || slices.Contains(p.Drills, scenario.DrillOutOfOrder)
+		// A genuine callback that is no "process" one may be its subject's
+		// final one, whose delivery sends the drills' follow-ups (once).
+		if sub, ok := s.kinds[k].Subject(np.PaymentID, now); ok && !np.once && !np.Resent && np.Status != scenario.StatusProcess {
+			np.followUps = slices.Contains(sub.Drills, scenario.DrillDuplicate) || slices.Contains(sub.Drills, scenario.DrillOutOfOrder)
 		}
 		byID[np.ID] = np
 		if len(np.Attempts) > 0 {
@@ -161,7 +177,7 @@ func (s *Scheduler) Restore(st State, secret func(merchantID string) (string, bo
 			due = *np.NextAttemptAt
 		}
 		if np.URL != "" {
-			s.requeue(event{due: due, paymentID: np.PaymentID, merchant: np.MerchantID, step: -1, note: np})
+			s.requeue(event{due: due, paymentID: np.PaymentID, merchant: np.MerchantID, step: -1, note: np, kind: k})
 		}
 	}
 	for _, e := range st.Steps {
@@ -172,11 +188,11 @@ func (s *Scheduler) Restore(st State, secret func(merchantID string) (string, bo
 		if n == nil {
 			return fmt.Errorf("a follow-up names notification %d, which the state does not hold", e.FollowUp)
 		}
-		s.requeue(event{due: e.Due, paymentID: n.PaymentID, merchant: n.MerchantID, step: -1, note: n, followUp: true})
+		s.requeue(event{due: e.Due, paymentID: n.PaymentID, merchant: n.MerchantID, step: -1, note: n, followUp: true, kind: n.kind})
 	}
 	for id, d := range st.Dropped {
 		if s.history[id] == nil {
-			if _, ok := secret(id); ok {
+			if _, ok := merchant(id); ok {
 				s.history[id] = ring.Of[*Notification](s.cfg.HistorySize, nil, d)
 			}
 		}
@@ -186,7 +202,8 @@ func (s *Scheduler) Restore(st State, secret func(merchantID string) (string, bo
 	return nil
 }
 
-// SavedPayout is what [Check] needs to know of a saved payout.
+// SavedPayout is what [Check] needs to know of a saved payout, to judge
+// the payout notifies and steps that name it.
 type SavedPayout struct {
 	MerchantID string
 	Steps      int // the length of its timeline
@@ -197,10 +214,12 @@ type SavedPayout struct {
 // would trust and must not: steps and notifications of payouts the state
 // lacks or of another merchant, steps past a timeline's end, unknown
 // drills, states and statuses, ids out of range or used twice, URLs that
-// are not. payouts are
-// the state's payouts by payment id; nil, when the state has lost them,
-// leaves what steps and notifications name unjudged. Each problem starts with the field,
-// as in the file: "notifications[2].state: ...".
+// are not. payouts are the state's payouts by payment id; nil, when the
+// state has lost them, leaves what steps and notifications name unjudged.
+// A step or notification of another kind than the payout notify is judged
+// on what every kind shares: its kind judges the rest when it is restored.
+// Each problem starts with the field, as in the file:
+// "notifications[2].state: ...".
 func Check(st State, payouts map[int64]SavedPayout) []error {
 	var errs []error
 	add := func(field, format string, args ...any) {
@@ -225,11 +244,13 @@ func Check(st State, payouts map[int64]SavedPayout) []error {
 		default:
 			ids[n.ID] = i
 		}
-		checkPayout(at, n.PaymentID, n.MerchantID, payouts, add)
-		switch n.Status {
-		case "ok", "error", scenario.StatusProcess:
-		default:
-			add(at+".status", "%q is not a notify's pg_status; want ok, error or process", n.Status)
+		if n.Kind == PayoutNotify {
+			checkPayout(at, n.PaymentID, n.MerchantID, payouts, add)
+			switch n.Status {
+			case "ok", "error", scenario.StatusProcess:
+			default:
+				add(at+".status", "%q is not a notify's pg_status; want ok, error or process", n.Status)
+			}
 		}
 		switch n.State {
 		case StatePending, StateDelivered, StateFailed, StateWithheld:
@@ -264,12 +285,13 @@ func Check(st State, payouts map[int64]SavedPayout) []error {
 			}
 		case e.Step < 0:
 			add(at+".step", "%d is not a step of a timeline", e.Step)
+		case e.Kind != PayoutNotify:
 		default: // a step of an older revision is let go when due, whatever it names
 			if p, ok := payouts[e.PaymentID]; ok && e.Revision == p.Revision && e.Step >= p.Steps {
 				add(at+".step", "%d is not a step of payout %d's timeline (0..%d)", e.Step, e.PaymentID, p.Steps-1)
 			}
 		}
-		if e.FollowUp == 0 { // a follow-up's payout is its notification's
+		if e.FollowUp == 0 && e.Kind == PayoutNotify { // a follow-up's payout is its notification's
 			checkPayout(at, e.PaymentID, e.MerchantID, payouts, add)
 		}
 	}
