@@ -14,11 +14,11 @@ import (
 // passed their checks, hands it to the notify schedule, and returns it. A
 // payout whose timeline fails at once is made (its order id is spent and a
 // notify follows) and answered with its error code, as a refused payout is.
-func (g *Gateway) create(c *call, np ledger.NewPayout) (ledger.Created, error) {
+func (g *Gateway) create(c *call, np ledger.NewPayout) (ledger.CreatedPayout, error) {
 	np.MerchantID = c.merchant.ID
 	np.Method = c.script
-	cr, err := g.change(func() (ledger.Created, error) { return g.cfg.Ledger.Create(np, c.now) },
-		func(cr ledger.Created) { g.cfg.Ledger.Discard(cr.PaymentID) })
+	cr, err := g.change(func() (ledger.CreatedPayout, error) { return g.cfg.Ledger.CreatePayout(np, c.now) },
+		func(cr ledger.CreatedPayout) { g.cfg.Ledger.Discard(cr.PaymentID) })
 	switch {
 	case errors.Is(err, ledger.ErrDuplicateOrder):
 		return cr, wire.Errorf(wire.CodeNonUniqueOrder, "Non-unique order id: merchant %s already has a payout with pg_order_id %s", np.MerchantID, np.OrderID)
@@ -44,12 +44,12 @@ func (g *Gateway) create(c *call, np ledger.NewPayout) (ledger.Created, error) {
 // with the change, and when the state is saved, the reply waits until the
 // change is on disk. If it cannot be saved, undo takes it back (no notify
 // of it has gone out) and the request is a 9999.
-func (g *Gateway) change(f func() (ledger.Created, error), undo func(ledger.Created)) (ledger.Created, error) {
+func (g *Gateway) change(f func() (ledger.CreatedPayout, error), undo func(ledger.CreatedPayout)) (ledger.CreatedPayout, error) {
 	if g.cfg.Commit == nil {
 		return f()
 	}
 	var made error
-	cr, err := g.cfg.Commit(func() (ledger.Created, error) {
+	cr, err := g.cfg.Commit(func() (ledger.CreatedPayout, error) {
 		cr, err := f()
 		made = err
 		return cr, err
@@ -60,7 +60,7 @@ func (g *Gateway) change(f func() (ledger.Created, error), undo func(ledger.Crea
 	case err != nil:
 		g.cfg.Logger.Error("payout taken back: the state could not be saved", "merchant", cr.MerchantID,
 			"order_id", cr.OrderID, "payment_id", cr.PaymentID, "err", err)
-		return ledger.Created{}, wire.Errorf(wire.CodeSystem, "System error: the sandbox could not save the payout to its state, so it was not made (%v); "+
+		return ledger.CreatedPayout{}, wire.Errorf(wire.CodeSystem, "System error: the sandbox could not save the payout to its state, so it was not made (%v); "+
 			"as at FreedomPay, check with payout_status2 before trying again", err)
 	}
 	return cr, nil

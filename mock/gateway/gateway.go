@@ -42,7 +42,7 @@ type Config struct {
 	// it is; else, when the state is saved, once the change is saved, or
 	// with why it could not be, after undo took the change back. Nil makes
 	// and schedules nothing more (tests of the gateway alone).
-	Commit func(make func() (ledger.Created, error), undo func(ledger.Created)) (ledger.Created, error)
+	Commit func(make func() (ledger.CreatedPayout, error), undo func(ledger.CreatedPayout)) (ledger.CreatedPayout, error)
 	// Journal records every request; nil records nothing.
 	Journal *journal.Journal
 	// Drills are the scenario's; Seed decides their faults.

@@ -96,13 +96,13 @@ func (g *Gateway) servePage(w http.ResponseWriter, r *http.Request) {
 }
 
 // enterCard checks the card number and starts the payout.
-func (g *Gateway) enterCard(key, pan string) (ledger.Created, error) {
+func (g *Gateway) enterCard(key, pan string) (ledger.CreatedPayout, error) {
 	if !ValidPAN(pan) {
-		return ledger.Created{}, errors.New("Wrong or nonexistent card number: enter 13 to 20 digits that pass the Luhn check.")
+		return ledger.CreatedPayout{}, errors.New("Wrong or nonexistent card number: enter 13 to 20 digits that pass the Luhn check.")
 	}
 	before, _ := g.cfg.Ledger.PayoutByPage(key)
-	cr, err := g.change(func() (ledger.Created, error) { return g.cfg.Ledger.EnterCard(key, pan, g.cfg.Clock.Now()) },
-		func(ledger.Created) { g.cfg.Ledger.Put(before) })
+	cr, err := g.change(func() (ledger.CreatedPayout, error) { return g.cfg.Ledger.EnterCard(key, pan, g.cfg.Clock.Now()) },
+		func(ledger.CreatedPayout) { g.cfg.Ledger.Put(before) })
 	if err != nil {
 		return cr, err
 	}

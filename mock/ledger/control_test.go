@@ -49,10 +49,10 @@ func TestForceMovesTheBalance(t *testing.T) {
 func TestResetMerchant(t *testing.T) {
 	sc := scenario.Default()
 	l := New(sc, fixtures.NewGen(42), t0)
-	if _, err := l.Create(NewPayout{MerchantID: "9970", OrderID: "new", Method: "p2p2nonreg", Amount: money.Amount(100)}, t0); err != nil {
+	if _, err := l.CreatePayout(NewPayout{MerchantID: "9970", OrderID: "new", Method: "p2p2nonreg", Amount: money.Amount(100)}, t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Create(NewPayout{MerchantID: "123456", OrderID: "keep", Method: "p2p2nonreg", Amount: money.Amount(100)}, t0); err != nil {
+	if _, err := l.CreatePayout(NewPayout{MerchantID: "123456", OrderID: "keep", Method: "p2p2nonreg", Amount: money.Amount(100)}, t0); err != nil {
 		t.Fatal(err)
 	}
 	later := t0.Add(time.Hour)

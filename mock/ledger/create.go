@@ -56,30 +56,30 @@ type NewPayout struct {
 	AwaitCard bool
 }
 
-// Created is a payout just made, with what chose its timeline and the
+// CreatedPayout is a payout just made, with what chose its timeline and the
 // merchant's balance right after.
-type Created struct {
+type CreatedPayout struct {
 	Payout
 	DecidedBy string
 	Balance   money.Amount
 }
 
-// Create makes a payout at now: it checks that the order id is new for the
+// CreatePayout makes a payout at now: it checks that the order id is new for the
 // merchant and that the balance covers amount plus commission, reserves
 // that sum, and gives the payout its timeline.
-func (l *Ledger) Create(np NewPayout, now time.Time) (Created, error) {
+func (l *Ledger) CreatePayout(np NewPayout, now time.Time) (CreatedPayout, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	a, ok := l.merchants[np.MerchantID]
 	if !ok {
-		return Created{}, ErrUnknownMerchant
+		return CreatedPayout{}, ErrUnknownMerchant
 	}
 	if _, dup := l.byOrder[orderKey{np.MerchantID, np.OrderID}]; dup {
-		return Created{}, ErrDuplicateOrder
+		return CreatedPayout{}, ErrDuplicateOrder
 	}
-	toPay := np.Amount + a.Commission(np.Amount)
+	toPay := np.Amount + a.PayoutCommission(np.Amount)
 	if low := a.lowestFrom(now); toPay > low {
-		return Created{}, &InsufficientError{ToPay: toPay, Available: low, Currency: a.Currency}
+		return CreatedPayout{}, &InsufficientError{ToPay: toPay, Available: low, Currency: a.Currency}
 	}
 	var steps []scenario.Step
 	var drills []string
@@ -89,7 +89,7 @@ func (l *Ledger) Create(np NewPayout, now time.Time) (Created, error) {
 		// An 8888 at once is a refusal, as a real shortfall is: no payout,
 		// the order id stays free.
 		if first := steps[0]; first.At.Duration == 0 && first.Status == scenario.StatusError && first.ErrorCode == wire.CodeInsufficient {
-			return Created{}, &InsufficientError{ToPay: toPay, Available: a.balanceAt(now), Currency: a.Currency, DecidedBy: decided}
+			return CreatedPayout{}, &InsufficientError{ToPay: toPay, Available: a.balanceAt(now), Currency: a.Currency, DecidedBy: decided}
 		}
 	}
 	p := &Payout{
@@ -120,17 +120,17 @@ func (l *Ledger) Create(np NewPayout, now time.Time) (Created, error) {
 	l.insert(p)
 	a.book(p)
 	l.track(p)
-	return Created{Payout: p.clone(), DecidedBy: decided, Balance: a.balanceAt(now)}, nil
+	return CreatedPayout{Payout: p.clone(), DecidedBy: decided, Balance: a.balanceAt(now)}, nil
 }
 
 // EnterCard is the recipient entering a card on a reg2nonreg payout page at
 // now: the payout's timeline is chosen and starts.
-func (l *Ledger) EnterCard(pageKey, pan string, now time.Time) (Created, error) {
+func (l *Ledger) EnterCard(pageKey, pan string, now time.Time) (CreatedPayout, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	p, ok := l.byPage[pageKey]
 	if !ok || !p.AwaitingCard {
-		return Created{}, ErrNoPage
+		return CreatedPayout{}, ErrNoPage
 	}
 	a := l.merchants[p.MerchantID]
 	p.AwaitingCard = false
@@ -145,7 +145,7 @@ func (l *Ledger) EnterCard(pageKey, pan string, now time.Time) (Created, error) 
 	p.Timeline = append(p.Timeline, next...)
 	a.release(p)
 	l.track(p)
-	return Created{Payout: p.clone(), DecidedBy: decided, Balance: a.balanceAt(now)}, nil
+	return CreatedPayout{Payout: p.clone(), DecidedBy: decided, Balance: a.balanceAt(now)}, nil
 }
 
 // SavedCard finds a merchant's saved card by token or, as older SDKs send

@@ -31,8 +31,8 @@ type Merchant struct {
 	CommissionFixed   money.Amount
 }
 
-// Commission is what a payout of amount costs the merchant on top of it.
-func (m Merchant) Commission(amount money.Amount) money.Amount {
+// PayoutCommission is what a payout of amount costs the merchant on top of it.
+func (m Merchant) PayoutCommission(amount money.Amount) money.Amount {
 	pct := money.Amount(float64(amount)*m.CommissionPercent/100 + 0.5) // half up, in tiyn
 	return pct + m.CommissionFixed
 }
@@ -238,7 +238,7 @@ func (l *Ledger) addPayout(sp scenario.Payout, origin time.Time, taken map[int64
 	taken[p.PaymentID] = true
 	p.Amount, _ = money.FromFloat(sp.Amount)
 	p.NetAmount = p.Amount
-	commission := a.Commission(p.Amount)
+	commission := a.PayoutCommission(p.Amount)
 	if sp.Commission != nil {
 		commission, _ = money.FromFloat(*sp.Commission)
 	}

@@ -133,18 +133,18 @@ func TestBalanceMoves(t *testing.T) {
 	if _, ok := l.MerchantAt("nope", t0); ok {
 		t.Error("MerchantAt of an unknown merchant reported one")
 	}
-	c, err := l.Create(NewPayout{MerchantID: "9970", OrderID: "n1", Amount: 981087_67 - 1000}, t0.Add(time.Minute))
+	c, err := l.CreatePayout(NewPayout{MerchantID: "9970", OrderID: "n1", Amount: 981087_67 - 1000}, t0.Add(time.Minute))
 	if err == nil {
 		t.Fatalf("a payout whose commission does not fit was made: %+v", c)
 	}
 	if !errors.Is(err, ErrInsufficient) {
 		t.Fatalf("got %v, want ErrInsufficient", err)
 	}
-	c, err = l.Create(NewPayout{MerchantID: "9970", OrderID: "n1", Amount: 100_00, Card: "4556046085041740"}, t0.Add(time.Minute))
+	c, err = l.CreatePayout(NewPayout{MerchantID: "9970", OrderID: "n1", Amount: 100_00, Card: "4556046085041740"}, t0.Add(time.Minute))
 	if err != nil || c.Balance.Fixed2() != "981087.67" || c.DecidedBy != ByTestCard {
 		t.Fatalf("declined test card: %v, balance %s decided by %q; want the balance unchanged, by test card", err, c.Balance.Fixed2(), c.DecidedBy)
 	}
-	if _, err := l.Create(NewPayout{MerchantID: "9970", OrderID: "n1", Amount: 100_00}, t0.Add(time.Minute)); !errors.Is(err, ErrDuplicateOrder) {
+	if _, err := l.CreatePayout(NewPayout{MerchantID: "9970", OrderID: "n1", Amount: 100_00}, t0.Add(time.Minute)); !errors.Is(err, ErrDuplicateOrder) {
 		t.Errorf("second order n1: %v, want ErrDuplicateOrder", err)
 	}
 }

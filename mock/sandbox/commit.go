@@ -99,9 +99,9 @@ func (s *Sandbox) commitTo(w *world, ch change) (commit, error) {
 // back when it cannot be saved. It returns make's error as it is, else
 // once the change is saved, or with an error of kind NotSaved after undo
 // ran.
-func (s *Sandbox) gatewayCommit(w *world) func(make func() (ledger.Created, error), undo func(ledger.Created)) (ledger.Created, error) {
-	return func(make func() (ledger.Created, error), undo func(ledger.Created)) (ledger.Created, error) {
-		var cr ledger.Created
+func (s *Sandbox) gatewayCommit(w *world) func(make func() (ledger.CreatedPayout, error), undo func(ledger.CreatedPayout)) (ledger.CreatedPayout, error) {
+	return func(make func() (ledger.CreatedPayout, error), undo func(ledger.CreatedPayout)) (ledger.CreatedPayout, error) {
+		var cr ledger.CreatedPayout
 		_, err := s.commitTo(w, change{
 			apply: func(*world) ([]ledger.Payout, error) {
 				var err error
