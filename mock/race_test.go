@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
@@ -262,5 +264,56 @@ func TestAdvanceDoesNotWaitForAResend(t *testing.T) {
 	n := <-resent
 	if !n.Resent || n.PaymentID != first.PaymentID || len(n.Attempts) != 1 || !n.Attempts[0].Delivered {
 		t.Errorf("resend answered %+v, want the resent notify of payout %d with one delivered attempt", n, first.PaymentID)
+	}
+}
+
+// TestResendEndsWhenItsMerchantIsReset: a resend waiting behind another
+// attempt of its payout answers once its merchant is reset meanwhile (its
+// notify dropped, never sent), with a conflict that says so; it used to
+// wait for an attempt that never came.
+func TestResendEndsWhenItsMerchantIsReset(t *testing.T) {
+	var held atomic.Int64
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	m := newMerchant(t, "test_secret_key", func(w http.ResponseWriter, r *http.Request, f sign.Fields) {
+		if id, _ := strconv.ParseInt(f.Value("pg_payment_id"), 10, 64); id != 0 && id == held.Load() {
+			once.Do(func() { close(arrived) })
+			<-release
+		}
+		ackOK(w, r, f)
+	})
+	s := mock.RunT(t, mock.Options{Scenario: raceScenario(t, m.URL)})
+	first, _ := mock.PayoutByOrder(s, "9970", "seed-0")
+	if _, err := s.Advance(2 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	held.Store(first.PaymentID)
+	done := make(chan error, 2)
+	go func() { _, err := s.Resend(context.Background(), first.PaymentID); done <- err }() // held at the merchant
+	<-arrived
+	queued := make(chan struct{})
+	go func() { // queued behind the held one, on the payout's lane
+		close(queued)
+		_, err := s.Resend(context.Background(), first.PaymentID)
+		done <- err
+	}()
+	<-queued
+	for { // until the second resend is on the lane (its notify made)
+		changed := mock.Sandbox(s).Changed()
+		if len(mock.AllNotifications(s)) >= 3 {
+			break
+		}
+		<-changed
+	}
+	if _, err := s.Reset("9970"); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	var errs []error
+	for range 2 {
+		errs = append(errs, <-done)
+	}
+	if !slices.ContainsFunc(errs, func(err error) bool { return sandbox.KindOf(err) == sandbox.Conflict }) {
+		t.Errorf("resends after a reset of their merchant: %v, want one conflict (the notify was dropped)", errs)
 	}
 }

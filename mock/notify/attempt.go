@@ -106,6 +106,9 @@ func (s *Scheduler) runLane(l *lane) {
 func (s *Scheduler) attempt(n *Notification, r *run) {
 	s.mu.Lock()
 	dropped := n.dropped
+	if dropped {
+		n.wake() // a resend waiting for this attempt ends
+	}
 	s.mu.Unlock()
 	if dropped {
 		return
@@ -193,7 +196,7 @@ func (s *Scheduler) settle(n *Notification, a Attempt, retry bool, r *run) (stri
 	s.changed(n)
 	state := n.State
 	if a.N == 1 {
-		close(n.attempted)
+		n.wake()
 	}
 	s.mu.Unlock()
 	s.poke()
@@ -240,4 +243,14 @@ func (s *Scheduler) runAt(now time.Time) []Attempt {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return r.attempts
+}
+
+// wake tells those waiting for n's first attempt (a resend, a forced
+// status) that it was made, or that it never will be: n was dropped with
+// its merchant's state. s.mu is held.
+func (n *Notification) wake() {
+	if !n.woken {
+		n.woken = true
+		close(n.attempted)
+	}
 }

@@ -104,11 +104,12 @@ func (s *Scheduler) Forget(merchantID string) {
 	for id, n := range s.pending {
 		if n.MerchantID == merchantID {
 			n.dropped = true
+			n.wake()
 			delete(s.pending, id)
 		}
 	}
 	if h := s.history[merchantID]; h != nil {
-		h.Each(func(n *Notification) bool { n.dropped = true; return true })
+		h.Each(func(n *Notification) bool { n.dropped = true; n.wake(); return true })
 	}
 	delete(s.history, merchantID)
 	s.saveWhole()

@@ -95,7 +95,8 @@ type Notification struct {
 	script    string
 	secret    string
 	encoding  string
-	attempted chan struct{} // closed after the first attempt
+	attempted chan struct{} // closed after the first attempt, or when it is dropped first (wake)
+	woken     bool          // attempted is closed
 	dropped   bool          // its merchant was reset: no more attempts
 }
 

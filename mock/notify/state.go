@@ -158,7 +158,7 @@ func (s *Scheduler) Restore(st State, merchant func(merchantID string) (string, 
 		}
 		byID[np.ID] = np
 		if len(np.Attempts) > 0 {
-			close(np.attempted)
+			np.wake()
 		}
 		if sn.Kept {
 			h := s.history[np.MerchantID]

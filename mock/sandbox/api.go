@@ -294,10 +294,15 @@ func (s *Sandbox) Resend(ctx context.Context, paymentID int64) (Resent, error) {
 		return Resent{}, errorf(NotFound, "no payout with payment id %d", paymentID)
 	}
 	n, ok := w.notify.Resend(ctx, paymentID)
-	if !ok {
+	switch {
+	case !ok:
 		return Resent{}, ErrNotStarted
+	case len(n.Attempts) == 0 && ctx.Err() != nil:
+		return Resent{Notification: n}, kinded(ctx.Err())
+	case len(n.Attempts) == 0 && n.URL != "":
+		return Resent{Notification: n}, errorf(Conflict, "the notify was not sent: its merchant %s was reset while it waited", n.MerchantID)
 	}
-	return Resent{Notification: n}, nil
+	return Resent{Notification: n}, s.saved()
 }
 
 // ResetDone is what a reset did.
