@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -110,4 +111,43 @@ func errorOf(t *testing.T, req *http.Request) (answeredError, string) {
 		t.Errorf("%s %s: body is not JSON: %v; body %s", req.Method, req.URL.Path, err, data)
 	}
 	return e, string(data)
+}
+
+// TestEveryFailureCarriesACode: an await that times out and a readiness
+// probe of a sandbox not yet serving answer their own body with a status
+// of failure, and that body carries "error" and "code" as every failure's
+// does.
+func TestEveryFailureCarriesACode(t *testing.T) {
+	s := mock.RunT(t, mock.Options{ClockMode: "manual"})
+	res, err := http.Get(s.URL() + "/_mock/await?order_id=12345&status=error&timeout=1ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var await struct {
+		OK          bool
+		Message     string
+		Error, Code string
+	}
+	_ = json.NewDecoder(res.Body).Decode(&await)
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestTimeout || await.Code != "timeout" || await.Error == "" || await.Message == "" || await.OK {
+		t.Errorf("await timed out: HTTP %d %+v, want 408 with the verdict, an error and the code timeout", res.StatusCode, await)
+	}
+
+	idle, err := mock.New(mock.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	rec := httptest.NewRecorder()
+	idle.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "http://localhost/_mock/ready", nil))
+	var ready struct {
+		Ready       bool
+		Reason      string
+		Error, Code string
+	}
+	_ = json.Unmarshal(rec.Body.Bytes(), &ready)
+	if rec.Code != http.StatusServiceUnavailable || ready.Code != "not_ready" || ready.Error != "not started" || ready.Ready {
+		t.Errorf("ready before start: HTTP %d %s, want 503 with the code not_ready", rec.Code, rec.Body)
+	}
 }

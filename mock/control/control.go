@@ -46,23 +46,29 @@ var kinds = map[sandbox.Kind]struct {
 	sandbox.Stopping:      {http.StatusServiceUnavailable, CodeStopping},
 	sandbox.TooManyAwaits: {http.StatusServiceUnavailable, CodeTooManyAwaits},
 	sandbox.Timeout:       {http.StatusRequestTimeout, CodeTimeout},
+	sandbox.NotReady:      {http.StatusServiceUnavailable, CodeNotReady},
+
+	sandbox.Unauthorized:     {http.StatusUnauthorized, CodeUnauthorized},
+	sandbox.CrossOrigin:      {http.StatusForbidden, CodeCrossOrigin},
+	sandbox.HostNotAllowed:   {http.StatusForbidden, CodeHostNotAllowed},
+	sandbox.MethodNotAllowed: {http.StatusMethodNotAllowed, CodeMethod},
+	sandbox.TooLarge:         {http.StatusRequestEntityTooLarge, CodeTooLarge},
+	sandbox.MediaType:        {http.StatusUnsupportedMediaType, CodeMediaType},
 }
 
-// refusal is a refusal of the control API's own, before the sandbox is
-// asked: a request it cannot read (a body too large, a type it does not
-// take), with its status and code.
-type refusal struct {
-	status int
-	code   string
-	msg    string
-	limit  int64 // of a body too large
+// refuse is a refusal of the control API's own, before the sandbox is
+// asked (a token, an origin, a body it cannot read), of kind k.
+func refuse(k sandbox.Kind, format string, args ...any) error {
+	return sandbox.Errorf(k, format, args...)
 }
 
-func (e *refusal) Error() string { return e.msg }
-
-func refuse(status int, code, format string, args ...any) error {
-	return &refusal{status: status, code: code, msg: fmt.Sprintf(format, args...)}
+// tooLarge is a body over limit: TooLarge, with the limit its reply names.
+type tooLarge struct {
+	limit int64
+	what  string
 }
+
+func (e *tooLarge) Error() string { return fmt.Sprintf("%s is at most %d bytes", e.what, e.limit) }
 
 // badRequest is the control API's refusal of a query or body it cannot
 // take: an error of the sandbox's kind BadRequest.
@@ -111,19 +117,14 @@ func serve(h handler) http.HandlerFunc {
 	}
 }
 
-// writeErr answers err: a refusal with its own status and code, an error
-// of the sandbox with those of its kind (kinds), {"error", "code"} either
-// way; a scenario that does not validate also lists its "problems", and
+// writeErr answers err with the status and code of its kind (kinds):
+// {"error", "code"}; a scenario that does not validate also lists its "problems", and
 // too many awaits say when to try again.
 func writeErr(w http.ResponseWriter, r *http.Request, err error) {
-	var ref *refusal
-	if errors.As(err, &ref) {
-		if ref.status == http.StatusRequestEntityTooLarge {
-			body, _ := json.MarshalIndent(ErrorReply{Error: ref.msg, Code: CodeTooLarge}, "", "  ")
-			wire.WriteTooLarge(w, r, ref.limit, "application/json", append(body, '\n'))
-			return
-		}
-		writeCode(w, ref.status, ref.code, "%s", ref.msg)
+	var big *tooLarge
+	if errors.As(err, &big) { // read whole by a client that sends all before it reads
+		body, _ := json.MarshalIndent(ErrorReply{Error: err.Error(), Code: CodeTooLarge}, "", "  ")
+		wire.WriteTooLarge(w, r, big.limit, "application/json", append(body, '\n'))
 		return
 	}
 	kind := sandbox.KindOf(err)
@@ -230,10 +231,10 @@ func Register(router *mux.Router, sb *sandbox.Sandbox, opts Options) Misses {
 	h.registerUI(r, opts.Token)
 	return Misses{
 		NotFound: r.guard(serve(func(req *http.Request) (any, error) {
-			return nil, refuse(http.StatusNotFound, CodeNotFound, "no control route %s; see docs/control-api.md", wire.Shorten(req.URL.Path, 200))
+			return nil, refuse(sandbox.NotFound, "no control route %s; see docs/control-api.md", wire.Shorten(req.URL.Path, 200))
 		})),
 		MethodNotAllowed: r.guard(serve(func(req *http.Request) (any, error) {
-			return nil, refuse(http.StatusMethodNotAllowed, CodeMethod, "method %s is not allowed on %s", wire.Shorten(req.Method, 20), wire.Shorten(req.URL.Path, 200))
+			return nil, refuse(sandbox.MethodNotAllowed, "method %s is not allowed on %s", wire.Shorten(req.Method, 20), wire.Shorten(req.URL.Path, 200))
 		})),
 	}
 }
@@ -281,13 +282,13 @@ func (opts Options) guard() func(http.Handler) http.Handler {
 func sameOrigin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
-			writeCode(w, http.StatusForbidden, CodeCrossOrigin, "a page of another site may not use the control API (Sec-Fetch-Site: cross-site)")
+			writeErr(w, r, refuse(sandbox.CrossOrigin, "a page of another site may not use the control API (Sec-Fetch-Site: cross-site)"))
 			return
 		}
 		if origin := r.Header.Get("Origin"); origin != "" {
 			u, err := url.Parse(origin)
 			if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) {
-				writeCode(w, http.StatusForbidden, CodeCrossOrigin, "a page of another origin (%.100s) may not use the control API of %.100s", origin, r.Host)
+				writeErr(w, r, refuse(sandbox.CrossOrigin, "a page of another origin (%.100s) may not use the control API of %.100s", origin, r.Host))
 				return
 			}
 		}
@@ -316,7 +317,7 @@ func mediaType(r *http.Request) string {
 func jsonBody(h handler) handler {
 	return func(r *http.Request) (any, error) {
 		if mt := mediaType(r); mt != "" && mt != "application/json" {
-			return nil, refuse(http.StatusUnsupportedMediaType, CodeMediaType, "the body must be sent as Content-Type: application/json, not %.100q", r.Header.Get("Content-Type"))
+			return nil, refuse(sandbox.MediaType, "the body must be sent as Content-Type: application/json, not %.100q", r.Header.Get("Content-Type"))
 		}
 		return h(r)
 	}
@@ -330,7 +331,7 @@ var TOMLTypes = []string{"application/toml", "text/x-toml", "text/toml", "applic
 func tomlBody(h handler) handler {
 	return func(r *http.Request) (any, error) {
 		if mt := mediaType(r); mt != "" && !slices.Contains(TOMLTypes, mt) {
-			return nil, refuse(http.StatusUnsupportedMediaType, CodeMediaType, "a scenario must be sent as Content-Type: application/toml (curl -H 'Content-Type: application/toml' --data-binary @file), not %.100q", r.Header.Get("Content-Type"))
+			return nil, refuse(sandbox.MediaType, "a scenario must be sent as Content-Type: application/toml (curl -H 'Content-Type: application/toml' --data-binary @file), not %.100q", r.Header.Get("Content-Type"))
 		}
 		return h(r)
 	}
@@ -342,7 +343,7 @@ func requireToken(token string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="freedompay-mock"`)
-			writeCode(w, http.StatusUnauthorized, CodeUnauthorized, "the control API needs the admin token: send \"Authorization: Bearer <token>\" (--admin-token)")
+			writeErr(w, r, refuse(sandbox.Unauthorized, "the control API needs the admin token: send \"Authorization: Bearer <token>\" (--admin-token)"))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -370,9 +371,21 @@ func (h *handlers) health(*http.Request) (any, error) {
 func (h *handlers) ready(*http.Request) (any, error) {
 	r := h.sb.Ready()
 	if !r.Ready {
-		return statusReply{http.StatusServiceUnavailable, r}, nil
+		k := kinds[sandbox.NotReady]
+		if h.sb.Stopping() {
+			k = kinds[sandbox.Stopping]
+		}
+		return statusReply{k.status, notReady{Readiness: r, Error: r.Reason, Code: k.code}}, nil
 	}
 	return r, nil
+}
+
+// notReady is a readiness probe's 503: the readiness, with the error and
+// code every failure carries.
+type notReady struct {
+	sandbox.Readiness
+	Error string `json:"error"`
+	Code  string `json:"code"`
 }
 
 func (h *handlers) clock(*http.Request) (any, error) { return h.sb.ClockNow(), nil }
@@ -481,8 +494,7 @@ func readBody(r *http.Request, limit int64, what string) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	switch {
 	case int64(len(data)) > limit:
-		return nil, &refusal{status: http.StatusRequestEntityTooLarge, code: CodeTooLarge, limit: limit,
-			msg: fmt.Sprintf("%s is at most %d bytes", what, limit)}
+		return nil, &sandbox.Error{Kind: sandbox.TooLarge, Err: &tooLarge{limit: limit, what: what}}
 	case err != nil:
 		return nil, badRequest("reading the body: %v", err)
 	}
@@ -583,6 +595,7 @@ const (
 	CodeTooManyAwaits = "too_many_awaits"
 	CodeStaleCursor   = "stale_cursor"
 	CodeNotSaved      = "state_not_saved"
+	CodeNotReady      = "not_ready"
 	// CodeHostNotAllowed refuses, without an admin token, a Host that is
 	// not a local name (hosts.go).
 	CodeHostNotAllowed = "host_not_allowed"
@@ -598,7 +611,7 @@ type ErrorReply struct {
 // unexpectedly (a panic): a 500 with the code "internal". What went wrong
 // goes to the sandbox's log, not to the client.
 func WriteInternal(w http.ResponseWriter) {
-	writeCode(w, http.StatusInternalServerError, CodeInternal, "the sandbox failed serving this request; its log says why")
+	writeErr(w, nil, errors.New("the sandbox failed serving this request; its log says why"))
 }
 
 func writeCode(w http.ResponseWriter, status int, code, format string, args ...any) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 )
 
 // The Host check. Without an admin token, the only thing between a web
@@ -136,6 +137,6 @@ func checkHost(globs []string, next http.Handler) http.Handler {
 			renderPage(w, http.StatusForbidden, uiPage{Problem: "T" + strings.TrimPrefix(msg, "t") + "."}) // a sentence, as the page's other refusals
 			return
 		}
-		writeCode(w, http.StatusForbidden, CodeHostNotAllowed, "%s", msg)
+		writeErr(w, r, refuse(sandbox.HostNotAllowed, "%s", msg))
 	})
 }

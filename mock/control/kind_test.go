@@ -17,7 +17,7 @@ import (
 // and codes, for errors wrapped as the sandbox and its packages wrap them:
 // every kind has an entry, and each error is answered with its kind's.
 func TestKinds(t *testing.T) {
-	for k := sandbox.Internal; k <= sandbox.Timeout; k++ {
+	for k := sandbox.Internal; k <= sandbox.MediaType; k++ {
 		if e, ok := kinds[k]; !ok || e.status == 0 || e.code == "" {
 			t.Errorf("kind %v has no status and code", k)
 		}

@@ -29,9 +29,17 @@ func (h *handlers) await(r *http.Request) (any, error) {
 	case err == nil:
 		return res, nil
 	case k == sandbox.Timeout, k == sandbox.Stopping:
-		return statusReply{kinds[k].status, res}, nil
+		return statusReply{kinds[k].status, awaitFailed{Awaited: res, Error: err.Error(), Code: kinds[k].code}}, nil
 	}
 	return nil, err
+}
+
+// awaitFailed is an await that did not hold: its last verdict, with the
+// error and code every failure carries.
+type awaitFailed struct {
+	sandbox.Awaited
+	Error string `json:"error"`
+	Code  string `json:"code"`
 }
 
 // verify answers the verdict on the scenario's expectations (200 either

@@ -3,6 +3,7 @@ package control
 import (
 	"bytes"
 	"embed"
+	"fmt"
 	"html/template"
 	"net/http"
 	"slices"
@@ -173,7 +174,7 @@ type uiErrorCode struct {
 func (u *ui) view(w http.ResponseWriter, _ *http.Request) {
 	var b bytes.Buffer
 	if err := uiTemplates.ExecuteTemplate(&b, "view", redactorOf(w).Copy(u.data())); err != nil {
-		writeCode(w, http.StatusInternalServerError, CodeInternal, "rendering the view: %v", err)
+		writeErr(w, nil, fmt.Errorf("rendering the view: %w", err))
 		return
 	}
 	uiHeaders(w, "text/html; charset=utf-8")

@@ -104,7 +104,7 @@ func (u *ui) render(w http.ResponseWriter, status int, p uiPage) {
 func renderPage(w http.ResponseWriter, status int, p uiPage) {
 	var b bytes.Buffer
 	if err := uiTemplates.ExecuteTemplate(&b, "page", redactorOf(w).Copy(p)); err != nil {
-		writeCode(w, http.StatusInternalServerError, CodeInternal, "rendering the dashboard: %v", err)
+		writeErr(w, nil, fmt.Errorf("rendering the dashboard: %w", err))
 		return
 	}
 	uiHeaders(w, "text/html; charset=utf-8")
@@ -139,7 +139,7 @@ func (u *ui) signedIn(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !u.authorized(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="freedompay-mock"`)
-			writeCode(w, http.StatusUnauthorized, CodeUnauthorized, "the dashboard needs the admin token: sign in at %s, or send \"Authorization: Bearer <token>\" (--admin-token)", uiPath)
+			writeErr(w, r, refuse(sandbox.Unauthorized, "the dashboard needs the admin token: sign in at %s, or send \"Authorization: Bearer <token>\" (--admin-token)", uiPath))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -28,10 +28,21 @@ const (
 	Stopping           // the sandbox is shutting down
 	TooManyAwaits      // more awaits than --max-awaits are open
 	Timeout            // an await whose condition did not hold in time
+	NotReady           // the sandbox does not serve yet
+
+	// Kinds of the HTTP layer's own refusals, before an operation is
+	// asked: the control API answers them from the same table.
+	Unauthorized     // the admin token is missing or wrong
+	CrossOrigin      // a page of another site or origin
+	HostNotAllowed   // a Host name a rebinding page could have (without an admin token)
+	MethodNotAllowed // a route asked with a method it does not take
+	TooLarge         // a body over its limit
+	MediaType        // a body of a type the route does not take
 )
 
 var kindNames = [...]string{"internal", "bad request", "not found", "conflict", "invalid scenario", "stale cursor",
-	"not saved", "stopping", "too many awaits", "timeout"}
+	"not saved", "stopping", "too many awaits", "timeout", "not ready",
+	"unauthorized", "cross origin", "host not allowed", "method not allowed", "too large", "unsupported media type"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
