@@ -294,3 +294,23 @@ func TestGoAPIChangesAsHTTP(t *testing.T) {
 	_, body = goapiCall(t, httpSide, "GET", "/_mock/payouts", "")
 	same(t, "payouts after the changes", g, http.StatusOK, body, urls...)
 }
+
+// The Go API masks the scenario's secrets as the control API does: a
+// payout whose order id holds a merchant's secret shows the mask in both.
+func TestGoAPIMasksAsHTTP(t *testing.T) {
+	s := twin(t)
+	toml := "name = \"leaky\"\n[[merchants]]\nid = \"1\"\npayout_secret_key = \"supersecretvalue\"\nbalance = 10\n" +
+		"[[payouts]]\nmerchant_id = \"1\"\norder_id = \"o-supersecretvalue\"\namount = 1\n"
+	if _, err := s.ReplaceScenario([]byte(toml), ""); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Payouts(sandbox.PayoutQuery{})
+	if err != nil || len(got.Payouts) != 1 {
+		t.Fatalf("payouts: %+v, %v", got, err)
+	}
+	if o := got.Payouts[0].OrderID; strings.Contains(o, "supersecretvalue") || !strings.Contains(o, "<secret:16 chars>") {
+		t.Errorf("the Go API shows order id %q, want the secret masked", o)
+	}
+	code, body := goapiCall(t, s, "GET", "/_mock/payouts", "")
+	same(t, "payouts with a secret", got, code, body)
+}
