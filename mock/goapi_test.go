@@ -177,6 +177,11 @@ func TestGoAPIAnswersAsHTTP(t *testing.T) {
 		{"POST /_mock/payouts/1/notify", second(s.Resend(context.Background(), 1))},
 		{"GET /_mock/await?path=/g2g/payout_status&min=1", second(s.Await(context.Background(), "path=/g2g/payout_status&min=1"))},
 		{"GET /_mock/await?order_id=12345&status=error&timeout=1ms", second(s.Await(context.Background(), "order_id=12345&status=error&timeout=1ms"))},
+		{"GET /_mock/payouts?limit=5000", second(s.Payouts(sandbox.PayoutQuery{Page: sandbox.Page{Limit: 5000}}))},
+		{"POST /_mock/payouts/1/status", second(s.Force(context.Background(), 1, "declined", 0))},
+		{"GET /_mock/await?order_id=1&order_id=2&status=success", second(s.Await(context.Background(), "order_id=1&order_id=2&status=success"))},
+		{"GET /_mock/await?merchant_id=nope&order_id=12345&status=success", second(s.Await(context.Background(), "merchant_id=nope&order_id=12345&status=success"))},
+		{"PUT /_mock/scenario?merchant_id=nope", second(s.ReplaceScenario([]byte("name = \"x\"\n"), "nope"))},
 	} {
 		method, path, _ := strings.Cut(c.path, " ")
 		code, body := goapiCall(t, s, method, path, "")

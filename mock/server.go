@@ -116,7 +116,7 @@ type Options struct {
 	// once; default notify.DefaultWorkers.
 	NotifyWorkers int
 	// MaxAwaits bounds the /_mock/await calls open at once; more are
-	// answered 503 with Retry-After. Default control.DefaultMaxAwaits.
+	// answered 503 with Retry-After. Default sandbox.DefaultMaxAwaits.
 	MaxAwaits int
 	// Version is what /_mock/health reports; empty takes [Version]("").
 	Version string

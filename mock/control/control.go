@@ -524,7 +524,7 @@ func (h *handlers) advance(r *http.Request) (any, error) {
 	if by == "" {
 		return nil, badRequest("say how far to move the clock: ?by=30m or {\"by\":\"30m\"}")
 	}
-	d, err := advanceBy(by, h.sb.Now())
+	d, err := advanceBy(by)
 	if err != nil {
 		return nil, badRequest("by=%v", err)
 	}
@@ -577,8 +577,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // Error codes of the control API, in every error reply's "code" beside
-// the "error" text. Most follow from the HTTP status (codeOf); the rest
-// name a refusal a client may want to tell apart.
+// the "error" text: one for each kind of error (kinds).
 const (
 	CodeBadRequest    = "bad_request"
 	CodeUnauthorized  = "unauthorized"

@@ -298,22 +298,19 @@ func (u *ui) signout(w http.ResponseWriter, r *http.Request) {
 }
 
 // advanceBy reads how far to move the clock, for the control API's advance
-// and the dashboard's: a non-negative duration that keeps the clock, read
-// once as now (it may move meanwhile), within the year 9999.
-func advanceBy(by string, now time.Time) (time.Duration, error) {
+// and the dashboard's: a non-negative duration (the sandbox refuses one
+// that would take the clock past the year 9999).
+func advanceBy(by string) (time.Duration, error) {
 	d, err := time.ParseDuration(by)
 	if err != nil || d < 0 {
 		return 0, fmt.Errorf("%.40q is not a duration of zero or more such as 30s, 5m or 1h30m", by)
-	}
-	if now.Add(d).Year() > 9999 || now.Add(d).Before(now) {
-		return 0, fmt.Errorf("%s would take the clock past the year 9999: the protocol's dates have four-digit years", by)
 	}
 	return d, nil
 }
 
 func (u *ui) advance(_ *http.Request, f url.Values) uiOutcome {
 	by := f.Get("by")
-	d, err := advanceBy(by, u.h.sb.Now())
+	d, err := advanceBy(by)
 	if err != nil {
 		return failed("", "The clock did not move: %v.", err)
 	}

@@ -254,6 +254,9 @@ type Forced struct {
 func (s *Sandbox) Force(ctx context.Context, paymentID int64, status string, errorCode int) (Forced, error) {
 	s.mutate.Lock()
 	defer s.mutate.Unlock()
+	if _, ok := s.world.Load().ledger.Payout(paymentID); !ok {
+		return Forced{}, errorf(NotFound, "no payout with payment id %d", paymentID)
+	}
 	var was ledger.Step
 	c, err := s.commit(change{
 		apply: func(w *world) ([]ledger.Payout, error) {
@@ -318,10 +321,11 @@ type ResetDone struct {
 // payouts, balance, saved cards, notifies and journal, its scenario
 // payouts' timelines counted from now (the clock is shared and stays).
 func (s *Sandbox) Reset(merchantID string) (ResetDone, error) {
-	if err := s.reset(merchantID); err != nil {
+	err := s.reset(merchantID)
+	if err != nil && KindOf(err) != NotSaved {
 		return ResetDone{}, kinded(err)
 	}
-	return ResetDone{MerchantID: merchantID, Now: s.clock.Now(), Reset: true, Scenario: s.Scenario().Name}, nil
+	return ResetDone{MerchantID: merchantID, Now: s.clock.Now(), Reset: true, Scenario: s.Scenario().Name}, err
 }
 
 func (s *Sandbox) reset(merchantID string) error {
@@ -401,7 +405,12 @@ func (s *Sandbox) ReplaceScenario(data []byte, merchantID string) (ScenarioChang
 }
 
 func (s *Sandbox) replaceScenario(data []byte, merchantID string) (ScenarioChange, error) {
+	if err := s.world.Load().known(merchantID); err != nil { // before reading what cannot be served
+		return ScenarioChange{}, err
+	}
+	s.parsing <- struct{}{} // a few at once: a parse takes many times its text's size
 	sc, err := scenario.ParseUpload(ScenarioFile, data)
+	<-s.parsing
 	if err != nil {
 		return ScenarioChange{}, &Error{Kind: Invalid, Err: err}
 	}
@@ -412,19 +421,23 @@ func (s *Sandbox) replaceScenario(data []byte, merchantID string) (ScenarioChang
 		s.swap(s.newWorld(sc, s.rewind(sc)))
 		return ScenarioChange{Scenario: sc.Name, Summary: sc.Summary()}, nil
 	}
+	if err := cur.known(merchantID); err != nil {
+		return ScenarioChange{}, err
+	}
 	merged, ignored, err := cur.sc.WithMerchant(sc, scenario.Text(merchantID))
 	if err != nil {
 		return ScenarioChange{}, &Error{Kind: Invalid, Err: err}
 	}
 	merged.File = ScenarioFile
 	edits := append(slices.Clip(cur.edits), scenarioEdit{MerchantID: merchantID, File: ScenarioFile, Source: string(data)})
+	change := ScenarioChange{Scenario: merged.Name, Summary: merged.Summary(), MerchantID: merchantID, Ignored: ignored}
 	if err := s.resetMerchant(cur, merged, merchantID, edits); err != nil {
 		if KindOf(err) == NotSaved {
-			return ScenarioChange{}, err
+			return change, err
 		}
 		return ScenarioChange{}, &Error{Kind: Invalid, Err: err}
 	}
-	return ScenarioChange{Scenario: merged.Name, Summary: merged.Summary(), MerchantID: merchantID, Ignored: ignored}, nil
+	return change, nil
 }
 
 // Verify checks the scenario's expectations; with merchantID set, only

@@ -131,14 +131,22 @@ func (s *Sandbox) await(ctx context.Context, query string) (expect.Result, error
 	if err != nil {
 		return expect.Result{}, errorf(BadRequest, "the query does not parse: %v", err)
 	}
-	for k := range q {
-		if !slices.Contains(AwaitKeys, k) {
-			return expect.Result{}, errorf(BadRequest, "await %.200q: %q is not one of %s", query, k, strings.Join(AwaitKeys, ", "))
+	for k, vs := range q {
+		switch {
+		case !slices.Contains(AwaitKeys, k):
+			return expect.Result{}, errorf(BadRequest, "/_mock/await takes %s; %q is not one of them", strings.Join(AwaitKeys, ", "), k)
+		case len(vs) > 1:
+			return expect.Result{}, errorf(BadRequest, "%s is given %d times; say it once", k, len(vs))
 		}
 	}
 	e, timeout, err := ParseAwait(q)
 	if err != nil {
 		return expect.Result{}, err
+	}
+	if e.Requests == nil { // a payout's status or notify: of a merchant the scenario has
+		if err := s.world.Load().known(string(e.MerchantID)); err != nil {
+			return expect.Result{}, err
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

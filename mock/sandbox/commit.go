@@ -10,15 +10,20 @@ import (
 )
 
 // A change of state is made one way, whoever makes it (a gateway request
-// creating or starting a payout, a forced status, a reset, a scenario
-// swap): under the read side of the save gate, the ledger changes and the
+// creating or starting a payout, a forced status, a merchant's reset or
+// scenario swap): under the read side of the save gate, the ledger changes and the
 // notify schedule gets the payouts the change made or moved, so a saved
 // state never holds one without the other; then the reply waits until the
 // state file (--state) holds the change. A change that can be taken back
 // (a payout made) is, when it cannot be saved, before any later save
 // writes it: its steps were held on the schedule, so no notify of it went
-// out. One that cannot (a reset) stays served, and the error says a
-// restart would lose it.
+// out. One that cannot (a merchant's reset) stays served, and the error
+// says a restart would lose it.
+//
+// A whole reset or a whole new scenario is not a change of the world
+// served but a new one: it is built whole (its payouts scheduled) before it
+// is served, swapped in, and saved whole (swap, saved), so nothing is
+// served that the state could hold half of.
 
 // change is one change of state (see above).
 type change struct {

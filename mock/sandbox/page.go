@@ -50,21 +50,15 @@ func ReadPage(q url.Values) (Page, error) {
 	p := Page{Order: q.Get("order"), Cursor: q.Get("cursor")}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > MaxPage {
-			return p, errorf(BadRequest, "limit=%q: want a count from 1 to %d", s, MaxPage)
+		if err != nil {
+			return p, errorf(BadRequest, "limit=%.40q: want a count from 1 to %d", s, MaxPage)
+		}
+		if n < 1 || n > MaxPage {
+			return p, errorf(BadRequest, "limit=%d: want a count from 1 to %d", n, MaxPage)
 		}
 		p.Limit = n
 	}
 	return p, nil
-}
-
-// parsePaging reads limit=, order= and cursor= (tests).
-func parsePaging(q url.Values) (paging, error) {
-	p, err := ReadPage(q)
-	if err != nil {
-		return paging{}, err
-	}
-	return p.paging()
 }
 
 // paging checks p. A cursor is what a reply's next_cursor said: "a" and

@@ -163,3 +163,12 @@ func TestAwaitsWakeWhatAChangeConcerns(t *testing.T) {
 		t.Errorf("%d open, want 9", st.Open)
 	}
 }
+
+// parsePaging reads limit=, order= and cursor= (tests).
+func parsePaging(q url.Values) (paging, error) {
+	p, err := ReadPage(q)
+	if err != nil {
+		return paging{}, err
+	}
+	return p.paging()
+}

@@ -13,8 +13,7 @@
 //
 // A change of state goes one way: under the save gate the ledger changes,
 // the notify schedule gets what the change made due, and the reply waits
-// until the state file holds it (see [Sandbox.Commit] and the gateway's
-// Config.Commit).
+// until the state file holds it (commit.go; the gateway's Config.Commit).
 package sandbox
 
 import (
@@ -79,6 +78,7 @@ type Sandbox struct {
 	mutate  sync.Mutex            // one change of scenario or time at a time
 	changes signal                // fires on every change (Changed)
 	awaits  *Awaits               // the open awaits, woken by the changes that concern them
+	parsing chan struct{}         // the scenarios being parsed (ReplaceScenario), at most MaxParsing
 
 	// With StateDir: changes that must be saved whole hold gate's read
 	// side; taking a snapshot holds its write side.
@@ -91,6 +91,11 @@ type Sandbox struct {
 	close    sync.Once
 	closeErr error
 }
+
+// MaxParsing bounds the scenarios parsed at once (PUT /_mock/scenario):
+// more wait their turn, so a burst of large uploads cannot take memory
+// many times their size each.
+const MaxParsing = 2
 
 // DefaultMaxBodyBytes limits a gateway request's body: 1 MiB.
 const DefaultMaxBodyBytes = 1 << 20
@@ -112,7 +117,7 @@ func New(cfg Config) (*Sandbox, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Sandbox{opts: cfg, clock: cfg.Clock, origin: cfg.Clock.Now(), awaits: NewAwaits(cfg.MaxAwaits)}
+	s := &Sandbox{opts: cfg, clock: cfg.Clock, origin: cfg.Clock.Now(), awaits: NewAwaits(cfg.MaxAwaits), parsing: make(chan struct{}, MaxParsing)}
 	s.awaits.history = func(merchantID string) ([]notify.Notification, int64) {
 		return s.world.Load().notify.History(merchantID)
 	}
