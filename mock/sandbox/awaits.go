@@ -91,9 +91,9 @@ func (w *awaiter) holds(n *notify.Notification) bool {
 		((x.OrderID != "" && n.OrderID == string(x.OrderID)) || (x.PaymentID != 0 && n.PaymentID == x.PaymentID))
 }
 
-// NewAwaits bounds the awaits open at once to max (DefaultMaxAwaits when
+// newAwaits bounds the awaits open at once to max (DefaultMaxAwaits when
 // max ≤ 0).
-func NewAwaits(max int) *Awaits {
+func newAwaits(max int) *Awaits {
 	if max <= 0 {
 		max = DefaultMaxAwaits
 	}

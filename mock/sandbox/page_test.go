@@ -120,7 +120,7 @@ func FuzzPaging(f *testing.F) {
 
 // The awaits a change wakes are those it concerns.
 func TestAwaitsWakeWhatAChangeConcerns(t *testing.T) {
-	a := NewAwaits(10)
+	a := newAwaits(10)
 	a.history = func(string) ([]notify.Notification, int64) { return nil, 0 }
 	one, min := 1, 2
 	req, _ := a.enter(scenario.Expect{Requests: &scenario.ExpectRequests{Path: "/g2g/payout_status2", OrderID: "7", Min: &min}})

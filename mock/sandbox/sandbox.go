@@ -117,7 +117,7 @@ func New(cfg Config) (*Sandbox, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Sandbox{opts: cfg, clock: cfg.Clock, origin: cfg.Clock.Now(), awaits: NewAwaits(cfg.MaxAwaits), parsing: make(chan struct{}, MaxParsing)}
+	s := &Sandbox{opts: cfg, clock: cfg.Clock, origin: cfg.Clock.Now(), awaits: newAwaits(cfg.MaxAwaits), parsing: make(chan struct{}, MaxParsing)}
 	s.awaits.history = func(merchantID string) ([]notify.Notification, int64) {
 		return s.world.Load().notify.History(merchantID)
 	}
