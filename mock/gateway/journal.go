@@ -17,17 +17,18 @@ import (
 // record gathers what the journal keeps of one request as the adapter
 // learns it.
 type record struct {
-	r        *http.Request
-	start    time.Time
-	at       time.Time // sandbox time when the request came
-	fields   sign.Fields
-	encoding string
-	merchant *ledger.Merchant // known once pg_merchant_id names one
-	explain  *sign.Explanation
-	err      *wire.Error
-	reply    sign.Fields // fields of a successful reply
-	fault    string      // the drill fault that replaced the reply
-	made     bool        // the request made a payout
+	r          *http.Request
+	start      time.Time
+	at         time.Time // sandbox time when the request came
+	fields     sign.Fields
+	encoding   string
+	merchant   ledger.Merchant // when identified: pg_merchant_id names one
+	identified bool
+	explain    *sign.Explanation
+	err        *wire.Error
+	reply      sign.Fields // fields of a successful reply
+	fault      string      // the drill fault that replaced the reply
+	made       bool        // the request made a payout
 }
 
 func (g *Gateway) newRecord(r *http.Request) *record {
@@ -50,7 +51,7 @@ func (g *Gateway) record(rec *record, status int) {
 		e.PaymentID = rec.reply.Value("pg_payment_id")
 	}
 	var secrets []string
-	if rec.merchant != nil {
+	if rec.identified {
 		secrets = []string{rec.merchant.SecretKey, rec.merchant.PayoutSecretKey}
 	}
 	e.Fields = maskFields(rec.fields, secrets)

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
@@ -83,6 +84,10 @@ func checkName(name string) error {
 // carry (controls other than tab, CR and LF; U+FFFE, U+FFFF). "" when fine.
 func textProblem(s string) string {
 	for i := 0; i < len(s); {
+		if c := s[i]; c >= 0x20 && c < utf8.RuneSelf { // most bytes: printable ASCII
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
@@ -318,7 +323,10 @@ func decodeForm(body []byte) (Request, error) {
 	if n := bytes.Count(bytes.TrimSuffix(body, []byte("&")), []byte("&")) + 1; n > MaxFields {
 		return Request{}, Errorf(CodeValidation, "%d fields, empty ones included: at most %d (PHP's max_input_vars would drop the rest)", n, MaxFields)
 	}
-	fields, err := ParseQuery(string(body))
+	// The body is the request's own, read by readAll and never written
+	// again: its fields may share its bytes (ParseQuery copies them when
+	// they would keep a large body alive) instead of a copy of it.
+	fields, err := ParseQuery(unsafe.String(unsafe.SliceData(body), len(body)))
 	return Request{Fields: fields, Encoding: EncForm}, err
 }
 
