@@ -194,12 +194,12 @@ func TestPayoutKeepsNoLongTexts(t *testing.T) {
 // sandbox in allocations, from its handler in to its reply out (net/http's
 // own, the request's and the writer's not counted): the body and its
 // fields, the call, the ledger's copy of the payout, the reply (its fields,
-// amounts, time, salt, signature and XML) and the journal's entry. It was
+// ids, amounts, salt, signature and XML) and the journal's entry. It was
 // 35 while the router matched the request by regular expression and put
 // the match in its context, the log line's attributes were made at a level
-// not written, the signature check made a string and the journal copied
-// its text twice.
-const hotPathAllocs = 15
+// not written, the signature check made a string, the journal copied its
+// text twice and pg_datetime was formatted for every reply.
+const hotPathAllocs = 14
 
 // TestPayoutStatus2Allocations pins hotPathAllocs: an allocation added to
 // the hot path fails here, so that it is a choice.

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
@@ -81,6 +82,14 @@ type Gateway struct {
 	loc    *time.Location
 	page   *template.Template
 	faults *faults
+	stamp  atomic.Pointer[stamp] // the last pg_datetime made
+}
+
+// stamp is a pg_datetime and the second it shows: a reply in the same
+// second takes the same text instead of formatting it again.
+type stamp struct {
+	unix int64
+	text string
 }
 
 // New returns the gateway for cfg.
@@ -340,8 +349,15 @@ func (g *Gateway) signed(script, secret string, fields sign.Fields) []byte {
 	return wire.Encode(fields)
 }
 
+// datetime is pg_datetime for t, to the second in the gateway's time zone.
 func (g *Gateway) datetime(t time.Time) sign.Field {
-	return sign.Field{Name: "pg_datetime", Value: t.In(g.loc).Format(DateTimeLayout)}
+	sec := t.Unix() // DateTimeLayout shows whole seconds: one text per second
+	if s := g.stamp.Load(); s != nil && s.unix == sec {
+		return sign.Field{Name: "pg_datetime", Value: s.text}
+	}
+	s := &stamp{unix: sec, text: t.In(g.loc).Format(DateTimeLayout)}
+	g.stamp.Store(s)
+	return sign.Field{Name: "pg_datetime", Value: s.text}
 }
 
 func (g *Gateway) healthcheck(w http.ResponseWriter, _ *http.Request) {
@@ -399,7 +415,12 @@ func withoutEmpty(fields sign.Fields) sign.Fields {
 }
 
 func isDigits(s string) bool {
-	return s != "" && strings.Trim(s, "0123456789") == ""
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // reqLog is a request's log: the path, then the encoding and the merchant

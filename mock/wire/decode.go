@@ -203,12 +203,18 @@ func phpNames(fields sign.Fields) sign.Fields {
 		if trimmed == "" {
 			continue // "[x]", " [y]": PHP drops a field whose name is empty
 		}
+		renamed := len(trimmed) != len(base)
 		if rest != "" && !strings.Contains(rest, "]") {
 			// An unmatched "[" is no list: PHP makes it "_", and spaces,
 			// dots and "[" after it too ("pg[order_id").
-			trimmed, rest = trimmed+phpBracketReplacer.Replace(rest), ""
+			trimmed, rest, renamed = trimmed+phpBracketReplacer.Replace(rest), "", true
 		}
-		f.Name = phpReplacer.Replace(trimmed) + rest
+		if strings.ContainsAny(trimmed, " .") {
+			trimmed, renamed = phpReplacer.Replace(trimmed), true
+		}
+		if renamed { // most names are kept as they came, without a copy
+			f.Name = trimmed + rest
+		}
 		out = append(out, f)
 	}
 	return out
