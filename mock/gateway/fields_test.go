@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"testing"
+	"time"
 )
 
 func TestValidPAN(t *testing.T) {
@@ -58,4 +59,18 @@ func FuzzValidPAN(f *testing.F) {
 			}
 		}
 	})
+}
+
+// pg_datetime is formatted once a second and reused within it: what comes
+// out is what formatting each time gives, across seconds, backwards in
+// time, before 1970 and within a second's fractions.
+func TestDatetimePerSecond(t *testing.T) {
+	g := &Gateway{loc: time.FixedZone("+05", 5*3600)}
+	t0 := time.Date(2024, 11, 28, 11, 10, 3, 0, time.UTC)
+	for _, at := range []time.Time{t0, t0.Add(999 * time.Millisecond), t0.Add(time.Second), t0, t0.Add(-time.Nanosecond),
+		time.Date(1969, 12, 31, 23, 59, 59, 500, time.UTC), time.Date(1969, 12, 31, 23, 59, 58, 999_999_999, time.UTC), t0.Add(24 * time.Hour)} {
+		if got, want := g.datetime(at).Value, at.In(g.loc).Format(DateTimeLayout); got != want {
+			t.Errorf("datetime(%v) = %s, want %s", at, got, want)
+		}
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
@@ -62,6 +63,14 @@ type Gateway struct {
 	loc    *time.Location
 	page   *template.Template
 	faults *faults
+	stamp  atomic.Pointer[stamp] // the last pg_datetime made
+}
+
+// stamp is a pg_datetime and the second it shows: a reply in the same
+// second takes the same text instead of formatting it again.
+type stamp struct {
+	unix int64
+	text string
 }
 
 // New returns the gateway for cfg.
@@ -123,7 +132,7 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g := a.current()
 	start := time.Now()
 	script := a.route.Script
-	log := newReqLog(g.cfg.Logger, r.URL.Path)
+	log := &reqLog{l: g.cfg.Logger, path: r.URL.Path}
 	rec := &record{r: r, start: start, at: g.cfg.Clock.Now()}
 
 	req, err := wire.Decode(r, g.cfg.MaxBody)
@@ -137,7 +146,7 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if errors.Is(err, wire.ErrTooLarge) {
-		log.Warn("request body over the limit", "limit_bytes", g.cfg.MaxBody)
+		log.Warn("request body over the limit", slog.Int64("limit_bytes", g.cfg.MaxBody))
 		g.tooLarge(w, r, rec)
 		return
 	}
@@ -146,7 +155,7 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec.fields, rec.encoding = req.Fields, req.Encoding
-	log = log.With("encoding", req.Encoding)
+	log.encoding = req.Encoding
 
 	secretOf := g.secretOf(a.route.Secret)
 	m, err := g.authenticate(req.Fields, script, secretOf, log, rec)
@@ -154,44 +163,51 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.reject(w, rec, log, err)
 		return
 	}
-	log = log.With("merchant", m.ID)
-	rec.merchant = &m
+	log.merchant = m.ID
 	now := g.cfg.Clock.Now()
 	c := &call{ctx: r.Context(), fields: req.Fields, merchant: m, now: now, script: script, r: r}
 	fields, err := a.h(g, c)
 	rec.made = c.made
 	secret := secretOf(m)
 	var body []byte
-	switch e := (*wire.Error)(nil); {
-	case errors.As(err, &e):
-		log.Info("gateway error", "code", e.Code, "description", e.Description)
+	if err == nil { // first: errors.As would cost the reply an allocation
+		rec.reply = fields
+		body = g.signed(script, secret, fields)
+		if log.enabled(slog.LevelInfo) { // time.Since only for a line written
+			log.Info("gateway reply", slog.String("status", "ok"), slog.Duration("took", time.Since(start)))
+		}
+	} else if e, ok := asWireError(err); ok {
+		log.Info("gateway error", slog.Int("code", e.Code), slog.String("description", e.Description))
 		rec.err = e
 		if e.Signed && g.cfg.Settings.SignErrorsOn() {
 			body = g.signed(script, secret, append(e.Fields(), g.datetime(now)))
 		} else {
 			body = e.Encode()
 		}
-	case err != nil:
-		log.Error("handler failed", "err", err)
+	} else {
+		log.Error("handler failed", slog.Any("err", err))
 		rec.err = wire.NewError(wire.CodeSystem)
 		body = rec.err.Encode()
-	default:
-		rec.reply = fields
-		body = g.signed(script, secret, fields)
-		log.Info("gateway reply", "status", "ok", "took", time.Since(start))
 	}
 	fault := c.fault
 	if fault == "" {
 		fault = g.faults.pick(m.ID, r.URL.Path, req.Fields.Value("pg_order_id"))
 	}
 	if fault != "" {
-		log.Info("drill fault", "fault", fault, "order_id", req.Fields.Value("pg_order_id"))
+		log.Info("drill fault", slog.String("fault", fault), slog.String("order_id", req.Fields.Value("pg_order_id")))
 		rec.fault = fault
 		g.answerWithFault(w, r, rec, fault, body)
 		return
 	}
 	writeXML(w, http.StatusOK, body)
 	g.record(rec, http.StatusOK)
+}
+
+// asWireError is errors.As for the gateway's error type.
+func asWireError(err error) (*wire.Error, bool) {
+	var e *wire.Error
+	ok := errors.As(err, &e)
+	return e, ok
 }
 
 // authenticate identifies the merchant and checks pg_sig. Its errors are
@@ -209,7 +225,7 @@ func (g *Gateway) authenticate(fields sign.Fields, script string, secretOf secre
 	if !ok {
 		return ledger.Merchant{}, wire.NewError(wire.CodeBadMerchant)
 	}
-	rec.merchant = &m
+	rec.merchant, rec.identified = m, true
 	secret := secretOf(m)
 	for _, f := range []string{"pg_salt", sign.FieldSig} {
 		if v, ok := fields.Get(f); !ok || v == "" {
@@ -228,7 +244,7 @@ func (g *Gateway) authenticate(fields sign.Fields, script string, secretOf secre
 	rec.explain = g.explain(script, fields, secret, m, rec.r)
 	// The journal keeps the whole explanation; a log line holds its start,
 	// so a megabyte of field values cannot make megabytes of log.
-	log.Warn("bad signature", "merchant", m.ID, "explain", wire.Shorten(rec.explain.String(), maxLogValue))
+	log.Warn("bad signature", slog.String("merchant", m.ID), slog.String("explain", wire.Shorten(rec.explain.String(), maxLogValue)))
 	return ledger.Merchant{}, wire.NewError(g.cfg.Settings.BadSignatureCode)
 }
 
@@ -286,7 +302,7 @@ func (g *Gateway) reject(w http.ResponseWriter, rec *record, log *reqLog, err er
 	if !errors.As(err, &e) {
 		e = wire.NewError(wire.CodeSystem)
 	}
-	log.Info("gateway error", "code", e.Code, "description", e.Description)
+	log.Info("gateway error", slog.Int("code", e.Code), slog.String("description", e.Description))
 	g.writeError(w, rec, http.StatusOK, e)
 }
 
@@ -314,8 +330,15 @@ func (g *Gateway) signed(script, secret string, fields sign.Fields) []byte {
 	return wire.Encode(fields)
 }
 
+// datetime is pg_datetime for t, to the second in the gateway's time zone.
 func (g *Gateway) datetime(t time.Time) sign.Field {
-	return sign.Field{Name: "pg_datetime", Value: t.In(g.loc).Format(DateTimeLayout)}
+	sec := t.Unix() // DateTimeLayout shows whole seconds: one text per second
+	if s := g.stamp.Load(); s != nil && s.unix == sec {
+		return sign.Field{Name: "pg_datetime", Value: s.text}
+	}
+	s := &stamp{unix: sec, text: t.In(g.loc).Format(DateTimeLayout)}
+	g.stamp.Store(s)
+	return sign.Field{Name: "pg_datetime", Value: s.text}
 }
 
 func (g *Gateway) healthcheck(w http.ResponseWriter, _ *http.Request) {
@@ -369,36 +392,45 @@ func withoutEmpty(fields sign.Fields) sign.Fields {
 }
 
 func isDigits(s string) bool {
-	return s != "" && strings.Trim(s, "0123456789") == ""
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
-// reqLog gathers a request's log attributes and makes a log line only at a
-// level the logger is enabled for: a sandbox under load with --log-level
-// warn pays nothing for the lines it does not write.
+// reqLog is a request's log: the path, then the encoding and the merchant
+// once known, go before each line's own attributes. A line is made only at
+// a level the logger is enabled for, and the attributes are typed (no
+// boxing), so a sandbox under load with --log-level warn pays nothing for
+// the lines it does not write.
 type reqLog struct {
-	l     *slog.Logger
-	attrs []any
-}
-
-func newReqLog(l *slog.Logger, path string) *reqLog {
-	r := &reqLog{l: l, attrs: make([]any, 0, 8)}
-	r.attrs = append(r.attrs, "path", wire.Shorten(path, maxLogValue))
-	return r
+	l                        *slog.Logger
+	path, encoding, merchant string // encoding and merchant: "" until known
 }
 
 // maxLogValue bounds the bytes of a value a request's log line quotes from
 // the request.
 const maxLogValue = 1024
 
-func (r *reqLog) With(args ...any) *reqLog { r.attrs = append(r.attrs, args...); return r }
+func (r *reqLog) enabled(level slog.Level) bool { return r.l.Enabled(context.Background(), level) }
 
-func (r *reqLog) log(level slog.Level, msg string, args ...any) {
-	if !r.l.Enabled(context.Background(), level) {
+func (r *reqLog) log(level slog.Level, msg string, attrs ...slog.Attr) {
+	if !r.enabled(level) {
 		return
 	}
-	r.l.Log(context.Background(), level, msg, append(r.attrs[:len(r.attrs):len(r.attrs)], args...)...)
+	var buf [8]slog.Attr
+	all := append(buf[:0], slog.String("path", wire.Shorten(r.path, maxLogValue)))
+	if r.encoding != "" {
+		all = append(all, slog.String("encoding", r.encoding))
+	}
+	if r.merchant != "" {
+		all = append(all, slog.String("merchant", r.merchant))
+	}
+	r.l.LogAttrs(context.Background(), level, msg, append(all, attrs...)...)
 }
 
-func (r *reqLog) Info(msg string, args ...any)  { r.log(slog.LevelInfo, msg, args...) }
-func (r *reqLog) Warn(msg string, args ...any)  { r.log(slog.LevelWarn, msg, args...) }
-func (r *reqLog) Error(msg string, args ...any) { r.log(slog.LevelError, msg, args...) }
+func (r *reqLog) Info(msg string, attrs ...slog.Attr)  { r.log(slog.LevelInfo, msg, attrs...) }
+func (r *reqLog) Warn(msg string, attrs ...slog.Attr)  { r.log(slog.LevelWarn, msg, attrs...) }
+func (r *reqLog) Error(msg string, attrs ...slog.Attr) { r.log(slog.LevelError, msg, attrs...) }

@@ -14,17 +14,18 @@ import (
 // record gathers what the journal keeps of one request as the adapter
 // learns it.
 type record struct {
-	r        *http.Request
-	start    time.Time
-	at       time.Time // sandbox time when the request came
-	fields   sign.Fields
-	encoding string
-	merchant *ledger.Merchant // known once pg_merchant_id names one
-	explain  *sign.Explanation
-	err      *wire.Error
-	reply    sign.Fields // fields of a successful reply
-	fault    string      // the drill fault that replaced the reply
-	made     bool        // the request made a payout
+	r          *http.Request
+	start      time.Time
+	at         time.Time // sandbox time when the request came
+	fields     sign.Fields
+	encoding   string
+	merchant   ledger.Merchant // when identified: pg_merchant_id names one
+	identified bool
+	explain    *sign.Explanation
+	err        *wire.Error
+	reply      sign.Fields // fields of a successful reply
+	fault      string      // the drill fault that replaced the reply
+	made       bool        // the request made a payout
 }
 
 func (g *Gateway) newRecord(r *http.Request) *record {
@@ -56,7 +57,11 @@ func (g *Gateway) record(rec *record, status int) {
 		e.Outcome, e.Fault, e.Made = journal.OutcomeFault, rec.fault, rec.made
 		e.Description = faultDescription(rec)
 	}
-	redactEntry(&e, rec.fields, rec.merchant)
+	var m *ledger.Merchant
+	if rec.identified {
+		m = &rec.merchant
+	}
+	redactEntry(&e, rec.fields, m)
 	g.cfg.Journal.Record(e)
 }
 

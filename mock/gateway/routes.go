@@ -50,6 +50,10 @@ func Register(r *mux.Router, current func() *Gateway) {
 			panic("gateway: no handler for route " + rt.Path)
 		}
 		delete(hs, rt.Path)
+		// By path and methods alone: the server finds these routes in a
+		// map of the router's own matches before it asks the router
+		// (mock/router.go), which holds only while no other part of a
+		// request decides the match.
 		r.Handle(rt.Path, &adapter{current: current, route: rt, h: h}).Methods(rt.Methods...)
 	}
 	for path := range hs {

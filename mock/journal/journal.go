@@ -248,15 +248,15 @@ func (j *Journal) Record(e Entry) Entry {
 	if !j.known(key) {
 		key = ""
 	}
+	p := pack(&e) // outside the lock: only the numbering needs it
 	j.mu.Lock()
 	j.seq++
-	e.Seq = j.seq
+	e.Seq, p.seq = j.seq, j.seq
 	r := j.rings[key]
 	if r == nil {
 		r = newRing(j.size)
 		j.rings[key] = r
 	}
-	p := pack(&e)
 	r.Push(p)
 	if j.tracking && !j.whole {
 		j.unsaved = append(j.unsaved, unsavedEntry{key, p})

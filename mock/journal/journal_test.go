@@ -44,6 +44,18 @@ func TestPackedEntriesComeBackWhole(t *testing.T) {
 	}
 }
 
+// pack sizes an entry's text exactly (every byte of it is kept for as long
+// as the entry): stringLen is what appendString writes, at every length of
+// the length's varint.
+func TestStringLenIsWhatAppendStringWrites(t *testing.T) {
+	for _, n := range []int{0, 1, 127, 128, 300, 16383, 16384, 1 << 21} {
+		s := strings.Repeat("x", n)
+		if got, want := stringLen(s), len(appendString(nil, s)); got != want {
+			t.Errorf("stringLen of %d bytes: got %d, want %d", n, got, want)
+		}
+	}
+}
+
 func FuzzPack(f *testing.F) {
 	f.Add("POST", "/g2g/payout_status2", "9970", "pg_amount", strings.Repeat("x", 300), 3)
 	f.Add("", "", "", "", "", 0)

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
@@ -40,12 +41,12 @@ const (
 
 func pack(e *Entry) packed {
 	strs := [pStrings]string{e.Method, e.Path, e.MerchantID, e.OrderID, e.PaymentID, e.Encoding, e.Outcome, e.Description, e.Fault}
-	n := 0
+	n := 0 // exactly: the text keeps every byte allocated
 	for _, s := range strs {
-		n += binary.MaxVarintLen32 + len(s)
+		n += stringLen(s)
 	}
 	for _, f := range e.Fields {
-		n += 2*binary.MaxVarintLen32 + len(f.Name) + len(f.Value)
+		n += stringLen(f.Name) + stringLen(f.Value)
 	}
 	b := make([]byte, 0, n)
 	for _, s := range strs {
@@ -54,8 +55,19 @@ func pack(e *Entry) packed {
 	for _, f := range e.Fields {
 		b = appendString(appendString(b, f.Name), f.Value)
 	}
-	return packed{seq: e.Seq, at: e.At, text: string(b), signature: ownExplanation(e.Signature), tookMS: e.TookMS,
+	// b is never written again: the text is its bytes, not a copy.
+	text := unsafe.String(unsafe.SliceData(b), len(b))
+	return packed{seq: e.Seq, at: e.At, text: text, signature: ownExplanation(e.Signature), tookMS: e.TookMS,
 		httpStatus: e.HTTPStatus, code: e.Code, cut: e.Cut, made: e.Made}
+}
+
+// stringLen is what appendString adds for s.
+func stringLen(s string) int {
+	n := 1
+	for x := uint64(len(s)); x >= 0x80; x >>= 7 {
+		n++
+	}
+	return n + len(s)
 }
 
 func appendString(b []byte, s string) []byte {

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
@@ -82,6 +83,10 @@ func checkName(name string) error {
 // carry (controls other than tab, CR and LF; U+FFFE, U+FFFF). "" when fine.
 func textProblem(s string) string {
 	for i := 0; i < len(s); {
+		if c := s[i]; c >= 0x20 && c < utf8.RuneSelf { // most bytes: printable ASCII
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
@@ -197,12 +202,18 @@ func phpNames(fields sign.Fields) sign.Fields {
 		if trimmed == "" {
 			continue // "[x]", " [y]": PHP drops a field whose name is empty
 		}
+		renamed := len(trimmed) != len(base)
 		if rest != "" && !strings.Contains(rest, "]") {
 			// An unmatched "[" is no list: PHP makes it "_", and spaces,
 			// dots and "[" after it too ("pg[order_id").
-			trimmed, rest = trimmed+phpBracketReplacer.Replace(rest), ""
+			trimmed, rest, renamed = trimmed+phpBracketReplacer.Replace(rest), "", true
 		}
-		f.Name = phpReplacer.Replace(trimmed) + rest
+		if strings.ContainsAny(trimmed, " .") {
+			trimmed, renamed = phpReplacer.Replace(trimmed), true
+		}
+		if renamed { // most names are kept as they came, without a copy
+			f.Name = trimmed + rest
+		}
 		out = append(out, f)
 	}
 	return out
@@ -317,7 +328,10 @@ func decodeForm(body []byte) (Request, error) {
 	if n := bytes.Count(bytes.TrimSuffix(body, []byte("&")), []byte("&")) + 1; n > MaxFields {
 		return Request{}, Errorf(CodeValidation, "%d fields, empty ones included: at most %d (PHP's max_input_vars would drop the rest)", n, MaxFields)
 	}
-	fields, err := ParseQuery(string(body))
+	// The body is the request's own, read by readAll and never written
+	// again: its fields may share its bytes (ParseQuery copies them when
+	// they would keep a large body alive) instead of a copy of it.
+	fields, err := ParseQuery(unsafe.String(unsafe.SliceData(body), len(body)))
 	return Request{Fields: fields, Encoding: EncForm}, err
 }
 

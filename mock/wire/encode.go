@@ -23,25 +23,32 @@ func Encode(fields sign.Fields) []byte { return encodeRoot("response", fields) }
 func EncodeRequest(fields sign.Fields) []byte { return encodeRoot("request", fields) }
 
 func encodeRoot(root string, fields sign.Fields) []byte {
-	var b bytes.Buffer
-	b.Grow(64 + 48*len(fields))
-	b.WriteString(Header)
-	b.WriteString("<" + root + ">")
+	// Sized for values written as they are, as most are: one allocation.
+	n := len(Header) + 2*len(root) + len("<></>\n")
 	for _, f := range fields {
-		b.WriteByte('<')
-		b.WriteString(f.Name)
-		b.WriteByte('>')
-		if plain(f.Value) {
-			b.WriteString(f.Value)
-		} else {
-			_ = xml.EscapeText(&b, []byte(f.Value)) // a bytes.Buffer never fails
-		}
-		b.WriteString("</")
-		b.WriteString(f.Name)
-		b.WriteByte('>')
+		n += 2*len(f.Name) + len(f.Value) + len("<></>")
 	}
-	b.WriteString("</" + root + ">\n")
-	return b.Bytes()
+	b := make([]byte, 0, n)
+	b = append(append(append(b, Header...), '<'), root...)
+	b = append(b, '>')
+	for _, f := range fields {
+		b = append(append(append(b, '<'), f.Name...), '>')
+		if plain(f.Value) {
+			b = append(b, f.Value...)
+		} else {
+			b = appendEscaped(b, f.Value)
+		}
+		b = append(append(append(b, "</"...), f.Name...), '>')
+	}
+	b = append(append(append(b, "</"...), root...), ">\n"...)
+	return b
+}
+
+// appendEscaped appends s escaped as xml.EscapeText does.
+func appendEscaped(b []byte, s string) []byte {
+	w := bytes.NewBuffer(b)
+	_ = xml.EscapeText(w, []byte(s)) // a bytes.Buffer never fails
+	return w.Bytes()
 }
 
 // plain reports whether s is printable ASCII that XML needs no escape for,

@@ -3,8 +3,12 @@ package wire
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
 
 // Input PHP reads without complaint is read here too: empty parts of a
@@ -32,4 +36,34 @@ func TestReadAsPHPDoes(t *testing.T) {
 	if req, err := Decode(post, 1<<20); err != nil || len(req.Fields) != 1 || req.Fields.Value("pg_a") != "1" {
 		t.Errorf("a part without Content-Disposition: %v %v, want it skipped", req.Fields, err)
 	}
+}
+
+// phpNames copies a name only when PHP's reading changes it; what it reads
+// is what the plain rules say: leading spaces dropped, an unmatched "["
+// and what follows it made "_", spaces and dots before a "[" made "_".
+func FuzzPHPNames(f *testing.F) {
+	for _, s := range []string{"pg_a&pg.b&pg%5Bc&[x]& [y]&  pg d[a b][c.d]&pg[x.y&.", "a.b[c]&a b&&"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var fields, want sign.Fields
+		for i, name := range strings.Split(s, "&") {
+			fields = append(fields, sign.Field{Name: name, Value: strconv.Itoa(i)})
+			base, rest := name, ""
+			if j := strings.IndexByte(base, '['); j >= 0 {
+				base, rest = base[:j], base[j:]
+			}
+			base = strings.TrimLeft(base, " ")
+			if base == "" {
+				continue
+			}
+			if rest != "" && !strings.Contains(rest, "]") {
+				base, rest = base+strings.NewReplacer(" ", "_", ".", "_", "[", "_").Replace(rest), ""
+			}
+			want = append(want, sign.Field{Name: strings.NewReplacer(" ", "_", ".", "_").Replace(base) + rest, Value: strconv.Itoa(i)})
+		}
+		if got := phpNames(fields); !slices.Equal(got, want) {
+			t.Fatalf("phpNames(%v) = %v, want %v", fields, got, want)
+		}
+	})
 }

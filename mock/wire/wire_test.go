@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
@@ -222,5 +223,44 @@ func TestShortenKeepsWhatItQuotes(t *testing.T) {
 		if got := Shorten(c.in, c.n); got != c.want {
 			t.Errorf("Shorten(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
 		}
+	}
+}
+
+// textProblem skips printable ASCII a byte at a time; it must say what
+// decoding every character says.
+func FuzzTextProblem(f *testing.F) {
+	for _, s := range []string{"pg_amount", "a\x00b", "\t\r\n", "é\x7f", "\xff", "\uFFFE", "x\x1by"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := ""
+		for i := 0; i < len(s); {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == utf8.RuneError && size == 1:
+				want = "is not valid UTF-8: send text in UTF-8"
+			case r == 0:
+				want = "holds a NUL byte"
+			case (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF:
+				want = "holds a control character that an XML reply cannot carry"
+			}
+			if want != "" {
+				break
+			}
+			i += size
+		}
+		if got := textProblem(s); got != want {
+			t.Fatalf("textProblem(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+// encodeRoot sizes a reply for values written as they are; values XML must
+// escape grow it, and come out as xml.EscapeText writes them.
+func TestEncodeEscapesWhatItMust(t *testing.T) {
+	got := string(Encode(fields("pg_a", "1", "pg_b", `<&>"'`+"\t\n", "pg_c", "é")))
+	want := Header + "<response><pg_a>1</pg_a><pg_b>&lt;&amp;&gt;&#34;&#39;&#x9;&#xA;</pg_b><pg_c>é</pg_c></response>\n"
+	if got != want {
+		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
