@@ -218,16 +218,7 @@ func TestResendAdvanceDrainCreateRace(t *testing.T) {
 // and returns without waiting for the resend's attempt, and reports only
 // its own attempts; the resend still answers with the notification it sent.
 func TestAdvanceDoesNotWaitForAResend(t *testing.T) {
-	var held atomic.Int64 // the payment id whose notifies the merchant holds
-	arrived, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	m := newMerchant(t, "test_secret_key", func(w http.ResponseWriter, r *http.Request, f sign.Fields) {
-		if id, _ := strconv.ParseInt(f.Value("pg_payment_id"), 10, 64); id != 0 && id == held.Load() {
-			once.Do(func() { close(arrived) })
-			<-release
-		}
-		ackOK(w, r, f)
-	})
+	m, held, arrived, release := holdingMerchant(t)
 	sc := raceScenario(t, m.URL)
 	s := mock.RunT(t, mock.Options{Scenario: sc})
 	first, ok := mock.PayoutByOrder(s, "9970", "seed-0") // success at 2s
@@ -272,16 +263,7 @@ func TestAdvanceDoesNotWaitForAResend(t *testing.T) {
 // notify dropped, never sent), with a conflict that says so; it used to
 // wait for an attempt that never came.
 func TestResendEndsWhenItsMerchantIsReset(t *testing.T) {
-	var held atomic.Int64
-	arrived, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	m := newMerchant(t, "test_secret_key", func(w http.ResponseWriter, r *http.Request, f sign.Fields) {
-		if id, _ := strconv.ParseInt(f.Value("pg_payment_id"), 10, 64); id != 0 && id == held.Load() {
-			once.Do(func() { close(arrived) })
-			<-release
-		}
-		ackOK(w, r, f)
-	})
+	m, held, arrived, release := holdingMerchant(t)
 	s := mock.RunT(t, mock.Options{Scenario: raceScenario(t, m.URL)})
 	first, _ := mock.PayoutByOrder(s, "9970", "seed-0")
 	if _, err := s.Advance(2 * time.Second); err != nil {
@@ -316,4 +298,21 @@ func TestResendEndsWhenItsMerchantIsReset(t *testing.T) {
 	if !slices.ContainsFunc(errs, func(err error) bool { return sandbox.KindOf(err) == sandbox.Conflict }) {
 		t.Errorf("resends after a reset of their merchant: %v, want one conflict (the notify was dropped)", errs)
 	}
+}
+
+// holdingMerchant acknowledges every notify, except that it holds its
+// answer to those of the payment id held names until release is closed;
+// arrived is closed when the first such notify arrives.
+func holdingMerchant(t *testing.T) (m *merchant, held *atomic.Int64, arrived, release chan struct{}) {
+	held = new(atomic.Int64)
+	arrived, release = make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	m = newMerchant(t, "test_secret_key", func(w http.ResponseWriter, r *http.Request, f sign.Fields) {
+		if id, _ := strconv.ParseInt(f.Value("pg_payment_id"), 10, 64); id != 0 && id == held.Load() {
+			once.Do(func() { close(arrived) })
+			<-release
+		}
+		ackOK(w, r, f)
+	})
+	return m, held, arrived, release
 }
