@@ -115,10 +115,6 @@ type call struct {
 // base is the sandbox's URL as the client reached it, for pages.
 func (c *call) base() string { return baseOf(c.r) }
 
-// handlerFunc answers an authenticated request with the reply's fields in
-// documented order (pg_salt and pg_sig are added by the adapter) or an error.
-type handlerFunc func(c *call) (sign.Fields, error)
-
 // adapter serves one signed route: it decodes the request, identifies the
 // merchant, checks pg_sig, calls the route's handler on the gateway of the
 // world served now and writes the reply signed, or the error.

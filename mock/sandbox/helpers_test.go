@@ -1,11 +1,6 @@
 package sandbox
 
 import (
-	"net/http"
-
-	"github.com/gorilla/mux"
-
-	"github.com/freedompay-mock/freedompay-mock/mock/gateway"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
 )
 
@@ -16,11 +11,4 @@ func loopbackOnly() *notify.AllowList {
 		panic(err)
 	}
 	return a
-}
-
-// gatewayHandler serves s's FreedomPay routes.
-func gatewayHandler(s *Sandbox) http.Handler {
-	r := mux.NewRouter()
-	gateway.Register(r, s.Gateway)
-	return r
 }
