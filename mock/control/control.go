@@ -209,7 +209,7 @@ func Register(router *mux.Router, sb *sandbox.Sandbox, opts Options) Misses {
 	if opts.Version == "" {
 		opts.Version = "dev"
 	}
-	h := &handlers{sb: sb, version: opts.Version}
+	h := &handlers{sb: sb, version: opts.Version, uploads: make(chan struct{}, sandbox.MaxParsing)}
 	r := table{r: router, guard: opts.guard()}
 	merchant := "merchant_id"
 	page := sandbox.PageKeys
@@ -353,6 +353,7 @@ func requireToken(token string, next http.Handler) http.Handler {
 type handlers struct {
 	sb      *sandbox.Sandbox
 	version string
+	uploads chan struct{} // the scenarios being read and parsed, at most sandbox.MaxParsing
 }
 
 type healthReply struct {

@@ -9,7 +9,17 @@ const MaxScenarioBytes = 4 << 20
 
 // scenario replaces the scenario (or, with ?merchant_id=, one merchant's
 // part of it) with the TOML body.
+//
+// At most sandbox.MaxParsing are read and parsed at once: a scenario
+// takes many times its size while it is, so a burst of large uploads
+// waits its turn with its body still unread.
 func (h *handlers) scenario(r *http.Request) (any, error) {
+	select {
+	case h.uploads <- struct{}{}:
+		defer func() { <-h.uploads }()
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
 	data, err := readBody(r, MaxScenarioBytes, "a scenario")
 	if err != nil {
 		return nil, err

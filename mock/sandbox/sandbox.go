@@ -92,9 +92,10 @@ type Sandbox struct {
 	closeErr error
 }
 
-// MaxParsing bounds the scenarios parsed at once (PUT /_mock/scenario):
-// more wait their turn, so a burst of large uploads cannot take memory
-// many times their size each.
+// MaxParsing bounds the scenarios parsed at once (ReplaceScenario; the
+// control API also reads at most this many uploads at once): more wait
+// their turn, so a burst of large uploads cannot take memory many times
+// their size each.
 const MaxParsing = 2
 
 // DefaultMaxBodyBytes limits a gateway request's body: 1 MiB.
