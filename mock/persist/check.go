@@ -94,7 +94,9 @@ func check(st *State, start StartPrint, p *problems, path string) (*scenario.Sce
 	}
 	sc, err := st.InForce()
 	if err != nil {
-		p.put(err.Error())
+		for _, problem := range strings.Split(err.Error(), "\n") {
+			p.put(problem)
+		}
 	}
 	checkSections(st, sc, p)
 	if err := p.stateError(path); err != nil {

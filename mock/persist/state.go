@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
@@ -207,7 +208,8 @@ func decode(data []byte, probs *problems) (*State, error) {
 
 // InForce rebuilds the scenario in force when the state was saved: the
 // whole one loaded, then each merchant's part replaced since. An error
-// names the field of the edit that fails.
+// names the field of the edit that fails on each of its lines (a scenario
+// that does not parse has a problem a line).
 func (st *State) InForce() (*scenario.Scenario, error) {
 	if len(st.Scenario) == 0 || st.Scenario[0].MerchantID != "" {
 		return nil, errors.New("scenario: it holds no scenario; scenario[0] is the whole one the sandbox served")
@@ -215,7 +217,7 @@ func (st *State) InForce() (*scenario.Scenario, error) {
 	base := st.Scenario[0]
 	sc, err := scenario.Parse(base.File, []byte(base.Source))
 	if err != nil {
-		return nil, fmt.Errorf("scenario[0].source: %v", err)
+		return nil, inField("scenario[0].source", err)
 	}
 	for i, e := range st.Scenario[1:] {
 		part, err := scenario.Parse(e.File, []byte(e.Source))
@@ -223,11 +225,20 @@ func (st *State) InForce() (*scenario.Scenario, error) {
 			sc, _, err = sc.WithMerchant(part, scenario.Text(e.MerchantID))
 		}
 		if err != nil {
-			return nil, fmt.Errorf("scenario[%d].source: merchant %s: %v", i+1, e.MerchantID, err)
+			return nil, inField(fmt.Sprintf("scenario[%d].source: merchant %s", i+1, e.MerchantID), err)
 		}
 		sc.File = e.File
 	}
 	return sc, nil
+}
+
+// inField is err with field before each of its lines.
+func inField(field string, err error) error {
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = field + ": " + l
+	}
+	return errors.New(strings.Join(lines, "\n"))
 }
 
 // replayLog brings st, read from state.json (data) in dir, up to date
