@@ -114,6 +114,7 @@ balance = 7
 		t.Fatal(err)
 	}
 	refNext := create(ref, "A-4")
+	refSalt := send(t, ref, "9970", "secret-a", "/g2g/payout_status2", "pg_order_id", "A-1").get("pg_salt")
 
 	// One that stops halfway and starts again on its saved state.
 	failing.Store(false)
@@ -164,6 +165,9 @@ balance = 7
 	}
 	if got := create(s2, "A-4"); got != refNext {
 		t.Errorf("payment id after restart %s; a sandbox that never stopped gives %s", got, refNext)
+	}
+	if got := send(t, s2, "9970", "secret-a", "/g2g/payout_status2", "pg_order_id", "A-1").get("pg_salt"); got != refSalt || got == "" {
+		t.Errorf("reply's pg_salt after restart %q; a sandbox that never stopped gives %q", got, refSalt)
 	}
 	if r := send(t, s2, "9971", "secret-c", "/g2g/balance_status", "pg_currency", "KZT"); r.get("pg_balance") != "7.00" {
 		t.Errorf("merchant 9971's replaced scenario did not survive: %s", r.body)

@@ -47,6 +47,7 @@ type Record struct {
 	SavedAt   time.Time       `json:"saved_at"` // wall clock
 	Clock     Clock           `json:"clock"`
 	Draws     uint64          `json:"draws"`
+	Salts     uint64          `json:"salts,omitempty"`
 	Payouts   []ledger.Payout `json:"payouts,omitempty"`   // made or changed: as they are now
 	Discarded []int64         `json:"discarded,omitempty"` // taken back
 	Notify    notify.Delta    `json:"notify"`
@@ -178,7 +179,7 @@ func (st *State) replay(recs []Record, journalSize int) {
 	var nd notify.Delta
 	notes := map[int]int{} // id → index in nd.Notifications
 	for _, rec := range recs {
-		st.SavedAt, st.Clock, st.Draws = rec.SavedAt, rec.Clock, rec.Draws
+		st.SavedAt, st.Clock, st.Draws, st.Salts = rec.SavedAt, rec.Clock, rec.Draws, rec.Salts
 		for _, p := range rec.Payouts {
 			delete(gone, p.PaymentID)
 			if i, ok := at[p.PaymentID]; ok {

@@ -41,7 +41,8 @@ type State struct {
 	// every merchant's part replaced since, in order.
 	Scenario []ScenarioEdit  `json:"scenario"`
 	Seed     int64           `json:"seed"`
-	Draws    uint64          `json:"draws"` // values the seeded generator has made
+	Draws    uint64          `json:"draws"`           // values the seeded generator has made
+	Salts    uint64          `json:"salts,omitempty"` // salts it has made (a file without them starts again at 0)
 	Clock    Clock           `json:"clock"`
 	Payouts  []ledger.Payout `json:"payouts"`
 	Notify   notify.State    `json:"notify"`

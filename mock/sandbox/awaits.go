@@ -40,6 +40,7 @@ type Awaits struct {
 
 	mu      sync.Mutex
 	open    int
+	anyOpen atomic.Bool // open > 0, read without the lock by every request
 	byPath  map[string]map[*awaiter]struct{}
 	byOrder map[string]map[*awaiter]struct{}
 	byID    map[string]map[*awaiter]struct{}
@@ -136,6 +137,7 @@ func (a *Awaits) enter(e scenario.Expect) (*awaiter, error) {
 		return nil, &Error{Kind: TooManyAwaits, Err: fmt.Errorf("%w: %d awaits are open, the most --max-awaits allows: wait for one to end and try again", ErrTooManyAwaits, a.max)}
 	}
 	a.open++
+	a.anyOpen.Store(true) // before the await's first look: a request after that look sees it
 	m := string(e.MerchantID)
 	switch {
 	case e.Requests != nil:
@@ -174,6 +176,7 @@ func (a *Awaits) leave(w *awaiter) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.open--
+	a.anyOpen.Store(a.open > 0)
 	if w.requests != nil {
 		remove(a.byPath, w.requests.Path, w)
 		return
@@ -222,6 +225,9 @@ func (a *Awaits) wake(w *awaiter) {
 // awaits it brings to their count and the status and notify awaits of the
 // payout it names.
 func (a *Awaits) Request(e *journal.Entry) {
+	if !a.anyOpen.Load() { // the common case, without the lock
+		return
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for w := range a.byPath[e.Path] {

@@ -86,7 +86,7 @@ func (s *Sandbox) resumeClock(c persist.Clock) {
 // restoreWorld rebuilds a saved world on its scenario sc: the ledger from
 // the payouts, the schedule, the journal and the generator.
 func (s *Sandbox) restoreWorld(st *persist.State, sc *scenario.Scenario) (*world, error) {
-	gen := fixtures.NewGenAt(st.Seed, st.Draws)
+	gen := fixtures.NewGenAt(st.Seed, st.Draws, st.Salts)
 	l, err := ledger.Restore(sc, gen, st.Payouts)
 	if err != nil {
 		return nil, err
@@ -121,7 +121,7 @@ func (s *Sandbox) delta() (rec persist.Record, want uint64, whole bool) {
 		return rec, want, true
 	}
 	ld, nd, jd := w.ledger.TakeDelta(), w.notify.TakeDelta(), w.journal.TakeDelta()
-	rec = persist.Record{SavedAt: time.Now(), Draws: w.gen.Draws(), Clock: s.savedClock(),
+	rec = persist.Record{SavedAt: time.Now(), Draws: w.gen.Draws(), Salts: w.gen.Salts(), Clock: s.savedClock(),
 		Payouts: ld.Payouts, Discarded: ld.Discarded, Notify: nd, Journal: jd}
 	return rec, want, ld.Whole || nd.Whole || jd.Whole
 }
@@ -139,7 +139,7 @@ func (s *Sandbox) snapshot() (*persist.State, uint64) {
 	w := s.world.Load()
 	w.fresh.Store(false)
 	return &persist.State{
-		SavedAt: time.Now(), Start: s.start, Scenario: w.edits, Seed: w.seed, Draws: w.gen.Draws(), Clock: s.savedClock(),
+		SavedAt: time.Now(), Start: s.start, Scenario: w.edits, Seed: w.seed, Draws: w.gen.Draws(), Salts: w.gen.Salts(), Clock: s.savedClock(),
 		Payouts: w.ledger.SavePayouts(), Notify: w.notify.SaveState(), Journal: w.journal.SaveState(),
 	}, want
 }

@@ -128,29 +128,32 @@ func (s *Sandbox) hold() func() {
 	return s.gate.RUnlock
 }
 
-// signal wakes everyone waiting for the next change.
+// signal wakes everyone waiting for the next change. Firing it with no one
+// waiting, as every request does, takes no lock.
 type signal struct {
-	mu sync.Mutex
-	ch chan struct{}
+	ch atomic.Pointer[chan struct{}]
 }
 
 // wait returns a channel closed at the next fire.
 func (g *signal) wait() <-chan struct{} {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.ch == nil {
-		g.ch = make(chan struct{})
+	for {
+		if ch := g.ch.Load(); ch != nil {
+			return *ch
+		}
+		ch := make(chan struct{})
+		if g.ch.CompareAndSwap(nil, &ch) {
+			return ch
+		}
 	}
-	return g.ch
 }
 
 func (g *signal) fire() {
-	g.mu.Lock()
-	if g.ch != nil {
-		close(g.ch)
-		g.ch = nil
+	if g.ch.Load() == nil {
+		return
 	}
-	g.mu.Unlock()
+	if ch := g.ch.Swap(nil); ch != nil {
+		close(*ch)
+	}
 }
 
 // Changed returns a channel closed at the next change of state: a request
