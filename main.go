@@ -133,6 +133,13 @@ const defaultMemoryLimit = "192MiB"
 // paying for it; --memory-limit still caps the heap.
 const gcPercent = 400
 
+// paceCollector sets gcPercent unless GOGC is set.
+func paceCollector(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
+}
+
 // parseBytes reads a size: digits with an optional KiB, MiB or GiB.
 func parseBytes(s string) (int64, error) {
 	units := []struct {
@@ -265,9 +272,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if memLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memLimit)
 	}
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
+	paceCollector(os.Getenv)
 
 	// Signals are caught from here on, so a SIGTERM during start-up is a
 	// clean stop too.

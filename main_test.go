@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -310,5 +311,18 @@ func TestSignMasksTheSecretWhereverItIs(t *testing.T) {
 	}
 	if code, _, _ := runCLI("version", "extra"); code != 2 {
 		t.Errorf("version with an argument: exit %d, want 2", code)
+	}
+}
+
+func TestCollectorPacedUnlessGOGCIsSet(t *testing.T) {
+	was := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(was)
+	paceCollector(func(string) string { return "" })
+	if got := debug.SetGCPercent(100); got != gcPercent {
+		t.Errorf("without GOGC the collector runs at %d, want %d", got, gcPercent)
+	}
+	paceCollector(func(k string) string { return map[string]string{"GOGC": "150"}[k] })
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC set the sandbox changed the collector's pacing to %d", got)
 	}
 }
