@@ -72,7 +72,7 @@ func (g *Gateway) record(rec *record, status int) {
 func redactEntry(e *journal.Entry, fields sign.Fields, m *ledger.Merchant) {
 	var r *redact.Redactor
 	if m != nil {
-		r = redact.New(m.SecretKey, m.PayoutSecretKey)
+		r = m.Redactor()
 	}
 	e.Fields = fields.Redacted(r)
 	e.Path, e.Description = r.String(e.Path), r.String(e.Description)

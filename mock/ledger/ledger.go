@@ -29,6 +29,17 @@ type Merchant struct {
 	PostLink          string
 	CommissionPercent float64
 	CommissionFixed   money.Amount
+
+	redactor *redact.Redactor // of SecretKey and PayoutSecretKey, made once
+}
+
+// Redactor masks the merchant's two secrets (and card numbers) in what is
+// shown; the ledger's merchants carry one made once, for every request.
+func (m *Merchant) Redactor() *redact.Redactor {
+	if m.redactor == nil {
+		return redact.New(m.SecretKey, m.PayoutSecretKey)
+	}
+	return m.redactor
 }
 
 // PayoutCommission is what a payout of amount costs the merchant on top of it.
@@ -170,6 +181,7 @@ func (l *Ledger) addMerchant(m scenario.Merchant) {
 		ID: string(m.ID), SecretKey: m.SecretKey, PayoutSecretKey: m.PayoutSecretKey,
 		Balance: bal, Currency: m.Currency, PostLink: m.PostLink,
 		CommissionPercent: m.CommissionPercent, CommissionFixed: fixed,
+		redactor: redact.New(m.SecretKey, m.PayoutSecretKey),
 	}}
 }
 
