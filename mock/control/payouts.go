@@ -2,10 +2,10 @@ package control
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gorilla/mux"
 
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 )
 
@@ -23,8 +23,8 @@ func (h *handlers) payouts(r *http.Request) (any, error) {
 // paymentID reads the route's {id}.
 func paymentID(r *http.Request) (int64, error) {
 	raw := mux.Vars(r)["id"]
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := fixtures.ParseID(raw)
+	if !ok || id == 0 {
 		return 0, badRequest("payment id %q: want the pg_payment_id, a positive integer", raw)
 	}
 	return id, nil

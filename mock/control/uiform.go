@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
 	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
@@ -332,8 +333,8 @@ func (u *ui) drain(*http.Request, url.Values) uiOutcome {
 // formPaymentID is the route's {id}, or the outcome that says it is not one.
 func formPaymentID(r *http.Request) (int64, *uiOutcome) {
 	raw := mux.Vars(r)["id"]
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := fixtures.ParseID(raw)
+	if !ok || id == 0 {
 		out := failed("", "Payment id %.40q is not a pg_payment_id (a positive integer).", raw)
 		return 0, &out
 	}

@@ -1,8 +1,7 @@
 package gateway
 
 import (
-	"strconv"
-
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
@@ -128,8 +127,8 @@ func paymentID(fields sign.Fields, must bool) (int64, error) {
 		}
 		return 0, nil
 	}
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id < 0 || !isDigits(v) {
+	id, ok := fixtures.ParseID(v)
+	if !ok {
 		return 0, wire.Malformed("pg_payment_id", "want a payment id of digits")
 	}
 	return id, nil
