@@ -607,3 +607,30 @@ func FuzzPayoutRequest(f *testing.F) {
 		}
 	})
 }
+
+// TestZeroDefaultDelay: default_delay = "0s" makes a payout that no rule
+// or test card decides succeed as it is made, not after the default 5s.
+func TestZeroDefaultDelay(t *testing.T) {
+	sc, err := scenario.Parse("zero.toml", []byte(`
+[clock]
+mode = "manual"
+[[merchants]]
+id = 9970
+payout_secret_key = "k"
+balance = 1000
+[payouts]
+default_delay = "0s"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mock.RunT(t, mock.Options{Scenario: sc})
+	made := send(t, s, "9970", "k", "/g2g/p2p2nonreg", "pg_order_id", "z-1", "pg_amount", "10", "pg_description", "d",
+		"pg_payment_to", "4405645000006150", "pg_post_link", post)
+	if made.get("pg_status") != "ok" {
+		t.Fatalf("create: %s", made.body)
+	}
+	if r := send(t, s, "9970", "k", "/g2g/payout_status2", "pg_order_id", "z-1", "pg_payment_id", made.get("pg_payment_id")); r.get("pg_payment_status") != "success" {
+		t.Errorf("status as the payout is made: %s, want success at once", r.body)
+	}
+}

@@ -159,13 +159,10 @@ func New(sc *scenario.Scenario, gen *fixtures.Gen, origin time.Time) *Ledger {
 // payouts.
 func accounts(sc *scenario.Scenario, gen *fixtures.Gen) *Ledger {
 	l := &Ledger{
-		gen: gen, rules: sc.Rules, every: sc.Drills.Every, defaultDelay: sc.PayoutSettings.DefaultDelay.Duration,
+		gen: gen, rules: sc.Rules, every: sc.Drills.Every, defaultDelay: sc.PayoutSettings.Delay(),
 		errorsNotify: sc.Notify.ErrorsOn(),
 		merchants:    map[string]*account{}, cards: map[cardKey]scenario.Card{}, cardIDs: map[orderKey]scenario.Card{},
 		byID: map[int64]*Payout{}, byOrder: map[orderKey]*Payout{}, byPage: map[string]*Payout{},
-	}
-	if l.defaultDelay <= 0 {
-		l.defaultDelay = scenario.DefaultDelay
 	}
 	for _, m := range sc.Merchants {
 		l.addMerchant(m)

@@ -77,6 +77,18 @@ type PayoutSettings struct {
 	DefaultDelay Duration `toml:"default_delay"`
 	// Existing payouts, as [[payouts]] lists them in the array form.
 	Existing []Payout `toml:"existing"`
+
+	delayGiven bool // default_delay written, "0s" included
+}
+
+// Delay is DefaultDelay, or its default when the scenario does not give
+// one: "0s" written is no delay, a zero left unset (as in a scenario built
+// in Go) is the default.
+func (p PayoutSettings) Delay() time.Duration {
+	if p.DefaultDelay.Duration == 0 && !p.delayGiven {
+		return DefaultDelay
+	}
+	return p.DefaultDelay.Duration
 }
 
 // Rule chooses the timeline of a new payout: the first rule whose every
@@ -412,6 +424,7 @@ func (sc *Scenario) decodePayouts(md toml.MetaData) error {
 		}
 		sc.Payouts = sc.PayoutSettings.Existing
 		sc.PayoutSettings.Existing = nil
+		sc.PayoutSettings.delayGiven = md.IsDefined("payouts", "default_delay")
 		return nil
 	default:
 		if err := md.PrimitiveDecode(sc.PayoutsTOML, &sc.Payouts); err != nil {
@@ -480,9 +493,7 @@ func (sc *Scenario) applyDefaults(file string) {
 	for i := range sc.Expect {
 		DefaultExpect(&sc.Expect[i])
 	}
-	if sc.PayoutSettings.DefaultDelay.Duration == 0 {
-		sc.PayoutSettings.DefaultDelay.Duration = DefaultDelay
-	}
+	sc.PayoutSettings.DefaultDelay.Duration = sc.PayoutSettings.Delay()
 }
 
 // DefaultDelay is [PayoutSettings.DefaultDelay]'s default.

@@ -234,6 +234,18 @@ amount = 10
 	if err != nil || sc.PayoutSettings.DefaultDelay.Duration != 5*time.Second {
 		t.Errorf("default delay %v (%v), want 5s", sc.PayoutSettings.DefaultDelay, err)
 	}
+	// "0s" written is no delay, not the default.
+	sc, err = Parse("t.toml", []byte("[[merchants]]\nid = 1\npayout_secret_key = \"k\"\n[payouts]\ndefault_delay = \"0s\"\n"))
+	if err != nil || sc.PayoutSettings.Delay() != 0 || sc.PayoutSettings.DefaultDelay.Duration != 0 {
+		t.Errorf("default_delay = \"0s\": delay %v (%v), want 0", sc.PayoutSettings.Delay(), err)
+	}
+	if (PayoutSettings{}).Delay() != DefaultDelay {
+		t.Errorf("a scenario built in Go without a delay: %v, want the default", (PayoutSettings{}).Delay())
+	}
+	_, err = Parse("t.toml", []byte("[[merchants]]\nid = 1\npayout_secret_key = \"k\"\n[payouts]\ndefault_delay = \"-5s\"\n"))
+	if err == nil || !strings.Contains(err.Error(), "payouts.default_delay: -5s is negative") {
+		t.Errorf("a negative default_delay: %v", err)
+	}
 }
 
 func TestRulesAndCardsProblems(t *testing.T) {

@@ -136,6 +136,8 @@ func (sc *Scenario) validate(file string, loc *locator) ([]error, int) {
 	if p := sc.PayoutSettings.DefaultDelay.problem(); p != "" {
 		v.add(loc.key("payouts", 0, "default_delay"), "payouts.default_delay: %s", p)
 	} else if d := sc.PayoutSettings.DefaultDelay.Duration; d < 0 {
+		v.add(loc.key("payouts", 0, "default_delay"), "payouts.default_delay: %s is negative: want 0s or more", d)
+	} else if d := sc.PayoutSettings.DefaultDelay.Duration; d < 0 {
 		v.add(loc.key("payouts", 0, "default_delay"), "payouts.default_delay is %s; want a positive duration", sc.PayoutSettings.DefaultDelay)
 	}
 	v.checkRules(sc.Rules, merchants)
