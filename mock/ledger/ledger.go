@@ -164,6 +164,9 @@ func accounts(sc *scenario.Scenario, gen *fixtures.Gen) *Ledger {
 		merchants:    map[string]*account{}, cards: map[cardKey]scenario.Card{}, cardIDs: map[orderKey]scenario.Card{},
 		byID: map[int64]*Payout{}, byOrder: map[orderKey]*Payout{}, byPage: map[string]*Payout{},
 	}
+	if l.defaultDelay < 0 { // a scenario built in Go, not validated
+		l.defaultDelay = scenario.DefaultDelay
+	}
 	for _, m := range sc.Merchants {
 		l.addMerchant(m)
 	}
