@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/money"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
@@ -134,7 +135,7 @@ func (f *form) iban(name string) string {
 // digits checks that a field is exactly n digits (IIN/BIN 12, Kbe 2, KNP 3).
 func (f *form) digits(name string, n int) string {
 	v := f.str(name)
-	if f.err == nil && (len(v) != n || !isDigits(v)) {
+	if f.err == nil && (len(v) != n || !fixtures.IsDigits(v)) {
 		f.fail(wire.Malformed(name, "want "+strconv.Itoa(n)+" digits"))
 	}
 	return v
@@ -161,7 +162,7 @@ func (f *form) timeLimit() {
 // ValidPAN reports whether s is a card number: 13 to 20 digits that pass
 // the Luhn check.
 func ValidPAN(s string) bool {
-	if len(s) < 13 || len(s) > 20 || !isDigits(s) {
+	if len(s) < 13 || len(s) > 20 || !fixtures.IsDigits(s) {
 		return false
 	}
 	sum := 0

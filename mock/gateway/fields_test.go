@@ -3,6 +3,8 @@ package gateway
 import (
 	"testing"
 	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
 )
 
 func TestValidPAN(t *testing.T) {
@@ -48,7 +50,7 @@ func FuzzValidPAN(f *testing.F) {
 		if !ValidPAN(s) {
 			return
 		}
-		if len(s) < 13 || len(s) > 20 || !isDigits(s) {
+		if len(s) < 13 || len(s) > 20 || !fixtures.IsDigits(s) {
 			t.Fatalf("ValidPAN(%q) passed a string that is not 13-20 digits", s)
 		}
 		for i := 0; i < len(s); i++ {

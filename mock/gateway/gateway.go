@@ -214,7 +214,7 @@ func (g *Gateway) authenticate(fields sign.Fields, script string, secretOf secre
 	if !ok || mid == "" {
 		return ledger.Merchant{}, unsigned(wire.Missing("pg_merchant_id"))
 	}
-	if !isDigits(mid) {
+	if !fixtures.IsDigits(mid) {
 		return ledger.Merchant{}, unsigned(wire.Malformed("pg_merchant_id", "want digits"))
 	}
 	m, ok := g.cfg.Ledger.Merchant(mid)
@@ -385,15 +385,6 @@ func withoutEmpty(fields sign.Fields) sign.Fields {
 		}
 	}
 	return out
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // reqLog is a request's log: the path, then the encoding and the merchant

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/money"
 	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
@@ -106,7 +107,7 @@ func (sc *Scenario) validate(file string, loc *locator) ([]error, int) {
 		switch {
 		case m.ID == "":
 			v.add(at("id"), "%s: id is missing", where)
-		case !isDigits(string(m.ID)):
+		case !fixtures.IsDigits(string(m.ID)):
 			v.add(at("id"), "%s: id %q must be digits, as pg_merchant_id is", where, m.ID)
 		case merchants[m.ID] != nil:
 			v.add(at("id"), "%s: merchant id %s is used twice", where, m.ID)
@@ -201,7 +202,7 @@ func (sc *Scenario) validate(file string, loc *locator) ([]error, int) {
 				v.add(at("net_amount"), "%s: net_amount: %v", where, err)
 			}
 		}
-		if p.Card != "" && (!isDigits(p.Card) || len(p.Card) < 13 || len(p.Card) > 20) {
+		if p.Card != "" && (!fixtures.IsDigits(p.Card) || len(p.Card) < 13 || len(p.Card) > 20) {
 			v.add(at("card"), "%s: card %q: want a card number of 13 to 20 digits", where, p.Card)
 		}
 		if p.PostLink == DemoPostLink {
@@ -297,18 +298,6 @@ func errorCodeList() string {
 	return strings.Join(parts, ", ")
 }
 
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 func isCurrency(s string) bool {
 	if len(s) != 3 {
 		return false
@@ -386,7 +375,7 @@ func (v *validator) checkCards(cards []Card, merchants map[Text]*Merchant) {
 			}
 			ids[c.MerchantID][c.CardID] = true
 		}
-		if !isDigits(c.Number) || len(c.Number) < 13 || len(c.Number) > 20 {
+		if !fixtures.IsDigits(c.Number) || len(c.Number) < 13 || len(c.Number) > 20 {
 			v.add(at("card"), "%s: card %q: want the card number, 13 to 20 digits", where, c.Number)
 		}
 	}
