@@ -67,6 +67,15 @@ type Scenario struct {
 	// Source is the TOML the scenario was parsed from.
 	Source []byte `toml:"-"`
 
+	// PaymentsTOML is the raw `payments` key, read as PayoutsTOML is:
+	// [[payments]] (the payments that exist at start) or [payments] with
+	// settings and [[payments.existing]].
+	PaymentsTOML toml.Primitive `toml:"payments"`
+	// Payments exist when the scenario loads.
+	Payments []Payment `toml:"-"`
+	// PaymentSettings apply to payments made through the gateway.
+	PaymentSettings PaymentSettings `toml:"-"`
+
 	payoutsTable string // "payouts" or "payouts.existing", for line numbers
 }
 
@@ -94,9 +103,16 @@ func (p PayoutSettings) Delay() time.Duration {
 // Rule chooses the timeline of a new payout: the first rule whose every
 // given match key holds wins, before the test cards are looked at.
 type Rule struct {
+	// Kind is RulePayout (default) or RulePayment: a payment rule decides
+	// the outcome of a payment paid on the page, its timeline counted from
+	// the moment the card is sent.
+	Kind     string   `toml:"kind"`
 	Match    Match    `toml:"match"`
 	Timeline []Step   `toml:"timeline"` // from the moment the payout starts
 	Drills   []string `toml:"drills"`   // drills for the payouts it matches
+	// ThreeDS sends a payment it matches through the issuer's 3DS page
+	// (payment rules only).
+	ThreeDS bool `toml:"three_ds"`
 }
 
 // Match holds a rule's conditions; each is optional. Strings are globs
@@ -208,6 +224,17 @@ type Merchant struct {
 	// PostLink is the default callback URL for payout notifies: an absolute
 	// http(s) URL, or DemoPostLink.
 	PostLink string `toml:"post_link"`
+	// Payments: where the check request and the result notify go, and
+	// where the payer is sent back, when init_payment gives none
+	// (pg_check_url, pg_result_url, pg_success_url, pg_failure_url). No
+	// check URL: no check request.
+	CheckURL   string `toml:"check_url"`
+	ResultURL  string `toml:"result_url"`
+	SuccessURL string `toml:"success_url"`
+	FailureURL string `toml:"failure_url"`
+	// AutoClearing is whether a payment without pg_auto_clearing is
+	// captured on authorisation; default true (open point 3).
+	AutoClearing *bool `toml:"auto_clearing"`
 	// Commission of a payout made through the gateway: pg_to_pay = amount +
 	// amount*commission_percent/100 (rounded half up to the tiyn) +
 	// commission_fixed. Both default to 0.
