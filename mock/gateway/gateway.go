@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/page"
 	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
@@ -49,6 +51,10 @@ type Config struct {
 	// Drills are the scenario's; Seed decides their faults.
 	Drills scenario.Drills
 	Seed   int64
+	// Payments makes payments' changes; nil serves no payment page.
+	Payments Payments
+	// PaymentSettings are the scenario's [payments].
+	PaymentSettings scenario.PaymentSettings
 	// Early sends the notify of a payout with the drill "early" now and
 	// returns after its first attempt (or when ctx ends).
 	Early func(ctx context.Context, p ledger.Payout)
@@ -64,6 +70,7 @@ type Gateway struct {
 	page   *template.Template
 	faults *faults
 	stamp  atomic.Pointer[stamp] // the last pg_datetime made
+	pages  *page.Templates
 }
 
 // stamp is a pg_datetime and the second it shows: a reply in the same
@@ -75,20 +82,28 @@ type stamp struct {
 
 // New returns the gateway for cfg.
 func New(cfg Config) *Gateway {
-	return &Gateway{cfg: cfg, loc: cfg.Settings.Location(), page: parsePage(),
+	return &Gateway{cfg: cfg, loc: cfg.Settings.Location(), page: parsePage(), pages: paymentPages(),
 		faults: &faults{seed: cfg.Seed, cfg: cfg.Drills.Faults, seen: map[string]int{}}}
 }
+
+// paymentPages are the payment pages' templates, parsed once.
+var paymentPages = sync.OnceValue(page.New)
 
 // secretFor picks the merchant secret a route is signed with.
 type secretFor func(m ledger.Merchant) string
 
 // secretOf is the secret that signs a route's requests and replies.
 func (g *Gateway) secretOf(s routes.Secret) secretFor {
-	if s == routes.SecretStatus {
+	switch s {
+	case routes.SecretStatus:
 		return g.statusSecret
+	case routes.SecretPayment:
+		return paymentSecret
 	}
 	return payoutSecret
 }
+
+func paymentSecret(m ledger.Merchant) string { return m.SecretKey }
 
 func payoutSecret(m ledger.Merchant) string { return m.PayoutSecretKey }
 
@@ -128,6 +143,9 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g := a.current()
 	start := time.Now()
 	script := a.route.Script
+	if a.route.Path == "/g2g/payment_page/" {
+		script = g.cfg.PaymentSettings.PageScriptName() // open point 1
+	}
 	log := &reqLog{l: g.cfg.Logger, path: r.URL.Path}
 	rec := &record{r: r, start: start, at: g.cfg.Clock.Now()}
 
@@ -195,6 +213,12 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.answerWithFault(w, r, rec, fault, body)
 		return
 	}
+	if a.route.Kind == routes.KindPaymentBrowser && err == nil {
+		// payment.php is a browser's form: on to the payment page.
+		http.Redirect(w, r, fields.Value("pg_redirect_url"), http.StatusFound)
+		g.record(rec, http.StatusFound)
+		return
+	}
 	writeXML(w, http.StatusOK, body)
 	g.record(rec, http.StatusOK)
 }
@@ -258,6 +282,8 @@ func (g *Gateway) explain(script string, fields sign.Fields, secret string, m le
 	}
 	if m.SecretKey != secret {
 		t.Secrets = append(t.Secrets, sign.Secret{Key: m.SecretKey, Hint: "signed with the merchant's payment secret_key; this route takes payout_secret_key"})
+	} else if m.PayoutSecretKey != secret {
+		t.Secrets = append(t.Secrets, sign.Secret{Key: m.PayoutSecretKey, Hint: "signed with the merchant's payout_secret_key; payment routes take the payment secret_key"})
 	}
 	for _, id := range g.cfg.Ledger.MerchantIDs() {
 		if o, ok := g.cfg.Ledger.Merchant(id); ok && id != m.ID {

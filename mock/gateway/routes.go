@@ -32,6 +32,16 @@ func handlers() map[string]func(*Gateway, *call) (sign.Fields, error) {
 		"/api/payment_status":             (*Gateway).apiPaymentStatus,
 		"/api/iban_payout":                (*Gateway).ibanPayout,
 		"/api/iban_payout/payment_status": (*Gateway).apiPaymentStatus,
+		// Payments.
+		"/init_payment.php":  (*Gateway).initPayment,
+		"/init_payment":      (*Gateway).initPayment,
+		"/g2g/payment_page/": (*Gateway).initPayment,
+		"/g2g/payment_page":  (*Gateway).initPayment,
+		"/payment.php":       (*Gateway).initPayment,
+		"/get_status3.php":   (*Gateway).getStatus3,
+		"/g2g/status_v2":     (*Gateway).statusV2,
+		"/get_status2.php":   (*Gateway).getStatus2,
+		"/get_status.php":    (*Gateway).getStatus2,
 	}
 }
 
@@ -62,6 +72,12 @@ func Register(r *mux.Router, current func() *Gateway) {
 	r.HandleFunc(routes.PayoutPage+"{key}", func(w http.ResponseWriter, req *http.Request) {
 		current().servePage(w, req)
 	}).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
+	r.HandleFunc(routes.PaymentPage, func(w http.ResponseWriter, req *http.Request) {
+		current().servePaymentPage(w, req)
+	}).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
+	r.HandleFunc(routes.ACSPage+"{key}", func(w http.ResponseWriter, req *http.Request) {
+		current().serveACS(w, req)
+	}).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
 	r.HandleFunc(routes.Healthcheck, func(w http.ResponseWriter, req *http.Request) {
 		current().healthcheck(w, req)
 	}).Methods(http.MethodGet, http.MethodHead)
@@ -69,12 +85,12 @@ func Register(r *mux.Router, current func() *Gateway) {
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		g := current()
 		g.writeError(w, g.newRecord(req), http.StatusNotFound, wire.Errorf(wire.CodeValidation,
-			"Unknown path %s; the sandbox serves FreedomPay's payout paths under /g2g/ and /api/ (see docs/gateway.md)", wire.Shorten(req.URL.Path, 200)))
+			"Unknown path %s; the sandbox serves FreedomPay's payout paths under /g2g/ and /api/ and its payment paths (init_payment.php, get_status3.php, …; see docs/gateway.md)", wire.Shorten(req.URL.Path, 200)))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		want := "POST (or GET with a query string)"
 		switch _, api := routes.Lookup(req.URL.Path); {
-		case strings.HasPrefix(req.URL.Path, routes.PayoutPage):
+		case strings.HasPrefix(req.URL.Path, routes.PayoutPage), req.URL.Path == routes.PaymentPage, strings.HasPrefix(req.URL.Path, routes.ACSPage):
 			want = "GET, or POST from the page's form"
 		case !api:
 			want = "GET"

@@ -180,5 +180,6 @@ func (l *Ledger) newPaymentID() int64 {
 // callback schedule names its subjects by them.
 func (l *Ledger) paymentIDTaken(id int64) bool {
 	_, taken := l.byID[id]
-	return taken
+	_, paid := l.payByID[id]
+	return taken || paid
 }

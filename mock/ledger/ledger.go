@@ -29,6 +29,10 @@ type Merchant struct {
 	PostLink          string
 	CommissionPercent float64
 	CommissionFixed   money.Amount
+	// Payments: the merchant's callback and redirect URLs, and whether its
+	// payments are captured on authorisation (scenario.Merchant).
+	CheckURL, ResultURL, SuccessURL, FailureURL string
+	AutoClearing                                bool
 
 	redactor *redact.Redactor // of SecretKey and PayoutSecretKey, made once
 }
@@ -138,7 +142,14 @@ type Ledger struct {
 	byID      map[int64]*Payout
 	byOrder   map[orderKey]*Payout
 	byPage    map[string]*Payout
-	delta     tracker // changes since the last TakeDelta
+	// Payments, by payment id, by merchant and order id (the last made),
+	// by page key and by idempotency key.
+	payments   []*Payment
+	payByID    map[int64]*Payment
+	payByOrder map[orderKey]*Payment
+	payByPage  map[string]*Payment
+	idem       map[orderKey]*Payment
+	delta      tracker // changes since the last TakeDelta
 }
 
 // New builds the ledger of a validated scenario. Timelines count from origin;
@@ -163,6 +174,7 @@ func accounts(sc *scenario.Scenario, gen *fixtures.Gen) *Ledger {
 		errorsNotify: sc.Notify.ErrorsOn(),
 		merchants:    map[string]*account{}, cards: map[cardKey]scenario.Card{}, cardIDs: map[orderKey]scenario.Card{},
 		byID: map[int64]*Payout{}, byOrder: map[orderKey]*Payout{}, byPage: map[string]*Payout{},
+		payByID: map[int64]*Payment{}, payByOrder: map[orderKey]*Payment{}, payByPage: map[string]*Payment{}, idem: map[orderKey]*Payment{},
 	}
 	if l.defaultDelay < 0 { // a scenario built in Go, not validated
 		l.defaultDelay = scenario.DefaultDelay
@@ -181,7 +193,9 @@ func (l *Ledger) addMerchant(m scenario.Merchant) {
 		ID: string(m.ID), SecretKey: m.SecretKey, PayoutSecretKey: m.PayoutSecretKey,
 		Balance: bal, Currency: m.Currency, PostLink: m.PostLink,
 		CommissionPercent: m.CommissionPercent, CommissionFixed: fixed,
-		redactor: redact.New(m.SecretKey, m.PayoutSecretKey),
+		CheckURL: m.CheckURL, ResultURL: m.ResultURL, SuccessURL: m.SuccessURL, FailureURL: m.FailureURL,
+		AutoClearing: m.AutoClearingOn(),
+		redactor:     redact.New(m.SecretKey, m.PayoutSecretKey),
 	}}
 }
 

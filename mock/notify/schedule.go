@@ -40,12 +40,20 @@ func (s *Scheduler) Schedule(p ledger.Payout) {
 // step.
 func (s *Scheduler) schedule(k uint8, id int64, merchant string, rev int, drills []string, n int, due func(int) time.Time) {
 	s.mu.Lock()
+	var first time.Time // of the first step scheduled: the drills count from it
 	for i := range n {
-		s.push(event{due: due(i), paymentID: id, merchant: merchant, step: i, rev: rev, kind: k})
+		d := due(i)
+		if d.IsZero() { // a step left off: reached before, or sent at once
+			continue
+		}
+		if first.IsZero() {
+			first = d
+		}
+		s.push(event{due: d, paymentID: id, merchant: merchant, step: i, rev: rev, kind: k})
 	}
 	for _, d := range drills {
-		if scenario.Hostile(d) && n > 0 {
-			at := due(0).Add(s.cfg.Drills.HostileAfter.Duration)
+		if scenario.Hostile(d) && !first.IsZero() {
+			at := first.Add(s.cfg.Drills.HostileAfter.Duration)
 			s.push(event{due: at, paymentID: id, merchant: merchant, step: -1, rev: rev, drill: d, kind: k})
 		}
 	}
@@ -257,16 +265,21 @@ func (q *eventQueue) Pop() any {
 }
 
 // ScheduleKind adds every step of subject id of a kind to the schedule,
-// due[i] the moment step i falls due, and the hostile drills the subject
-// has ([Scheduler.Schedule] for a payout).
+// due[i] the moment step i falls due (a zero due leaves step i off: a step
+// reached before, or whose callback went out at once), and the hostile
+// drills the subject has, counted from the first step scheduled
+// ([Scheduler.Schedule] for a payout).
 func (s *Scheduler) ScheduleKind(name string, id int64, due []time.Time) error {
 	k, ok := s.kindIndex(name)
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknownKind, name)
 	}
 	var at time.Time
-	if len(due) > 0 {
-		at = due[0]
+	for _, d := range due {
+		if !d.IsZero() {
+			at = d
+			break
+		}
 	}
 	sub, ok := s.kinds[k].Subject(id, at)
 	if !ok {

@@ -18,6 +18,9 @@ type Secret string
 const (
 	// SecretPayout is the merchant's payout_secret_key.
 	SecretPayout Secret = "payout"
+	// SecretPayment is the merchant's secret_key: every payment message
+	// (payments.md §1).
+	SecretPayment Secret = "payment"
 	// SecretStatus follows the scenario's gateway.status_secret: the
 	// payout_secret_key by default, the secret_key when it is "payment"
 	// (spec §8.5, assumed).
@@ -31,6 +34,10 @@ const (
 	KindCreate  Kind = "create"  // makes (or starts) a payout
 	KindStatus  Kind = "status"  // answers a payout's status
 	KindBalance Kind = "balance" // answers the merchant's payout balance
+	// Payments (payments.md).
+	KindPaymentCreate  Kind = "payment_create"  // makes a payment: init_payment and its twins
+	KindPaymentBrowser Kind = "payment_browser" // payment.php: makes a payment and sends the browser to its page
+	KindPaymentStatus  Kind = "payment_status"  // answers a payment's status
 )
 
 // Route is one of FreedomPay's gateway routes.
@@ -49,6 +56,11 @@ const (
 	PayoutPage = "/payout/"
 	// Healthcheck answers whether the gateway is up, as FreedomPay's does.
 	Healthcheck = "/status/healthcheck"
+	// PaymentPage is a payment's page (pg_redirect_url), the payment named
+	// by its query: ?customer=<32 hex>, as FreedomPay's older docs show.
+	PaymentPage = "/pay.html"
+	// ACSPage is the issuer's 3DS page of a payment: ACSPage + its page key.
+	ACSPage = "/v2/user/3ds-page/"
 )
 
 // Gateway returns every signed gateway route, in the order the docs list
@@ -71,6 +83,17 @@ func Gateway() []Route {
 		route("/api/payment_status", SecretStatus, KindStatus),
 		route("/api/iban_payout", SecretPayout, KindCreate),
 		route("/api/iban_payout/payment_status", SecretStatus, KindStatus),
+		// Payments: the merchant API's hosted page (payments.md §3).
+		route("/init_payment.php", SecretPayment, KindPaymentCreate),
+		route("/init_payment", SecretPayment, KindPaymentCreate),
+		{Path: "/g2g/payment_page/", Script: "payment_page", Methods: []string{http.MethodPost, http.MethodGet},
+			Secret: SecretPayment, Kind: KindPaymentCreate},
+		route("/g2g/payment_page", SecretPayment, KindPaymentCreate),
+		route("/payment.php", SecretPayment, KindPaymentBrowser),
+		route("/get_status3.php", SecretPayment, KindPaymentStatus),
+		route("/g2g/status_v2", SecretPayment, KindPaymentStatus),
+		route("/get_status2.php", SecretPayment, KindPaymentStatus),
+		route("/get_status.php", SecretPayment, KindPaymentStatus),
 	}
 }
 

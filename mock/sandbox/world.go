@@ -28,7 +28,9 @@ type world struct {
 	notify  *notify.Scheduler
 	journal *journal.Journal
 	gateway *gateway.Gateway
-	redact  *redact.Redactor // the scenario's secrets, masked in whatever the sandbox shows: logs, control API, dashboard
+	// payments makes the payment callbacks (result notify, check request).
+	payments *notify.PaymentCallbacks
+	redact   *redact.Redactor // the scenario's secrets, masked in whatever the sandbox shows: logs, control API, dashboard
 	// fresh is set until the world is first saved whole: the log of
 	// changes (--state) cannot tell how it came to be.
 	fresh *atomic.Bool
@@ -68,10 +70,12 @@ func (s *Sandbox) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen,
 		l.TrackDeltas()
 		w.journal.TrackDeltas()
 	}
+	w.payments = notify.NewPaymentCallbacks(w.ledger, gen, sc.PaymentSettings, sc.Gateway.Location())
 	w.notify = notify.New(notify.Config{
 		Clock: s.clock, Ledger: w.ledger, Gen: gen, Settings: sc.Notify,
 		Location: sc.Gateway.Location(), Logger: s.log, HistorySize: s.opts.JournalSize,
 		Allow: s.opts.Allow, LoopbackHost: s.opts.LoopbackHost, InContainer: s.opts.InContainer, OnChange: s.notified, Gate: gate, Drills: sc.Drills, Workers: s.opts.NotifyWorkers,
+		Kinds: w.payments.Kinds(),
 	})
 	if s.saver != nil {
 		w.notify.TrackDeltas()
@@ -80,6 +84,7 @@ func (s *Sandbox) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen,
 		Ledger: w.ledger, Clock: s.clock, Gen: gen, Settings: sc.Gateway,
 		Logger: s.log, MaxBody: s.opts.MaxBodyBytes, Commit: s.gatewayCommit(w), Journal: w.journal,
 		Drills: sc.Drills, Seed: seed, Early: w.notify.Early,
+		Payments: payments{s: s, w: w}, PaymentSettings: sc.PaymentSettings,
 	})
 	return w
 }

@@ -1,0 +1,247 @@
+package gateway
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/page"
+	"github.com/freedompay-mock/freedompay-mock/mock/routes"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// Payments is how the gateway changes payments: the sandbox makes each
+// change with its callbacks (the result notify scheduled, the check request
+// sent and waited for).
+type Payments interface {
+	// Create makes a payment; replayed is true when an idempotency key
+	// gave back an earlier one.
+	Create(np ledger.NewPayment, now time.Time) (p ledger.Payment, replayed bool, err error)
+	// Open is the payer opening the page of payment key.
+	Open(key string, now time.Time) (ledger.Payment, error)
+	// Pay is the payer sending card c on the page: the check request, then
+	// the charge, the result notify sent and its first attempt waited for.
+	Pay(ctx context.Context, key string, c ledger.Card, now time.Time) (Paid, error)
+	// AnswerACS is the payer's answer on the issuer's 3DS page.
+	AnswerACS(ctx context.Context, key string, confirm bool, now time.Time) (Paid, error)
+}
+
+// Paid is what became of a card sent on a payment's page.
+type Paid struct {
+	Payment ledger.Payment // as it is after: success, error, revoked, or pending
+	ThreeDS bool           // the issuer's 3DS page waits for the payer
+	Refusal string         // the check request refused the payment: why
+}
+
+// Defaults and bounds of init_payment's fields (payments.md §3.1).
+const (
+	DefaultLifetime = 86400 * time.Second
+	minLifetime     = 300
+	maxLifetime     = 604800
+	maxPaymentText  = 1024 // pg_description
+	maxURL          = 255
+	maxParam        = 255 // pg_param1..3, pg_idempotency_key
+)
+
+// initPayment answers init_payment.php, init_payment and
+// /g2g/payment_page/: a payment is made, new until the payer opens its
+// page, and the reply gives the page's URL (spec §3.1).
+func (g *Gateway) initPayment(c *call) (sign.Fields, error) {
+	np, err := g.newPayment(c)
+	if err != nil {
+		return nil, err
+	}
+	if g.cfg.Payments == nil {
+		return nil, wire.NewError(wire.CodeSystem)
+	}
+	p, replayed, err := g.cfg.Payments.Create(np, c.now)
+	switch err {
+	case nil:
+	case ledger.ErrIdempotencyReused:
+		return nil, wire.Errorf(wire.CodeValidation, "pg_idempotency_key %q was used before for a request with other fields", wire.Shorten(np.IdempotencyKey, 60))
+	default:
+		return nil, err
+	}
+	redirect := p.RedirectURL
+	if !replayed {
+		redirect = c.base() + routes.PaymentPage + "?customer=" + p.PageKey
+		g.cfg.Ledger.SetRedirectURL(p.PaymentID, redirect)
+	}
+	out := sign.Fields{
+		{Name: "pg_status", Value: "ok"},
+		{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
+		{Name: "pg_redirect_url", Value: redirect},
+		{Name: "pg_redirect_url_type", Value: "need data"},
+	}
+	if c.fields.Value("pg_generate_qr") == "1" {
+		qr, err := page.QRDataURL(redirect)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sign.Field{Name: "pg_redirect_qr", Value: qr})
+	}
+	return out, nil
+}
+
+// newPayment reads init_payment's fields, in the docs' order, stopping at
+// the first problem.
+func (g *Gateway) newPayment(c *call) (ledger.NewPayment, error) {
+	f := &form{fields: c.fields}
+	set := g.cfg.PaymentSettings
+	required := []string{"pg_amount", "pg_description"}
+	if set.OrderIDIsRequired() {
+		required = append([]string{"pg_order_id"}, required...)
+	}
+	f.requireAll(required...)
+	m := c.merchant
+	p := ledger.Payment{MerchantID: m.ID, Script: c.script}
+	p.OrderID = f.orderID()
+	p.Amount = f.amount()
+	p.Description = f.text("pg_description", maxPaymentText)
+	p.Currency = f.str("pg_currency")
+	if p.Currency == "" {
+		p.Currency = m.Currency
+	} else if len(p.Currency) != 3 || strings.ToUpper(p.Currency) != p.Currency || !isAlnumUpper(p.Currency) {
+		f.fail(wire.Malformed("pg_currency", "an ISO 4217 code such as KZT"))
+	}
+	lifetime := DefaultLifetime
+	if v := f.str("pg_lifetime"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < minLifetime || n > maxLifetime {
+			f.fail(wire.Malformed("pg_lifetime", "seconds, 300 to 604800"))
+		}
+		lifetime = time.Duration(n) * time.Second
+	}
+	p.TestingMode = f.flag("pg_testing_mode", true)
+	p.AutoClearing = f.flag("pg_auto_clearing", m.AutoClearing)
+	p.ThreeDSChallenge = f.flag("pg_3ds_challenge", false)
+	f.flag("pg_generate_qr", false)
+	f.flag("pg_recurring_start", false)
+	p.CheckURL = f.paymentURL("pg_check_url", m.CheckURL)
+	p.ResultURL = f.paymentURL("pg_result_url", m.ResultURL)
+	p.SuccessURL = f.paymentURL("pg_success_url", m.SuccessURL)
+	p.FailureURL = f.paymentURL("pg_failure_url", m.FailureURL)
+	f.paymentURL("pg_site_url", "")
+	f.paymentURL("pg_state_url", "")
+	p.RequestMethod = f.oneOf("pg_request_method", "GET", "POST", "XML")
+	p.SuccessMethod = f.oneOf("pg_success_url_method", "GET", "POST", "AUTOPOST", "AUTOGET")
+	p.FailureMethod = f.oneOf("pg_failure_url_method", "GET", "POST", "AUTOPOST", "AUTOGET")
+	f.oneOf("pg_state_url_method", "GET", "POST")
+	p.Language = page.Lang(f.str("pg_language"))
+	if v := f.str("pg_payment_route"); v != "" {
+		p.Frame = v == "frame"
+	}
+	if v := f.str("pg_timeout_after_payment"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 3600 {
+			f.fail(wire.Malformed("pg_timeout_after_payment", "seconds, at least 1"))
+		}
+		p.TimeoutAfterPayment = n
+	}
+	p.UserPhone = f.str("pg_user_phone")
+	p.UserEmail = f.str("pg_user_contact_email")
+	if p.UserEmail == "" {
+		p.UserEmail = f.str("pg_user_email")
+	}
+	if v := f.str("pg_user_id"); v != "" && (len(v) > 50 || !isUserID(v)) {
+		f.fail(wire.Malformed("pg_user_id", "1 to 50 of a-z, A-Z, 0-9, _ and -"))
+	}
+	for _, name := range []string{"pg_param1", "pg_param2", "pg_param3", "pg_idempotency_key"} {
+		f.text(name, maxParam)
+	}
+	if p.ResultURL == "" && f.err == nil {
+		f.fail(wire.Errorf(wire.CodeNoPostLink, "pg_result_url is missing and merchant %s has no result_url in the scenario: the result notify goes there", m.ID))
+	}
+	if f.err != nil {
+		return ledger.NewPayment{}, f.err
+	}
+	for _, fl := range c.fields {
+		switch {
+		case !strings.HasPrefix(fl.Name, "pg_"),
+			fl.Name == "pg_param1", fl.Name == "pg_param2", fl.Name == "pg_param3":
+			p.Params = append(p.Params, fl)
+		}
+	}
+	return ledger.NewPayment{Payment: p, Lifetime: lifetime, IdempotencyKey: f.str("pg_idempotency_key"), Digest: digest(c.fields)}, nil
+}
+
+// text reads an optional field of at most n characters.
+func (f *form) text(name string, n int) string {
+	v := f.str(name)
+	if f.err == nil && utf8.RuneCountInString(v) > n {
+		f.fail(wire.Malformed(name, "at most "+strconv.Itoa(n)+" characters"))
+	}
+	return v
+}
+
+// flag reads an optional 0/1 field; absent, it is def.
+func (f *form) flag(name string, def bool) bool {
+	switch f.str(name) {
+	case "":
+		return def
+	case "1":
+		return true
+	case "0":
+		return false
+	}
+	f.fail(wire.Malformed(name, "0 or 1"))
+	return def
+}
+
+// oneOf reads an optional field that is one of values (any case), upper-cased.
+func (f *form) oneOf(name string, values ...string) string {
+	v := strings.ToUpper(f.str(name))
+	if v == "" {
+		return ""
+	}
+	for _, ok := range values {
+		if v == ok {
+			return v
+		}
+	}
+	f.fail(wire.Malformed(name, "one of "+strings.Join(values, ", ")))
+	return ""
+}
+
+// paymentURL reads an optional URL of at most 255 characters; absent, it
+// is the merchant's.
+func (f *form) paymentURL(name, merchant string) string {
+	v := f.str(name)
+	if v == "" {
+		return merchant
+	}
+	if f.err == nil && len(v) > maxURL {
+		f.fail(wire.Malformed(name, "at most 255 characters"))
+	}
+	return f.link(name)
+}
+
+func isUserID(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// digest names a request's fields but its salt and signature: the same
+// request sent again with a pg_idempotency_key has the same digest.
+func digest(fields sign.Fields) string {
+	h := md5.New()
+	for _, f := range fields {
+		if f.Name == "pg_salt" || f.Name == sign.FieldSig {
+			continue
+		}
+		h.Write([]byte(url.QueryEscape(f.Name) + "=" + url.QueryEscape(f.Value) + "&"))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

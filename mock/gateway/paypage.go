@@ -1,0 +1,225 @@
+package gateway
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/page"
+	"github.com/freedompay-mock/freedompay-mock/mock/routes"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// The payer's side of a payment (spec §3.2): the page pg_redirect_url
+// names, where the payer types a card; the issuer's 3DS page for the cards
+// that need it; then a page that sends the payer to the merchant's success
+// or failure URL with signed fields (§5.3). Plain HTML forms: a test drives
+// them with HTTP alone.
+
+// cardFields are the card form's inputs, each given at most once.
+var cardFields = []string{"card_number", "card_holder", "card_exp_month", "card_exp_year", "card_cvc"}
+
+// servePaymentPage answers the payment page: GET shows the card form (or
+// what became of the payment), POST takes the card.
+func (g *Gateway) servePaymentPage(w http.ResponseWriter, r *http.Request) {
+	key := r.URL.Query().Get("customer")
+	now := g.cfg.Clock.Now()
+	p, ok := g.cfg.Ledger.PaymentByPage(key)
+	if !ok || g.cfg.Payments == nil {
+		g.notice(w, http.StatusNotFound, page.Notice{Title: "Payment not found",
+			Message: "No payment has this page. Payment pages come from the pg_redirect_url of init_payment.php."})
+		return
+	}
+	if r.Method != http.MethodPost {
+		opened, err := g.cfg.Payments.Open(key, now)
+		if err == nil {
+			g.cardForm(w, http.StatusOK, opened, "")
+			return
+		}
+		g.after(w, p, now)
+		return
+	}
+	form, problem := readForm(w, r, cardFields)
+	if form == nil {
+		return
+	}
+	card := ledger.Card{Number: form["card_number"], Holder: form["card_holder"], ExpMonth: form["card_exp_month"],
+		ExpYear: form["card_exp_year"], CVC: form["card_cvc"]}
+	if problem == "" {
+		problem = card.Problem()
+	}
+	if problem != "" {
+		g.cardForm(w, http.StatusUnprocessableEntity, p, problem)
+		return
+	}
+	paid, err := g.cfg.Payments.Pay(r.Context(), key, card, now)
+	switch {
+	case errors.Is(err, ledger.ErrPaid), errors.Is(err, ledger.ErrExpired):
+		g.after(w, p, now)
+		return
+	case err != nil:
+		g.notice(w, http.StatusInternalServerError, page.Notice{Lang: p.Language, Title: "Payment failed", Message: err.Error()})
+		return
+	case paid.ThreeDS:
+		http.Redirect(w, r, routes.ACSPage+key, http.StatusSeeOther)
+		return
+	}
+	g.outcome(w, paid.Payment, paid.Refusal, now)
+}
+
+// serveACS answers the issuer's 3DS page: GET shows Confirm and Fail, POST
+// takes the answer.
+func (g *Gateway) serveACS(w http.ResponseWriter, r *http.Request) {
+	key := mux.Vars(r)["key"]
+	now := g.cfg.Clock.Now()
+	p, ok := g.cfg.Ledger.PaymentByPage(key)
+	if !ok || g.cfg.Payments == nil {
+		g.notice(w, http.StatusNotFound, page.Notice{Title: "Payment not found", Message: "No payment has this 3-D Secure page."})
+		return
+	}
+	if !p.AwaitingACS {
+		g.after(w, p, now)
+		return
+	}
+	if r.Method != http.MethodPost {
+		var buf bytes.Buffer
+		_ = g.pages.ACS(&buf, page.ACS{Lang: p.Language, Action: routes.ACSPage + key, Merchant: p.MerchantID,
+			Amount: p.Amount.Fixed2(), Currency: p.Currency, CardPAN: p.CardPAN, PaymentID: fixtures.FormatID(p.PaymentID)})
+		writeHTML(w, http.StatusOK, buf.Bytes())
+		return
+	}
+	form, problem := readForm(w, r, []string{"acs"})
+	if form == nil {
+		return
+	}
+	if a := form["acs"]; problem != "" || (a != "confirm" && a != "fail") {
+		g.notice(w, http.StatusUnprocessableEntity, page.Notice{Lang: p.Language, Title: "3-D Secure",
+			Message: "Send acs=confirm or acs=fail, once."})
+		return
+	}
+	paid, err := g.cfg.Payments.AnswerACS(r.Context(), key, form["acs"] == "confirm", now)
+	if err != nil {
+		g.after(w, p, now)
+		return
+	}
+	g.outcome(w, paid.Payment, "", now)
+}
+
+// readForm reads a small POSTed form's named fields; a field sent twice
+// with different values is a problem. A nil map: the answer is written.
+func readForm(w http.ResponseWriter, r *http.Request, names []string) (map[string]string, string) {
+	body := r.Body
+	r.Body = http.MaxBytesReader(w, r.Body, maxPageForm)
+	var tooLarge *http.MaxBytesError
+	if err := r.ParseForm(); errors.As(err, &tooLarge) || r.ContentLength > maxPageForm {
+		r.Body = body
+		wire.WriteTooLarge(w, r, maxPageForm, "text/plain; charset=utf-8",
+			[]byte("The form is larger than "+strconv.Itoa(maxPageForm)+" bytes.\n"))
+		return nil, ""
+	}
+	out := map[string]string{}
+	problem := ""
+	for _, n := range names {
+		vs := r.PostForm[n]
+		if len(vs) == 0 {
+			continue
+		}
+		if slices.ContainsFunc(vs[1:], func(v string) bool { return v != vs[0] }) {
+			problem = n + " is given twice with different values; send it once."
+		}
+		out[n] = vs[0]
+	}
+	return out, problem
+}
+
+func (g *Gateway) cardForm(w http.ResponseWriter, status int, p ledger.Payment, problem string) {
+	v := page.Payment{Lang: p.Language, Merchant: p.MerchantID, OrderID: p.OrderID, PaymentID: fixtures.FormatID(p.PaymentID),
+		Description: p.Description, Amount: p.Amount.Fixed2(), Currency: p.Currency,
+		Action: routes.PaymentPage + "?customer=" + p.PageKey, Frame: p.Frame, Error: problem,
+		ExpiresAt: p.ExpiresAt.In(g.loc).Format(OrderTimeLimitLayout)}
+	for _, c := range ledger.PaymentTestCards() {
+		v.TestCards = append(v.TestCards, page.TestCard{Number: c.Number, Outcome: c.Outcome})
+	}
+	var buf bytes.Buffer
+	_ = g.pages.Payment(&buf, v)
+	writeHTML(w, status, buf.Bytes())
+}
+
+// after shows a payment whose page takes no card any more: its outcome,
+// or that its lifetime is over.
+func (g *Gateway) after(w http.ResponseWriter, p ledger.Payment, now time.Time) {
+	g.outcome(w, p, p.Refusal, now)
+}
+
+// outcome sends the payer on from a payment's outcome at now: to the
+// success URL once authorised (or while still pending), else to the
+// failure URL, with the signed fields of spec §5.3; without a URL to go
+// to, a page that says what happened.
+func (g *Gateway) outcome(w http.ResponseWriter, p ledger.Payment, refusal string, now time.Time) {
+	st, _ := p.StatusAt(now)
+	success := st.Status == scenario.PaymentSuccess || st.Status == scenario.PaymentPending
+	url, method := p.SuccessURL, p.SuccessMethod
+	fields := sign.Fields{{Name: "pg_order_id", Value: p.OrderID}, {Name: "pg_payment_id", Value: fixtures.FormatID(p.PaymentID)}}
+	fields = append(fields, p.Params...)
+	msg := "Payment successful"
+	switch {
+	case st.Status == scenario.PaymentPending:
+		msg = "The payment is being processed"
+	case !success:
+		url, method = p.FailureURL, p.FailureMethod
+		code := st.ErrorCode
+		desc := wire.PaymentText(code)
+		if st.Status == scenario.PaymentRevoked {
+			code, desc = wire.CodeNotAvailable, "The merchant rejected the payment"
+		}
+		if refusal != "" {
+			desc = "The merchant refused the payment: " + refusal
+		}
+		msg = desc
+		fields = append(fields, sign.Field{Name: "pg_error_code", Value: strconv.Itoa(code)},
+			sign.Field{Name: "pg_error_description", Value: desc})
+	}
+	if url == "" {
+		status := http.StatusOK
+		g.notice(w, status, page.Notice{Lang: p.Language, Title: msg, Message: "Payment " + fixtures.FormatID(p.PaymentID) +
+			": " + st.Status + ". The merchant gave no " + map[bool]string{true: "success", false: "failure"}[success] + " URL to return to."})
+		return
+	}
+	if method == "" {
+		method = "GET"
+	}
+	m, _ := g.cfg.Ledger.Merchant(p.MerchantID)
+	script := sign.ScriptName(url)
+	fields = append(fields, sign.Field{Name: "pg_salt", Value: g.cfg.Gen.Salt()})
+	fields = append(fields, sign.Field{Name: sign.FieldSig, Value: sign.Sign(script, fields, m.SecretKey)})
+	v := page.Redirect{Lang: p.Language, Success: success, Message: msg, URL: url, Method: method, Frame: p.Frame,
+		Timeout: p.TimeoutAfterPayment}
+	for _, f := range fields {
+		v.Fields = append(v.Fields, page.Field{Name: f.Name, Value: f.Value})
+	}
+	var buf bytes.Buffer
+	_ = g.pages.Redirect(&buf, v)
+	writeHTML(w, http.StatusOK, buf.Bytes())
+}
+
+func (g *Gateway) notice(w http.ResponseWriter, status int, n page.Notice) {
+	var buf bytes.Buffer
+	_ = g.pages.Notice(&buf, n)
+	writeHTML(w, status, buf.Bytes())
+}
+
+func writeHTML(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}

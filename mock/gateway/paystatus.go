@@ -1,0 +1,163 @@
+package gateway
+
+import (
+	"strconv"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// findPayment looks a payment up for a status request: by pg_payment_id,
+// or by pg_order_id (the last payment made with it); when both are given
+// they must name the same payment. needID and needOrder make them required.
+func (g *Gateway) findPayment(c *call, needID, needOrder bool) (ledger.Payment, error) {
+	id, err := paymentID(c.fields, needID)
+	if err != nil {
+		return ledger.Payment{}, err
+	}
+	order := c.fields.Value("pg_order_id")
+	if needOrder && order == "" {
+		return ledger.Payment{}, wire.Missing("pg_order_id")
+	}
+	if id == 0 && order == "" {
+		return ledger.Payment{}, wire.Errorf(wire.CodeValidation, "Field pg_payment_id or pg_order_id is required")
+	}
+	p, ok := g.cfg.Ledger.PaymentOf(c.merchant.ID, id, order)
+	if !ok || (order != "" && p.OrderID != order) {
+		return ledger.Payment{}, wire.NewError(wire.CodeNotFound)
+	}
+	return p, nil
+}
+
+// getStatus3 answers get_status3.php: the payment's status now, the
+// documented fields in order (spec §3.3).
+func (g *Gateway) getStatus3(c *call) (sign.Fields, error) {
+	p, err := g.findPayment(c, false, false)
+	if err != nil {
+		return nil, err
+	}
+	st, _ := p.StatusAt(c.now)
+	out := sign.Fields{
+		{Name: "pg_status", Value: "ok"},
+		{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
+		{Name: "pg_can_reject", Value: "0"},
+		{Name: "pg_payment_method", Value: "bankcard"},
+		{Name: "pg_amount", Value: p.Amount.Fixed2()},
+		{Name: "pg_currency", Value: p.Currency},
+		{Name: "pg_payment_status", Value: st.Status},
+	}
+	captured := p.Captured(c.now)
+	if captured {
+		out = append(out, sign.Field{Name: "pg_clearing_amount", Value: p.Amount.Fixed2()})
+	}
+	if st.Status == scenario.PaymentSuccess || st.Status == scenario.PaymentRevoked {
+		out = append(out, sign.Field{Name: "pg_reference", Value: p.Reference})
+	}
+	if p.CardPAN != "" && p.Refusal == "" {
+		out = append(out, sign.Field{Name: "pg_card_name", Value: p.CardHolder}, sign.Field{Name: "pg_card_pan", Value: p.CardPAN})
+	}
+	if st.Status == scenario.PaymentError || st.Status == scenario.PaymentIncomplete {
+		out = append(out, sign.Field{Name: "pg_failure_code", Value: strconv.Itoa(st.ErrorCode)},
+			sign.Field{Name: "pg_failure_description", Value: wire.PaymentText(st.ErrorCode)})
+	}
+	return append(out, sign.Field{Name: "pg_captured", Value: boolText(captured)},
+		sign.Field{Name: "pg_create_date", Value: g.date(p)}), nil
+}
+
+// statusV2 answers /g2g/status_v2: payment id and order id both required,
+// the schema's fields in order (spec §3.3).
+func (g *Gateway) statusV2(c *call) (sign.Fields, error) {
+	p, err := g.findPayment(c, true, true)
+	if err != nil {
+		return nil, err
+	}
+	st, _ := p.StatusAt(c.now)
+	captured := p.Captured(c.now)
+	clearing := "0.00"
+	if captured {
+		clearing = p.Amount.Fixed2()
+	}
+	out := sign.Fields{
+		{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
+		{Name: "pg_order_id", Value: p.OrderID},
+		{Name: "pg_currency", Value: p.Currency},
+		{Name: "pg_status", Value: "ok"},
+		{Name: "pg_payment_status", Value: st.Status},
+		{Name: "pg_amount", Value: p.Amount.Fixed2()},
+		{Name: "pg_clearing_amount", Value: clearing},
+		{Name: "pg_refund_amount", Value: "0.00"},
+		{Name: "pg_user_email", Value: p.UserEmail},
+		{Name: "pg_card_name", Value: p.CardHolder},
+		{Name: "pg_card_pan", Value: p.CardPAN},
+		{Name: "pg_card_exp", Value: p.CardExp},
+		{Name: "pg_card_brand", Value: p.CardBrand},
+		{Name: "pg_user_phone", Value: p.UserPhone},
+		{Name: "pg_payment_date", Value: g.at(st)},
+		{Name: "pg_captured", Value: boolText(captured)},
+		{Name: "pg_reference", Value: p.Reference},
+	}
+	if st.Status == scenario.PaymentError || st.Status == scenario.PaymentIncomplete {
+		out = append(out, sign.Field{Name: "pg_failure_code", Value: strconv.Itoa(st.ErrorCode)},
+			sign.Field{Name: "pg_failure_description", Value: wire.PaymentText(st.ErrorCode)})
+	}
+	return append(out, g.datetime(c.now)), nil
+}
+
+// getStatus2 answers get_status2.php (by order id) and get_status.php (by
+// order id or payment id): the older transaction status (spec §3.3, §4).
+func (g *Gateway) getStatus2(c *call) (sign.Fields, error) {
+	byOrder := c.script == "get_status2.php"
+	p, err := g.findPayment(c, false, byOrder)
+	if err != nil {
+		return nil, err
+	}
+	st, _ := p.StatusAt(c.now)
+	return sign.Fields{
+		{Name: "pg_status", Value: "ok"},
+		{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
+		{Name: "pg_transaction_status", Value: TransactionStatus(st.Status, byOrder || c.fields.Value("pg_payment_id") == "")},
+		{Name: "pg_can_reject", Value: "0"},
+		{Name: "pg_testing_mode", Value: boolText(p.TestingMode)},
+		{Name: "pg_captured", Value: boolText(p.Captured(c.now))},
+		{Name: "pg_create_date", Value: g.date(p)},
+	}, nil
+}
+
+// TransactionStatus is pg_transaction_status for a payment status (spec
+// §4): asked by order id a new payment is "partial", asked by payment id
+// "new"; a pending one is "pending" by order, "new" by id.
+func TransactionStatus(status string, byOrder bool) string {
+	switch status {
+	case scenario.PaymentNew:
+		if byOrder {
+			return "partial"
+		}
+		return "new"
+	case scenario.PaymentPending:
+		if byOrder {
+			return "pending"
+		}
+		return "new"
+	case scenario.PaymentSuccess:
+		return "ok"
+	case scenario.PaymentError:
+		return "failed"
+	}
+	return status // revoked, incomplete
+}
+
+func (g *Gateway) date(p ledger.Payment) string {
+	return p.CreatedAt.In(g.loc).Format(notify.PaymentDateLayout)
+}
+
+func (g *Gateway) at(s ledger.Step) string { return s.At.In(g.loc).Format(notify.PaymentDateLayout) }
+
+func boolText(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}

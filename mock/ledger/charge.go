@@ -1,0 +1,263 @@
+package ledger
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// Card is what the payer types on the payment page.
+type Card struct {
+	Number, Holder, ExpMonth, ExpYear, CVC string
+}
+
+// Problem says what is wrong with a card as typed, in words for the page;
+// "" when nothing is. An expired card is no problem here: the issuer
+// declines it (10017).
+func (c Card) Problem() string {
+	n := strings.ReplaceAll(strings.ReplaceAll(c.Number, " ", ""), "-", "")
+	m, errM := strconv.Atoi(c.ExpMonth)
+	switch {
+	case len(n) < 13 || len(n) > 19 || !fixtures.IsDigits(n):
+		return "the card number must be 13 to 19 digits"
+	case !luhn(n):
+		return "the card number fails the Luhn check: a typing error?"
+	case errM != nil || m < 1 || m > 12:
+		return "the expiry month must be 01 to 12"
+	case (len(c.ExpYear) != 2 && len(c.ExpYear) != 4) || !fixtures.IsDigits(c.ExpYear):
+		return "the expiry year must be two or four digits"
+	case (len(c.CVC) != 3 && len(c.CVC) != 4) || !fixtures.IsDigits(c.CVC):
+		return "the CVC must be 3 or 4 digits"
+	case len(c.Holder) > 100:
+		return "the card holder's name must be at most 100 characters"
+	}
+	return ""
+}
+
+// PAN is the card number without spaces and dashes.
+func (c Card) PAN() string {
+	return strings.ReplaceAll(strings.ReplaceAll(c.Number, " ", ""), "-", "")
+}
+
+// expired reports whether the card's expiry month is over at now.
+func (c Card) expired(now time.Time) bool {
+	y, _ := strconv.Atoi(c.ExpYear)
+	if y < 100 {
+		y += 2000
+	}
+	m, _ := strconv.Atoi(c.ExpMonth)
+	return time.Date(y, time.Month(m)+1, 1, 0, 0, 0, 0, time.UTC).Before(now) ||
+		time.Date(y, time.Month(m)+1, 1, 0, 0, 0, 0, time.UTC).Equal(now)
+}
+
+func luhn(n string) bool {
+	sum := 0
+	for i := range len(n) {
+		d := int(n[len(n)-1-i] - '0')
+		if i%2 == 1 {
+			if d *= 2; d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return sum%10 == 0
+}
+
+// MaskPAN masks a card number as FreedomPay's payment callbacks show it:
+// "4716-04XX-XXXX-1981".
+func MaskPAN(pan string) string {
+	if len(pan) < 10 {
+		return strings.Repeat("X", len(pan))
+	}
+	return pan[:4] + "-" + pan[4:6] + "XX-XXXX-" + pan[len(pan)-4:]
+}
+
+// Brand is a card's brand as pg_card_brand gives it.
+func Brand(pan string) string {
+	switch {
+	case strings.HasPrefix(pan, "4"):
+		return "VI"
+	case strings.HasPrefix(pan, "62"):
+		return "UP"
+	case len(pan) >= 2 && pan[0] == '5' && pan[1] >= '1' && pan[1] <= '5', strings.HasPrefix(pan, "2"):
+		return "MC"
+	}
+	return ""
+}
+
+// PaymentTestCard is one of the documented payment test cards (payments.md
+// §7) and what the sandbox does with it.
+type PaymentTestCard struct {
+	Number    string
+	ThreeDS   bool
+	ErrorCode int // 0: authorised
+	Outcome   string
+}
+
+// PaymentTestCards lists the payment test cards, the documented ones first,
+// then an older list's aliases.
+func PaymentTestCards() []PaymentTestCard {
+	ok := func(n string, threeDS bool) PaymentTestCard {
+		o := "success"
+		if threeDS {
+			o = "success after 3-D Secure"
+		}
+		return PaymentTestCard{Number: n, ThreeDS: threeDS, Outcome: o}
+	}
+	no := func(n string, code int) PaymentTestCard {
+		return PaymentTestCard{Number: n, ErrorCode: code, Outcome: fmt.Sprintf("declined %d", code)}
+	}
+	return []PaymentTestCard{
+		ok("4716047261941981", false), ok("4916307416334310", true), ok("5367654276102126", true), ok("4939770956154989", false),
+		no("5335215945367703", wire.CodeContactBank), no("4916109830832246", wire.CodeInsufficientPM),
+		no("5548398681700148", wire.Code3DSFailed), no("5475102935853613", wire.CodeCardExpired),
+		ok("6224466455690681278", false), ok("623275279933273424", false), ok("62528733472390953", false),
+		ok("4400444400004440", false), ok("5555555555555599", false),
+		no("4400444400004441", wire.CodeUnavailable), no("4400444400004443", wire.CodeInsufficientPM),
+	}
+}
+
+// Charge is a card sent on a payment's page: the payment as it is after,
+// and whether the issuer's 3DS page must be answered first.
+type Charge struct {
+	Payment Payment
+	ThreeDS bool
+	// From is the index in the timeline of the first step the charge
+	// added: the steps from it on are to be scheduled.
+	From int
+}
+
+// StartCharge is the payer sending card c on page key at now: the outcome
+// is decided (a payment rule, a test card, else success) and, unless the
+// card goes through 3-D Secure first, placed on the timeline.
+func (l *Ledger) StartCharge(key string, c Card, now time.Time) (Charge, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p, err := l.open(key, now)
+	if err != nil {
+		return Charge{}, err
+	}
+	pan := c.PAN()
+	p.CardPAN, p.CardBrand, p.CardHolder = MaskPAN(pan), Brand(pan), strings.ToUpper(strings.TrimSpace(c.Holder))
+	p.CardExp = fmt.Sprintf("%02s/%s", c.ExpMonth, c.ExpYear[len(c.ExpYear)-2:])
+	steps, threeDS, decided, drills := l.paymentOutcome(p, pan)
+	if c.expired(now) {
+		steps, threeDS, decided = []scenario.Step{{Status: scenario.PaymentError, ErrorCode: wire.CodeCardExpired}}, false, "the card's expiry date"
+	}
+	p.DecidedBy, p.Drills = decided, drills
+	if threeDS {
+		p.AwaitingACS = true
+		p.outcome = steps
+		return Charge{Payment: p.clone(), ThreeDS: true, From: len(p.Timeline)}, nil
+	}
+	return l.place(p, steps, now), nil
+}
+
+// AnswerACS is the payer's answer on the issuer's 3DS page at now: confirm
+// places the decided outcome, fail declines the payment (10004).
+func (l *Ledger) AnswerACS(key string, confirm bool, now time.Time) (Charge, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p, ok := l.payByPage[key]
+	switch {
+	case !ok:
+		return Charge{}, ErrNoPayment
+	case !p.AwaitingACS:
+		return Charge{}, ErrNoACS
+	}
+	p.AwaitingACS = false
+	steps := p.outcome
+	p.outcome = nil
+	if !confirm {
+		steps = []scenario.Step{{Status: scenario.PaymentError, ErrorCode: wire.Code3DSFailed}}
+		p.DecidedBy = "the 3-D Secure page (Fail)"
+	}
+	return l.place(p, steps, now), nil
+}
+
+// Refuse fails a payment at now without charging it, for reason: the
+// merchant's check request refused it. No result notify follows: the
+// merchant has said no already.
+func (l *Ledger) Refuse(key, reason string, now time.Time) (Payment, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p, err := l.open(key, now)
+	if err != nil {
+		return Payment{}, err
+	}
+	p.Refusal, p.DecidedBy = reason, "the check request"
+	l.retime(p, now, []Step{{At: now, Status: scenario.PaymentError, ErrorCode: wire.CodeUnavailable}}, false)
+	p.CardPAN = MaskPAN("0000000000000000") // the page takes no other card
+	return p.clone(), nil
+}
+
+// place puts the outcome steps on p's timeline from now; l.mu is held.
+func (l *Ledger) place(p *Payment, steps []scenario.Step, now time.Time) Charge {
+	next := make([]Step, 0, len(steps))
+	for _, s := range steps {
+		st := Step{At: now.Add(s.At.Duration), Status: s.Status, ErrorCode: s.ErrorCode}
+		st.Notify = s.Status == scenario.PaymentSuccess || s.Status == scenario.PaymentError
+		if s.Notify != nil {
+			st.Notify = *s.Notify
+		}
+		if st.Status == scenario.PaymentError && st.ErrorCode == 0 {
+			st.ErrorCode = wire.CodeContactBank
+		}
+		next = append(next, st)
+	}
+	from := 0
+	for _, s := range p.Timeline {
+		if !s.At.After(now) {
+			from++
+		}
+	}
+	l.retime(p, now, next, false)
+	return Charge{Payment: p.clone(), From: from}
+}
+
+// paymentOutcome decides what paying p with pan does: the first payment
+// rule that matches, else a test card, else success without 3DS.
+func (l *Ledger) paymentOutcome(p *Payment, pan string) ([]scenario.Step, bool, string, []string) {
+	s := Subject{MerchantID: p.MerchantID, OrderID: p.OrderID, Amount: p.Amount, Card: pan}
+	for i, r := range l.rules {
+		if r.Kind == scenario.RulePayment && matches(r.Match, s) {
+			steps := r.Timeline
+			if len(steps) == 0 {
+				steps = []scenario.Step{{Status: scenario.PaymentSuccess}}
+			}
+			return steps, r.ThreeDS, ByRule + " " + strconv.Itoa(i), scenario.DrillsOf(l.every, r.Drills, false)
+		}
+	}
+	every := scenario.DrillsOf(l.every, nil, false)
+	for _, c := range PaymentTestCards() {
+		if c.Number == pan {
+			st := scenario.Step{Status: scenario.PaymentSuccess}
+			if c.ErrorCode != 0 {
+				st = scenario.Step{Status: scenario.PaymentError, ErrorCode: c.ErrorCode}
+			}
+			return []scenario.Step{st}, c.ThreeDS, ByTestCard, every
+		}
+	}
+	return []scenario.Step{{Status: scenario.PaymentSuccess}}, p.ThreeDSChallenge, ByDefault, every
+}
+
+// RejectPayment revokes payment id at t: its merchant rejected the result
+// notify of its success while it could (pg_can_reject=1).
+func (l *Ledger) RejectPayment(id int64, t time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p, ok := l.payByID[id]
+	if !ok {
+		return
+	}
+	if s, ok := p.StatusAt(t); !ok || s.Status != scenario.PaymentSuccess {
+		return
+	}
+	l.retime(p, t, []Step{{At: t, Status: scenario.PaymentRevoked}}, false)
+}

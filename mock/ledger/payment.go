@@ -1,0 +1,280 @@
+package ledger
+
+import (
+	"errors"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/money"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// Payment is one card payment (payments.md): what init_payment asked for,
+// the card it was paid with, and the timeline of its statuses
+// (scenario.PaymentNew … PaymentRevoked). A step that notifies sends the
+// result notify.
+type Payment struct {
+	MerchantID  string
+	OrderID     string
+	PaymentID   int64
+	Script      string // how it was made: "init_payment.php", "payment.php", …, or "scenario"
+	Amount      money.Amount
+	Currency    string
+	Description string
+	// Params are forwarded to the merchant in the check request, the
+	// result notify and the redirect back: the request's fields without
+	// the pg_ prefix, in request order (payments.md §2).
+	Params sign.Fields
+	// Callback and redirect URLs: the request's, else the merchant's.
+	CheckURL, ResultURL, SuccessURL, FailureURL string
+	// RequestMethod is how the check and result callbacks go: "GET",
+	// "POST" or "XML"; "" for the scenario's [payments] encoding.
+	RequestMethod string
+	// SuccessMethod and FailureMethod send the payer back: GET, POST,
+	// AUTOPOST or AUTOGET.
+	SuccessMethod, FailureMethod string
+	Language                     string
+	Frame                        bool // pg_payment_route=frame
+	TestingMode                  bool
+	AutoClearing                 bool
+	TimeoutAfterPayment          int // seconds
+	UserPhone, UserEmail         string
+	CreatedAt, ExpiresAt         time.Time
+	// PageKey names the payment page (pg_redirect_url's customer=…).
+	PageKey     string
+	RedirectURL string // as the create reply gave it
+	Reference   string // bank reference (RRN) of the charge
+	// The card, once the payer has sent one: masked as FreedomPay shows it.
+	CardPAN, CardBrand, CardExp, CardHolder string
+	// ThreeDSChallenge sends every card through the 3DS page
+	// (pg_3ds_challenge=1).
+	ThreeDSChallenge bool
+	// AwaitingACS is set while the issuer's 3DS page waits for the payer.
+	AwaitingACS bool
+	outcome     []scenario.Step // decided, placed once the 3DS page is answered
+	// Refusal says why the check request refused the payment, when it did.
+	Refusal   string
+	DecidedBy string // what chose the outcome: a rule, a test card, the default
+	Timeline  []Step // ascending; the first step is its creation (new)
+	Revision  int    // counts the changes of its timeline
+	Drills    []string
+	// IdempotencyKey and Digest (of the request's fields) let a repeated
+	// init_payment replay the first reply.
+	IdempotencyKey, Digest string
+}
+
+// StatusAt returns the step in force at t; false before the payment exists.
+func (p Payment) StatusAt(t time.Time) (Step, bool) {
+	var cur Step
+	found := false
+	for _, s := range p.Timeline {
+		if s.At.After(t) {
+			break
+		}
+		cur, found = s, true
+	}
+	return cur, found
+}
+
+// Captured reports whether the payment's money is taken at t: authorised
+// with auto-clearing.
+func (p Payment) Captured(t time.Time) bool {
+	s, ok := p.StatusAt(t)
+	return ok && s.Status == scenario.PaymentSuccess && p.AutoClearing
+}
+
+// Final returns the last step when it is final: success, error,
+// incomplete or revoked.
+func (p Payment) Final() (Step, bool) {
+	if len(p.Timeline) == 0 {
+		return Step{}, false
+	}
+	s := p.Timeline[len(p.Timeline)-1]
+	return s, s.Status != scenario.PaymentNew && s.Status != scenario.PaymentPending
+}
+
+// Paid reports whether the payer has sent a card (or the scenario says it
+// was paid): the page takes no other.
+func (p Payment) Paid() bool { return p.CardPAN != "" }
+
+func (p *Payment) clone() Payment {
+	c := *p
+	c.Timeline = append([]Step(nil), p.Timeline...)
+	c.Params = append(sign.Fields(nil), p.Params...)
+	c.Drills = append([]string(nil), p.Drills...)
+	c.outcome = nil
+	return c
+}
+
+// Errors of payment operations.
+var (
+	// ErrNoPayment: no payment has that id, order id or page.
+	ErrNoPayment = errors.New("no such payment")
+	// ErrIdempotencyReused: pg_idempotency_key was used before for a
+	// request with other fields.
+	ErrIdempotencyReused = errors.New("pg_idempotency_key was used before for another request")
+	// ErrPaid: the payment's page takes no more cards.
+	ErrPaid = errors.New("the payment has already been paid")
+	// ErrExpired: the payment's lifetime is over.
+	ErrExpired = errors.New("the payment's lifetime is over")
+	// ErrNoACS: the payment waits for no 3DS answer.
+	ErrNoACS = errors.New("the payment waits for no 3-D Secure answer")
+)
+
+// NewPayment is what init_payment asks for.
+type NewPayment struct {
+	Payment        // the request's fields; ids, timeline and page are the ledger's
+	Lifetime       time.Duration
+	IdempotencyKey string
+	Digest         string
+}
+
+// CreatePayment makes a payment at now: status new until the payer sends a
+// card, incomplete (10018, with a result notify) when its lifetime ends
+// first. With an idempotency key used before for the same fields it
+// returns that payment and true; for other fields, ErrIdempotencyReused.
+func (l *Ledger) CreatePayment(np NewPayment, now time.Time) (Payment, bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.merchants[np.MerchantID]; !ok {
+		return Payment{}, false, ErrUnknownMerchant
+	}
+	if np.IdempotencyKey != "" {
+		if p, ok := l.idem[orderKey{np.MerchantID, np.IdempotencyKey}]; ok {
+			if p.Digest != np.Digest {
+				return Payment{}, false, ErrIdempotencyReused
+			}
+			return p.clone(), true, nil
+		}
+	}
+	p := np.Payment
+	p.PaymentID = l.newPaymentID()
+	p.PageKey = l.gen.Salt() + l.gen.Salt()
+	p.Reference = l.gen.Reference()
+	p.CreatedAt, p.ExpiresAt = now, now.Add(np.Lifetime)
+	p.IdempotencyKey, p.Digest = np.IdempotencyKey, np.Digest
+	p.Timeline = []Step{
+		{At: now, Status: scenario.PaymentNew},
+		{At: p.ExpiresAt, Status: scenario.PaymentIncomplete, ErrorCode: wire.CodeLifetimeOver, Notify: true},
+	}
+	p.CardPAN, p.CardBrand, p.CardExp, p.CardHolder = "", "", "", ""
+	l.insertPayment(&p)
+	return p.clone(), false, nil
+}
+
+// SetRedirectURL keeps the page URL the create reply gave.
+func (l *Ledger) SetRedirectURL(id int64, url string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if p, ok := l.payByID[id]; ok {
+		p.RedirectURL = url
+	}
+}
+
+func (l *Ledger) insertPayment(p *Payment) {
+	l.payments = append(l.payments, p)
+	l.payByID[p.PaymentID] = p
+	l.payByOrder[orderKey{p.MerchantID, p.OrderID}] = p // the last one made
+	l.payByPage[p.PageKey] = p
+	if p.IdempotencyKey != "" {
+		l.idem[orderKey{p.MerchantID, p.IdempotencyKey}] = p
+	}
+}
+
+// Payment returns the payment with the given id, whatever its merchant.
+func (l *Ledger) Payment(id int64) (Payment, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	p, ok := l.payByID[id]
+	if !ok {
+		return Payment{}, false
+	}
+	return p.clone(), true
+}
+
+// PaymentOf finds merchantID's payment by payment id or, when id is 0, the
+// last one made with orderID (payments.md §3.3).
+func (l *Ledger) PaymentOf(merchantID string, id int64, orderID string) (Payment, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	var p *Payment
+	if id != 0 {
+		p = l.payByID[id]
+	} else {
+		p = l.payByOrder[orderKey{merchantID, orderID}]
+	}
+	if p == nil || p.MerchantID != merchantID {
+		return Payment{}, false
+	}
+	return p.clone(), true
+}
+
+// PaymentByPage returns the payment whose page has the given key.
+func (l *Ledger) PaymentByPage(key string) (Payment, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	p, ok := l.payByPage[key]
+	if !ok {
+		return Payment{}, false
+	}
+	return p.clone(), true
+}
+
+// Payments returns every payment, in the order they were made.
+func (l *Ledger) Payments() []Payment {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	out := make([]Payment, len(l.payments))
+	for i, p := range l.payments {
+		out[i] = p.clone()
+	}
+	return out
+}
+
+// OpenPage is the payer opening the payment page at now: a new payment is
+// pending from then on. It fails for a payment paid or expired.
+func (l *Ledger) OpenPage(key string, now time.Time) (Payment, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p, err := l.open(key, now)
+	if err != nil {
+		return Payment{}, err
+	}
+	if s, _ := p.StatusAt(now); s.Status == scenario.PaymentNew {
+		l.retime(p, now, []Step{{At: now, Status: scenario.PaymentPending}}, true)
+	}
+	return p.clone(), nil
+}
+
+// open finds a payment whose page still takes a card; l.mu is held.
+func (l *Ledger) open(key string, now time.Time) (*Payment, error) {
+	p, ok := l.payByPage[key]
+	switch {
+	case !ok:
+		return nil, ErrNoPayment
+	case p.Paid():
+		return p, ErrPaid
+	case !now.Before(p.ExpiresAt):
+		return p, ErrExpired
+	}
+	return p, nil
+}
+
+// retime replaces what p's timeline holds after now with next; with
+// expiry, the lifetime's end stays after it. l.mu is held.
+func (l *Ledger) retime(p *Payment, now time.Time, next []Step, expiry bool) {
+	kept := p.Timeline[:0:0]
+	for _, s := range p.Timeline {
+		if s.At.After(now) {
+			break
+		}
+		kept = append(kept, s)
+	}
+	kept = append(kept, next...)
+	if expiry && p.ExpiresAt.After(now) {
+		kept = append(kept, Step{At: p.ExpiresAt, Status: scenario.PaymentIncomplete, ErrorCode: wire.CodeLifetimeOver, Notify: true})
+	}
+	p.Timeline = kept
+	p.Revision++
+}

@@ -1,0 +1,300 @@
+package notify
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// The callback kinds of payments (payments.md §5): the result notify,
+// scheduled on a payment's timeline and retried, and the check request,
+// sent once and waited for before the card is charged ([Scheduler.Call]).
+const (
+	ResultNotify = "result"
+	CheckRequest = "check"
+)
+
+// PaymentCallbacks makes both from one ledger and the scenario's
+// [payments].
+type PaymentCallbacks struct {
+	ledger   *ledger.Ledger
+	gen      *fixtures.Gen
+	settings scenario.PaymentSettings
+	loc      *time.Location
+}
+
+// NewPaymentCallbacks returns the payment callbacks of a ledger.
+func NewPaymentCallbacks(l *ledger.Ledger, gen *fixtures.Gen, settings scenario.PaymentSettings, loc *time.Location) *PaymentCallbacks {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &PaymentCallbacks{ledger: l, gen: gen, settings: settings, loc: loc}
+}
+
+// Kinds returns the result notify and the check request, for
+// [Config].Kinds.
+func (k *PaymentCallbacks) Kinds() []Kind {
+	l, settings := k.ledger, k.settings
+	return []Kind{
+		{
+			Name: ResultNotify,
+			Words: Words{Callback: "result notify", Subject: "payment", URL: "result_url", Secret: "payment secret",
+				Request: "init_payment", Act: "ship the order"},
+			Subject: k.subject, Build: k.build, Ack: k.resultAck, Retries: settings.Retries(),
+			Timeout: settings.ResultTimeoutOr(), Retried: k.retried, Rejected: l.RejectPayment,
+			Restored: k.restored,
+		},
+		{
+			Name: CheckRequest,
+			Words: Words{Callback: "check request", Subject: "payment", URL: "check_url", Secret: "payment secret",
+				Request: "init_payment", Act: "let the payment go on"},
+			Subject: func(id int64, t time.Time) (Subject, bool) {
+				s, ok := k.subject(id, t)
+				s.Steps, s.InForce, s.Drills = 0, -1, nil // sent by Call only, never scheduled
+				return s, ok
+			},
+			Build:   func(int64, int, bool) (Callback, bool) { return Callback{}, false },
+			Ack:     k.checkAck,
+			Timeout: settings.CheckTimeoutOr(), Restored: k.restored,
+		},
+	}
+}
+
+func (k *PaymentCallbacks) subject(id int64, t time.Time) (Subject, bool) {
+	p, ok := k.ledger.Payment(id)
+	if !ok {
+		return Subject{}, false
+	}
+	in := -1
+	for i, st := range p.Timeline {
+		if st.At.After(t) {
+			break
+		}
+		in = i
+	}
+	_, final := p.Final()
+	return Subject{MerchantID: p.MerchantID, OrderID: p.OrderID, Revision: p.Revision, Steps: len(p.Timeline),
+		InForce: in, Final: final, Drills: p.Drills}, true
+}
+
+// build is the result notify of payment id reaching step i: pg_result 1
+// for success, 0 for error and incomplete; other statuses send none.
+func (k *PaymentCallbacks) build(id int64, i int, always bool) (Callback, bool) {
+	p, ok := k.ledger.Payment(id)
+	if !ok || i < 0 || i >= len(p.Timeline) {
+		return Callback{}, false
+	}
+	step := p.Timeline[i]
+	if !step.Notify && !always {
+		return Callback{}, false
+	}
+	switch step.Status {
+	case scenario.PaymentSuccess, scenario.PaymentError, scenario.PaymentIncomplete:
+	default:
+		return Callback{}, false
+	}
+	m, _ := k.ledger.Merchant(p.MerchantID)
+	return k.Result(p, step, m.SecretKey), true
+}
+
+// Result is the result notify of payment p reaching step (spec §5.1), the
+// documented fields in order, signed with secret under the result URL's
+// script name.
+func (k *PaymentCallbacks) Result(p ledger.Payment, step ledger.Step, secret string) Callback {
+	result, canReject := "1", "1"
+	if step.Status != scenario.PaymentSuccess {
+		result, canReject = "0", "0"
+	}
+	c := Callback{SubjectID: p.PaymentID, OrderID: p.OrderID, MerchantID: p.MerchantID, URL: p.ResultURL,
+		Status: result, At: step.At, Delivery: k.delivery(p, p.ResultURL, secret)}
+	amount := p.Amount.Fixed2()
+	captured := "0"
+	if step.Status == scenario.PaymentSuccess && p.AutoClearing {
+		captured = "1"
+	}
+	f := sign.Fields{
+		{Name: "pg_order_id", Value: p.OrderID}, {Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
+		{Name: "pg_amount", Value: amount}, {Name: "pg_currency", Value: p.Currency},
+		{Name: "pg_net_amount", Value: amount}, {Name: "pg_ps_amount", Value: amount},
+		{Name: "pg_ps_full_amount", Value: amount}, {Name: "pg_ps_currency", Value: p.Currency},
+		{Name: "pg_description", Value: p.Description}, {Name: "pg_result", Value: result},
+		{Name: "pg_payment_date", Value: step.At.In(k.loc).Format(PaymentDateLayout)},
+		{Name: "pg_can_reject", Value: canReject},
+	}
+	if p.UserPhone != "" {
+		f = append(f, sign.Field{Name: "pg_user_phone", Value: p.UserPhone})
+	}
+	if p.UserEmail != "" {
+		f = append(f, sign.Field{Name: "pg_user_contact_email", Value: p.UserEmail})
+	}
+	f = append(f, sign.Field{Name: "pg_testing_mode", Value: boolDigit(p.TestingMode)}, sign.Field{Name: "pg_captured", Value: captured})
+	if p.CardPAN != "" && step.Status != scenario.PaymentIncomplete {
+		f = append(f, sign.Fields{{Name: "pg_card_pan", Value: p.CardPAN}, {Name: "pg_card_exp", Value: p.CardExp},
+			{Name: "pg_card_owner", Value: p.CardHolder}, {Name: "pg_card_brand", Value: p.CardBrand}}...)
+	}
+	f = append(f, sign.Field{Name: "pg_payment_method", Value: "bankcard"})
+	if result == "0" {
+		f = append(f, sign.Field{Name: "pg_failure_code", Value: strconv.Itoa(step.ErrorCode)},
+			sign.Field{Name: "pg_failure_description", Value: wire.PaymentText(step.ErrorCode)})
+	}
+	f = append(f, p.Params...)
+	c.Fields = k.sign(f, c.Delivery)
+	return c
+}
+
+// Check is the check request of payment p (spec §5.2), to its check URL.
+func (k *PaymentCallbacks) Check(p ledger.Payment, secret string) Callback {
+	amount := p.Amount.Fixed2()
+	c := Callback{SubjectID: p.PaymentID, OrderID: p.OrderID, MerchantID: p.MerchantID, URL: p.CheckURL,
+		Status: "check", At: time.Time{}, Delivery: k.delivery(p, p.CheckURL, secret)}
+	f := sign.Fields{
+		{Name: "pg_order_id", Value: p.OrderID}, {Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
+		{Name: "pg_amount", Value: amount}, {Name: "pg_currency", Value: p.Currency},
+		{Name: "pg_ps_amount", Value: amount}, {Name: "pg_ps_currency", Value: p.Currency},
+		{Name: "pg_ps_full_amount", Value: amount},
+	}
+	c.Fields = k.sign(append(f, p.Params...), c.Delivery)
+	return c
+}
+
+// sign appends a fresh pg_salt and the pg_sig of fields.
+func (k *PaymentCallbacks) sign(f sign.Fields, d Delivery) sign.Fields {
+	f = append(f, sign.Field{Name: "pg_salt", Value: k.gen.Salt()})
+	return append(f, sign.Field{Name: sign.FieldSig, Value: sign.Sign(d.Script, f, d.Secret)})
+}
+
+// delivery is how a payment's callback to url goes: signed under the URL's
+// last segment, as pg_request_method says (else [payments] encoding).
+func (k *PaymentCallbacks) delivery(p ledger.Payment, url, secret string) Delivery {
+	return Delivery{Script: sign.ScriptName(url), Secret: secret, Encoding: PaymentEncoding(p.RequestMethod, k.settings.Encoding)}
+}
+
+// PaymentEncoding is the encoding of a payment's callbacks: pg_request_method
+// GET, POST or XML, else the scenario's [payments] encoding.
+func PaymentEncoding(method, fallback string) string {
+	switch strings.ToUpper(method) {
+	case "GET":
+		return EncodingQuery
+	case "XML":
+		return scenario.EncodingXML
+	case "POST":
+		return scenario.EncodingURL
+	}
+	switch fallback {
+	case "get":
+		return EncodingQuery
+	case "":
+		return scenario.EncodingURL
+	}
+	return fallback
+}
+
+// retried is a result notify's retry n: pg_can_reject=0 (spec §5.1: after
+// a failed first attempt the merchant may no longer reject), a fresh salt.
+func (k *PaymentCallbacks) retried(c Callback, _ int) sign.Fields {
+	f := c.Fields.With("pg_can_reject", "0")
+	f = f.Without("pg_salt").Without(sign.FieldSig)
+	return k.sign(f, c.Delivery)
+}
+
+// restored gives a saved payment callback its delivery: signed under its
+// URL's script name with its merchant's payment secret.
+func (k *PaymentCallbacks) restored(n Notification) (Delivery, error) {
+	m, ok := k.ledger.Merchant(n.MerchantID)
+	if !ok {
+		return Delivery{}, fmt.Errorf("notification %d is of merchant %q, which the scenario does not have", n.ID, n.MerchantID)
+	}
+	enc := PaymentEncoding("", k.settings.Encoding)
+	if p, ok := k.ledger.Payment(n.PaymentID); ok {
+		enc = PaymentEncoding(p.RequestMethod, k.settings.Encoding)
+	}
+	return Delivery{Script: sign.ScriptName(n.URL), Secret: m.SecretKey, Encoding: enc}, nil
+}
+
+// resultAck reads a merchant's answer to a result notify (spec §5.1, open
+// point 6): a signed <response> says ok, rejected (honoured only when the
+// notify said pg_can_reject=1) or error; any other HTTP 200 answer is
+// taken as ok when [payments] result_ack is lenient (the default), a
+// failed attempt when strict.
+func (k *PaymentCallbacks) resultAck(c Callback, body []byte) Answer {
+	status, signed, reason := ReadReply(body, c.Script, c.Secret)
+	if !signed {
+		if k.settings.ResultAck == "strict" {
+			return Answer{Ack: Refused, Reason: reason}
+		}
+		return Answer{Ack: Acknowledged, Reason: reason}
+	}
+	switch status {
+	case "ok":
+		return Answer{Ack: Acknowledged, Conforming: true}
+	case "rejected":
+		if c.Fields.Value("pg_can_reject") != "1" {
+			return Answer{Ack: Acknowledged, Conforming: true,
+				Reason: "rejected, but the notify said pg_can_reject=0: the payment stands"}
+		}
+		return Answer{Ack: Rejected, Conforming: true, Reason: "the merchant rejected the payment"}
+	case "error":
+		return Answer{Ack: Errored, Conforming: true, Reason: "the merchant answered pg_status=error"}
+	}
+	return Answer{Ack: Refused, Reason: fmt.Sprintf("pg_status %q is none of ok, rejected, error", wire.Shorten(status, 40))}
+}
+
+// checkAck reads a merchant's answer to a check request (spec §5.2): only a
+// signed ok lets the payment go on ([payments] check_ack = "lenient": an
+// unsigned ok too); rejected and error refuse it, as does anything else.
+func (k *PaymentCallbacks) checkAck(c Callback, body []byte) Answer {
+	status, signed, reason := ReadReply(body, c.Script, c.Secret)
+	if !signed && !(k.settings.CheckAck == "lenient" && status == "ok") {
+		return Answer{Ack: Refused, Reason: reason}
+	}
+	switch status {
+	case "ok":
+		return Answer{Ack: Acknowledged, Conforming: signed, Reason: reason}
+	case "rejected":
+		return Answer{Ack: Rejected, Conforming: true, Reason: "the merchant refused the payment (pg_status=rejected)"}
+	case "error":
+		return Answer{Ack: Errored, Conforming: true, Reason: "the merchant answered pg_status=error"}
+	}
+	return Answer{Ack: Refused, Reason: fmt.Sprintf("pg_status %q is none of ok, rejected, error", wire.Shorten(status, 40))}
+}
+
+// ReadReply reads a merchant's <response> to a payment callback: its
+// pg_status, whether it is signed under script with secret, and, when it
+// is not, why.
+func ReadReply(body []byte, script, secret string) (status string, signed bool, reason string) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return "", false, "HTTP 200 but empty body"
+	}
+	root, _, err := rootOf(trimmed)
+	if err != nil || root != "response" {
+		return "", false, fmt.Sprintf("HTTP 200 but not a <response>: %q", wire.Shorten(string(trimmed), 60))
+	}
+	fields, err := wire.DecodeXML(trimmed)
+	if err != nil {
+		return "", false, "HTTP 200 but the <response> does not parse"
+	}
+	status = fields.Value("pg_status")
+	if _, ok := fields.Get(sign.FieldSig); !ok {
+		return status, false, "<response> is not signed: pg_sig is missing"
+	}
+	if ex := sign.Explain(script, fields, secret); !ex.OK {
+		return status, false, "signature of the reply does not verify: " + ex.String()
+	}
+	return status, true, ""
+}
+
+func boolDigit(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}

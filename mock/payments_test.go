@@ -1,0 +1,302 @@
+package mock_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/clock"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// A merchant that takes payments, written from payments.md alone: it
+// answers the check request and the result notify with a signed
+// <response>, as told, and keeps what it received.
+
+type shop struct {
+	srv     *httptest.Server
+	mu      sync.Mutex
+	checks  []url.Values
+	results []url.Values
+	// check and result are what the shop answers: "ok", "rejected",
+	// "error", "500" (HTTP 500), "unsigned" (an unsigned ok).
+	check, result string
+}
+
+func newShop(t *testing.T) *shop {
+	sh := &shop{check: "ok", result: "ok"}
+	sh.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		q, _ := url.ParseQuery(string(body))
+		if r.Method == http.MethodGet {
+			q = r.URL.Query()
+		}
+		script := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+		sh.mu.Lock()
+		answer := sh.result
+		if script == "check" {
+			sh.checks = append(sh.checks, q)
+			answer = sh.check
+		} else {
+			sh.results = append(sh.results, q)
+		}
+		sh.mu.Unlock()
+		fs := sign.Fields{}
+		for name := range q {
+			fs = append(fs, sign.Field{Name: name, Value: q.Get(name)})
+		}
+		if !sign.Verify(script, fs, paymentSecret) {
+			t.Errorf("%s: the %s callback's signature does not verify: %v", r.URL.Path, script, q)
+		}
+		switch answer {
+		case "500":
+			http.Error(w, "down", http.StatusInternalServerError)
+			return
+		case "unsigned":
+			io.WriteString(w, `<?xml version="1.0" encoding="utf-8"?><response><pg_status>ok</pg_status></response>`)
+			return
+		}
+		reply := sign.Fields{{Name: "pg_status", Value: answer}, {Name: "pg_description", Value: "as told"},
+			{Name: "pg_salt", Value: q.Get("pg_salt")}} // echoed, as CS-Cart does
+		reply = append(reply, sign.Field{Name: "pg_sig", Value: sign.Sign(script, reply, paymentSecret)})
+		w.Header().Set("Content-Type", "application/xml")
+		w.Write(wire.Encode(reply))
+	}))
+	t.Cleanup(sh.srv.Close)
+	return sh
+}
+
+func (sh *shop) got() (checks, results []url.Values) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return append([]url.Values(nil), sh.checks...), append([]url.Values(nil), sh.results...)
+}
+
+// payServer is the default scenario on a manual clock, served over HTTP
+// (the callbacks go out over HTTP too).
+func payServer(t *testing.T) (*mock.Server, *clock.Manual, string) {
+	c := clock.NewManual(t0)
+	s := mock.RunT(t, mock.Options{Clock: c, Addr: "127.0.0.1:0"})
+	return s, c, s.URL()
+}
+
+// initPayment makes a payment of 1500.00 through init_payment.php and
+// returns the reply's fields.
+func initPayment(t *testing.T, base string, sh *shop, kv ...string) sign.Fields {
+	t.Helper()
+	all := []string{"pg_merchant_id", "9970", "pg_order_id", "ORD-1001", "pg_amount", "1500.00",
+		"pg_description", "Order 1001", "pg_result_url", sh.srv.URL + "/hooks/result",
+		"pg_check_url", sh.srv.URL + "/hooks/check", "pg_success_url", sh.srv.URL + "/ok",
+		"pg_failure_url", sh.srv.URL + "/fail", "cart_id", "c-77"}
+	for i := 0; i < len(kv); i += 2 { // kv's values replace the defaults
+		j := 0
+		for j < len(all) && all[j] != kv[i] {
+			j += 2
+		}
+		if j == len(all) {
+			all = append(all, kv[i], "")
+		}
+		all[j+1] = kv[i+1]
+	}
+	r := payPost(t, base+"/init_payment.php", signed("init_payment.php", paymentSecret, all...))
+	if r.get("pg_status") != "ok" {
+		t.Fatalf("init_payment: %s", r.body)
+	}
+	if !sign.Verify("init_payment.php", r.fields, paymentSecret) {
+		t.Fatalf("the init_payment reply's signature does not verify: %s", r.body)
+	}
+	return r.fields
+}
+
+func payPost(t *testing.T, target string, fs sign.Fields) reply {
+	t.Helper()
+	res, err := http.Post(target, "application/x-www-form-urlencoded", strings.NewReader(wire.EncodeForm(fs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	fields, err := wire.DecodeXML(body)
+	if err != nil {
+		t.Fatalf("%s: reply is not XML: %v\n%s", target, err, body)
+	}
+	return reply{status: res.StatusCode, ctype: res.Header.Get("Content-Type"), body: string(body), fields: fields}
+}
+
+// status asks get_status3.php about a payment.
+func status3(t *testing.T, base, id string) reply {
+	t.Helper()
+	r := payPost(t, base+"/get_status3.php", signed("get_status3.php", paymentSecret, "pg_merchant_id", "9970", "pg_payment_id", id))
+	if r.get("pg_status") == "ok" && !sign.Verify("get_status3.php", r.fields, paymentSecret) {
+		t.Fatalf("get_status3 reply's signature does not verify: %s", r.body)
+	}
+	return r
+}
+
+// payCard sends a card on a payment's page and returns the page the
+// payer lands on (redirects not followed) and its status.
+func payCard(t *testing.T, pageURL, pan string) (int, string, string) {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Get(pageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	form := url.Values{"card_number": {pan}, "card_holder": {"Test Testov"}, "card_exp_month": {"12"},
+		"card_exp_year": {"2030"}, "card_cvc": {"123"}, "action": {"pay"}}
+	res, err = client.PostForm(pageURL, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header.Get("Location"), string(body)
+}
+
+func TestPaymentEndToEnd(t *testing.T) {
+	s, c, base := payServer(t)
+	sh := newShop(t)
+	created := initPayment(t, base, sh)
+	id, pageURL := created.Value("pg_payment_id"), created.Value("pg_redirect_url")
+	if !strings.HasPrefix(pageURL, base+"/pay.html?customer=") || created.Value("pg_redirect_url_type") != "need data" {
+		t.Fatalf("reply %v", created)
+	}
+	if st := status3(t, base, id); st.get("pg_payment_status") != "new" || st.get("pg_captured") != "0" {
+		t.Fatalf("before the page: %s", st.body)
+	}
+	code, _, page := payCard(t, pageURL, "4716047261941981")
+	if code != 200 {
+		t.Fatalf("card sent: HTTP %d\n%s", code, page)
+	}
+	checks, results := sh.got()
+	if len(checks) != 1 || len(results) != 1 {
+		t.Fatalf("%d check requests and %d result notifies, want 1 and 1", len(checks), len(results))
+	}
+	for name, want := range map[string]string{"pg_order_id": "ORD-1001", "pg_payment_id": id, "pg_amount": "1500.00",
+		"pg_currency": "KZT", "pg_ps_full_amount": "1500.00", "cart_id": "c-77"} {
+		if got := checks[0].Get(name); got != want {
+			t.Errorf("check %s = %q, want %q", name, got, want)
+		}
+	}
+	for name, want := range map[string]string{"pg_result": "1", "pg_can_reject": "1", "pg_payment_id": id, "cart_id": "c-77",
+		"pg_card_pan": "4716-04XX-XXXX-1981", "pg_captured": "1", "pg_card_brand": "VI", "pg_card_exp": "12/30"} {
+		if got := results[0].Get(name); got != want {
+			t.Errorf("result %s = %q, want %q", name, got, want)
+		}
+	}
+	if st := status3(t, base, id); st.get("pg_payment_status") != "success" || st.get("pg_captured") != "1" ||
+		st.get("pg_card_pan") != "4716-04XX-XXXX-1981" {
+		t.Fatalf("after paying: %s", st.body)
+	}
+	// The page takes no second card.
+	if code, _, _ := payCard(t, pageURL, "4716047261941981"); code != 200 {
+		t.Errorf("a second card: HTTP %d", code)
+	}
+	if _, results := sh.got(); len(results) != 1 {
+		t.Errorf("a second card sent %d result notifies in all", len(results))
+	}
+	_ = s
+	_ = c
+}
+
+func TestPaymentDeclinedAndRetried(t *testing.T) {
+	s, c, base := payServer(t)
+	sh := newShop(t)
+	sh.result = "500"
+	created := initPayment(t, base, sh, "pg_order_id", "ORD-2")
+	_, _, _ = payCard(t, created.Value("pg_redirect_url"), "4916109830832246") // declined 10009
+	_, results := sh.got()
+	if len(results) != 1 || results[0].Get("pg_result") != "0" || results[0].Get("pg_failure_code") != "10009" || results[0].Get("pg_can_reject") != "0" {
+		t.Fatalf("result notifies %v", results)
+	}
+	sh.mu.Lock()
+	sh.result = "ok"
+	sh.mu.Unlock()
+	if _, err := s.Advance(30 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	_, results = sh.got()
+	if len(results) != 2 || results[1].Get("pg_salt") == results[0].Get("pg_salt") {
+		t.Fatalf("after 30 minutes: %d result notifies, want the retry with a fresh salt", len(results))
+	}
+	if st := status3(t, base, created.Value("pg_payment_id")); st.get("pg_payment_status") != "error" || st.get("pg_failure_code") != "10009" {
+		t.Fatalf("status %s", st.body)
+	}
+	_ = c
+}
+
+func TestPaymentRejectedByResultAndRefusedByCheck(t *testing.T) {
+	_, _, base := payServer(t)
+	sh := newShop(t)
+	sh.result = "rejected"
+	a := initPayment(t, base, sh, "pg_order_id", "ORD-R")
+	payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
+	if st := status3(t, base, a.Value("pg_payment_id")); st.get("pg_payment_status") != "revoked" {
+		t.Fatalf("after a rejection: %s", st.body)
+	}
+	sh.mu.Lock()
+	sh.check = "rejected"
+	sh.mu.Unlock()
+	b := initPayment(t, base, sh, "pg_order_id", "ORD-C")
+	payCard(t, b.Value("pg_redirect_url"), "4716047261941981")
+	if st := status3(t, base, b.Value("pg_payment_id")); st.get("pg_payment_status") != "error" {
+		t.Fatalf("after the check refused: %s", st.body)
+	}
+	if _, results := sh.got(); len(results) != 1 {
+		t.Errorf("%d result notifies, want only the first payment's", len(results))
+	}
+}
+
+func TestPaymentLifetime(t *testing.T) {
+	s, _, base := payServer(t)
+	sh := newShop(t)
+	a := initPayment(t, base, sh, "pg_order_id", "ORD-L", "pg_lifetime", "300")
+	if _, err := s.Advance(301 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	_, results := sh.got()
+	if len(results) != 1 || results[0].Get("pg_result") != "0" || results[0].Get("pg_failure_code") != "10018" {
+		t.Fatalf("result notifies %v", results)
+	}
+	if st := status3(t, base, a.Value("pg_payment_id")); st.get("pg_payment_status") != "incomplete" {
+		t.Fatalf("status %s", st.body)
+	}
+	if code, _, _ := payCard(t, a.Value("pg_redirect_url"), "4716047261941981"); code != 200 {
+		t.Errorf("card after the lifetime: HTTP %d", code)
+	}
+	if _, results := sh.got(); len(results) != 1 {
+		t.Errorf("%d result notifies after a card on an expired page", len(results))
+	}
+}
+
+func TestPayment3DS(t *testing.T) {
+	_, _, base := payServer(t)
+	sh := newShop(t)
+	for _, answer := range []string{"confirm", "fail"} {
+		a := initPayment(t, base, sh, "pg_order_id", "ORD-3DS-"+answer)
+		code, loc, _ := payCard(t, a.Value("pg_redirect_url"), "4916307416334310")
+		if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/v2/user/3ds-page/") {
+			t.Fatalf("3DS card: HTTP %d to %q", code, loc)
+		}
+		if st := status3(t, base, a.Value("pg_payment_id")); st.get("pg_payment_status") != "pending" {
+			t.Fatalf("on the 3DS page: %s", st.body)
+		}
+		res, err := http.PostForm(base+loc, url.Values{"acs": {answer}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		want := map[string]string{"confirm": "success", "fail": "error"}[answer]
+		if st := status3(t, base, a.Value("pg_payment_id")); st.get("pg_payment_status") != want {
+			t.Fatalf("after %s: %s", answer, st.body)
+		}
+	}
+}

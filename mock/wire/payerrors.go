@@ -1,0 +1,54 @@
+package wire
+
+import "sort"
+
+// Codes a payment can fail with (payments.md §6), beside the ones payouts
+// share (10000, 10001).
+const (
+	Code3DSFailed      = 10004 // 3DS code not entered or wrong
+	CodeBadCardData    = 10005 // wrong card data
+	CodeInsufficientPM = 10009 // insufficient funds on the card
+	CodeCardExpired    = 10017 // the card has expired
+	CodeLifetimeOver   = 10018 // the payment's lifetime is over
+	CodeNotAvailable   = 10019 // operation refused (another card)
+	Code3DSTechnical   = 8889  // 3-D Secure technical error
+)
+
+// paymentTexts are the texts a payment's failure carries, as the gateway
+// returns them (payments.md §6: DUMP's text where it gives one).
+var paymentTexts = map[int]string{
+	CodeUnavailable:    "Ошибка оплаты. Повторите попытку позже.",
+	CodeContactBank:    "Ошибка оплаты. Обратитесь в банк выпустивший карту",
+	Code3DSFailed:      "3DS код карты списания не введен или введен некорректно. Повторите попытку.",
+	CodeBadCardData:    "Неверно указаны карточные данные",
+	10008:              "Неверно введены данные карты. Попробуйте повторить оплату.",
+	CodeInsufficientPM: "Недостаточно средств",
+	CodeCardExpired:    "Срок действия карты истек.Просим оплатить с другой карты",
+	CodeLifetimeOver:   "Время жизни платежа истекло, необходимо создать новый",
+	CodeNotAvailable:   "Операция не выполнена. Попробуйте использовать другую карту",
+	Code3DSTechnical:   "Ошибка прохождения 3D-Secure",
+}
+
+// PaymentText returns the failure text of a payment's error code.
+func PaymentText(code int) string {
+	if t, ok := paymentTexts[code]; ok {
+		return t
+	}
+	return Text(code)
+}
+
+// IsPaymentError reports whether a payment can fail with code.
+func IsPaymentError(code int) bool {
+	_, ok := paymentTexts[code]
+	return ok
+}
+
+// PaymentErrorCodes lists the codes a payment can fail with, ascending.
+func PaymentErrorCodes() []int {
+	out := make([]int, 0, len(paymentTexts))
+	for c := range paymentTexts {
+		out = append(out, c)
+	}
+	sort.Ints(out)
+	return out
+}
