@@ -102,6 +102,36 @@ func (s *Server) Resend(ctx context.Context, paymentID int64) (sandbox.Resent, e
 	return shown(s, v, err)
 }
 
+// Payments lists the payments q selects, a page at a time (GET
+// /_mock/payments).
+func (s *Server) Payments(q sandbox.PaymentQuery) (sandbox.Payments, error) {
+	v, err := s.sb.Payments(q)
+	return shown(s, v, err)
+}
+
+// Payment is one payment with its timeline, its check requests and result
+// notifies (GET /_mock/payments/{id}).
+func (s *Server) Payment(paymentID int64) (sandbox.Payment, error) {
+	v, err := s.sb.Payment(paymentID)
+	return shown(s, v, err)
+}
+
+// ForcePayment ends a payment's timeline now with a status (success, error,
+// incomplete, revoked) and sends its result notify at once, returning
+// after its first attempt or when ctx ends (POST
+// /_mock/payments/{id}/status).
+func (s *Server) ForcePayment(ctx context.Context, paymentID int64, status string, errorCode int) (sandbox.ForcedPayment, error) {
+	v, err := s.sb.ForcePayment(ctx, paymentID, status, errorCode)
+	return shown(s, v, err)
+}
+
+// ResendPayment sends the result notify of a payment's status now again
+// (POST /_mock/payments/{id}/notify).
+func (s *Server) ResendPayment(ctx context.Context, paymentID int64) (sandbox.Resent, error) {
+	v, err := s.sb.ResendPayment(ctx, paymentID)
+	return shown(s, v, err)
+}
+
 // Reset puts the sandbox, or with merchantID one merchant, back to the
 // start of the scenario in force (POST /_mock/reset).
 func (s *Server) Reset(merchantID string) (sandbox.ResetDone, error) {

@@ -1,6 +1,8 @@
 package mock_test
 
 import (
+	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock"
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
@@ -299,4 +302,86 @@ func TestPayment3DS(t *testing.T) {
 			t.Fatalf("after %s: %s", answer, st.body)
 		}
 	}
+}
+
+func TestPaymentControlAPI(t *testing.T) {
+	s, _, base := payServer(t)
+	sh := newShop(t)
+	a := initPayment(t, base, sh, "pg_order_id", "ORD-API")
+	id := a.Value("pg_payment_id")
+	var list struct {
+		Payments []struct {
+			PaymentID int64  `json:"payment_id"`
+			Status    string `json:"status"`
+			PagePath  string `json:"page_path"`
+		} `json:"payments"`
+		Matched int `json:"matched"`
+	}
+	getJSON(t, base+"/_mock/payments?merchant_id=9970&status=new", &list)
+	if list.Matched != 1 || fixtures.FormatID(list.Payments[0].PaymentID) != id || !strings.HasPrefix(a.Value("pg_redirect_url"), base+list.Payments[0].PagePath) {
+		t.Fatalf("list %+v", list)
+	}
+	res, err := http.Post(base+"/_mock/payments/"+id+"/status", "application/json", strings.NewReader(`{"status":"error","error_code":10009}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"pg_result"`) {
+		t.Fatalf("force: HTTP %d %s", res.StatusCode, body)
+	}
+	if _, results := sh.got(); len(results) != 1 || results[0].Get("pg_failure_code") != "10009" {
+		t.Fatalf("results %v", results)
+	}
+	// The Go API answers as the HTTP API does.
+	p, err := s.Payment(mustID(t, id))
+	if err != nil || p.Status != "error" || len(p.Notifications) != 1 || p.Notifications[0].Kind != "result" {
+		t.Fatalf("Payment: %+v %v", p, err)
+	}
+	if _, err := s.ResendPayment(context.Background(), p.PaymentID); err != nil {
+		t.Fatal(err)
+	}
+	if _, results := sh.got(); len(results) != 2 {
+		t.Fatalf("after a resend: %d result notifies", len(results))
+	}
+	for _, bad := range []string{`{"status":"paid"}`, `{"status":"error","error_code":8888}`, `{"status":1}`} {
+		res, err := http.Post(base+"/_mock/payments/"+id+"/status", "application/json", strings.NewReader(bad))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 400 || !strings.Contains(string(body), `"code"`) {
+			t.Errorf("%s: HTTP %d %s", bad, res.StatusCode, body)
+		}
+	}
+	res, _ = http.Get(base + "/_mock/payments/1")
+	if res.StatusCode != 404 {
+		t.Errorf("unknown payment: HTTP %d", res.StatusCode)
+	}
+	res.Body.Close()
+}
+
+func getJSON(t *testing.T, target string, v any) {
+	t.Helper()
+	res, err := http.Get(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		body, _ := io.ReadAll(res.Body)
+		t.Fatalf("GET %s: HTTP %d %s", target, res.StatusCode, body)
+	}
+	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustID(t *testing.T, s string) int64 {
+	id, ok := fixtures.ParseID(s)
+	if !ok {
+		t.Fatalf("payment id %q", s)
+	}
+	return id
 }

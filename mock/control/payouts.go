@@ -71,3 +71,57 @@ func (h *handlers) resend(r *http.Request) (any, error) {
 	}
 	return h.sb.Resend(r.Context(), id)
 }
+
+// payments lists payments, filtered by merchant_id, order_id and status, a
+// page at a time, in the order they were made.
+func (h *handlers) payments(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	pg, err := sandbox.ReadPage(q)
+	if err != nil {
+		return nil, err
+	}
+	return h.sb.Payments(sandbox.PaymentQuery{MerchantID: q.Get("merchant_id"), OrderID: q.Get("order_id"), Status: q.Get("status"), Page: pg})
+}
+
+// payment shows one payment with its timeline, check requests and result
+// notifies.
+func (h *handlers) payment(r *http.Request) (any, error) {
+	id, err := paymentID(r)
+	if err != nil {
+		return nil, err
+	}
+	return h.sb.Payment(id)
+}
+
+// forcePayment ends a payment's timeline now with the status asked for and
+// sends its result notify; the reply comes after the notify's first attempt.
+func (h *handlers) forcePayment(r *http.Request) (any, error) {
+	id, err := paymentID(r)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := h.sb.Payment(id); err != nil { // before reading a body for it
+		return nil, err
+	}
+	data, err := readBody(r, maxControlBody, "a control request's body")
+	if err != nil {
+		return nil, err
+	}
+	var req struct {
+		Status    string `json:"status"`
+		ErrorCode int    `json:"error_code"`
+	}
+	if err := decodeStrict(data, &req, "status", "error_code"); err != nil {
+		return nil, badRequest("body must be JSON such as {\"status\":\"error\",\"error_code\":10009}: %v", err)
+	}
+	return h.sb.ForcePayment(r.Context(), id, req.Status, req.ErrorCode)
+}
+
+// resendPayment sends the result notify of the payment's status again now.
+func (h *handlers) resendPayment(r *http.Request) (any, error) {
+	id, err := paymentID(r)
+	if err != nil {
+		return nil, err
+	}
+	return h.sb.ResendPayment(r.Context(), id)
+}

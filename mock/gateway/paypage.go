@@ -39,6 +39,10 @@ func (g *Gateway) servePaymentPage(w http.ResponseWriter, r *http.Request) {
 			Message: "No payment has this page. Payment pages come from the pg_redirect_url of init_payment.php."})
 		return
 	}
+	if p.AwaitingACS {
+		http.Redirect(w, r, routes.ACSPage+key, http.StatusSeeOther)
+		return
+	}
 	if r.Method != http.MethodPost {
 		opened, err := g.cfg.Payments.Open(key, now)
 		if err == nil {

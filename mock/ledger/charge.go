@@ -261,3 +261,38 @@ func (l *Ledger) RejectPayment(id int64, t time.Time) {
 	}
 	l.retime(p, t, []Step{{At: t, Status: scenario.PaymentRevoked}}, false)
 }
+
+// ForcePayment ends payment id's timeline at now with status (success,
+// error with errorCode, incomplete or revoked), as the control API forces
+// it; its page takes no card after. It returns the payment and the index
+// of the new step.
+func (l *Ledger) ForcePayment(id int64, status string, errorCode int, now time.Time) (Payment, int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p, ok := l.payByID[id]
+	if !ok {
+		return Payment{}, 0, ErrNoPayment
+	}
+	st := Step{At: now, Status: status, ErrorCode: errorCode}
+	switch status {
+	case scenario.PaymentSuccess:
+		st.ErrorCode, st.Notify = 0, true
+	case scenario.PaymentError:
+		if st.ErrorCode == 0 {
+			st.ErrorCode = wire.CodeContactBank
+		}
+		if !wire.IsPaymentError(st.ErrorCode) {
+			return Payment{}, 0, fmt.Errorf("error_code %d: want one of %v", errorCode, wire.PaymentErrorCodes())
+		}
+		st.Notify = true
+	case scenario.PaymentIncomplete:
+		st.ErrorCode, st.Notify = wire.CodeLifetimeOver, true
+	case scenario.PaymentRevoked:
+		st.ErrorCode = 0
+	default:
+		return Payment{}, 0, fmt.Errorf("status %q: want success, error, incomplete or revoked", status)
+	}
+	p.AwaitingACS, p.outcome, p.DecidedBy = false, nil, "the control API"
+	l.retime(p, now, []Step{st}, false)
+	return p.clone(), len(p.Timeline) - 1, nil
+}

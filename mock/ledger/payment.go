@@ -258,6 +258,9 @@ func (l *Ledger) open(key string, now time.Time) (*Payment, error) {
 	case !now.Before(p.ExpiresAt):
 		return p, ErrExpired
 	}
+	if s, _ := p.StatusAt(now); s.Status != scenario.PaymentNew && s.Status != scenario.PaymentPending {
+		return p, ErrPaid // forced, or the scenario's: final already
+	}
 	return p, nil
 }
 

@@ -1,0 +1,245 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/routes"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// Payment is a payment as both APIs show it: its status now, its timeline
+// with each step placed in the past, present or future, and (one payment
+// asked for) its callbacks: check requests and result notifies.
+type Payment struct {
+	PaymentID   int64      `json:"payment_id"`
+	OrderID     string     `json:"order_id"`
+	MerchantID  string     `json:"merchant_id"`
+	Method      string     `json:"method"` // the script that made it: init_payment.php, payment.php, …
+	Amount      string     `json:"amount"`
+	Currency    string     `json:"currency"`
+	Description string     `json:"description"`
+	Status      string     `json:"status"` // new, pending, success, error, incomplete, revoked
+	ErrorCode   int        `json:"error_code,omitempty"`
+	Failure     string     `json:"failure_description,omitempty"`
+	Since       *time.Time `json:"since,omitempty"`
+	Captured    bool       `json:"captured"`
+	CreatedAt   time.Time  `json:"created_at"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	CardPAN     string     `json:"card_pan,omitempty"`
+	CardBrand   string     `json:"card_brand,omitempty"`
+	DecidedBy   string     `json:"decided_by,omitempty"`
+	// Refusal says why the merchant's check request refused the payment.
+	Refusal     string   `json:"refusal,omitempty"`
+	AwaitingACS bool     `json:"awaiting_3ds,omitempty"`
+	PagePath    string   `json:"page_path"`
+	CheckURL    string   `json:"check_url,omitempty"`
+	ResultURL   string   `json:"result_url,omitempty"`
+	SuccessURL  string   `json:"success_url,omitempty"`
+	FailureURL  string   `json:"failure_url,omitempty"`
+	TestingMode bool     `json:"testing_mode"`
+	Timeline    []Step   `json:"timeline"`
+	Revision    int      `json:"revision,omitempty"`
+	Drills      []string `json:"drills,omitempty"`
+
+	Notifications []notify.Notification `json:"notifications,omitempty"`
+}
+
+// PaymentView is p as shown at now, without its callbacks.
+func PaymentView(p ledger.Payment, now time.Time) Payment {
+	v := Payment{
+		PaymentID: p.PaymentID, OrderID: p.OrderID, MerchantID: p.MerchantID, Method: p.Script,
+		Amount: p.Amount.Fixed2(), Currency: p.Currency, Description: p.Description,
+		Captured: p.Captured(now), CreatedAt: p.CreatedAt, ExpiresAt: p.ExpiresAt,
+		CardPAN: p.CardPAN, CardBrand: p.CardBrand, DecidedBy: p.DecidedBy, Refusal: p.Refusal, AwaitingACS: p.AwaitingACS,
+		PagePath: routes.PaymentPage + "?customer=" + p.PageKey, CheckURL: p.CheckURL, ResultURL: p.ResultURL,
+		SuccessURL: p.SuccessURL, FailureURL: p.FailureURL, TestingMode: p.TestingMode,
+		Revision: p.Revision, Drills: p.Drills, Timeline: []Step{},
+	}
+	if p.Refusal != "" {
+		v.CardPAN, v.CardBrand = "", ""
+	}
+	if cur, ok := p.StatusAt(now); ok {
+		v.Status, v.ErrorCode = cur.Status, cur.ErrorCode
+		if cur.ErrorCode != 0 {
+			v.Failure = wire.PaymentText(cur.ErrorCode)
+		}
+		at := cur.At
+		v.Since = &at
+	}
+	v.Timeline = placed(p.Timeline, now)
+	return v
+}
+
+// placed shows a timeline's steps as past, current or future at now.
+func placed(tl []ledger.Step, now time.Time) []Step {
+	current := -1
+	for i, s := range tl {
+		if !s.At.After(now) {
+			current = i
+		}
+	}
+	out := make([]Step, 0, len(tl))
+	for i, s := range tl {
+		when := "future"
+		switch {
+		case i == current:
+			when = "current"
+		case i < current:
+			when = "past"
+		}
+		out = append(out, Step{At: s.At, Status: s.Status, ErrorCode: s.ErrorCode, Notify: s.Notify, When: when})
+	}
+	return out
+}
+
+// PaymentQuery selects payments: a merchant's, of an order id, in a status
+// now, each when set; a page of them.
+type PaymentQuery struct {
+	MerchantID, OrderID, Status string
+	Page
+}
+
+// Payments is a page of payments, in the order they were made.
+type Payments struct {
+	Now        time.Time `json:"now"`
+	Payments   []Payment `json:"payments"`
+	Matched    int       `json:"matched"`
+	NextCursor string    `json:"next_cursor,omitempty"`
+}
+
+// paymentStatuses are the statuses a payment query may ask for.
+var paymentStatuses = []string{scenario.PaymentNew, scenario.PaymentPending, scenario.PaymentSuccess,
+	scenario.PaymentError, scenario.PaymentIncomplete, scenario.PaymentRevoked}
+
+// Payments lists the payments q selects.
+func (s *Sandbox) Payments(q PaymentQuery) (Payments, error) {
+	pg, err := q.paging()
+	if err != nil {
+		return Payments{}, err
+	}
+	if q.Status != "" && !oneOf(q.Status, paymentStatuses) {
+		return Payments{}, errorf(BadRequest, "status=%q: want one of new, pending, success, error, incomplete, revoked", q.Status)
+	}
+	w := s.world.Load()
+	if err := w.known(q.MerchantID); err != nil {
+		return Payments{}, err
+	}
+	now := s.clock.Now()
+	var match []ledger.Payment
+	for _, p := range w.ledger.Payments() {
+		if (q.MerchantID != "" && p.MerchantID != q.MerchantID) || (q.OrderID != "" && p.OrderID != q.OrderID) {
+			continue
+		}
+		if cur, _ := p.StatusAt(now); q.Status != "" && cur.Status != q.Status {
+			continue
+		}
+		match = append(match, p)
+	}
+	shown, next, ok := page(match, pg, func(p *ledger.Payment) int64 { return p.PaymentID }, false)
+	if !ok {
+		return Payments{}, errorf(StaleCursor, "cursor=%q names a payment no longer listed (a reset or a new scenario came since): start from the first page", q.Cursor)
+	}
+	out := make([]Payment, len(shown))
+	for i, p := range shown {
+		out[i] = PaymentView(p, now)
+	}
+	return Payments{Now: now, Payments: out, Matched: len(match), NextCursor: next}, nil
+}
+
+// Payment is the payment with a payment id, with its callbacks.
+func (s *Sandbox) Payment(paymentID int64) (Payment, error) {
+	w := s.world.Load()
+	p, ok := w.ledger.Payment(paymentID)
+	if !ok {
+		return Payment{}, errorf(NotFound, "no payment with payment id %d", paymentID)
+	}
+	return s.paymentDetail(w, p), nil
+}
+
+func (s *Sandbox) paymentDetail(w *world, p ledger.Payment) Payment {
+	v := PaymentView(p, s.clock.Now())
+	ns, _ := s.stateOf(w).History(p.MerchantID)
+	v.Notifications = []notify.Notification{}
+	for _, n := range ns {
+		if n.PaymentID == p.PaymentID {
+			v.Notifications = append(v.Notifications, n)
+		}
+	}
+	return v
+}
+
+// ForcedPayment is what forcing a payment's status did.
+type ForcedPayment struct {
+	Payment      Payment               `json:"payment"`
+	Notification *notify.Notification `json:"notification,omitempty"` // the result notify sent, after its first attempt
+	Warning      string                `json:"warning,omitempty"`
+}
+
+// ForcePayment ends a payment's timeline now with a status (success,
+// error with an error code, incomplete, revoked) and, but for revoked,
+// sends its result notify at once, returning after its first attempt (or
+// when ctx ends).
+func (s *Sandbox) ForcePayment(ctx context.Context, paymentID int64, status string, errorCode int) (ForcedPayment, error) {
+	s.mutate.Lock()
+	defer s.mutate.Unlock()
+	w := s.world.Load()
+	before, ok := w.ledger.Payment(paymentID)
+	if !ok {
+		return ForcedPayment{}, errorf(NotFound, "no payment with payment id %d", paymentID)
+	}
+	now := s.clock.Now()
+	release := s.hold()
+	p, i, err := w.ledger.ForcePayment(paymentID, status, errorCode, now)
+	if err != nil {
+		release()
+		if errors.Is(err, ledger.ErrNoPayment) {
+			return ForcedPayment{}, errorf(NotFound, "no payment with payment id %d", paymentID)
+		}
+		return ForcedPayment{}, &Error{Kind: BadRequest, Err: err}
+	}
+	// The new revision lets the steps scheduled before go when they fall due.
+	out := ForcedPayment{}
+	if p.Timeline[i].Notify {
+		n, _ := w.notify.FireKind(ctx, notify.ResultNotify, paymentID, i, release)
+		out.Notification = &n
+	} else {
+		release()
+	}
+	s.changed()
+	if was, _ := before.StatusAt(now); was.Status != scenario.PaymentNew && was.Status != scenario.PaymentPending {
+		out.Warning = "the payment was already " + was.Status + "; FreedomPay never changes a final status, so a merchant may rightly ignore this notify"
+	}
+	after, _ := w.ledger.Payment(paymentID)
+	out.Payment = s.paymentDetail(w, after)
+	return out, nil
+}
+
+// ResendPayment sends the result notify of a payment's status now again.
+func (s *Sandbox) ResendPayment(ctx context.Context, paymentID int64) (Resent, error) {
+	w := s.world.Load()
+	if _, ok := w.ledger.Payment(paymentID); !ok {
+		return Resent{}, errorf(NotFound, "no payment with payment id %d", paymentID)
+	}
+	n, ok := w.notify.Resend(ctx, paymentID)
+	switch {
+	case !ok:
+		return Resent{}, errorf(Conflict, "the payment's status now (new, pending or revoked) sends no result notify")
+	case len(n.Attempts) == 0 && ctx.Err() != nil:
+		return Resent{Notification: n}, kinded(ctx.Err())
+	}
+	return Resent{Notification: n}, nil
+}
+
+func oneOf(s string, set []string) bool {
+	for _, v := range set {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
