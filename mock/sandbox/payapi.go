@@ -175,9 +175,9 @@ func (s *Sandbox) paymentDetail(w *world, p ledger.Payment) Payment {
 
 // ForcedPayment is what forcing a payment's status did.
 type ForcedPayment struct {
-	Payment      Payment               `json:"payment"`
+	Payment      Payment              `json:"payment"`
 	Notification *notify.Notification `json:"notification,omitempty"` // the result notify sent, after its first attempt
-	Warning      string                `json:"warning,omitempty"`
+	Warning      string               `json:"warning,omitempty"`
 }
 
 // ForcePayment ends a payment's timeline now with a status (success,
