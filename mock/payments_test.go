@@ -385,3 +385,38 @@ func mustID(t *testing.T, s string) int64 {
 	}
 	return id
 }
+
+// A payment made, paid and notified before a restart is there after it,
+// and a payment waiting on its 3DS page can be confirmed after it.
+func TestPaymentsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	sh := newShop(t)
+	start := func() (*mock.Server, string) {
+		s := mock.RunT(t, mock.Options{ClockMode: "manual", Addr: "127.0.0.1:0", StateDir: dir})
+		return s, s.URL()
+	}
+	s, base := start()
+	paid := initPayment(t, base, sh, "pg_order_id", "ORD-S1")
+	payCard(t, paid.Value("pg_redirect_url"), "4716047261941981")
+	held := initPayment(t, base, sh, "pg_order_id", "ORD-S2")
+	_, loc, _ := payCard(t, held.Value("pg_redirect_url"), "4916307416334310") // 3DS
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, base = start()
+	defer s.Close()
+	if st := status3(t, base, paid.Value("pg_payment_id")); st.get("pg_payment_status") != "success" {
+		t.Fatalf("the paid payment after a restart: %s", st.body)
+	}
+	res, err := http.PostForm(base+loc, url.Values{"acs": {"confirm"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if st := status3(t, base, held.Value("pg_payment_id")); st.get("pg_payment_status") != "success" {
+		t.Fatalf("the 3DS payment confirmed after a restart: %s", st.body)
+	}
+	if _, results := sh.got(); len(results) != 2 {
+		t.Errorf("%d result notifies, want one per payment", len(results))
+	}
+}

@@ -153,7 +153,8 @@ func (l *Ledger) StartCharge(key string, c Card, now time.Time) (Charge, error) 
 	p.DecidedBy, p.Drills = decided, drills
 	if threeDS {
 		p.AwaitingACS = true
-		p.outcome = steps
+		p.PendingOutcome = pendingOf(steps)
+		l.trackPayment(p)
 		return Charge{Payment: p.clone(), ThreeDS: true, From: len(p.Timeline)}, nil
 	}
 	return l.place(p, steps, now), nil
@@ -172,8 +173,8 @@ func (l *Ledger) AnswerACS(key string, confirm bool, now time.Time) (Charge, err
 		return Charge{}, ErrNoACS
 	}
 	p.AwaitingACS = false
-	steps := p.outcome
-	p.outcome = nil
+	steps := stepsOf(p.PendingOutcome)
+	p.PendingOutcome = nil
 	if !confirm {
 		steps = []scenario.Step{{Status: scenario.PaymentError, ErrorCode: wire.Code3DSFailed}}
 		p.DecidedBy = "the 3-D Secure page (Fail)"
@@ -292,7 +293,7 @@ func (l *Ledger) ForcePayment(id int64, status string, errorCode int, now time.T
 	default:
 		return Payment{}, 0, fmt.Errorf("status %q: want success, error, incomplete or revoked", status)
 	}
-	p.AwaitingACS, p.outcome, p.DecidedBy = false, nil, "the control API"
+	p.AwaitingACS, p.PendingOutcome, p.DecidedBy = false, nil, "the control API"
 	l.retime(p, now, []Step{st}, false)
 	return p.clone(), len(p.Timeline) - 1, nil
 }

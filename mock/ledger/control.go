@@ -164,4 +164,21 @@ func (l *Ledger) forget(id string) {
 	}
 	clear(l.payouts[len(kept):])
 	l.payouts = kept
+	pays := l.payments[:0]
+	for _, p := range l.payments {
+		if p.MerchantID != id {
+			pays = append(pays, p)
+			continue
+		}
+		delete(l.payByID, p.PaymentID)
+		delete(l.payByPage, p.PageKey)
+		if q := l.payByOrder[orderKey{id, p.OrderID}]; q == p {
+			delete(l.payByOrder, orderKey{id, p.OrderID})
+		}
+		if p.IdempotencyKey != "" {
+			delete(l.idem, orderKey{id, p.IdempotencyKey})
+		}
+	}
+	clear(l.payments[len(pays):])
+	l.payments = pays
 }

@@ -6,6 +6,7 @@ package ledger
 // saved whole.
 type Delta struct {
 	Payouts   []Payout
+	Payments  []Payment // made or changed: as they are now
 	Discarded []int64
 	Whole     bool
 }
@@ -20,13 +21,15 @@ type tracker struct {
 	changed   map[int64]*Payout
 	order     []int64 // changed, in the order first changed
 	discarded []int64
+	payments  map[int64]*Payment
+	payOrder  []int64 // payments changed, in the order first changed
 }
 
 // TrackDeltas makes the ledger collect its changes for [Ledger.TakeDelta]
 // (when its state is saved).
 func (l *Ledger) TrackDeltas() {
 	l.mu.Lock()
-	l.delta = tracker{on: true, changed: map[int64]*Payout{}}
+	l.delta = tracker{on: true, changed: map[int64]*Payout{}, payments: map[int64]*Payment{}}
 	l.mu.Unlock()
 }
 
@@ -41,7 +44,7 @@ func (l *Ledger) track(p *Payout) {
 	}
 	t.changed[p.PaymentID] = p
 	if len(t.order)+len(t.discarded) > maxDelta {
-		*t = tracker{on: true, whole: true, changed: map[int64]*Payout{}}
+		*t = tracker{on: true, whole: true, changed: map[int64]*Payout{}, payments: map[int64]*Payment{}}
 	}
 }
 
@@ -56,7 +59,7 @@ func (l *Ledger) trackDiscard(paymentID int64) {
 	}
 	t.discarded = append(t.discarded, paymentID)
 	if len(t.order)+len(t.discarded) > maxDelta {
-		*t = tracker{on: true, whole: true, changed: map[int64]*Payout{}}
+		*t = tracker{on: true, whole: true, changed: map[int64]*Payout{}, payments: map[int64]*Payment{}}
 	}
 }
 
@@ -72,16 +75,39 @@ func (l *Ledger) TakeDelta() Delta {
 			d.Payouts = append(d.Payouts, p.clone())
 		}
 	}
-	*t = tracker{on: t.on, changed: map[int64]*Payout{}}
+	for _, id := range t.payOrder {
+		if p, ok := t.payments[id]; ok {
+			d.Payments = append(d.Payments, p.clone())
+		}
+	}
+	*t = tracker{on: t.on, changed: map[int64]*Payout{}, payments: map[int64]*Payment{}}
 	return d
 }
 
-// SavePayouts returns every payout, as [Ledger.Payouts] does, and starts
-// the next delta afresh, at one moment: a change made meanwhile is in one
-// or the other, never both.
-func (l *Ledger) SavePayouts() []Payout {
+// Save returns every payout and payment, as [Ledger.Payouts] and
+// [Ledger.Payments] do, and starts the next delta afresh, at one moment.
+func (l *Ledger) Save() ([]Payout, []Payment) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.delta = tracker{on: l.delta.on, changed: map[int64]*Payout{}}
-	return l.copyPayouts()
+	l.delta = tracker{on: l.delta.on, changed: map[int64]*Payout{}, payments: map[int64]*Payment{}}
+	pays := make([]Payment, len(l.payments))
+	for i, p := range l.payments {
+		pays[i] = p.clone()
+	}
+	return l.copyPayouts(), pays
+}
+
+// trackPayment records a change of payment p; l.mu is held.
+func (l *Ledger) trackPayment(p *Payment) {
+	t := &l.delta
+	if !t.on || t.whole {
+		return
+	}
+	if _, ok := t.payments[p.PaymentID]; !ok {
+		t.payOrder = append(t.payOrder, p.PaymentID)
+	}
+	t.payments[p.PaymentID] = p
+	if len(t.order)+len(t.discarded)+len(t.payOrder) > maxDelta {
+		*t = tracker{on: true, whole: true, changed: map[int64]*Payout{}, payments: map[int64]*Payment{}}
+	}
 }

@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -52,7 +54,9 @@ type Payment struct {
 	ThreeDSChallenge bool
 	// AwaitingACS is set while the issuer's 3DS page waits for the payer.
 	AwaitingACS bool
-	outcome     []scenario.Step // decided, placed once the 3DS page is answered
+	// PendingOutcome is the outcome decided for a card on the 3DS page,
+	// placed on the timeline once the page is answered.
+	PendingOutcome []Pending `json:",omitempty"`
 	// Refusal says why the check request refused the payment, when it did.
 	Refusal   string
 	DecidedBy string // what chose the outcome: a rule, a test card, the default
@@ -62,6 +66,31 @@ type Payment struct {
 	// IdempotencyKey and Digest (of the request's fields) let a repeated
 	// init_payment replay the first reply.
 	IdempotencyKey, Digest string
+}
+
+// Pending is a step of an outcome decided and not yet placed: After is
+// counted from the moment it is.
+type Pending struct {
+	After     time.Duration
+	Status    string
+	ErrorCode int   `json:",omitempty"`
+	Notify    *bool `json:",omitempty"`
+}
+
+func pendingOf(steps []scenario.Step) []Pending {
+	out := make([]Pending, len(steps))
+	for i, s := range steps {
+		out[i] = Pending{After: s.At.Duration, Status: s.Status, ErrorCode: s.ErrorCode, Notify: s.Notify}
+	}
+	return out
+}
+
+func stepsOf(ps []Pending) []scenario.Step {
+	out := make([]scenario.Step, len(ps))
+	for i, p := range ps {
+		out[i] = scenario.Step{At: scenario.Duration{Duration: p.After}, Status: p.Status, ErrorCode: p.ErrorCode, Notify: p.Notify}
+	}
+	return out
 }
 
 // StatusAt returns the step in force at t; false before the payment exists.
@@ -103,7 +132,7 @@ func (p *Payment) clone() Payment {
 	c.Timeline = append([]Step(nil), p.Timeline...)
 	c.Params = append(sign.Fields(nil), p.Params...)
 	c.Drills = append([]string(nil), p.Drills...)
-	c.outcome = nil
+	c.PendingOutcome = append([]Pending(nil), p.PendingOutcome...)
 	return c
 }
 
@@ -150,7 +179,8 @@ func (l *Ledger) CreatePayment(np NewPayment, now time.Time) (Payment, bool, err
 	}
 	p := np.Payment
 	p.PaymentID = l.newPaymentID()
-	p.PageKey = l.gen.Salt() + l.gen.Salt()
+	key := md5.Sum([]byte(l.gen.Salt())) // pg_redirect_url's customer: 32 hex digits
+	p.PageKey = hex.EncodeToString(key[:])
 	p.Reference = l.gen.Reference()
 	p.CreatedAt, p.ExpiresAt = now, now.Add(np.Lifetime)
 	p.IdempotencyKey, p.Digest = np.IdempotencyKey, np.Digest
@@ -160,6 +190,7 @@ func (l *Ledger) CreatePayment(np NewPayment, now time.Time) (Payment, bool, err
 	}
 	p.CardPAN, p.CardBrand, p.CardExp, p.CardHolder = "", "", "", ""
 	l.insertPayment(&p)
+	l.trackPayment(&p)
 	return p.clone(), false, nil
 }
 
@@ -169,6 +200,7 @@ func (l *Ledger) SetRedirectURL(id int64, url string) {
 	defer l.mu.Unlock()
 	if p, ok := l.payByID[id]; ok {
 		p.RedirectURL = url
+		l.trackPayment(p)
 	}
 }
 
@@ -280,4 +312,5 @@ func (l *Ledger) retime(p *Payment, now time.Time, next []Step, expiry bool) {
 	}
 	p.Timeline = kept
 	p.Revision++
+	l.trackPayment(p)
 }

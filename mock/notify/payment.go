@@ -150,11 +150,12 @@ func (k *PaymentCallbacks) Result(p ledger.Payment, step ledger.Step, secret str
 	return c
 }
 
-// Check is the check request of payment p (spec §5.2), to its check URL.
-func (k *PaymentCallbacks) Check(p ledger.Payment, secret string) Callback {
+// Check is the check request of payment p (spec §5.2) at t, to its check
+// URL.
+func (k *PaymentCallbacks) Check(p ledger.Payment, secret string, t time.Time) Callback {
 	amount := p.Amount.Fixed2()
 	c := Callback{SubjectID: p.PaymentID, OrderID: p.OrderID, MerchantID: p.MerchantID, URL: p.CheckURL,
-		Status: "check", At: time.Time{}, Delivery: k.delivery(p, p.CheckURL, secret)}
+		Status: "check", At: t, Delivery: k.delivery(p, p.CheckURL, secret)}
 	f := sign.Fields{
 		{Name: "pg_order_id", Value: p.OrderID}, {Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
 		{Name: "pg_amount", Value: amount}, {Name: "pg_currency", Value: p.Currency},

@@ -136,6 +136,11 @@ func checkSections(st *State, sc *scenario.Scenario, p *problems) {
 		}
 	}
 	p.addAll("payouts", ledger.Check(sc, st.Payouts))
+	payoutIDs := make(map[int64]bool, len(st.Payouts))
+	for _, po := range st.Payouts {
+		payoutIDs[po.PaymentID] = true
+	}
+	p.addAll("payments", ledger.CheckPayments(sc, st.Payments, payoutIDs))
 	var payouts map[int64]notify.SavedPayout // nil: what the schedule names is not judged
 	if !p.missing["payouts"] {
 		payouts = make(map[int64]notify.SavedPayout, len(st.Payouts))

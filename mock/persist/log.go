@@ -50,8 +50,10 @@ type Record struct {
 	Salts     uint64          `json:"salts,omitempty"`
 	Payouts   []ledger.Payout `json:"payouts,omitempty"`   // made or changed: as they are now
 	Discarded []int64         `json:"discarded,omitempty"` // taken back
-	Notify    notify.Delta    `json:"notify"`
-	Journal   journal.Delta   `json:"journal"`
+	// Payments made or changed: as they are now.
+	Payments []ledger.Payment `json:"payments,omitempty"`
+	Notify   notify.Delta     `json:"notify"`
+	Journal  journal.Delta    `json:"journal"`
 }
 
 func baseOf(state []byte) string {
@@ -175,6 +177,10 @@ func (st *State) replay(recs []Record, journalSize int) {
 	for i, p := range st.Payouts {
 		at[p.PaymentID] = i
 	}
+	payAt := make(map[int64]int, len(st.Payments))
+	for i, p := range st.Payments {
+		payAt[p.PaymentID] = i
+	}
 	gone := map[int64]bool{}
 	var nd notify.Delta
 	notes := map[int]int{} // id → index in nd.Notifications
@@ -191,6 +197,14 @@ func (st *State) replay(recs []Record, journalSize int) {
 		}
 		for _, id := range rec.Discarded {
 			gone[id] = true
+		}
+		for _, p := range rec.Payments {
+			if i, ok := payAt[p.PaymentID]; ok {
+				st.Payments[i] = p
+			} else {
+				payAt[p.PaymentID] = len(st.Payments)
+				st.Payments = append(st.Payments, p)
+			}
 		}
 		nd.LastID = max(nd.LastID, rec.Notify.LastID)
 		nd.StepsAdded = append(nd.StepsAdded, rec.Notify.StepsAdded...)

@@ -45,8 +45,10 @@ type State struct {
 	Salts    uint64          `json:"salts,omitempty"` // salts it has made (a file without them starts again at 0)
 	Clock    Clock           `json:"clock"`
 	Payouts  []ledger.Payout `json:"payouts"`
-	Notify   notify.State    `json:"notify"`
-	Journal  journal.State   `json:"journal"`
+	// Payments, as the ledger saves them; absent from a file with none.
+	Payments []ledger.Payment `json:"payments,omitempty"`
+	Notify   notify.State     `json:"notify"`
+	Journal  journal.State    `json:"journal"`
 }
 
 // StartPrint identifies how a sandbox was started.

@@ -68,7 +68,7 @@ func (ps payments) Pay(ctx context.Context, key string, c ledger.Card, now time.
 		return gateway.Paid{}, ledger.ErrExpired
 	}
 	if p.CheckURL != "" {
-		if refusal := ps.check(ctx, p); refusal != "" {
+		if refusal := ps.check(ctx, p, now); refusal != "" {
 			release := ps.s.hold()
 			refused, err := ps.w.ledger.Refuse(key, refusal, now)
 			if err == nil {
@@ -149,9 +149,9 @@ func firstAfter(p ledger.Payment, now time.Time) int {
 
 // check sends payment p's check request and waits for its answer: "" lets
 // the payment go on, else why it may not.
-func (ps payments) check(ctx context.Context, p ledger.Payment) string {
+func (ps payments) check(ctx context.Context, p ledger.Payment, now time.Time) string {
 	m, _ := ps.w.ledger.Merchant(p.MerchantID)
-	n, err := ps.w.notify.Call(ctx, notify.CheckRequest, ps.w.payments.Check(p, m.SecretKey))
+	n, err := ps.w.notify.Call(ctx, notify.CheckRequest, ps.w.payments.Check(p, m.SecretKey, now))
 	if err != nil {
 		return err.Error()
 	}

@@ -1,0 +1,120 @@
+package ledger
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/money"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// RestorePayments adds saved payments, as [Ledger.Save] gave them, to a
+// ledger [Restore] built. It fails on a payment of a merchant the scenario
+// lacks, or an id or page used twice; [CheckPayments] reports more.
+func (l *Ledger) RestorePayments(payments []Payment) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := range payments {
+		p := payments[i].clone()
+		switch {
+		case l.merchants[p.MerchantID] == nil:
+			return fmt.Errorf("payment %d is of merchant %q, which the scenario does not have", p.PaymentID, p.MerchantID)
+		case len(p.Timeline) == 0:
+			return fmt.Errorf("payment %d has no timeline", p.PaymentID)
+		case l.paymentIDTaken(p.PaymentID):
+			return fmt.Errorf("payment id %d is used twice", p.PaymentID)
+		case l.payByPage[p.PageKey] != nil:
+			return fmt.Errorf("payment %d's page key is also another payment's", p.PaymentID)
+		}
+		l.insertPayment(&p)
+	}
+	return nil
+}
+
+// CheckPayments reports, at once, what in saved payments
+// [Ledger.RestorePayments] would trust and must not: merchants sc lacks
+// (nil sc: none judged), ids used twice (payoutIDs are the payouts'),
+// amounts out of the wire's range, unknown statuses and codes, empty or
+// unordered timelines, URLs that are not. Each problem starts with the
+// payment's index and the field: "[3].Amount: …".
+func CheckPayments(sc *scenario.Scenario, payments []Payment, payoutIDs map[int64]bool) []error {
+	var errs []error
+	add := func(i int, field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("[%d].%s: %s", i, field, fmt.Sprintf(format, args...)))
+	}
+	merchants := map[string]bool{}
+	if sc != nil {
+		for _, m := range sc.Merchants {
+			merchants[string(m.ID)] = true
+		}
+	}
+	ids, pages := map[int64]int{}, map[string]int{}
+	for i, p := range payments {
+		if sc != nil && !merchants[p.MerchantID] {
+			add(i, "MerchantID", "%q is not a merchant of the scenario", p.MerchantID)
+		}
+		switch j, dup := ids[p.PaymentID]; {
+		case p.PaymentID <= 0:
+			add(i, "PaymentID", "%d is not a payment id (a positive number)", p.PaymentID)
+		case dup:
+			add(i, "PaymentID", "%d is also payments[%d]'s", p.PaymentID, j)
+		case payoutIDs[p.PaymentID]:
+			add(i, "PaymentID", "%d is also a payout's", p.PaymentID)
+		default:
+			ids[p.PaymentID] = i
+		}
+		if j, dup := pages[p.PageKey]; dup || p.PageKey == "" {
+			add(i, "PageKey", "%q is empty or also payments[%d]'s", p.PageKey, j)
+		} else {
+			pages[p.PageKey] = i
+		}
+		if p.Amount < 1 || p.Amount > money.Max {
+			add(i, "Amount", "%d (%s) is out of the wire's range: want 1 to %d", int64(p.Amount), p.Amount.Fixed2(), int64(money.Max))
+		}
+		if p.CreatedAt.IsZero() || p.ExpiresAt.Before(p.CreatedAt) {
+			add(i, "ExpiresAt", "%s is empty or before CreatedAt", p.ExpiresAt.Format(time.RFC3339))
+		}
+		for _, link := range []struct{ field, url string }{{"CheckURL", p.CheckURL}, {"ResultURL", p.ResultURL},
+			{"SuccessURL", p.SuccessURL}, {"FailureURL", p.FailureURL}} {
+			if link.url == "" {
+				continue
+			}
+			if why := wire.CallbackURLProblem(link.url); why != "" {
+				add(i, link.field, "%q: %s", shorten(link.url), why)
+			}
+		}
+		if p.Revision < 0 {
+			add(i, "Revision", "%d is negative", p.Revision)
+		}
+		checkPaymentTimeline(p.Timeline, func(field, format string, args ...any) { add(i, field, format, args...) })
+	}
+	return errs
+}
+
+func checkPaymentTimeline(steps []Step, add func(field, format string, args ...any)) {
+	if len(steps) == 0 {
+		add("Timeline", "is empty; a payment has at least the step it is made with")
+	}
+	for j, s := range steps {
+		at := fmt.Sprintf("Timeline[%d]", j)
+		switch {
+		case s.At.IsZero():
+			add(at+".At", "is empty")
+		case j > 0 && s.At.Before(steps[j-1].At):
+			add(at+".At", "%s is before the step before (%s)", s.At.Format(time.RFC3339), steps[j-1].At.Format(time.RFC3339))
+		}
+		switch s.Status {
+		case scenario.PaymentNew, scenario.PaymentPending, scenario.PaymentSuccess, scenario.PaymentRevoked:
+			if s.ErrorCode != 0 {
+				add(at+".ErrorCode", "%d on a %q step; only error and incomplete steps carry one", s.ErrorCode, s.Status)
+			}
+		case scenario.PaymentError, scenario.PaymentIncomplete:
+			if !wire.IsPaymentError(s.ErrorCode) {
+				add(at+".ErrorCode", "%d is not a payment error code; want one of %v", s.ErrorCode, wire.PaymentErrorCodes())
+			}
+		default:
+			add(at+".Status", "%q is not a payment status; want new, pending, success, error, incomplete or revoked", s.Status)
+		}
+	}
+}
