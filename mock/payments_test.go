@@ -15,6 +15,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock"
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
@@ -31,6 +32,7 @@ type shop struct {
 	// check and result are what the shop answers: "ok", "rejected",
 	// "error", "500" (HTTP 500), "unsigned" (an unsigned ok).
 	check, result string
+	forged        int // callbacks whose signature did not verify: refused
 }
 
 func newShop(t *testing.T) *shop {
@@ -56,7 +58,11 @@ func newShop(t *testing.T) *shop {
 			fs = append(fs, sign.Field{Name: name, Value: q.Get(name)})
 		}
 		if !sign.Verify(script, fs, paymentSecret) {
-			t.Errorf("%s: the %s callback's signature does not verify: %v", r.URL.Path, script, q)
+			sh.mu.Lock()
+			sh.forged++
+			sh.mu.Unlock()
+			http.Error(w, "sig invalid", http.StatusBadRequest) // a careful merchant
+			return
 		}
 		switch answer {
 		case "500":
@@ -74,6 +80,23 @@ func newShop(t *testing.T) *shop {
 	}))
 	t.Cleanup(sh.srv.Close)
 	return sh
+}
+
+// newCarefulShop is a shop every callback of which must verify.
+func newCarefulShop(t *testing.T) *shop {
+	sh := newShop(t)
+	t.Cleanup(func() { sh.mustVerify(t) })
+	return sh
+}
+
+// mustVerify fails t when a callback's signature did not verify.
+func (sh *shop) mustVerify(t *testing.T) {
+	t.Helper()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.forged != 0 {
+		t.Errorf("%d callbacks' signatures did not verify", sh.forged)
+	}
 }
 
 func (sh *shop) got() (checks, results []url.Values) {
@@ -166,7 +189,7 @@ func payCard(t *testing.T, pageURL, pan string) (int, string, string) {
 
 func TestPaymentEndToEnd(t *testing.T) {
 	s, c, base := payServer(t)
-	sh := newShop(t)
+	sh := newCarefulShop(t)
 	created := initPayment(t, base, sh)
 	id, pageURL := created.Value("pg_payment_id"), created.Value("pg_redirect_url")
 	if !strings.HasPrefix(pageURL, base+"/pay.html?customer=") || created.Value("pg_redirect_url_type") != "need data" {
@@ -212,7 +235,7 @@ func TestPaymentEndToEnd(t *testing.T) {
 
 func TestPaymentDeclinedAndRetried(t *testing.T) {
 	s, c, base := payServer(t)
-	sh := newShop(t)
+	sh := newCarefulShop(t)
 	sh.result = "500"
 	created := initPayment(t, base, sh, "pg_order_id", "ORD-2")
 	_, _, _ = payCard(t, created.Value("pg_redirect_url"), "4916109830832246") // declined 10009
@@ -238,7 +261,7 @@ func TestPaymentDeclinedAndRetried(t *testing.T) {
 
 func TestPaymentRejectedByResultAndRefusedByCheck(t *testing.T) {
 	_, _, base := payServer(t)
-	sh := newShop(t)
+	sh := newCarefulShop(t)
 	sh.result = "rejected"
 	a := initPayment(t, base, sh, "pg_order_id", "ORD-R")
 	payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
@@ -260,7 +283,7 @@ func TestPaymentRejectedByResultAndRefusedByCheck(t *testing.T) {
 
 func TestPaymentLifetime(t *testing.T) {
 	s, _, base := payServer(t)
-	sh := newShop(t)
+	sh := newCarefulShop(t)
 	a := initPayment(t, base, sh, "pg_order_id", "ORD-L", "pg_lifetime", "300")
 	if _, err := s.Advance(301 * time.Second); err != nil {
 		t.Fatal(err)
@@ -282,7 +305,7 @@ func TestPaymentLifetime(t *testing.T) {
 
 func TestPayment3DS(t *testing.T) {
 	_, _, base := payServer(t)
-	sh := newShop(t)
+	sh := newCarefulShop(t)
 	for _, answer := range []string{"confirm", "fail"} {
 		a := initPayment(t, base, sh, "pg_order_id", "ORD-3DS-"+answer)
 		code, loc, _ := payCard(t, a.Value("pg_redirect_url"), "4916307416334310")
@@ -306,7 +329,7 @@ func TestPayment3DS(t *testing.T) {
 
 func TestPaymentControlAPI(t *testing.T) {
 	s, _, base := payServer(t)
-	sh := newShop(t)
+	sh := newCarefulShop(t)
 	a := initPayment(t, base, sh, "pg_order_id", "ORD-API")
 	id := a.Value("pg_payment_id")
 	var list struct {
@@ -390,7 +413,7 @@ func mustID(t *testing.T, s string) int64 {
 // and a payment waiting on its 3DS page can be confirmed after it.
 func TestPaymentsSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
-	sh := newShop(t)
+	sh := newCarefulShop(t)
 	start := func() (*mock.Server, string) {
 		s := mock.RunT(t, mock.Options{ClockMode: "manual", Addr: "127.0.0.1:0", StateDir: dir})
 		return s, s.URL()
@@ -418,5 +441,61 @@ func TestPaymentsSurviveRestart(t *testing.T) {
 	}
 	if _, results := sh.got(); len(results) != 2 {
 		t.Errorf("%d result notifies, want one per payment", len(results))
+	}
+}
+
+// The drills act on result notifies as on payout notifies: each hostile
+// one is refused by a careful merchant and judged so; the duplicate and
+// the stale one are acknowledged.
+func TestPaymentDrills(t *testing.T) {
+	sc, err := scenario.Parse("drills.toml", []byte(`
+[[merchants]]
+id = "9970"
+secret_key = "payment_secret_key"
+payout_secret_key = "test_secret_key"
+[[merchants]]
+id = "9971"
+secret_key = "other_payment_secret"
+payout_secret_key = "other_payout_secret"
+[[rules]]
+kind = "payment"
+match = { card = "4716047261941981" }
+drills = ["duplicate", "out_of_order", "forged", "tampered", "unsigned", "replayed"]
+timeline = [{ at = "0s", status = "success" }]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mock.RunT(t, mock.Options{Scenario: sc, ClockMode: "manual", Addr: "127.0.0.1:0"})
+	sh := newShop(t)
+	a := initPayment(t, s.URL(), sh, "pg_order_id", "ORD-D")
+	payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
+	if _, err := s.Drain(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Payment(mustID(t, a.Value("pg_payment_id")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	verdicts := map[string]string{}
+	for _, n := range p.Notifications {
+		if n.Drill != "" {
+			if n.Verdict == nil {
+				t.Errorf("%s: no verdict", n.Drill)
+				continue
+			}
+			verdicts[n.Drill] = n.Verdict.Message
+			if !n.Verdict.OK {
+				t.Errorf("%s: failed: %s", n.Drill, n.Verdict.Message)
+			}
+		}
+	}
+	for _, d := range []string{"duplicate", "out_of_order", "forged", "tampered", "unsigned", "replayed"} {
+		if _, ok := verdicts[d]; !ok {
+			t.Errorf("no %s result notify; verdicts %v", d, verdicts)
+		}
+	}
+	if !strings.Contains(verdicts["forged"], "result notify") {
+		t.Errorf("the forged verdict speaks of %q", verdicts["forged"])
 	}
 }

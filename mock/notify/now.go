@@ -33,14 +33,27 @@ func (s *Scheduler) fire(ctx context.Context, k uint8, id int64, i int, release 
 
 // FireKind records that subject id of a kind reached step i of its
 // timeline now and sends the step's callback at once, as [Scheduler.Fire]
-// does for a payout.
+// does for a payout, the subject's drills applied as on a scheduled step.
 func (s *Scheduler) FireKind(ctx context.Context, name string, id int64, i int, release func()) (Notification, bool) {
 	k, ok := s.kindIndex(name)
 	if !ok {
 		release()
 		return Notification{}, false
 	}
-	return s.fire(ctx, k, id, i, release)
+	n := s.reachStep(k, id, i, nil)
+	if n == nil {
+		release()
+		return Notification{}, false
+	}
+	// The step's drills act as they do on a scheduled step: a lost or
+	// late callback is not sent now.
+	if sub, ok := s.kinds[k].Subject(id, s.cfg.Clock.Now()); ok && len(sub.Drills) > 0 && n.URL != "" && s.drillStep(sub, i, n) == nil {
+		release()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return n.copy(), true
+	}
+	return s.sendNow(ctx, n, release), true
 }
 
 // Resend sends the callback of the step in force now of a subject (a

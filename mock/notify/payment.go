@@ -48,7 +48,7 @@ func (k *PaymentCallbacks) Kinds() []Kind {
 			Name: ResultNotify,
 			Words: Words{Callback: "result notify", Subject: "payment", URL: "result_url", Secret: "payment secret",
 				Request: "init_payment", Act: "ship the order"},
-			Subject: k.subject, Build: k.build, Ack: k.resultAck, Retries: settings.Retries(),
+			Subject: k.subject, Build: k.build, Drill: k.drill, Ack: k.resultAck, Retries: settings.Retries(),
 			Timeout: settings.ResultTimeoutOr(), Retried: k.retried, Rejected: l.RejectPayment,
 			Restored: k.restored,
 		},
@@ -148,6 +148,76 @@ func (k *PaymentCallbacks) Result(p ledger.Payment, step ledger.Step, secret str
 	f = append(f, p.Params...)
 	c.Fields = k.sign(f, c.Delivery)
 	return c
+}
+
+// drill makes up the result notifies drills send (see Kind.Drill): a
+// success claimed at t (forged, unsigned); the final result signed, then
+// the amount inflated or a failure turned into pg_result=1 (tampered);
+// another merchant's genuine result notify (replayed); a failure dated at
+// the payment's creation, after the final result (out_of_order: a stale
+// decline).
+func (k *PaymentCallbacks) drill(id int64, drill string, t time.Time, url string) (Callback, bool) {
+	p, ok := k.ledger.Payment(id)
+	if !ok || len(p.Timeline) == 0 {
+		return Callback{}, false
+	}
+	m, _ := k.ledger.Merchant(p.MerchantID)
+	if url != "" {
+		p.ResultURL = url
+	}
+	if p.ResultURL == "" {
+		return Callback{}, false
+	}
+	var c Callback
+	switch drill {
+	case scenario.DrillOutOfOrder:
+		c = k.Result(p, ledger.Step{At: p.CreatedAt, Status: scenario.PaymentError, ErrorCode: wire.CodeContactBank}, m.SecretKey)
+	case scenario.DrillForged, scenario.DrillUnsigned:
+		c = k.Result(p, ledger.Step{At: t, Status: scenario.PaymentSuccess}, m.SecretKey)
+	case scenario.DrillTampered:
+		last := p.Timeline[len(p.Timeline)-1]
+		if last.Status != scenario.PaymentError && last.Status != scenario.PaymentIncomplete {
+			last = ledger.Step{Status: scenario.PaymentSuccess}
+		}
+		last.At = t
+		c = k.Result(p, last, m.SecretKey) // signed as the gateway would
+		if last.Status == scenario.PaymentSuccess {
+			c.Fields = c.Fields.With("pg_amount", (p.Amount * 100).Fixed2()) // the amount inflated
+		} else {
+			c.Fields = c.Fields.With("pg_result", "1") // a failure turned into a payment
+		}
+	case scenario.DrillReplayed:
+		other, ok := k.otherMerchant(p.MerchantID)
+		if !ok {
+			return Callback{}, false
+		}
+		theirs := ledger.Payment{MerchantID: other.ID, OrderID: "replay-" + strconv.FormatInt(p.PaymentID, 10),
+			PaymentID: k.gen.PaymentID(), Amount: p.Amount, Currency: p.Currency, Description: p.Description,
+			CardPAN: p.CardPAN, CardBrand: p.CardBrand, CardExp: p.CardExp, AutoClearing: true, ResultURL: p.ResultURL}
+		for _, op := range k.ledger.Payments() {
+			if op.MerchantID == other.ID {
+				theirs, theirs.ResultURL = op, p.ResultURL
+				break
+			}
+		}
+		c = k.Result(theirs, ledger.Step{At: t, Status: scenario.PaymentSuccess}, other.SecretKey)
+		c.MerchantID, c.SubjectID, c.OrderID = p.MerchantID, p.PaymentID, p.OrderID
+		c.Secret = m.SecretKey // the ack is read as this merchant's
+	default:
+		return Callback{}, false
+	}
+	c.Status = c.Fields.Value("pg_result")
+	return c, true
+}
+
+// otherMerchant is the first merchant of the scenario but id.
+func (k *PaymentCallbacks) otherMerchant(id string) (ledger.Merchant, bool) {
+	for _, o := range k.ledger.MerchantIDs() {
+		if o != id {
+			return k.ledger.Merchant(o)
+		}
+	}
+	return ledger.Merchant{}, false
 }
 
 // Check is the check request of payment p (spec §5.2) at t, to its check

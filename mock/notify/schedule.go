@@ -288,3 +288,26 @@ func (s *Scheduler) ScheduleKind(name string, id int64, due []time.Time) error {
 	s.schedule(k, id, sub.MerchantID, sub.Revision, sub.Drills, len(due), func(i int) time.Time { return due[i] })
 	return nil
 }
+
+// ScheduleDrills adds the hostile drills subject id of a kind has,
+// counted from at: for a subject whose step went out at once
+// ([Scheduler.FireKind]) with no later step to count them from.
+func (s *Scheduler) ScheduleDrills(name string, id int64, at time.Time) error {
+	k, ok := s.kindIndex(name)
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownKind, name)
+	}
+	sub, ok := s.kinds[k].Subject(id, at)
+	if !ok {
+		return fmt.Errorf("callback kind %q has no subject %d", name, id)
+	}
+	s.mu.Lock()
+	for _, d := range sub.Drills {
+		if scenario.Hostile(d) {
+			s.push(event{due: at.Add(s.cfg.Drills.HostileAfter.Duration), paymentID: id, merchant: sub.MerchantID, step: -1, rev: sub.Revision, drill: d, kind: k})
+		}
+	}
+	s.mu.Unlock()
+	s.poke()
+	return nil
+}

@@ -114,7 +114,9 @@ func (ps payments) finish(ctx context.Context, ch ledger.Charge, now time.Time, 
 			fire = i
 		}
 	}
-	ps.schedule(p, ch.From, fire)
+	if ps.schedule(p, ch.From, fire) == 0 && fire >= 0 {
+		_ = ps.w.notify.ScheduleDrills(notify.ResultNotify, p.PaymentID, p.Timeline[fire].At)
+	}
 	if fire >= 0 {
 		ps.w.notify.FireKind(ctx, notify.ResultNotify, p.PaymentID, fire, release)
 	} else {
@@ -126,15 +128,18 @@ func (ps payments) finish(ctx context.Context, ch ledger.Charge, now time.Time, 
 }
 
 // schedule puts p's steps from index from on the callback schedule, but
-// step skip (sent at once).
-func (ps payments) schedule(p ledger.Payment, from, skip int) {
+// step skip (sent at once), and returns how many it put.
+func (ps payments) schedule(p ledger.Payment, from, skip int) int {
 	due := make([]time.Time, len(p.Timeline))
+	n := 0
 	for i := from; i < len(due); i++ {
 		if i != skip {
 			due[i] = p.Timeline[i].At
+			n++
 		}
 	}
 	_ = ps.w.notify.ScheduleKind(notify.ResultNotify, p.PaymentID, due)
+	return n
 }
 
 // firstAfter is the index of p's first step after now.
