@@ -499,3 +499,21 @@ timeline = [{ at = "0s", status = "success" }]
 		t.Errorf("the forged verdict speaks of %q", verdicts["forged"])
 	}
 }
+
+// The demo shop answers payments' callbacks with nothing else running.
+func TestPaymentDemoShop(t *testing.T) {
+	s, _, base := payServer(t)
+	sh := newShop(t) // its URLs are replaced below
+	a := initPayment(t, base, sh, "pg_order_id", "ORD-DEMO", "pg_check_url", base+"/_mock/demo/shop/check",
+		"pg_result_url", base+"/_mock/demo/shop/result")
+	payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
+	p, err := s.Payment(mustID(t, a.Value("pg_payment_id")))
+	if err != nil || p.Status != "success" || len(p.Notifications) != 2 {
+		t.Fatalf("%+v %v", p, err)
+	}
+	for _, n := range p.Notifications {
+		if n.State != "delivered" || !n.Attempts[0].Conforming {
+			t.Errorf("%s: %s, %+v", n.Kind, n.State, n.Attempts)
+		}
+	}
+}

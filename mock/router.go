@@ -9,6 +9,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/control"
 	"github.com/freedompay-mock/freedompay-mock/mock/gateway"
 	"github.com/freedompay-mock/freedompay-mock/mock/routes"
+	"github.com/freedompay-mock/freedompay-mock/mock/notify"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 
@@ -33,6 +34,11 @@ func (s *Server) router(ctl control.Options) *exact {
 	r.Handle(scenario.DemoPostLink, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		s.sb.DemoMerchant().ServeHTTP(w, req)
 	}))
+	// The demo shop takes payments' check requests and result notifies at
+	// absolute URLs on the sandbox's address, public as well.
+	r.Handle(notify.DemoShop+"{script}", http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		s.sb.DemoShop().ServeHTTP(w, req)
+	})).Methods(http.MethodPost, http.MethodGet)
 
 	// The control API and the dashboard under /_mock: guarded, answering
 	// JSON errors, with the scenario's secrets masked in what they encode

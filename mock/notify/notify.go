@@ -260,6 +260,10 @@ func (s *Scheduler) hold() func() {
 // delivered in-process, without it.
 func (s *Scheduler) DemoMerchant() http.Handler { return s.demo }
 
+// DemoShop is the sandbox's demo shop for payments ([DemoShop]), served
+// over HTTP.
+func (s *Scheduler) DemoShop() http.Handler { return &demoShop{ledger: s.cfg.Ledger, log: s.cfg.Logger} }
+
 // Close stops the loop and waits for attempts in flight until ctx ends, then
 // cuts them. Notifies still pending are logged.
 func (s *Scheduler) Close(ctx context.Context) {

@@ -194,6 +194,10 @@ func (s *Sandbox) Gateway() *gateway.Gateway { return s.world.Load().gateway }
 // (scenario.DemoPostLink).
 func (s *Sandbox) DemoMerchant() http.Handler { return s.world.Load().notify.DemoMerchant() }
 
+// DemoShop is the demo shop of the world served now, for payments'
+// callbacks (notify.DemoShop).
+func (s *Sandbox) DemoShop() http.Handler { return s.world.Load().notify.DemoShop() }
+
 // Scenario is the scenario being served.
 func (s *Sandbox) Scenario() *scenario.Scenario { return s.world.Load().sc }
 
