@@ -8,8 +8,8 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/mock/control"
 	"github.com/freedompay-mock/freedompay-mock/mock/gateway"
-	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 

@@ -262,7 +262,9 @@ func (s *Scheduler) DemoMerchant() http.Handler { return s.demo }
 
 // DemoShop is the sandbox's demo shop for payments ([DemoShop]), served
 // over HTTP.
-func (s *Scheduler) DemoShop() http.Handler { return &demoShop{ledger: s.cfg.Ledger, log: s.cfg.Logger} }
+func (s *Scheduler) DemoShop() http.Handler {
+	return &demoShop{ledger: s.cfg.Ledger, log: s.cfg.Logger}
+}
 
 // Close stops the loop and waits for attempts in flight until ctx ends, then
 // cuts them. Notifies still pending are logged.
