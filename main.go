@@ -27,6 +27,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock"
 	"github.com/freedompay-mock/freedompay-mock/mock/control"
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
 	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
@@ -207,6 +208,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	shutdown := fs.String("shutdown-timeout", envDefault("shutdown-timeout", mock.DefaultShutdownTimeout.String()), "on SIGTERM, requests and notify attempts in flight get this long to end")
 	workers := fs.String("notify-workers", envDefault("notify-workers", strconv.Itoa(notify.DefaultWorkers)), "payouts whose notifies may be in flight at once")
 	stateDir := fs.String("state", envDefault("state", ""), "directory to save the state in and resume it from after a restart (default: nothing is written)")
+	maxPayments := fs.String("max-payments", envDefault("max-payments", strconv.Itoa(ledger.DefaultMaxPayments)), "the most payments kept per merchant; init_payment beyond it is refused (reset the merchant to start afresh)")
 	maxAwaits := fs.String("max-awaits", envDefault("max-awaits", strconv.Itoa(sandbox.DefaultMaxAwaits)), "the most /_mock/await calls open at once (more are answered 503 with Retry-After)")
 	memoryLimit := fs.String("memory-limit", envDefault("memory-limit", defaultMemoryLimit), "soft limit of the memory the Go runtime uses, such as 192MiB or 1GiB: near it the collector works harder (it never refuses work); 0 for none; GOMEMLIMIT, when set, wins")
 	stateInterval := fs.String("state-interval", envDefault("state-interval", mock.DefaultStateInterval.String()), "least time between two saves no request waits on (a payout made is saved before its reply)")
@@ -259,12 +261,16 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if err10 != nil || nAwaits <= 0 || nAwaits > 1000000 {
 		err10 = fmt.Errorf("--max-awaits %q is not a count from 1 to 1000000", *maxAwaits)
 	}
+	nPayments, err13 := strconv.Atoi(*maxPayments)
+	if err13 != nil || nPayments <= 0 || nPayments > 10000000 {
+		err13 = fmt.Errorf("--max-payments %q is not a count from 1 to 10000000", *maxPayments)
+	}
 	memLimit, err11 := parseBytes(*memoryLimit)
 	if err11 != nil {
 		err11 = fmt.Errorf("--memory-limit %q: %v", *memoryLimit, err11)
 	}
 	_, err12 := control.ParseAllowedHosts(*allowedHosts)
-	if err := errors.Join(err, err2, err3, err4, err5, err6, err7, err8, err9, err10, err11, err12); err != nil {
+	if err := errors.Join(err, err2, err3, err4, err5, err6, err7, err8, err9, err10, err11, err12, err13); err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock serve:", err)
 		return 2
 	}
@@ -284,7 +290,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		StateDir: *stateDir, StateInterval: interval, CallbackLoopbackHost: *loopbackHost,
 		ReadHeaderTimeout: timeouts[0], ReadTimeout: timeouts[1], WriteTimeout: timeouts[2],
 		ShutdownTimeout: timeouts[3], NotifyWorkers: nWorkers, MaxAwaits: nAwaits, Version: version,
-		AllowedHosts: *allowedHosts,
+		AllowedHosts: *allowedHosts, MaxPayments: nPayments,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock:", err)

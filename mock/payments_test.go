@@ -517,3 +517,29 @@ func TestPaymentDemoShop(t *testing.T) {
 		}
 	}
 }
+
+// What a payment keeps is bounded: its merchant fields, and the payments
+// of a merchant (--max-payments), past which init_payment says why.
+func TestPaymentBounds(t *testing.T) {
+	c := clock.NewManual(t0)
+	s := mock.RunT(t, mock.Options{Clock: c, Addr: "127.0.0.1:0", MaxPayments: 2})
+	base := s.URL()
+	sh := newCarefulShop(t)
+	big := strings.Repeat("x", 9<<10)
+	r := payPost(t, base+"/init_payment.php", signed("init_payment.php", paymentSecret, "pg_merchant_id", "9970",
+		"pg_order_id", "big", "pg_amount", "1", "pg_description", "d", "pg_result_url", sh.srv.URL+"/result", "note", big))
+	if r.get("pg_error_code") != "9403" || !strings.Contains(r.get("pg_error_description"), "at most 8192") {
+		t.Errorf("9 KiB of merchant fields: %s", r.body)
+	}
+	initPayment(t, base, sh, "pg_order_id", "b1")
+	initPayment(t, base, sh, "pg_order_id", "b2")
+	r = payPost(t, base+"/init_payment.php", signed("init_payment.php", paymentSecret, "pg_merchant_id", "9970",
+		"pg_order_id", "b3", "pg_amount", "1", "pg_description", "d", "pg_result_url", sh.srv.URL+"/result"))
+	if r.get("pg_error_code") != "9999" || !strings.Contains(r.get("pg_error_description"), "--max-payments") {
+		t.Errorf("a third payment of two allowed: %s", r.body)
+	}
+	if _, err := s.Reset("9970"); err != nil {
+		t.Fatal(err)
+	}
+	initPayment(t, base, sh, "pg_order_id", "b3") // room again
+}

@@ -118,6 +118,9 @@ type Options struct {
 	// MaxAwaits bounds the /_mock/await calls open at once; more are
 	// answered 503 with Retry-After. Default sandbox.DefaultMaxAwaits.
 	MaxAwaits int
+	// MaxPayments bounds the payments kept per merchant; init_payment
+	// beyond it is refused. Default ledger.DefaultMaxPayments.
+	MaxPayments int
 	// Version is what /_mock/health reports; empty takes [Version]("").
 	Version string
 }
@@ -192,7 +195,7 @@ func New(opts Options) (*Server, error) {
 	sb, err := sandbox.New(sandbox.Config{
 		Scenario: sc, Clock: opts.Clock, Seed: opts.Seed, Logger: opts.Logger, MaxBodyBytes: opts.MaxBodyBytes,
 		JournalSize: opts.JournalSize, Allow: allow, LoopbackHost: loop, InContainer: opts.inContainer,
-		StateDir: opts.StateDir, StateInterval: opts.StateInterval, NotifyWorkers: opts.NotifyWorkers, MaxAwaits: opts.MaxAwaits,
+		StateDir: opts.StateDir, StateInterval: opts.StateInterval, NotifyWorkers: opts.NotifyWorkers, MaxAwaits: opts.MaxAwaits, MaxPayments: opts.MaxPayments,
 	})
 	if err != nil {
 		return nil, err

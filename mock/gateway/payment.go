@@ -48,6 +48,9 @@ const (
 	maxPaymentText  = 1024 // pg_description
 	maxURL          = 255
 	maxParam        = 255 // pg_param1..3, pg_idempotency_key
+	// maxParams bounds the merchant's own fields a payment keeps and
+	// forwards in every callback: FreedomPay documents no bound.
+	maxParams = 8 << 10
 )
 
 // initPayment answers init_payment.php, init_payment and
@@ -64,6 +67,8 @@ func (g *Gateway) initPayment(c *call) (sign.Fields, error) {
 	p, replayed, err := g.cfg.Payments.Create(np, c.now)
 	switch err {
 	case nil:
+	case ledger.ErrTooManyPayments:
+		return nil, wire.Errorf(wire.CodeSystem, "merchant %s has as many payments as the sandbox keeps (--max-payments): reset the merchant (POST /_mock/reset?merchant_id=%s) to start afresh", c.merchant.ID, c.merchant.ID)
 	case ledger.ErrIdempotencyReused:
 		return nil, wire.Errorf(wire.CodeValidation, "pg_idempotency_key %q was used before for a request with other fields", wire.Shorten(np.IdempotencyKey, 60))
 	default:
@@ -162,12 +167,17 @@ func (g *Gateway) newPayment(c *call) (ledger.NewPayment, error) {
 	if f.err != nil {
 		return ledger.NewPayment{}, f.err
 	}
+	size := 0
 	for _, fl := range c.fields {
 		switch {
 		case !strings.HasPrefix(fl.Name, "pg_"),
 			fl.Name == "pg_param1", fl.Name == "pg_param2", fl.Name == "pg_param3":
 			p.Params = append(p.Params, fl)
+			size += len(fl.Name) + len(fl.Value)
 		}
+	}
+	if size > maxParams {
+		return ledger.NewPayment{}, wire.Errorf(wire.CodeValidation, "The merchant's own fields (those without pg_, and pg_param1..3) hold %d bytes; the sandbox keeps at most %d with a payment", size, maxParams)
 	}
 	return ledger.NewPayment{Payment: p, Lifetime: lifetime, IdempotencyKey: f.str("pg_idempotency_key"), Digest: digest(c.fields)}, nil
 }

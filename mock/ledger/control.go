@@ -179,6 +179,7 @@ func (l *Ledger) forget(id string) {
 			delete(l.idem, orderKey{id, p.IdempotencyKey})
 		}
 	}
+	delete(l.payCount, id)
 	clear(l.payments[len(pays):])
 	l.payments = pays
 }

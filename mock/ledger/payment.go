@@ -147,6 +147,9 @@ var (
 	ErrPaid = errors.New("the payment has already been paid")
 	// ErrExpired: the payment's lifetime is over.
 	ErrExpired = errors.New("the payment's lifetime is over")
+	// ErrTooManyPayments: the merchant has as many payments as the
+	// sandbox keeps (--max-payments).
+	ErrTooManyPayments = errors.New("too many payments")
 	// ErrNoACS: the payment waits for no 3DS answer.
 	ErrNoACS = errors.New("the payment waits for no 3-D Secure answer")
 )
@@ -168,6 +171,9 @@ func (l *Ledger) CreatePayment(np NewPayment, now time.Time) (Payment, bool, err
 	defer l.mu.Unlock()
 	if _, ok := l.merchants[np.MerchantID]; !ok {
 		return Payment{}, false, ErrUnknownMerchant
+	}
+	if l.payCount[np.MerchantID] >= l.maxPayments {
+		return Payment{}, false, ErrTooManyPayments
 	}
 	if np.IdempotencyKey != "" {
 		if p, ok := l.idem[orderKey{np.MerchantID, np.IdempotencyKey}]; ok {
@@ -204,7 +210,23 @@ func (l *Ledger) SetRedirectURL(id int64, url string) {
 	}
 }
 
+// DefaultMaxPayments is how many payments a merchant keeps unless told
+// otherwise (--max-payments).
+const DefaultMaxPayments = 20000
+
+// LimitPayments sets how many payments each merchant keeps; n ≤ 0 is
+// DefaultMaxPayments.
+func (l *Ledger) LimitPayments(n int) {
+	if n <= 0 {
+		n = DefaultMaxPayments
+	}
+	l.mu.Lock()
+	l.maxPayments = n
+	l.mu.Unlock()
+}
+
 func (l *Ledger) insertPayment(p *Payment) {
+	l.payCount[p.MerchantID]++
 	l.payments = append(l.payments, p)
 	l.payByID[p.PaymentID] = p
 	l.payByOrder[orderKey{p.MerchantID, p.OrderID}] = p // the last one made

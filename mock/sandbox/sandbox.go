@@ -64,6 +64,9 @@ type Config struct {
 	NotifyWorkers int
 	// MaxAwaits bounds the awaits open at once (DefaultMaxAwaits when 0).
 	MaxAwaits int
+	// MaxPayments bounds the payments kept per merchant
+	// (ledger.DefaultMaxPayments when 0).
+	MaxPayments int
 }
 
 // Sandbox is a scenario served with the whole state of its run. It is

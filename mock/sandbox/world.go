@@ -58,6 +58,7 @@ func (s *Sandbox) newWorld(sc *scenario.Scenario, origin time.Time) *world {
 // (empty) and gateway (the state its routes answer from; the routes
 // themselves are the server's, made once).
 func (s *Sandbox) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, l *ledger.Ledger) *world {
+	l.LimitPayments(s.opts.MaxPayments)
 	w := &world{sc: sc, seed: seed, gen: gen, ledger: l, redact: newRedactor(sc), fresh: new(atomic.Bool)}
 	w.fresh.Store(true)
 	w.journal = journal.New(s.opts.JournalSize, func(id string) bool {
