@@ -42,6 +42,7 @@ var readmeSections = []string{"Quick start", "A 60-second tour"}
 
 // readmeBlock is one fenced sh block of README.md.
 type readmeBlock struct {
+	file    string
 	section string
 	line    int // the line of its opening fence
 	tags    map[string]bool
@@ -49,12 +50,12 @@ type readmeBlock struct {
 	expect  []string
 }
 
-func (b readmeBlock) String() string { return fmt.Sprintf("README.md:%d", b.line) }
+func (b readmeBlock) String() string { return fmt.Sprintf("%s:%d", b.file, b.line) }
 
 var expectLine = regexp.MustCompile(`^\s*# → (.*)$`)
 
-// readmeBlocks returns the sh blocks of the sections, in order.
-func readmeBlocks(t *testing.T, path string) []readmeBlock {
+// readmeBlocks returns the sh blocks of the sections of a page, in order.
+func readmeBlocks(t *testing.T, path string, sections []string) []readmeBlock {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -81,7 +82,7 @@ func readmeBlocks(t *testing.T, path string) []readmeBlock {
 			if section == "" || len(info) == 0 || info[0] != "sh" {
 				continue
 			}
-			cur = &readmeBlock{section: section, line: i + 1, tags: map[string]bool{}}
+			cur = &readmeBlock{file: path, section: section, line: i + 1, tags: map[string]bool{}}
 			for _, tag := range info[1:] {
 				switch tag {
 				case "server", "docker", "network":
@@ -103,7 +104,7 @@ func readmeBlocks(t *testing.T, path string) []readmeBlock {
 		}
 		if h, ok := strings.CutPrefix(line, "## "); ok {
 			section = ""
-			for _, s := range readmeSections {
+			for _, s := range sections {
 				if strings.HasPrefix(h, s) {
 					section = s
 				}
@@ -119,8 +120,14 @@ func TestReadmeQuickStart(t *testing.T) {
 			t.Skipf("the README's blocks need %s, which is not installed", tool)
 		}
 	}
-	blocks := readmeBlocks(t, "README.md")
-	for _, section := range readmeSections {
+	runPage(t, "README.md", readmeSections)
+}
+
+// runPage runs the sh blocks of the sections of a page, each section's
+// steps against a sandbox its server block starts.
+func runPage(t *testing.T, path string, sections []string) {
+	blocks := readmeBlocks(t, path, sections)
+	for _, section := range sections {
 		var servers, steps []readmeBlock
 		for _, b := range blocks {
 			switch {
@@ -142,8 +149,8 @@ func TestReadmeQuickStart(t *testing.T) {
 			}
 		}
 		if runnable == 0 || len(steps) == 0 {
-			t.Fatalf("README.md section %q: %d server block(s) without Docker and %d step(s); want at least one of each (was a heading renamed?)",
-				section, runnable, len(steps))
+			t.Fatalf("%s section %q: %d server block(s) without Docker and %d step(s); want at least one of each (was a heading renamed?)",
+				path, section, runnable, len(steps))
 		}
 		for _, srv := range servers {
 			t.Run(fmt.Sprintf("%s/%s", section, srv), func(t *testing.T) {
@@ -415,4 +422,15 @@ func headingAnchors(t *testing.T, file string) map[string]bool {
 		}
 	}
 	return anchors
+}
+
+// TestPaymentsWalkthrough runs docs/payments.md's walkthrough as the
+// README's tour is run.
+func TestPaymentsWalkthrough(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "go", "sed", "grep"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("the walkthrough needs %s, which is not installed", tool)
+		}
+	}
+	runPage(t, "docs/payments.md", []string{"A walkthrough with curl"})
 }
