@@ -543,3 +543,28 @@ func TestPaymentBounds(t *testing.T) {
 	}
 	initPayment(t, base, sh, "pg_order_id", "b3") // room again
 }
+
+// The dashboard shows payments with their callbacks, and forces them.
+func TestPaymentDashboard(t *testing.T) {
+	_, _, base := payServer(t)
+	sh := newCarefulShop(t)
+	a := initPayment(t, base, sh, "pg_order_id", "ORD-UI")
+	id := a.Value("pg_payment_id")
+	payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
+	res, err := http.Get(base + "/_mock/ui")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	page := string(body)
+	for _, want := range []string{`id="payment-` + id + `"`, "4716-04XX-XXXX-1981", "result notify · order ORD-UI → pg_result 1",
+		"check request · order ORD-UI", `action="/_mock/ui/payments/` + id + `/status"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the dashboard lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "4716047261941981") {
+		t.Error("the dashboard shows a whole card number")
+	}
+}

@@ -75,7 +75,7 @@ var uiTemplates = template.Must(template.New("ui").Funcs(template.FuncMap{
 
 // statusText is a status with its error code, if any: "error 10001".
 func statusText(status string, code int) string {
-	if status == scenario.StatusError && code != 0 {
+	if (status == scenario.StatusError || status == scenario.PaymentIncomplete) && code != 0 {
 		return "error " + strconv.Itoa(code)
 	}
 	return status
@@ -139,6 +139,9 @@ type uiData struct {
 	MerchantsHidden int // merchants not listed
 	PayoutsShown    int
 	PayoutsTotal    int
+	Payments        []sandbox.Payment // newest first
+	PaymentsTotal   int
+	PaymentCodes    []uiErrorCode // the codes a payment may be forced to fail with
 	Verdicts        []expect.Result // the first uiShown of Report, failed ones first
 	ErrorCodes      []uiErrorCode
 	FormToken       string                          // sent back by every form (uiform.go)
@@ -195,6 +198,8 @@ func (u *ui) data() *uiData {
 	d.Manual = d.Mode == clock.ModeManual
 	d.Verdicts = verdicts(d.Report.Results)
 	d.Merchants, d.MerchantsHidden, d.PayoutsShown, d.PayoutsTotal = h.uiPayouts(st, now)
+	d.Payments, d.PaymentsTotal = u.uiPayments()
+	d.PaymentCodes = paymentErrorCodes()
 
 	ns, dropped := st.History("") // with the verdicts of the drill "lost"
 	d.NotifyDropped, d.NotifyTotal = dropped, len(ns)

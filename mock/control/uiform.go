@@ -156,6 +156,7 @@ func (u *ui) registerForms(r table) {
 	post("/clock/drain", u.form(u.drain))
 	post("/payouts/{id}/status", u.form(u.force, "status", "error_code"))
 	post("/payouts/{id}/notify", u.form(u.resend))
+	u.registerPaymentForms(post)
 }
 
 // uiOutcome is what a form did: said on the page it redirects to, which
