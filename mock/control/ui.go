@@ -141,7 +141,7 @@ type uiData struct {
 	PayoutsTotal    int
 	Payments        []sandbox.Payment // newest first
 	PaymentsTotal   int
-	PaymentCodes    []uiErrorCode // the codes a payment may be forced to fail with
+	PaymentCodes    []uiErrorCode   // the codes a payment may be forced to fail with
 	Verdicts        []expect.Result // the first uiShown of Report, failed ones first
 	ErrorCodes      []uiErrorCode
 	FormToken       string                          // sent back by every form (uiform.go)
