@@ -51,17 +51,23 @@ func Drills(st State, merchantID string) []Result {
 		}
 		out = append(out, res)
 	}
-	return out
+	return append(out, paymentDrills(st, merchantID)...)
 }
 
 // Unrun fails each drill the scenario's rules name (for merchantID, or any
 // merchant for "") that no payout has run: a merchant whose test suite
 // never made the payout a drill needs would otherwise pass it unseen.
 func Unrun(rules []scenario.Rule, merchantID string, st State) []Result {
-	ran := map[string]bool{}
+	ran := map[string]bool{}    // by payouts
+	paidRan := map[string]bool{} // by payments
 	for _, p := range st.Payouts(merchantID) {
 		for _, d := range p.Drills {
 			ran[d] = true
+		}
+	}
+	for _, p := range paymentsOf(st, merchantID) {
+		for _, d := range p.Drills {
+			paidRan[d] = true
 		}
 	}
 	var out []Result
@@ -70,6 +76,14 @@ func Unrun(rules []scenario.Rule, merchantID string, st State) []Result {
 			continue
 		}
 		for _, d := range r.Drills {
+			if r.Kind == scenario.RulePayment {
+				if !paidRan[d] {
+					paidRan[d] = true // one failure per drill
+					out = append(out, Result{Name: fmt.Sprintf("drill %s (not run by a payment)", d), Kind: "drill", MerchantID: merchantID,
+						Message: fmt.Sprintf("no payment has run drill %s: pay a payment that rules[%d] matches (%s)", d, i, describeMatch(r.Match))})
+				}
+				continue
+			}
 			if ran[d] {
 				continue
 			}
@@ -131,6 +145,13 @@ func LostVerdicts(st State, ns []notify.Notification) {
 				byID[p.PaymentID] = p
 			}
 			payouts[n.MerchantID] = byID
+		}
+		if n.Kind == notify.ResultNotify {
+			if p, ok := findPayment(st, n.MerchantID, "", n.PaymentID); ok {
+				ok, msg := checkPaymentLost(p, ns[i:i+1], st)
+				ns[i].Verdict = &notify.Verdict{OK: ok, Message: msg}
+			}
+			continue
 		}
 		if p, ok := byID[n.PaymentID]; ok {
 			ok, msg := checkLost(p, ns[i:i+1], st)

@@ -87,6 +87,10 @@ func Check(e scenario.Expect, st State) Result {
 		res.OK, res.Message = checkStatus(*e.Status, m, st)
 	case "no_bad_signatures":
 		res.OK, res.Message = checkSignatures(m, st)
+	case "payment":
+		res.OK, res.Message = checkPayment(*e.Payment, m, st)
+	case "no_pending_payments":
+		res.OK, res.Message = checkNoPending(m, st)
 	default:
 		res.Message = "the expectation checks nothing"
 	}

@@ -484,6 +484,21 @@ func (v view) Now() time.Time { return v.s.clock.Now() }
 
 func (v view) Payouts(merchantID string) []ledger.Payout { return v.w.payouts(merchantID) }
 
+// Payments are a merchant's payments, every merchant's for "".
+func (v view) Payments(merchantID string) []ledger.Payment {
+	all := v.w.ledger.Payments()
+	if merchantID == "" {
+		return all
+	}
+	out := all[:0]
+	for _, p := range all {
+		if p.MerchantID == merchantID {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // History is a merchant's notifications kept, with the verdicts of the
 // drill "lost" filled in, and how many were let go.
 func (v view) History(merchantID string) ([]notify.Notification, int64) {

@@ -42,7 +42,8 @@ func (s *Sandbox) Await(ctx context.Context, query string) (Awaited, error) {
 }
 
 // AwaitKeys are the query parameters /_mock/await takes.
-var AwaitKeys = []string{"timeout", "merchant_id", "order_id", "payment_id", "path", "outcome", "min", "state", "notify_status", "status", "error_code"}
+var AwaitKeys = []string{"timeout", "merchant_id", "order_id", "payment_id", "path", "outcome", "min", "state", "notify_status", "status", "error_code",
+	"payment_status", "result"}
 
 // Await timeouts.
 const (
@@ -103,6 +104,17 @@ func ParseAwait(q url.Values) (scenario.Expect, time.Duration, error) {
 			return e, 0, errorf(BadRequest, "a request is awaited by path and order_id, not payment_id")
 		}
 		e.Requests = r
+	case q.Get("payment_status") != "" || q.Get("result") != "":
+		// A payment: its status, its result notify's state, or both.
+		p := &scenario.ExpectPayment{OrderID: order, PaymentID: pid, Status: q.Get("payment_status"), Result: q.Get("result")}
+		if s := q.Get("error_code"); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return e, 0, errorf(BadRequest, "error_code=%q: want a number", s)
+			}
+			p.ErrorCode = n
+		}
+		e.Payment = p
 	case q.Get("state") != "":
 		e.Notify = &scenario.ExpectNotify{OrderID: order, PaymentID: pid, State: q.Get("state"), Status: q.Get("notify_status")}
 	case q.Get("status") != "":
@@ -116,7 +128,7 @@ func ParseAwait(q url.Values) (scenario.Expect, time.Duration, error) {
 		}
 		e.Status = st
 	default:
-		return e, 0, errorf(BadRequest, "say what to wait for: state= (a notify: pending, delivered, failed), status= (a payout status: process, success, error) or path= (a gateway request)")
+		return e, 0, errorf(BadRequest, "say what to wait for: state= (a notify: pending, delivered, failed), status= (a payout status: process, success, error), payment_status= (a payment's: new, pending, success, error, incomplete, revoked), result= (a payment's result notify: pending, delivered, failed) or path= (a gateway request)")
 	}
 	scenario.DefaultExpect(&e)
 	if probs := scenario.CheckExpect(e, nil); len(probs) > 0 {

@@ -6,7 +6,8 @@ import (
 )
 
 // Expect is one expectation of a run, checked by `verify`. Exactly one of
-// Notify, NoBadSignatures, Requests and Status is set.
+// Notify, NoBadSignatures, Requests, Status, Payment and NoPendingPayments
+// is set.
 type Expect struct {
 	Name string `toml:"name"` // default: what it checks, in words
 	// MerchantID limits the expectation to one merchant's payouts and
@@ -16,6 +17,26 @@ type Expect struct {
 	NoBadSignatures bool            `toml:"no_bad_signatures"`
 	Requests        *ExpectRequests `toml:"requests"`
 	Status          *ExpectStatus   `toml:"status"`
+	// Payment checks a payment: its status, its result notify, a status
+	// request about it once final.
+	Payment *ExpectPayment `toml:"payment"`
+	// NoPendingPayments holds when no payment is left new or pending:
+	// every payer finished (or the lifetime ended).
+	NoPendingPayments bool `toml:"no_pending_payments"`
+}
+
+// ExpectPayment holds when the payment (the last one made with the order
+// id, or the one with the payment id) is in Status now, its result notify
+// reached Result, and, with Polled, the merchant asked its status after it
+// became final, as a merchant that fulfils an order on the status API's
+// word does. Unset fields hold always.
+type ExpectPayment struct {
+	OrderID   Text   `toml:"order_id"`
+	PaymentID int64  `toml:"payment_id"`
+	Status    string `toml:"status"`     // new, pending, success, error, incomplete or revoked
+	ErrorCode int    `toml:"error_code"` // for error; default any
+	Result    string `toml:"result"`     // the result notify's state: pending, delivered or failed
+	Polled    bool   `toml:"polled"`
 }
 
 // ExpectNotify holds when a notify of the payout reached State (and, when
@@ -72,6 +93,10 @@ func (e Expect) Kind() string {
 		return "status"
 	case e.NoBadSignatures:
 		return "no_bad_signatures"
+	case e.Payment != nil:
+		return "payment"
+	case e.NoPendingPayments:
+		return "no_pending_payments"
 	}
 	return ""
 }
@@ -104,6 +129,10 @@ func (e Expect) Describe() string {
 		}
 	case "no_bad_signatures":
 		s = "no request with a bad signature"
+	case "payment":
+		s = e.Payment.describe()
+	case "no_pending_payments":
+		s = "no payment left new or pending"
 	default:
 		return "(empty expectation)"
 	}
@@ -156,13 +185,13 @@ func DefaultExpect(e *Expect) {
 func CheckExpect(e Expect, merchants map[Text]bool) []string {
 	var out []string
 	kinds := 0
-	for _, set := range []bool{e.Notify != nil, e.NoBadSignatures, e.Requests != nil, e.Status != nil} {
+	for _, set := range []bool{e.Notify != nil, e.NoBadSignatures, e.Requests != nil, e.Status != nil, e.Payment != nil, e.NoPendingPayments} {
 		if set {
 			kinds++
 		}
 	}
 	if kinds != 1 {
-		out = append(out, fmt.Sprintf("set exactly one of notify, no_bad_signatures, requests and status (%d set)", kinds))
+		out = append(out, fmt.Sprintf("set exactly one of notify, no_bad_signatures, requests, status, payment and no_pending_payments (%d set)", kinds))
 	}
 	if e.MerchantID != "" && merchants != nil && !merchants[e.MerchantID] {
 		out = append(out, fmt.Sprintf("merchant_id %q is not one of [[merchants]]", e.MerchantID))
@@ -204,6 +233,26 @@ func CheckExpect(e Expect, merchants map[Text]bool) []string {
 			out = append(out, fmt.Sprintf("requests: min %d is above max %d", *r.Min, *r.Max))
 		}
 	}
+	if p := e.Payment; p != nil {
+		if p.OrderID == "" && p.PaymentID == 0 {
+			out = append(out, "payment: say which payment: order_id or payment_id")
+		}
+		if p.PaymentID < 0 {
+			out = append(out, fmt.Sprintf("payment: payment_id %d is negative", p.PaymentID))
+		}
+		if p.Status != "" {
+			oneOf("payment.status", p.Status, PaymentNew, PaymentPending, PaymentSuccess, PaymentError, PaymentIncomplete, PaymentRevoked)
+		}
+		if p.ErrorCode != 0 && p.Status != PaymentError {
+			out = append(out, "payment.error_code goes with status \"error\"")
+		}
+		if p.Result != "" {
+			oneOf("payment.result", p.Result, NotifyPending, NotifyDelivered, NotifyFailed)
+		}
+		if p.Status == "" && p.Result == "" && !p.Polled {
+			out = append(out, "payment: say what to check: status, result or polled")
+		}
+	}
 	if st := e.Status; st != nil {
 		payout("status", st.OrderID, st.PaymentID)
 		oneOf("status.status", st.Status, StatusProcess, StatusSuccess, StatusError)
@@ -220,4 +269,25 @@ func quoteAll(ss []string) []string {
 		out[i] = fmt.Sprintf("%q", s)
 	}
 	return out
+}
+
+// describe says what a payment expectation checks: "payment of order 7 is
+// success, its result notify delivered, its status asked once final".
+func (p ExpectPayment) describe() string {
+	s := "payment of " + PayoutRef(p.OrderID, p.PaymentID)
+	var parts []string
+	if p.Status != "" {
+		st := "is " + p.Status
+		if p.ErrorCode != 0 {
+			st += fmt.Sprintf(" (%d)", p.ErrorCode)
+		}
+		parts = append(parts, st)
+	}
+	if p.Result != "" {
+		parts = append(parts, "its result notify "+p.Result)
+	}
+	if p.Polled {
+		parts = append(parts, "its status asked once final")
+	}
+	return s + " " + strings.Join(parts, ", ")
 }

@@ -1,0 +1,236 @@
+package expect
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/journal"
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/routes"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+)
+
+// PaymentState is a State that holds payments too, as the sandbox's does;
+// a State without them has none.
+type PaymentState interface {
+	// Payments returns a merchant's payments (every merchant's for "").
+	Payments(merchantID string) []ledger.Payment
+}
+
+func paymentsOf(st State, merchantID string) []ledger.Payment {
+	if ps, ok := st.(PaymentState); ok {
+		return ps.Payments(merchantID)
+	}
+	return nil
+}
+
+// findPayment is the payment an expectation names: the one with the
+// payment id, else the last one made with the order id.
+func findPayment(st State, merchantID string, order scenario.Text, id int64) (ledger.Payment, bool) {
+	ps := paymentsOf(st, merchantID)
+	for i := len(ps) - 1; i >= 0; i-- {
+		if (id != 0 && ps[i].PaymentID == id) || (id == 0 && ps[i].OrderID == string(order)) {
+			return ps[i], true
+		}
+	}
+	return ledger.Payment{}, false
+}
+
+func checkPayment(x scenario.ExpectPayment, merchantID string, st State) (bool, string) {
+	p, ok := findPayment(st, merchantID, x.OrderID, x.PaymentID)
+	if !ok {
+		return false, "no payment with " + ref(x.OrderID, x.PaymentID, merchantID)
+	}
+	now := st.Now()
+	cur, _ := p.StatusAt(now)
+	var found []string
+	pass := true
+	if x.Status != "" {
+		okStatus := cur.Status == x.Status && (x.ErrorCode == 0 || cur.ErrorCode == x.ErrorCode)
+		pass = pass && okStatus
+		found = append(found, paymentSummary(p, now))
+	}
+	if x.Result != "" || x.Polled {
+		ns, _ := st.History(p.MerchantID)
+		if x.Result != "" {
+			okResult, msg := resultState(p, ns, x.Result)
+			pass = pass && okResult
+			found = append(found, msg)
+		}
+		if x.Polled {
+			okPolled, msg := polledOnceFinal(p, st)
+			pass = pass && okPolled
+			found = append(found, msg)
+		}
+	}
+	msg := strings.Join(found, "; ")
+	if !pass {
+		msg = "want " + x.Status + strings.TrimSpace(" "+resultWant(x)) + "; " + msg
+	}
+	return pass, msg
+}
+
+func resultWant(x scenario.ExpectPayment) string {
+	var parts []string
+	if x.Result != "" {
+		parts = append(parts, "result notify "+x.Result)
+	}
+	if x.Polled {
+		parts = append(parts, "a status request once final")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// paymentSummary says where a payment stands at now.
+func paymentSummary(p ledger.Payment, now time.Time) string {
+	cur, _ := p.StatusAt(now)
+	s := fmt.Sprintf("payment %d is %s", p.PaymentID, cur.Status)
+	if cur.ErrorCode != 0 {
+		s += fmt.Sprintf(" (%d)", cur.ErrorCode)
+	}
+	if p.Refusal != "" {
+		s += ", refused by the check request: " + p.Refusal
+	}
+	for _, step := range p.Timeline {
+		if step.At.After(now) {
+			return s + fmt.Sprintf("; next %s at %s", step.Status, step.At.Format(time.RFC3339))
+		}
+	}
+	return s
+}
+
+// resultState holds when a genuine result notify of p is in state.
+func resultState(p ledger.Payment, ns []notify.Notification, state string) (bool, string) {
+	var parts []string
+	for _, n := range ns {
+		if n.PaymentID != p.PaymentID || n.Kind != notify.ResultNotify || n.Extra() {
+			continue
+		}
+		if n.State == state {
+			return true, fmt.Sprintf("result notify #%d (pg_result %s) to %s is %s%s", n.ID, n.Status, n.URL, n.State, attemptsSummary(n))
+		}
+		parts = append(parts, fmt.Sprintf("result notify #%d (pg_result %s) is %s%s", n.ID, n.Status, n.State, attemptsSummary(n)))
+	}
+	if len(parts) == 0 {
+		return false, "no result notify has been made for payment " + strconv.FormatInt(p.PaymentID, 10)
+	}
+	return false, strings.Join(parts, "; ")
+}
+
+// finalAt is when p became final, false while it is not.
+func finalAt(p ledger.Payment, now time.Time) (time.Time, bool) {
+	cur, ok := p.StatusAt(now)
+	if !ok || cur.Status == scenario.PaymentNew || cur.Status == scenario.PaymentPending {
+		return time.Time{}, false
+	}
+	at := cur.At
+	for i := len(p.Timeline) - 1; i > 0; i-- { // the first final step of the run that ends in cur
+		s := p.Timeline[i-1]
+		if s.At.After(now) || s.Status == scenario.PaymentNew || s.Status == scenario.PaymentPending {
+			break
+		}
+		at = s.At
+	}
+	return at, true
+}
+
+// polledOnceFinal holds when a payment status request asked about p at or
+// after it became final.
+func polledOnceFinal(p ledger.Payment, st State) (bool, string) {
+	final, ok := finalAt(p, st.Now())
+	if !ok {
+		return false, paymentSummary(p, st.Now()) + ": not final yet"
+	}
+	if e, ok := paymentPolled(st, p, final); ok {
+		return true, fmt.Sprintf("the merchant asked %s at %s, after the payment became final at %s", e.Path, e.At.Format(time.RFC3339), final.Format(time.RFC3339))
+	}
+	return false, fmt.Sprintf("the merchant never asked the status of payment %d after it became final at %s: ask get_status3.php before fulfilling the order (a redirect to the success URL is no proof of payment)",
+		p.PaymentID, final.Format(time.RFC3339))
+}
+
+// paymentPolled finds a payment status request about p at or after t.
+func paymentPolled(st State, p ledger.Payment, t time.Time) (journal.Entry, bool) {
+	id := strconv.FormatInt(p.PaymentID, 10)
+	for _, path := range routes.PathsOf(routes.KindPaymentStatus) {
+		for _, e := range st.Requests(journal.Filter{MerchantID: p.MerchantID, Path: path}).Entries {
+			if asked(e) && (e.PaymentID == id || (e.PaymentID == "" && e.OrderID == p.OrderID)) && !e.At.Before(t) {
+				return e, true
+			}
+		}
+	}
+	return journal.Entry{}, false
+}
+
+func checkNoPending(merchantID string, st State) (bool, string) {
+	now := st.Now()
+	var open []string
+	n := 0
+	for _, p := range paymentsOf(st, merchantID) {
+		n++
+		if cur, _ := p.StatusAt(now); cur.Status == scenario.PaymentNew || cur.Status == scenario.PaymentPending {
+			if len(open) < 5 {
+				open = append(open, fmt.Sprintf("payment %d (order %s) is %s", p.PaymentID, p.OrderID, cur.Status))
+			}
+		}
+	}
+	if len(open) == 0 {
+		return true, fmt.Sprintf("%d payment(s), none new or pending", n)
+	}
+	return false, strings.Join(open, "; ") + ": a payer never finished, or its lifetime has not ended"
+}
+
+// paymentDrills gives the verdict on every drill of a merchant's payments.
+func paymentDrills(st State, merchantID string) []Result {
+	var out []Result
+	var ns []notify.Notification
+	for _, p := range paymentsOf(st, merchantID) {
+		if len(p.Drills) > 0 && ns == nil {
+			ns, _ = st.History(merchantID)
+		}
+		for _, d := range p.Drills {
+			if scenario.IsFault(d) {
+				continue
+			}
+			res := Result{Name: fmt.Sprintf("drill %s (payment of order %s)", d, p.OrderID), Kind: "drill", MerchantID: p.MerchantID}
+			res.OK, res.Message = paymentDrillVerdict(p, d, ns, st)
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+func paymentDrillVerdict(p ledger.Payment, d string, ns []notify.Notification, st State) (bool, string) {
+	if d == scenario.DrillLost {
+		return checkPaymentLost(p, ns, st)
+	}
+	for _, n := range ns {
+		if n.PaymentID == p.PaymentID && n.Drill == d && n.Verdict != nil {
+			return n.Verdict.OK, n.Verdict.Message
+		}
+	}
+	for _, n := range ns {
+		if n.PaymentID == p.PaymentID && n.Drill == d {
+			return false, fmt.Sprintf("not judged yet: notification #%d is %s%s", n.ID, n.State, attemptsSummary(n))
+		}
+	}
+	return false, "not run yet: " + paymentSummary(p, st.Now())
+}
+
+// checkPaymentLost holds when, with no result notify coming, the merchant
+// asked the payment's status after the notify was withheld.
+func checkPaymentLost(p ledger.Payment, ns []notify.Notification, st State) (bool, string) {
+	i := slices.IndexFunc(ns, func(n notify.Notification) bool { return n.PaymentID == p.PaymentID && n.Drill == scenario.DrillLost })
+	if i < 0 {
+		return false, "not run yet: " + paymentSummary(p, st.Now())
+	}
+	final := ns[i].CreatedAt
+	if e, ok := paymentPolled(st, p, final); ok {
+		return true, fmt.Sprintf("no result notify came; the merchant asked %s at %s, after the payment became final at %s", e.Path, e.At.Format(time.RFC3339), final.Format(time.RFC3339))
+	}
+	return false, fmt.Sprintf("no result notify came for order %s (drill lost) and the merchant never asked its status after it became final at %s: "+
+		"ask get_status3.php for payments whose result notify is overdue", p.OrderID, final.Format(time.RFC3339))
+}
