@@ -58,7 +58,7 @@ func Drills(st State, merchantID string) []Result {
 // merchant for "") that no payout has run: a merchant whose test suite
 // never made the payout a drill needs would otherwise pass it unseen.
 func Unrun(rules []scenario.Rule, merchantID string, st State) []Result {
-	ran := map[string]bool{}    // by payouts
+	ran := map[string]bool{}     // by payouts
 	paidRan := map[string]bool{} // by payments
 	for _, p := range st.Payouts(merchantID) {
 		for _, d := range p.Drills {
@@ -76,7 +76,7 @@ func Unrun(rules []scenario.Rule, merchantID string, st State) []Result {
 			continue
 		}
 		for _, d := range r.Drills {
-			if r.Kind == scenario.RulePayment {
+			if r.IsPayment() {
 				if !paidRan[d] {
 					paidRan[d] = true // one failure per drill
 					out = append(out, Result{Name: fmt.Sprintf("drill %s (not run by a payment)", d), Kind: "drill", MerchantID: merchantID,

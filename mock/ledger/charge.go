@@ -227,7 +227,7 @@ func (l *Ledger) place(p *Payment, steps []scenario.Step, now time.Time) Charge 
 func (l *Ledger) paymentOutcome(p *Payment, pan string) ([]scenario.Step, bool, string, []string) {
 	s := Subject{MerchantID: p.MerchantID, OrderID: p.OrderID, Amount: p.Amount, Card: pan}
 	for i, r := range l.rules {
-		if r.Kind == scenario.RulePayment && matches(r.Match, s) {
+		if r.IsPayment() && matches(r.Match, s) {
 			steps := r.Timeline
 			if len(steps) == 0 {
 				steps = []scenario.Step{{Status: scenario.PaymentSuccess}}

@@ -148,3 +148,29 @@ func TestBalanceMoves(t *testing.T) {
 		t.Errorf("second order n1: %v, want ErrDuplicateOrder", err)
 	}
 }
+
+// TestPaymentRulesDecideNoPayout: a rule of kind "payment" is passed over
+// when a payout's timeline is chosen, even one that matches every payment.
+func TestPaymentRulesDecideNoPayout(t *testing.T) {
+	sc, err := scenario.Parse("p.toml", []byte(`
+[[merchants]]
+id = 9970
+secret_key = "s"
+payout_secret_key = "k"
+[[rules]]
+kind = "payment"
+timeline = [ { at = "0s", status = "error", error_code = 10009 } ]
+[[rules]]
+match = { order_id = "fail-*" }
+timeline = [ { at = "0s", status = "error", error_code = 10026 } ]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := New(sc, fixtures.NewGen(1), t0)
+	for _, tc := range []struct{ order, by string }{{"fail-1", ByRule + " 1"}, {"ok-1", ByDefault}} {
+		if _, by, _ := l.timeline(Subject{MerchantID: "9970", OrderID: tc.order, Amount: 100}); by != tc.by {
+			t.Errorf("order %s decided by %q, want %q", tc.order, by, tc.by)
+		}
+	}
+}

@@ -55,8 +55,8 @@ func (l *Ledger) outcome(s Subject) ([]scenario.Step, string, []string) {
 
 func (l *Ledger) timeline(s Subject) ([]scenario.Step, string, []string) {
 	for i, r := range l.rules {
-		if r.Kind == scenario.RulePayment {
-			continue // a payment's outcome: paymentOutcome
+		if r.IsPayment() {
+			continue // a payment rule never decides a payout
 		}
 		if matches(r.Match, s) {
 			return withStart(r.Timeline), ByRule + " " + strconv.Itoa(i), r.Drills

@@ -11,8 +11,8 @@ import (
 )
 
 // Drills test a merchant on what goes wrong off the happy path. Each is
-// chosen per payout (drills = [...] on a payout or a rule) or for every
-// payout ([drills] every = [...]).
+// chosen per payout or payment (drills = [...] on a payout, a payment or a
+// rule) or for every payout ([drills] every = [...]).
 const (
 	DrillDuplicate  = "duplicate"    // the same notify twice: same salt, same signature
 	DrillOutOfOrder = "out_of_order" // an earlier status's notify after the final one
@@ -186,7 +186,11 @@ func (v *validator) checkDrills(sc *Scenario) {
 	}
 	v.checkDrillMix(everyLine, "drills.every", d.Every, nil)
 	for i, r := range sc.Rules {
-		v.checkDrillMix(func() int { return v.loc.key("rules", i, "drills") }, fmt.Sprintf("rules[%d]", i), d.Every, r.Drills)
+		every := d.Every
+		if r.IsPayment() {
+			every = nil // [drills] every names payout drills
+		}
+		v.checkDrillMix(func() int { return v.loc.key("rules", i, "drills") }, fmt.Sprintf("rules[%d]", i), every, r.Drills)
 	}
 	for i, p := range sc.Payouts {
 		v.checkDrillMix(func() int { return v.loc.key(sc.payoutsTable, i, "drills") }, fmt.Sprintf("payouts[%d]", i), d.Every, p.Drills)
@@ -231,6 +235,11 @@ func (v *validator) checkDrills(sc *Scenario) {
 			}
 		}
 		for _, p := range sc.Payouts {
+			if slices.Contains(p.Drills, name) {
+				return true
+			}
+		}
+		for _, p := range sc.Payments {
 			if slices.Contains(p.Drills, name) {
 				return true
 			}

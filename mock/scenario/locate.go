@@ -178,17 +178,13 @@ func (l *locator) unknownKey(k toml.Key) int {
 	return 0
 }
 
-// knownKeysHint lists the keys allowed where an unknown key k stands;
-// payoutsTable says which form the `payouts` key took.
-func knownKeysHint(k toml.Key, payoutsTable string) string {
+// knownKeysHint lists the keys allowed where an unknown key k stands.
+func (sc *Scenario) knownKeysHint(k toml.Key) string {
 	t := reflect.TypeOf(Scenario{})
 	parents := k[:len(k)-1]
-	if len(parents) > 0 && parents[0] == "payouts" {
-		// `payouts` is decoded by hand from either of two forms.
-		t = reflect.TypeOf(Payout{})
-		parents = parents[1:]
-		if payoutsTable != "payouts" {
-			t = reflect.TypeOf(PayoutSettings{})
+	if len(parents) > 0 {
+		if form, ok := sc.handDecoded(parents[0]); ok {
+			t, parents = form, parents[1:]
 		}
 	}
 	for _, part := range parents {
@@ -212,6 +208,25 @@ func knownKeysHint(k toml.Key, payoutsTable string) string {
 	}
 	sort.Strings(names)
 	return "; known keys here: " + strings.Join(names, ", ")
+}
+
+// handDecoded returns the type the `payouts` or `payments` key was decoded
+// into, by the form it took: its array form lists existing payouts or
+// payments, its table form holds the settings and `existing`.
+func (sc *Scenario) handDecoded(key string) (reflect.Type, bool) {
+	switch key {
+	case "payouts":
+		if sc.payoutsTable == "payouts" {
+			return reflect.TypeOf(Payout{}), true
+		}
+		return reflect.TypeOf(PayoutSettings{}), true
+	case "payments":
+		if sc.paymentsTable == "payments" {
+			return reflect.TypeOf(Payment{}), true
+		}
+		return reflect.TypeOf(PaymentSettings{}), true
+	}
+	return nil, false
 }
 
 func fieldByTag(t reflect.Type, tag string) (reflect.StructField, bool) {

@@ -1,6 +1,14 @@
 package scenario
 
-import "time"
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
 
 // Payment statuses (payments.md §4): what get_status3.php's
 // pg_payment_status says of a payment.
@@ -52,6 +60,11 @@ type PaymentSettings struct {
 	Encoding string `toml:"encoding"`
 	// Existing payments, as [[payments]] lists them in the array form.
 	Existing []Payment `toml:"existing"`
+
+	// check_timeout and result_timeout written, "0s" included: a zero
+	// left unset (as in a scenario built in Go) is the default, a zero
+	// written is a mistake validation reports.
+	checkTimeoutGiven, resultTimeoutGiven bool
 }
 
 // Defaults of [PaymentSettings].
@@ -63,7 +76,43 @@ const (
 	DefaultPageScript    = "payment_page"
 	OrderIDRequired      = "required"
 	OrderIDOptional      = "optional"
+	// EncodingGet sends check and result callbacks as a GET query, one of
+	// [PaymentSettings.Encoding]'s choices besides [EncodingURL],
+	// [EncodingMultipart] and [EncodingXML].
+	EncodingGet = "get"
 )
+
+// Error codes of a payment's timeline (payments.md §6).
+const (
+	// PaymentDeclineDefault is the code of an "error" step that gives
+	// none: "Ошибка оплаты. Обратитесь в банк выпустивший карту", the
+	// issuer's generic decline.
+	PaymentDeclineDefault = 10001
+	// PaymentLifetimeOver is the code of every "incomplete" step: the
+	// payment's lifetime ended unpaid.
+	PaymentLifetimeOver = 10018
+)
+
+// PaymentDeclineCodes lists, ascending, the codes of payments.md §6 that
+// say why a payment failed, which an "error" step may carry: 3DS technical
+// error (8889), processing unavailable (10000), issuer decline (10001),
+// 3DS failed (10004), wrong card data (10005, 10008), insufficient funds
+// (10009), expired card (10017), operation refused (10019). The lifetime's
+// end (10018) is an "incomplete" step's; the other codes of the table
+// answer requests (signature, validation, cancel, refund), not payments.
+func PaymentDeclineCodes() []int {
+	codes := wire.PaymentErrorCodes() // the one table of texts
+	return slices.DeleteFunc(codes, func(c int) bool { return c == PaymentLifetimeOver })
+}
+
+// MaxPaymentURL bounds a payment callback URL (a merchant's check_url,
+// result_url, success_url, failure_url, and a payment's): pg_check_url and
+// the like are at most 255 characters (payments.md §3.1).
+const MaxPaymentURL = 255
+
+// MaxPaymentDescription bounds a payment's description, in characters, as
+// pg_description is bounded (payments.md §3.1).
+const MaxPaymentDescription = 1024
 
 // OrderIDIsRequired reports whether init_payment needs pg_order_id.
 func (p PaymentSettings) OrderIDIsRequired() bool { return p.OrderID != OrderIDOptional }
@@ -90,6 +139,30 @@ func (p PaymentSettings) ResultTimeoutOr() time.Duration {
 		return p.ResultTimeout.Duration
 	}
 	return DefaultResultTimeout
+}
+
+// CheckAckOr is CheckAck or its default, AckStrict.
+func (p PaymentSettings) CheckAckOr() string {
+	if p.CheckAck == "" {
+		return AckStrict
+	}
+	return p.CheckAck
+}
+
+// ResultAckOr is ResultAck or its default, AckLenient.
+func (p PaymentSettings) ResultAckOr() string {
+	if p.ResultAck == "" {
+		return AckLenient
+	}
+	return p.ResultAck
+}
+
+// EncodingOr is Encoding or its default, EncodingURL.
+func (p PaymentSettings) EncodingOr() string {
+	if p.Encoding == "" {
+		return EncodingURL
+	}
+	return p.Encoding
 }
 
 // Retries are the waits before each retry of a result notify.
@@ -132,3 +205,89 @@ type Payment struct {
 // AutoClearingOn reports whether the merchant's payments are captured on
 // authorisation when init_payment does not say.
 func (m Merchant) AutoClearingOn() bool { return m.AutoClearing == nil || *m.AutoClearing }
+
+// IsPayment reports whether the rule decides payments rather than payouts.
+func (r Rule) IsPayment() bool { return r.Kind == RulePayment }
+
+// decodePayments reads the `payments` key in either of its forms, as
+// decodePayouts reads `payouts`: [[payments]] (the payments that exist at
+// start) or [payments] with the settings and [[payments.existing]].
+func (sc *Scenario) decodePayments(md toml.MetaData) error {
+	sc.paymentsTable = "payments"
+	kind := md.Type("payments")
+	if kind == "" && md.IsDefined("payments") {
+		kind = "Hash" // made by [[payments.existing]] alone, without a [payments] line
+	}
+	switch kind {
+	case "":
+		return nil
+	case "Hash":
+		sc.paymentsTable = "payments.existing"
+		ps := &sc.PaymentSettings
+		if err := md.PrimitiveDecode(sc.PaymentsTOML, ps); err != nil {
+			return fmt.Errorf("[payments]: %w", err)
+		}
+		sc.Payments, ps.Existing = ps.Existing, nil
+		ps.checkTimeoutGiven = md.IsDefined("payments", "check_timeout")
+		ps.resultTimeoutGiven = md.IsDefined("payments", "result_timeout")
+		return nil
+	default:
+		if err := md.PrimitiveDecode(sc.PaymentsTOML, &sc.Payments); err != nil {
+			return fmt.Errorf("[[payments]]: %w", err)
+		}
+		return nil
+	}
+}
+
+// applyPaymentDefaults fills what existing payments and payment rules leave
+// out: a payment's currency is its merchant's, its timeline success at 0s;
+// an "error" step's code is PaymentDeclineDefault, an "incomplete" step's
+// PaymentLifetimeOver; a payment rule with three_ds and no timeline
+// succeeds once the 3DS page is passed. A rule without kind is a payout
+// rule. The settings keep their defaults in their methods.
+func (sc *Scenario) applyPaymentDefaults() {
+	var currency map[Text]string
+	if len(sc.Payments) > 0 {
+		currency = map[Text]string{}
+		for _, m := range sc.Merchants {
+			if _, ok := currency[m.ID]; !ok {
+				currency[m.ID] = m.Currency
+			}
+		}
+	}
+	for i := range sc.Payments {
+		p := &sc.Payments[i]
+		if p.Currency == "" {
+			p.Currency = currency[p.MerchantID]
+		}
+		if len(p.Timeline) == 0 {
+			p.Timeline = []Step{{Status: PaymentSuccess}}
+		}
+		defaultPaymentCodes(p.Timeline)
+	}
+	for i := range sc.Rules {
+		r := &sc.Rules[i]
+		if r.Kind == "" {
+			r.Kind = RulePayout
+		}
+		if !r.IsPayment() {
+			continue
+		}
+		if len(r.Timeline) == 0 && r.ThreeDS {
+			r.Timeline = []Step{{Status: PaymentSuccess}}
+		}
+		defaultPaymentCodes(r.Timeline)
+	}
+}
+
+func defaultPaymentCodes(steps []Step) {
+	for j := range steps {
+		switch s := &steps[j]; {
+		case s.ErrorCode != 0:
+		case s.Status == PaymentError:
+			s.ErrorCode = PaymentDeclineDefault
+		case s.Status == PaymentIncomplete:
+			s.ErrorCode = PaymentLifetimeOver
+		}
+	}
+}

@@ -76,7 +76,8 @@ type Scenario struct {
 	// PaymentSettings apply to payments made through the gateway.
 	PaymentSettings PaymentSettings `toml:"-"`
 
-	payoutsTable string // "payouts" or "payouts.existing", for line numbers
+	payoutsTable  string // "payouts" or "payouts.existing", for line numbers
+	paymentsTable string // "payments" or "payments.existing"
 }
 
 // PayoutSettings is the table form of the `payouts` key.
@@ -407,6 +408,9 @@ func parse(file string, data []byte, limit func(n int) int) (*Scenario, error) {
 	if err := sc.decodePayouts(md); err != nil {
 		return nil, decodeProblem(file, err)
 	}
+	if err := sc.decodePayments(md); err != nil {
+		return nil, decodeProblem(file, err)
+	}
 	loc := newLocator(data)
 	var probs []error
 	unknown := md.Undecoded()
@@ -415,7 +419,7 @@ func parse(file string, data []byte, limit func(n int) int) (*Scenario, error) {
 			probs = append(probs, Problem{file, 0, fmt.Sprintf("and %d more unknown keys", len(unknown)-i)})
 			break
 		}
-		probs = append(probs, Problem{file, loc.unknownKey(k), "unknown key " + strconv.Quote(k.String()) + knownKeysHint(k, sc.payoutsTable)})
+		probs = append(probs, Problem{file, loc.unknownKey(k), "unknown key " + strconv.Quote(k.String()) + sc.knownKeysHint(k)})
 	}
 	sc.File, sc.Source = file, data
 	sc.applyDefaults(file)
@@ -517,6 +521,7 @@ func (sc *Scenario) applyDefaults(file string) {
 			sc.Payouts[i].Timeline = []Step{{Status: StatusSuccess}}
 		}
 	}
+	sc.applyPaymentDefaults()
 	for i := range sc.Expect {
 		DefaultExpect(&sc.Expect[i])
 	}
@@ -557,5 +562,5 @@ func clip(msg string) string {
 
 // Summary is a one-line description of the scenario for the start-up log.
 func (sc *Scenario) Summary() string {
-	return fmt.Sprintf("%q from %s: %d merchant(s), %d payout(s), %d rule(s), %d expectation(s)", sc.Name, sc.File, len(sc.Merchants), len(sc.Payouts), len(sc.Rules), len(sc.Expect))
+	return fmt.Sprintf("%q from %s: %d merchant(s), %d payout(s), %d payment(s), %d rule(s), %d expectation(s)", sc.Name, sc.File, len(sc.Merchants), len(sc.Payouts), len(sc.Payments), len(sc.Rules), len(sc.Expect))
 }

@@ -22,8 +22,8 @@ func TestEveryExampleLoads(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}
-		if len(sc.Merchants) == 0 || len(sc.Payouts) == 0 {
-			t.Errorf("%s: %d merchants, %d payouts; an example should have both", name, len(sc.Merchants), len(sc.Payouts))
+		if len(sc.Merchants) == 0 || len(sc.Payouts)+len(sc.Payments) == 0 {
+			t.Errorf("%s: %d merchants, %d payouts, %d payments; an example should have merchants, and payouts or payments", name, len(sc.Merchants), len(sc.Payouts), len(sc.Payments))
 		}
 	}
 }
@@ -192,6 +192,10 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(badDrills))
 	data, _ = scenarios.FS.ReadFile("drills.toml")
 	f.Add(data)
+	data, _ = scenarios.FS.ReadFile("payments.toml")
+	f.Add(data)
+	f.Add([]byte(brokenPayments))
+	f.Add([]byte(payBase + onePayment + "[[rules]]\nkind = \"payment\"\nthree_ds = true\n"))
 	// Past the pre-scan's bounds, and strings that hide brackets from it.
 	f.Add([]byte("a = " + strings.Repeat("[", 17) + strings.Repeat("]", 17)))
 	f.Add([]byte("[a" + strings.Repeat(".b", 16) + "]\nx = 1"))

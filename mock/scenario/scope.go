@@ -8,10 +8,11 @@ import (
 )
 
 // WithMerchant returns a copy of sc in which merchant id is as from has it:
-// its [[merchants]] entry, saved cards, payouts, rules and expectations.
-// Rules and expectations of from that name no merchant are taken as id's.
-// Everything else stays as sc has it; ignored lists the other merchants of
-// from, whose entries were left out. The result is validated as a whole.
+// its [[merchants]] entry, saved cards, payouts, payments, rules and
+// expectations. Rules and expectations of from that name no merchant are
+// taken as id's. Everything else stays as sc has it; ignored lists the
+// other merchants of from, whose entries were left out. The result is
+// validated as a whole.
 func (sc *Scenario) WithMerchant(from *Scenario, id Text) (out *Scenario, ignored []string, err error) {
 	c := *sc
 	mine := func(m Merchant) bool { return m.ID == id }
@@ -26,6 +27,7 @@ func (sc *Scenario) WithMerchant(from *Scenario, id Text) (out *Scenario, ignore
 	}
 	c.Cards = swap(sc.Cards, from.Cards, func(x Card) bool { return x.MerchantID == id })
 	c.Payouts = swap(sc.Payouts, from.Payouts, func(x Payout) bool { return x.MerchantID == id })
+	c.Payments = swap(sc.Payments, from.Payments, func(x Payment) bool { return x.MerchantID == id })
 	// The merchant's rules go first: they are tried before shared ones.
 	var rules []Rule
 	for _, x := range from.Rules {

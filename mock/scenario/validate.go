@@ -21,6 +21,8 @@ type validator struct {
 
 	start  time.Time     // the scenario's clock start; zero for "now"
 	latest time.Duration // the latest timeline step seen, from the clock's start
+
+	paymentLatest time.Duration // the latest step of a payment's timeline or a payment rule's
 }
 
 // MaxHorizon bounds how far past the clock's start a scenario may schedule
@@ -127,6 +129,7 @@ func (sc *Scenario) validate(file string, loc *locator) ([]error, int) {
 			v.add(at("currency"), "%s: currency %q is not a 3-letter code such as KZT", where, m.Currency)
 		}
 		v.checkPostLink(func() int { return at("post_link") }, where+": post_link", m.PostLink)
+		v.checkMerchantPayments(at, where, m, g.StatusSecret == SecretPayment)
 		if p := m.CommissionPercent; p < 0 || p > 100 {
 			v.add(at("commission_percent"), "%s: commission_percent %v: want 0 to 100", where, p)
 		}
@@ -227,25 +230,16 @@ func (sc *Scenario) validate(file string, loc *locator) ([]error, int) {
 	if retries > 0 {
 		v.horizon(func() int { return loc.key("notify", 0, "retries") }, "notify.retries: the last retry of the latest timeline step", v.latest+retries)
 	}
+	v.checkPayments(sc, merchants)
 	return v.probs, v.more
 }
 
 func (v *validator) checkTimeline(lineOf func(j int) int, where string, steps []Step) {
-	var prev time.Duration
 	for j, s := range steps {
 		w := fmt.Sprintf("%s.timeline[%d]", where, j)
 		line := func() int { return lineOf(j) } // only for a problem: finding a line is slow
-		if p := s.At.problem(); p != "" {
-			v.add(line(), "%s: at: %s", w, p)
-		} else if s.At.Duration < 0 {
-			v.add(line(), "%s: at %s is negative", w, s.At)
-		}
-		v.horizon(line, w+": at", s.At.Duration)
+		v.checkAt(line, w, steps, j)
 		v.latest = max(v.latest, s.At.Duration)
-		if j > 0 && s.At.Duration <= prev {
-			v.add(line(), "%s: at %s is not after the step before (%s)", w, s.At, prev)
-		}
-		prev = s.At.Duration
 		switch s.Status {
 		case StatusProcess, StatusSuccess:
 			if s.ErrorCode != 0 {
@@ -264,6 +258,21 @@ func (v *validator) checkTimeline(lineOf func(j int) int, where string, steps []
 		if (s.Status == StatusSuccess || s.Status == StatusError) && j < len(steps)-1 {
 			v.add(line(), "%s: %q is final; the steps after it can never happen", w, s.Status)
 		}
+	}
+}
+
+// checkAt checks when step j of a timeline comes: a duration, not
+// negative, within the horizon, after the step before.
+func (v *validator) checkAt(line func() int, w string, steps []Step, j int) {
+	s := steps[j]
+	if p := s.At.problem(); p != "" {
+		v.add(line(), "%s: at: %s", w, p)
+	} else if s.At.Duration < 0 {
+		v.add(line(), "%s: at %s is negative", w, s.At)
+	}
+	v.horizon(line, w+": at", s.At.Duration)
+	if prev := steps[max(j-1, 0)].At.Duration; j > 0 && s.At.Duration <= prev {
+		v.add(line(), "%s: at %s is not after the step before (%s)", w, s.At, prev)
 	}
 }
 
@@ -334,6 +343,18 @@ func (v *validator) checkRules(rules []Rule, merchants map[Text]*Merchant) {
 		}
 		if m.AmountMin != nil && m.AmountMax != nil && *m.AmountMin > *m.AmountMax {
 			v.add(at("match"), "%s: match.amount_min %v is above amount_max %v: the rule can never match", where, *m.AmountMin, *m.AmountMax)
+		}
+		switch r.Kind {
+		case "", RulePayout:
+		case RulePayment:
+			v.checkPaymentRule(i, r)
+			continue
+		default:
+			v.add(at("kind"), "%s: kind %q: want %q (the default) or %q", where, r.Kind, RulePayout, RulePayment)
+			continue
+		}
+		if r.ThreeDS {
+			v.add(at("three_ds"), "%s: three_ds is for payment rules (kind = %q): a payout has no 3DS page", where, RulePayment)
 		}
 		if len(r.Timeline) == 0 {
 			v.add(at("timeline"), "%s: timeline is missing; a rule says what happens to the payouts it matches", where)
