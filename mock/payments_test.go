@@ -15,6 +15,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock"
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
@@ -566,5 +567,46 @@ func TestPaymentDashboard(t *testing.T) {
 	}
 	if strings.Contains(page, "4716047261941981") {
 		t.Error("the dashboard shows a whole card number")
+	}
+}
+
+// A scenario's payments exist from the start and send their result
+// notifies on their timelines; a merchant's reset brings them back.
+func TestScenarioPayments(t *testing.T) {
+	sh := newCarefulShop(t)
+	sc, err := scenario.Parse("p.toml", []byte(`
+[[merchants]]
+id = "9970"
+secret_key = "payment_secret_key"
+payout_secret_key = "test_secret_key"
+result_url = "`+sh.srv.URL+`/hooks/result"
+[[payments]]
+merchant_id = "9970"
+order_id = "S-1"
+amount = 250
+card = "4716047261941981"
+timeline = [{ at = "0s", status = "pending" }, { at = "10m", status = "success" }]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mock.RunT(t, mock.Options{Scenario: sc, ClockMode: "manual", Addr: "127.0.0.1:0"})
+	ps, err := s.Payments(sandbox.PaymentQuery{OrderID: "S-1"})
+	if err != nil || len(ps.Payments) != 1 || ps.Payments[0].Status != "pending" {
+		t.Fatalf("%+v %v", ps, err)
+	}
+	if _, err := s.Advance(10 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	_, results := sh.got()
+	if len(results) != 1 || results[0].Get("pg_result") != "1" || results[0].Get("pg_card_pan") != "4716-04XX-XXXX-1981" {
+		t.Fatalf("results %v", results)
+	}
+	if _, err := s.Reset("9970"); err != nil {
+		t.Fatal(err)
+	}
+	ps, _ = s.Payments(sandbox.PaymentQuery{OrderID: "S-1"})
+	if len(ps.Payments) != 1 || ps.Payments[0].Status != "pending" {
+		t.Fatalf("after a reset the payment's timeline counts from the reset: %+v", ps.Payments)
 	}
 }

@@ -232,10 +232,10 @@ func (l *Ledger) paymentOutcome(p *Payment, pan string) ([]scenario.Step, bool, 
 			if len(steps) == 0 {
 				steps = []scenario.Step{{Status: scenario.PaymentSuccess}}
 			}
-			return steps, r.ThreeDS, ByRule + " " + strconv.Itoa(i), scenario.DrillsOf(l.every, r.Drills, false)
+			return steps, r.ThreeDS, ByRule + " " + strconv.Itoa(i), append([]string(nil), r.Drills...)
 		}
 	}
-	every := scenario.DrillsOf(l.every, nil, false)
+	var every []string // [drills] every is the payouts'; a payment's drills come from its rule
 	for _, c := range PaymentTestCards() {
 		if c.Number == pan {
 			st := scenario.Step{Status: scenario.PaymentSuccess}

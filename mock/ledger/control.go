@@ -102,6 +102,16 @@ func (l *Ledger) ResetMerchant(sc *scenario.Scenario, id string, origin time.Tim
 			taken[pid] = true
 		}
 	}
+	for pid, p := range l.payByID {
+		if p.MerchantID != id {
+			taken[pid] = true
+		}
+	}
+	for _, sp := range sc.Payments {
+		if string(sp.MerchantID) == id && sp.PaymentID != 0 && taken[sp.PaymentID] {
+			return fmt.Errorf("payment_id %d of payment order %s is already another merchant's", sp.PaymentID, sp.OrderID)
+		}
+	}
 	for _, sp := range sc.Payouts {
 		if string(sp.MerchantID) == id && sp.PaymentID != 0 && taken[sp.PaymentID] {
 			return fmt.Errorf("payment_id %d of order %s is already another merchant's payout", sp.PaymentID, sp.OrderID)
@@ -129,9 +139,19 @@ func (l *Ledger) ResetMerchant(sc *scenario.Scenario, id string, origin time.Tim
 			taken[sp.PaymentID] = true
 		}
 	}
+	for _, sp := range sc.Payments {
+		if string(sp.MerchantID) == id && sp.PaymentID != 0 {
+			taken[sp.PaymentID] = true
+		}
+	}
 	for _, sp := range sc.Payouts {
 		if string(sp.MerchantID) == id {
 			l.addPayout(sp, origin, taken)
+		}
+	}
+	for _, sp := range sc.Payments {
+		if string(sp.MerchantID) == id {
+			l.addScenarioPayment(sp, origin, taken)
 		}
 	}
 	return nil

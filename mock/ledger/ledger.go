@@ -162,8 +162,14 @@ func New(sc *scenario.Scenario, gen *fixtures.Gen, origin time.Time) *Ledger {
 	for _, p := range sc.Payouts {
 		taken[p.PaymentID] = true
 	}
+	for _, p := range sc.Payments {
+		taken[p.PaymentID] = true
+	}
 	for _, sp := range sc.Payouts {
 		l.addPayout(sp, origin, taken)
+	}
+	for _, sp := range sc.Payments {
+		l.addScenarioPayment(sp, origin, taken)
 	}
 	return l
 }

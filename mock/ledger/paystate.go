@@ -1,7 +1,11 @@
 package ledger
 
 import (
+	"cmp"
+	"crypto/md5"
+	"encoding/hex"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/money"
@@ -118,3 +122,51 @@ func checkPaymentTimeline(steps []Step, add func(field, format string, args ...a
 		}
 	}
 }
+
+// addScenarioPayment adds a payment of the scenario, its timeline counted
+// from origin; l.mu is held or the ledger not yet shared. taken holds the
+// payment ids in use or reserved; a generated id is added to it.
+func (l *Ledger) addScenarioPayment(sp scenario.Payment, origin time.Time, taken map[int64]bool) {
+	a := l.merchants[string(sp.MerchantID)]
+	m := a.Merchant
+	p := &Payment{MerchantID: m.ID, OrderID: string(sp.OrderID), PaymentID: sp.PaymentID, Script: MethodScenario,
+		Currency: cmp.Or(sp.Currency, m.Currency), Description: sp.Description,
+		ResultURL: cmp.Or(sp.ResultURL, m.ResultURL), SuccessURL: cmp.Or(sp.SuccessURL, m.SuccessURL),
+		FailureURL: cmp.Or(sp.FailureURL, m.FailureURL), CheckURL: m.CheckURL,
+		AutoClearing: m.AutoClearing, TestingMode: true, CreatedAt: origin, ExpiresAt: origin.Add(scenarioLifetime),
+		Language: "ru", Drills: append([]string(nil), sp.Drills...)}
+	for p.PaymentID == 0 || (sp.PaymentID == 0 && taken[p.PaymentID]) {
+		p.PaymentID = l.gen.PaymentID()
+	}
+	taken[p.PaymentID] = true
+	p.Amount, _ = money.FromFloat(sp.Amount)
+	key := md5.Sum([]byte(l.gen.Salt()))
+	p.PageKey = hex.EncodeToString(key[:])
+	p.Reference = l.gen.Reference()
+	card := sp.Card
+	if card == "" {
+		card = l.gen.CardNumber()
+	}
+	p.CardPAN, p.CardBrand, p.CardExp, p.CardHolder = MaskPAN(card), Brand(card), "12/30", "TEST CARDHOLDER"
+	steps := sp.Timeline
+	if len(steps) == 0 {
+		steps = []scenario.Step{{Status: scenario.PaymentSuccess}}
+	}
+	for _, s := range steps {
+		st := Step{At: origin.Add(s.At.Duration), Status: s.Status, ErrorCode: s.ErrorCode}
+		st.Notify = s.Status == scenario.PaymentSuccess || s.Status == scenario.PaymentError || s.Status == scenario.PaymentIncomplete
+		if s.Notify != nil {
+			st.Notify = *s.Notify
+		}
+		p.Timeline = append(p.Timeline, st)
+	}
+	if first := p.Timeline[0]; first.At.After(origin) || first.Status != scenario.PaymentNew {
+		p.Timeline = append([]Step{{At: origin, Status: scenario.PaymentNew}}, p.Timeline...)
+	}
+	sort.SliceStable(p.Timeline, func(i, j int) bool { return p.Timeline[i].At.Before(p.Timeline[j].At) })
+	l.insertPayment(p)
+}
+
+// scenarioLifetime is the lifetime of a payment the scenario makes: the
+// default of init_payment's pg_lifetime.
+const scenarioLifetime = 86400 * time.Second

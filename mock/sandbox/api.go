@@ -374,6 +374,11 @@ func (s *Sandbox) resetMerchant(cur *world, sc *scenario.Scenario, id string, ed
 				made = append(made, p)
 			}
 		}
+		for _, p := range w.ledger.Payments() {
+			if p.MerchantID == id {
+				schedulePayment(w, p) // under the gate, as the payouts are
+			}
+		}
 		return made, nil
 	}})
 	return err

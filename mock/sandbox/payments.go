@@ -142,6 +142,15 @@ func (ps payments) schedule(p ledger.Payment, from, skip int) int {
 	return n
 }
 
+// schedulePayment puts every step of a scenario's payment on w's schedule.
+func schedulePayment(w *world, p ledger.Payment) {
+	due := make([]time.Time, len(p.Timeline))
+	for i, st := range p.Timeline {
+		due[i] = st.At
+	}
+	_ = w.notify.ScheduleKind(notify.ResultNotify, p.PaymentID, due)
+}
+
 // firstAfter is the index of p's first step after now.
 func firstAfter(p ledger.Payment, now time.Time) int {
 	for i, st := range p.Timeline {

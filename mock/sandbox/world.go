@@ -51,6 +51,9 @@ func (s *Sandbox) newWorld(sc *scenario.Scenario, origin time.Time) *world {
 	for _, p := range w.ledger.Payouts() {
 		w.notify.Schedule(p)
 	}
+	for _, p := range w.ledger.Payments() {
+		schedulePayment(w, p)
+	}
 	return w
 }
 
