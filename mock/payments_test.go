@@ -610,3 +610,60 @@ timeline = [{ at = "0s", status = "pending" }, { at = "10m", status = "success" 
 		t.Fatalf("after a reset the payment's timeline counts from the reset: %+v", ps.Payments)
 	}
 }
+
+// verify judges payments: paid, notified, polled once final; none left
+// pending.
+func TestPaymentExpectations(t *testing.T) {
+	sc, err := scenario.Parse("e.toml", []byte(`
+[[merchants]]
+id = "9970"
+secret_key = "payment_secret_key"
+payout_secret_key = "test_secret_key"
+[[expect]]
+payment = { order_id = "ORD-E", status = "success", result = "delivered", polled = true }
+[[expect]]
+no_pending_payments = true
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mock.RunT(t, mock.Options{Scenario: sc, ClockMode: "manual", Addr: "127.0.0.1:0"})
+	base := s.URL()
+	sh := newCarefulShop(t)
+	a := initPayment(t, base, sh, "pg_order_id", "ORD-E")
+	payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
+	initPayment(t, base, sh, "pg_order_id", "ORD-OPEN") // never paid
+	rep, err := s.Verify("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK || rep.Failed != 2 || !strings.Contains(rep.Results[0].Message, "never asked the status") ||
+		!strings.Contains(rep.Results[1].Message, "ORD-OPEN") {
+		t.Fatalf("before polling: %+v", rep.Results)
+	}
+	status3(t, base, a.Value("pg_payment_id"))
+	if _, err := s.ForcePayment(context.Background(), mustID(t, initPaymentID(t, s, "ORD-OPEN")), "error", 10001); err != nil {
+		t.Fatal(err)
+	}
+	rep, _ = s.Verify("")
+	if !rep.OK {
+		t.Fatalf("after polling and closing the open payment: %+v", rep.Results)
+	}
+	// await on a payment
+	res, err := http.Get(base + "/_mock/await?order_id=ORD-E&payment_status=success&result=delivered&timeout=1s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("await: HTTP %d", res.StatusCode)
+	}
+}
+
+func initPaymentID(t *testing.T, s *mock.Server, order string) string {
+	ps, err := s.Payments(sandbox.PaymentQuery{OrderID: order})
+	if err != nil || len(ps.Payments) != 1 {
+		t.Fatalf("%s: %+v %v", order, ps, err)
+	}
+	return fixtures.FormatID(ps.Payments[0].PaymentID)
+}
