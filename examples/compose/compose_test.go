@@ -254,6 +254,58 @@ func (s *stack) deliveredOnce(order string) notify.Notification {
 	return n
 }
 
+// checkout takes a card payment through the merchant's checkout, which
+// makes it, pays it on the hosted page as the payer (confirming 3-D Secure
+// when the card wants it), answers the check request and the result notify
+// and polls get_status3.php. It checks the merchant's account and the
+// sandbox's: a success, paid by a verified result notify, and one check
+// request and one result notify delivered and acknowledged with a signed
+// ok.
+func (s *stack) checkout(order, card string, threeDS bool) {
+	s.t.Helper()
+	resp, err := http.PostForm(s.merchant+"/checkout", url.Values{"order_id": {order}, "amount": {"1500"}, "card": {card}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var got struct {
+		PaymentID  string `json:"payment_id"`
+		Status     string `json:"status"`
+		ThreeDS    bool   `json:"three_ds"`
+		PageStatus int    `json:"page_status"`
+		Outcome    string `json:"outcome"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil || resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("checkout %s: HTTP %d %s (%v)\n%s", order, resp.StatusCode, body, err, s.logs())
+	}
+	if got.Status != "success" || got.Outcome != "paid" || got.PageStatus != http.StatusOK || got.ThreeDS != threeDS {
+		s.t.Errorf("checkout %s: %s; want status success, outcome paid, page 200, three_ds %t", order, body, threeDS)
+	}
+	var p struct {
+		Status        string                `json:"status"`
+		OrderID       string                `json:"order_id"`
+		Notifications []notify.Notification `json:"notifications"`
+	}
+	if ok, why := get(s.sandbox+"/_mock/payments/"+url.PathEscape(got.PaymentID), &p); !ok {
+		s.t.Fatalf("payment %s of %s: %s", got.PaymentID, order, why)
+	}
+	if p.Status != "success" || p.OrderID != order {
+		s.t.Errorf("payment %s: the sandbox says %s of order %q, want success of %s", got.PaymentID, p.Status, p.OrderID, order)
+	}
+	n := map[string]int{}
+	for _, c := range p.Notifications {
+		n[c.Kind]++
+		if c.State != "delivered" || len(c.Attempts) != 1 || !c.Attempts[0].Delivered || !c.Attempts[0].Conforming ||
+			!strings.Contains(c.Attempts[0].Answer, "<pg_status>ok</pg_status>") {
+			s.t.Errorf("payment %s: %s %s to %s: %+v; want one attempt, delivered and answered ok", got.PaymentID, c.Kind, c.State, c.URL, c.Attempts)
+		}
+	}
+	if n[notify.CheckRequest] != 1 || n[notify.ResultNotify] != 1 || len(p.Notifications) != 2 {
+		s.t.Errorf("payment %s: callbacks %v, want one check request and one result notify", got.PaymentID, n)
+	}
+}
+
 // checkLadder checks that each retry of n went out when the scenario's
 // ladder says (2s, 4s, 8s, ... after the attempt before), within slack.
 func checkLadder(t *testing.T, n notify.Notification, slack time.Duration) {
@@ -309,7 +361,12 @@ func TestComposeEndToEnd(t *testing.T) {
 		return strings.Contains(logs, "final order_id="+created+" status=success"), "no final line for " + created
 	})
 
-	// 2. The merchant goes away while its notify is due: the attempts fail
+	// 2. Card payments through the merchant's checkout: the sandbox calls
+	// the merchant back in its container before and after the charge.
+	s.checkout("shop-1", "4716047261941981", false)
+	s.checkout("shop-3ds", "4916307416334310", true) // 3-D Secure
+
+	// 3. The merchant goes away while its notify is due: the attempts fail
 	// and are recorded; back up, it gets the notify on the next retry.
 	s.pay("down-1", 100)
 	s.do("stop", "merchant")
@@ -327,7 +384,7 @@ func TestComposeEndToEnd(t *testing.T) {
 	}
 	checkLadder(t, n, 1500*time.Millisecond)
 
-	// 3. The sandbox restarts with a notify waiting for its retry and a
+	// 4. The sandbox restarts with a notify waiting for its retry and a
 	// payout still in process: after the restart both are delivered, once,
 	// on schedule, and the attempts made before it are still on record.
 	s.pay("restart-1", 100) // success after 3s
@@ -358,7 +415,7 @@ func TestComposeEndToEnd(t *testing.T) {
 		t.Errorf("restart-2: first attempt at %s, due at %s (%s late)", n.Attempts[0].At, due, late)
 	}
 
-	// 4. Killed outright (SIGKILL, no shutdown) right after a payout is
+	// 5. Killed outright (SIGKILL, no shutdown) right after a payout is
 	// made: the payout, saved before its reply, is still there and notified.
 	s.pay("kill-1", 100)
 	s.do("kill", "sandbox")
@@ -373,7 +430,7 @@ func TestComposeEndToEnd(t *testing.T) {
 		t.Errorf("verify: %v %s", verdict, why)
 	}
 
-	// 5. docker stop: SIGTERM to PID 1, a clean exit well within 5 s.
+	// 6. docker stop: SIGTERM to PID 1, a clean exit well within 5 s.
 	id := s.do("ps", "-q", "sandbox")
 	stopStart = time.Now()
 	run(t, "docker", "stop", "-t", "10", lastLine(id))

@@ -1,14 +1,24 @@
 // Command merchant is a sample merchant service that pays money out through
-// FreedomPay: it makes card payouts (/g2g/p2p2nonreg), polls their status
-// (/g2g/payout_status2) and receives the payout notifies FreedomPay posts to
-// its callback URL. It uses only the standard library and signs messages
-// itself, as a merchant's own code would; copy what you need.
+// FreedomPay and takes card payments: it makes card payouts
+// (/g2g/p2p2nonreg), polls their status (/g2g/payout_status2) and receives
+// the payout notifies FreedomPay posts to its callback URL; its checkout
+// (checkout.go) makes payments on FreedomPay's hosted page
+// (init_payment.php), answers their check requests and result notifies and
+// polls get_status3.php. It uses only the standard library and signs
+// messages itself, as a merchant's own code would; copy what you need.
 //
 // Routes:
 //
-//	POST /pay     order_id, amount (optional): make a payout and poll it
-//	POST /notify  FreedomPay's payout notify: verify, remember, acknowledge
-//	GET  /seen    every notify received, as JSON
+//	POST /pay       order_id, amount (optional): make a payout and poll it
+//	POST /notify    FreedomPay's payout notify: verify, remember, acknowledge
+//	GET  /seen      every payout notify received, as JSON
+//	POST /checkout  order_id, amount, card (optional): take a card payment,
+//	                playing the payer on the hosted page with plain HTTP
+//	POST /check     FreedomPay's check request before a card is charged
+//	POST /result    FreedomPay's result notify after it
+//	GET  /paid      where the payer comes back after paying (also POST)
+//	GET  /failed    where the payer comes back when the payment failed
+//	GET  /payments  every checkout with the callbacks about it, as JSON
 //
 // Configuration comes from the environment; see configFromEnv.
 package main
@@ -109,8 +119,10 @@ type config struct {
 	GatewayURL    string // FreedomPay's base URL: the sandbox, or https://api.freedompay.kz
 	MerchantID    string
 	Secret        string // the payout secret: signs payout requests, replies and notifies
+	PaymentSecret string // the payment secret (secret_key): signs everything of a payment
 	Listen        string
 	CallbackURL   string // sent as pg_post_link: where FreedomPay posts the notify
+	PublicURL     string // where FreedomPay reaches this service: check, result and return URLs
 	Card          string
 	Amount        string
 	OrderPrefix   string
@@ -128,14 +140,17 @@ func configFromEnv(getenv func(string) string) (config, error) {
 		return def
 	}
 	cfg := config{
-		GatewayURL:  strings.TrimRight(env("FREEDOMPAY_URL", "http://sandbox:8080"), "/"),
-		MerchantID:  env("MERCHANT_ID", "9970"),
-		Secret:      env("PAYOUT_SECRET", "test_secret_key"), // merchant 9970's in the sandbox's default scenario
-		Listen:      env("LISTEN", ":8000"),
-		CallbackURL: env("CALLBACK_URL", "http://merchant:8000/notify"),
-		Card:        env("CARD", "4405645000006150"),
-		Amount:      env("AMOUNT", "1000"),
-		OrderPrefix: env("ORDER_PREFIX", "order"),
+		GatewayURL: strings.TrimRight(env("FREEDOMPAY_URL", "http://sandbox:8080"), "/"),
+		MerchantID: env("MERCHANT_ID", "9970"),
+		Secret:     env("PAYOUT_SECRET", "test_secret_key"), // merchant 9970's in the sandbox's default scenario
+		// Merchant 9970's secret_key in the sandbox's default scenario.
+		PaymentSecret: env("PAYMENT_SECRET", "payment_secret_key"),
+		Listen:        env("LISTEN", ":8000"),
+		CallbackURL:   env("CALLBACK_URL", "http://merchant:8000/notify"),
+		PublicURL:     strings.TrimRight(env("PUBLIC_URL", "http://merchant:8000"), "/"),
+		Card:          env("CARD", "4405645000006150"),
+		Amount:        env("AMOUNT", "1000"),
+		OrderPrefix:   env("ORDER_PREFIX", "order"),
 	}
 	var err error
 	if cfg.PollEvery, err = time.ParseDuration(env("POLL_EVERY", "1s")); err != nil || cfg.PollEvery <= 0 {
@@ -147,21 +162,25 @@ func configFromEnv(getenv func(string) string) (config, error) {
 	return cfg, nil
 }
 
-// merchant is the service: its payouts and the notifies it has received.
+// merchant is the service: its payouts and the notifies it has received,
+// its checkouts and their callbacks.
 type merchant struct {
 	cfg    config
 	log    *log.Logger
 	client *http.Client
+	payer  *http.Client    // the payer's browser on the hosted page: follows no redirect by itself
 	ctx    context.Context // background polling stops when it ends
 	now    func() time.Time
 	sleep  func(context.Context, time.Duration) error // backoff waits; tests record them
 
-	mu      sync.Mutex
-	orders  map[string]*order // by payment id
-	handled map[string]bool   // "payment id/status" of every verified notify
-	seen    []seenNotify
-	closing bool
-	wg      sync.WaitGroup
+	mu       sync.Mutex
+	orders   map[string]*order // by payment id
+	handled  map[string]bool   // "payment id/status" of every verified notify
+	seen     []seenNotify
+	payments map[string]*payment // checkouts, by order id
+	orderIDs []string            // the checkouts' order ids, oldest first
+	closing  bool
+	wg       sync.WaitGroup
 }
 
 // order is one payout as the merchant knows it.
@@ -185,11 +204,13 @@ type seenNotify struct {
 func newMerchant(ctx context.Context, cfg config, logger *log.Logger) *merchant {
 	return &merchant{
 		cfg: cfg, log: logger, ctx: ctx,
-		client:  &http.Client{Timeout: 30 * time.Second},
-		now:     time.Now,
-		sleep:   sleepCtx,
-		orders:  map[string]*order{},
-		handled: map[string]bool{},
+		client:   &http.Client{Timeout: 30 * time.Second},
+		payer:    newPayer(),
+		now:      time.Now,
+		sleep:    sleepCtx,
+		orders:   map[string]*order{},
+		handled:  map[string]bool{},
+		payments: map[string]*payment{},
 	}
 }
 
@@ -198,6 +219,13 @@ func (m *merchant) routes() http.Handler {
 	mux.HandleFunc("POST /pay", m.handlePay)
 	mux.HandleFunc("POST /notify", m.handleNotify)
 	mux.HandleFunc("GET /seen", m.handleSeen)
+	mux.HandleFunc("POST /checkout", m.handleCheckout)
+	mux.HandleFunc("POST /check", m.handleCheck)
+	mux.HandleFunc("POST /result", m.handleResult)
+	for _, route := range []string{"GET /paid", "POST /paid", "GET /failed", "POST /failed"} {
+		mux.HandleFunc(route, m.handleBack) // the method is the merchant's pg_success_url_method
+	}
+	mux.HandleFunc("GET /payments", m.handlePayments)
 	return mux
 }
 
@@ -295,17 +323,18 @@ type refusal struct{ Code, Description string }
 
 func (r *refusal) Error() string { return r.Code + " " + r.Description }
 
-// call sends a signed request to FreedomPay and returns the reply's fields.
-// A reply with pg_status=ok must be signed with the same script name and
-// secret; error replies come back as a *refusal (authentication errors are
-// not signed, so there is nothing to check on them).
-func (m *merchant) call(ctx context.Context, path string, fields url.Values) (url.Values, error) {
+// call sends a request to FreedomPay signed with secret (the payout secret
+// for payouts, the payment secret for payments) and returns the reply's
+// fields. A reply with pg_status=ok must be signed with the same script
+// name and secret; error replies come back as a *refusal (authentication
+// errors are not signed, so there is nothing to check on them).
+func (m *merchant) call(ctx context.Context, path, secret string, fields url.Values) (url.Values, error) {
 	script := scriptName(path)
 	req := url.Values{"pg_merchant_id": {m.cfg.MerchantID}, "pg_salt": {newSalt()}}
 	for name, v := range fields {
 		req[name] = v
 	}
-	req.Set("pg_sig", sign(script, req, m.cfg.Secret))
+	req.Set("pg_sig", sign(script, req, secret))
 	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, m.cfg.GatewayURL+path, strings.NewReader(req.Encode()))
 	if err != nil {
 		return nil, err
@@ -327,7 +356,7 @@ func (m *merchant) call(ctx context.Context, path string, fields url.Values) (ur
 	if reply.Get("pg_status") != "ok" {
 		return nil, &refusal{Code: reply.Get("pg_error_code"), Description: reply.Get("pg_error_description")}
 	}
-	if !verify(script, reply, m.cfg.Secret) {
+	if !verify(script, reply, secret) {
 		return nil, fmt.Errorf("%s: the reply's pg_sig does not verify", path)
 	}
 	return reply, nil
@@ -347,7 +376,7 @@ func (m *merchant) create(ctx context.Context, orderID, amount string) (string, 
 	}
 	wait := firstBackoff
 	for attempt := 1; ; attempt++ {
-		reply, err := m.call(ctx, pathPayout, fields)
+		reply, err := m.call(ctx, pathPayout, m.cfg.Secret, fields)
 		if err == nil {
 			return reply.Get("pg_payment_id"), nil
 		}
@@ -398,7 +427,7 @@ func (m *merchant) track(orderID, paymentID string) *order {
 // pollOnce asks for the payout's status, logs a change, and reports
 // whether the status is final.
 func (m *merchant) pollOnce(ctx context.Context, o *order) (final bool, err error) {
-	reply, err := m.call(ctx, pathStatus, url.Values{"pg_order_id": {o.OrderID}, "pg_payment_id": {o.PaymentID}})
+	reply, err := m.call(ctx, pathStatus, m.cfg.Secret, url.Values{"pg_order_id": {o.OrderID}, "pg_payment_id": {o.PaymentID}})
 	if err != nil {
 		return false, err
 	}
@@ -529,15 +558,15 @@ func (m *merchant) handleNotify(w http.ResponseWriter, r *http.Request) {
 
 	switch {
 	case n.SignatureOK && n.Duplicate:
-		m.ack(w, http.StatusOK, script, "ok", "Already processed")
+		m.ack(w, http.StatusOK, script, m.cfg.Secret, "ok", "Already processed")
 	case n.SignatureOK:
-		m.ack(w, http.StatusOK, script, "ok", "Accepted")
+		m.ack(w, http.StatusOK, script, m.cfg.Secret, "ok", "Accepted")
 	case err != nil:
-		m.ack(w, http.StatusBadRequest, script, "rejected", "Undecodable notify")
+		m.ack(w, http.StatusBadRequest, script, m.cfg.Secret, "rejected", "Undecodable notify")
 	case fields.Get("pg_sig") == "":
-		m.ack(w, http.StatusBadRequest, script, "rejected", "Missing signature")
+		m.ack(w, http.StatusBadRequest, script, m.cfg.Secret, "rejected", "Missing signature")
 	default:
-		m.ack(w, http.StatusBadRequest, script, "rejected", "Invalid signature")
+		m.ack(w, http.StatusBadRequest, script, m.cfg.Secret, "rejected", "Invalid signature")
 	}
 }
 
@@ -578,13 +607,14 @@ func decodeNotify(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 
 // ack answers a notify as the official SDK does: a <response> with
 // pg_status, pg_description and a fresh pg_salt, signed like the notify (same
-// script name, payout secret). FreedomPay also accepts a bare
-// <pg_status>ok</pg_status>. Only HTTP 200 counts as delivered: a refusal
-// is answered 400, so a genuine notify we could not verify (a wrong secret
-// here) is sent again rather than lost.
-func (m *merchant) ack(w http.ResponseWriter, code int, script, status, description string) {
+// script name and secret: the payout secret for a payout notify, the
+// payment secret for a payment's callbacks). FreedomPay also accepts a bare
+// <pg_status>ok</pg_status> to a payout notify. Only HTTP 200 counts as
+// delivered: a refusal is answered 400, so a genuine notify we could not
+// verify (a wrong secret here) is sent again rather than lost.
+func (m *merchant) ack(w http.ResponseWriter, code int, script, secret, status, description string) {
 	fields := url.Values{"pg_status": {status}, "pg_description": {description}, "pg_salt": {newSalt()}}
-	fields.Set("pg_sig", sign(script, fields, m.cfg.Secret))
+	fields.Set("pg_sig", sign(script, fields, secret))
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n<response>")
 	for _, name := range []string{"pg_status", "pg_description", "pg_salt", "pg_sig"} {
@@ -598,7 +628,7 @@ func (m *merchant) ack(w http.ResponseWriter, code int, script, status, descript
 	io.WriteString(w, b.String())
 }
 
-// handleSeen lists every notify received, oldest first.
+// handleSeen lists every payout notify received, oldest first.
 func (m *merchant) handleSeen(w http.ResponseWriter, _ *http.Request) {
 	m.mu.Lock()
 	seen := append([]seenNotify{}, m.seen...)

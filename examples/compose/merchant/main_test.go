@@ -25,7 +25,10 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
 
-const secret = "test_secret_key"
+const (
+	secret        = "test_secret_key"    // merchant 9970's payout secret
+	paymentSecret = "payment_secret_key" // and its payment secret
+)
 
 // logBuffer collects the merchant's log lines, safe for concurrent use.
 type logBuffer struct {
@@ -72,10 +75,17 @@ type world struct {
 }
 
 // start runs the sandbox with merchant 9970 calling back at the merchant's
-// /notify, in the given notify encoding, and the merchant against it. The
-// merchant polls only when the test says so. Options change the merchant's
-// settings before it serves.
+// /notify, in the given notify encoding, and the merchant against it (its
+// checkout's callbacks come to its own URL). The merchant polls payouts
+// only when the test says so. Options change the merchant's settings
+// before it serves.
 func start(t *testing.T, encoding string, opts ...func(*config)) *world {
+	t.Helper()
+	return startWith(t, encoding, "", opts...)
+}
+
+// startWith is start with more of the scenario: merchants, rules.
+func startWith(t *testing.T, encoding, more string, opts ...func(*config)) *world {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil) // listening already: its URL goes into the scenario
 	base := "http://" + ts.Listener.Addr().String()
@@ -92,18 +102,19 @@ retries = ["1m"]
 [[merchants]]
 id = "9970"
 payout_secret_key = "`+secret+`"
+secret_key = "`+paymentSecret+`"
 balance = 100000
 post_link = "`+base+`/notify"
 
 [[rules]]
 match = { order_id = "fail-*" }
 timeline = [ { at = "0s", status = "process" }, { at = "30s", status = "error", error_code = 10026 } ]
-`))
+`+more))
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := mock.RunT(t, mock.Options{Scenario: sc})
-	cfg, err := configFromEnv(env{"FREEDOMPAY_URL": s.URL(), "CALLBACK_URL": base + "/notify"}.get)
+	cfg, err := configFromEnv(env{"FREEDOMPAY_URL": s.URL(), "CALLBACK_URL": base + "/notify", "PUBLIC_URL": base}.get)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -512,17 +523,24 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := config{GatewayURL: "http://sandbox:8080", MerchantID: "9970", Secret: "test_secret_key", Listen: ":8000",
-		CallbackURL: "http://merchant:8000/notify", Card: "4405645000006150", Amount: "1000", OrderPrefix: "order",
+	want := config{GatewayURL: "http://sandbox:8080", MerchantID: "9970", Secret: "test_secret_key",
+		PaymentSecret: "payment_secret_key", Listen: ":8000", CallbackURL: "http://merchant:8000/notify",
+		PublicURL: "http://merchant:8000", Card: "4405645000006150", Amount: "1000", OrderPrefix: "order",
 		PollEvery: time.Second, CreateOnStart: true}
 	if cfg != want {
 		t.Errorf("defaults\n got %+v\nwant %+v", cfg, want)
 	}
-	// The default secret is merchant 9970's in the sandbox's default scenario.
+	// The default secrets are merchant 9970's in the sandbox's default scenario.
 	for _, m := range scenario.Default().Merchants {
 		if m.ID == "9970" && m.PayoutSecretKey != cfg.Secret {
 			t.Errorf("PAYOUT_SECRET default %q, but the default scenario's merchant 9970 has %q", cfg.Secret, m.PayoutSecretKey)
 		}
+		if m.ID == "9970" && m.SecretKey != cfg.PaymentSecret {
+			t.Errorf("PAYMENT_SECRET default %q, but the default scenario's merchant 9970 has secret_key %q", cfg.PaymentSecret, m.SecretKey)
+		}
+	}
+	if cfg, _ := configFromEnv(env{"PUBLIC_URL": "http://shop.example/"}.get); cfg.PublicURL != "http://shop.example" {
+		t.Errorf("PUBLIC_URL=http://shop.example/: PublicURL %q, want it without the trailing slash", cfg.PublicURL)
 	}
 	if cfg, _ := configFromEnv(env{"CREATE_ON_START": "0", "POLL_EVERY": "250ms"}.get); cfg.CreateOnStart || cfg.PollEvery != 250*time.Millisecond {
 		t.Errorf("CREATE_ON_START=0 POLL_EVERY=250ms: %+v", cfg)
