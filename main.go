@@ -208,6 +208,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	shutdown := fs.String("shutdown-timeout", envDefault("shutdown-timeout", mock.DefaultShutdownTimeout.String()), "on SIGTERM, requests and notify attempts in flight get this long to end")
 	workers := fs.String("notify-workers", envDefault("notify-workers", strconv.Itoa(notify.DefaultWorkers)), "payouts whose notifies may be in flight at once")
 	stateDir := fs.String("state", envDefault("state", ""), "directory to save the state in and resume it from after a restart (default: nothing is written)")
+	publicURL := fs.String("public-url", envDefault("public-url", ""), "base URL of the pages replies name (pg_redirect_url), where a payer's browser reaches the sandbox, e.g. http://localhost:8080 (default: the host the request came to)")
 	maxPayments := fs.String("max-payments", envDefault("max-payments", strconv.Itoa(ledger.DefaultMaxPayments)), "the most payments kept per merchant; init_payment beyond it is refused (reset the merchant to start afresh)")
 	maxAwaits := fs.String("max-awaits", envDefault("max-awaits", strconv.Itoa(sandbox.DefaultMaxAwaits)), "the most /_mock/await calls open at once (more are answered 503 with Retry-After)")
 	memoryLimit := fs.String("memory-limit", envDefault("memory-limit", defaultMemoryLimit), "soft limit of the memory the Go runtime uses, such as 192MiB or 1GiB: near it the collector works harder (it never refuses work); 0 for none; GOMEMLIMIT, when set, wins")
@@ -290,7 +291,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		StateDir: *stateDir, StateInterval: interval, CallbackLoopbackHost: *loopbackHost,
 		ReadHeaderTimeout: timeouts[0], ReadTimeout: timeouts[1], WriteTimeout: timeouts[2],
 		ShutdownTimeout: timeouts[3], NotifyWorkers: nWorkers, MaxAwaits: nAwaits, Version: version,
-		AllowedHosts: *allowedHosts, MaxPayments: nPayments,
+		AllowedHosts: *allowedHosts, MaxPayments: nPayments, PublicURL: *publicURL,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock:", err)

@@ -667,3 +667,39 @@ func initPaymentID(t *testing.T, s *mock.Server, order string) string {
 	}
 	return fixtures.FormatID(ps.Payments[0].PaymentID)
 }
+
+// A resent result notify may not be rejected: the merchant answered the
+// first (spec §5.1).
+func TestPaymentResendCannotReject(t *testing.T) {
+	s, _, base := payServer(t)
+	sh := newCarefulShop(t)
+	a := initPayment(t, base, sh, "pg_order_id", "ORD-RS")
+	payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
+	sh.mu.Lock()
+	sh.result = "rejected"
+	sh.mu.Unlock()
+	if _, err := s.ResendPayment(context.Background(), mustID(t, a.Value("pg_payment_id"))); err != nil {
+		t.Fatal(err)
+	}
+	_, results := sh.got()
+	if len(results) != 2 || results[1].Get("pg_can_reject") != "0" {
+		t.Fatalf("the resend said pg_can_reject=%q", results[len(results)-1].Get("pg_can_reject"))
+	}
+	if st := status3(t, base, a.Value("pg_payment_id")); st.get("pg_payment_status") != "success" {
+		t.Fatalf("a rejected resend revoked the payment: %s", st.body)
+	}
+}
+
+// --public-url names the pages for a payer's browser.
+func TestPaymentPublicURL(t *testing.T) {
+	s := mock.RunT(t, mock.Options{ClockMode: "manual", Addr: "127.0.0.1:0", PublicURL: "http://shop.example:8080/"})
+	sh := newCarefulShop(t)
+	r := payPost(t, s.URL()+"/init_payment.php", signed("init_payment.php", paymentSecret, "pg_merchant_id", "9970",
+		"pg_order_id", "pub", "pg_amount", "1", "pg_description", "d", "pg_result_url", sh.srv.URL+"/result"))
+	if got := r.get("pg_redirect_url"); !strings.HasPrefix(got, "http://shop.example:8080/pay.html?customer=") {
+		t.Errorf("pg_redirect_url %q", got)
+	}
+	if _, err := mock.New(mock.Options{PublicURL: "http://x/path"}); err == nil {
+		t.Error("a public URL with a path is accepted")
+	}
+}

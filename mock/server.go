@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path"
 	"runtime/debug"
 	"strings"
@@ -121,6 +122,13 @@ type Options struct {
 	// MaxPayments bounds the payments kept per merchant; init_payment
 	// beyond it is refused. Default ledger.DefaultMaxPayments.
 	MaxPayments int
+	// PublicURL, when set (an absolute http(s) URL without a path, such
+	// as http://localhost:8080), is the base of the pages the gateway's
+	// replies name (pg_redirect_url of a payment or a reg2nonreg payout):
+	// where a payer's browser reaches the sandbox, when it is not where
+	// the merchant's server does (a container's name). Default: the host
+	// the request came to.
+	PublicURL string
 	// Version is what /_mock/health reports; empty takes [Version]("").
 	Version string
 }
@@ -185,6 +193,13 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.PublicURL != "" {
+		u, err := url.Parse(opts.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return nil, fmt.Errorf("public URL %q: want an absolute http(s) URL without a path, such as http://localhost:8080", opts.PublicURL)
+		}
+		opts.PublicURL = strings.TrimSuffix(opts.PublicURL, "/")
+	}
 	hosts, err := control.ParseAllowedHosts(opts.AllowedHosts)
 	if err != nil {
 		return nil, err
@@ -196,6 +211,7 @@ func New(opts Options) (*Server, error) {
 		Scenario: sc, Clock: opts.Clock, Seed: opts.Seed, Logger: opts.Logger, MaxBodyBytes: opts.MaxBodyBytes,
 		JournalSize: opts.JournalSize, Allow: allow, LoopbackHost: loop, InContainer: opts.inContainer,
 		StateDir: opts.StateDir, StateInterval: opts.StateInterval, NotifyWorkers: opts.NotifyWorkers, MaxAwaits: opts.MaxAwaits, MaxPayments: opts.MaxPayments,
+		PublicURL: opts.PublicURL,
 	})
 	if err != nil {
 		return nil, err

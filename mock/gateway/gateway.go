@@ -5,6 +5,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -53,6 +54,9 @@ type Config struct {
 	Seed   int64
 	// Payments makes payments' changes; nil serves no payment page.
 	Payments Payments
+	// PublicURL is the base of the pages replies name; "" takes the host
+	// a request came to.
+	PublicURL string
 	// PaymentSettings are the scenario's [payments].
 	PaymentSettings scenario.PaymentSettings
 	// Early sends the notify of a payout with the drill "early" now and
@@ -125,10 +129,11 @@ type call struct {
 	now      time.Time
 	script   string // the request's script name, e.g. "p2p2nonreg"
 	r        *http.Request
+	public   string // Config.PublicURL
 }
 
 // base is the sandbox's URL as the client reached it, for pages.
-func (c *call) base() string { return baseOf(c.r) }
+func (c *call) base() string { return cmp.Or(c.public, baseOf(c.r)) }
 
 // adapter serves one signed route: it decodes the request, identifies the
 // merchant, checks pg_sig, calls the route's handler on the gateway of the
@@ -179,7 +184,7 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	log.merchant = m.ID
 	now := g.cfg.Clock.Now()
-	c := &call{ctx: r.Context(), fields: req.Fields, merchant: m, now: now, script: script, r: r}
+	c := &call{ctx: r.Context(), fields: req.Fields, merchant: m, now: now, script: script, r: r, public: g.cfg.PublicURL}
 	fields, err := a.h(g, c)
 	rec.made = c.made
 	secret := secretOf(m)

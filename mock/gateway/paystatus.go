@@ -61,7 +61,7 @@ func (g *Gateway) getStatus3(c *call) (sign.Fields, error) {
 	}
 	if st.Status == scenario.PaymentError || st.Status == scenario.PaymentIncomplete {
 		out = append(out, sign.Field{Name: "pg_failure_code", Value: strconv.Itoa(st.ErrorCode)},
-			sign.Field{Name: "pg_failure_description", Value: wire.PaymentText(st.ErrorCode)})
+			sign.Field{Name: "pg_failure_description", Value: failureText(p, st)})
 	}
 	return append(out, sign.Field{Name: "pg_captured", Value: boolText(captured)},
 		sign.Field{Name: "pg_create_date", Value: g.date(p)}), nil
@@ -101,7 +101,7 @@ func (g *Gateway) statusV2(c *call) (sign.Fields, error) {
 	}
 	if st.Status == scenario.PaymentError || st.Status == scenario.PaymentIncomplete {
 		out = append(out, sign.Field{Name: "pg_failure_code", Value: strconv.Itoa(st.ErrorCode)},
-			sign.Field{Name: "pg_failure_description", Value: wire.PaymentText(st.ErrorCode)})
+			sign.Field{Name: "pg_failure_description", Value: failureText(p, st)})
 	}
 	return append(out, g.datetime(c.now)), nil
 }
@@ -124,6 +124,15 @@ func (g *Gateway) getStatus2(c *call) (sign.Fields, error) {
 		{Name: "pg_captured", Value: boolText(p.Captured(c.now))},
 		{Name: "pg_create_date", Value: g.date(p)},
 	}, nil
+}
+
+// failureText is a failed payment's pg_failure_description: the code's
+// text, or, for a payment the merchant's check request refused, that.
+func failureText(p ledger.Payment, st ledger.Step) string {
+	if p.Refusal != "" && st.Status == scenario.PaymentError {
+		return "Платеж отклонен магазином (check request): " + wire.Shorten(p.Refusal, 200)
+	}
+	return wire.PaymentText(st.ErrorCode)
 }
 
 // TransactionStatus is pg_transaction_status for a payment status (spec

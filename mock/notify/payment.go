@@ -102,7 +102,13 @@ func (k *PaymentCallbacks) build(id int64, i int, always bool) (Callback, bool) 
 		return Callback{}, false
 	}
 	m, _ := k.ledger.Merchant(p.MerchantID)
-	return k.Result(p, step, m.SecretKey), true
+	c := k.Result(p, step, m.SecretKey)
+	if always && c.Fields.Value("pg_can_reject") == "1" {
+		// A notify sent again (a resend) is a repeat: the merchant
+		// answered the first, and may not reject any more (spec §5.1).
+		c.Fields = k.sign(c.Fields.With("pg_can_reject", "0").Without("pg_salt").Without(sign.FieldSig), c.Delivery)
+	}
+	return c, true
 }
 
 // Result is the result notify of payment p reaching step (spec §5.1), the

@@ -67,6 +67,9 @@ type Config struct {
 	// MaxPayments bounds the payments kept per merchant
 	// (ledger.DefaultMaxPayments when 0).
 	MaxPayments int
+	// PublicURL is the base of the pages the gateway's replies name; ""
+	// takes the host a request came to.
+	PublicURL string
 }
 
 // Sandbox is a scenario served with the whole state of its run. It is

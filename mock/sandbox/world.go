@@ -88,7 +88,7 @@ func (s *Sandbox) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen,
 		Ledger: w.ledger, Clock: s.clock, Gen: gen, Settings: sc.Gateway,
 		Logger: s.log, MaxBody: s.opts.MaxBodyBytes, Commit: s.gatewayCommit(w), Journal: w.journal,
 		Drills: sc.Drills, Seed: seed, Early: w.notify.Early,
-		Payments: payments{s: s, w: w}, PaymentSettings: sc.PaymentSettings,
+		Payments: payments{s: s, w: w}, PaymentSettings: sc.PaymentSettings, PublicURL: s.opts.PublicURL,
 	})
 	return w
 }
