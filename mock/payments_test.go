@@ -703,3 +703,41 @@ func TestPaymentPublicURL(t *testing.T) {
 		t.Error("a public URL with a path is accepted")
 	}
 }
+
+// Drill slow holds the check request's answer back past the check
+// timeout: the payment is refused, no result notify follows, and the
+// verdict asks for a status request.
+func TestPaymentCheckSlowDrill(t *testing.T) {
+	sc, err := scenario.Parse("slow.toml", []byte(`
+[[merchants]]
+id = "9970"
+secret_key = "payment_secret_key"
+payout_secret_key = "test_secret_key"
+[[rules]]
+kind = "payment"
+match = { order_id = "SLOW-*" }
+timeline = [{ at = "0s", status = "success" }]
+drills = ["slow"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mock.RunT(t, mock.Options{Scenario: sc, ClockMode: "manual", Addr: "127.0.0.1:0"})
+	sh := newCarefulShop(t)
+	a := initPayment(t, s.URL(), sh, "pg_order_id", "SLOW-1")
+	payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
+	checks, results := sh.got()
+	if len(checks) != 1 || len(results) != 0 {
+		t.Fatalf("%d checks, %d results; want the check sent and no result", len(checks), len(results))
+	}
+	rep, _ := s.Verify("")
+	if rep.OK || !strings.Contains(rep.Results[0].Message, "drill slow") {
+		t.Fatalf("before a status request: %+v", rep.Results)
+	}
+	if st := status3(t, s.URL(), a.Value("pg_payment_id")); st.get("pg_payment_status") != "error" || !strings.Contains(st.get("pg_failure_description"), "drill slow") {
+		t.Fatalf("status %s", st.body)
+	}
+	if rep, _ = s.Verify(""); !rep.OK {
+		t.Fatalf("after a status request: %+v", rep.Results)
+	}
+}

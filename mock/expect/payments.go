@@ -192,7 +192,7 @@ func paymentDrills(st State, merchantID string) []Result {
 			ns, _ = st.History(merchantID)
 		}
 		for _, d := range p.Drills {
-			if scenario.IsFault(d) {
+			if scenario.IsFault(d) && d != scenario.FaultSlow { // slow acts on the check request
 				continue
 			}
 			res := Result{Name: fmt.Sprintf("drill %s (payment of order %s)", d, p.OrderID), Kind: "drill", MerchantID: p.MerchantID}
@@ -206,6 +206,9 @@ func paymentDrills(st State, merchantID string) []Result {
 func paymentDrillVerdict(p ledger.Payment, d string, ns []notify.Notification, st State) (bool, string) {
 	if d == scenario.DrillLost {
 		return checkPaymentLost(p, ns, st)
+	}
+	if d == scenario.FaultSlow {
+		return checkSlowCheck(p, st)
 	}
 	for _, n := range ns {
 		if n.PaymentID == p.PaymentID && n.Drill == d && n.Verdict != nil {
@@ -233,4 +236,20 @@ func checkPaymentLost(p ledger.Payment, ns []notify.Notification, st State) (boo
 	}
 	return false, fmt.Sprintf("no result notify came for order %s (drill lost) and the merchant never asked its status after it became final at %s: "+
 		"ask get_status3.php for payments whose result notify is overdue", p.OrderID, final.Format(time.RFC3339))
+}
+
+// checkSlowCheck holds when, its check request timed out (drill slow) and
+// the payment refused with no result notify to follow, the merchant asked
+// the payment's status: a merchant that answered ok to the check must not
+// take the payment for made.
+func checkSlowCheck(p ledger.Payment, st State) (bool, string) {
+	if p.Refusal == "" {
+		return false, "not run yet: " + paymentSummary(p, st.Now())
+	}
+	final, _ := finalAt(p, st.Now())
+	if e, ok := paymentPolled(st, p, final); ok {
+		return true, fmt.Sprintf("the check request timed out (drill slow) and the payment was refused; the merchant asked %s at %s", e.Path, e.At.Format(time.RFC3339))
+	}
+	return false, fmt.Sprintf("the check request for order %s timed out (drill slow), so FreedomPay refused the payment and sends no result notify; the merchant never asked its status since %s: "+
+		"an ok to the check request is no payment: ask get_status3.php when no result notify comes", p.OrderID, final.Format(time.RFC3339))
 }

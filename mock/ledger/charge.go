@@ -182,17 +182,31 @@ func (l *Ledger) AnswerACS(key string, confirm bool, now time.Time) (Charge, err
 	return l.place(p, steps, now), nil
 }
 
+// RuleDrills are the drills of the payment rule that decides a payment of
+// page key paid with card c, if one does.
+func (l *Ledger) RuleDrills(key string, c Card) []string {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	p, ok := l.payByPage[key]
+	if !ok {
+		return nil
+	}
+	_, _, _, drills := l.paymentOutcome(p, c.PAN())
+	return drills
+}
+
 // Refuse fails a payment at now without charging it, for reason: the
-// merchant's check request refused it. No result notify follows: the
-// merchant has said no already.
-func (l *Ledger) Refuse(key, reason string, now time.Time) (Payment, error) {
+// merchant's check request refused it (drills: the rule's, when a drill
+// made the refusal). No result notify follows: the merchant has said no
+// already.
+func (l *Ledger) Refuse(key, reason string, drills []string, now time.Time) (Payment, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	p, err := l.open(key, now)
 	if err != nil {
 		return Payment{}, err
 	}
-	p.Refusal, p.DecidedBy = reason, "the check request"
+	p.Refusal, p.DecidedBy, p.Drills = reason, "the check request", drills
 	l.retime(p, now, []Step{{At: now, Status: scenario.PaymentError, ErrorCode: wire.CodeUnavailable}}, false)
 	p.CardPAN = MaskPAN("0000000000000000") // the page takes no other card
 	return p.clone(), nil

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/gateway"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 
 // payments makes a world's payment changes for its gateway
@@ -68,9 +70,16 @@ func (ps payments) Pay(ctx context.Context, key string, c ledger.Card, now time.
 		return gateway.Paid{}, ledger.ErrExpired
 	}
 	if p.CheckURL != "" {
-		if refusal := ps.check(ctx, p, now); refusal != "" {
+		refusal := ps.check(ctx, p, now)
+		var drills []string
+		if d := ps.w.ledger.RuleDrills(key, c); slices.Contains(d, scenario.FaultSlow) {
+			// The drill: whatever the merchant answered, it came too late.
+			drills = []string{scenario.FaultSlow}
+			refusal = fmt.Sprintf("no answer within the check timeout (%s): drill slow held the merchant's answer back", ps.w.sc.PaymentSettings.CheckTimeoutOr())
+		}
+		if refusal != "" {
 			release := ps.s.hold()
-			refused, err := ps.w.ledger.Refuse(key, refusal, now)
+			refused, err := ps.w.ledger.Refuse(key, refusal, drills, now)
 			if err == nil {
 				ps.schedule(refused, firstAfter(refused, now), -1)
 			}
