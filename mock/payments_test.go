@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -739,5 +740,86 @@ drills = ["slow"]
 	}
 	if rep, _ = s.Verify(""); !rep.OK {
 		t.Fatalf("after a status request: %+v", rep.Results)
+	}
+}
+
+// init_payment in every encoding; the spec's vector G verifies; the reply's
+// fields come in the documented order; an idempotent repeat replays it.
+func TestInitPaymentEncodingsAndReplay(t *testing.T) {
+	s, _ := newServer(t, nil)
+	kv := []string{"pg_merchant_id", "9970", "pg_amount", "1500.00", "pg_currency", "KZT", "pg_description", "Order 1001",
+		"pg_result_url", "http://shop/hooks/result", "pg_success_url", "http://shop/ok", "pg_failure_url", "http://shop/fail",
+		"pg_request_method", "POST", "pg_testing_mode", "1", "cart_id", "c-77"}
+	for i, enc := range encodings {
+		fs := signed("init_payment.php", paymentSecret, append(kv, "pg_order_id", "ENC-"+strconv.Itoa(i))...)
+		r := do(t, s.Handler(), newRequest(t, enc, "/init_payment.php", fs))
+		want := "pg_status,pg_payment_id,pg_redirect_url,pg_redirect_url_type,pg_salt,pg_sig"
+		if got := strings.Join(r.names(), ","); got != want || !sign.Verify("init_payment.php", r.fields, paymentSecret) {
+			t.Errorf("%s: %s", enc, r.body)
+		}
+	}
+	// Vector G: the request as the spec computed it.
+	g := kvs("pg_merchant_id", "9970", "pg_order_id", "ORD-1001", "pg_amount", "1500.00", "pg_currency", "KZT",
+		"pg_description", "Order 1001", "pg_result_url", "http://shop/hooks/result", "pg_success_url", "http://shop/ok",
+		"pg_failure_url", "http://shop/fail", "pg_request_method", "POST", "pg_testing_mode", "1",
+		"pg_salt", "Xz3kP9qLmN2vB7tY", "cart_id", "c-77")
+	if got := sign.Sign("init_payment.php", g, "pay_secret_key"); got != "a7094bf0f6b105d38127dbb3fd1dc465" {
+		t.Fatalf("vector G: %s", got)
+	}
+	// A repeat with the same idempotency key replays; other fields are 9403.
+	idem := append(append([]string{}, kv...), "pg_order_id", "IDEM", "pg_idempotency_key", "k-1")
+	first := do(t, s.Handler(), newRequest(t, wire.EncForm, "/init_payment.php", signed("init_payment.php", paymentSecret, idem...)))
+	again := do(t, s.Handler(), newRequest(t, wire.EncForm, "/init_payment.php", signed("init_payment.php", paymentSecret, idem...)))
+	if first.get("pg_payment_id") == "" || again.get("pg_payment_id") != first.get("pg_payment_id") || again.get("pg_redirect_url") != first.get("pg_redirect_url") {
+		t.Errorf("replay: %s\n%s", first.body, again.body)
+	}
+	other := append(append([]string{}, idem...), "pg_user_phone", "77001234567")
+	if r := do(t, s.Handler(), newRequest(t, wire.EncForm, "/init_payment.php", signed("init_payment.php", paymentSecret, other...))); r.get("pg_error_code") != "9403" {
+		t.Errorf("reused key: %s", r.body)
+	}
+	// The payout secret is refused, and the explanation says why.
+	r := do(t, s.Handler(), newRequest(t, wire.EncForm, "/init_payment.php", signed("init_payment.php", payoutSecret, append(kv, "pg_order_id", "X")...)))
+	if r.get("pg_error_code") != "9998" {
+		t.Errorf("payout secret: %s", r.body)
+	}
+	req, _ := s.Requests(sandbox.RequestQuery{Path: "/init_payment.php", Outcome: "bad_signature"})
+	if len(req.Entries) != 1 || req.Entries[0].Signature == nil || !strings.Contains(strings.Join(req.Entries[0].Signature.Hints, " "), "payout_secret_key") {
+		t.Errorf("explanation: %+v", req.Entries)
+	}
+	// payment.php sends a browser on to the page.
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, newRequest(t, wire.EncForm, "/payment.php", signed("payment.php", paymentSecret, append(kv, "pg_order_id", "BROWSER")...)))
+	if w.Code != http.StatusFound || !strings.Contains(w.Header().Get("Location"), "/pay.html?customer=") {
+		t.Errorf("payment.php: %d %v %s", w.Code, w.Header(), w.Body)
+	}
+}
+
+// The callbacks follow pg_request_method: GET in the query, XML in pg_xml.
+func TestPaymentCallbackMethods(t *testing.T) {
+	_, _, base := payServer(t)
+	for _, method := range []string{"GET", "XML"} {
+		var got *http.Request
+		var body string
+		var mu sync.Mutex
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			got, body = r, string(b)
+			mu.Unlock()
+		}))
+		defer srv.Close()
+		sh := &shop{srv: srv}
+		a := initPayment(t, base, sh, "pg_order_id", "M-"+method, "pg_request_method", method, "pg_check_url", "")
+		payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
+		mu.Lock()
+		switch {
+		case got == nil:
+			t.Errorf("%s: no result notify", method)
+		case method == "GET" && (got.Method != http.MethodGet || got.URL.Query().Get("pg_result") != "1"):
+			t.Errorf("GET: %s %s", got.Method, got.URL)
+		case method == "XML" && (got.Method != http.MethodPost || !strings.Contains(body, "pg_xml=")):
+			t.Errorf("XML: %s %s", got.Method, body)
+		}
+		mu.Unlock()
 	}
 }
