@@ -238,7 +238,9 @@ func TestPaymentEndToEnd(t *testing.T) {
 func TestPaymentDeclinedAndRetried(t *testing.T) {
 	s, c, base := payServer(t)
 	sh := newCarefulShop(t)
+	sh.mu.Lock()
 	sh.result = "500"
+	sh.mu.Unlock()
 	created := initPayment(t, base, sh, "pg_order_id", "ORD-2")
 	_, _, _ = payCard(t, created.Value("pg_redirect_url"), "4916109830832246") // declined 10009
 	_, results := sh.got()
@@ -264,7 +266,9 @@ func TestPaymentDeclinedAndRetried(t *testing.T) {
 func TestPaymentRejectedByResultAndRefusedByCheck(t *testing.T) {
 	_, _, base := payServer(t)
 	sh := newCarefulShop(t)
+	sh.mu.Lock()
 	sh.result = "rejected"
+	sh.mu.Unlock()
 	a := initPayment(t, base, sh, "pg_order_id", "ORD-R")
 	payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
 	if st := status3(t, base, a.Value("pg_payment_id")); st.get("pg_payment_status") != "revoked" {
@@ -821,5 +825,25 @@ func TestPaymentCallbackMethods(t *testing.T) {
 			t.Errorf("XML: %s %s", got.Method, body)
 		}
 		mu.Unlock()
+	}
+}
+
+// The payer's steps are journaled beside the merchant's requests, the
+// card masked, the check's refusal said.
+func TestPaymentPayerJournal(t *testing.T) {
+	s, _, base := payServer(t)
+	sh := newCarefulShop(t)
+	sh.mu.Lock()
+	sh.check = "rejected"
+	sh.mu.Unlock()
+	a := initPayment(t, base, sh, "pg_order_id", "ORD-J")
+	payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
+	rq, err := s.Requests(sandbox.RequestQuery{Path: "/pay.html"})
+	if err != nil || len(rq.Entries) != 1 {
+		t.Fatalf("%+v %v", rq, err)
+	}
+	e := rq.Entries[0]
+	if e.Outcome != "error" || !strings.Contains(e.Description, "check request refused") || e.Fields.Value("card_number") != "4716-04XX-XXXX-1981" || e.Fields.Value("card_cvc") != "" {
+		t.Errorf("%+v", e)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
+	"github.com/freedompay-mock/freedompay-mock/mock/journal"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/page"
 	"github.com/freedompay-mock/freedompay-mock/mock/routes"
@@ -66,6 +67,8 @@ func (g *Gateway) servePaymentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	paid, err := g.cfg.Payments.Pay(r.Context(), key, card, now)
+	g.journalPayer(r, p, now, paid, err, sign.Fields{{Name: "card_number", Value: ledger.MaskPAN(card.PAN())},
+		{Name: "card_holder", Value: card.Holder}, {Name: "card_exp_month", Value: card.ExpMonth}, {Name: "card_exp_year", Value: card.ExpYear}})
 	switch {
 	case errors.Is(err, ledger.ErrPaid), errors.Is(err, ledger.ErrExpired):
 		g.after(w, p, now)
@@ -111,6 +114,7 @@ func (g *Gateway) serveACS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	paid, err := g.cfg.Payments.AnswerACS(r.Context(), key, form["acs"] == "confirm", now)
+	g.journalPayer(r, p, now, paid, err, sign.Fields{{Name: "acs", Value: form["acs"]}})
 	if err != nil {
 		g.after(w, p, now)
 		return
@@ -226,4 +230,33 @@ func writeHTML(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// journalPayer records what a payer sent on a payment's page or its 3DS
+// page, and what came of it, beside the merchant's requests: the card
+// masked, never its CVC.
+func (g *Gateway) journalPayer(r *http.Request, p ledger.Payment, now time.Time, paid Paid, err error, fields sign.Fields) {
+	if g.cfg.Journal == nil {
+		return
+	}
+	e := journal.Entry{At: now, Method: r.Method, Path: r.URL.Path, MerchantID: p.MerchantID, OrderID: p.OrderID,
+		PaymentID: fixtures.FormatID(p.PaymentID), Encoding: "form", Fields: fields, HTTPStatus: http.StatusOK, Outcome: journal.OutcomeOK}
+	st, _ := paid.Payment.StatusAt(now)
+	switch {
+	case err != nil:
+		e.Outcome, e.Description = journal.OutcomeError, "the payer's card was not taken: "+err.Error()
+	case paid.Refusal != "":
+		e.Outcome, e.Code, e.Description = journal.OutcomeError, st.ErrorCode, "the merchant's check request refused the payment: "+paid.Refusal
+	case paid.ThreeDS:
+		e.Description = "the card goes through the issuer's 3-D Secure page"
+	case st.Status == scenario.PaymentError:
+		e.Outcome, e.Code, e.Description = journal.OutcomeError, st.ErrorCode, "declined: "+wire.PaymentText(st.ErrorCode)+" (decided by "+paid.Payment.DecidedBy+")"
+	case st.Status == scenario.PaymentRevoked:
+		e.Outcome, e.Description = journal.OutcomeError, "the merchant rejected the result notify: the payment is revoked"
+	default:
+		e.Description = "the payment is " + st.Status + " (decided by " + paid.Payment.DecidedBy + ")"
+	}
+	m, _ := g.cfg.Ledger.Merchant(p.MerchantID)
+	redactEntry(&e, e.Fields, &m)
+	g.cfg.Journal.Record(e)
 }
