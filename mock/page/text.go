@@ -1,0 +1,135 @@
+package page
+
+import "strings"
+
+// Lang normalises pg_language to one of the page languages: "ru" (the
+// default, also for an empty or unknown value), "en", "kz" (also written
+// "kk", its ISO 639-1 code), "uz" and "kg" (Kyrgyz; also "ky"). Case,
+// spaces and a region ("en-US") do not matter.
+func Lang(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if i := strings.IndexAny(s, "-_"); i >= 0 {
+		s = s[:i]
+	}
+	switch s {
+	case "en", "uz", "kz", "kg":
+		return s
+	case "kk":
+		return "kz"
+	case "ky":
+		return "kg"
+	}
+	return "ru"
+}
+
+// texts are the words of the pages in one language.
+type texts struct {
+	HTMLLang string // BCP 47 code for <html lang>
+	Sandbox  string // the banner on every page
+
+	PaymentTitle, Merchant, Order, Amount, Description, PaymentID, PayBefore string
+	CardNumber, CardHolder, Expiry, Month, Year, CVC, Pay                    string
+	TestCards, TestCardsNote, Outcome                                        string
+
+	ACSTitle, ACSIntro, Card, Confirm, Fail string
+
+	SuccessTitle, FailureTitle, Back, RedirectIn, RedirectNow string
+
+	NotFoundTitle, NotFoundMessage, ExpiredTitle, ExpiredMessage, PaidTitle, PaidMessage string
+}
+
+// textsOf is the texts of pg_language s.
+func textsOf(s string) *texts { return languages[Lang(s)] }
+
+// languages holds the texts by Lang's codes. RedirectIn takes the seconds
+// (%d). Uzbek is written in the Latin script, as FreedomPay's Uzbek pages
+// are. The Kyrgyz texts have not been checked by a native speaker; where
+// one is wrong, the Russian text is the safe replacement (Russian is an
+// official language of Kyrgyzstan).
+var languages = map[string]*texts{
+	"ru": {
+		HTMLLang: "ru", Sandbox: "Песочница — без реальных денег",
+		PaymentTitle: "Оплата", Merchant: "Магазин", Order: "Заказ", Amount: "Сумма", Description: "Описание",
+		PaymentID: "Номер платежа", PayBefore: "Оплатить до",
+		CardNumber: "Номер карты", CardHolder: "Имя держателя карты", Expiry: "Срок действия",
+		Month: "Месяц", Year: "Год", CVC: "CVC/CVV", Pay: "Оплатить",
+		TestCards: "Тестовые карты", TestCardsNote: "Результат зависит от номера карты.", Outcome: "Результат",
+		ACSTitle: "Подтверждение платежа",
+		ACSIntro: "Ваш банк просит подтвердить платёж (3\u2011D\u00a0Secure). В песочнице код не отправляется: " +
+			"«Подтвердить»\u00a0— верный код, «Отклонить»\u00a0— неверный.",
+		Card: "Карта", Confirm: "Подтвердить", Fail: "Отклонить",
+		SuccessTitle: "Оплата прошла успешно", FailureTitle: "Оплата не прошла", Back: "Вернуться в магазин",
+		RedirectIn: "Вы вернётесь в магазин через %d с.", RedirectNow: "Возвращаемся в магазин…",
+		NotFoundTitle: "Платёж не найден", NotFoundMessage: "Такого платежа нет, или ссылка неверна.",
+		ExpiredTitle: "Время оплаты истекло", ExpiredMessage: "Срок оплаты истёк. Вернитесь в магазин и начните заново.",
+		PaidTitle: "Уже оплачено", PaidMessage: "Этот платёж уже проведён.",
+	},
+	"en": {
+		HTMLLang: "en", Sandbox: "Sandbox — no real money",
+		PaymentTitle: "Payment", Merchant: "Merchant", Order: "Order", Amount: "Amount", Description: "Description",
+		PaymentID: "Payment no.", PayBefore: "Pay before",
+		CardNumber: "Card number", CardHolder: "Cardholder name", Expiry: "Expiry date",
+		Month: "Month", Year: "Year", CVC: "CVC/CVV", Pay: "Pay",
+		TestCards: "Test cards", TestCardsNote: "The card number decides the outcome.", Outcome: "Outcome",
+		ACSTitle: "Payment confirmation",
+		ACSIntro: "Your bank asks you to confirm this payment (3\u2011D\u00a0Secure). The sandbox sends no code: " +
+			"“Confirm” acts as the right code, “Fail” as a wrong one.",
+		Card: "Card", Confirm: "Confirm", Fail: "Fail",
+		SuccessTitle: "Payment successful", FailureTitle: "Payment failed", Back: "Return to the store",
+		RedirectIn: "You will be taken back to the store in %d s.", RedirectNow: "Taking you back to the store…",
+		NotFoundTitle: "Payment not found", NotFoundMessage: "There is no such payment, or the link is wrong.",
+		ExpiredTitle: "Time to pay is over", ExpiredMessage: "The time to pay has run out. Return to the store and start again.",
+		PaidTitle: "Already paid", PaidMessage: "This payment has already been made.",
+	},
+	"kz": {
+		HTMLLang: "kk", Sandbox: "Тест ортасы — нақты ақша қолданылмайды",
+		PaymentTitle: "Төлем", Merchant: "Дүкен", Order: "Тапсырыс", Amount: "Сома", Description: "Сипаттама",
+		PaymentID: "Төлем нөмірі", PayBefore: "Төлеу мерзімі",
+		CardNumber: "Карта нөмірі", CardHolder: "Карта иесінің аты", Expiry: "Жарамдылық мерзімі",
+		Month: "Ай", Year: "Жыл", CVC: "CVC/CVV", Pay: "Төлеу",
+		TestCards: "Тест карталары", TestCardsNote: "Нәтиже карта нөміріне байланысты.", Outcome: "Нәтиже",
+		ACSTitle: "Төлемді растау",
+		ACSIntro: "Банкіңіз бұл төлемді растауды сұрайды (3\u2011D\u00a0Secure). Тест ортасында код жіберілмейді: " +
+			"«Растау»\u00a0— дұрыс код, «Қабылдамау»\u00a0— қате код.",
+		Card: "Карта", Confirm: "Растау", Fail: "Қабылдамау",
+		SuccessTitle: "Төлем сәтті өтті", FailureTitle: "Төлем өтпеді", Back: "Дүкенге оралу",
+		RedirectIn: "%d с кейін дүкенге ораласыз.", RedirectNow: "Дүкенге қайтарылуда…",
+		NotFoundTitle: "Төлем табылмады", NotFoundMessage: "Мұндай төлем жоқ немесе сілтеме қате.",
+		ExpiredTitle: "Төлем уақыты өтті", ExpiredMessage: "Төлеу мерзімі аяқталды. Дүкенге оралып, қайта бастаңыз.",
+		PaidTitle: "Төленіп қойған", PaidMessage: "Бұл төлем бұрын жасалған.",
+	},
+	"uz": {
+		HTMLLang: "uz", Sandbox: "Sinov muhiti — haqiqiy pul ishlatilmaydi",
+		PaymentTitle: "To‘lov", Merchant: "Do‘kon", Order: "Buyurtma", Amount: "Summa", Description: "Tavsif",
+		PaymentID: "To‘lov raqami", PayBefore: "To‘lov muddati",
+		CardNumber: "Karta raqami", CardHolder: "Karta egasining ismi", Expiry: "Amal qilish muddati",
+		Month: "Oy", Year: "Yil", CVC: "CVC/CVV", Pay: "To‘lash",
+		TestCards: "Test kartalari", TestCardsNote: "Natija karta raqamiga bog‘liq.", Outcome: "Natija",
+		ACSTitle: "To‘lovni tasdiqlash",
+		ACSIntro: "Bankingiz ushbu to‘lovni tasdiqlashni so‘raydi (3\u2011D\u00a0Secure). Sinov muhitida kod yuborilmaydi: " +
+			"«Tasdiqlash»\u00a0— to‘g‘ri kod, «Rad etish»\u00a0— noto‘g‘ri kod.",
+		Card: "Karta", Confirm: "Tasdiqlash", Fail: "Rad etish",
+		SuccessTitle: "To‘lov muvaffaqiyatli o‘tdi", FailureTitle: "To‘lov amalga oshmadi", Back: "Do‘konga qaytish",
+		RedirectIn: "%d soniyadan so‘ng do‘konga qaytasiz.", RedirectNow: "Do‘konga qaytarilmoqda…",
+		NotFoundTitle: "To‘lov topilmadi", NotFoundMessage: "Bunday to‘lov yo‘q yoki havola noto‘g‘ri.",
+		ExpiredTitle: "To‘lov vaqti tugadi", ExpiredMessage: "To‘lov muddati o‘tdi. Do‘konga qaytib, qaytadan boshlang.",
+		PaidTitle: "Allaqachon to‘langan", PaidMessage: "Bu to‘lov allaqachon amalga oshirilgan.",
+	},
+	"kg": {
+		HTMLLang: "ky", Sandbox: "Сыноо чөйрөсү — чыныгы акча колдонулбайт",
+		PaymentTitle: "Төлөм", Merchant: "Дүкөн", Order: "Буйрутма", Amount: "Сумма", Description: "Сүрөттөмө",
+		PaymentID: "Төлөмдүн номери", PayBefore: "Төлөө мөөнөтү",
+		CardNumber: "Картанын номери", CardHolder: "Карта ээсинин аты", Expiry: "Жарактуулук мөөнөтү",
+		Month: "Ай", Year: "Жыл", CVC: "CVC/CVV", Pay: "Төлөө",
+		TestCards: "Тест карталары", TestCardsNote: "Жыйынтык картанын номерине жараша болот.", Outcome: "Жыйынтык",
+		ACSTitle: "Төлөмдү ырастоо",
+		ACSIntro: "Банкыңыз бул төлөмдү ырастоону суранат (3\u2011D\u00a0Secure). Сыноо чөйрөсүндө код жөнөтүлбөйт: " +
+			"«Ырастоо»\u00a0— туура код, «Четке кагуу»\u00a0— туура эмес код.",
+		Card: "Карта", Confirm: "Ырастоо", Fail: "Четке кагуу",
+		SuccessTitle: "Төлөм ийгиликтүү өттү", FailureTitle: "Төлөм өткөн жок", Back: "Дүкөнгө кайтуу",
+		RedirectIn: "%d секунддан кийин дүкөнгө кайтасыз.", RedirectNow: "Дүкөнгө кайтарылууда…",
+		NotFoundTitle: "Төлөм табылган жок", NotFoundMessage: "Мындай төлөм жок же шилтеме туура эмес.",
+		ExpiredTitle: "Төлөө убактысы бүттү", ExpiredMessage: "Төлөө мөөнөтү өттү. Дүкөнгө кайтып, кайра баштаңыз.",
+		PaidTitle: "Мурда төлөнгөн", PaidMessage: "Бул төлөм мурда жүргүзүлгөн.",
+	},
+}
