@@ -36,8 +36,7 @@ func (g *Gateway) servePaymentPage(w http.ResponseWriter, r *http.Request) {
 	now := g.cfg.Clock.Now()
 	p, ok := g.cfg.Ledger.PaymentByPage(key)
 	if !ok || g.cfg.Payments == nil {
-		g.notice(w, http.StatusNotFound, page.Notice{Title: "Payment not found",
-			Message: "No payment has this page. Payment pages come from the pg_redirect_url of init_payment.php."})
+		g.notice(w, http.StatusNotFound, page.NotFound(r.URL.Query().Get("lang")))
 		return
 	}
 	if p.AwaitingACS {
@@ -90,7 +89,7 @@ func (g *Gateway) serveACS(w http.ResponseWriter, r *http.Request) {
 	now := g.cfg.Clock.Now()
 	p, ok := g.cfg.Ledger.PaymentByPage(key)
 	if !ok || g.cfg.Payments == nil {
-		g.notice(w, http.StatusNotFound, page.Notice{Title: "Payment not found", Message: "No payment has this 3-D Secure page."})
+		g.notice(w, http.StatusNotFound, page.NotFound(""))
 		return
 	}
 	if !p.AwaitingACS {
