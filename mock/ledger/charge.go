@@ -25,7 +25,7 @@ func (c Card) Problem() string {
 	switch {
 	case len(n) < 13 || len(n) > 19 || !fixtures.IsDigits(n):
 		return "the card number must be 13 to 19 digits"
-	case !luhn(n):
+	case !fixtures.ValidPAN(n):
 		return "the card number fails the Luhn check: a typing error?"
 	case errM != nil || m < 1 || m > 12:
 		return "the expiry month must be 01 to 12"
@@ -53,20 +53,6 @@ func (c Card) expired(now time.Time) bool {
 	m, _ := strconv.Atoi(c.ExpMonth)
 	return time.Date(y, time.Month(m)+1, 1, 0, 0, 0, 0, time.UTC).Before(now) ||
 		time.Date(y, time.Month(m)+1, 1, 0, 0, 0, 0, time.UTC).Equal(now)
-}
-
-func luhn(n string) bool {
-	sum := 0
-	for i := range len(n) {
-		d := int(n[len(n)-1-i] - '0')
-		if i%2 == 1 {
-			if d *= 2; d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return sum%10 == 0
 }
 
 // MaskPAN masks a card number as FreedomPay's payment callbacks show it:

@@ -99,16 +99,27 @@ const MethodScenario = "scenario"
 
 // StatusAt returns the timeline step in force at t. It reports false before
 // the first step: the payout does not exist yet.
-func (p Payout) StatusAt(t time.Time) (Step, bool) {
-	var cur Step
-	found := false
-	for _, s := range p.Timeline {
+func (p Payout) StatusAt(t time.Time) (Step, bool) { return stepAt(p.Timeline, t) }
+
+// InForce is the index of the step of an ascending timeline in force at t;
+// -1 before the first.
+func InForce(tl []Step, t time.Time) int {
+	in := -1
+	for i, s := range tl {
 		if s.At.After(t) {
 			break
 		}
-		cur, found = s, true
+		in = i
 	}
-	return cur, found
+	return in
+}
+
+// stepAt is the step of a timeline in force at t; false before the first.
+func stepAt(tl []Step, t time.Time) (Step, bool) {
+	if i := InForce(tl, t); i >= 0 {
+		return tl[i], true
+	}
+	return Step{}, false
 }
 
 // Final returns the payout's last step when it ends the timeline in success

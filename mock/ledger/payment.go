@@ -94,17 +94,7 @@ func stepsOf(ps []Pending) []scenario.Step {
 }
 
 // StatusAt returns the step in force at t; false before the payment exists.
-func (p Payment) StatusAt(t time.Time) (Step, bool) {
-	var cur Step
-	found := false
-	for _, s := range p.Timeline {
-		if s.At.After(t) {
-			break
-		}
-		cur, found = s, true
-	}
-	return cur, found
-}
+func (p Payment) StatusAt(t time.Time) (Step, bool) { return stepAt(p.Timeline, t) }
 
 // Captured reports whether the payment's money is taken at t: authorised
 // with auto-clearing.

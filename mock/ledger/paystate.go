@@ -97,29 +97,22 @@ func CheckPayments(sc *scenario.Scenario, payments []Payment, payoutIDs map[int6
 }
 
 func checkPaymentTimeline(steps []Step, add func(field, format string, args ...any)) {
-	if len(steps) == 0 {
-		add("Timeline", "is empty; a payment has at least the step it is made with")
-	}
-	for j, s := range steps {
-		at := fmt.Sprintf("Timeline[%d]", j)
-		switch {
-		case s.At.IsZero():
-			add(at+".At", "is empty")
-		case j > 0 && s.At.Before(steps[j-1].At):
-			add(at+".At", "%s is before the step before (%s)", s.At.Format(time.RFC3339), steps[j-1].At.Format(time.RFC3339))
+	checkSteps(steps, "a payment has at least the step it is made with", checkPaymentStep, add)
+}
+
+// checkPaymentStep reports a payment step's status and code.
+func checkPaymentStep(at string, s Step, add func(field, format string, args ...any)) {
+	switch s.Status {
+	case scenario.PaymentNew, scenario.PaymentPending, scenario.PaymentSuccess, scenario.PaymentRevoked:
+		if s.ErrorCode != 0 {
+			add(at+".ErrorCode", "%d on a %q step; only error and incomplete steps carry one", s.ErrorCode, s.Status)
 		}
-		switch s.Status {
-		case scenario.PaymentNew, scenario.PaymentPending, scenario.PaymentSuccess, scenario.PaymentRevoked:
-			if s.ErrorCode != 0 {
-				add(at+".ErrorCode", "%d on a %q step; only error and incomplete steps carry one", s.ErrorCode, s.Status)
-			}
-		case scenario.PaymentError, scenario.PaymentIncomplete:
-			if !wire.IsPaymentError(s.ErrorCode) {
-				add(at+".ErrorCode", "%d is not a payment error code; want one of %v", s.ErrorCode, wire.PaymentErrorCodes())
-			}
-		default:
-			add(at+".Status", "%q is not a payment status; want new, pending, success, error, incomplete or revoked", s.Status)
+	case scenario.PaymentError, scenario.PaymentIncomplete:
+		if !wire.IsPaymentError(s.ErrorCode) {
+			add(at+".ErrorCode", "%d is not a payment error code; want one of %v", s.ErrorCode, wire.PaymentErrorCodes())
 		}
+	default:
+		add(at+".Status", "%q is not a payment status; want new, pending, success, error, incomplete or revoked", s.Status)
 	}
 }
 

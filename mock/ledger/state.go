@@ -170,8 +170,14 @@ func checkAmounts(p *Payout, add func(field, format string, args ...any)) {
 
 // checkTimeline reports a timeline a payout cannot have.
 func checkTimeline(steps []Step, add func(field, format string, args ...any)) {
+	checkSteps(steps, "a payout has at least the step it appears with", checkPayoutStep, add)
+}
+
+// checkSteps reports an empty timeline (empty says why it cannot be),
+// steps out of time order, and what step reports of each step's status.
+func checkSteps(steps []Step, empty string, step func(at string, s Step, add func(field, format string, args ...any)), add func(field, format string, args ...any)) {
 	if len(steps) == 0 {
-		add("Timeline", "is empty; a payout has at least the step it appears with")
+		add("Timeline", "is empty; %s", empty)
 	}
 	for j, s := range steps {
 		at := fmt.Sprintf("Timeline[%d]", j)
@@ -181,17 +187,22 @@ func checkTimeline(steps []Step, add func(field, format string, args ...any)) {
 		case j > 0 && s.At.Before(steps[j-1].At):
 			add(at+".At", "%s is before the step before (%s)", s.At.Format(time.RFC3339), steps[j-1].At.Format(time.RFC3339))
 		}
-		switch s.Status {
-		case scenario.StatusProcess, scenario.StatusSuccess:
-			if s.ErrorCode != 0 {
-				add(at+".ErrorCode", "%d on a %q step; only %q steps carry one", s.ErrorCode, s.Status, scenario.StatusError)
-			}
-		case scenario.StatusError:
-			if !wire.IsPayoutError(s.ErrorCode) {
-				add(at+".ErrorCode", "%d is not a payout error code; want one of %v", s.ErrorCode, wire.PayoutErrorCodes())
-			}
-		default:
-			add(at+".Status", "%q is not a status; want %q, %q or %q", s.Status, scenario.StatusProcess, scenario.StatusSuccess, scenario.StatusError)
+		step(at, s, add)
+	}
+}
+
+// checkPayoutStep reports a payout step's status and code.
+func checkPayoutStep(at string, s Step, add func(field, format string, args ...any)) {
+	switch s.Status {
+	case scenario.StatusProcess, scenario.StatusSuccess:
+		if s.ErrorCode != 0 {
+			add(at+".ErrorCode", "%d on a %q step; only %q steps carry one", s.ErrorCode, s.Status, scenario.StatusError)
 		}
+	case scenario.StatusError:
+		if !wire.IsPayoutError(s.ErrorCode) {
+			add(at+".ErrorCode", "%d is not a payout error code; want one of %v", s.ErrorCode, wire.PayoutErrorCodes())
+		}
+	default:
+		add(at+".Status", "%q is not a status; want %q, %q or %q", s.Status, scenario.StatusProcess, scenario.StatusSuccess, scenario.StatusError)
 	}
 }

@@ -73,16 +73,9 @@ func (k *PaymentCallbacks) subject(id int64, t time.Time) (Subject, bool) {
 	if !ok {
 		return Subject{}, false
 	}
-	in := -1
-	for i, st := range p.Timeline {
-		if st.At.After(t) {
-			break
-		}
-		in = i
-	}
 	_, final := p.Final()
 	return Subject{MerchantID: p.MerchantID, OrderID: p.OrderID, Revision: p.Revision, Steps: len(p.Timeline),
-		InForce: in, Final: final, Drills: p.Drills}, true
+		InForce: ledger.InForce(p.Timeline, t), Final: final, Drills: p.Drills}, true
 }
 
 // build is the result notify of payment id reaching step i: pg_result 1

@@ -44,16 +44,9 @@ func (k *payoutNotify) subject(id int64, t time.Time) (Subject, bool) {
 	if !ok {
 		return Subject{}, false
 	}
-	in := -1
-	for i, st := range p.Timeline {
-		if st.At.After(t) {
-			break
-		}
-		in = i
-	}
 	_, final := p.Final()
 	return Subject{MerchantID: p.MerchantID, OrderID: p.OrderID, Revision: p.Revision, Steps: len(p.Timeline),
-		InForce: in, Final: final, Drills: p.Drills}, true
+		InForce: ledger.InForce(p.Timeline, t), Final: final, Drills: p.Drills}, true
 }
 
 func (k *payoutNotify) build(id int64, i int, always bool) (Callback, bool) {

@@ -491,17 +491,7 @@ func (v view) Payouts(merchantID string) []ledger.Payout { return v.w.payouts(me
 
 // Payments are a merchant's payments, every merchant's for "".
 func (v view) Payments(merchantID string) []ledger.Payment {
-	all := v.w.ledger.Payments()
-	if merchantID == "" {
-		return all
-	}
-	out := all[:0]
-	for _, p := range all {
-		if p.MerchantID == merchantID {
-			out = append(out, p)
-		}
-	}
-	return out
+	return ofMerchant(v.w.ledger.Payments(), merchantID, func(p *ledger.Payment) string { return p.MerchantID })
 }
 
 // History is a merchant's notifications kept, with the verdicts of the
@@ -516,14 +506,18 @@ func (v view) Requests(f journal.Filter) journal.Page { return v.w.journal.Query
 
 // payouts are a merchant's payouts, every merchant's for "".
 func (w *world) payouts(merchantID string) []ledger.Payout {
-	all := w.ledger.Payouts()
+	return ofMerchant(w.ledger.Payouts(), merchantID, func(p *ledger.Payout) string { return p.MerchantID })
+}
+
+// ofMerchant keeps, in place, the items of a merchant; every item for "".
+func ofMerchant[T any](all []T, merchantID string, of func(*T) string) []T {
 	if merchantID == "" {
 		return all
 	}
 	out := all[:0]
-	for _, p := range all {
-		if p.MerchantID == merchantID {
-			out = append(out, p)
+	for i := range all {
+		if of(&all[i]) == merchantID {
+			out = append(out, all[i])
 		}
 	}
 	return out

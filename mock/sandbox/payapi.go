@@ -77,12 +77,7 @@ func PaymentView(p ledger.Payment, now time.Time) Payment {
 
 // placed shows a timeline's steps as past, current or future at now.
 func placed(tl []ledger.Step, now time.Time) []Step {
-	current := -1
-	for i, s := range tl {
-		if !s.At.After(now) {
-			current = i
-		}
-	}
+	current := ledger.InForce(tl, now)
 	out := make([]Step, 0, len(tl))
 	for i, s := range tl {
 		when := "future"
@@ -131,8 +126,8 @@ func (s *Sandbox) Payments(q PaymentQuery) (Payments, error) {
 	}
 	now := s.clock.Now()
 	var match []ledger.Payment
-	for _, p := range w.ledger.Payments() {
-		if (q.MerchantID != "" && p.MerchantID != q.MerchantID) || (q.OrderID != "" && p.OrderID != q.OrderID) {
+	for _, p := range (view{s: s, w: w}).Payments(q.MerchantID) {
+		if q.OrderID != "" && p.OrderID != q.OrderID {
 			continue
 		}
 		if cur, _ := p.StatusAt(now); q.Status != "" && cur.Status != q.Status {

@@ -64,21 +64,6 @@ func ViewOf(p ledger.Payout, now time.Time) Payout {
 		at := cur.At
 		v.Since = &at
 	}
-	current := -1
-	for i, s := range p.Timeline {
-		if !s.At.After(now) {
-			current = i
-		}
-	}
-	for i, s := range p.Timeline {
-		when := "future"
-		switch {
-		case i == current:
-			when = "current"
-		case i < current:
-			when = "past"
-		}
-		v.Timeline = append(v.Timeline, Step{At: s.At, Status: s.Status, ErrorCode: s.ErrorCode, Notify: s.Notify, When: when})
-	}
+	v.Timeline = placed(p.Timeline, now)
 	return v
 }
