@@ -2,6 +2,7 @@ package mock_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -27,8 +28,9 @@ const (
 
 var t0 = time.Date(2024, 11, 28, 11, 10, 3, 0, time.UTC)
 
-// encodings are the ways a client may send a request (spec §1).
-var encodings = []string{wire.EncForm, wire.EncMultipart, wire.EncXMLField, wire.EncQuery}
+// encodings are the ways a client may send a request (spec §1; JSON:
+// payments.md §1).
+var encodings = []string{wire.EncForm, wire.EncMultipart, wire.EncXMLField, wire.EncQuery, wire.EncJSON}
 
 // newRequest builds a request to path carrying fields in the given encoding.
 func newRequest(t testing.TB, enc, path string, fields sign.Fields) *http.Request {
@@ -63,6 +65,21 @@ func newRequest(t testing.TB, enc, path string, fields sign.Fields) *http.Reques
 		return r
 	case wire.EncQuery:
 		return httptest.NewRequest(http.MethodGet, path+"?"+fields.Values().Encode(), nil)
+	case wire.EncJSON:
+		var j bytes.Buffer
+		j.WriteString("{")
+		for i, f := range fields {
+			name, _ := json.Marshal(f.Name)
+			value, _ := json.Marshal(f.Value)
+			if i > 0 {
+				j.WriteString(",")
+			}
+			fmt.Fprintf(&j, "%s:%s", name, value)
+		}
+		j.WriteString("}")
+		r := httptest.NewRequest(http.MethodPost, path, &j)
+		r.Header.Set("Content-Type", "application/json")
+		return r
 	}
 	t.Fatalf("unknown encoding %q", enc)
 	return nil

@@ -103,6 +103,30 @@ func hostileShapes() []hostile {
 	})
 	rawXML("flattened names just under the limit", func(int) string { return longPath(8, 1<<10, 120) })
 
+	// JSON: as XML, and arrays nested as deep as fits.
+	jsonPath := func(levels, nameLen, leaves int) string {
+		var j strings.Builder
+		j.WriteString(`{"pg_merchant_id":9970,"pg_salt":"s","pg_sig":"0"`)
+		sep := "," // after the root's first members; the first member of a group has none
+		for i := range levels {
+			fmt.Fprintf(&j, `%s"e%d%s":{`, sep, i, strings.Repeat("n", nameLen))
+			sep = ""
+		}
+		for i := range leaves {
+			fmt.Fprintf(&j, `%s"a%d":1`, sep, i)
+			sep = ","
+		}
+		j.WriteString(strings.Repeat("}", levels+1))
+		return j.String()
+	}
+	jsonBody := func(name, body string) {
+		shapes = append(shapes, hostile{name: "json: " + name, method: http.MethodPost, ct: "application/json", body: body})
+	}
+	jsonBody("29 levels of 1 KiB names over 990 leaves", jsonPath(29, 1<<10, 990))
+	jsonBody("flattened names just under the limit", jsonPath(8, 1<<10, 120))
+	jsonBody("tiny members", jsonPath(1, 1, (mib-100)/12))
+	jsonBody("arrays nested to 1 MiB", `{"pg_sig":"0","pg_x":`+strings.Repeat("[", mib-100))
+
 	// Multipart: many empty parts, and one part with a name nesting deep.
 	var mp bytes.Buffer
 	mw := multipart.NewWriter(&mp)
@@ -236,6 +260,14 @@ func TestNestingAndFieldLimitsAsPHP(t *testing.T) {
 	x.WriteString("</request>")
 	if err := decode("application/xml", x.String()); err == nil || !strings.Contains(err.Error(), "more than 1000 fields") {
 		t.Errorf("1 001 nested XML leaves: got %v, want more than 1000 refused", err)
+	}
+	var j strings.Builder
+	j.WriteString(`{"g":[`)
+	for i := range MaxFields + 1 {
+		fmt.Fprintf(&j, `{"a%d":1},`, i)
+	}
+	if err := decode("application/json", strings.TrimSuffix(j.String(), ",")+"]}"); err == nil || !strings.Contains(err.Error(), "more than 1000 fields") {
+		t.Errorf("1 001 nested JSON leaves: got %v, want more than 1000 refused", err)
 	}
 	r := httptest.NewRequest(http.MethodGet, "/g2g/payout_status2?"+strings.Repeat("a=1&", MaxFields+1), nil)
 	if _, err := Decode(r, 1<<20); err == nil || !strings.Contains(err.Error(), "more than 1000 fields") {

@@ -34,12 +34,13 @@ const (
 	EncQuery     = "query"
 	EncXMLField  = "pg_xml"
 	EncXMLBody   = "xml"
+	EncJSON      = "json" // an application/json object (see DecodeJSON)
 )
 
 // Request is a decoded gateway request.
 type Request struct {
 	// Fields are the message's fields as signed: pg_xml expanded, nested
-	// tags flattened, in order of appearance.
+	// tags and nested JSON values flattened, in order of appearance.
 	Fields   sign.Fields
 	Encoding string // one of the Enc constants
 }
@@ -109,9 +110,10 @@ var ErrSlowBody = errors.New("request body not received in time")
 const maxXMLDepth = 32
 
 // Decode reads a request: a GET query, an urlencoded or multipart POST body,
-// a pg_xml field in either, or a raw XML body. A POST with an empty body falls
-// back to its query string. Bodies over maxBody bytes fail with [ErrTooLarge];
-// anything unreadable fails with a 9403 *Error naming the problem.
+// a pg_xml field in either, a raw XML body, or a JSON object body. A POST
+// with an empty body (of any Content-Type) falls back to its query string.
+// Bodies over maxBody bytes fail with [ErrTooLarge]; anything unreadable
+// fails with a 9403 *Error naming the problem.
 func Decode(r *http.Request, maxBody int64) (Request, error) {
 	var body []byte
 	if r.ContentLength > maxBody {
@@ -142,7 +144,9 @@ func Decode(r *http.Request, maxBody int64) (Request, error) {
 			return Request{}, err
 		}
 	}
-	if req.Encoding != EncXMLBody {
+	if req.Encoding != EncXMLBody && req.Encoding != EncJSON {
+		// PHP renames what it reads from a form, not what json_decode or
+		// an XML parser reads.
 		req.Fields = phpNames(req.Fields)
 	}
 	if xmlText, ok := req.Fields.Get(FieldXML); ok {
@@ -342,7 +346,7 @@ func decodeBody(r *http.Request, body []byte) (Request, error) {
 	}
 	ct := r.Header.Get("Content-Type")
 	if ct == "" {
-		return Request{}, Errorf(CodeValidation, "Content-Type is missing: send application/x-www-form-urlencoded (or multipart/form-data) with the body")
+		return Request{}, Errorf(CodeValidation, "Content-Type is missing: send application/x-www-form-urlencoded (or multipart/form-data, application/json) with the body")
 	}
 	if ct == formType { // most requests: no parameters to parse
 		return decodeForm(body)
@@ -360,8 +364,11 @@ func decodeBody(r *http.Request, body []byte) (Request, error) {
 	case "application/xml", "text/xml":
 		fields, err := DecodeXML(body)
 		return Request{Fields: fields, Encoding: EncXMLBody}, err
+	case jsonType:
+		fields, err := decodeJSONBody(body, params)
+		return Request{Fields: fields, Encoding: EncJSON}, err
 	}
-	return Request{}, Errorf(CodeValidation, "Content-Type %s is not accepted; send application/x-www-form-urlencoded, multipart/form-data or a pg_xml field", mt)
+	return Request{}, Errorf(CodeValidation, "Content-Type %s is not accepted; send application/x-www-form-urlencoded, multipart/form-data, application/json, application/xml or a pg_xml field", mt)
 }
 
 // ownCopies is the size of text past which ParseQuery gives every field a
