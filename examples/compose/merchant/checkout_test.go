@@ -279,7 +279,7 @@ func TestResultNotifyIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	acked(t, resent.Notification, "ok")
-	w.log.mustHave(t, "result order_id=shop-5 payment_id="+r.PaymentID+" result=1 can_reject=1 signature=ok answer=ok duplicate=true stale=false outcome=paid")
+	w.log.mustHave(t, "result order_id=shop-5 payment_id="+r.PaymentID+" result=1 can_reject=0 signature=ok answer=ok duplicate=true stale=false outcome=paid")
 
 	// The sandbox's control API makes the payment fail after its success,
 	// which FreedomPay never does: the notify is stale to the merchant.
