@@ -201,8 +201,14 @@ func TestPaymentEndToEnd(t *testing.T) {
 		t.Fatalf("before the page: %s", st.body)
 	}
 	code, _, page := payCard(t, pageURL, "4716047261941981")
-	if code != 200 {
+	if code != 200 || !strings.Contains(page, sh.srv.URL+"/ok?pg_order_id=ORD-1001&amp;pg_payment_id="+id) {
 		t.Fatalf("card sent: HTTP %d\n%s", code, page)
+	}
+	// The lifetime's end of a paid payment is off the schedule: a drain
+	// runs the default scenario's payouts (seconds away), not 24 hours.
+	before := c.Now()
+	if _, err := s.Drain(); err != nil || c.Now().Sub(before) > time.Hour {
+		t.Errorf("drain moved the clock from %s to %s (%v)", before, c.Now(), err)
 	}
 	checks, results := sh.got()
 	if len(checks) != 1 || len(results) != 1 {
@@ -270,7 +276,9 @@ func TestPaymentRejectedByResultAndRefusedByCheck(t *testing.T) {
 	sh.result = "rejected"
 	sh.mu.Unlock()
 	a := initPayment(t, base, sh, "pg_order_id", "ORD-R")
-	payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
+	if _, _, page := payCard(t, a.Value("pg_redirect_url"), "4716047261941981"); !strings.Contains(page, "as told") || !strings.Contains(page, sh.srv.URL+"/fail") {
+		t.Errorf("the payer is not sent to the failure URL with the merchant's pg_description:\n%s", page)
+	}
 	if st := status3(t, base, a.Value("pg_payment_id")); st.get("pg_payment_status") != "revoked" {
 		t.Fatalf("after a rejection: %s", st.body)
 	}

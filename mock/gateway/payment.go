@@ -38,6 +38,9 @@ type Paid struct {
 	Payment ledger.Payment // as it is after: success, error, revoked, or pending
 	ThreeDS bool           // the issuer's 3DS page waits for the payer
 	Refusal string         // the check request refused the payment: why
+	// Rejection is the pg_description of the merchant's rejection of the
+	// result notify, shown to the payer (spec §5.1).
+	Rejection string
 }
 
 // Defaults and bounds of init_payment's fields (payments.md §3.1).

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"net/http"
 	"slices"
@@ -79,7 +80,7 @@ func (g *Gateway) servePaymentPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, routes.ACSPage+key, http.StatusSeeOther)
 		return
 	}
-	g.outcome(w, paid.Payment, paid.Refusal, now)
+	g.outcome(w, paid.Payment, paid.Refusal, now, paid.Rejection)
 }
 
 // serveACS answers the issuer's 3DS page: GET shows Confirm and Fail, POST
@@ -118,7 +119,7 @@ func (g *Gateway) serveACS(w http.ResponseWriter, r *http.Request) {
 		g.after(w, p, now)
 		return
 	}
-	g.outcome(w, paid.Payment, "", now)
+	g.outcome(w, paid.Payment, "", now, paid.Rejection)
 }
 
 // readForm reads a small POSTed form's named fields; a field sent twice
@@ -164,32 +165,33 @@ func (g *Gateway) cardForm(w http.ResponseWriter, status int, p ledger.Payment, 
 // after shows a payment whose page takes no card any more: its outcome,
 // or that its lifetime is over.
 func (g *Gateway) after(w http.ResponseWriter, p ledger.Payment, now time.Time) {
-	g.outcome(w, p, p.Refusal, now)
+	g.outcome(w, p, p.Refusal, now, "")
 }
 
 // outcome sends the payer on from a payment's outcome at now: to the
 // success URL once authorised (or while still pending), else to the
 // failure URL, with the signed fields of spec §5.3; without a URL to go
 // to, a page that says what happened.
-func (g *Gateway) outcome(w http.ResponseWriter, p ledger.Payment, refusal string, now time.Time) {
+func (g *Gateway) outcome(w http.ResponseWriter, p ledger.Payment, refusal string, now time.Time, rejection string) {
 	st, _ := p.StatusAt(now)
 	success := st.Status == scenario.PaymentSuccess || st.Status == scenario.PaymentPending
 	url, method := p.SuccessURL, p.SuccessMethod
 	fields := sign.Fields{{Name: "pg_order_id", Value: p.OrderID}, {Name: "pg_payment_id", Value: fixtures.FormatID(p.PaymentID)}}
 	fields = append(fields, p.Params...)
-	msg := "Payment successful"
+	msg := "" // the page's own title says it, in the payer's language
 	switch {
 	case st.Status == scenario.PaymentPending:
-		msg = "The payment is being processed"
+		msg = "Платеж обрабатывается"
 	case !success:
 		url, method = p.FailureURL, p.FailureMethod
 		code := st.ErrorCode
 		desc := wire.PaymentText(code)
 		if st.Status == scenario.PaymentRevoked {
-			code, desc = wire.CodeNotAvailable, "The merchant rejected the payment"
+			// The merchant's own words, as FreedomPay shows them (spec §5.1).
+			code, desc = wire.CodeNotAvailable, cmp.Or(wire.Shorten(rejection, 255), "Платеж отклонен магазином")
 		}
 		if refusal != "" {
-			desc = "The merchant refused the payment: " + refusal
+			desc = failureText(p, st)
 		}
 		msg = desc
 		fields = append(fields, sign.Field{Name: "pg_error_code", Value: strconv.Itoa(code)},
@@ -197,7 +199,7 @@ func (g *Gateway) outcome(w http.ResponseWriter, p ledger.Payment, refusal strin
 	}
 	if url == "" {
 		status := http.StatusOK
-		g.notice(w, status, page.Notice{Lang: p.Language, Title: msg, Message: "Payment " + fixtures.FormatID(p.PaymentID) +
+		g.notice(w, status, page.Notice{Lang: p.Language, Title: cmp.Or(msg, st.Status), Message: "Payment " + fixtures.FormatID(p.PaymentID) +
 			": " + st.Status + ". The merchant gave no " + map[bool]string{true: "success", false: "failure"}[success] + " URL to return to."})
 		return
 	}

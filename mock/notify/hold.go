@@ -74,3 +74,28 @@ func (s *Scheduler) heldEvents() []event {
 	}
 	return out
 }
+
+// DropSteps takes the steps of subject id of a kind off the schedule, its
+// callbacks' retries and drills left alone: the subject's timeline was
+// changed, and what stands of it is scheduled again. (Steps of an older
+// revision would be let go when due anyway; dropped now, they do not stop
+// a drain of the clock at a moment nothing happens.)
+func (s *Scheduler) DropSteps(name string, id int64) {
+	k, ok := s.kindIndex(name)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kept := s.queue[:0]
+	for _, e := range s.queue {
+		if e.kind == k && e.paymentID == id && e.step >= 0 && e.note == nil && e.drill == "" && !e.followUp {
+			s.stepDone(e)
+			continue
+		}
+		kept = append(kept, e)
+	}
+	clear(s.queue[len(kept):])
+	s.queue = kept
+	heap.Init(&s.queue)
+}

@@ -329,11 +329,22 @@ func (k *PaymentCallbacks) checkAck(c Callback, body []byte) Answer {
 	case "ok":
 		return Answer{Ack: Acknowledged, Conforming: signed, Reason: reason}
 	case "rejected":
-		return Answer{Ack: Rejected, Conforming: true, Reason: "the merchant refused the payment (pg_status=rejected)"}
+		return Answer{Ack: Rejected, Conforming: true, Reason: "pg_status=rejected"}
 	case "error":
-		return Answer{Ack: Errored, Conforming: true, Reason: "the merchant answered pg_status=error"}
+		return Answer{Ack: Errored, Conforming: true, Reason: "pg_status=error"}
 	}
 	return Answer{Ack: Refused, Reason: fmt.Sprintf("pg_status %q is none of ok, rejected, error", wire.Shorten(status, 40))}
+}
+
+// ReplyDescription is the pg_description of a merchant's <response>, ""
+// when it has none or is no <response>: what FreedomPay shows the payer
+// of a payment the merchant rejected (spec §5.1).
+func ReplyDescription(body string) string {
+	fields, err := wire.DecodeXML([]byte(strings.TrimSpace(body)))
+	if err != nil {
+		return ""
+	}
+	return fields.Value("pg_description")
 }
 
 // ReadReply reads a merchant's <response> to a payment callback: its

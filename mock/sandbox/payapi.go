@@ -197,7 +197,7 @@ func (s *Sandbox) ForcePayment(ctx context.Context, paymentID int64, status stri
 		}
 		return ForcedPayment{}, &Error{Kind: BadRequest, Err: err}
 	}
-	// The new revision lets the steps scheduled before go when they fall due.
+	w.notify.DropSteps(notify.ResultNotify, paymentID) // the steps to come are gone
 	out := ForcedPayment{}
 	if p.Timeline[i].Notify {
 		n, _ := w.notify.FireKind(ctx, notify.ResultNotify, paymentID, i, release)

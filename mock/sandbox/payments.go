@@ -11,6 +11,7 @@ import (
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
 
 // payments makes a world's payment changes for its gateway
@@ -126,19 +127,24 @@ func (ps payments) finish(ctx context.Context, ch ledger.Charge, now time.Time, 
 	if ps.schedule(p, ch.From, fire) == 0 && fire >= 0 {
 		_ = ps.w.notify.ScheduleDrills(notify.ResultNotify, p.PaymentID, p.Timeline[fire].At)
 	}
+	var rejection string
 	if fire >= 0 {
-		ps.w.notify.FireKind(ctx, notify.ResultNotify, p.PaymentID, fire, release)
+		n, _ := ps.w.notify.FireKind(ctx, notify.ResultNotify, p.PaymentID, fire, release)
+		if len(n.Attempts) > 0 && n.Attempts[0].Outcome == notify.Rejected {
+			rejection = notify.ReplyDescription(n.Attempts[0].Answer)
+		}
 	} else {
 		release()
 	}
 	ps.s.changed()
 	after, _ := ps.w.ledger.Payment(p.PaymentID)
-	return gateway.Paid{Payment: after}, nil
+	return gateway.Paid{Payment: after, Rejection: rejection}, nil
 }
 
 // schedule puts p's steps from index from on the callback schedule, but
 // step skip (sent at once), and returns how many it put.
 func (ps payments) schedule(p ledger.Payment, from, skip int) int {
+	ps.w.notify.DropSteps(notify.ResultNotify, p.PaymentID) // its timeline changed: what stands is scheduled below
 	due := make([]time.Time, len(p.Timeline))
 	n := 0
 	for i := from; i < len(due); i++ {
@@ -186,6 +192,9 @@ func (ps payments) check(ctx context.Context, p ledger.Payment, now time.Time) s
 	case a.Delivered && a.Outcome == "":
 		return ""
 	case a.Outcome != "":
+		if d := notify.ReplyDescription(a.Answer); d != "" {
+			return a.Reason + ": " + wire.Shorten(d, 200)
+		}
 		return a.Reason
 	case a.HTTPStatus != 0 && a.HTTPStatus != http.StatusOK:
 		return fmt.Sprintf("the check URL answered HTTP %d", a.HTTPStatus)
