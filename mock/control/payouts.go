@@ -49,18 +49,31 @@ func (h *handlers) force(r *http.Request) (any, error) {
 	if _, err := h.sb.Payout(id); err != nil { // before reading a body for it
 		return nil, err
 	}
-	data, err := readBody(r, maxControlBody, "a control request's body")
+	req, err := readForce(r, 10001)
 	if err != nil {
 		return nil, err
 	}
-	var req struct {
-		Status    string `json:"status"`
-		ErrorCode int    `json:"error_code"`
+	return h.sb.Force(r.Context(), id, req.Status, req.ErrorCode)
+}
+
+// forceBody is the body of a forced status.
+type forceBody struct {
+	Status    string `json:"status"`
+	ErrorCode int    `json:"error_code"`
+}
+
+// readForce reads the body of a forced status; example is the error code
+// its error message shows.
+func readForce(r *http.Request, example int) (forceBody, error) {
+	var req forceBody
+	data, err := readBody(r, maxControlBody, "a control request's body")
+	if err != nil {
+		return req, err
 	}
 	if err := decodeStrict(data, &req, "status", "error_code"); err != nil {
-		return nil, badRequest("body must be JSON such as {\"status\":\"error\",\"error_code\":10001}: %v", err)
+		return req, badRequest("body must be JSON such as {\"status\":\"error\",\"error_code\":%d}: %v", example, err)
 	}
-	return h.sb.Force(r.Context(), id, req.Status, req.ErrorCode)
+	return req, nil
 }
 
 // resend sends the notify of the payout's current status again now.
@@ -103,16 +116,9 @@ func (h *handlers) forcePayment(r *http.Request) (any, error) {
 	if _, err := h.sb.Payment(id); err != nil { // before reading a body for it
 		return nil, err
 	}
-	data, err := readBody(r, maxControlBody, "a control request's body")
+	req, err := readForce(r, 10009)
 	if err != nil {
 		return nil, err
-	}
-	var req struct {
-		Status    string `json:"status"`
-		ErrorCode int    `json:"error_code"`
-	}
-	if err := decodeStrict(data, &req, "status", "error_code"); err != nil {
-		return nil, badRequest("body must be JSON such as {\"status\":\"error\",\"error_code\":10009}: %v", err)
 	}
 	return h.sb.ForcePayment(r.Context(), id, req.Status, req.ErrorCode)
 }
