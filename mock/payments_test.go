@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,9 +34,13 @@ type shop struct {
 	checks  []url.Values
 	results []url.Values
 	// check and result are what the shop answers: "ok", "rejected",
-	// "error", "500" (HTTP 500), "unsigned" (an unsigned ok).
+	// "error", "500" (HTTP 500), "unsigned" (an unsigned ok), "badsig"
+	// (an ok signed with another secret).
 	check, result string
 	forged        int // callbacks whose signature did not verify: refused
+	// onCheck, when set, is called as a check request arrives, before
+	// the shop answers it.
+	onCheck func()
 }
 
 func newShop(t *testing.T) *shop {
@@ -48,13 +54,18 @@ func newShop(t *testing.T) *shop {
 		script := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
 		sh.mu.Lock()
 		answer := sh.result
+		onCheck := sh.onCheck
 		if script == "check" {
 			sh.checks = append(sh.checks, q)
 			answer = sh.check
 		} else {
 			sh.results = append(sh.results, q)
+			onCheck = nil
 		}
 		sh.mu.Unlock()
+		if onCheck != nil {
+			onCheck()
+		}
 		fs := sign.Fields{}
 		for name := range q {
 			fs = append(fs, sign.Field{Name: name, Value: q.Get(name)})
@@ -74,9 +85,13 @@ func newShop(t *testing.T) *shop {
 			io.WriteString(w, `<?xml version="1.0" encoding="utf-8"?><response><pg_status>ok</pg_status></response>`)
 			return
 		}
+		secret := paymentSecret
+		if answer == "badsig" { // an ok signed with another secret
+			answer, secret = "ok", "not_the_secret"
+		}
 		reply := sign.Fields{{Name: "pg_status", Value: answer}, {Name: "pg_description", Value: "as told"},
 			{Name: "pg_salt", Value: q.Get("pg_salt")}} // echoed, as CS-Cart does
-		reply = append(reply, sign.Field{Name: "pg_sig", Value: sign.Sign(script, reply, paymentSecret)})
+		reply = append(reply, sign.Field{Name: "pg_sig", Value: sign.Sign(script, reply, secret)})
 		w.Header().Set("Content-Type", "application/xml")
 		w.Write(wire.Encode(reply))
 	}))
@@ -747,7 +762,7 @@ drills = ["slow"]
 	if rep.OK || !strings.Contains(rep.Results[0].Message, "drill slow") {
 		t.Fatalf("before a status request: %+v", rep.Results)
 	}
-	if st := status3(t, s.URL(), a.Value("pg_payment_id")); st.get("pg_payment_status") != "error" || !strings.Contains(st.get("pg_failure_description"), "drill slow") {
+	if st := status3(t, s.URL(), a.Value("pg_payment_id")); st.get("pg_payment_status") != "error" || !strings.Contains(st.get("pg_failure_description"), "did not answer within 30s") {
 		t.Fatalf("status %s", st.body)
 	}
 	if rep, _ = s.Verify(""); !rep.OK {
@@ -853,5 +868,186 @@ func TestPaymentPayerJournal(t *testing.T) {
 	e := rq.Entries[0]
 	if e.Outcome != "error" || !strings.Contains(e.Description, "check request refused") || e.Fields.Value("card_number") != "4716-04XX-XXXX-1981" || e.Fields.Value("card_cvc") != "" {
 		t.Errorf("%+v", e)
+	}
+}
+
+// A payment whose lifetime ends while its payer is on the issuer's 3DS
+// page is not charged by a late Confirm: it stays incomplete, with one
+// result notify, and its page no longer sends the payer to the 3DS page.
+func TestPayment3DSAfterLifetime(t *testing.T) {
+	s, _, base := payServer(t)
+	sh := newCarefulShop(t)
+	a := initPayment(t, base, sh, "pg_order_id", "ORD-3DS-LATE", "pg_lifetime", "300")
+	code, loc, _ := payCard(t, a.Value("pg_redirect_url"), "4916307416334310")
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/v2/user/3ds-page/") {
+		t.Fatalf("3DS card: HTTP %d to %q", code, loc)
+	}
+	if _, err := s.Advance(301 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.PostForm(base+loc, url.Values{"acs": {"confirm"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if st := status3(t, base, a.Value("pg_payment_id")); st.get("pg_payment_status") != "incomplete" {
+		t.Fatalf("a Confirm after the lifetime's end charged the payment: %s\npage: %s", st.body, body)
+	}
+	if _, results := sh.got(); len(results) != 1 || results[0].Get("pg_failure_code") != "10018" {
+		t.Fatalf("result notifies %v, want only the lifetime's end", results)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err = client.Get(a.Value("pg_redirect_url"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode == http.StatusSeeOther {
+		t.Errorf("the expired payment's page still sends the payer to %s", res.Header.Get("Location"))
+	}
+	p, err := s.Payment(mustID(t, a.Value("pg_payment_id")))
+	if err != nil || p.AwaitingACS {
+		t.Errorf("the control API says the expired payment awaits 3-D Secure: %+v %v", p, err)
+	}
+}
+
+// The lifetime may end while the merchant answers the check request: the
+// charge is made when the answer comes, so the payment is not charged.
+func TestPaymentLifetimeEndsDuringCheck(t *testing.T) {
+	s, c, base := payServer(t)
+	sh := newCarefulShop(t)
+	a := initPayment(t, base, sh, "pg_order_id", "ORD-SLOWCHECK", "pg_lifetime", "300")
+	end := c.Now().Add(300 * time.Second)
+	advanced := make(chan struct{})
+	sh.mu.Lock()
+	sh.onCheck = func() {
+		// The clock moves past the lifetime's end while the merchant
+		// answers; the move's own result notify waits for the check
+		// request (one callback of a payment at a time), so it is not
+		// waited for here.
+		go func() {
+			defer close(advanced)
+			if _, err := s.Advance(301 * time.Second); err != nil {
+				t.Error(err)
+			}
+		}()
+		for c.Now().Before(end) {
+			runtime.Gosched()
+		}
+	}
+	sh.mu.Unlock()
+	payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
+	<-advanced
+	if st := status3(t, base, a.Value("pg_payment_id")); st.get("pg_payment_status") != "incomplete" {
+		t.Fatalf("the payment was charged after its lifetime ended during the check: %s", st.body)
+	}
+	if _, results := sh.got(); len(results) != 1 || results[0].Get("pg_failure_code") != "10018" {
+		t.Fatalf("result notifies %v, want only the lifetime's end", results)
+	}
+}
+
+// The payer's page waits for the check request and the result notify,
+// however slow, past the server's write timeout (not past their own).
+func TestPaymentPageWaitsPastWriteTimeout(t *testing.T) {
+	c := clock.NewManual(t0)
+	s := mock.RunT(t, mock.Options{Clock: c, Addr: "127.0.0.1:0", WriteTimeout: 200 * time.Millisecond})
+	sh := newCarefulShop(t)
+	sh.onCheck = func() { time.Sleep(500 * time.Millisecond) } // a slow merchant, slower than the write timeout
+	a := initPayment(t, s.URL(), sh, "pg_order_id", "ORD-SLOWSHOP")
+	code, _, page := payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
+	if code != http.StatusOK || !strings.Contains(page, sh.srv.URL+"/ok") {
+		t.Fatalf("HTTP %d, want the way to the success URL:\n%s", code, page)
+	}
+}
+
+// One card at a time: a second card sent while the first one's check
+// request is under way is answered 409 and sends no check request.
+func TestPaymentOneCardAtATime(t *testing.T) {
+	_, _, base := payServer(t)
+	sh := newCarefulShop(t)
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var held atomic.Bool
+	sh.onCheck = func() { // the first check request waits; any other is answered at once
+		if held.CompareAndSwap(false, true) {
+			close(arrived)
+			<-release
+		}
+	}
+	a := initPayment(t, base, sh, "pg_order_id", "ORD-TWICE", "pg_language", "en")
+	first := make(chan int)
+	go func() {
+		code := 0
+		defer func() { first <- code }() // also when payCard fails the test
+		code, _, _ = payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
+	}()
+	<-arrived
+	code, _, page := payCard(t, a.Value("pg_redirect_url"), "5335215945367703")
+	close(release)
+	if code != http.StatusConflict || !strings.Contains(page, "being processed") {
+		t.Errorf("a second card during the first one's check: HTTP %d\n%s", code, page)
+	}
+	if code := <-first; code != http.StatusOK {
+		t.Errorf("the first card: HTTP %d", code)
+	}
+	checks, results := sh.got()
+	if len(checks) != 1 || len(results) != 1 || results[0].Get("pg_result") != "1" {
+		t.Fatalf("%d checks, results %v; want one check and one successful result", len(checks), results)
+	}
+}
+
+// The 3DS page of a payment no card was sent for sends the payer to the
+// card form.
+func TestPaymentACSBeforeCard(t *testing.T) {
+	_, _, base := payServer(t)
+	sh := newCarefulShop(t)
+	a := initPayment(t, base, sh, "pg_order_id", "ORD-ACS-EARLY")
+	key := a.Value("pg_redirect_url")[strings.Index(a.Value("pg_redirect_url"), "customer=")+len("customer="):]
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, send := range []func(string) (*http.Response, error){client.Get, func(u string) (*http.Response, error) {
+		return client.PostForm(u, url.Values{"acs": {"confirm"}})
+	}} {
+		res, err := send(base + "/v2/user/3ds-page/" + key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "customer="+key) {
+			t.Errorf("3DS page before a card: HTTP %d to %q\n%s", res.StatusCode, res.Header.Get("Location"), body)
+		}
+	}
+	if st := status3(t, base, a.Value("pg_payment_id")); st.get("pg_payment_status") == "error" || st.get("pg_payment_status") == "success" {
+		t.Errorf("status %s", st.body)
+	}
+}
+
+// A check request the merchant answered with a wrong signature, or not at
+// all, refuses the payment: the payer and get_status3 are told in a few
+// words; the control API keeps the whole reason (with the signing
+// string) for the merchant's developer.
+func TestPaymentRefusalTheirWords(t *testing.T) {
+	s, _, base := payServer(t)
+	sh := newCarefulShop(t)
+	sh.check = "badsig"
+	a := initPayment(t, base, sh, "pg_order_id", "ORD-BADSIG")
+	_, _, page := payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
+	if !strings.Contains(page, "not signed as it must be") || strings.Contains(page, "does not verify") || strings.Contains(page, "signing string") {
+		t.Errorf("the payer's page after a wrongly signed check answer:\n%s", page)
+	}
+	st := status3(t, base, a.Value("pg_payment_id"))
+	if d := st.get("pg_failure_description"); st.get("pg_payment_status") != "error" || d != "Платеж отклонен магазином: the merchant's answer is not signed as it must be" {
+		t.Errorf("status %s", st.body)
+	}
+	p, err := s.Payment(mustID(t, a.Value("pg_payment_id")))
+	if err != nil || !strings.Contains(p.Refusal, "does not verify") {
+		t.Errorf("the control API's refusal: %q %v", p.Refusal, err)
+	}
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	b := initPayment(t, base, sh, "pg_order_id", "ORD-NOCHECK", "pg_check_url", closed.URL+"/check")
+	_, _, page = payCard(t, b.Value("pg_redirect_url"), "4716047261941981")
+	if !strings.Contains(page, "did not answer in time") || strings.Contains(page, "connection refused") {
+		t.Errorf("the payer's page after a check URL that does not answer:\n%s", page)
 	}
 }

@@ -31,6 +31,9 @@ type Payments interface {
 	Pay(ctx context.Context, key string, c ledger.Card, now time.Time) (Paid, error)
 	// AnswerACS is the payer's answer on the issuer's 3DS page.
 	AnswerACS(ctx context.Context, key string, confirm bool, now time.Time) (Paid, error)
+	// Wait is the longest Pay and AnswerACS may take (the callbacks'
+	// timeouts): the payer's page waits as long.
+	Wait() time.Duration
 }
 
 // Paid is what became of a card sent on a payment's page.
@@ -41,6 +44,9 @@ type Paid struct {
 	// Rejection is the pg_description of the merchant's rejection of the
 	// result notify, shown to the payer (spec §5.1).
 	Rejection string
+	// At is the sandbox time the outcome was reached: the check request
+	// may have taken a while.
+	At time.Time
 }
 
 // Defaults and bounds of init_payment's fields (payments.md §3.1).

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -40,7 +41,7 @@ func (g *Gateway) servePaymentPage(w http.ResponseWriter, r *http.Request) {
 		g.notice(w, http.StatusNotFound, page.NotFound(r.URL.Query().Get("lang")))
 		return
 	}
-	if p.AwaitingACS {
+	if p.AwaitsACS(now) {
 		http.Redirect(w, r, routes.ACSPage+key, http.StatusSeeOther)
 		return
 	}
@@ -66,12 +67,17 @@ func (g *Gateway) servePaymentPage(w http.ResponseWriter, r *http.Request) {
 		g.cardForm(w, http.StatusUnprocessableEntity, p, problem)
 		return
 	}
-	paid, err := g.cfg.Payments.Pay(r.Context(), key, card, now)
+	ctx, cancel := g.payerWait(w, r)
+	defer cancel()
+	paid, err := g.cfg.Payments.Pay(ctx, key, card, now)
 	g.journalPayer(r, p, now, paid, err, sign.Fields{{Name: "card_number", Value: ledger.MaskPAN(card.PAN())},
 		{Name: "card_holder", Value: card.Holder}, {Name: "card_exp_month", Value: card.ExpMonth}, {Name: "card_exp_year", Value: card.ExpYear}})
 	switch {
+	case errors.Is(err, ledger.ErrCharging):
+		g.notice(w, http.StatusConflict, page.Busy(p.Language))
+		return
 	case errors.Is(err, ledger.ErrPaid), errors.Is(err, ledger.ErrExpired):
-		g.after(w, p, now)
+		g.after(w, p, cmp.Or(paid.At, now))
 		return
 	case err != nil:
 		g.notice(w, http.StatusInternalServerError, page.Notice{Lang: p.Language, Title: "Payment failed", Message: err.Error()})
@@ -80,8 +86,21 @@ func (g *Gateway) servePaymentPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, routes.ACSPage+key, http.StatusSeeOther)
 		return
 	}
-	g.outcome(w, paid.Payment, paid.Refusal, now, paid.Rejection)
+	g.outcome(w, paid.Payment, paid.Refusal, paid.At, paid.Rejection)
 }
+
+// payerWait lets the payer's page wait as long as a card sent on it may
+// take (the check request, the result notify's first attempt: their
+// timeouts), past the server's write timeout, and no longer.
+func (g *Gateway) payerWait(w http.ResponseWriter, r *http.Request) (context.Context, context.CancelFunc) {
+	wait := g.cfg.Payments.Wait()
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(wait + payerSlack))
+	return context.WithTimeout(r.Context(), wait)
+}
+
+// payerSlack is the time the payer's page has to be written after the
+// callbacks it waited for.
+const payerSlack = 10 * time.Second
 
 // serveACS answers the issuer's 3DS page: GET shows Confirm and Fail, POST
 // takes the answer.
@@ -93,7 +112,13 @@ func (g *Gateway) serveACS(w http.ResponseWriter, r *http.Request) {
 		g.notice(w, http.StatusNotFound, page.NotFound(""))
 		return
 	}
-	if !p.AwaitingACS {
+	if !p.AwaitsACS(now) {
+		if s, _ := p.StatusAt(now); !p.Paid() && now.Before(p.ExpiresAt) &&
+			(s.Status == scenario.PaymentNew || s.Status == scenario.PaymentPending) {
+			// No card yet: the card form first.
+			http.Redirect(w, r, routes.PaymentPage+"?customer="+key, http.StatusSeeOther)
+			return
+		}
 		g.after(w, p, now)
 		return
 	}
@@ -113,13 +138,20 @@ func (g *Gateway) serveACS(w http.ResponseWriter, r *http.Request) {
 			Message: "Send acs=confirm or acs=fail, once."})
 		return
 	}
-	paid, err := g.cfg.Payments.AnswerACS(r.Context(), key, form["acs"] == "confirm", now)
+	ctx, cancel := g.payerWait(w, r)
+	defer cancel()
+	paid, err := g.cfg.Payments.AnswerACS(ctx, key, form["acs"] == "confirm", now)
 	g.journalPayer(r, p, now, paid, err, sign.Fields{{Name: "acs", Value: form["acs"]}})
-	if err != nil {
-		g.after(w, p, now)
+	switch {
+	case errors.Is(err, ledger.ErrCharging):
+		g.notice(w, http.StatusConflict, page.Busy(p.Language))
+		return
+	case err != nil:
+		after, _ := g.cfg.Ledger.PaymentByPage(key)
+		g.after(w, after, now)
 		return
 	}
-	g.outcome(w, paid.Payment, "", now, paid.Rejection)
+	g.outcome(w, paid.Payment, "", paid.At, paid.Rejection)
 }
 
 // readForm reads a small POSTed form's named fields; a field sent twice
@@ -242,7 +274,7 @@ func (g *Gateway) journalPayer(r *http.Request, p ledger.Payment, now time.Time,
 	}
 	e := journal.Entry{At: now, Method: r.Method, Path: r.URL.Path, MerchantID: p.MerchantID, OrderID: p.OrderID,
 		PaymentID: fixtures.FormatID(p.PaymentID), Encoding: "form", Fields: fields, HTTPStatus: http.StatusOK, Outcome: journal.OutcomeOK}
-	st, _ := paid.Payment.StatusAt(now)
+	st, _ := paid.Payment.StatusAt(cmp.Or(paid.At, now))
 	switch {
 	case err != nil:
 		e.Outcome, e.Description = journal.OutcomeError, "the payer's card was not taken: "+err.Error()

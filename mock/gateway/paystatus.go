@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"strconv"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
@@ -130,7 +131,7 @@ func (g *Gateway) getStatus2(c *call) (sign.Fields, error) {
 // text, or, for a payment the merchant's check request refused, that.
 func failureText(p ledger.Payment, st ledger.Step) string {
 	if p.Refusal != "" && st.Status == scenario.PaymentError {
-		return "Платеж отклонен магазином: " + wire.Shorten(p.Refusal, 200)
+		return "Платеж отклонен магазином: " + wire.Shorten(cmp.Or(p.RefusalCause, p.Refusal), 200)
 	}
 	return wire.PaymentText(st.ErrorCode)
 }

@@ -157,6 +157,11 @@ func (l *Ledger) AnswerACS(key string, confirm bool, now time.Time) (Charge, err
 		return Charge{}, ErrNoPayment
 	case !p.AwaitingACS:
 		return Charge{}, ErrNoACS
+	case !now.Before(p.ExpiresAt):
+		return Charge{}, ErrExpired // too late: the lifetime's end (incomplete, 10018) stands
+	}
+	if s, _ := p.StatusAt(now); s.Status != scenario.PaymentPending {
+		return Charge{}, ErrNoACS
 	}
 	p.AwaitingACS = false
 	steps := stepsOf(p.PendingOutcome)
@@ -181,18 +186,18 @@ func (l *Ledger) RuleDrills(key string, c Card) []string {
 	return drills
 }
 
-// Refuse fails a payment at now without charging it, for reason: the
-// merchant's check request refused it (drills: the rule's, when a drill
-// made the refusal). No result notify follows: the merchant has said no
-// already.
-func (l *Ledger) Refuse(key, reason string, drills []string, now time.Time) (Payment, error) {
+// Refuse fails a payment at now without charging it, for reason (cause:
+// the same, as the payer is told it): the merchant's check request refused
+// it (drills: the rule's, when a drill made the refusal). No result notify
+// follows: the merchant has said no already.
+func (l *Ledger) Refuse(key, reason, cause string, drills []string, now time.Time) (Payment, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	p, err := l.open(key, now)
 	if err != nil {
 		return Payment{}, err
 	}
-	p.Refusal, p.DecidedBy, p.Drills = reason, "the check request", drills
+	p.Refusal, p.RefusalCause, p.DecidedBy, p.Drills = reason, cause, "the check request", drills
 	l.retime(p, now, []Step{{At: now, Status: scenario.PaymentError, ErrorCode: wire.CodeUnavailable}}, false)
 	p.CardPAN = MaskPAN("0000000000000000") // the page takes no other card
 	return p.clone(), nil

@@ -52,17 +52,22 @@ type Payment struct {
 	// ThreeDSChallenge sends every card through the 3DS page
 	// (pg_3ds_challenge=1).
 	ThreeDSChallenge bool
-	// AwaitingACS is set while the issuer's 3DS page waits for the payer.
+	// AwaitingACS is set while the issuer's 3DS page waits for the payer
+	// (until the lifetime's end: see AwaitsACS).
 	AwaitingACS bool
 	// PendingOutcome is the outcome decided for a card on the 3DS page,
 	// placed on the timeline once the page is answered.
 	PendingOutcome []Pending `json:",omitempty"`
-	// Refusal says why the check request refused the payment, when it did.
-	Refusal   string
-	DecidedBy string // what chose the outcome: a rule, a test card, the default
-	Timeline  []Step // ascending; the first step is its creation (new)
-	Revision  int    // counts the changes of its timeline
-	Drills    []string
+	// Refusal says why the check request refused the payment, when it did:
+	// in full (shown to the merchant's developer: journal, control API,
+	// dashboard); RefusalCause is the same in a few words, as the payer
+	// and pg_failure_description are told it.
+	Refusal      string
+	RefusalCause string `json:",omitempty"`
+	DecidedBy    string // what chose the outcome: a rule, a test card, the default
+	Timeline     []Step // ascending; the first step is its creation (new)
+	Revision     int    // counts the changes of its timeline
+	Drills       []string
 	// IdempotencyKey and Digest (of the request's fields) let a repeated
 	// init_payment replay the first reply.
 	IdempotencyKey, Digest string
@@ -113,6 +118,10 @@ func (p Payment) Final() (Step, bool) {
 	return s, s.Status != scenario.PaymentNew && s.Status != scenario.PaymentPending
 }
 
+// AwaitsACS reports whether the issuer's 3DS page waits for the payer at
+// now: a card needs it and the payment's lifetime is not over.
+func (p Payment) AwaitsACS(now time.Time) bool { return p.AwaitingACS && now.Before(p.ExpiresAt) }
+
 // Paid reports whether the payer has sent a card (or the scenario says it
 // was paid): the page takes no other.
 func (p Payment) Paid() bool { return p.CardPAN != "" }
@@ -142,6 +151,9 @@ var (
 	ErrTooManyPayments = errors.New("too many payments")
 	// ErrNoACS: the payment waits for no 3DS answer.
 	ErrNoACS = errors.New("the payment waits for no 3-D Secure answer")
+	// ErrCharging: a card sent for the payment is being processed (its
+	// check request or result notify is under way).
+	ErrCharging = errors.New("a card sent for this payment is being processed")
 )
 
 // NewPayment is what init_payment asks for.

@@ -147,6 +147,13 @@ func AlreadyPaid(lang string) Notice {
 	return Notice{Lang: Lang(lang), Title: tx.PaidTitle, Message: tx.PaidMessage}
 }
 
+// Busy is the notice of a payment page sent a card while another card
+// sent for the payment is being processed.
+func Busy(lang string) Notice {
+	tx := textsOf(lang)
+	return Notice{Lang: Lang(lang), Title: tx.BusyTitle, Message: tx.BusyMessage}
+}
+
 // render executes the layout of tmpl into a buffer first, so that an error
 // leaves w untouched and the caller can still answer with an error.
 func render(w io.Writer, tmpl *template.Template, v view) error {

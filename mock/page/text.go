@@ -36,6 +36,7 @@ type texts struct {
 	SuccessTitle, FailureTitle, Back, RedirectIn, RedirectNow string
 
 	NotFoundTitle, NotFoundMessage, ExpiredTitle, ExpiredMessage, PaidTitle, PaidMessage string
+	BusyTitle, BusyMessage                                                               string
 }
 
 // textsOf is the texts of pg_language s.
@@ -63,6 +64,7 @@ var languages = map[string]*texts{
 		NotFoundTitle: "Платёж не найден", NotFoundMessage: "Такого платежа нет, или ссылка неверна.",
 		ExpiredTitle: "Время оплаты истекло", ExpiredMessage: "Срок оплаты истёк. Вернитесь в магазин и начните заново.",
 		PaidTitle: "Уже оплачено", PaidMessage: "Этот платёж уже проведён.",
+		BusyTitle: "Платёж обрабатывается", BusyMessage: "Карта для этого платежа уже отправлена и обрабатывается. Обновите страницу через несколько секунд.",
 	},
 	"en": {
 		HTMLLang: "en", Sandbox: "Sandbox — no real money",
@@ -80,6 +82,7 @@ var languages = map[string]*texts{
 		NotFoundTitle: "Payment not found", NotFoundMessage: "There is no such payment, or the link is wrong.",
 		ExpiredTitle: "Time to pay is over", ExpiredMessage: "The time to pay has run out. Return to the store and start again.",
 		PaidTitle: "Already paid", PaidMessage: "This payment has already been made.",
+		BusyTitle: "Payment in progress", BusyMessage: "A card for this payment has been sent and is being processed. Reload this page in a few seconds.",
 	},
 	"kz": {
 		HTMLLang: "kk", Sandbox: "Тест ортасы — нақты ақша қолданылмайды",
@@ -97,6 +100,7 @@ var languages = map[string]*texts{
 		NotFoundTitle: "Төлем табылмады", NotFoundMessage: "Мұндай төлем жоқ немесе сілтеме қате.",
 		ExpiredTitle: "Төлем уақыты өтті", ExpiredMessage: "Төлеу мерзімі аяқталды. Дүкенге оралып, қайта бастаңыз.",
 		PaidTitle: "Төленіп қойған", PaidMessage: "Бұл төлем бұрын жасалған.",
+		BusyTitle: "Төлем өңделуде", BusyMessage: "Бұл төлемнің картасы жіберілді және өңделуде. Бірнеше секундтан кейін бетті жаңартыңыз.",
 	},
 	"uz": {
 		HTMLLang: "uz", Sandbox: "Sinov muhiti — haqiqiy pul ishlatilmaydi",
@@ -114,6 +118,7 @@ var languages = map[string]*texts{
 		NotFoundTitle: "To‘lov topilmadi", NotFoundMessage: "Bunday to‘lov yo‘q yoki havola noto‘g‘ri.",
 		ExpiredTitle: "To‘lov vaqti tugadi", ExpiredMessage: "To‘lov muddati o‘tdi. Do‘konga qaytib, qaytadan boshlang.",
 		PaidTitle: "Allaqachon to‘langan", PaidMessage: "Bu to‘lov allaqachon amalga oshirilgan.",
+		BusyTitle: "To‘lov amalga oshirilmoqda", BusyMessage: "Bu to‘lov uchun karta yuborildi va ishlov berilmoqda. Bir necha soniyadan keyin sahifani yangilang.",
 	},
 	"kg": {
 		HTMLLang: "ky", Sandbox: "Сыноо чөйрөсү — чыныгы акча колдонулбайт",
@@ -131,5 +136,6 @@ var languages = map[string]*texts{
 		NotFoundTitle: "Төлөм табылган жок", NotFoundMessage: "Мындай төлөм жок же шилтеме туура эмес.",
 		ExpiredTitle: "Төлөө убактысы бүттү", ExpiredMessage: "Төлөө мөөнөтү өттү. Дүкөнгө кайтып, кайра баштаңыз.",
 		PaidTitle: "Мурда төлөнгөн", PaidMessage: "Бул төлөм мурда жүргүзүлгөн.",
+		BusyTitle: "Төлөм иштетилүүдө", BusyMessage: "Бул төлөмдүн картасы жөнөтүлдү жана иштетилүүдө. Бир нече секунддан кийин бетти жаңыртыңыз.",
 	},
 }

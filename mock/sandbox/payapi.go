@@ -55,7 +55,7 @@ func PaymentView(p ledger.Payment, now time.Time) Payment {
 		PaymentID: p.PaymentID, OrderID: p.OrderID, MerchantID: p.MerchantID, Method: p.Script,
 		Amount: p.Amount.Fixed2(), Currency: p.Currency, Description: p.Description,
 		Captured: p.Captured(now), CreatedAt: p.CreatedAt, ExpiresAt: p.ExpiresAt,
-		CardPAN: p.CardPAN, CardBrand: p.CardBrand, DecidedBy: p.DecidedBy, Refusal: p.Refusal, AwaitingACS: p.AwaitingACS,
+		CardPAN: p.CardPAN, CardBrand: p.CardBrand, DecidedBy: p.DecidedBy, Refusal: p.Refusal, AwaitingACS: p.AwaitsACS(now),
 		PagePath: routes.PaymentPage + "?customer=" + p.PageKey, CheckURL: p.CheckURL, ResultURL: p.ResultURL,
 		SuccessURL: p.SuccessURL, FailureURL: p.FailureURL, TestingMode: p.TestingMode,
 		Revision: p.Revision, Drills: p.Drills, Timeline: []Step{},

@@ -57,10 +57,33 @@ func (ps payments) Open(key string, now time.Time) (ledger.Payment, error) {
 	return p, err
 }
 
+// Wait is the longest a card sent on a payment's page can take to answer:
+// the check request's timeout and the result notify's first attempt's.
+func (ps payments) Wait() time.Duration {
+	st := ps.w.sc.PaymentSettings
+	return st.CheckTimeoutOr() + st.ResultTimeoutOr()
+}
+
+// busy marks the card of page key as being processed until the func it
+// returns is called; false when another card for it is, already.
+func (ps payments) busy(key string) (func(), bool) {
+	if _, taken := ps.w.paying.LoadOrStore(key, struct{}{}); taken {
+		return nil, false
+	}
+	return func() { ps.w.paying.Delete(key) }, true
+}
+
 // Pay is the payer sending a card: the check request first, when the
 // payment has a check URL (anything but the merchant's signed ok refuses
-// the payment, which then sends no result notify); then the charge.
+// the payment, which then sends no result notify); then the charge, at
+// the time the check request ended. One card per payment at a time: a
+// second sent meanwhile is refused with ledger.ErrCharging.
 func (ps payments) Pay(ctx context.Context, key string, c ledger.Card, now time.Time) (gateway.Paid, error) {
+	done, ok := ps.busy(key)
+	if !ok {
+		return gateway.Paid{}, ledger.ErrCharging
+	}
+	defer done()
 	p, ok := ps.w.ledger.PaymentByPage(key)
 	switch {
 	case !ok:
@@ -71,22 +94,28 @@ func (ps payments) Pay(ctx context.Context, key string, c ledger.Card, now time.
 		return gateway.Paid{}, ledger.ErrExpired
 	}
 	if p.CheckURL != "" {
-		refusal := ps.check(ctx, p, now)
+		refusal, cause := ps.check(ctx, p, now)
 		var drills []string
 		if d := ps.w.ledger.RuleDrills(key, c); slices.Contains(d, scenario.FaultSlow) {
 			// The drill: whatever the merchant answered, it came too late.
 			drills = []string{scenario.FaultSlow}
 			refusal = fmt.Sprintf("no answer within the check timeout (%s): drill slow held the merchant's answer back", ps.w.sc.PaymentSettings.CheckTimeoutOr())
+			cause = fmt.Sprintf("the merchant did not answer within %s", ps.w.sc.PaymentSettings.CheckTimeoutOr())
+		}
+		// The charge is made when the check request is answered: the
+		// clock may have moved meanwhile, the lifetime ended.
+		if later := ps.s.clock.Now(); later.After(now) {
+			now = later
 		}
 		if refusal != "" {
 			release := ps.s.hold()
-			refused, err := ps.w.ledger.Refuse(key, refusal, drills, now)
+			refused, err := ps.w.ledger.Refuse(key, refusal, cause, drills, now)
 			if err == nil {
 				ps.schedule(refused, firstAfter(refused, now), -1)
 			}
 			release()
 			ps.s.changed()
-			return gateway.Paid{Payment: refused, Refusal: refusal}, err
+			return gateway.Paid{Payment: refused, Refusal: refusal, At: now}, err
 		}
 	}
 	release := ps.s.hold()
@@ -96,13 +125,18 @@ func (ps payments) Pay(ctx context.Context, key string, c ledger.Card, now time.
 		if err == nil {
 			ps.s.changed()
 		}
-		return gateway.Paid{Payment: ch.Payment, ThreeDS: ch.ThreeDS}, err
+		return gateway.Paid{Payment: ch.Payment, ThreeDS: ch.ThreeDS, At: now}, err
 	}
 	return ps.finish(ctx, ch, now, release)
 }
 
 // AnswerACS is the payer's answer on the 3DS page.
 func (ps payments) AnswerACS(ctx context.Context, key string, confirm bool, now time.Time) (gateway.Paid, error) {
+	done, ok := ps.busy(key)
+	if !ok {
+		return gateway.Paid{}, ledger.ErrCharging
+	}
+	defer done()
 	release := ps.s.hold()
 	ch, err := ps.w.ledger.AnswerACS(key, confirm, now)
 	if err != nil {
@@ -138,7 +172,7 @@ func (ps payments) finish(ctx context.Context, ch ledger.Charge, now time.Time, 
 	}
 	ps.s.changed()
 	after, _ := ps.w.ledger.Payment(p.PaymentID)
-	return gateway.Paid{Payment: after, Rejection: rejection}, nil
+	return gateway.Paid{Payment: after, Rejection: rejection, At: now}, nil
 }
 
 // schedule puts p's steps from index from on the callback schedule, but
@@ -176,32 +210,51 @@ func firstAfter(p ledger.Payment, now time.Time) int {
 	return len(p.Timeline)
 }
 
+// Causes of a check request's refusal, as the payer and the merchant's
+// status request are told them (the whole reason goes to the journal, the
+// control API and the dashboard).
+const (
+	causeRejected  = "the merchant answered rejected"
+	causeError     = "the merchant answered error"
+	causeSignature = "the merchant's answer is not signed as it must be"
+	causeNoAnswer  = "the merchant did not answer in time"
+	causeHTTP      = "the merchant's check URL answered HTTP %d"
+	causeSending   = "the check request could not be sent"
+)
+
 // check sends payment p's check request and waits for its answer: "" lets
-// the payment go on, else why it may not.
-func (ps payments) check(ctx context.Context, p ledger.Payment, now time.Time) string {
+// the payment go on, else why it may not, in full and as the payer is told.
+func (ps payments) check(ctx context.Context, p ledger.Payment, now time.Time) (reason, cause string) {
 	m, _ := ps.w.ledger.Merchant(p.MerchantID)
 	n, err := ps.w.notify.Call(ctx, notify.CheckRequest, ps.w.payments.Check(p, m.SecretKey, now))
 	if err != nil {
-		return err.Error()
+		return err.Error(), causeSending
 	}
 	if len(n.Attempts) == 0 {
-		return "the check request could not be sent"
+		return causeSending, causeSending
 	}
 	a := n.Attempts[0]
 	switch {
 	case a.Delivered && a.Outcome == "":
-		return ""
+		return "", ""
 	case a.Outcome != "":
-		if d := notify.ReplyDescription(a.Answer); d != "" {
-			return a.Reason + ": " + wire.Shorten(d, 200)
+		cause := causeError
+		if a.Outcome == notify.Rejected {
+			cause = causeRejected
 		}
-		return a.Reason
+		if d := notify.ReplyDescription(a.Answer); d != "" {
+			// The merchant's own words, as FreedomPay shows them.
+			return a.Reason + ": " + wire.Shorten(d, 200), wire.Shorten(d, 200)
+		}
+		return a.Reason, cause
 	case a.HTTPStatus != 0 && a.HTTPStatus != http.StatusOK:
-		return fmt.Sprintf("the check URL answered HTTP %d", a.HTTPStatus)
+		return fmt.Sprintf("the check URL answered HTTP %d", a.HTTPStatus), fmt.Sprintf(causeHTTP, a.HTTPStatus)
+	case a.HTTPStatus == http.StatusOK && a.Reason != "":
+		return a.Reason, causeSignature
 	case a.Reason != "":
-		return a.Reason
+		return a.Reason, causeNoAnswer
 	case a.Error != "":
-		return a.Error
+		return a.Error, causeNoAnswer
 	}
-	return "no acceptable answer to the check request"
+	return "no acceptable answer to the check request", causeSignature
 }

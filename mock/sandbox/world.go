@@ -30,7 +30,10 @@ type world struct {
 	gateway *gateway.Gateway
 	// payments makes the payment callbacks (result notify, check request).
 	payments *notify.PaymentCallbacks
-	redact   *redact.Redactor // the scenario's secrets, masked in whatever the sandbox shows: logs, control API, dashboard
+	// paying holds the page keys of payments whose card is being
+	// processed (check request, charge, result notify): one at a time.
+	paying *sync.Map
+	redact *redact.Redactor // the scenario's secrets, masked in whatever the sandbox shows: logs, control API, dashboard
 	// fresh is set until the world is first saved whole: the log of
 	// changes (--state) cannot tell how it came to be.
 	fresh *atomic.Bool
@@ -62,7 +65,7 @@ func (s *Sandbox) newWorld(sc *scenario.Scenario, origin time.Time) *world {
 // themselves are the server's, made once).
 func (s *Sandbox) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, l *ledger.Ledger) *world {
 	l.LimitPayments(s.opts.MaxPayments)
-	w := &world{sc: sc, seed: seed, gen: gen, ledger: l, redact: newRedactor(sc), fresh: new(atomic.Bool)}
+	w := &world{sc: sc, seed: seed, gen: gen, ledger: l, redact: newRedactor(sc), fresh: new(atomic.Bool), paying: new(sync.Map)}
 	w.fresh.Store(true)
 	w.journal = journal.New(s.opts.JournalSize, func(id string) bool {
 		_, ok := w.ledger.Merchant(id)

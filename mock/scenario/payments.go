@@ -71,6 +71,9 @@ type PaymentSettings struct {
 const (
 	DefaultCheckTimeout  = 30 * time.Second
 	DefaultResultTimeout = 30 * time.Second
+	// MaxCallbackTimeout bounds check_timeout and result_timeout: the
+	// payer's page waits for both.
+	MaxCallbackTimeout   = 2 * time.Minute
 	DefaultResultRetry   = 30 * time.Minute
 	DefaultResultRetries = 4
 	DefaultPageScript    = "payment_page"

@@ -117,7 +117,7 @@ func TestPaymentSettingsProblems(t *testing.T) {
 	var cases []problemCase
 	for _, ok := range []string{
 		`order_id = "required"`, `order_id = "optional"`, `page_script = "payment_page"`, `page_script = ""`,
-		`check_timeout = "1ms"`, `result_timeout = "2h"`, `result_retries = ["1s"]`, `result_retries = []`,
+		`check_timeout = "1ms"`, `result_timeout = "2m"`, `result_retries = ["1s"]`, `result_retries = []`,
 		`check_ack = "strict"`, `check_ack = "lenient"`, `result_ack = "lenient"`, `result_ack = "strict"`,
 		`encoding = "urlencoded"`, `encoding = "multipart"`, `encoding = "xml"`, `encoding = "get"`,
 	} {
@@ -130,6 +130,8 @@ func TestPaymentSettingsProblems(t *testing.T) {
 		{`check_timeout = "-1s"`, `payments.check_timeout is -1s; want a positive duration`},
 		{`check_timeout = "soon"`, `payments.check_timeout: "soon" is not a duration such as "5s" or "1m30s"`},
 		{`result_timeout = "0s"`, `payments.result_timeout is 0s; want a positive duration`},
+		{`result_timeout = "2m1s"`, `payments.result_timeout is 2m1s; want at most 2m0s (the payer's page waits for it)`},
+		{`check_timeout = "1h"`, `payments.check_timeout is 1h0m0s; want at most 2m0s (the payer's page waits for it)`},
 		{`result_timeout = "30"`, `payments.result_timeout: "30" is not a duration such as "5s" or "1m30s"`},
 		{`result_retries = ["30m", "0s"]`, `payments.result_retries[1] is 0s; want a positive duration`},
 		{`result_retries = ["x"]`, `payments.result_retries[0]: "x" is not a duration such as "5s" or "1m30s"`},

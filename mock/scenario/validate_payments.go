@@ -76,6 +76,8 @@ func (v *validator) checkPaymentSettings(ps PaymentSettings) {
 			v.add(at(d.key), "payments.%s: %s", d.key, p)
 		} else if d.d.Duration < 0 || d.given && d.d.Duration == 0 {
 			v.add(at(d.key), "payments.%s is %s; want a positive duration", d.key, d.d)
+		} else if d.d.Duration > MaxCallbackTimeout {
+			v.add(at(d.key), "payments.%s is %s; want at most %s (the payer's page waits for it)", d.key, d.d, MaxCallbackTimeout)
 		}
 	}
 	for j, r := range ps.ResultRetries {
