@@ -70,7 +70,8 @@ type Notification struct {
 	PaymentID  int64  `json:"payment_id"`
 	OrderID    string `json:"order_id"`
 	MerchantID string `json:"merchant_id"`
-	URL        string `json:"url"`
+	// URL is where it goes; shown (History) with its password masked.
+	URL string `json:"url"`
 	// Status is what it says of its subject in a word: a payout notify's
 	// pg_status, ok, error or process.
 	Status        string      `json:"status"`
@@ -125,7 +126,8 @@ type Attempt struct {
 	Outcome Ack `json:"outcome,omitempty"`
 	// SentTo is where the attempt went when that is not the notification's
 	// URL: the post_link with its loopback host replaced
-	// (--callback-loopback-host).
+	// (--callback-loopback-host), its password masked (redact.URLs), as
+	// in Error.
 	SentTo string      `json:"sent_to,omitempty"`
 	Fields sign.Fields `json:"fields"`           // sent, secrets masked
 	Answer string      `json:"answer,omitempty"` // the body received, cut at 2 KiB
