@@ -83,11 +83,14 @@ func (s *Scheduler) History(merchantID string) ([]Notification, int64) {
 
 // shown is a copy of n as the sandbox shows it (the control API, the
 // dashboard, the verdicts, the log): its URL's password masked
-// (redact.URLs). The notification itself keeps the URL as given, which
-// its attempts go to; what is saved is copy's.
+// (redact.URLs), and its fields masked as each attempt's are (card
+// numbers in a description or a merchant's field, URL passwords: see
+// sign.Fields.Redacted). The notification itself keeps the URL and the
+// fields its attempts send; what is saved is copy's.
 func (n *Notification) shown() Notification {
 	c := n.copy()
 	c.URL = redact.URLs(c.URL)
+	c.Fields = c.Fields.Redacted(nil)
 	return c
 }
 

@@ -78,7 +78,7 @@ type Notification struct {
 	State         string      `json:"state"` // pending, delivered, failed or withheld
 	CreatedAt     time.Time   `json:"created_at"`
 	NextAttemptAt *time.Time  `json:"next_attempt_at"` // nil unless pending
-	Fields        sign.Fields `json:"fields"`          // as sent, pg_salt and pg_sig included
+	Fields        sign.Fields `json:"fields"`          // as sent, pg_salt and pg_sig included; shown (History) with card numbers masked
 	Attempts      []Attempt   `json:"attempts"`
 	// Resent is true for a notify sent again through the control API.
 	Resent bool `json:"resent,omitempty"`
