@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -15,8 +16,10 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
 	"github.com/freedompay-mock/freedompay-mock/mock/redact"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
 
 // Secrets with the characters that JSON, HTML and log encoders escape.
@@ -172,5 +175,67 @@ func TestSwappedScenarioSecretsMasked(t *testing.T) {
 	s.Close()
 	if strings.Contains(logs.String(), fresh) || !strings.Contains(logs.String(), `order_id="o-<secret:20 chars>"`) {
 		t.Errorf("the log shows the new secret, or not its mask:\n%s", logs.String())
+	}
+}
+
+// TestPaymentFreeTextCardsMasked: a card number in a payment's
+// description, in a merchant field it forwards and in the merchant's
+// refusal of the check request goes to the merchant as it was sent, but
+// the payments, their callbacks' fields and the dashboard show it masked.
+// (A callback attempt's answer is shown as the merchant sent it.)
+func TestPaymentFreeTextCardsMasked(t *testing.T) {
+	s, _, base := payServer(t)
+	sh := newCarefulShop(t)
+	refuser := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		reply := sign.Fields{{Name: "pg_status", Value: "rejected"}, {Name: "pg_description", Value: "card 4916-1098-3083-2246 is blocked"},
+			{Name: "pg_salt", Value: r.Form.Get("pg_salt")}}
+		reply = append(reply, sign.Field{Name: "pg_sig", Value: sign.Sign("check", reply, paymentSecret)})
+		w.Header().Set("Content-Type", "application/xml")
+		w.Write(wire.Encode(reply))
+	}))
+	defer refuser.Close()
+	paid := initPayment(t, base, sh, "pg_order_id", "ORD-CARD", "pg_description", "order 4111 1111 1111 1111", "cart_id", "5555555555554444")
+	payCard(t, paid.Value("pg_redirect_url"), "4716047261941981")
+	refused := initPayment(t, base, sh, "pg_order_id", "ORD-REF", "pg_check_url", refuser.URL+"/check")
+	payCard(t, refused.Value("pg_redirect_url"), "4716047261941981")
+	if _, results := sh.got(); len(results) != 1 || results[0].Get("pg_description") != "order 4111 1111 1111 1111" || results[0].Get("cart_id") != "5555555555554444" {
+		t.Fatalf("the merchant got %v, want one result notify with the description and cart_id as sent", results)
+	}
+
+	shown := map[string]string{}
+	for _, path := range []string{"/_mock/payments", "/_mock/payments/" + paid.Value("pg_payment_id"), "/_mock/ui", "/_mock/ui/view"} {
+		res, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		shown[path] = string(data)
+	}
+	p, err := s.Payment(mustID(t, paid.Value("pg_payment_id")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := json.Marshal(p)
+	shown["the Go API"] = string(data)
+	for path, want := range map[string]string{"/_mock/payments": "order 411111-XX-XXXX-1111",
+		"/_mock/payments/" + paid.Value("pg_payment_id"): `"value": "555555-XX-XXXX-4444"`,
+		"/_mock/ui": "The check request refused it: pg_status=rejected: card 491610-XX-XXXX-2246 is blocked"} {
+		if !strings.Contains(shown[path], want) {
+			t.Errorf("%s lacks %q:\n%.3000s", path, want, shown[path])
+		}
+	}
+	for where, text := range shown {
+		for _, card := range []string{"4111 1111 1111 1111", "5555555555554444", "refused it: card 4916-1098-3083-2246", "4916-1098-3083-2246 is blocked\""} {
+			if i := strings.Index(text, card); i >= 0 {
+				t.Errorf("%s shows the card number in %q: …%s…", where, card, text[max(0, i-200):min(len(text), i+100)])
+			}
+		}
+	}
+	var r sandbox.Payment
+	getJSON(t, base+"/_mock/payments/"+refused.Value("pg_payment_id"), &r)
+	if want := "card 491610-XX-XXXX-2246 is blocked"; !strings.HasSuffix(r.Refusal, want) {
+		t.Errorf("refusal %q, want one ending %q", r.Refusal, want)
 	}
 }

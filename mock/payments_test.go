@@ -1051,3 +1051,28 @@ func TestPaymentRefusalTheirWords(t *testing.T) {
 		t.Errorf("the payer's page after a check URL that does not answer:\n%s", page)
 	}
 }
+
+// A card the page cannot take is refused (422) on the form shown again,
+// in the payer's language (pg_language), and no payment is charged.
+func TestCardProblemInThePayersLanguage(t *testing.T) {
+	s, _, base := payServer(t)
+	sh := newCarefulShop(t)
+	for i, c := range []struct{ lang, pan, want, not string }{
+		{"ru", "4716047261941982", "Номер карты неверен", "Luhn"},
+		{"ru", "4716", "Номер карты должен состоять из 13–19 цифр", "digits"},
+		{"en", "4716047261941982", "The card number is not valid", "Номер"},
+		{"kk", "4716047261941982", "Карта нөмірі қате", "Luhn"},
+		{"uz", "4716", "Karta raqami 13–19 ta raqamdan", "digits"},
+		{"ky", "4716", "Картанын номери 13–19 сандан", "digits"},
+	} {
+		a := initPayment(t, base, sh, "pg_order_id", "ORD-LANG-"+strconv.Itoa(i), "pg_language", c.lang)
+		code, _, body := payCard(t, a.Value("pg_redirect_url"), c.pan)
+		if code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="error"`) || !strings.Contains(body, c.want) ||
+			strings.Contains(body, c.not) || !strings.Contains(body, `<form method="post"`) {
+			t.Errorf("pg_language=%s, card %s: HTTP %d, want 422 and the form again saying %q (not %q):\n%s", c.lang, c.pan, code, c.want, c.not, body)
+		}
+		if p, err := s.Payment(mustID(t, a.Value("pg_payment_id"))); err != nil || p.Status != scenario.PaymentPending || p.CardPAN != "" {
+			t.Errorf("pg_language=%s: payment %+v, %v: want it pending, no card taken", c.lang, p, err)
+		}
+	}
+}

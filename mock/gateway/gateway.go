@@ -300,7 +300,7 @@ func (g *Gateway) explain(script string, fields sign.Fields, secret string, m le
 		}
 	}
 	ex := sign.ExplainTrying(script, fields, secret, t)
-	ex.SigningString = maskCards(ex.SigningString, fields)
+	ex.SigningString = maskQuoted(ex.SigningString, fields)
 	if len(ex.Hints) == 1 && ex.Hints[0] == sign.HintNoMistakeFound {
 		ex.Hints[0] = "no common mistake reproduces this pg_sig: most likely it was made with another secret than merchant " + m.ID +
 			"'s in this scenario (" + redact.Secret(secret) + "), or a value changed after signing; compare the signing string with your own, field by field"
@@ -373,9 +373,10 @@ func (g *Gateway) healthcheck(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintf(w, `{"status":"ok","time":%q}`+"\n", g.cfg.Clock.Now().In(g.loc).Format(time.RFC3339))
 }
 
-// maskCards masks the card numbers of a request's fields in a text that
-// quotes them, a signing string: by redact.Quoted, field by field.
-func maskCards(s string, fields sign.Fields) string {
+// maskQuoted masks what the journal masks of a request's fields (card
+// numbers, URL passwords) in a text that quotes them, a signing string: by
+// redact.Quoted, field by field.
+func maskQuoted(s string, fields sign.Fields) string {
 	for _, f := range fields {
 		s = redact.Quoted(s, f.Name, f.Value)
 	}

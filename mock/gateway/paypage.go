@@ -48,7 +48,7 @@ func (g *Gateway) servePaymentPage(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		opened, err := g.cfg.Payments.Open(key, now)
 		if err == nil {
-			g.cardForm(w, http.StatusOK, opened, "")
+			g.cardForm(w, http.StatusOK, opened, "", ledger.CardOK)
 			return
 		}
 		g.after(w, p, now)
@@ -60,11 +60,12 @@ func (g *Gateway) servePaymentPage(w http.ResponseWriter, r *http.Request) {
 	}
 	card := ledger.Card{Number: form["card_number"], Holder: form["card_holder"], ExpMonth: form["card_exp_month"],
 		ExpYear: form["card_exp_year"], CVC: form["card_cvc"]}
+	cp := ledger.CardOK
 	if problem == "" {
-		problem = card.Problem()
+		cp = card.Problem()
 	}
-	if problem != "" {
-		g.cardForm(w, http.StatusUnprocessableEntity, p, problem)
+	if problem != "" || cp != ledger.CardOK {
+		g.cardForm(w, http.StatusUnprocessableEntity, p, problem, cp)
 		return
 	}
 	ctx, cancel := g.payerWait(w, r)
@@ -181,10 +182,13 @@ func readForm(w http.ResponseWriter, r *http.Request, names []string) (map[strin
 	return out, problem
 }
 
-func (g *Gateway) cardForm(w http.ResponseWriter, status int, p ledger.Payment, problem string) {
+// cardForm shows payment p's card form, with what was wrong with the form
+// sent: a problem of the form's own (a field sent twice), or of the card
+// typed, which the page says in the payer's language.
+func (g *Gateway) cardForm(w http.ResponseWriter, status int, p ledger.Payment, problem string, card ledger.CardProblem) {
 	v := page.Payment{Lang: p.Language, Merchant: p.MerchantID, OrderID: p.OrderID, PaymentID: fixtures.FormatID(p.PaymentID),
 		Description: p.Description, Amount: p.Amount.Fixed2(), Currency: p.Currency,
-		Action: routes.PaymentPage + "?customer=" + p.PageKey, Frame: p.Frame, Error: problem,
+		Action: routes.PaymentPage + "?customer=" + p.PageKey, Frame: p.Frame, Error: problem, Problem: card,
 		ExpiresAt: p.ExpiresAt.In(g.loc).Format(OrderTimeLimitLayout)}
 	for _, c := range ledger.PaymentTestCards() {
 		v.TestCards = append(v.TestCards, page.TestCard{Number: c.Number, Outcome: c.Outcome})

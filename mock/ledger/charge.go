@@ -16,27 +16,71 @@ type Card struct {
 	Number, Holder, ExpMonth, ExpYear, CVC string
 }
 
-// Problem says what is wrong with a card as typed, in words for the page;
-// "" when nothing is. An expired card is no problem here: the issuer
-// declines it (10017).
-func (c Card) Problem() string {
-	n := strings.ReplaceAll(strings.ReplaceAll(c.Number, " ", ""), "-", "")
+// CardProblem is what is wrong with a card as the payer typed it: a kind,
+// which the payment page says in the payer's language (mock/page), and
+// String says in English. CardOK is no problem.
+type CardProblem uint8
+
+// The problems of a card as typed, in the order Problem looks for them.
+const (
+	CardOK           CardProblem = iota
+	CardNumberLength             // not 13 to 19 digits
+	CardNumberLuhn               // fails the Luhn check
+	CardExpMonth                 // not 01 to 12
+	CardExpYear                  // not two or four digits
+	CardCVC                      // not 3 or 4 digits
+	CardHolderLong               // over 100 characters
+	cardProblems                 // how many there are, CardOK included
+)
+
+// cardProblemTexts are the problems in English, for the journal and the
+// log; the page has its own words for each, in five languages.
+var cardProblemTexts = [cardProblems]string{
+	CardNumberLength: "the card number must be 13 to 19 digits",
+	CardNumberLuhn:   "the card number fails the Luhn check: a typing error?",
+	CardExpMonth:     "the expiry month must be 01 to 12",
+	CardExpYear:      "the expiry year must be two or four digits",
+	CardCVC:          "the CVC must be 3 or 4 digits",
+	CardHolderLong:   "the card holder's name must be at most 100 characters",
+}
+
+// String says the problem in English; "" for CardOK.
+func (p CardProblem) String() string {
+	if p >= cardProblems {
+		return "card problem " + strconv.Itoa(int(p))
+	}
+	return cardProblemTexts[p]
+}
+
+// CardProblems are every problem a card may have, CardOK left out.
+func CardProblems() []CardProblem {
+	out := make([]CardProblem, 0, cardProblems-1)
+	for p := CardOK + 1; p < cardProblems; p++ {
+		out = append(out, p)
+	}
+	return out
+}
+
+// Problem says what is wrong with a card as typed; CardOK when nothing
+// is. An expired card is no problem here: the issuer declines it (10017).
+func (c Card) Problem() CardProblem {
+	n := c.PAN()
 	m, errM := strconv.Atoi(c.ExpMonth)
 	switch {
 	case len(n) < 13 || len(n) > 19 || !fixtures.IsDigits(n):
-		return "the card number must be 13 to 19 digits"
+		return CardNumberLength
 	case !fixtures.ValidPAN(n):
-		return "the card number fails the Luhn check: a typing error?"
+		return CardNumberLuhn
 	case errM != nil || m < 1 || m > 12:
-		return "the expiry month must be 01 to 12"
+		return CardExpMonth
 	case (len(c.ExpYear) != 2 && len(c.ExpYear) != 4) || !fixtures.IsDigits(c.ExpYear):
-		return "the expiry year must be two or four digits"
+		return CardExpYear
 	case (len(c.CVC) != 3 && len(c.CVC) != 4) || !fixtures.IsDigits(c.CVC):
-		return "the CVC must be 3 or 4 digits"
+		return CardCVC
 	case len(c.Holder) > 100:
-		return "the card holder's name must be at most 100 characters"
+		return CardHolderLong
 	}
-	return ""
+	return CardOK
 }
 
 // PAN is the card number without spaces and dashes.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/money"
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
@@ -85,7 +86,7 @@ func CheckPayments(sc *scenario.Scenario, payments []Payment, payoutIDs map[int6
 				continue
 			}
 			if why := wire.CallbackURLProblem(link.url); why != "" {
-				add(i, link.field, "%q: %s", shorten(link.url), why)
+				add(i, link.field, "%q: %s", shorten(redact.URLs(link.url)), why)
 			}
 		}
 		if p.Revision < 0 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/money"
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
@@ -115,7 +116,7 @@ func Check(sc *scenario.Scenario, payouts []Payout) []error {
 				continue
 			}
 			if why := wire.CallbackURLProblem(link.url); why != "" {
-				add(i, link.field, "%q: %s", shorten(link.url), why)
+				add(i, link.field, "%q: %s", shorten(redact.URLs(link.url)), why)
 			}
 		}
 		if p.CardID < 0 {

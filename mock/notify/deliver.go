@@ -53,6 +53,9 @@ const (
 // on the URL as the merchant gave it.
 func (s *Scheduler) post(k *kind, n *Notification) (a Attempt, retry bool) {
 	a = Attempt{Fields: n.Fields.Redacted(redact.New(n.secret))}
+	defer func() { // what the attempt shows may quote the URL: its password masked
+		a.SentTo, a.Error = redact.URLs(a.SentTo), redact.URLs(a.Error)
+	}()
 	body, ctype, err := encode(n.Fields, n.encoding)
 	if err != nil {
 		a.Error = err.Error()

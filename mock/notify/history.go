@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"sort"
 
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/ring"
 )
 
@@ -58,8 +59,9 @@ func (s *Scheduler) Notifications() []Notification {
 	return ns
 }
 
-// History returns a copy of the notifications kept for a merchant (every
-// merchant for ""), oldest first, and how many older ones were let go.
+// History returns the notifications kept for a merchant (every merchant
+// for ""), oldest first, as they are shown (see shown), and how many older
+// ones were let go.
 func (s *Scheduler) History(merchantID string) ([]Notification, int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -71,7 +73,7 @@ func (s *Scheduler) History(merchantID string) ([]Notification, int64) {
 		}
 		dropped += h.Dropped()
 		h.Each(func(n *Notification) bool {
-			out = append(out, n.copy())
+			out = append(out, n.shown())
 			return true
 		})
 	}
@@ -79,6 +81,20 @@ func (s *Scheduler) History(merchantID string) ([]Notification, int64) {
 	return out, dropped
 }
 
+// shown is a copy of n as the sandbox shows it (the control API, the
+// dashboard, the verdicts, the log): its URL's password masked
+// (redact.URLs), and its fields masked as each attempt's are (card
+// numbers in a description or a merchant's field, URL passwords: see
+// sign.Fields.Redacted). The notification itself keeps the URL and the
+// fields its attempts send; what is saved is copy's.
+func (n *Notification) shown() Notification {
+	c := n.copy()
+	c.URL = redact.URLs(c.URL)
+	c.Fields = c.Fields.Redacted(nil)
+	return c
+}
+
+// copy is a copy of n that shares nothing it may change.
 func (n *Notification) copy() Notification {
 	c := *n
 	c.Attempts = append([]Attempt{}, n.Attempts...) // [] in JSON, never null

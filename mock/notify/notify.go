@@ -70,14 +70,15 @@ type Notification struct {
 	PaymentID  int64  `json:"payment_id"`
 	OrderID    string `json:"order_id"`
 	MerchantID string `json:"merchant_id"`
-	URL        string `json:"url"`
+	// URL is where it goes; shown (History) with its password masked.
+	URL string `json:"url"`
 	// Status is what it says of its subject in a word: a payout notify's
 	// pg_status, ok, error or process.
 	Status        string      `json:"status"`
 	State         string      `json:"state"` // pending, delivered, failed or withheld
 	CreatedAt     time.Time   `json:"created_at"`
 	NextAttemptAt *time.Time  `json:"next_attempt_at"` // nil unless pending
-	Fields        sign.Fields `json:"fields"`          // as sent, pg_salt and pg_sig included
+	Fields        sign.Fields `json:"fields"`          // as sent, pg_salt and pg_sig included; shown (History) with card numbers masked
 	Attempts      []Attempt   `json:"attempts"`
 	// Resent is true for a notify sent again through the control API.
 	Resent bool `json:"resent,omitempty"`
@@ -125,7 +126,8 @@ type Attempt struct {
 	Outcome Ack `json:"outcome,omitempty"`
 	// SentTo is where the attempt went when that is not the notification's
 	// URL: the post_link with its loopback host replaced
-	// (--callback-loopback-host).
+	// (--callback-loopback-host), its password masked (redact.URLs), as
+	// in Error.
 	SentTo string      `json:"sent_to,omitempty"`
 	Fields sign.Fields `json:"fields"`           // sent, secrets masked
 	Answer string      `json:"answer,omitempty"` // the body received, cut at 2 KiB

@@ -8,7 +8,8 @@ import (
 )
 
 // Callbacks sent at once, off the schedule: a forced status, a resend, a
-// call whose answer is waited for.
+// call whose answer is waited for. Each returns its notification as the
+// sandbox shows it (Notification.shown).
 
 // Fire records that a payout reached step i of its timeline now, as a
 // status forced through the control API, and sends the step's notify at
@@ -51,7 +52,7 @@ func (s *Scheduler) FireKind(ctx context.Context, name string, id int64, i int, 
 		release()
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return n.copy(), true
+		return n.shown(), true
 	}
 	return s.sendNow(ctx, n, release), true
 }
@@ -101,7 +102,7 @@ func (s *Scheduler) sendNow(ctx context.Context, n *Notification, release func()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return n.copy()
+	return n.shown()
 }
 
 // Call sends callback c of a kind at once, one attempt and no retries,

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/ring"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
@@ -262,7 +263,7 @@ func Check(st State, payouts map[int64]SavedPayout) []error {
 		}
 		if n.URL != "" && n.URL != scenario.DemoPostLink {
 			if why := wire.CallbackURLProblem(n.URL); why != "" {
-				add(at+".url", "%q: %s", wire.Shorten(n.URL, 80), why)
+				add(at+".url", "%q: %s", wire.Shorten(redact.URLs(n.URL), 80), why)
 			}
 		}
 		if n.Drill != "" && !slices.Contains(scenario.DrillNames(), n.Drill) {

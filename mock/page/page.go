@@ -22,6 +22,7 @@ import (
 	"io"
 	"io/fs"
 
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 )
 
@@ -53,7 +54,10 @@ type Payment struct {
 	// card data back: its inputs are always empty, and a card number in
 	// Error is masked (redact.Cards: one that passes the Luhn check;
 	// better not to quote the number typed at all).
-	Error     string
+	Error string
+	// Problem, when not ledger.CardOK, is what is wrong with the card the
+	// payer typed, said in the page's language in place of Error.
+	Problem   ledger.CardProblem
 	TestCards []TestCard
 	ExpiresAt string // "" or a text such as "2026-12-05 10:00:00"
 }
@@ -100,6 +104,9 @@ type view struct {
 // Payment writes the card form.
 func (t *Templates) Payment(w io.Writer, v Payment) error {
 	tx := textsOf(v.Lang)
+	if v.Problem != ledger.CardOK {
+		v.Error = tx.problem(v.Problem)
+	}
 	v.Error = redact.Cards(v.Error)
 	return render(w, t.payment, view{T: tx, Title: tx.PaymentTitle, Frame: v.Frame, V: v})
 }

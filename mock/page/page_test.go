@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 )
 
 // langs are the codes Lang gives.
@@ -158,6 +160,34 @@ func TestPaymentEveryLanguage(t *testing.T) {
 		if strings.Contains(page, `id="error"`) {
 			t.Errorf("%s: an error box without an error", lang)
 		}
+	}
+}
+
+// The card form shown again says what is wrong with the card in the
+// page's language, every problem in every language, in the error box.
+func TestCardProblemEveryLanguage(t *testing.T) {
+	tp := New()
+	for _, lang := range langs {
+		seen := map[string]ledger.CardProblem{}
+		for _, cp := range ledger.CardProblems() {
+			want := languages[lang].problem(cp)
+			if want == "" || want == cp.String() {
+				t.Errorf("%s: problem %d (%s) has no words of the page's: %q", lang, cp, cp, want)
+			}
+			if other, ok := seen[want]; ok {
+				t.Errorf("%s: problems %d and %d both say %q", lang, other, cp, want)
+			}
+			seen[want] = cp
+			p := samplePayment(lang)
+			p.Error, p.Problem = "ignored", cp
+			page := write(t, func(b *bytes.Buffer) error { return tp.Payment(b, p) })
+			if got := textAfter(page, byAttr(t, page, "p", "id", "error")); got != want {
+				t.Errorf("%s: problem %d: the error box says %q, want %q", lang, cp, got, want)
+			}
+		}
+	}
+	if got := languages["en"].problem(ledger.CardOK); got != "" {
+		t.Errorf("no problem says %q, want nothing", got)
 	}
 }
 

@@ -1,6 +1,10 @@
 package page
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+)
 
 // Lang normalises pg_language to one of the page languages: "ru" (the
 // default, also for an empty or unknown value), "en", "kz" (also written
@@ -37,6 +41,32 @@ type texts struct {
 
 	NotFoundTitle, NotFoundMessage, ExpiredTitle, ExpiredMessage, PaidTitle, PaidMessage string
 	BusyTitle, BusyMessage                                                               string
+
+	// What is wrong with a card as typed (ledger.CardProblem), said
+	// above the card form shown again.
+	ProblemNumberLength, ProblemNumberLuhn, ProblemExpMonth, ProblemExpYear, ProblemCVC, ProblemHolder string
+}
+
+// problem says card problem p in these texts' language; "" for
+// ledger.CardOK, and in English (p.String) one the page has no words for.
+func (t *texts) problem(p ledger.CardProblem) string {
+	switch p {
+	case ledger.CardOK:
+		return ""
+	case ledger.CardNumberLength:
+		return t.ProblemNumberLength
+	case ledger.CardNumberLuhn:
+		return t.ProblemNumberLuhn
+	case ledger.CardExpMonth:
+		return t.ProblemExpMonth
+	case ledger.CardExpYear:
+		return t.ProblemExpYear
+	case ledger.CardCVC:
+		return t.ProblemCVC
+	case ledger.CardHolderLong:
+		return t.ProblemHolder
+	}
+	return p.String()
 }
 
 // textsOf is the texts of pg_language s.
@@ -65,6 +95,12 @@ var languages = map[string]*texts{
 		ExpiredTitle: "Время оплаты истекло", ExpiredMessage: "Срок оплаты истёк. Вернитесь в магазин и начните заново.",
 		PaidTitle: "Уже оплачено", PaidMessage: "Этот платёж уже проведён.",
 		BusyTitle: "Платёж обрабатывается", BusyMessage: "Карта для этого платежа уже отправлена и обрабатывается. Обновите страницу через несколько секунд.",
+		ProblemNumberLength: "Номер карты должен состоять из 13–19 цифр.",
+		ProblemNumberLuhn:   "Номер карты неверен: проверьте, нет ли опечатки.",
+		ProblemExpMonth:     "Месяц должен быть от 01 до 12.",
+		ProblemExpYear:      "Год должен состоять из двух или четырёх цифр.",
+		ProblemCVC:          "CVC/CVV должен состоять из 3 или 4 цифр.",
+		ProblemHolder:       "Имя держателя карты должно быть не длиннее 100 символов.",
 	},
 	"en": {
 		HTMLLang: "en", Sandbox: "Sandbox — no real money",
@@ -83,6 +119,12 @@ var languages = map[string]*texts{
 		ExpiredTitle: "Time to pay is over", ExpiredMessage: "The time to pay has run out. Return to the store and start again.",
 		PaidTitle: "Already paid", PaidMessage: "This payment has already been made.",
 		BusyTitle: "Payment in progress", BusyMessage: "A card for this payment has been sent and is being processed. Reload this page in a few seconds.",
+		ProblemNumberLength: "The card number must be 13 to 19 digits.",
+		ProblemNumberLuhn:   "The card number is not valid: check it for a typing error.",
+		ProblemExpMonth:     "The month must be 01 to 12.",
+		ProblemExpYear:      "The year must be two or four digits.",
+		ProblemCVC:          "The CVC/CVV must be 3 or 4 digits.",
+		ProblemHolder:       "The cardholder name must be at most 100 characters.",
 	},
 	"kz": {
 		HTMLLang: "kk", Sandbox: "Тест ортасы — нақты ақша қолданылмайды",
@@ -101,6 +143,12 @@ var languages = map[string]*texts{
 		ExpiredTitle: "Төлем уақыты өтті", ExpiredMessage: "Төлеу мерзімі аяқталды. Дүкенге оралып, қайта бастаңыз.",
 		PaidTitle: "Төленіп қойған", PaidMessage: "Бұл төлем бұрын жасалған.",
 		BusyTitle: "Төлем өңделуде", BusyMessage: "Бұл төлемнің картасы жіберілді және өңделуде. Бірнеше секундтан кейін бетті жаңартыңыз.",
+		ProblemNumberLength: "Карта нөмірі 13–19 цифрдан тұруы керек.",
+		ProblemNumberLuhn:   "Карта нөмірі қате: тексеріп, қайта енгізіңіз.",
+		ProblemExpMonth:     "Ай 01–12 аралығында болуы керек.",
+		ProblemExpYear:      "Жыл екі немесе төрт цифрдан тұруы керек.",
+		ProblemCVC:          "CVC/CVV 3 немесе 4 цифрдан тұруы керек.",
+		ProblemHolder:       "Карта иесінің аты 100 таңбадан аспауы керек.",
 	},
 	"uz": {
 		HTMLLang: "uz", Sandbox: "Sinov muhiti — haqiqiy pul ishlatilmaydi",
@@ -119,6 +167,12 @@ var languages = map[string]*texts{
 		ExpiredTitle: "To‘lov vaqti tugadi", ExpiredMessage: "To‘lov muddati o‘tdi. Do‘konga qaytib, qaytadan boshlang.",
 		PaidTitle: "Allaqachon to‘langan", PaidMessage: "Bu to‘lov allaqachon amalga oshirilgan.",
 		BusyTitle: "To‘lov amalga oshirilmoqda", BusyMessage: "Bu to‘lov uchun karta yuborildi va ishlov berilmoqda. Bir necha soniyadan keyin sahifani yangilang.",
+		ProblemNumberLength: "Karta raqami 13–19 ta raqamdan iborat bo‘lishi kerak.",
+		ProblemNumberLuhn:   "Karta raqami noto‘g‘ri: tekshirib, qayta kiriting.",
+		ProblemExpMonth:     "Oy 01–12 oralig‘ida bo‘lishi kerak.",
+		ProblemExpYear:      "Yil ikki yoki to‘rt raqamdan iborat bo‘lishi kerak.",
+		ProblemCVC:          "CVC/CVV 3 yoki 4 ta raqamdan iborat bo‘lishi kerak.",
+		ProblemHolder:       "Karta egasining ismi 100 ta belgidan oshmasligi kerak.",
 	},
 	"kg": {
 		HTMLLang: "ky", Sandbox: "Сыноо чөйрөсү — чыныгы акча колдонулбайт",
@@ -137,5 +191,11 @@ var languages = map[string]*texts{
 		ExpiredTitle: "Төлөө убактысы бүттү", ExpiredMessage: "Төлөө мөөнөтү өттү. Дүкөнгө кайтып, кайра баштаңыз.",
 		PaidTitle: "Мурда төлөнгөн", PaidMessage: "Бул төлөм мурда жүргүзүлгөн.",
 		BusyTitle: "Төлөм иштетилүүдө", BusyMessage: "Бул төлөмдүн картасы жөнөтүлдү жана иштетилүүдө. Бир нече секунддан кийин бетти жаңыртыңыз.",
+		ProblemNumberLength: "Картанын номери 13–19 сандан турушу керек.",
+		ProblemNumberLuhn:   "Картанын номери туура эмес: текшерип, кайра киргизиңиз.",
+		ProblemExpMonth:     "Ай 01–12 аралыгында болушу керек.",
+		ProblemExpYear:      "Жыл эки же төрт сандан турушу керек.",
+		ProblemCVC:          "CVC/CVV 3 же 4 сандан турушу керек.",
+		ProblemHolder:       "Карта ээсинин аты 100 белгиден ашпашы керек.",
 	},
 }

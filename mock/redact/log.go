@@ -10,13 +10,13 @@ import (
 // Handler wraps next so that a record's message and attributes are
 // masked, by the Redactor current returns at the time (the scenario served
 // may change; current may return nil), before next sees them: a message
-// and each string attribute by String, secrets and card numbers, but the
-// attributes that hold an identifier (order_id, payment_id, pg_order_id,
-// pg_payment_id, pg_sig) by Secrets only; an attribute of another kind
-// (an error, say) is printed and, if that shows something to mask, replaced
-// by the masked text. Attributes given to WithAttrs are masked then, by
-// the Redactor of that time. A record with nothing to mask is passed on as
-// it is.
+// and each string attribute by String (URL passwords, secrets, card
+// numbers), but the attributes that hold an identifier (order_id,
+// payment_id, pg_order_id, pg_payment_id, pg_sig) by Secrets only; an
+// attribute of another kind (an error, say) is printed and, if that shows
+// something to mask, replaced by the masked text. Attributes given to
+// WithAttrs are masked then, by the Redactor of that time. A record with
+// nothing to mask is passed on as it is.
 func Handler(next slog.Handler, current func() *Redactor) slog.Handler {
 	return &handler{next: next, current: current}
 }

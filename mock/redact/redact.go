@@ -1,7 +1,7 @@
 // Package redact holds every rule by which the sandbox masks what it
 // shows — its logs, the request journal, notify attempts, the control API's
-// JSON and the dashboard — so that neither a merchant's secret nor a full
-// card number is ever repeated there:
+// JSON and the dashboard — so that neither a merchant's secret, a full
+// card number nor the password of a callback URL is ever repeated there:
 //
 //   - a secret of MinMasked characters or more is masked wherever it
 //     appears, by Secret ("<secret:15 chars>"), as it is or as %q quotes it
@@ -12,7 +12,13 @@
 //     masking every "k" would garble the rest, and so short a secret is no
 //     secret;
 //   - a card number (see Cards) is masked as FreedomPay's pg_card_hash
-//     shows one (PAN), an IBAN as IBAN does, a card security code by stars.
+//     shows one (PAN), an IBAN as IBAN does, a card security code by stars;
+//   - the password of a URL (a callback URL's "user:password@") by
+//     URLPassword, as url.URL.Redacted masks it (URLs).
+//
+// Text masks what needs no secret to be found (card numbers, URL
+// passwords) in free text the sandbox keeps as it was sent: a payment's
+// description, a refusal.
 //
 // A Redactor holds a scenario's secrets; its methods mask a string, a
 // message's field (Field), any value about to be encoded (Copy) and log
@@ -95,10 +101,11 @@ func quoted(s string) string {
 	return s
 }
 
-// String masks s as text shown to people (a log line, a message): every
-// secret of MinMasked characters or more, then every card number (Cards).
+// String masks s as text shown to people (a log line, a message): the
+// password of every URL (URLs), every secret of MinMasked characters or
+// more, then every card number (Cards).
 func (r *Redactor) String(s string) string {
-	return Cards(r.Secrets(s))
+	return Cards(r.Secrets(URLs(s)))
 }
 
 // Secrets masks every secret of MinMasked characters or more in s, and
@@ -188,9 +195,9 @@ func (r *Redactor) Join(parts []string, sep string) string {
 }
 
 // Quoted masks in s, a text that quotes a field's value (a signing
-// string), the card numbers Field masks in that value, wherever they are
-// in s: the whole value of a card number field or an IBAN field of 10
-// characters or more, the card numbers in any other field but the
+// string), what Field masks in that value, wherever it is in s: the whole
+// value of a card number field or an IBAN field of 10 characters or more,
+// the passwords of URLs and the card numbers in any other field but the
 // identifiers and the signature. A card security code is left: masking
 // its three digits wherever they are would garble the text.
 func Quoted(s, name, value string) string {
@@ -204,12 +211,18 @@ func Quoted(s, name, value string) string {
 		if len(value) >= 10 {
 			return strings.ReplaceAll(s, value, IBAN(value))
 		}
-	case !plain(n) && mayHoldCard(value):
-		var digits [maxCard]byte
-		scanCards(value, func(start, end int) {
-			card := value[start:end]
-			s = strings.ReplaceAll(s, card, PAN(string(appendDigits(digits[:0], card))))
-		})
+	case !plain(n):
+		if m := URLs(value); m != value {
+			s = strings.ReplaceAll(s, value, m)
+			value = m
+		}
+		if mayHoldCard(value) {
+			var digits [maxCard]byte
+			scanCards(value, func(start, end int) {
+				card := value[start:end]
+				s = strings.ReplaceAll(s, card, PAN(string(appendDigits(digits[:0], card))))
+			})
+		}
 	}
 	return s
 }
@@ -223,7 +236,8 @@ func Quoted(s, name, value string) string {
 //   - the identifiers and the signature (pg_order_id, pg_payment_id,
 //     pg_sig) as they are: a client looks a request up by them, and a
 //     16-digit order id that happens to pass the Luhn check is no card;
-//   - any other field by Cards, for a card number in free text.
+//   - any other field by Text: a URL's password (a callback URL's,
+//     pg_post_link, pg_result_url, …) and a card number in free text.
 func (r *Redactor) Field(name, value string) string {
 	v := r.Value(value)
 	switch n := strings.ToLower(name); {
@@ -240,7 +254,7 @@ func (r *Redactor) Field(name, value string) string {
 	case plain(n):
 		return v
 	}
-	return Cards(v)
+	return Text(v)
 }
 
 // plain reports whether a field or log attribute of this lower-case name

@@ -7,6 +7,7 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
@@ -49,15 +50,19 @@ type Payment struct {
 	Notifications []notify.Notification `json:"notifications,omitempty"`
 }
 
-// PaymentView is p as shown at now, without its callbacks.
+// PaymentView is p as shown at now, without its callbacks: its callback
+// URLs' passwords masked (redact.URLs), and the card numbers and URL
+// passwords in the texts the merchant sent (the description, the check's
+// refusal) masked by redact.Text, as the journal masks them. The ledger
+// keeps them as sent: the callbacks carry them so.
 func PaymentView(p ledger.Payment, now time.Time) Payment {
 	v := Payment{
 		PaymentID: p.PaymentID, OrderID: p.OrderID, MerchantID: p.MerchantID, Method: p.Script,
-		Amount: p.Amount.Fixed2(), Currency: p.Currency, Description: p.Description,
+		Amount: p.Amount.Fixed2(), Currency: p.Currency, Description: redact.Text(p.Description),
 		Captured: p.Captured(now), CreatedAt: p.CreatedAt, ExpiresAt: p.ExpiresAt,
-		CardPAN: p.CardPAN, CardBrand: p.CardBrand, DecidedBy: p.DecidedBy, Refusal: p.Refusal, AwaitingACS: p.AwaitsACS(now),
-		PagePath: routes.PaymentPage + "?customer=" + p.PageKey, CheckURL: p.CheckURL, ResultURL: p.ResultURL,
-		SuccessURL: p.SuccessURL, FailureURL: p.FailureURL, TestingMode: p.TestingMode,
+		CardPAN: p.CardPAN, CardBrand: p.CardBrand, DecidedBy: p.DecidedBy, Refusal: redact.Text(p.Refusal), AwaitingACS: p.AwaitsACS(now),
+		PagePath: routes.PaymentPage + "?customer=" + p.PageKey, CheckURL: redact.URLs(p.CheckURL), ResultURL: redact.URLs(p.ResultURL),
+		SuccessURL: redact.URLs(p.SuccessURL), FailureURL: redact.URLs(p.FailureURL), TestingMode: p.TestingMode,
 		Revision: p.Revision, Drills: p.Drills, Timeline: []Step{},
 	}
 	if p.Refusal != "" {

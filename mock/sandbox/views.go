@@ -5,6 +5,7 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 )
 
@@ -46,12 +47,13 @@ type Step struct {
 // NotStarted is the status shown for a payout the scenario starts later.
 const NotStarted = "not started"
 
-// ViewOf is p as shown at now, without its notifications.
+// ViewOf is p as shown at now, without its notifications: its post_link's
+// password masked (redact.URLs).
 func ViewOf(p ledger.Payout, now time.Time) Payout {
 	v := Payout{
 		PaymentID: p.PaymentID, OrderID: p.OrderID, MerchantID: p.MerchantID, Method: p.Method,
 		Amount: p.Amount.Fixed2(), NetAmount: p.NetAmount.Fixed2(), ToPay: p.ToPay.Fixed2(),
-		CardHash: p.CardHash, CardToken: p.CardToken, IBAN: p.IBAN, PostLink: p.PostLink,
+		CardHash: p.CardHash, CardToken: p.CardToken, IBAN: p.IBAN, PostLink: redact.URLs(p.PostLink),
 		Status: NotStarted, CreatedAt: p.CreatedAt, AwaitingCard: p.AwaitingCard, Revision: p.Revision,
 		Timeline: []Step{}, Drills: p.Drills,
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/money"
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
@@ -295,7 +296,7 @@ func (v *validator) checkURL(line func() int, what, s string) {
 		return
 	}
 	if problem := wire.CallbackURLProblem(s); problem != "" {
-		v.add(line(), "%s %q: %s", what, s, problem)
+		v.add(line(), "%s %q: %s", what, redact.URLs(s), problem)
 	}
 }
 
