@@ -1076,3 +1076,22 @@ func TestCardProblemInThePayersLanguage(t *testing.T) {
 		}
 	}
 }
+
+// The older test cards (spec §7), not Luhn-valid, are taken all the same,
+// with their outcomes.
+func TestPaymentOlderTestCards(t *testing.T) {
+	_, _, base := payServer(t)
+	sh := newCarefulShop(t)
+	for _, c := range []struct{ pan, status, code string }{
+		{"4400444400004440", "success", ""}, {"4400444400004441", "error", "10000"}, {"4400444400004443", "error", "10009"},
+	} {
+		a := initPayment(t, base, sh, "pg_order_id", "ORD-OLD-"+c.pan)
+		if code, _, page := payCard(t, a.Value("pg_redirect_url"), c.pan); code != http.StatusOK {
+			t.Errorf("%s: HTTP %d\n%s", c.pan, code, page)
+		}
+		st := status3(t, base, a.Value("pg_payment_id"))
+		if st.get("pg_payment_status") != c.status || st.get("pg_failure_code") != c.code {
+			t.Errorf("%s: %s", c.pan, st.body)
+		}
+	}
+}

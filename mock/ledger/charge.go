@@ -69,7 +69,7 @@ func (c Card) Problem() CardProblem {
 	switch {
 	case len(n) < 13 || len(n) > 19 || !fixtures.IsDigits(n):
 		return CardNumberLength
-	case !fixtures.ValidPAN(n):
+	case !fixtures.ValidPAN(n) && !isTestCard(n): // the older test cards 4400 4444 0000 444x are not Luhn-valid
 		return CardNumberLuhn
 	case errM != nil || m < 1 || m > 12:
 		return CardExpMonth
@@ -151,6 +151,16 @@ func PaymentTestCards() []PaymentTestCard {
 		ok("4400444400004440", false), ok("5555555555555599", false),
 		no("4400444400004441", wire.CodeUnavailable), no("4400444400004443", wire.CodeInsufficientPM),
 	}
+}
+
+// isTestCard reports whether pan is one of PaymentTestCards.
+func isTestCard(pan string) bool {
+	for _, c := range PaymentTestCards() {
+		if c.Number == pan {
+			return true
+		}
+	}
+	return false
 }
 
 // Charge is a card sent on a payment's page: the payment as it is after,
