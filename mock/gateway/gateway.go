@@ -179,6 +179,9 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	secretOf := g.secretOf(a.route.Secret)
 	m, err := g.authenticate(req.Fields, script, secretOf, log, rec)
 	if err != nil {
+		if a.route.Secret == routes.SecretPayment {
+			err = wire.InPaymentWords(err)
+		}
 		g.reject(w, rec, log, err)
 		return
 	}

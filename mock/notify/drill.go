@@ -229,7 +229,10 @@ func hostileAdvice(drill string, w Words) string {
 	case scenario.DrillUnsigned:
 		return "refuse a notify without pg_sig"
 	case scenario.DrillReplayed:
-		return "it is another merchant's notify: check pg_merchant_id and the signature with your own secret"
+		if w.Subject == "payment" { // a result notify carries no pg_merchant_id (spec §5.1)
+			return "it is another merchant's notify: check the signature with your own " + w.Secret + " and that pg_payment_id and pg_order_id are yours"
+		}
+		return "it is another merchant's notify: check pg_merchant_id and the signature with your own " + w.Secret
 	}
 	return ""
 }

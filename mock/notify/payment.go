@@ -135,19 +135,30 @@ func (k *PaymentCallbacks) Result(p ledger.Payment, step ledger.Step, secret str
 		f = append(f, sign.Field{Name: "pg_user_contact_email", Value: p.UserEmail})
 	}
 	f = append(f, sign.Field{Name: "pg_testing_mode", Value: boolDigit(p.TestingMode)}, sign.Field{Name: "pg_captured", Value: captured})
-	if p.CardPAN != "" && step.Status != scenario.PaymentIncomplete {
-		f = append(f, sign.Fields{{Name: "pg_card_pan", Value: p.CardPAN}, {Name: "pg_card_exp", Value: p.CardExp},
-			{Name: "pg_card_owner", Value: p.CardHolder}, {Name: "pg_card_brand", Value: p.CardBrand}}...)
+	card := p.CardPAN != "" && step.Status != scenario.PaymentIncomplete
+	if card {
+		f = append(f, sign.Field{Name: "pg_card_pan", Value: p.CardPAN})
 	}
-	f = append(f, sign.Field{Name: "pg_payment_method", Value: "bankcard"})
 	if result == "0" {
 		f = append(f, sign.Field{Name: "pg_failure_code", Value: strconv.Itoa(step.ErrorCode)},
 			sign.Field{Name: "pg_failure_description", Value: wire.PaymentText(step.ErrorCode)})
 	}
 	f = append(f, p.Params...)
+	// Fields 23–28 of the documented order come after pg_salt and pg_sig
+	// (sign puts those before them).
+	f = append(f, sign.Field{Name: "pg_payment_method", Value: "bankcard"})
+	if card {
+		f = append(f, sign.Fields{{Name: "pg_card_exp", Value: p.CardExp},
+			{Name: "pg_card_owner", Value: p.CardHolder}, {Name: "pg_card_brand", Value: p.CardBrand}}...)
+	}
 	c.Fields = k.sign(f, c.Delivery)
 	return c
 }
+
+// afterSig are the result notify's fields 23–28 (spec §5.1), which the
+// documented order puts after pg_salt and pg_sig.
+var afterSig = map[string]bool{"pg_discount_percent": true, "pg_discount_amount": true, "pg_payment_method": true,
+	"pg_card_exp": true, "pg_card_owner": true, "pg_card_brand": true}
 
 // drill makes up the result notifies drills send (see Kind.Drill): a
 // success claimed at t (forged, unsigned); the final result signed, then
@@ -237,8 +248,17 @@ func (k *PaymentCallbacks) Check(p ledger.Payment, secret string, t time.Time) C
 
 // sign appends a fresh pg_salt and the pg_sig of fields.
 func (k *PaymentCallbacks) sign(f sign.Fields, d Delivery) sign.Fields {
-	f = append(f, sign.Field{Name: "pg_salt", Value: k.gen.Salt()})
-	return append(f, sign.Field{Name: sign.FieldSig, Value: sign.Sign(d.Script, f, d.Secret)})
+	tail := len(f) // the trailing fields of afterSig stay after pg_salt and pg_sig
+	for tail > 0 && afterSig[f[tail-1].Name] {
+		tail--
+	}
+	out := make(sign.Fields, 0, len(f)+2)
+	out = append(out, f[:tail]...)
+	out = append(out, sign.Field{Name: "pg_salt", Value: k.gen.Salt()})
+	out = append(out, f[tail:]...)
+	sig := sign.Sign(d.Script, out, d.Secret)
+	out = append(out[:tail+1:tail+1], sign.Field{Name: sign.FieldSig, Value: sig})
+	return append(out, f[tail:]...)
 }
 
 // delivery is how a payment's callback to url goes: signed under the URL's

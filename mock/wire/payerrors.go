@@ -29,6 +29,16 @@ var paymentTexts = map[int]string{
 	Code3DSTechnical:   "Ошибка прохождения 3D-Secure",
 }
 
+// InPaymentWords is err as a payment route answers it: an unknown
+// merchant (9997) in the payment reference's words (payments.md §6: the
+// payouts' reference gives it in English). Other errors are unchanged.
+func InPaymentWords(err error) error {
+	if e, ok := err.(*Error); ok && e.Code == CodeBadMerchant && e.Description == Text(CodeBadMerchant) {
+		return &Error{Code: e.Code, Description: "Неверный номер магазина", Signed: e.Signed}
+	}
+	return err
+}
+
 // PaymentText returns the failure text of a payment's error code.
 func PaymentText(code int) string {
 	if t, ok := paymentTexts[code]; ok {
