@@ -266,7 +266,8 @@ func (l *Ledger) RejectPayment(id int64, t time.Time) {
 // ForcePayment ends payment id's timeline at now with status (success,
 // error with errorCode, incomplete or revoked), as the control API forces
 // it; its page takes no card after. It returns the payment and the index
-// of the new step.
+// of the new step; ErrTooManySteps when the timeline holds MaxSteps steps
+// up to now.
 func (l *Ledger) ForcePayment(id int64, status string, errorCode int, now time.Time) (Payment, int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -292,6 +293,9 @@ func (l *Ledger) ForcePayment(id int64, status string, errorCode int, now time.T
 		st.ErrorCode = 0
 	default:
 		return Payment{}, 0, fmt.Errorf("status %q: want success, error, incomplete or revoked", status)
+	}
+	if n := pastSteps(p.Timeline, now); n >= MaxSteps {
+		return Payment{}, 0, full{"payment", n}
 	}
 	p.AwaitingACS, p.PendingOutcome, p.DecidedBy = false, nil, "the control API"
 	l.retime(p, now, []Step{st}, false)
