@@ -192,13 +192,10 @@ func (s *Sandbox) ForcePayment(ctx context.Context, paymentID int64, status stri
 	p, i, err := w.ledger.ForcePayment(paymentID, status, errorCode, now)
 	if err != nil {
 		release()
-		switch {
-		case errors.Is(err, ledger.ErrNoPayment):
+		if errors.Is(err, ledger.ErrNoPayment) {
 			return ForcedPayment{}, errorf(NotFound, "no payment with payment id %d", paymentID)
-		case errors.Is(err, ledger.ErrTooManySteps):
-			return ForcedPayment{}, kinded(err)
 		}
-		return ForcedPayment{}, &Error{Kind: BadRequest, Err: err}
+		return ForcedPayment{}, kinded(err) // refused (400), or its timeline full (409)
 	}
 	w.notify.DropSteps(notify.ResultNotify, paymentID) // the steps to come are gone
 	out := ForcedPayment{}
