@@ -155,16 +155,16 @@ type NewPayment struct {
 // CreatePayment makes a payment at now: status new until the payer sends a
 // card, incomplete (10018, with a result notify) when its lifetime ends
 // first. With an idempotency key used before for the same fields it
-// returns that payment and true; for other fields, ErrIdempotencyReused.
+// returns that payment and true, even with the merchant at its
+// maxPayments; for other fields, ErrIdempotencyReused.
 func (l *Ledger) CreatePayment(np NewPayment, now time.Time) (Payment, bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if _, ok := l.merchants[np.MerchantID]; !ok {
 		return Payment{}, false, ErrUnknownMerchant
 	}
-	if l.payCount[np.MerchantID] >= l.maxPayments {
-		return Payment{}, false, ErrTooManyPayments
-	}
+	// The key first: a replay makes nothing, so a merchant at
+	// --max-payments still has its payments' requests replayed.
 	if np.IdempotencyKey != "" {
 		if p, ok := l.idem[orderKey{np.MerchantID, np.IdempotencyKey}]; ok {
 			if p.Digest != np.Digest {
@@ -172,6 +172,9 @@ func (l *Ledger) CreatePayment(np NewPayment, now time.Time) (Payment, bool, err
 			}
 			return p.clone(), true, nil
 		}
+	}
+	if l.payCount[np.MerchantID] >= l.maxPayments {
+		return Payment{}, false, ErrTooManyPayments
 	}
 	p := np.Payment
 	p.PaymentID = l.newPaymentID()
