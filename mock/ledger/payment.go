@@ -149,7 +149,10 @@ type NewPayment struct {
 	Payment        // the request's fields; ids, timeline and page are the ledger's
 	Lifetime       time.Duration
 	IdempotencyKey string
-	Digest         string
+	// Digest names the request's fields, in any order; OrderedDigest
+	// names them in request order, as a state saved before digests sorted
+	// the fields holds a payment's, so that its replays still match.
+	Digest, OrderedDigest string
 }
 
 // CreatePayment makes a payment at now: status new until the payer sends a
@@ -167,7 +170,7 @@ func (l *Ledger) CreatePayment(np NewPayment, now time.Time) (Payment, bool, err
 	// --max-payments still has its payments' requests replayed.
 	if np.IdempotencyKey != "" {
 		if p, ok := l.idem[orderKey{np.MerchantID, np.IdempotencyKey}]; ok {
-			if p.Digest != np.Digest {
+			if p.Digest != np.Digest && (np.OrderedDigest == "" || p.Digest != np.OrderedDigest) {
 				return Payment{}, false, ErrIdempotencyReused
 			}
 			return p.clone(), true, nil
