@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/page"
 	"github.com/freedompay-mock/freedompay-mock/mock/routes"
@@ -121,11 +122,7 @@ func (g *Gateway) newPayment(c *call) (ledger.NewPayment, error) {
 		f.fail(wire.Malformed("pg_currency", "an ISO 4217 code such as KZT"))
 	}
 	lifetime := DefaultLifetime
-	if v := f.str("pg_lifetime"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < minLifetime || n > maxLifetime {
-			f.fail(wire.Malformed("pg_lifetime", "seconds, 300 to 604800"))
-		}
+	if n, ok := f.seconds("pg_lifetime", minLifetime, maxLifetime, "seconds, 300 to 604800"); ok {
 		lifetime = time.Duration(n) * time.Second
 	}
 	p.TestingMode = f.flag("pg_testing_mode", true)
@@ -147,11 +144,7 @@ func (g *Gateway) newPayment(c *call) (ledger.NewPayment, error) {
 	if v := f.str("pg_payment_route"); v != "" {
 		p.Frame = v == "frame"
 	}
-	if v := f.str("pg_timeout_after_payment"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 3600 {
-			f.fail(wire.Malformed("pg_timeout_after_payment", "seconds, at least 1"))
-		}
+	if n, ok := f.seconds("pg_timeout_after_payment", 1, 3600, "seconds, at least 1"); ok {
 		p.TimeoutAfterPayment = n
 	}
 	p.UserPhone = f.str("pg_user_phone")
@@ -185,6 +178,23 @@ func (g *Gateway) newPayment(c *call) (ledger.NewPayment, error) {
 	}
 	return ledger.NewPayment{Payment: p, Lifetime: lifetime, IdempotencyKey: f.str("pg_idempotency_key"),
 		Digest: digest(c.fields), OrderedDigest: orderedDigest(c.fields)}, nil
+}
+
+// seconds reads an optional count of seconds from lo to hi: ASCII digits
+// only, as the sandbox reads every count and id (fixtures.ParseID);
+// strconv alone would take a sign. It reports false when the field is
+// absent or malformed (then want says what it must be).
+func (f *form) seconds(name string, lo, hi int, want string) (int, bool) {
+	v := f.str(name)
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	if !fixtures.IsDigits(v) || err != nil || n < lo || n > hi {
+		f.fail(wire.Malformed(name, want))
+		return 0, false
+	}
+	return n, true
 }
 
 // text reads an optional field of at most n characters.
