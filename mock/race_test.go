@@ -80,7 +80,8 @@ drills = ["early"]
 // TestResendAdvanceDrainCreateRace loops resends, advances, drains and
 // creates side by side, a bounded number of times each. Run with -race: it
 // must report no race, every call must be answered without a 5xx, each
-// resend with the notification it sent, and every advance must return.
+// resend with the notification it sent (or, past notify.MaxResends of its
+// payout, a 409), and every advance must return.
 func TestResendAdvanceDrainCreateRace(t *testing.T) {
 	const (
 		resenders  = 8
@@ -127,12 +128,25 @@ func TestResendAdvanceDrainCreateRace(t *testing.T) {
 			}
 		}()
 	}
+	// Each payout is resent more often than notify.MaxResends: exactly
+	// that many resends are served, the rest refused, however they race.
+	var resendMu sync.Mutex
+	tried, served := map[int64]int{}, map[int64]int{}
 	for r := range resenders {
 		loop("resend "+strconv.Itoa(r), func(i int) error {
 			id := ids[(r+i)%len(ids)]
 			code, data, err := post("/_mock/payouts/"+strconv.FormatInt(id, 10)+"/notify", "", "")
+			resendMu.Lock()
+			tried[id]++
+			if code == http.StatusOK {
+				served[id]++
+			}
+			resendMu.Unlock()
+			if err == nil && code == http.StatusConflict && strings.Contains(string(data), "too many resends") {
+				return nil
+			}
 			if err != nil || code != http.StatusOK {
-				return fmt.Errorf("got HTTP %d %s (%v), want 200", code, data, err)
+				return fmt.Errorf("got HTTP %d %s (%v), want 200, or 409 past the bound", code, data, err)
 			}
 			var got struct {
 				Notification struct {
@@ -198,6 +212,11 @@ func TestResendAdvanceDrainCreateRace(t *testing.T) {
 	}
 	if n, want := advanced.Load(), advances.Load(); n != want {
 		t.Errorf("%d advances returned, want %d", n, want)
+	}
+	for _, id := range ids {
+		if got, want := served[id], min(tried[id], notify.MaxResends); got != want {
+			t.Errorf("payout %d: %d of %d resends served, want %d", id, got, tried[id], want)
+		}
 	}
 	if _, err := s.Advance(0); err != nil { // the scheduler still answers
 		t.Errorf("Advance(0) after the run: %v", err)

@@ -34,6 +34,8 @@ func TestKinds(t *testing.T) {
 		{fmt.Errorf("reset: %w", sandbox.Errorf(sandbox.NotSaved, "disk full")), http.StatusServiceUnavailable, CodeNotSaved},
 		{sandbox.ErrNotStarted, http.StatusConflict, CodeConflict},
 		{notify.ErrNotManual, http.StatusConflict, CodeConflict},
+		{fmt.Errorf("force: %w", ledger.ErrTooManySteps), http.StatusConflict, CodeConflict},
+		{fmt.Errorf("%w: resent 64 times", notify.ErrTooManyResends), http.StatusConflict, CodeConflict},
 		{fmt.Errorf("%w; the clock stands at …", notify.ErrPastYear9999), http.StatusBadRequest, CodeBadRequest},
 		{sandbox.ErrStopping, http.StatusServiceUnavailable, CodeStopping},
 		{sandbox.ErrTooManyAwaits, http.StatusServiceUnavailable, CodeTooManyAwaits},

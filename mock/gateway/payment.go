@@ -5,11 +5,13 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/page"
 	"github.com/freedompay-mock/freedompay-mock/mock/routes"
@@ -126,11 +128,7 @@ func (g *Gateway) newPayment(c *call) (ledger.NewPayment, error) {
 		f.fail(wire.Malformed("pg_currency", "an ISO 4217 code such as KZT"))
 	}
 	lifetime := DefaultLifetime
-	if v := f.str("pg_lifetime"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < minLifetime || n > maxLifetime {
-			f.fail(wire.Malformed("pg_lifetime", "seconds, 300 to 604800"))
-		}
+	if n, ok := f.seconds("pg_lifetime", minLifetime, maxLifetime, "seconds, 300 to 604800"); ok {
 		lifetime = time.Duration(n) * time.Second
 	}
 	p.TestingMode = f.flag("pg_testing_mode", true)
@@ -152,11 +150,7 @@ func (g *Gateway) newPayment(c *call) (ledger.NewPayment, error) {
 	if v := f.str("pg_payment_route"); v != "" {
 		p.Frame = v == "frame"
 	}
-	if v := f.str("pg_timeout_after_payment"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 3600 {
-			f.fail(wire.Malformed("pg_timeout_after_payment", "seconds, at least 1"))
-		}
+	if n, ok := f.seconds("pg_timeout_after_payment", 1, 3600, "seconds, at least 1"); ok {
 		p.TimeoutAfterPayment = n
 	}
 	p.UserPhone = f.str("pg_user_phone")
@@ -188,7 +182,25 @@ func (g *Gateway) newPayment(c *call) (ledger.NewPayment, error) {
 	if size > maxParams {
 		return ledger.NewPayment{}, wire.Errorf(wire.CodeValidation, "The merchant's own fields (those without pg_, and pg_param1..3) hold %d bytes; the sandbox keeps at most %d with a payment", size, maxParams)
 	}
-	return ledger.NewPayment{Payment: p, Lifetime: lifetime, IdempotencyKey: f.str("pg_idempotency_key"), Digest: digest(c.fields)}, nil
+	return ledger.NewPayment{Payment: p, Lifetime: lifetime, IdempotencyKey: f.str("pg_idempotency_key"),
+		Digest: digest(c.fields), OrderedDigest: orderedDigest(c.fields)}, nil
+}
+
+// seconds reads an optional count of seconds from lo to hi: ASCII digits
+// only, as the sandbox reads every count and id (fixtures.ParseID);
+// strconv alone would take a sign. It reports false when the field is
+// absent or malformed (then want says what it must be).
+func (f *form) seconds(name string, lo, hi int, want string) (int, bool) {
+	v := f.str(name)
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	if !fixtures.IsDigits(v) || err != nil || n < lo || n > hi {
+		f.fail(wire.Malformed(name, want))
+		return 0, false
+	}
+	return n, true
 }
 
 // text reads an optional field of at most n characters.
@@ -252,14 +264,44 @@ func isUserID(s string) bool {
 	return true
 }
 
-// digest names a request's fields but its salt and signature: the same
-// request sent again with a pg_idempotency_key has the same digest.
+// digest names a request's fields but its salt and signature, whatever
+// their order: the same request sent again with a pg_idempotency_key, its
+// fields in any order, has the same digest. The fields are sorted by name,
+// then value, but for a list's items ("items[]"), which keep their order:
+// PHP reads them as the list, so in another order they are another
+// request. (A name that is not a list has one value: the wire refuses it
+// twice with two.)
 func digest(fields sign.Fields) string {
+	kept := unsalted(fields)
+	slices.SortStableFunc(kept, func(a, b sign.Field) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 || strings.HasSuffix(a.Name, "[]") {
+			return c
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	return hashFields(kept)
+}
+
+// orderedDigest is digest in request order, as a state saved before the
+// digest sorted the fields holds it (see ledger.NewPayment.OrderedDigest).
+func orderedDigest(fields sign.Fields) string { return hashFields(unsalted(fields)) }
+
+// unsalted is a copy of fields without pg_salt and pg_sig, which differ
+// from one sending of a request to the next.
+func unsalted(fields sign.Fields) sign.Fields {
+	kept := make(sign.Fields, 0, len(fields))
+	for _, f := range fields {
+		if f.Name != "pg_salt" && f.Name != sign.FieldSig {
+			kept = append(kept, f)
+		}
+	}
+	return kept
+}
+
+// hashFields is the MD5, in hex, of fields query-escaped in their order.
+func hashFields(fields sign.Fields) string {
 	h := md5.New()
 	for _, f := range fields {
-		if f.Name == "pg_salt" || f.Name == sign.FieldSig {
-			continue
-		}
 		h.Write([]byte(url.QueryEscape(f.Name) + "=" + url.QueryEscape(f.Value) + "&"))
 	}
 	return hex.EncodeToString(h.Sum(nil))

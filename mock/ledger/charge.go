@@ -325,32 +325,39 @@ func (l *Ledger) RejectPayment(id int64, t time.Time) {
 // ForcePayment ends payment id's timeline at now with status (success,
 // error with errorCode, incomplete or revoked), as the control API forces
 // it; its page takes no card after. It returns the payment and the index
-// of the new step.
+// of the new step. A status or error code it does not set is ErrRefused
+// (an error code goes with error only, as with Force); a timeline that
+// holds MaxSteps steps up to now is ErrTooManySteps.
 func (l *Ledger) ForcePayment(id int64, status string, errorCode int, now time.Time) (Payment, int, error) {
+	st := Step{At: now, Status: status, ErrorCode: errorCode}
+	switch status {
+	case scenario.PaymentSuccess, scenario.PaymentIncomplete, scenario.PaymentRevoked:
+		if errorCode != 0 {
+			return Payment{}, 0, refusef("error_code %d goes with status \"error\", not %q", errorCode, status)
+		}
+		st.Notify = status != scenario.PaymentRevoked
+		if status == scenario.PaymentIncomplete {
+			st.ErrorCode = wire.CodeLifetimeOver
+		}
+	case scenario.PaymentError:
+		if st.ErrorCode == 0 {
+			st.ErrorCode = wire.CodeContactBank
+		}
+		if !wire.IsPaymentError(st.ErrorCode) {
+			return Payment{}, 0, refusef("error_code %d: want one of %v", errorCode, wire.PaymentErrorCodes())
+		}
+		st.Notify = true
+	default:
+		return Payment{}, 0, refusef("status %q: want success, error, incomplete or revoked", status)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	p, ok := l.payByID[id]
 	if !ok {
 		return Payment{}, 0, ErrNoPayment
 	}
-	st := Step{At: now, Status: status, ErrorCode: errorCode}
-	switch status {
-	case scenario.PaymentSuccess:
-		st.ErrorCode, st.Notify = 0, true
-	case scenario.PaymentError:
-		if st.ErrorCode == 0 {
-			st.ErrorCode = wire.CodeContactBank
-		}
-		if !wire.IsPaymentError(st.ErrorCode) {
-			return Payment{}, 0, fmt.Errorf("error_code %d: want one of %v", errorCode, wire.PaymentErrorCodes())
-		}
-		st.Notify = true
-	case scenario.PaymentIncomplete:
-		st.ErrorCode, st.Notify = wire.CodeLifetimeOver, true
-	case scenario.PaymentRevoked:
-		st.ErrorCode = 0
-	default:
-		return Payment{}, 0, fmt.Errorf("status %q: want success, error, incomplete or revoked", status)
+	if n := pastSteps(p.Timeline, now); n >= MaxSteps {
+		return Payment{}, 0, full{"payment", n}
 	}
 	p.AwaitingACS, p.PendingOutcome, p.DecidedBy = false, nil, "the control API"
 	l.retime(p, now, []Step{st}, false)

@@ -25,6 +25,41 @@ func (e refused) Is(target error) bool { return target == ErrRefused }
 
 func refusef(format string, args ...any) error { return refused{fmt.Sprintf(format, args...)} }
 
+// MaxSteps bounds what forcing makes of a timeline: a force (of a payout
+// or a payment) is refused once the steps up to now number MaxSteps, so
+// that forcing in a loop cannot grow a payout or payment, its notifies and
+// every reply that shows them without bound. 64 is far more than a test
+// forces one payout or payment; FreedomPay has no such bound to match, as
+// it has no force.
+const MaxSteps = 64
+
+// ErrTooManySteps refuses a force of a payout or payment whose timeline
+// holds MaxSteps steps up to now; the error wrapping it says so.
+var ErrTooManySteps = errors.New("too many steps")
+
+// full is an error of ErrTooManySteps: the timeline of a payout or
+// payment (what) holds n steps up to now.
+type full struct {
+	what string
+	n    int
+}
+
+func (e full) Error() string {
+	return fmt.Sprintf("the %s's timeline holds %d steps up to now, and forcing stops at %d; reset its merchant to start afresh", e.what, e.n, MaxSteps)
+}
+func (e full) Is(target error) bool { return target == ErrTooManySteps }
+
+// pastSteps counts the steps of a timeline up to now.
+func pastSteps(timeline []Step, now time.Time) int {
+	n := 0
+	for _, s := range timeline {
+		if !s.At.After(now) {
+			n++
+		}
+	}
+	return n
+}
+
 // Forced is a payout whose status the control API forced.
 type Forced struct {
 	Payout
@@ -36,7 +71,8 @@ type Forced struct {
 // Force ends a payout's timeline at now with status (success or error, with
 // a payout error code): steps still to come are dropped, the balance moves
 // follow, and the payout's Revision goes up so that a schedule made from
-// the old timeline is not acted on.
+// the old timeline is not acted on. It fails with ErrTooManySteps when the
+// timeline holds MaxSteps steps up to now.
 func (l *Ledger) Force(paymentID int64, status string, errorCode int, now time.Time) (Forced, error) {
 	switch status {
 	case scenario.StatusSuccess:
@@ -55,6 +91,9 @@ func (l *Ledger) Force(paymentID int64, status string, errorCode int, now time.T
 	p, ok := l.byID[paymentID]
 	if !ok {
 		return Forced{}, ErrUnknownPayout
+	}
+	if n := pastSteps(p.Timeline, now); n >= MaxSteps {
+		return Forced{}, full{"payout", n}
 	}
 	was, _ := p.StatusAt(now)
 	kept := p.Timeline[:0:0]

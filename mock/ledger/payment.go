@@ -161,29 +161,35 @@ type NewPayment struct {
 	Payment        // the request's fields; ids, timeline and page are the ledger's
 	Lifetime       time.Duration
 	IdempotencyKey string
-	Digest         string
+	// Digest names the request's fields, in any order; OrderedDigest
+	// names them in request order, as a state saved before digests sorted
+	// the fields holds a payment's, so that its replays still match.
+	Digest, OrderedDigest string
 }
 
 // CreatePayment makes a payment at now: status new until the payer sends a
 // card, incomplete (10018, with a result notify) when its lifetime ends
 // first. With an idempotency key used before for the same fields it
-// returns that payment and true; for other fields, ErrIdempotencyReused.
+// returns that payment and true, even with the merchant at its
+// maxPayments; for other fields, ErrIdempotencyReused.
 func (l *Ledger) CreatePayment(np NewPayment, now time.Time) (Payment, bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if _, ok := l.merchants[np.MerchantID]; !ok {
 		return Payment{}, false, ErrUnknownMerchant
 	}
-	if l.payCount[np.MerchantID] >= l.maxPayments {
-		return Payment{}, false, ErrTooManyPayments
-	}
+	// The key first: a replay makes nothing, so a merchant at
+	// --max-payments still has its payments' requests replayed.
 	if np.IdempotencyKey != "" {
 		if p, ok := l.idem[orderKey{np.MerchantID, np.IdempotencyKey}]; ok {
-			if p.Digest != np.Digest {
+			if p.Digest != np.Digest && (np.OrderedDigest == "" || p.Digest != np.OrderedDigest) {
 				return Payment{}, false, ErrIdempotencyReused
 			}
 			return p.clone(), true, nil
 		}
+	}
+	if l.payCount[np.MerchantID] >= l.maxPayments {
+		return Payment{}, false, ErrTooManyPayments
 	}
 	p := np.Payment
 	p.PaymentID = l.newPaymentID()

@@ -198,6 +198,7 @@ type Scheduler struct {
 	quiet    chan struct{}     // made by Close, closed once busy is 0
 
 	runMu       sync.Mutex // one RunAt, or Early, at a time
+	resendMu    sync.Mutex // one Resend counted and kept at a time (MaxResends)
 	dispatching sync.Mutex // one dispatch at a time
 	sendCtx     context.Context
 	cancelAll   context.CancelFunc

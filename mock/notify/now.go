@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
@@ -57,12 +58,29 @@ func (s *Scheduler) FireKind(ctx context.Context, name string, id int64, i int, 
 	return s.sendNow(ctx, n, release), true
 }
 
+// MaxResends bounds the resends of one subject's callback: a resend is
+// refused while its merchant's history holds MaxResends resent callbacks
+// of the subject, so that resending in a loop cannot grow a payout or
+// payment, and every reply that shows its callbacks, without bound (each
+// resend keeps a notification with its own retries). Like
+// ledger.MaxSteps, it is far more than a test resends.
+const MaxResends = 64
+
+// Errors of [Scheduler.Resend].
+var (
+	// ErrNothingToResend: no kind has the subject, or it has not started.
+	ErrNothingToResend = errors.New("no status to resend")
+	// ErrTooManyResends: the subject's callback was resent MaxResends
+	// times; the error wrapping it says so.
+	ErrTooManyResends = errors.New("too many resends")
+)
+
 // Resend sends the callback of the step in force now of a subject (a
 // payout, a payment: whichever kind has it) again, with a fresh pg_salt
 // and its own retries, and returns it after its first attempt (or when ctx
-// ends). It reports false when no kind has the subject, or it has not
-// started.
-func (s *Scheduler) Resend(ctx context.Context, paymentID int64) (Notification, bool) {
+// ends). It fails with ErrNothingToResend when no kind has the subject, or
+// it has not started, and with ErrTooManyResends past MaxResends.
+func (s *Scheduler) Resend(ctx context.Context, paymentID int64) (Notification, error) {
 	now := s.cfg.Clock.Now()
 	for i, k := range s.kinds {
 		sub, ok := k.Subject(paymentID, now)
@@ -70,22 +88,49 @@ func (s *Scheduler) Resend(ctx context.Context, paymentID int64) (Notification, 
 			continue
 		}
 		if sub.InForce < 0 {
-			return Notification{}, false
+			return Notification{}, ErrNothingToResend
+		}
+		// One resend is counted and kept at a time, so that concurrent
+		// ones cannot pass the bound together.
+		s.resendMu.Lock()
+		if r := s.resent(uint8(i), sub.MerchantID, paymentID); r >= MaxResends {
+			s.resendMu.Unlock()
+			return Notification{}, fmt.Errorf("%w: the %s of %s %d was resent %d times, as many as the sandbox keeps for one %s; reset its merchant to start afresh",
+				ErrTooManyResends, k.Words.Callback, k.Words.Subject, paymentID, r, k.Words.Subject)
 		}
 		release := s.hold()
 		c, ok := k.Build(paymentID, sub.InForce, true)
 		if !ok {
 			release()
-			return Notification{}, false
+			s.resendMu.Unlock()
+			return Notification{}, ErrNothingToResend
 		}
 		n := s.create(uint8(i), c, false, nil)
 		s.mu.Lock()
 		n.Resent = true
 		s.changed(n)
 		s.mu.Unlock()
-		return s.sendNow(ctx, n, release), true
+		s.resendMu.Unlock()
+		return s.sendNow(ctx, n, release), nil
 	}
-	return Notification{}, false
+	return Notification{}, ErrNothingToResend
+}
+
+// resent counts the resent callbacks of kind k of subject id that its
+// merchant's history holds.
+func (s *Scheduler) resent(k uint8, merchantID string, id int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	if h := s.history[merchantID]; h != nil {
+		h.Each(func(x *Notification) bool {
+			if x.Resent && x.kind == k && x.PaymentID == id {
+				n++
+			}
+			return true
+		})
+	}
+	return n
 }
 
 // sendNow queues n's first attempt, if it has somewhere to go, lets the

@@ -288,18 +288,22 @@ type Resent struct {
 }
 
 // Resend sends the notify of a payout's current status again now,
-// returning after the first attempt (or when ctx ends). It does not take
-// the lock Advance and Drain hold: the scheduler queues its attempt on the
-// payout's lane like any other, and each caller waits for its own.
+// returning after the first attempt (or when ctx ends); past
+// notify.MaxResends resends of the payout it is refused (Conflict). It
+// does not take the lock Advance and Drain hold: the scheduler queues its
+// attempt on the payout's lane like any other, and each caller waits for
+// its own.
 func (s *Sandbox) Resend(ctx context.Context, paymentID int64) (Resent, error) {
 	w := s.world.Load()
 	if _, ok := w.ledger.Payout(paymentID); !ok {
 		return Resent{}, errorf(NotFound, "no payout with payment id %d", paymentID)
 	}
-	n, ok := w.notify.Resend(ctx, paymentID)
+	n, err := w.notify.Resend(ctx, paymentID)
 	switch {
-	case !ok:
+	case errors.Is(err, notify.ErrNothingToResend):
 		return Resent{}, ErrNotStarted
+	case err != nil:
+		return Resent{}, kinded(err)
 	case len(n.Attempts) == 0 && ctx.Err() != nil:
 		return Resent{Notification: n}, kinded(ctx.Err())
 	case len(n.Attempts) == 0 && n.URL != "":

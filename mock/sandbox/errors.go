@@ -95,7 +95,7 @@ func KindOf(err error) Kind {
 		return NotFound
 	case errors.Is(err, ledger.ErrRefused):
 		return BadRequest
-	case errors.Is(err, notify.ErrNotManual):
+	case errors.Is(err, notify.ErrNotManual), errors.Is(err, ledger.ErrTooManySteps), errors.Is(err, notify.ErrTooManyResends):
 		return Conflict
 	case errors.Is(err, notify.ErrPastYear9999):
 		return BadRequest

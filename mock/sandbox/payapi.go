@@ -200,7 +200,7 @@ func (s *Sandbox) ForcePayment(ctx context.Context, paymentID int64, status stri
 		if errors.Is(err, ledger.ErrNoPayment) {
 			return ForcedPayment{}, errorf(NotFound, "no payment with payment id %d", paymentID)
 		}
-		return ForcedPayment{}, &Error{Kind: BadRequest, Err: err}
+		return ForcedPayment{}, kinded(err) // refused (400), or its timeline full (409)
 	}
 	w.notify.DropSteps(notify.ResultNotify, paymentID) // the steps to come are gone
 	out := ForcedPayment{}
@@ -219,16 +219,19 @@ func (s *Sandbox) ForcePayment(ctx context.Context, paymentID int64, status stri
 	return out, nil
 }
 
-// ResendPayment sends the result notify of a payment's status now again.
+// ResendPayment sends the result notify of a payment's status now again;
+// past notify.MaxResends resends of the payment it is refused (Conflict).
 func (s *Sandbox) ResendPayment(ctx context.Context, paymentID int64) (Resent, error) {
 	w := s.world.Load()
 	if _, ok := w.ledger.Payment(paymentID); !ok {
 		return Resent{}, errorf(NotFound, "no payment with payment id %d", paymentID)
 	}
-	n, ok := w.notify.Resend(ctx, paymentID)
+	n, err := w.notify.Resend(ctx, paymentID)
 	switch {
-	case !ok:
+	case errors.Is(err, notify.ErrNothingToResend):
 		return Resent{}, errorf(Conflict, "the payment's status now (new, pending or revoked) sends no result notify")
+	case err != nil:
+		return Resent{}, kinded(err)
 	case len(n.Attempts) == 0 && ctx.Err() != nil:
 		return Resent{Notification: n}, kinded(ctx.Err())
 	}
