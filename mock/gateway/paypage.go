@@ -191,7 +191,7 @@ func (g *Gateway) cardForm(w http.ResponseWriter, status int, p ledger.Payment, 
 		Action: routes.PaymentPage + "?customer=" + p.PageKey, Frame: p.Frame, Error: problem, Problem: card,
 		ExpiresAt: p.ExpiresAt.In(g.loc).Format(OrderTimeLimitLayout)}
 	for _, c := range ledger.PaymentTestCards() {
-		v.TestCards = append(v.TestCards, page.TestCard{Number: c.Number, Outcome: c.Outcome})
+		v.TestCards = append(v.TestCards, page.TestCard{Number: c.Number, ThreeDS: c.ThreeDS, Declined: c.ErrorCode})
 	}
 	var buf bytes.Buffer
 	_ = g.pages.Payment(&buf, v)

@@ -33,8 +33,14 @@ var templateFS embed.FS
 type Field struct{ Name, Value string }
 
 // TestCard is a test card listed on the sandbox's card form, with what
-// paying with it does ("success", "declined: 10001 …").
-type TestCard struct{ Number, Outcome string }
+// paying with it does: success, after 3-D Secure or not, or a decline with
+// its code. Outcome is the page's, in the payer's language.
+type TestCard struct {
+	Number   string
+	ThreeDS  bool
+	Declined int // the error code; 0: success
+	Outcome  string
+}
 
 // Payment is the card form of a payment.
 type Payment struct {
@@ -108,6 +114,18 @@ func (t *Templates) Payment(w io.Writer, v Payment) error {
 		v.Error = tx.problem(v.Problem)
 	}
 	v.Error = redact.Cards(v.Error)
+	cards := make([]TestCard, len(v.TestCards))
+	for i, c := range v.TestCards {
+		c.Outcome = tx.OutcomeSuccess
+		switch {
+		case c.Declined != 0:
+			c.Outcome = fmt.Sprintf(tx.OutcomeDeclined, c.Declined)
+		case c.ThreeDS:
+			c.Outcome = tx.Outcome3DS
+		}
+		cards[i] = c
+	}
+	v.TestCards = cards
 	return render(w, t.payment, view{T: tx, Title: tx.PaymentTitle, Frame: v.Frame, V: v})
 }
 

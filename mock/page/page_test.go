@@ -2,6 +2,7 @@ package page
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -113,7 +114,7 @@ func samplePayment(lang string) Payment {
 	return Payment{
 		Lang: lang, Merchant: "Coffee Shop", OrderID: "order-17", PaymentID: "1234567", Description: "Two lattes",
 		Amount: "1500.00", Currency: "KZT", Action: "/pay/abc?step=card", ExpiresAt: "2026-12-05 10:00:00",
-		TestCards: []TestCard{{"4716047261941981", "success"}, {"5335215945367703", "declined (10001)"}},
+		TestCards: []TestCard{{Number: "4716047261941981"}, {Number: "4916307416334310", ThreeDS: true}, {Number: "5335215945367703", Declined: 10001}},
 	}
 }
 
@@ -152,7 +153,7 @@ func TestPaymentEveryLanguage(t *testing.T) {
 		}
 		for _, want := range []string{tx.PaymentTitle, tx.CardNumber, tx.CardHolder, tx.Month, tx.Year, tx.Merchant,
 			tx.Order, tx.Description, tx.PayBefore, tx.TestCards, "Coffee Shop", "order-17", "Two lattes", "1234567",
-			"2026-12-05 10:00:00", "4716047261941981", "declined (10001)"} {
+			"2026-12-05 10:00:00", "4716047261941981", fmt.Sprintf(tx.OutcomeDeclined, 10001), tx.Outcome3DS, ">" + tx.OutcomeSuccess + "<"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("%s: the page does not show %q", lang, want)
 			}
@@ -279,7 +280,7 @@ func TestEscaping(t *testing.T) {
 	pages := map[string]string{
 		"payment": write(t, func(b *bytes.Buffer) error {
 			return tp.Payment(b, Payment{Merchant: evil, OrderID: evil, PaymentID: evil, Description: evil, Amount: evil,
-				Currency: evil, Error: evil, ExpiresAt: evil, TestCards: []TestCard{{evil, evil}}})
+				Currency: evil, Error: evil, ExpiresAt: evil, TestCards: []TestCard{{Number: evil}}})
 		}),
 		"acs": write(t, func(b *bytes.Buffer) error {
 			return tp.ACS(b, ACS{Merchant: evil, Amount: evil, Currency: evil, CardPAN: evil, PaymentID: evil})

@@ -41,6 +41,8 @@ type texts struct {
 
 	NotFoundTitle, NotFoundMessage, ExpiredTitle, ExpiredMessage, PaidTitle, PaidMessage string
 	BusyTitle, BusyMessage                                                               string
+	// A test card's outcome: OutcomeDeclined takes the error code (%d).
+	OutcomeSuccess, Outcome3DS, OutcomeDeclined string
 
 	// What is wrong with a card as typed (ledger.CardProblem), said
 	// above the card form shown again.
@@ -95,6 +97,7 @@ var languages = map[string]*texts{
 		ExpiredTitle: "Время оплаты истекло", ExpiredMessage: "Срок оплаты истёк. Вернитесь в магазин и начните заново.",
 		PaidTitle: "Уже оплачено", PaidMessage: "Этот платёж уже проведён.",
 		BusyTitle: "Платёж обрабатывается", BusyMessage: "Карта для этого платежа уже отправлена и обрабатывается. Обновите страницу через несколько секунд.",
+		OutcomeSuccess: "успех", Outcome3DS: "успех после 3-D Secure", OutcomeDeclined: "отказ %d",
 		ProblemNumberLength: "Номер карты должен состоять из 13–19 цифр.",
 		ProblemNumberLuhn:   "Номер карты неверен: проверьте, нет ли опечатки.",
 		ProblemExpMonth:     "Месяц должен быть от 01 до 12.",
@@ -119,6 +122,7 @@ var languages = map[string]*texts{
 		ExpiredTitle: "Time to pay is over", ExpiredMessage: "The time to pay has run out. Return to the store and start again.",
 		PaidTitle: "Already paid", PaidMessage: "This payment has already been made.",
 		BusyTitle: "Payment in progress", BusyMessage: "A card for this payment has been sent and is being processed. Reload this page in a few seconds.",
+		OutcomeSuccess: "success", Outcome3DS: "success after 3-D Secure", OutcomeDeclined: "declined %d",
 		ProblemNumberLength: "The card number must be 13 to 19 digits.",
 		ProblemNumberLuhn:   "The card number is not valid: check it for a typing error.",
 		ProblemExpMonth:     "The month must be 01 to 12.",
@@ -143,6 +147,7 @@ var languages = map[string]*texts{
 		ExpiredTitle: "Төлем уақыты өтті", ExpiredMessage: "Төлеу мерзімі аяқталды. Дүкенге оралып, қайта бастаңыз.",
 		PaidTitle: "Төленіп қойған", PaidMessage: "Бұл төлем бұрын жасалған.",
 		BusyTitle: "Төлем өңделуде", BusyMessage: "Бұл төлемнің картасы жіберілді және өңделуде. Бірнеше секундтан кейін бетті жаңартыңыз.",
+		OutcomeSuccess: "сәтті", Outcome3DS: "3-D Secure кейін сәтті", OutcomeDeclined: "бас тартылды %d",
 		ProblemNumberLength: "Карта нөмірі 13–19 цифрдан тұруы керек.",
 		ProblemNumberLuhn:   "Карта нөмірі қате: тексеріп, қайта енгізіңіз.",
 		ProblemExpMonth:     "Ай 01–12 аралығында болуы керек.",
@@ -167,6 +172,7 @@ var languages = map[string]*texts{
 		ExpiredTitle: "To‘lov vaqti tugadi", ExpiredMessage: "To‘lov muddati o‘tdi. Do‘konga qaytib, qaytadan boshlang.",
 		PaidTitle: "Allaqachon to‘langan", PaidMessage: "Bu to‘lov allaqachon amalga oshirilgan.",
 		BusyTitle: "To‘lov amalga oshirilmoqda", BusyMessage: "Bu to‘lov uchun karta yuborildi va ishlov berilmoqda. Bir necha soniyadan keyin sahifani yangilang.",
+		OutcomeSuccess: "muvaffaqiyatli", Outcome3DS: "3-D Secure’dan keyin muvaffaqiyatli", OutcomeDeclined: "rad etildi %d",
 		ProblemNumberLength: "Karta raqami 13–19 ta raqamdan iborat bo‘lishi kerak.",
 		ProblemNumberLuhn:   "Karta raqami noto‘g‘ri: tekshirib, qayta kiriting.",
 		ProblemExpMonth:     "Oy 01–12 oralig‘ida bo‘lishi kerak.",
@@ -191,6 +197,7 @@ var languages = map[string]*texts{
 		ExpiredTitle: "Төлөө убактысы бүттү", ExpiredMessage: "Төлөө мөөнөтү өттү. Дүкөнгө кайтып, кайра баштаңыз.",
 		PaidTitle: "Мурда төлөнгөн", PaidMessage: "Бул төлөм мурда жүргүзүлгөн.",
 		BusyTitle: "Төлөм иштетилүүдө", BusyMessage: "Бул төлөмдүн картасы жөнөтүлдү жана иштетилүүдө. Бир нече секунддан кийин бетти жаңыртыңыз.",
+		OutcomeSuccess: "ийгиликтүү", Outcome3DS: "3-D Secure’ден кийин ийгиликтүү", OutcomeDeclined: "четке кагылды %d",
 		ProblemNumberLength: "Картанын номери 13–19 сандан турушу керек.",
 		ProblemNumberLuhn:   "Картанын номери туура эмес: текшерип, кайра киргизиңиз.",
 		ProblemExpMonth:     "Ай 01–12 аралыгында болушу керек.",

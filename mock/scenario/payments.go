@@ -276,7 +276,7 @@ func (sc *Scenario) applyPaymentDefaults() {
 		if !r.IsPayment() {
 			continue
 		}
-		if len(r.Timeline) == 0 && r.ThreeDS {
+		if len(r.Timeline) == 0 && (r.ThreeDS || len(r.Drills) > 0) { // a 3DS or drill rule: success
 			r.Timeline = []Step{{Status: PaymentSuccess}}
 		}
 		defaultPaymentCodes(r.Timeline)

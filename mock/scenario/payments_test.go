@@ -302,6 +302,7 @@ func ExampleParse_payments() {
 	// payment  true success
 	// payment  false error
 	// payment slow-* false success
+	// payment drill-* false success
 }
 
 func TestUnknownTopLevelKeyNamesPayments(t *testing.T) {

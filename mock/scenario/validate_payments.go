@@ -191,7 +191,7 @@ func (v *validator) checkPaymentRule(i int, r Rule) {
 		v.add(at("match"), "%s: match.iban %q: iban matches payouts only", where, r.Match.IBAN)
 	}
 	if len(r.Timeline) == 0 {
-		v.add(at("timeline"), "%s: timeline is missing; a payment rule says what happens to the payments it matches (with three_ds = true it may leave it out: success once the 3DS page is passed)", where)
+		v.add(at("timeline"), "%s: timeline is missing; a payment rule says what happens to the payments it matches (with three_ds = true or drills it may leave it out: success)", where)
 	}
 	v.checkPaymentTimeline(func(j int) int { return v.loc.element("rules", i, "timeline", j) }, where, r.Timeline, true)
 	v.checkDrillNames(func() int { return at("drills") }, where+": drills", r.Drills)
