@@ -758,6 +758,9 @@ drills = ["slow"]
 	if len(checks) != 1 || len(results) != 0 {
 		t.Fatalf("%d checks, %d results; want the check sent and no result", len(checks), len(results))
 	}
+	if p, err := s.Payment(mustID(t, a.Value("pg_payment_id"))); err != nil || len(p.Notifications) != 1 || p.Notifications[0].Drill != "slow" {
+		t.Errorf("the check request does not say drill slow held its answer back: %+v %v", p.Notifications, err)
+	}
 	rep, _ := s.Verify("")
 	if rep.OK || !strings.Contains(rep.Results[0].Message, "drill slow") {
 		t.Fatalf("before a status request: %+v", rep.Results)

@@ -29,7 +29,7 @@ func (s *Scheduler) create(k uint8, c Callback, once bool, r *run) *Notification
 func (s *Scheduler) note(k uint8, c Callback) *Notification {
 	return &Notification{
 		Kind: s.kinds[k].Name, PaymentID: c.SubjectID, OrderID: c.OrderID, MerchantID: c.MerchantID, URL: c.URL,
-		Status: c.Status, State: StatePending, CreatedAt: c.At, Fields: c.Fields,
+		Status: c.Status, State: StatePending, CreatedAt: c.At, Fields: c.Fields, Drill: c.Drill,
 		kind: k, script: c.Script, secret: c.Secret, encoding: c.Encoding, attempted: make(chan struct{}),
 	}
 }

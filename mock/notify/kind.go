@@ -135,6 +135,9 @@ type Callback struct {
 	Status string
 	At     time.Time   // the moment it tells of: its notification's creation
 	Fields sign.Fields // signed: pg_salt and pg_sig included
+	// Drill names the drill the callback is part of, if one is: a check
+	// request whose answer drill slow holds back.
+	Drill string
 	Delivery
 }
 

@@ -94,9 +94,10 @@ func (ps payments) Pay(ctx context.Context, key string, c ledger.Card, now time.
 		return gateway.Paid{}, ledger.ErrExpired
 	}
 	if p.CheckURL != "" {
-		refusal, cause := ps.check(ctx, p, now)
+		slow := slices.Contains(ps.w.ledger.RuleDrills(key, c), scenario.FaultSlow)
+		refusal, cause := ps.check(ctx, p, now, slow)
 		var drills []string
-		if d := ps.w.ledger.RuleDrills(key, c); slices.Contains(d, scenario.FaultSlow) {
+		if slow {
 			// The drill: whatever the merchant answered, it came too late.
 			drills = []string{scenario.FaultSlow}
 			refusal = fmt.Sprintf("no answer within the check timeout (%s): drill slow held the merchant's answer back", ps.w.sc.PaymentSettings.CheckTimeoutOr())
@@ -224,9 +225,13 @@ const (
 
 // check sends payment p's check request and waits for its answer: "" lets
 // the payment go on, else why it may not, in full and as the payer is told.
-func (ps payments) check(ctx context.Context, p ledger.Payment, now time.Time) (reason, cause string) {
+func (ps payments) check(ctx context.Context, p ledger.Payment, now time.Time, slow bool) (reason, cause string) {
 	m, _ := ps.w.ledger.Merchant(p.MerchantID)
-	n, err := ps.w.notify.Call(ctx, notify.CheckRequest, ps.w.payments.Check(p, m.SecretKey, now))
+	cb := ps.w.payments.Check(p, m.SecretKey, now)
+	if slow {
+		cb.Drill = scenario.FaultSlow // its answer is held back past the timeout (Pay)
+	}
+	n, err := ps.w.notify.Call(ctx, notify.CheckRequest, cb)
 	if err != nil {
 		return err.Error(), causeSending
 	}
