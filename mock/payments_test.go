@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -1132,5 +1134,58 @@ func TestPaymentUnknownMerchant(t *testing.T) {
 		"pg_order_id", "X-1", "pg_amount", "10", "pg_description", "x"))
 	if r.get("pg_error_code") != "9997" || r.get("pg_error_description") != "Неверный номер магазина" || r.get("pg_sig") != "" {
 		t.Errorf("unknown merchant: %s", r.body)
+	}
+}
+
+// A Host header no host has (too long for a name) does not end up in the
+// page URL kept with each payment: the address the request came in on does.
+func TestPaymentLongHost(t *testing.T) {
+	_, _, base := payServer(t)
+	fs := signed("init_payment.php", paymentSecret, "pg_merchant_id", "9970", "pg_order_id", "HOST-1", "pg_amount", "10",
+		"pg_description", "x", "pg_result_url", "http://127.0.0.1:1/r")
+	req, _ := http.NewRequest(http.MethodPost, base+"/init_payment.php", strings.NewReader(wire.EncodeForm(fs)))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Host = strings.Repeat("a", 60000) + ".example"
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if len(body) > 2000 || !strings.Contains(string(body), "<pg_redirect_url>"+base+"/pay.html?customer=") {
+		t.Fatalf("reply of %d bytes: %.300s", len(body), body)
+	}
+}
+
+// A payment is saved before init_payment answers, and a charge before the
+// payer's page does (--state): a crash right after loses neither. The state
+// directory is copied as the replies left it, the sandbox still running.
+func TestPaymentAcknowledgedOnceSaved(t *testing.T) {
+	dir := t.TempDir()
+	sh := newCarefulShop(t)
+	s := mock.RunT(t, mock.Options{ClockMode: "manual", Addr: "127.0.0.1:0", StateDir: dir})
+	made := initPayment(t, s.URL(), sh, "pg_order_id", "ORD-CRASH-1")
+	paid := initPayment(t, s.URL(), sh, "pg_order_id", "ORD-CRASH-2")
+	payCard(t, paid.Value("pg_redirect_url"), "4716047261941981")
+	crash := t.TempDir()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(crash, e.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := mock.RunT(t, mock.Options{ClockMode: "manual", Addr: "127.0.0.1:0", StateDir: crash})
+	if st := status3(t, after.URL(), made.Value("pg_payment_id")); st.get("pg_payment_status") != "new" {
+		t.Errorf("the payment made: %s", st.body)
+	}
+	if st := status3(t, after.URL(), paid.Value("pg_payment_id")); st.get("pg_payment_status") != "success" {
+		t.Errorf("the payment paid: %s", st.body)
 	}
 }

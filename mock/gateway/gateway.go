@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -395,8 +396,22 @@ func baseOf(r *http.Request) string {
 	if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
 		scheme = p
 	}
-	return scheme + "://" + r.Host
+	host := r.Host
+	if len(host) > maxHost || host == "" {
+		// A name no host has (net/http checks its characters, not its
+		// length): the address the request came in on instead, so that
+		// a page URL kept with a payment stays small.
+		host = "localhost"
+		if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+			host = a.String()
+		}
+	}
+	return scheme + "://" + host
 }
+
+// maxHost bounds the Host a reply's URLs are built on: a DNS name (253)
+// and a port.
+const maxHost = 253 + len(":65535")
 
 // xmlType is shared by every reply: net/http only reads it.
 var xmlType = []string{wire.ContentType}

@@ -75,7 +75,8 @@ func (g *Gateway) initPayment(c *call) (sign.Fields, error) {
 	if g.cfg.Payments == nil {
 		return nil, wire.NewError(wire.CodeSystem)
 	}
-	p, replayed, err := g.cfg.Payments.Create(np, c.now)
+	np.PageURL = func(key string) string { return c.base() + routes.PaymentPage + "?customer=" + key }
+	p, _, err := g.cfg.Payments.Create(np, c.now)
 	switch err {
 	case nil:
 	case ledger.ErrTooManyPayments:
@@ -86,10 +87,6 @@ func (g *Gateway) initPayment(c *call) (sign.Fields, error) {
 		return nil, err
 	}
 	redirect := p.RedirectURL
-	if !replayed {
-		redirect = c.base() + routes.PaymentPage + "?customer=" + p.PageKey
-		g.cfg.Ledger.SetRedirectURL(p.PaymentID, redirect)
-	}
 	out := sign.Fields{
 		{Name: "pg_status", Value: "ok"},
 		{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},

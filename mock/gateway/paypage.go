@@ -78,7 +78,13 @@ func (g *Gateway) servePaymentPage(w http.ResponseWriter, r *http.Request) {
 		g.notice(w, http.StatusConflict, page.Busy(p.Language))
 		return
 	case errors.Is(err, ledger.ErrPaid), errors.Is(err, ledger.ErrExpired):
-		g.after(w, p, cmp.Or(paid.At, now))
+		// As the payment is now: a force or a charge may have come
+		// while this card waited.
+		after, _ := g.cfg.Ledger.PaymentByPage(key)
+		g.after(w, after, g.cfg.Clock.Now())
+		return
+	case errors.Is(err, ledger.ErrNoPayment): // reset meanwhile
+		g.notice(w, http.StatusNotFound, page.NotFound(p.Language))
 		return
 	case err != nil:
 		g.notice(w, http.StatusInternalServerError, page.Notice{Lang: p.Language, Title: "Payment failed", Message: err.Error()})
@@ -147,9 +153,12 @@ func (g *Gateway) serveACS(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ledger.ErrCharging):
 		g.notice(w, http.StatusConflict, page.Busy(p.Language))
 		return
+	case errors.Is(err, ledger.ErrNoPayment): // reset meanwhile
+		g.notice(w, http.StatusNotFound, page.NotFound(p.Language))
+		return
 	case err != nil:
 		after, _ := g.cfg.Ledger.PaymentByPage(key)
-		g.after(w, after, now)
+		g.after(w, after, g.cfg.Clock.Now())
 		return
 	}
 	g.outcome(w, paid.Payment, "", paid.At, paid.Rejection)

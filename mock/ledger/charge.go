@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
@@ -30,6 +32,7 @@ const (
 	CardExpYear                  // not two or four digits
 	CardCVC                      // not 3 or 4 digits
 	CardHolderLong               // over 100 characters
+	CardHolderChars              // control characters, or not UTF-8
 	cardProblems                 // how many there are, CardOK included
 )
 
@@ -42,6 +45,7 @@ var cardProblemTexts = [cardProblems]string{
 	CardExpYear:      "the expiry year must be two or four digits",
 	CardCVC:          "the CVC must be 3 or 4 digits",
 	CardHolderLong:   "the card holder's name must be at most 100 characters",
+	CardHolderChars:  "the card holder's name must be letters, spaces and punctuation, without control characters",
 }
 
 // String says the problem in English; "" for CardOK.
@@ -77,10 +81,23 @@ func (c Card) Problem() CardProblem {
 		return CardExpYear
 	case (len(c.CVC) != 3 && len(c.CVC) != 4) || !fixtures.IsDigits(c.CVC):
 		return CardCVC
-	case len(c.Holder) > 100:
+	case utf8.RuneCountInString(c.Holder) > 100:
 		return CardHolderLong
+	case !plainText(c.Holder):
+		return CardHolderChars
 	}
 	return CardOK
+}
+
+// plainText reports whether s is UTF-8 without control characters or
+// noncharacters: text every callback encoding carries as it is.
+func plainText(s string) bool {
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) || r == 0xFFFE || r == 0xFFFF {
+			return false
+		}
+	}
+	return true
 }
 
 // PAN is the card number without spaces and dashes.

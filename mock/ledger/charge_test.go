@@ -20,6 +20,13 @@ func TestCardProblem(t *testing.T) {
 		{func(c *Card) { c.ExpYear = "203" }, CardExpYear},
 		{func(c *Card) { c.CVC = "12" }, CardCVC},
 		{func(c *Card) { c.Holder = strings.Repeat("A", 101) }, CardHolderLong},
+		{func(c *Card) { c.Holder = strings.Repeat("Ж", 100) }, CardOK}, // characters, not bytes
+		{func(c *Card) { c.Holder = strings.Repeat("Ж", 101) }, CardHolderLong},
+		{func(c *Card) { c.Holder = "TEST\x00TESTOV" }, CardHolderChars},
+		{func(c *Card) { c.Holder = "TEST\x1bTESTOV" }, CardHolderChars},
+		{func(c *Card) { c.Holder = "TEST\uFFFE" }, CardHolderChars},
+		{func(c *Card) { c.Holder = "TEST\xffTESTOV" }, CardHolderChars},
+		{func(c *Card) { c.Holder = "O'BRIEN-SMITH, JR." }, CardOK},
 	} {
 		card := ok
 		c.change(&card)
@@ -30,7 +37,7 @@ func TestCardProblem(t *testing.T) {
 	if got, want := CardNumberLuhn.String(), "the card number fails the Luhn check: a typing error?"; got != want {
 		t.Errorf("String() = %q, want %q (English, for the journal and the log)", got, want)
 	}
-	if n := len(CardProblems()); n != int(CardHolderLong) {
-		t.Errorf("CardProblems() lists %d, want %d", n, CardHolderLong)
+	if n := len(CardProblems()); n != int(CardHolderChars) {
+		t.Errorf("CardProblems() lists %d, want %d", n, CardHolderChars)
 	}
 }

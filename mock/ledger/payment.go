@@ -165,6 +165,9 @@ type NewPayment struct {
 	// names them in request order, as a state saved before digests sorted
 	// the fields holds a payment's, so that its replays still match.
 	Digest, OrderedDigest string
+	// PageURL, when set, is the payment page's URL for its key: kept as
+	// RedirectURL, as the create reply gives it.
+	PageURL func(key string) string
 }
 
 // CreatePayment makes a payment at now: status new until the payer sends a
@@ -195,6 +198,9 @@ func (l *Ledger) CreatePayment(np NewPayment, now time.Time) (Payment, bool, err
 	p.PaymentID = l.newPaymentID()
 	key := md5.Sum([]byte(l.gen.Salt())) // pg_redirect_url's customer: 32 hex digits
 	p.PageKey = hex.EncodeToString(key[:])
+	if np.PageURL != nil {
+		p.RedirectURL = np.PageURL(p.PageKey)
+	}
 	p.Reference = l.gen.Reference()
 	p.CreatedAt, p.ExpiresAt = now, now.Add(np.Lifetime)
 	p.IdempotencyKey, p.Digest = np.IdempotencyKey, np.Digest
@@ -206,16 +212,6 @@ func (l *Ledger) CreatePayment(np NewPayment, now time.Time) (Payment, bool, err
 	l.insertPayment(&p)
 	l.trackPayment(&p)
 	return p.clone(), false, nil
-}
-
-// SetRedirectURL keeps the page URL the create reply gave.
-func (l *Ledger) SetRedirectURL(id int64, url string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if p, ok := l.payByID[id]; ok {
-		p.RedirectURL = url
-		l.trackPayment(p)
-	}
 }
 
 // DefaultMaxPayments is how many payments a merchant keeps unless told

@@ -46,7 +46,7 @@ type texts struct {
 
 	// What is wrong with a card as typed (ledger.CardProblem), said
 	// above the card form shown again.
-	ProblemNumberLength, ProblemNumberLuhn, ProblemExpMonth, ProblemExpYear, ProblemCVC, ProblemHolder string
+	ProblemNumberLength, ProblemNumberLuhn, ProblemExpMonth, ProblemExpYear, ProblemCVC, ProblemHolder, ProblemHolderChars string
 }
 
 // problem says card problem p in these texts' language; "" for
@@ -67,6 +67,8 @@ func (t *texts) problem(p ledger.CardProblem) string {
 		return t.ProblemCVC
 	case ledger.CardHolderLong:
 		return t.ProblemHolder
+	case ledger.CardHolderChars:
+		return t.ProblemHolderChars
 	}
 	return p.String()
 }
@@ -104,6 +106,7 @@ var languages = map[string]*texts{
 		ProblemExpYear:      "Год должен состоять из двух или четырёх цифр.",
 		ProblemCVC:          "CVC/CVV должен состоять из 3 или 4 цифр.",
 		ProblemHolder:       "Имя держателя карты должно быть не длиннее 100 символов.",
+		ProblemHolderChars:  "Имя держателя карты может содержать только буквы, пробелы и знаки препинания.",
 	},
 	"en": {
 		HTMLLang: "en", Sandbox: "Sandbox — no real money",
@@ -129,6 +132,7 @@ var languages = map[string]*texts{
 		ProblemExpYear:      "The year must be two or four digits.",
 		ProblemCVC:          "The CVC/CVV must be 3 or 4 digits.",
 		ProblemHolder:       "The cardholder name must be at most 100 characters.",
+		ProblemHolderChars:  "The cardholder name may hold only letters, spaces and punctuation.",
 	},
 	"kz": {
 		HTMLLang: "kk", Sandbox: "Тест ортасы — нақты ақша қолданылмайды",
@@ -154,6 +158,7 @@ var languages = map[string]*texts{
 		ProblemExpYear:      "Жыл екі немесе төрт цифрдан тұруы керек.",
 		ProblemCVC:          "CVC/CVV 3 немесе 4 цифрдан тұруы керек.",
 		ProblemHolder:       "Карта иесінің аты 100 таңбадан аспауы керек.",
+		ProblemHolderChars:  "Карта иесінің атында тек әріптер, бос орындар және тыныс белгілері болуы керек.",
 	},
 	"uz": {
 		HTMLLang: "uz", Sandbox: "Sinov muhiti — haqiqiy pul ishlatilmaydi",
@@ -179,6 +184,7 @@ var languages = map[string]*texts{
 		ProblemExpYear:      "Yil ikki yoki to‘rt raqamdan iborat bo‘lishi kerak.",
 		ProblemCVC:          "CVC/CVV 3 yoki 4 ta raqamdan iborat bo‘lishi kerak.",
 		ProblemHolder:       "Karta egasining ismi 100 ta belgidan oshmasligi kerak.",
+		ProblemHolderChars:  "Karta egasining ismida faqat harflar, bo‘sh joylar va tinish belgilari bo‘lishi mumkin.",
 	},
 	"kg": {
 		HTMLLang: "ky", Sandbox: "Сыноо чөйрөсү — чыныгы акча колдонулбайт",
@@ -204,5 +210,6 @@ var languages = map[string]*texts{
 		ProblemExpYear:      "Жыл эки же төрт сандан турушу керек.",
 		ProblemCVC:          "CVC/CVV 3 же 4 сандан турушу керек.",
 		ProblemHolder:       "Карта ээсинин аты 100 белгиден ашпашы керек.",
+		ProblemHolderChars:  "Карта ээсинин атында тамгалар, боштуктар жана тыныш белгилери гана болушу керек.",
 	},
 }

@@ -9,8 +9,9 @@ const URLPassword = "xxxxx"
 // URLs masks the password of every URL in s, a callback URL or free text
 // that quotes one, as url.URL.Redacted does: "http://user:pw@host/x"
 // shows as "http://user:xxxxx@host/x". The user name stays, to tell which
-// credentials a callback carried; a URL without a password ("user@host")
-// is left as it is. A URL's authority is what follows "://" (or "//" at
+// credentials a callback carried; a user name without a password
+// ("https://token@host", as some services put a token) is masked whole:
+// "https://xxxxx@host". A URL's authority is what follows "://" (or "//" at
 // the start of s, a URL without a scheme) up to the first '/', '?', '#',
 // space, double quote, backslash, backquote or angle bracket, none of
 // which url.Parse takes in a user or a password; its password is what
@@ -28,14 +29,16 @@ func URLs(s string) string {
 	for start >= 0 {
 		end := start + authorityLen(s[start:])
 		if at := strings.LastIndexByte(s[start:end], '@'); at >= 0 {
-			if colon := strings.IndexByte(s[start:start+at], ':'); colon >= 0 {
-				if done == 0 {
-					b.Grow(len(s))
-				}
-				b.WriteString(s[done : start+colon+1])
-				b.WriteString(URLPassword)
-				done = start + at
+			if done == 0 {
+				b.Grow(len(s))
 			}
+			if colon := strings.IndexByte(s[start:start+at], ':'); colon >= 0 {
+				b.WriteString(s[done : start+colon+1])
+			} else { // a user name alone is a token: masked whole
+				b.WriteString(s[done:start])
+			}
+			b.WriteString(URLPassword)
+			done = start + at
 		}
 		start = -1
 		if i := strings.Index(s[end:], "://"); i >= 0 {

@@ -14,8 +14,8 @@ func TestURLs(t *testing.T) {
 		{"http://:s3cret@h/", "http://:xxxxx@h/"},
 		{"http://user:@h/", "http://user:xxxxx@h/"}, // an empty password is one, as url.URL.Redacted sees it
 		{"//user:s3cret@h/x", "//user:xxxxx@h/x"},
-		{"http://user@h/x", "http://user@h/x"}, // no password
-		{"http://h/x@y:z", "http://h/x@y:z"},   // an @ in the path
+		{"http://user@h/x", "http://xxxxx@h/x"}, // a user name alone: a token, masked
+		{"http://h/x@y:z", "http://h/x@y:z"},    // an @ in the path
 		{"http://h:8080/x", "http://h:8080/x"},
 		{`Post "http://a:one@h/x": then http://b:two@h?y and ftp://c:three@h#z`, `Post "http://a:xxxxx@h/x": then http://b:xxxxx@h?y and ftp://c:xxxxx@h#z`},
 		{`url="http://u:p@h"`, `url="http://u:xxxxx@h"`},

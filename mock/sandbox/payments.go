@@ -38,6 +38,7 @@ func (ps payments) Create(np ledger.NewPayment, now time.Time) (ledger.Payment, 
 	release()
 	if err == nil && !replayed {
 		ps.s.changed()
+		err = ps.s.saved() // acknowledged once it is saved (--state)
 	}
 	return p, replayed, err
 }
@@ -116,6 +117,9 @@ func (ps payments) Pay(ctx context.Context, key string, c ledger.Card, now time.
 			}
 			release()
 			ps.s.changed()
+			if err == nil {
+				err = ps.s.saved()
+			}
 			return gateway.Paid{Payment: refused, Refusal: refusal, At: now}, err
 		}
 	}
@@ -173,7 +177,7 @@ func (ps payments) finish(ctx context.Context, ch ledger.Charge, now time.Time, 
 	}
 	ps.s.changed()
 	after, _ := ps.w.ledger.Payment(p.PaymentID)
-	return gateway.Paid{Payment: after, Rejection: rejection, At: now}, nil
+	return gateway.Paid{Payment: after, Rejection: rejection, At: now}, ps.s.saved()
 }
 
 // schedule puts p's steps from index from on the callback schedule, but
