@@ -13,6 +13,7 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/money"
 	"github.com/freedompay-mock/freedompay-mock/mock/page"
 	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
@@ -33,6 +34,12 @@ type Payments interface {
 	Pay(ctx context.Context, key string, c ledger.Card, now time.Time) (Paid, error)
 	// AnswerACS is the payer's answer on the issuer's 3DS page.
 	AnswerACS(ctx context.Context, key string, confirm bool, now time.Time) (Paid, error)
+	// Capture captures a held payment of merchantID: amount of it, or all
+	// when amount is 0 (do_capture.php, /g2g/clearing).
+	Capture(merchantID string, id int64, amount money.Amount, now time.Time) (ledger.Payment, error)
+	// Cancel releases a held payment of merchantID (cancel.php,
+	// /g2g/cancel): revoked, nothing captured.
+	Cancel(merchantID string, id int64, now time.Time) (ledger.Payment, error)
 	// Wait is the longest Pay and AnswerACS may take (the callbacks'
 	// timeouts): the payer's page waits as long.
 	Wait() time.Duration

@@ -52,7 +52,7 @@ func (g *Gateway) getStatus3(c *call) (sign.Fields, error) {
 	}
 	captured := p.Captured(c.now)
 	if captured {
-		out = append(out, sign.Field{Name: "pg_clearing_amount", Value: p.Amount.Fixed2()})
+		out = append(out, sign.Field{Name: "pg_clearing_amount", Value: p.ClearingAmountAt(c.now).Fixed2()})
 	}
 	if st.Status == scenario.PaymentSuccess || st.Status == scenario.PaymentRevoked {
 		out = append(out, sign.Field{Name: "pg_reference", Value: p.Reference})
@@ -77,10 +77,7 @@ func (g *Gateway) statusV2(c *call) (sign.Fields, error) {
 	}
 	st, _ := p.StatusAt(c.now)
 	captured := p.Captured(c.now)
-	clearing := "0.00"
-	if captured {
-		clearing = p.Amount.Fixed2()
-	}
+	clearing := p.ClearingAmountAt(c.now).Fixed2()
 	out := sign.Fields{
 		{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
 		{Name: "pg_order_id", Value: p.OrderID},

@@ -42,6 +42,10 @@ func handlers() map[string]func(*Gateway, *call) (sign.Fields, error) {
 		"/g2g/status_v2":     (*Gateway).statusV2,
 		"/get_status2.php":   (*Gateway).getStatus2,
 		"/get_status.php":    (*Gateway).getStatus2,
+		"/do_capture.php":    (*Gateway).doCapture,
+		"/g2g/clearing":      (*Gateway).g2gClearing,
+		"/cancel.php":        (*Gateway).cancelPHP,
+		"/g2g/cancel":        (*Gateway).g2gCancel,
 	}
 }
 

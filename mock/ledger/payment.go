@@ -71,6 +71,14 @@ type Payment struct {
 	// IdempotencyKey and Digest (of the request's fields) let a repeated
 	// init_payment replay the first reply.
 	IdempotencyKey, Digest string
+	// A two-step payment's capture (do_capture.php, /g2g/clearing): when
+	// it was captured and how much of it. Zero while held, and for a
+	// one-step payment (see Captured).
+	CapturedAt     time.Time    `json:",omitzero"`
+	ClearingAmount money.Amount `json:",omitempty"`
+	// RevokeID is the id of the cancel that released the hold
+	// (/g2g/cancel's pg_payment_revoke_id).
+	RevokeID int64 `json:",omitempty"`
 }
 
 // Pending is a step of an outcome decided and not yet placed: After is
@@ -100,13 +108,6 @@ func stepsOf(ps []Pending) []scenario.Step {
 
 // StatusAt returns the step in force at t; false before the payment exists.
 func (p Payment) StatusAt(t time.Time) (Step, bool) { return stepAt(p.Timeline, t) }
-
-// Captured reports whether the payment's money is taken at t: authorised
-// with auto-clearing.
-func (p Payment) Captured(t time.Time) bool {
-	s, ok := p.StatusAt(t)
-	return ok && s.Status == scenario.PaymentSuccess && p.AutoClearing
-}
 
 // Final returns the last step when it is final: success, error,
 // incomplete or revoked.

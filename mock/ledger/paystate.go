@@ -89,6 +89,9 @@ func CheckPayments(sc *scenario.Scenario, payments []Payment, payoutIDs map[int6
 				add(i, link.field, "%q: %s", shorten(redact.URLs(link.url)), why)
 			}
 		}
+		if p.ClearingAmount < 0 || p.ClearingAmount > p.Amount {
+			add(i, "ClearingAmount", "%s is negative or more than the amount %s", p.ClearingAmount.Fixed2(), p.Amount.Fixed2())
+		}
 		if p.Revision < 0 {
 			add(i, "Revision", "%d is negative", p.Revision)
 		}

@@ -96,7 +96,9 @@ func structFields(t reflect.Type, out []fieldInfo) []fieldInfo {
 		if name == "" {
 			name = f.Name
 		}
-		out = append(out, fieldInfo{name: name, omitempty: strings.Contains(","+opts+",", ",omitempty,"), t: f.Type})
+		// omitzero leaves a key out as omitempty does (a time.Time's zero).
+		omit := strings.Contains(","+opts+",", ",omitempty,") || strings.Contains(","+opts+",", ",omitzero,")
+		out = append(out, fieldInfo{name: name, omitempty: omit, t: f.Type})
 	}
 	return out
 }

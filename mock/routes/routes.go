@@ -38,6 +38,8 @@ const (
 	KindPaymentCreate  Kind = "payment_create"  // makes a payment: init_payment and its twins
 	KindPaymentBrowser Kind = "payment_browser" // payment.php: makes a payment and sends the browser to its page
 	KindPaymentStatus  Kind = "payment_status"  // answers a payment's status
+	KindPaymentCapture Kind = "payment_capture" // captures a held payment
+	KindPaymentCancel  Kind = "payment_cancel"  // releases a held payment
 )
 
 // Route is one of FreedomPay's gateway routes.
@@ -94,6 +96,11 @@ func Gateway() []Route {
 		route("/g2g/status_v2", SecretPayment, KindPaymentStatus),
 		route("/get_status2.php", SecretPayment, KindPaymentStatus),
 		route("/get_status.php", SecretPayment, KindPaymentStatus),
+		// Two-step payments (payments.md §3.4).
+		route("/do_capture.php", SecretPayment, KindPaymentCapture),
+		route("/g2g/clearing", SecretPayment, KindPaymentCapture),
+		route("/cancel.php", SecretPayment, KindPaymentCancel),
+		route("/g2g/cancel", SecretPayment, KindPaymentCancel),
 	}
 }
 

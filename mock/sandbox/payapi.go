@@ -29,11 +29,16 @@ type Payment struct {
 	Failure     string     `json:"failure_description,omitempty"`
 	Since       *time.Time `json:"since,omitempty"`
 	Captured    bool       `json:"captured"`
-	CreatedAt   time.Time  `json:"created_at"`
-	ExpiresAt   time.Time  `json:"expires_at"`
-	CardPAN     string     `json:"card_pan,omitempty"`
-	CardBrand   string     `json:"card_brand,omitempty"`
-	DecidedBy   string     `json:"decided_by,omitempty"`
+	// ClearingAmount is the amount captured: "0.00" while held or unpaid.
+	ClearingAmount string `json:"clearing_amount"`
+	// CapturedAt is when a capture request captured it (absent for a
+	// one-step payment and a hold captured by itself after 5 days).
+	CapturedAt *time.Time `json:"captured_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	CardPAN    string     `json:"card_pan,omitempty"`
+	CardBrand  string     `json:"card_brand,omitempty"`
+	DecidedBy  string     `json:"decided_by,omitempty"`
 	// Refusal says why the merchant's check request refused the payment.
 	Refusal     string   `json:"refusal,omitempty"`
 	AwaitingACS bool     `json:"awaiting_3ds,omitempty"`
@@ -59,11 +64,15 @@ func PaymentView(p ledger.Payment, now time.Time) Payment {
 	v := Payment{
 		PaymentID: p.PaymentID, OrderID: p.OrderID, MerchantID: p.MerchantID, Method: p.Script,
 		Amount: p.Amount.Fixed2(), Currency: p.Currency, Description: redact.Text(p.Description),
-		Captured: p.Captured(now), CreatedAt: p.CreatedAt, ExpiresAt: p.ExpiresAt,
+		Captured: p.Captured(now), ClearingAmount: p.ClearingAmountAt(now).Fixed2(), CreatedAt: p.CreatedAt, ExpiresAt: p.ExpiresAt,
 		CardPAN: p.CardPAN, CardBrand: p.CardBrand, DecidedBy: p.DecidedBy, Refusal: redact.Text(p.Refusal), AwaitingACS: p.AwaitsACS(now),
 		PagePath: routes.PaymentPage + "?customer=" + p.PageKey, CheckURL: redact.URLs(p.CheckURL), ResultURL: redact.URLs(p.ResultURL),
 		SuccessURL: redact.URLs(p.SuccessURL), FailureURL: redact.URLs(p.FailureURL), TestingMode: p.TestingMode,
 		Revision: p.Revision, Drills: p.Drills, Timeline: []Step{},
+	}
+	if !p.CapturedAt.IsZero() && !now.Before(p.CapturedAt) {
+		at := p.CapturedAt
+		v.CapturedAt = &at
 	}
 	if p.Refusal != "" {
 		v.CardPAN, v.CardBrand = "", ""

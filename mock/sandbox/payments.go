@@ -9,6 +9,7 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/mock/gateway"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/money"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
@@ -53,6 +54,33 @@ func (ps payments) Open(key string, now time.Time) (ledger.Payment, error) {
 	}
 	release()
 	if err == nil && p.Revision != before.Revision {
+		ps.s.changed()
+	}
+	return p, err
+}
+
+// Capture captures a held payment: its timeline stays as it is (success),
+// so nothing is scheduled; the change is told and saved as others are.
+func (ps payments) Capture(merchantID string, id int64, amount money.Amount, now time.Time) (ledger.Payment, error) {
+	release := ps.s.hold()
+	p, err := ps.w.ledger.Capture(merchantID, id, amount, now)
+	release()
+	if err == nil {
+		ps.s.changed()
+	}
+	return p, err
+}
+
+// Cancel releases a held payment: revoked from now, its later steps (none
+// but a scenario's) off the schedule; no result notify is sent.
+func (ps payments) Cancel(merchantID string, id int64, now time.Time) (ledger.Payment, error) {
+	release := ps.s.hold()
+	p, err := ps.w.ledger.Cancel(merchantID, id, now)
+	if err == nil {
+		ps.schedule(p, firstAfter(p, now), -1)
+	}
+	release()
+	if err == nil {
 		ps.s.changed()
 	}
 	return p, err

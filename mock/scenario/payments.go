@@ -58,6 +58,10 @@ type PaymentSettings struct {
 	// pg_request_method gives none: "urlencoded" (default), "multipart",
 	// "xml" (one pg_xml field) or "get": open point 8.
 	Encoding string `toml:"encoding"`
+	// ClearingFlag names /g2g/clearing's reply flag: "status_clearing"
+	// (default, pg_status_clearing as the docs' example has it) or
+	// "clearing_status" (pg_clearing_status, the schema's): open point 4.
+	ClearingFlag string `toml:"clearing_flag"`
 	// Existing payments, as [[payments]] lists them in the array form.
 	Existing []Payment `toml:"existing"`
 
@@ -83,6 +87,10 @@ const (
 	// [PaymentSettings.Encoding]'s choices besides [EncodingURL],
 	// [EncodingMultipart] and [EncodingXML].
 	EncodingGet = "get"
+	// ClearingFlagExample and ClearingFlagSchema are the choices of
+	// [PaymentSettings.ClearingFlag].
+	ClearingFlagExample = "status_clearing"
+	ClearingFlagSchema  = "clearing_status"
 )
 
 // Error codes of a payment's timeline (payments.md §6).
@@ -166,6 +174,15 @@ func (p PaymentSettings) EncodingOr() string {
 		return EncodingURL
 	}
 	return p.Encoding
+}
+
+// ClearingFlagField is the name of /g2g/clearing's reply flag:
+// pg_status_clearing by default, pg_clearing_status as a setting.
+func (p PaymentSettings) ClearingFlagField() string {
+	if p.ClearingFlag == "" {
+		return "pg_" + ClearingFlagExample
+	}
+	return "pg_" + p.ClearingFlag
 }
 
 // Retries are the waits before each retry of a result notify.

@@ -64,6 +64,7 @@ func (v *validator) checkPaymentSettings(ps PaymentSettings) {
 	oneOf("check_ack", ps.CheckAck, AckStrict, AckLenient)
 	oneOf("result_ack", ps.ResultAck, AckLenient, AckStrict)
 	oneOf("encoding", ps.Encoding, EncodingURL, EncodingMultipart, EncodingXML, EncodingGet)
+	oneOf("clearing_flag", ps.ClearingFlag, ClearingFlagExample, ClearingFlagSchema)
 	if p := ps.PageScript; p != nil && *p != DefaultPageScript && *p != "" {
 		v.add(at("page_script"), "payments.page_script is %q; want %q (the default) or \"\" (the empty last segment of /g2g/payment_page/)", *p, DefaultPageScript)
 	}

@@ -55,6 +55,12 @@ var codes = map[int]codeInfo{
 	CodePayoutError:     {text: "Payout error", signed: true, payout: true},
 	CodeIBANUnavailable: {text: "IBAN payouts currently unavailable", signed: true, payout: true},
 	CodeBadCard:         {text: "Wrong or nonexistent card number", signed: true, payout: true},
+	// Captures and cancels of payments (payments.md §6).
+	CodeCancelRefused:   {text: "Невозможно отменить транзакцию. Обратитесь в магазин", signed: true},
+	CodeCancelledBefore: {text: "Ошибка отмены платежа, отмена уже была проведена ранее.", signed: true},
+	CodeClearingFailed:  {text: "Ошибка платежа, не успешные платежи не могут пройти клиринг", signed: true},
+	CodeClearedBefore:   {text: "Ошибка клиринга платежа, клиринг уже был проведен ранее", signed: true},
+	CodeCancelFailed:    {text: "Ошибка отмены платежа, не успешные платежи нельзя отменить.", signed: true},
 }
 
 // Text returns the gateway's description of an error code.

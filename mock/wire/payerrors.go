@@ -14,6 +14,16 @@ const (
 	Code3DSTechnical   = 8889  // 3-D Secure technical error
 )
 
+// Codes that refuse a capture or a cancel (payments.md §6); each reply is
+// signed, as every business error is.
+const (
+	CodeCancelRefused   = 10012 // the payment cannot be cancelled (captured)
+	CodeCancelledBefore = 10033 // the payment was cancelled before
+	CodeClearingFailed  = 10035 // a payment that did not succeed cannot be captured
+	CodeClearedBefore   = 10036 // the payment was captured before
+	CodeCancelFailed    = 9013  // a payment that did not succeed cannot be cancelled
+)
+
 // paymentTexts are the texts a payment's failure carries, as the gateway
 // returns them (payments.md §6: DUMP's text where it gives one).
 var paymentTexts = map[int]string{
