@@ -1189,3 +1189,18 @@ func TestPaymentAcknowledgedOnceSaved(t *testing.T) {
 		t.Errorf("the payment paid: %s", st.body)
 	}
 }
+
+// Without a success URL, the payer's outcome page is titled in the
+// payer's language.
+func TestPaymentOutcomeWithoutURLInTheirLanguage(t *testing.T) {
+	_, _, base := payServer(t)
+	sh := newCarefulShop(t)
+	a := initPayment(t, base, sh, "pg_order_id", "ORD-NOURL", "pg_success_url", "", "pg_failure_url", "", "pg_language", "ru")
+	_, _, body := payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
+	if !strings.Contains(body, "<h1>Оплата прошла успешно</h1>") && !strings.Contains(body, "Оплата прошла успешно</") {
+		t.Errorf("outcome page:\n%s", body)
+	}
+	if strings.Contains(body, "<title>success") || strings.Contains(body, ">success</h1>") {
+		t.Errorf("the title is the English status:\n%s", body)
+	}
+}

@@ -244,7 +244,7 @@ func (g *Gateway) outcome(w http.ResponseWriter, p ledger.Payment, refusal strin
 	}
 	if url == "" {
 		status := http.StatusOK
-		g.notice(w, status, page.Notice{Lang: p.Language, Title: cmp.Or(msg, st.Status), Message: "Payment " + fixtures.FormatID(p.PaymentID) +
+		g.notice(w, status, page.Notice{Lang: p.Language, Title: cmp.Or(msg, page.OutcomeTitle(p.Language, success)), Message: "Payment " + fixtures.FormatID(p.PaymentID) +
 			": " + st.Status + ". The merchant gave no " + map[bool]string{true: "success", false: "failure"}[success] + " URL to return to."})
 		return
 	}

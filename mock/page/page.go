@@ -172,6 +172,16 @@ func AlreadyPaid(lang string) Notice {
 	return Notice{Lang: Lang(lang), Title: tx.PaidTitle, Message: tx.PaidMessage}
 }
 
+// OutcomeTitle is the title of a payment's outcome in language lang: paid,
+// or not.
+func OutcomeTitle(lang string, success bool) string {
+	tx := textsOf(lang)
+	if success {
+		return tx.SuccessTitle
+	}
+	return tx.FailureTitle
+}
+
 // Busy is the notice of a payment page sent a card while another card
 // sent for the payment is being processed.
 func Busy(lang string) Notice {
