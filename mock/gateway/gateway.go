@@ -131,6 +131,9 @@ type call struct {
 	script   string // the request's script name, e.g. "p2p2nonreg"
 	r        *http.Request
 	public   string // Config.PublicURL
+	// groups hold the children of a reply's nested fields, by name: the
+	// handler puts the field itself, empty, where it goes in the reply.
+	groups map[string][]sign.Node
 }
 
 // base is the sandbox's URL as the client reached it, for pages.
@@ -194,8 +197,12 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	secret := secretOf(m)
 	var body []byte
 	if err == nil { // first: errors.As would cost the reply an allocation
-		rec.reply = fields
-		body = g.signed(script, secret, fields)
+		if len(c.groups) == 0 {
+			rec.reply = fields
+			body = g.signed(script, secret, fields)
+		} else {
+			rec.reply, body = g.signedTree(script, secret, tree(fields, c.groups))
+		}
 		if log.enabled(slog.LevelInfo) { // time.Since only for a line written
 			log.Info("gateway reply", slog.String("status", "ok"), slog.Duration("took", time.Since(start)))
 		}
@@ -359,6 +366,27 @@ func (g *Gateway) signed(script, secret string, fields sign.Fields) []byte {
 	fields = append(fields, sign.Field{Name: "pg_salt", Value: g.cfg.Gen.Salt()})
 	fields = append(fields, sign.Field{Name: sign.FieldSig, Value: sign.Sign(script, fields, secret)})
 	return wire.Encode(fields)
+}
+
+// signedTree is signed for a reply whose fields nest: pg_sig is over the
+// flattened fields (sign.FlattenNodes, payments.md §3.3 and vector M), the
+// XML nests. It returns the flattened fields too, for the journal.
+func (g *Gateway) signedTree(script, secret string, nodes []sign.Node) (sign.Fields, []byte) {
+	nodes = append(nodes, sign.Node{Name: "pg_salt", Value: g.cfg.Gen.Salt()})
+	flat := sign.FlattenNodes(nodes)
+	sig := sign.Sign(script, flat, secret)
+	nodes = append(nodes, sign.Node{Name: sign.FieldSig, Value: sig})
+	return append(flat, sign.Field{Name: sign.FieldSig, Value: sig}), wire.EncodeTree(nodes)
+}
+
+// tree is a reply's fields as nodes, a field named in groups holding its
+// children.
+func tree(fields sign.Fields, groups map[string][]sign.Node) []sign.Node {
+	out := make([]sign.Node, 0, len(fields)+2) // room for pg_salt and pg_sig
+	for _, f := range fields {
+		out = append(out, sign.Node{Name: f.Name, Value: f.Value, Children: groups[f.Name]})
+	}
+	return out
 }
 
 // datetime is pg_datetime for t, to the second in the gateway's time zone.

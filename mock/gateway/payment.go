@@ -40,6 +40,9 @@ type Payments interface {
 	// Cancel releases a held payment of merchantID (cancel.php,
 	// /g2g/cancel): revoked, nothing captured.
 	Cancel(merchantID string, id int64, now time.Time) (ledger.Payment, error)
+	// Refund gives back amount of a captured payment of merchantID, or
+	// all that remains when amount is 0 (revoke.php, /g2g/refund).
+	Refund(merchantID string, id int64, amount money.Amount, now time.Time) (ledger.Payment, ledger.Refund, error)
 	// Wait is the longest Pay and AnswerACS may take (the callbacks'
 	// timeouts): the payer's page waits as long.
 	Wait() time.Duration

@@ -60,6 +60,10 @@ func (g *Gateway) getStatus3(c *call) (sign.Fields, error) {
 	if p.CardPAN != "" && p.Refusal == "" {
 		out = append(out, sign.Field{Name: "pg_card_name", Value: p.CardHolder}, sign.Field{Name: "pg_card_pan", Value: p.CardPAN})
 	}
+	if refunds := p.RefundsAt(c.now); len(refunds) > 0 {
+		out = append(out, g.refundPayments(c, refunds),
+			sign.Field{Name: "pg_refund_amount", Value: (-p.RefundedAt(c.now)).Fixed2()})
+	}
 	if st.Status == scenario.PaymentError || st.Status == scenario.PaymentIncomplete {
 		out = append(out, sign.Field{Name: "pg_failure_code", Value: strconv.Itoa(st.ErrorCode)},
 			sign.Field{Name: "pg_failure_description", Value: failureText(p, st)})
@@ -86,7 +90,7 @@ func (g *Gateway) statusV2(c *call) (sign.Fields, error) {
 		{Name: "pg_payment_status", Value: st.Status},
 		{Name: "pg_amount", Value: p.Amount.Fixed2()},
 		{Name: "pg_clearing_amount", Value: clearing},
-		{Name: "pg_refund_amount", Value: "0.00"},
+		{Name: "pg_refund_amount", Value: (-p.RefundedAt(c.now)).Fixed2()},
 		{Name: "pg_user_email", Value: p.UserEmail},
 		{Name: "pg_card_name", Value: p.CardHolder},
 		{Name: "pg_card_pan", Value: p.CardPAN},
@@ -95,13 +99,40 @@ func (g *Gateway) statusV2(c *call) (sign.Fields, error) {
 		{Name: "pg_user_phone", Value: p.UserPhone},
 		{Name: "pg_payment_date", Value: g.at(st)},
 		{Name: "pg_captured", Value: boolText(captured)},
-		{Name: "pg_reference", Value: p.Reference},
 	}
+	if refunds := p.RefundsAt(c.now); len(refunds) > 0 {
+		out = append(out, g.refundPayments(c, refunds))
+	}
+	out = append(out, sign.Field{Name: "pg_reference", Value: p.Reference})
 	if st.Status == scenario.PaymentError || st.Status == scenario.PaymentIncomplete {
 		out = append(out, sign.Field{Name: "pg_failure_code", Value: strconv.Itoa(st.ErrorCode)},
 			sign.Field{Name: "pg_failure_description", Value: failureText(p, st)})
 	}
 	return append(out, g.datetime(c.now)), nil
+}
+
+// refundPayments is a status reply's pg_refund_payments: the field, empty,
+// where it goes, its pg_refund_payment entries in c.groups (signed
+// flattened, payments.md §3.3). Each entry is one refund: its id, status,
+// amount (negative), date and reference. The tags are the reply's own
+// pg_ names [assumed: the reference lists them without the prefix, as
+// it does every field].
+func (g *Gateway) refundPayments(c *call, refunds []ledger.Refund) sign.Field {
+	entries := make([]sign.Node, len(refunds))
+	for i, r := range refunds {
+		entries[i] = sign.Node{Name: "pg_refund_payment", Children: []sign.Node{
+			{Name: "pg_payment_id", Value: strconv.FormatInt(r.PaymentID, 10)},
+			{Name: "pg_payment_status", Value: scenario.PaymentSuccess},
+			{Name: "pg_amount", Value: (-r.Amount).Fixed2()},
+			{Name: "pg_payment_date", Value: r.At.In(g.loc).Format(notify.PaymentDateLayout)},
+			{Name: "pg_reference", Value: r.Reference},
+		}}
+	}
+	if c.groups == nil {
+		c.groups = map[string][]sign.Node{}
+	}
+	c.groups["pg_refund_payments"] = entries
+	return sign.Field{Name: "pg_refund_payments"}
 }
 
 // getStatus2 answers get_status2.php (by order id) and get_status.php (by
@@ -113,10 +144,14 @@ func (g *Gateway) getStatus2(c *call) (sign.Fields, error) {
 		return nil, err
 	}
 	st, _ := p.StatusAt(c.now)
+	tx := TransactionStatus(st.Status, byOrder || c.fields.Value("pg_payment_id") == "")
+	if p.RefundedInFull(c.now) {
+		tx = "revoked" // payments.md §4: revoke.php in full
+	}
 	return sign.Fields{
 		{Name: "pg_status", Value: "ok"},
 		{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
-		{Name: "pg_transaction_status", Value: TransactionStatus(st.Status, byOrder || c.fields.Value("pg_payment_id") == "")},
+		{Name: "pg_transaction_status", Value: tx},
 		{Name: "pg_can_reject", Value: "0"},
 		{Name: "pg_testing_mode", Value: boolText(p.TestingMode)},
 		{Name: "pg_captured", Value: boolText(p.Captured(c.now))},

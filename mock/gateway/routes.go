@@ -46,6 +46,8 @@ func handlers() map[string]func(*Gateway, *call) (sign.Fields, error) {
 		"/g2g/clearing":      (*Gateway).g2gClearing,
 		"/cancel.php":        (*Gateway).cancelPHP,
 		"/g2g/cancel":        (*Gateway).g2gCancel,
+		"/revoke.php":        (*Gateway).revokePHP,
+		"/g2g/refund":        (*Gateway).g2gRefund,
 	}
 }
 

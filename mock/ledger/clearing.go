@@ -115,6 +115,7 @@ func (l *Ledger) Cancel(merchantID string, id int64, now time.Time) (Payment, er
 		return p.clone(), ErrCancelCaptured
 	}
 	p.RevokeID = l.newPaymentID()
+	l.childIDs[p.RevokeID] = p
 	l.retime(p, now, []Step{{At: now, Status: scenario.PaymentRevoked}}, false)
 	return p.clone(), nil
 }

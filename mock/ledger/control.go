@@ -146,6 +146,11 @@ func (l *Ledger) ResetMerchant(sc *scenario.Scenario, id string, origin time.Tim
 			taken[pid] = true
 		}
 	}
+	for pid, p := range l.childIDs {
+		if p.MerchantID != id {
+			taken[pid] = true
+		}
+	}
 	for _, sp := range sc.Payments {
 		if string(sp.MerchantID) == id && sp.PaymentID != 0 && taken[sp.PaymentID] {
 			return fmt.Errorf("payment_id %d of payment order %s is already another merchant's", sp.PaymentID, sp.OrderID)
@@ -231,6 +236,9 @@ func (l *Ledger) forget(id string) {
 		}
 		delete(l.payByID, p.PaymentID)
 		delete(l.payByPage, p.PageKey)
+		for _, cid := range p.childIDs() {
+			delete(l.childIDs, cid)
+		}
 		if q := l.payByOrder[orderKey{id, p.OrderID}]; q == p {
 			delete(l.payByOrder, orderKey{id, p.OrderID})
 		}

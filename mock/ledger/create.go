@@ -181,5 +181,6 @@ func (l *Ledger) newPaymentID() int64 {
 func (l *Ledger) paymentIDTaken(id int64) bool {
 	_, taken := l.byID[id]
 	_, paid := l.payByID[id]
-	return taken || paid
+	_, child := l.childIDs[id]
+	return taken || paid || child
 }

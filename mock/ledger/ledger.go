@@ -155,10 +155,13 @@ type Ledger struct {
 	byPage    map[string]*Payout
 	// Payments, by payment id, by merchant and order id (the last made),
 	// by page key and by idempotency key.
-	payments    []*Payment
-	payByID     map[int64]*Payment
-	payByOrder  map[orderKey]*Payment
-	payByPage   map[string]*Payment
+	payments   []*Payment
+	payByID    map[int64]*Payment
+	payByOrder map[orderKey]*Payment
+	payByPage  map[string]*Payment
+	// childIDs holds the ids a payment's refunds and cancel were given,
+	// each with its payment: one id space with the payments' own.
+	childIDs    map[int64]*Payment
 	idem        map[orderKey]*Payment
 	payCount    map[string]int // payments by merchant
 	maxPayments int
@@ -193,7 +196,7 @@ func accounts(sc *scenario.Scenario, gen *fixtures.Gen) *Ledger {
 		errorsNotify: sc.Notify.ErrorsOn(),
 		merchants:    map[string]*account{}, cards: map[cardKey]scenario.Card{}, cardIDs: map[orderKey]scenario.Card{},
 		byID: map[int64]*Payout{}, byOrder: map[orderKey]*Payout{}, byPage: map[string]*Payout{},
-		payByID: map[int64]*Payment{}, payByOrder: map[orderKey]*Payment{}, payByPage: map[string]*Payment{}, idem: map[orderKey]*Payment{}, payCount: map[string]int{}, maxPayments: DefaultMaxPayments,
+		payByID: map[int64]*Payment{}, payByOrder: map[orderKey]*Payment{}, payByPage: map[string]*Payment{}, childIDs: map[int64]*Payment{}, idem: map[orderKey]*Payment{}, payCount: map[string]int{}, maxPayments: DefaultMaxPayments,
 	}
 	if l.defaultDelay < 0 { // a scenario built in Go, not validated
 		l.defaultDelay = scenario.DefaultDelay

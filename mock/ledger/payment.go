@@ -79,6 +79,9 @@ type Payment struct {
 	// RevokeID is the id of the cancel that released the hold
 	// (/g2g/cancel's pg_payment_revoke_id).
 	RevokeID int64 `json:",omitempty"`
+	// Refunds are the refunds of the payment's money (revoke.php,
+	// /g2g/refund), in the order they were made.
+	Refunds []Refund `json:",omitempty"`
 }
 
 // Pending is a step of an outcome decided and not yet placed: After is
@@ -133,6 +136,7 @@ func (p *Payment) clone() Payment {
 	c.Params = append(sign.Fields(nil), p.Params...)
 	c.Drills = append([]string(nil), p.Drills...)
 	c.PendingOutcome = append([]Pending(nil), p.PendingOutcome...)
+	c.Refunds = append([]Refund(nil), p.Refunds...)
 	return c
 }
 
@@ -236,6 +240,9 @@ func (l *Ledger) insertPayment(p *Payment) {
 	l.payByID[p.PaymentID] = p
 	l.payByOrder[orderKey{p.MerchantID, p.OrderID}] = p // the last one made
 	l.payByPage[p.PageKey] = p
+	for _, id := range p.childIDs() {
+		l.childIDs[id] = p
+	}
 	if p.IdempotencyKey != "" {
 		l.idem[orderKey{p.MerchantID, p.IdempotencyKey}] = p
 	}

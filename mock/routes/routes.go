@@ -40,6 +40,7 @@ const (
 	KindPaymentStatus  Kind = "payment_status"  // answers a payment's status
 	KindPaymentCapture Kind = "payment_capture" // captures a held payment
 	KindPaymentCancel  Kind = "payment_cancel"  // releases a held payment
+	KindPaymentRefund  Kind = "payment_refund"  // refunds all or part of a captured payment
 )
 
 // Route is one of FreedomPay's gateway routes.
@@ -101,6 +102,9 @@ func Gateway() []Route {
 		route("/g2g/clearing", SecretPayment, KindPaymentCapture),
 		route("/cancel.php", SecretPayment, KindPaymentCancel),
 		route("/g2g/cancel", SecretPayment, KindPaymentCancel),
+		// Refunds (payments.md §3.4).
+		route("/revoke.php", SecretPayment, KindPaymentRefund),
+		route("/g2g/refund", SecretPayment, KindPaymentRefund),
 	}
 }
 

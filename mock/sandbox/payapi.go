@@ -34,11 +34,16 @@ type Payment struct {
 	// CapturedAt is when a capture request captured it (absent for a
 	// one-step payment and a hold captured by itself after 5 days).
 	CapturedAt *time.Time `json:"captured_at,omitempty"`
-	CreatedAt  time.Time  `json:"created_at"`
-	ExpiresAt  time.Time  `json:"expires_at"`
-	CardPAN    string     `json:"card_pan,omitempty"`
-	CardBrand  string     `json:"card_brand,omitempty"`
-	DecidedBy  string     `json:"decided_by,omitempty"`
+	// RefundAmount is the total refunded, negative as get_status3.php
+	// shows it: "0.00" before any refund.
+	RefundAmount string `json:"refund_amount"`
+	// Refunds are its refunds, each a child payment of its own id.
+	Refunds   []Refund  `json:"refunds,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	CardPAN   string    `json:"card_pan,omitempty"`
+	CardBrand string    `json:"card_brand,omitempty"`
+	DecidedBy string    `json:"decided_by,omitempty"`
 	// Refusal says why the merchant's check request refused the payment.
 	Refusal     string   `json:"refusal,omitempty"`
 	AwaitingACS bool     `json:"awaiting_3ds,omitempty"`
@@ -53,6 +58,15 @@ type Payment struct {
 	Drills      []string `json:"drills,omitempty"`
 
 	Notifications []notify.Notification `json:"notifications,omitempty"`
+}
+
+// Refund is one refund of a payment: its own payment id, the amount
+// (negative), when it was made and its bank reference.
+type Refund struct {
+	PaymentID int64     `json:"payment_id"`
+	Amount    string    `json:"amount"`
+	At        time.Time `json:"at"`
+	Reference string    `json:"reference"`
 }
 
 // PaymentView is p as shown at now, without its callbacks: its callback
@@ -73,6 +87,10 @@ func PaymentView(p ledger.Payment, now time.Time) Payment {
 	if !p.CapturedAt.IsZero() && !now.Before(p.CapturedAt) {
 		at := p.CapturedAt
 		v.CapturedAt = &at
+	}
+	v.RefundAmount = (-p.RefundedAt(now)).Fixed2()
+	for _, r := range p.RefundsAt(now) {
+		v.Refunds = append(v.Refunds, Refund{PaymentID: r.PaymentID, Amount: (-r.Amount).Fixed2(), At: r.At, Reference: r.Reference})
 	}
 	if p.Refusal != "" {
 		v.CardPAN, v.CardBrand = "", ""

@@ -86,6 +86,19 @@ func (ps payments) Cancel(merchantID string, id int64, now time.Time) (ledger.Pa
 	return p, err
 }
 
+// Refund gives back all or part of a captured payment: its timeline stays
+// as it is (success), so nothing is scheduled; the change is told and
+// saved as a capture's is.
+func (ps payments) Refund(merchantID string, id int64, amount money.Amount, now time.Time) (ledger.Payment, ledger.Refund, error) {
+	release := ps.s.hold()
+	p, r, err := ps.w.ledger.Refund(merchantID, id, amount, now)
+	release()
+	if err == nil {
+		ps.s.changed()
+	}
+	return p, r, err
+}
+
 // Wait is the longest a card sent on a payment's page can take to answer:
 // the check request's timeout and the result notify's first attempt's.
 func (ps payments) Wait() time.Duration {

@@ -44,6 +44,31 @@ func encodeRoot(root string, fields sign.Fields) []byte {
 	return b
 }
 
+// EncodeTree writes a reply whose fields may nest, as get_status3.php's
+// refund_payments does: a node with children is an element holding
+// theirs, in order; a leaf is written as Encode writes a field.
+func EncodeTree(nodes []sign.Node) []byte {
+	b := append([]byte(Header), "<response>"...)
+	b = appendNodes(b, nodes)
+	return append(b, "</response>\n"...)
+}
+
+func appendNodes(b []byte, nodes []sign.Node) []byte {
+	for _, n := range nodes {
+		b = append(append(append(b, '<'), n.Name...), '>')
+		switch {
+		case len(n.Children) > 0:
+			b = appendNodes(b, n.Children)
+		case plain(n.Value):
+			b = append(b, n.Value...)
+		default:
+			b = appendEscaped(b, n.Value)
+		}
+		b = append(append(append(b, "</"...), n.Name...), '>')
+	}
+	return b
+}
+
 // appendEscaped appends s escaped as xml.EscapeText does.
 func appendEscaped(b []byte, s string) []byte {
 	w := bytes.NewBuffer(b)

@@ -61,6 +61,10 @@ var codes = map[int]codeInfo{
 	CodeClearingFailed:  {text: "Ошибка платежа, не успешные платежи не могут пройти клиринг", signed: true},
 	CodeClearedBefore:   {text: "Ошибка клиринга платежа, клиринг уже был проведен ранее", signed: true},
 	CodeCancelFailed:    {text: "Ошибка отмены платежа, не успешные платежи нельзя отменить.", signed: true},
+	// Refunds of payments (payments.md §6).
+	CodeRefundExceeds:   {text: "Сумма возврата превышает сумму оплаты. Обратитесь в магазин", signed: true},
+	CodeRefundNeedsHold: {text: "Ошибка возврата платежа, по платежу необходимо провести клиринг", signed: true},
+	CodeRefundedBefore:  {text: "Платеж уже возвращен", signed: true},
 }
 
 // Text returns the gateway's description of an error code.

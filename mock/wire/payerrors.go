@@ -24,6 +24,15 @@ const (
 	CodeCancelFailed    = 9013  // a payment that did not succeed cannot be cancelled
 )
 
+// Codes that refuse a refund (payments.md §6). A refund of a payment that
+// did not succeed has no code of its own: it answers CodeCancelFailed, the
+// revoke of an unsuccessful payment (docs/choices.md).
+const (
+	CodeRefundExceeds   = 10020 // the refund is more than remains of the payment
+	CodeRefundNeedsHold = 10034 // the payment is held: capture it first
+	CodeRefundedBefore  = 11018 // the payment is refunded in full already
+)
+
 // paymentTexts are the texts a payment's failure carries, as the gateway
 // returns them (payments.md §6: DUMP's text where it gives one).
 var paymentTexts = map[int]string{

@@ -1,0 +1,111 @@
+package gateway
+
+import (
+	"strconv"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/money"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
+)
+
+// Refunds (payments.md §3.4): revoke.php and /g2g/refund give back all or
+// part of a captured payment, as many times as the merchant likes, never
+// more than remains. Each refund is a child payment with an id of its own,
+// listed in get_status3.php's and status_v2's refund_payments with its
+// amount negative; the payment itself stays success (open point 5).
+
+// revokePHP answers revoke.php: status, and the transaction status the
+// old PayBox SDK reads (payments.md §4: ok after a partial refund,
+// revoked once nothing remains).
+func (g *Gateway) revokePHP(c *call) (sign.Fields, error) {
+	p, _, err := g.refund(c, "pg_refund_amount", "pg_amount", false)
+	if err != nil {
+		return nil, err
+	}
+	tx := "ok"
+	if p.RefundedInFull(c.now) {
+		tx = "revoked"
+	}
+	return sign.Fields{
+		{Name: "pg_status", Value: "ok"},
+		{Name: "pg_transaction_status", Value: tx},
+	}, nil
+}
+
+// g2gRefund answers /g2g/refund: the payment, the refund's own id and its
+// status (payments.md §3.4).
+func (g *Gateway) g2gRefund(c *call) (sign.Fields, error) {
+	p, r, err := g.refund(c, "pg_amount", "pg_refund_amount", true)
+	if err != nil {
+		return nil, err
+	}
+	return sign.Fields{
+		{Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
+		{Name: "pg_payment_refund_id", Value: strconv.FormatInt(r.PaymentID, 10)},
+		{Name: "pg_status", Value: "ok"},
+		{Name: "pg_refund_status", Value: "success"},
+	}, nil
+}
+
+// refund reads a refund request and refunds the payment. The amount is
+// in field, or in alias (open point 4: each route takes the other's name
+// too); required, it must be at least 0.01, else absent or 0 refunds all
+// that remains. pg_currency, when given, must be the payment's; receipt
+// positions are taken and ignored.
+func (g *Gateway) refund(c *call, field, alias string, required bool) (ledger.Payment, ledger.Refund, error) {
+	id, err := paymentID(c.fields, true)
+	if err != nil {
+		return ledger.Payment{}, ledger.Refund{}, err
+	}
+	name, v := field, c.fields.Value(field)
+	if v == "" {
+		name, v = alias, c.fields.Value(alias)
+	}
+	if v == "" && required {
+		return ledger.Payment{}, ledger.Refund{}, wire.Missing(field)
+	}
+	var amount money.Amount
+	if v != "" {
+		a, err := money.Parse(v)
+		if err != nil || a < 0 || a > money.Max || (required && a < 1) {
+			want := "want 0 (all that remains) or more, two decimals at most, such as 500.50"
+			if required {
+				want = "want 0.01 or more, two decimals at most, such as 500.50"
+			}
+			return ledger.Payment{}, ledger.Refund{}, wire.Malformed(name, want)
+		}
+		amount = a
+	}
+	if g.cfg.Payments == nil {
+		return ledger.Payment{}, ledger.Refund{}, wire.NewError(wire.CodeSystem)
+	}
+	if cur := c.fields.Value("pg_currency"); cur != "" {
+		if p, ok := g.cfg.Ledger.PaymentOf(c.merchant.ID, id, ""); ok && p.Currency != cur {
+			return ledger.Payment{}, ledger.Refund{}, wire.Malformed("pg_currency", "want the payment's currency "+p.Currency)
+		}
+	}
+	p, r, err := g.cfg.Payments.Refund(c.merchant.ID, id, amount, c.now)
+	return p, r, refundError(err)
+}
+
+// refundError is the gateway's answer to a refund's refusal (payments.md
+// §6). A payment that did not succeed answers 9013, the revoke of an
+// unsuccessful payment: the reference has no refund-specific code.
+func refundError(err error) error {
+	switch err {
+	case nil:
+		return nil
+	case ledger.ErrNoPayment:
+		return wire.NewError(wire.CodeNotFound)
+	case ledger.ErrNotRefundable:
+		return wire.NewError(wire.CodeCancelFailed)
+	case ledger.ErrNotCapturedYet:
+		return wire.NewError(wire.CodeRefundNeedsHold)
+	case ledger.ErrRefundAmount:
+		return wire.NewError(wire.CodeRefundExceeds)
+	case ledger.ErrRefunded:
+		return wire.NewError(wire.CodeRefundedBefore)
+	}
+	return err
+}
