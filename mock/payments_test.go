@@ -1157,8 +1157,9 @@ func TestPaymentLongHost(t *testing.T) {
 	}
 }
 
-// A payment is saved before init_payment answers, and a charge before the
-// payer's page does (--state): a crash right after loses neither. The state
+// A payment is saved before init_payment answers, a charge before the
+// payer's page does, a capture and a refund before their replies (--state):
+// a crash right after loses none. The state
 // directory is copied as the replies left it, the sandbox still running.
 func TestPaymentAcknowledgedOnceSaved(t *testing.T) {
 	dir := t.TempDir()
@@ -1167,6 +1168,9 @@ func TestPaymentAcknowledgedOnceSaved(t *testing.T) {
 	made := initPayment(t, s.URL(), sh, "pg_order_id", "ORD-CRASH-1")
 	paid := initPayment(t, s.URL(), sh, "pg_order_id", "ORD-CRASH-2")
 	payCard(t, paid.Value("pg_redirect_url"), "4716047261941981")
+	held := heldPayment(t, s.URL(), sh, "ORD-CRASH-3")
+	payOp(t, s.URL(), "/do_capture.php", held, "pg_clearing_amount", "1000")
+	payOp(t, s.URL(), "/revoke.php", paid.Value("pg_payment_id"), "pg_refund_amount", "500")
 	crash := t.TempDir()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -1185,8 +1189,11 @@ func TestPaymentAcknowledgedOnceSaved(t *testing.T) {
 	if st := status3(t, after.URL(), made.Value("pg_payment_id")); st.get("pg_payment_status") != "new" {
 		t.Errorf("the payment made: %s", st.body)
 	}
-	if st := status3(t, after.URL(), paid.Value("pg_payment_id")); st.get("pg_payment_status") != "success" {
-		t.Errorf("the payment paid: %s", st.body)
+	if st := status3(t, after.URL(), paid.Value("pg_payment_id")); st.get("pg_payment_status") != "success" || st.get("pg_refund_amount") != "-500.00" {
+		t.Errorf("the payment paid, then refunded in part: %s", st.body)
+	}
+	if st := status3(t, after.URL(), held); st.get("pg_captured") != "1" || st.get("pg_clearing_amount") != "1000.00" {
+		t.Errorf("the hold captured in part: %s", st.body)
 	}
 }
 

@@ -67,6 +67,7 @@ func (ps payments) Capture(merchantID string, id int64, amount money.Amount, now
 	release()
 	if err == nil {
 		ps.s.changed()
+		err = ps.s.saved() // acknowledged once it is saved (--state)
 	}
 	return p, err
 }
@@ -82,19 +83,21 @@ func (ps payments) Cancel(merchantID string, id int64, now time.Time) (ledger.Pa
 	release()
 	if err == nil {
 		ps.s.changed()
+		err = ps.s.saved() // acknowledged once it is saved (--state)
 	}
 	return p, err
 }
 
 // Refund gives back all or part of a captured payment: its timeline stays
 // as it is (success), so nothing is scheduled; the change is told and
-// saved as a capture's is.
+// saved before it is answered, as a capture's is.
 func (ps payments) Refund(merchantID string, id int64, amount money.Amount, now time.Time) (ledger.Payment, ledger.Refund, error) {
 	release := ps.s.hold()
 	p, r, err := ps.w.ledger.Refund(merchantID, id, amount, now)
 	release()
 	if err == nil {
 		ps.s.changed()
+		err = ps.s.saved() // acknowledged once it is saved (--state)
 	}
 	return p, r, err
 }
