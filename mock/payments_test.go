@@ -1211,3 +1211,24 @@ func TestPaymentOutcomeWithoutURLInTheirLanguage(t *testing.T) {
 		t.Errorf("the title is the English status:\n%s", body)
 	}
 }
+
+// The demo shop's URLs on a loopback host are this sandbox's own, answered
+// in-process: they work in a container too, where localhost callbacks go
+// to the loopback host (here one that resolves nowhere).
+func TestPaymentDemoShopInAContainer(t *testing.T) {
+	c := clock.NewManual(t0)
+	s := mock.RunT(t, mock.Options{Clock: c, Addr: "127.0.0.1:0", CallbackLoopbackHost: "host.invalid"})
+	sh := newShop(t)
+	a := initPayment(t, s.URL(), sh, "pg_order_id", "ORD-DEMO-C", "pg_check_url", "http://localhost:8080/_mock/demo/shop/check",
+		"pg_result_url", "http://localhost:8080/_mock/demo/shop/result")
+	payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
+	p, err := s.Payment(mustID(t, a.Value("pg_payment_id")))
+	if err != nil || p.Status != "success" || len(p.Notifications) != 2 {
+		t.Fatalf("payment %+v, %v; want success with a check request and a result notify", p, err)
+	}
+	for _, n := range p.Notifications {
+		if n.State != "delivered" || len(n.Attempts) != 1 || !n.Attempts[0].Conforming || n.Attempts[0].SentTo != "" {
+			t.Errorf("%s: %s %+v; want delivered in-process, answered as the demo shop answers", n.Kind, n.State, n.Attempts)
+		}
+	}
+}

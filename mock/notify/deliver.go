@@ -46,9 +46,10 @@ const (
 // rule. retry is false when trying again cannot help: the callback host is
 // not allowed.
 //
-// A callback to the demo merchant (scenario.DemoPostLink) is served
-// in-process: no connection, so neither --callback-allow nor the loopback
-// host applies to it. A URL on a loopback host goes to the loopback host
+// A callback to the demo merchant (scenario.DemoPostLink), or to the demo
+// shop (DemoShop) on a loopback host, is served in-process: no
+// connection, so neither --callback-allow nor the loopback host applies to
+// it. A URL on a loopback host goes to the loopback host
 // (--callback-loopback-host) when one is set; --callback-allow is checked
 // on the URL as the merchant gave it.
 func (s *Scheduler) post(k *kind, n *Notification) (a Attempt, retry bool) {
@@ -70,11 +71,17 @@ func (s *Scheduler) post(k *kind, n *Notification) (a Attempt, retry bool) {
 	}
 	given := target.Hostname()
 	rewrite := ""
-	if local {
+	// The demo shop on a loopback host is this sandbox's own: answered
+	// in-process, so that it works whatever the loopback host (in a
+	// container, localhost is not the host's).
+	shop := !local && isLoopbackHost(given) && strings.HasPrefix(target.Path, DemoShop)
+	switch {
+	case local:
 		target.RawQuery = "merchant_id=" + url.QueryEscape(n.MerchantID) // whose post_link it is
-	} else if rewriteLoopback(target, s.cfg.LoopbackHost) {
+	case !shop && rewriteLoopback(target, s.cfg.LoopbackHost):
 		rewrite, a.SentTo = s.cfg.LoopbackHost, target.String()
 	}
+	local = local || shop
 	if s.cfg.Allow != nil && !local {
 		var why string
 		if rewrite != "" {
@@ -110,9 +117,12 @@ func (s *Scheduler) post(k *kind, n *Notification) (a Attempt, retry bool) {
 	}
 	req.Header.Set("User-Agent", "freedompay-mock")
 	var resp *http.Response
-	if local {
+	switch {
+	case shop:
+		resp, err = s.shop.RoundTrip(req)
+	case local:
 		resp, err = s.local.RoundTrip(req)
-	} else {
+	default:
 		resp, err = s.client.Do(req)
 	}
 	if err != nil {

@@ -179,6 +179,7 @@ type Scheduler struct {
 	client *http.Client
 	demo   *demoMerchant
 	local  http.RoundTripper // to the demo merchant, in-process
+	shop   http.RoundTripper // to the demo shop, in-process
 	sem    chan struct{}
 	wake   chan struct{}
 
@@ -241,8 +242,9 @@ func New(cfg Config) *Scheduler {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	demo := &demoMerchant{ledger: cfg.Ledger, log: cfg.Logger}
+	shop := inProcess{&demoShop{ledger: cfg.Ledger, log: cfg.Logger}}
 	return &Scheduler{
-		cfg: cfg, kinds: kinds(newPayoutNotify(cfg), cfg.Kinds), client: client, demo: demo, local: inProcess{demo},
+		cfg: cfg, kinds: kinds(newPayoutNotify(cfg), cfg.Kinds), client: client, demo: demo, local: inProcess{demo}, shop: shop,
 		sem: make(chan struct{}, cfg.Workers), wake: make(chan struct{}, 1),
 		lanes: map[int64]*lane{}, followed: map[int64]bool{}, held: map[int64][]event{}, history: map[string]*ring.Ring[*Notification]{}, pending: map[int]*Notification{},
 		sendCtx: ctx, cancelAll: cancel,
