@@ -296,7 +296,7 @@ func TestRefundsSurviveRestart(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s, base = start()
+	_, base = start()
 	st := status3(t, base, id)
 	if st.get("pg_refund_amount") != "-1000.00" || !strings.Contains(st.body, "<pg_payment_id>"+refundID+"</pg_payment_id>") {
 		t.Fatalf("the refund after a restart: %s", st.body)
