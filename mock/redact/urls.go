@@ -10,8 +10,9 @@ const URLPassword = "xxxxx"
 // that quotes one, as url.URL.Redacted does: "http://user:pw@host/x"
 // shows as "http://user:xxxxx@host/x". The user name stays, to tell which
 // credentials a callback carried; a user name without a password
-// ("https://token@host", as some services put a token) is masked whole:
-// "https://xxxxx@host". A URL's authority is what follows "://" (or "//" at
+// ("https://token@host", as some services put a token) is masked whole,
+// "https://xxxxx@host", in the first URL of s (a callback URL as given;
+// what looks like a URL further on may be its path). A URL's authority is what follows "://" (or "//" at
 // the start of s, a URL without a scheme) up to the first '/', '?', '#',
 // space, double quote, backslash, backquote or angle bracket, none of
 // which url.Parse takes in a user or a password; its password is what
@@ -26,7 +27,7 @@ func URLs(s string) string {
 	}
 	var b strings.Builder
 	done := 0 // s[:done] is written to b
-	for start >= 0 {
+	for first := true; start >= 0; first = false {
 		end := start + authorityLen(s[start:])
 		if at := strings.LastIndexByte(s[start:end], '@'); at >= 0 {
 			if done == 0 {
@@ -34,11 +35,13 @@ func URLs(s string) string {
 			}
 			if colon := strings.IndexByte(s[start:start+at], ':'); colon >= 0 {
 				b.WriteString(s[done : start+colon+1])
-			} else { // a user name alone is a token: masked whole
+				b.WriteString(URLPassword)
+				done = start + at
+			} else if first && at > 0 { // a user name alone is a token: masked whole
 				b.WriteString(s[done:start])
+				b.WriteString(URLPassword)
+				done = start + at
 			}
-			b.WriteString(URLPassword)
-			done = start + at
 		}
 		start = -1
 		if i := strings.Index(s[end:], "://"); i >= 0 {

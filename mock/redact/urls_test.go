@@ -78,7 +78,10 @@ func FuzzURLs(f *testing.F) {
 		if err != nil {
 			t.Fatalf("URLs(%q) = %q, which does not parse: %v", s, out, err)
 		}
-		if p, _ := m.User.Password(); p != URLPassword || m.User.Username() != u.User.Username() || m.Host != u.Host || m.Path != u.Path {
+		// A path with an '@' may read as a URL with credentials of its
+		// own (free text is scanned for URLs) and be masked too.
+		if p, _ := m.User.Password(); p != URLPassword || m.User.Username() != u.User.Username() || m.Host != u.Host ||
+			m.Path != u.Path && !strings.Contains(u.Path, "@") {
 			t.Fatalf("URLs(%q) = %q: user %q password %q host %q path %q, want %q, %q, %q, %q",
 				s, out, m.User.Username(), p, m.Host, m.Path, u.User.Username(), URLPassword, u.Host, u.Path)
 		}
