@@ -958,7 +958,12 @@ func TestPaymentPageWaitsPastWriteTimeout(t *testing.T) {
 	c := clock.NewManual(t0)
 	s := mock.RunT(t, mock.Options{Clock: c, Addr: "127.0.0.1:0", WriteTimeout: 200 * time.Millisecond})
 	sh := newCarefulShop(t)
-	sh.onCheck = func() { time.Sleep(500 * time.Millisecond) } // a slow merchant, slower than the write timeout
+	// The merchant is slow in wall time on purpose: what is tried is
+	// net/http's write deadline, which runs on the wall clock, not on the
+	// sandbox's injected one. The sleep is a lower bound (longer than the
+	// 200 ms write timeout), not a wait for the server: no assertion
+	// depends on how long anything took.
+	sh.onCheck = func() { time.Sleep(500 * time.Millisecond) }
 	a := initPayment(t, s.URL(), sh, "pg_order_id", "ORD-SLOWSHOP")
 	code, _, page := payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
 	if code != http.StatusOK || !strings.Contains(page, sh.srv.URL+"/ok") {

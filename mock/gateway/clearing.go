@@ -111,24 +111,33 @@ func (g *Gateway) cancel(c *call) (ledger.Payment, error) {
 	return p, operationError(err)
 }
 
-// operationError is the gateway's answer to a capture's or a cancel's
-// refusal (payments.md §6).
+// operationCodes are the error codes of a capture's, a cancel's or a
+// refund's refusal (payments.md §6). A refund of a payment that did not
+// succeed answers 9013, the revoke of an unsuccessful payment: the
+// reference has no refund-specific code.
+var operationCodes = []struct {
+	err  error
+	code int
+}{
+	{ledger.ErrNoPayment, wire.CodeNotFound},
+	{ledger.ErrNotAuthorised, wire.CodeClearingFailed},
+	{ledger.ErrCaptured, wire.CodeClearedBefore},
+	{ledger.ErrCancelled, wire.CodeCancelledBefore},
+	{ledger.ErrNotCancellable, wire.CodeCancelFailed},
+	{ledger.ErrCancelCaptured, wire.CodeCancelRefused},
+	{ledger.ErrNotRefundable, wire.CodeCancelFailed},
+	{ledger.ErrNotCapturedYet, wire.CodeRefundNeedsHold},
+	{ledger.ErrRefundAmount, wire.CodeRefundExceeds},
+	{ledger.ErrRefunded, wire.CodeRefundedBefore},
+}
+
+// operationError is the gateway's answer to a capture's, a cancel's or a
+// refund's refusal; other errors pass as they are.
 func operationError(err error) error {
-	switch err {
-	case nil:
-		return nil
-	case ledger.ErrNoPayment:
-		return wire.NewError(wire.CodeNotFound)
-	case ledger.ErrNotAuthorised:
-		return wire.NewError(wire.CodeClearingFailed)
-	case ledger.ErrCaptured:
-		return wire.NewError(wire.CodeClearedBefore)
-	case ledger.ErrCancelled:
-		return wire.NewError(wire.CodeCancelledBefore)
-	case ledger.ErrNotCancellable:
-		return wire.NewError(wire.CodeCancelFailed)
-	case ledger.ErrCancelCaptured:
-		return wire.NewError(wire.CodeCancelRefused)
+	for _, c := range operationCodes { // == on sentinels: an error of any type may come
+		if err == c.err {
+			return wire.NewError(c.code)
+		}
 	}
 	return err
 }

@@ -86,26 +86,5 @@ func (g *Gateway) refund(c *call, field, alias string, required bool) (ledger.Pa
 		}
 	}
 	p, r, err := g.cfg.Payments.Refund(c.merchant.ID, id, amount, c.now)
-	return p, r, refundError(err)
-}
-
-// refundError is the gateway's answer to a refund's refusal (payments.md
-// §6). A payment that did not succeed answers 9013, the revoke of an
-// unsuccessful payment: the reference has no refund-specific code.
-func refundError(err error) error {
-	switch err {
-	case nil:
-		return nil
-	case ledger.ErrNoPayment:
-		return wire.NewError(wire.CodeNotFound)
-	case ledger.ErrNotRefundable:
-		return wire.NewError(wire.CodeCancelFailed)
-	case ledger.ErrNotCapturedYet:
-		return wire.NewError(wire.CodeRefundNeedsHold)
-	case ledger.ErrRefundAmount:
-		return wire.NewError(wire.CodeRefundExceeds)
-	case ledger.ErrRefunded:
-		return wire.NewError(wire.CodeRefundedBefore)
-	}
-	return err
+	return p, r, operationError(err)
 }
