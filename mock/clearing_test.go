@@ -47,7 +47,7 @@ func wantPayError(t *testing.T, what string, r reply, code string) {
 func heldPayment(t *testing.T, base string, sh *shop, order string) string {
 	t.Helper()
 	created := initPayment(t, base, sh, "pg_order_id", order, "pg_auto_clearing", "0")
-	payCard(t, created.Value("pg_redirect_url"), "4716047261941981")
+	payCard(t, created.Value("pg_redirect_url"), "4111111111111111") // any card: 4716… takes no cancel (payments.md §7)
 	return created.Value("pg_payment_id")
 }
 
@@ -130,7 +130,7 @@ func TestTwoStepCaptureRefusals(t *testing.T) {
 	wantPayError(t, "capture of a declined payment", payOp(t, base, "/do_capture.php", declined), "10035")
 	unpaid := initPayment(t, base, sh, "pg_order_id", "ORD-U", "pg_auto_clearing", "0").Value("pg_payment_id")
 	wantPayError(t, "capture of an unpaid payment", payOp(t, base, "/g2g/clearing", unpaid), "10035")
-	oneStep := paidPayment(t, base, sh, "ORD-1S", "4716047261941981")
+	oneStep := paidPayment(t, base, sh, "ORD-1S", "4111111111111111") // any card: 4716… takes no cancel (payments.md §7)
 	wantPayError(t, "capture of a one-step payment", payOp(t, base, "/do_capture.php", oneStep), "10036")
 
 	held := heldPayment(t, base, sh, "ORD-H2")
@@ -188,7 +188,7 @@ func TestTwoStepCancel(t *testing.T) {
 	}
 	declined := paidPayment(t, base, sh, "ORD-C3", "5335215945367703") // 10001
 	wantPayError(t, "cancel of a declined payment", payOp(t, base, "/g2g/cancel", declined), "9013")
-	oneStep := paidPayment(t, base, sh, "ORD-C4", "4716047261941981")
+	oneStep := paidPayment(t, base, sh, "ORD-C4", "4111111111111111") // any card: 4716… takes no cancel (payments.md §7)
 	wantPayError(t, "cancel of a one-step payment", payOp(t, base, "/cancel.php", oneStep), "10012")
 	if _, results := sh.got(); len(results) != 4 {
 		t.Errorf("%d result notifies, want the four authorisations' and no more", len(results))
@@ -239,7 +239,7 @@ auto_clearing = false
 	}
 	s := mock.RunT(t, mock.Options{Scenario: sc, Clock: clock.NewManual(t0), Addr: "127.0.0.1:0"})
 	base := s.URL()
-	id := paidPayment(t, base, sh, "ORD-M", "4716047261941981")
+	id := paidPayment(t, base, sh, "ORD-M", "4111111111111111") // any card: 4716… takes no cancel (payments.md §7)
 	if _, results := sh.got(); len(results) != 1 || results[0].Get("pg_captured") != "0" {
 		t.Fatalf("result notifies %v, want one with pg_captured=0", results)
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/clock"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
@@ -309,5 +311,55 @@ func TestRefundsSurviveRestart(t *testing.T) {
 	wantPayError(t, "a refund after a full refund and a restart", payOp(t, base, "/revoke.php", id), "11018")
 	if l := listedRefunds(t, base, "ORD-RR"); len(l.Refunds) != 2 || fmt.Sprint(l.Refunds[0].PaymentID) == fmt.Sprint(l.Refunds[1].PaymentID) {
 		t.Errorf("/_mock/payments after a restart: %+v", l)
+	}
+}
+
+// [payments] refund_status (open point 5): a payment refunded in full is
+// refunded (or revoked) in the status replies; a partial refund leaves it
+// success.
+func TestRefundStatusSetting(t *testing.T) {
+	for _, want := range []struct{ setting, status, tx string }{
+		{"", "success", "revoked"}, {"refunded", "refunded", "refunded"}, {"revoked", "revoked", "revoked"},
+	} {
+		t.Run("refund_status="+want.setting, func(t *testing.T) {
+			setting := ""
+			if want.setting != "" {
+				setting = "[payments]\nrefund_status = \"" + want.setting + "\"\n"
+			}
+			sc, err := scenario.Parse("rs.toml", []byte(setting+`
+[[merchants]]
+id = "9970"
+secret_key = "payment_secret_key"
+payout_secret_key = "test_secret_key"
+`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := mock.RunT(t, mock.Options{Scenario: sc, Clock: clock.NewManual(t0), Addr: "127.0.0.1:0"})
+			base := s.URL()
+			sh := newCarefulShop(t)
+			id := paidPayment(t, base, sh, "ORD-RS", "4111111111111111")
+			payOp(t, base, "/g2g/refund", id, "pg_amount", "100")
+			if st := status3(t, base, id); st.get("pg_payment_status") != "success" {
+				t.Errorf("after a partial refund: %s", st.body)
+			}
+			if r := payOp(t, base, "/revoke.php", id); r.get("pg_transaction_status") != want.tx {
+				t.Errorf("revoke.php of the rest: %s, want pg_transaction_status %s", r.body, want.tx)
+			}
+			if st := status3(t, base, id); st.get("pg_payment_status") != want.status || st.get("pg_refund_amount") != "-1500.00" {
+				t.Errorf("get_status3 after a full refund: %s, want pg_payment_status %s", st.body, want.status)
+			}
+			v2 := payPost(t, base+"/g2g/status_v2", signed("status_v2", paymentSecret, "pg_merchant_id", "9970", "pg_payment_id", id, "pg_order_id", "ORD-RS"))
+			if v2.get("pg_payment_status") != want.status {
+				t.Errorf("status_v2 after a full refund: %s", v2.body)
+			}
+			st2 := payPost(t, base+"/get_status2.php", signed("get_status2.php", paymentSecret, "pg_merchant_id", "9970", "pg_order_id", "ORD-RS"))
+			if st2.get("pg_transaction_status") != want.tx {
+				t.Errorf("get_status2.php after a full refund: %s", st2.body)
+			}
+		})
+	}
+	if _, err := scenario.Parse("bad.toml", []byte("[payments]\nrefund_status = \"returned\"\n[[merchants]]\nid = \"1\"\nsecret_key = \"k\"\npayout_secret_key = \"p\"\n")); err == nil || !strings.Contains(err.Error(), `payments.refund_status is "returned"`) {
+		t.Errorf("refund_status = \"returned\": %v", err)
 	}
 }

@@ -134,6 +134,9 @@ var operationCodes = []struct {
 // operationError is the gateway's answer to a capture's, a cancel's or a
 // refund's refusal; other errors pass as they are.
 func operationError(err error) error {
+	if r, ok := err.(*ledger.Refused); ok {
+		return wire.OperationError(r.Code)
+	}
 	for _, c := range operationCodes { // == on sentinels: an error of any type may come
 		if err == c.err {
 			return wire.NewError(c.code)

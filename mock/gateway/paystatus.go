@@ -3,6 +3,8 @@ package gateway
 import (
 	"cmp"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
@@ -48,7 +50,7 @@ func (g *Gateway) getStatus3(c *call) (sign.Fields, error) {
 		{Name: "pg_payment_method", Value: "bankcard"},
 		{Name: "pg_amount", Value: p.Amount.Fixed2()},
 		{Name: "pg_currency", Value: p.Currency},
-		{Name: "pg_payment_status", Value: st.Status},
+		{Name: "pg_payment_status", Value: g.paymentStatus(p, st, c.now)},
 	}
 	captured := p.Captured(c.now)
 	if captured {
@@ -87,7 +89,7 @@ func (g *Gateway) statusV2(c *call) (sign.Fields, error) {
 		{Name: "pg_order_id", Value: p.OrderID},
 		{Name: "pg_currency", Value: p.Currency},
 		{Name: "pg_status", Value: "ok"},
-		{Name: "pg_payment_status", Value: st.Status},
+		{Name: "pg_payment_status", Value: g.paymentStatus(p, st, c.now)},
 		{Name: "pg_amount", Value: p.Amount.Fixed2()},
 		{Name: "pg_clearing_amount", Value: clearing},
 		{Name: "pg_refund_amount", Value: (-p.RefundedAt(c.now)).Fixed2()},
@@ -138,7 +140,7 @@ func (g *Gateway) refundPayments(c *call, refunds []ledger.Refund) sign.Field {
 // getStatus2 answers get_status2.php (by order id) and get_status.php (by
 // order id or payment id): the older transaction status (spec §3.3, §4).
 func (g *Gateway) getStatus2(c *call) (sign.Fields, error) {
-	byOrder := c.script == "get_status2.php"
+	byOrder := strings.TrimSuffix(c.script, ".php") == "get_status2"
 	p, err := g.findPayment(c, false, byOrder)
 	if err != nil {
 		return nil, err
@@ -146,7 +148,7 @@ func (g *Gateway) getStatus2(c *call) (sign.Fields, error) {
 	st, _ := p.StatusAt(c.now)
 	tx := TransactionStatus(st.Status, byOrder || c.fields.Value("pg_payment_id") == "")
 	if p.RefundedInFull(c.now) {
-		tx = "revoked" // payments.md §4: revoke.php in full
+		tx = g.refundedTransaction()
 	}
 	return sign.Fields{
 		{Name: "pg_status", Value: "ok"},
@@ -157,6 +159,26 @@ func (g *Gateway) getStatus2(c *call) (sign.Fields, error) {
 		{Name: "pg_captured", Value: boolText(p.Captured(c.now))},
 		{Name: "pg_create_date", Value: g.date(p)},
 	}, nil
+}
+
+// paymentStatus is pg_payment_status of p at now, in force step st: the
+// step's status, or for a payment refunded in full what [payments]
+// refund_status says (open point 5).
+func (g *Gateway) paymentStatus(p ledger.Payment, st ledger.Step, now time.Time) string {
+	if st.Status == scenario.PaymentSuccess && p.RefundedInFull(now) {
+		return g.cfg.PaymentSettings.StatusRefunded()
+	}
+	return st.Status
+}
+
+// refundedTransaction is pg_transaction_status of a payment refunded in
+// full (payments.md §4: revoked; refunded, as one copy of the docs has
+// it, when [payments] refund_status is refunded).
+func (g *Gateway) refundedTransaction() string {
+	if g.cfg.PaymentSettings.StatusRefunded() == scenario.PaymentRefunded {
+		return scenario.PaymentRefunded
+	}
+	return "revoked"
 }
 
 // failureText is a failed payment's pg_failure_description: the code's

@@ -25,7 +25,7 @@ func (g *Gateway) revokePHP(c *call) (sign.Fields, error) {
 	}
 	tx := "ok"
 	if p.RefundedInFull(c.now) {
-		tx = "revoked"
+		tx = g.refundedTransaction()
 	}
 	return sign.Fields{
 		{Name: "pg_status", Value: "ok"},

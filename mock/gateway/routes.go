@@ -48,6 +48,12 @@ func handlers() map[string]func(*Gateway, *call) (sign.Fields, error) {
 		"/g2g/cancel":        (*Gateway).g2gCancel,
 		"/revoke.php":        (*Gateway).revokePHP,
 		"/g2g/refund":        (*Gateway).g2gRefund,
+		// .php-less twins (open point 1).
+		"/get_status3": (*Gateway).getStatus3,
+		"/get_status2": (*Gateway).getStatus2,
+		"/do_capture":  (*Gateway).doCapture,
+		"/cancel":      (*Gateway).cancelPHP,
+		"/revoke":      (*Gateway).revokePHP,
 	}
 }
 

@@ -145,6 +145,12 @@ type PaymentTestCard struct {
 	ThreeDS   bool
 	ErrorCode int // 0: authorised
 	Outcome   string
+	// Operations are what the card refuses after the charge: an
+	// operation (scenario.OpCapture, OpCancel, OpRefund) and the code its request
+	// answers (payments.md §7: "not available" → cancel 10012, clearing
+	// and refund 10019; a refund "impossible", as the card takes no
+	// clearing, → 10034).
+	Operations map[string]int `json:",omitempty"`
 }
 
 // PaymentTestCards lists the payment test cards, the documented ones first,
@@ -160,8 +166,18 @@ func PaymentTestCards() []PaymentTestCard {
 	no := func(n string, code int) PaymentTestCard {
 		return PaymentTestCard{Number: n, ErrorCode: code, Outcome: fmt.Sprintf("declined %d", code)}
 	}
+	refuses := func(c PaymentTestCard, ops ...any) PaymentTestCard {
+		c.Operations = map[string]int{}
+		for i := 0; i < len(ops); i += 2 {
+			c.Operations[ops[i].(string)] = ops[i+1].(int)
+		}
+		return c
+	}
 	return []PaymentTestCard{
-		ok("4716047261941981", false), ok("4916307416334310", true), ok("5367654276102126", true), ok("4939770956154989", false),
+		refuses(ok("4716047261941981", false), scenario.OpCancel, wire.CodeCancelRefused),
+		refuses(ok("4916307416334310", true), scenario.OpCancel, wire.CodeCancelRefused, scenario.OpRefund, wire.CodeNotAvailable),
+		refuses(ok("5367654276102126", true), scenario.OpCapture, wire.CodeNotAvailable, scenario.OpRefund, wire.CodeRefundNeedsHold),
+		refuses(ok("4939770956154989", false), scenario.OpCapture, wire.CodeNotAvailable, scenario.OpRefund, wire.CodeRefundNeedsHold),
 		no("5335215945367703", wire.CodeContactBank), no("4916109830832246", wire.CodeInsufficientPM),
 		no("5548398681700148", wire.Code3DSFailed), no("5475102935853613", wire.CodeCardExpired),
 		ok("6224466455690681278", false), ok("623275279933273424", false), ok("62528733472390953", false),
@@ -204,6 +220,7 @@ func (l *Ledger) StartCharge(key string, c Card, now time.Time) (Charge, error) 
 	p.CardPAN, p.CardBrand, p.CardHolder = MaskPAN(pan), Brand(pan), strings.ToUpper(strings.TrimSpace(c.Holder))
 	p.CardExp = fmt.Sprintf("%02s/%s", c.ExpMonth, c.ExpYear[len(c.ExpYear)-2:])
 	steps, threeDS, decided, drills := l.paymentOutcome(p, pan)
+	p.Operations = l.operations(p, pan)
 	if c.expired(now) {
 		steps, threeDS, decided = []scenario.Step{{Status: scenario.PaymentError, ErrorCode: wire.CodeCardExpired}}, false, "the card's expiry date"
 	}
@@ -322,6 +339,41 @@ func (l *Ledger) paymentOutcome(p *Payment, pan string) ([]scenario.Step, bool, 
 		}
 	}
 	return []scenario.Step{{Status: scenario.PaymentSuccess}}, p.ThreeDSChallenge, ByDefault, every
+}
+
+// operations are what paying p with pan refuses after the charge: the
+// test card's refusals (payments.md §7), and over them the first
+// matching payment rule's operations.
+func (l *Ledger) operations(p *Payment, pan string) map[string]int {
+	var out map[string]int
+	set := func(op string, code int) {
+		if out == nil {
+			out = map[string]int{}
+		}
+		out[op] = code
+	}
+	for _, c := range PaymentTestCards() {
+		if c.Number == pan {
+			for op, code := range c.Operations {
+				set(op, code)
+			}
+			break
+		}
+	}
+	s := Subject{MerchantID: p.MerchantID, OrderID: p.OrderID, Amount: p.Amount, Card: pan}
+	for _, r := range l.rules {
+		if r.IsPayment() && matches(r.Match, s) {
+			for op, code := range r.Operations {
+				if code == 0 {
+					delete(out, op) // 0: the operation goes through
+					continue
+				}
+				set(op, code)
+			}
+			break
+		}
+	}
+	return out
 }
 
 // RejectPayment revokes payment id at t: its merchant rejected the result

@@ -87,6 +87,9 @@ func (l *Ledger) Capture(merchantID string, id int64, amount money.Amount, now t
 	case amount > p.Amount:
 		return p.clone(), ErrClearingAmount
 	}
+	if err := p.refused(scenario.OpCapture); err != nil {
+		return p.clone(), err
+	}
 	if amount <= 0 {
 		amount = p.Amount
 	}
@@ -113,6 +116,9 @@ func (l *Ledger) Cancel(merchantID string, id int64, now time.Time) (Payment, er
 		return p.clone(), ErrNotCancellable
 	case p.Captured(now):
 		return p.clone(), ErrCancelCaptured
+	}
+	if err := p.refused(scenario.OpCancel); err != nil {
+		return p.clone(), err
 	}
 	p.RevokeID = l.newPaymentID()
 	l.childIDs[p.RevokeID] = p

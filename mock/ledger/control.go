@@ -162,7 +162,7 @@ func (l *Ledger) ResetMerchant(sc *scenario.Scenario, id string, origin time.Tim
 		}
 	}
 	l.forget(id)
-	l.rules, l.every = sc.Rules, sc.Drills.Every
+	l.rules, l.every, l.creditPayments = sc.Rules, sc.Drills.Every, sc.PaymentSettings.CreditPayoutBalance
 	for _, m := range sc.Merchants {
 		if string(m.ID) == id {
 			l.addMerchant(m)

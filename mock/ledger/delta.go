@@ -99,6 +99,7 @@ func (l *Ledger) Save() ([]Payout, []Payment) {
 
 // trackPayment records a change of payment p; l.mu is held.
 func (l *Ledger) trackPayment(p *Payment) {
+	l.bookPayment(p)
 	t := &l.delta
 	if !t.on || t.whole {
 		return

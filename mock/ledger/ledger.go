@@ -29,6 +29,8 @@ type Merchant struct {
 	PostLink          string
 	CommissionPercent float64
 	CommissionFixed   money.Amount
+	// PaymentCommissionPercent is what FreedomPay keeps of a payment.
+	PaymentCommissionPercent float64
 	// Payments: the merchant's callback and redirect URLs, and whether its
 	// payments are captured on authorisation (scenario.Merchant).
 	CheckURL, ResultURL, SuccessURL, FailureURL string
@@ -50,6 +52,12 @@ func (m *Merchant) Redactor() *redact.Redactor {
 func (m Merchant) PayoutCommission(amount money.Amount) money.Amount {
 	pct := money.Amount(float64(amount)*m.CommissionPercent/100 + 0.5) // half up, in tiyn
 	return pct + m.CommissionFixed
+}
+
+// PaymentCommission is what FreedomPay keeps of a payment of amount
+// (half up, in tiyn): pg_net_amount is amount less it.
+func (m Merchant) PaymentCommission(amount money.Amount) money.Amount {
+	return money.Amount(float64(amount)*m.PaymentCommissionPercent/100 + 0.5)
 }
 
 // Step is a point of a payout's timeline, at an absolute time.
@@ -144,6 +152,9 @@ type Ledger struct {
 	every        []string // [drills] every
 	defaultDelay time.Duration
 	errorsNotify bool // failed payouts send a notify (notify.errors)
+	// creditPayments credits captured payments to the payout balance
+	// ([payments] credit_payout_balance).
+	creditPayments bool
 
 	mu        sync.RWMutex
 	merchants map[string]*account
@@ -193,8 +204,8 @@ func New(sc *scenario.Scenario, gen *fixtures.Gen, origin time.Time) *Ledger {
 func accounts(sc *scenario.Scenario, gen *fixtures.Gen) *Ledger {
 	l := &Ledger{
 		gen: gen, rules: sc.Rules, every: sc.Drills.Every, defaultDelay: sc.PayoutSettings.Delay(),
-		errorsNotify: sc.Notify.ErrorsOn(),
-		merchants:    map[string]*account{}, cards: map[cardKey]scenario.Card{}, cardIDs: map[orderKey]scenario.Card{},
+		errorsNotify: sc.Notify.ErrorsOn(), creditPayments: sc.PaymentSettings.CreditPayoutBalance,
+		merchants: map[string]*account{}, cards: map[cardKey]scenario.Card{}, cardIDs: map[orderKey]scenario.Card{},
 		byID: map[int64]*Payout{}, byOrder: map[orderKey]*Payout{}, byPage: map[string]*Payout{},
 		payByID: map[int64]*Payment{}, payByOrder: map[orderKey]*Payment{}, payByPage: map[string]*Payment{}, childIDs: map[int64]*Payment{}, idem: map[orderKey]*Payment{}, payCount: map[string]int{}, maxPayments: DefaultMaxPayments,
 	}
@@ -214,7 +225,7 @@ func (l *Ledger) addMerchant(m scenario.Merchant) {
 	l.merchants[string(m.ID)] = &account{Merchant: Merchant{
 		ID: string(m.ID), SecretKey: m.SecretKey, PayoutSecretKey: m.PayoutSecretKey,
 		Balance: bal, Currency: m.Currency, PostLink: m.PostLink,
-		CommissionPercent: m.CommissionPercent, CommissionFixed: fixed,
+		CommissionPercent: m.CommissionPercent, CommissionFixed: fixed, PaymentCommissionPercent: m.PaymentCommissionPercent,
 		CheckURL: m.CheckURL, ResultURL: m.ResultURL, SuccessURL: m.SuccessURL, FailureURL: m.FailureURL,
 		AutoClearing: m.AutoClearingOn(),
 		redactor:     redact.New(m.SecretKey, m.PayoutSecretKey),

@@ -4,6 +4,8 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"maps"
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/money"
@@ -82,6 +84,15 @@ type Payment struct {
 	// Refunds are the refunds of the payment's money (revoke.php,
 	// /g2g/refund), in the order they were made.
 	Refunds []Refund `json:",omitempty"`
+	// NetAmount is what the merchant gets of the payment: the amount less
+	// its merchant's payment commission (pg_net_amount). A state saved
+	// before it was kept holds none: the amount.
+	NetAmount money.Amount `json:",omitempty"`
+	// Operations are the operations the payment's card or rule refuses
+	// (scenario.OpCapture, OpCancel, OpRefund) and the code each
+	// answers: a test card's capabilities (payments.md §7), a payment
+	// rule's operations.
+	Operations map[string]int `json:",omitempty"`
 }
 
 // Pending is a step of an outcome decided and not yet placed: After is
@@ -137,6 +148,7 @@ func (p *Payment) clone() Payment {
 	c.Drills = append([]string(nil), p.Drills...)
 	c.PendingOutcome = append([]Pending(nil), p.PendingOutcome...)
 	c.Refunds = append([]Refund(nil), p.Refunds...)
+	c.Operations = maps.Clone(p.Operations)
 	return c
 }
 
@@ -160,6 +172,27 @@ var (
 	// check request or result notify is under way).
 	ErrCharging = errors.New("a card sent for this payment is being processed")
 )
+
+// Refused is an operation on a payment (a capture, a cancel, a refund)
+// that its card or its payment rule refuses: the request answers Code
+// (payments.md §7).
+type Refused struct {
+	Operation string
+	Code      int
+	By        string // "the test card" or "rule N"
+}
+
+func (e *Refused) Error() string {
+	return fmt.Sprintf("%s refused by %s (%d)", e.Operation, e.By, e.Code)
+}
+
+// refused is p's refusal of op, nil when p takes it.
+func (p *Payment) refused(op string) error {
+	if code := p.Operations[op]; code != 0 {
+		return &Refused{Operation: op, Code: code, By: p.DecidedBy}
+	}
+	return nil
+}
 
 // NewPayment is what init_payment asks for.
 type NewPayment struct {
@@ -207,6 +240,7 @@ func (l *Ledger) CreatePayment(np NewPayment, now time.Time) (Payment, bool, err
 		p.RedirectURL = np.PageURL(p.PageKey)
 	}
 	p.Reference = l.gen.Reference()
+	p.NetAmount = p.Amount - l.merchants[p.MerchantID].PaymentCommission(p.Amount)
 	p.CreatedAt, p.ExpiresAt = now, now.Add(np.Lifetime)
 	p.IdempotencyKey, p.Digest = np.IdempotencyKey, np.Digest
 	p.Timeline = []Step{
@@ -235,6 +269,7 @@ func (l *Ledger) LimitPayments(n int) {
 }
 
 func (l *Ledger) insertPayment(p *Payment) {
+	l.bookPayment(p)
 	l.payCount[p.MerchantID]++
 	l.payments = append(l.payments, p)
 	l.payByID[p.PaymentID] = p

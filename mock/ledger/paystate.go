@@ -137,6 +137,7 @@ func (l *Ledger) addScenarioPayment(sp scenario.Payment, origin time.Time, taken
 	}
 	taken[p.PaymentID] = true
 	p.Amount, _ = money.FromFloat(sp.Amount)
+	p.NetAmount = p.Amount - m.PaymentCommission(p.Amount)
 	key := md5.Sum([]byte(l.gen.Salt()))
 	p.PageKey = hex.EncodeToString(key[:])
 	p.Reference = l.gen.Reference()
@@ -145,6 +146,7 @@ func (l *Ledger) addScenarioPayment(sp scenario.Payment, origin time.Time, taken
 		card = l.gen.CardNumber()
 	}
 	p.CardPAN, p.CardBrand, p.CardExp, p.CardHolder = MaskPAN(card), Brand(card), "12/30", "TEST CARDHOLDER"
+	p.Operations = l.operations(p, card)
 	steps := sp.Timeline
 	if len(steps) == 0 {
 		steps = []scenario.Step{{Status: scenario.PaymentSuccess}}

@@ -93,6 +93,9 @@ func (l *Ledger) Refund(merchantID string, id int64, amount money.Amount, now ti
 	case !p.Captured(now):
 		return p.clone(), Refund{}, ErrNotCapturedYet
 	}
+	if err := p.refused(scenario.OpRefund); err != nil {
+		return p.clone(), Refund{}, err
+	}
 	left := p.ClearingAmountAt(now) - p.RefundedAt(now)
 	switch {
 	case left <= 0:

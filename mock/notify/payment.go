@@ -115,6 +115,7 @@ func (k *PaymentCallbacks) Result(p ledger.Payment, step ledger.Step, secret str
 	c := Callback{SubjectID: p.PaymentID, OrderID: p.OrderID, MerchantID: p.MerchantID, URL: p.ResultURL,
 		Status: result, At: step.At, Delivery: k.delivery(p, p.ResultURL, secret)}
 	amount := p.Amount.Fixed2()
+	net := p.Net().Fixed2()
 	captured := "0"
 	if step.Status == scenario.PaymentSuccess && p.AutoClearing {
 		captured = "1"
@@ -122,7 +123,7 @@ func (k *PaymentCallbacks) Result(p ledger.Payment, step ledger.Step, secret str
 	f := sign.Fields{
 		{Name: "pg_order_id", Value: p.OrderID}, {Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
 		{Name: "pg_amount", Value: amount}, {Name: "pg_currency", Value: p.Currency},
-		{Name: "pg_net_amount", Value: amount}, {Name: "pg_ps_amount", Value: amount},
+		{Name: "pg_net_amount", Value: net}, {Name: "pg_ps_amount", Value: amount},
 		{Name: "pg_ps_full_amount", Value: amount}, {Name: "pg_ps_currency", Value: p.Currency},
 		{Name: "pg_description", Value: p.Description}, {Name: "pg_result", Value: result},
 		{Name: "pg_payment_date", Value: step.At.In(k.loc).Format(PaymentDateLayout)},

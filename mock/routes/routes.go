@@ -97,14 +97,21 @@ func Gateway() []Route {
 		route("/g2g/status_v2", SecretPayment, KindPaymentStatus),
 		route("/get_status2.php", SecretPayment, KindPaymentStatus),
 		route("/get_status.php", SecretPayment, KindPaymentStatus),
+		// .php-less twins, each signed with its own last segment (open
+		// point 1), as init_payment's is.
+		route("/get_status3", SecretPayment, KindPaymentStatus),
+		route("/get_status2", SecretPayment, KindPaymentStatus),
 		// Two-step payments (payments.md §3.4).
 		route("/do_capture.php", SecretPayment, KindPaymentCapture),
 		route("/g2g/clearing", SecretPayment, KindPaymentCapture),
 		route("/cancel.php", SecretPayment, KindPaymentCancel),
 		route("/g2g/cancel", SecretPayment, KindPaymentCancel),
+		route("/do_capture", SecretPayment, KindPaymentCapture),
+		route("/cancel", SecretPayment, KindPaymentCancel),
 		// Refunds (payments.md §3.4).
 		route("/revoke.php", SecretPayment, KindPaymentRefund),
 		route("/g2g/refund", SecretPayment, KindPaymentRefund),
+		route("/revoke", SecretPayment, KindPaymentRefund),
 	}
 }
 

@@ -17,11 +17,14 @@ import (
 // with each step placed in the past, present or future, and (one payment
 // asked for) its callbacks: check requests and result notifies.
 type Payment struct {
-	PaymentID   int64      `json:"payment_id"`
-	OrderID     string     `json:"order_id"`
-	MerchantID  string     `json:"merchant_id"`
-	Method      string     `json:"method"` // the script that made it: init_payment.php, payment.php, …
-	Amount      string     `json:"amount"`
+	PaymentID  int64  `json:"payment_id"`
+	OrderID    string `json:"order_id"`
+	MerchantID string `json:"merchant_id"`
+	Method     string `json:"method"` // the script that made it: init_payment.php, payment.php, …
+	Amount     string `json:"amount"`
+	// NetAmount is what the merchant gets: the amount less its payment
+	// commission (pg_net_amount).
+	NetAmount   string     `json:"net_amount"`
 	Currency    string     `json:"currency"`
 	Description string     `json:"description"`
 	Status      string     `json:"status"` // new, pending, success, error, incomplete, revoked
@@ -38,12 +41,15 @@ type Payment struct {
 	// shows it: "0.00" before any refund.
 	RefundAmount string `json:"refund_amount"`
 	// Refunds are its refunds, each a child payment of its own id.
-	Refunds   []Refund  `json:"refunds,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	ExpiresAt time.Time `json:"expires_at"`
-	CardPAN   string    `json:"card_pan,omitempty"`
-	CardBrand string    `json:"card_brand,omitempty"`
-	DecidedBy string    `json:"decided_by,omitempty"`
+	Refunds []Refund `json:"refunds,omitempty"`
+	// Refuses are the operations the payment's card (payments.md §7) or
+	// its payment rule refuses, each with the code its request answers.
+	Refuses   map[string]int `json:"refuses,omitempty"`
+	CreatedAt time.Time      `json:"created_at"`
+	ExpiresAt time.Time      `json:"expires_at"`
+	CardPAN   string         `json:"card_pan,omitempty"`
+	CardBrand string         `json:"card_brand,omitempty"`
+	DecidedBy string         `json:"decided_by,omitempty"`
 	// Refusal says why the merchant's check request refused the payment.
 	Refusal     string   `json:"refusal,omitempty"`
 	AwaitingACS bool     `json:"awaiting_3ds,omitempty"`
@@ -63,8 +69,11 @@ type Payment struct {
 // Refund is one refund of a payment: its own payment id, the amount
 // (negative), when it was made and its bank reference.
 type Refund struct {
-	PaymentID int64     `json:"payment_id"`
-	Amount    string    `json:"amount"`
+	PaymentID int64  `json:"payment_id"`
+	Amount    string `json:"amount"`
+	// NetAmount is what the refund takes from the merchant: all of it,
+	// negative (the payment commission is not given back).
+	NetAmount string    `json:"net_amount"`
 	At        time.Time `json:"at"`
 	Reference string    `json:"reference"`
 }
@@ -77,7 +86,8 @@ type Refund struct {
 func PaymentView(p ledger.Payment, now time.Time) Payment {
 	v := Payment{
 		PaymentID: p.PaymentID, OrderID: p.OrderID, MerchantID: p.MerchantID, Method: p.Script,
-		Amount: p.Amount.Fixed2(), Currency: p.Currency, Description: redact.Text(p.Description),
+		Amount: p.Amount.Fixed2(), NetAmount: p.Net().Fixed2(), Currency: p.Currency, Description: redact.Text(p.Description),
+		Refuses:  p.Operations,
 		Captured: p.Captured(now), ClearingAmount: p.ClearingAmountAt(now).Fixed2(), CreatedAt: p.CreatedAt, ExpiresAt: p.ExpiresAt,
 		CardPAN: p.CardPAN, CardBrand: p.CardBrand, DecidedBy: p.DecidedBy, Refusal: redact.Text(p.Refusal), AwaitingACS: p.AwaitsACS(now),
 		PagePath: routes.PaymentPage + "?customer=" + p.PageKey, CheckURL: redact.URLs(p.CheckURL), ResultURL: redact.URLs(p.ResultURL),
@@ -90,7 +100,7 @@ func PaymentView(p ledger.Payment, now time.Time) Payment {
 	}
 	v.RefundAmount = (-p.RefundedAt(now)).Fixed2()
 	for _, r := range p.RefundsAt(now) {
-		v.Refunds = append(v.Refunds, Refund{PaymentID: r.PaymentID, Amount: (-r.Amount).Fixed2(), At: r.At, Reference: r.Reference})
+		v.Refunds = append(v.Refunds, Refund{PaymentID: r.PaymentID, Amount: (-r.Amount).Fixed2(), NetAmount: (-r.Amount).Fixed2(), At: r.At, Reference: r.Reference})
 	}
 	if p.Refusal != "" {
 		v.CardPAN, v.CardBrand = "", ""

@@ -70,7 +70,7 @@ func TestPaymentRules(t *testing.T) {
 		{"drills alone", rule(`match = { order_id = "drill-*" }`, `drills = ["duplicate"]`), ""},
 		{"payout kind written", "[[rules]]\nkind = \"payout\"\nmatch = { iban = \"KZ*\" }\n" + success + "\n", ""},
 		{"iban", rule(`match = { iban = "KZ86*" }`, success), `p.toml:8: rules[0]: match.iban "KZ86*": iban matches payouts only`},
-		{"no timeline", rule(`match = { order_id = "x" }`), `p.toml:6: rules[0]: timeline is missing; a payment rule says what happens to the payments it matches (with three_ds = true or drills it may leave it out: success)`},
+		{"no timeline", rule(`match = { order_id = "x" }`), `p.toml:6: rules[0]: timeline is missing; a payment rule says what happens to the payments it matches (with three_ds = true, drills or operations it may leave it out: success)`},
 		{"pending alone", rule(`timeline = [ { at = "0s", status = "pending" } ]`), ""},
 		{"new", rule(`timeline = [ { at = "0s", status = "new" } ]`), `p.toml:8: rules[0].timeline[0]: status "new": want "pending", "success" or "error"`},
 		{"incomplete", rule(`timeline = [ { at = "0s", status = "incomplete" } ]`), `p.toml:8: rules[0].timeline[0]: status "incomplete": want "pending", "success" or "error"`},
@@ -91,7 +91,7 @@ func TestPaymentRules(t *testing.T) {
 		{"payout rules as before", "[[rules]]\nmatch = { order_id = \"x\" }\ntimeline = [ { at = \"0s\", status = \"pending\" } ]\n", `p.toml:8: rules[0].timeline[0]: status "pending": want "process", "success" or "error"`},
 		{"shared match checks", rule(`match = { card = "41x1", amount_min = 10.0, amount_max = 5.0 }`, success),
 			"p.toml:8: rules[0]: match.card \"41x1\": want digits and \"*\", such as \"4405*\"\np.toml:8: rules[0]: match.amount_min 10 is above amount_max 5: the rule can never match"},
-		{"unknown key", rule(success, `threeds = true`), `p.toml:9: unknown key "rules.threeds"; known keys here: drills, kind, match, three_ds, timeline`},
+		{"unknown key", rule(success, `threeds = true`), `p.toml:9: unknown key "rules.threeds"; known keys here: drills, kind, match, operations, three_ds, timeline`},
 	})
 	sc, err := Parse("p.toml", []byte(payBase+rule(`three_ds = true`)+"[[rules]]\n"+success+"\n"+rule(`timeline = [ { at = "0s", status = "error" } ]`)))
 	if err != nil {

@@ -21,6 +21,17 @@ const (
 	PaymentRevoked    = "revoked"    // the merchant rejected its result notify
 )
 
+// Operations on a payment after its charge that a payment rule's
+// operations (and a test card's capabilities) may refuse.
+const (
+	OpCapture = "capture" // do_capture.php, /g2g/clearing
+	OpCancel  = "cancel"  // cancel.php, /g2g/cancel
+	OpRefund  = "refund"  // revoke.php, /g2g/refund
+)
+
+// Operations lists the operations a payment rule may refuse.
+func Operations() []string { return []string{OpCapture, OpCancel, OpRefund} }
+
 // Rule kinds: what a [Rule] decides.
 const (
 	RulePayout  = "payout"  // the timeline of a payout (default)
@@ -62,6 +73,18 @@ type PaymentSettings struct {
 	// (default, pg_status_clearing as the docs' example has it) or
 	// "clearing_status" (pg_clearing_status, the schema's): open point 4.
 	ClearingFlag string `toml:"clearing_flag"`
+	// RefundStatus is pg_payment_status once a payment is refunded in
+	// full: "success" (default, the reference's only refund example:
+	// success with pg_refund_amount negative), "refunded" or "revoked"
+	// (what some clients expect): open point 5. A partial refund leaves
+	// the payment success whatever it says.
+	RefundStatus string `toml:"refund_status"`
+	// CreditPayoutBalance credits what payments take to their merchant's
+	// payout balance: the net of each capture when it is captured, less
+	// each refund when it is made (a marketplace: take a payment, pay a
+	// seller out). Default false: the reference does not say, and the
+	// payout balance is topped up separately.
+	CreditPayoutBalance bool `toml:"credit_payout_balance"`
 	// Existing payments, as [[payments]] lists them in the array form.
 	Existing []Payment `toml:"existing"`
 
@@ -91,6 +114,9 @@ const (
 	// [PaymentSettings.ClearingFlag].
 	ClearingFlagExample = "status_clearing"
 	ClearingFlagSchema  = "clearing_status"
+	// PaymentRefunded is the choice of [PaymentSettings.RefundStatus]
+	// besides PaymentSuccess and PaymentRevoked.
+	PaymentRefunded = "refunded"
 )
 
 // Error codes of a payment's timeline (payments.md §6).
@@ -183,6 +209,15 @@ func (p PaymentSettings) ClearingFlagField() string {
 		return "pg_" + ClearingFlagExample
 	}
 	return "pg_" + p.ClearingFlag
+}
+
+// StatusRefunded is pg_payment_status of a payment refunded in full:
+// success by default, refunded or revoked as RefundStatus says.
+func (p PaymentSettings) StatusRefunded() string {
+	if p.RefundStatus == "" {
+		return PaymentSuccess
+	}
+	return p.RefundStatus
 }
 
 // Retries are the waits before each retry of a result notify.
@@ -293,7 +328,7 @@ func (sc *Scenario) applyPaymentDefaults() {
 		if !r.IsPayment() {
 			continue
 		}
-		if len(r.Timeline) == 0 && (r.ThreeDS || len(r.Drills) > 0) { // a 3DS or drill rule: success
+		if len(r.Timeline) == 0 && (r.ThreeDS || len(r.Drills) > 0 || len(r.Operations) > 0) { // a 3DS, drill or operations rule: success
 			r.Timeline = []Step{{Status: PaymentSuccess}}
 		}
 		defaultPaymentCodes(r.Timeline)

@@ -114,6 +114,11 @@ type Rule struct {
 	// ThreeDS sends a payment it matches through the issuer's 3DS page
 	// (payment rules only).
 	ThreeDS bool `toml:"three_ds"`
+	// Operations script what the payments a payment rule matches refuse
+	// after the charge: an operation (OpCapture, OpCancel, OpRefund) and
+	// the payment error code its request answers; 0 lets it through where
+	// a test card would refuse it.
+	Operations map[string]int `toml:"operations"`
 }
 
 // Match holds a rule's conditions; each is optional. Strings are globs
@@ -241,6 +246,10 @@ type Merchant struct {
 	// commission_fixed. Both default to 0.
 	CommissionPercent float64 `toml:"commission_percent"`
 	CommissionFixed   float64 `toml:"commission_fixed"`
+	// PaymentCommissionPercent is what FreedomPay keeps of a payment:
+	// pg_net_amount = amount - amount*payment_commission_percent/100
+	// (rounded half up to the tiyn). Default 0 (open point 9).
+	PaymentCommissionPercent float64 `toml:"payment_commission_percent"`
 }
 
 // Payout is a payout that exists when the scenario loads.

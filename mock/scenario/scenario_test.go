@@ -169,7 +169,7 @@ func TestBadDurationIsOneProblemAmongOthers(t *testing.T) {
 
 func TestUnknownKeyHint(t *testing.T) {
 	_, err := Parse("x.toml", []byte("[[merchants]]\nid = 1\npayout_secret = \"k\"\n"))
-	if err == nil || !strings.Contains(err.Error(), `x.toml:3: unknown key "merchants.payout_secret"; known keys here: auto_clearing, balance, check_url, commission_fixed, commission_percent, currency, failure_url, id, payout_secret_key, post_link, result_url, secret_key, success_url`) {
+	if err == nil || !strings.Contains(err.Error(), `x.toml:3: unknown key "merchants.payout_secret"; known keys here: auto_clearing, balance, check_url, commission_fixed, commission_percent, currency, failure_url, id, payment_commission_percent, payout_secret_key, post_link, result_url, secret_key, success_url`) {
 		t.Fatalf("got %v", err)
 	}
 }

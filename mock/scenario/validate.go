@@ -134,6 +134,9 @@ func (sc *Scenario) validate(file string, loc *locator) ([]error, int) {
 		if p := m.CommissionPercent; p < 0 || p > 100 {
 			v.add(at("commission_percent"), "%s: commission_percent %v: want 0 to 100", where, p)
 		}
+		if p := m.PaymentCommissionPercent; !(p >= 0 && p < 100) {
+			v.add(at("payment_commission_percent"), "%s: payment_commission_percent %v: want 0 or more and below 100", where, p)
+		}
 		if _, err := money.FromFloat(m.CommissionFixed); err != nil || m.CommissionFixed < 0 {
 			v.add(at("commission_fixed"), "%s: commission_fixed %v: want a non-negative amount with at most two decimals", where, m.CommissionFixed)
 		}
@@ -353,6 +356,9 @@ func (v *validator) checkRules(rules []Rule, merchants map[Text]*Merchant) {
 		default:
 			v.add(at("kind"), "%s: kind %q: want %q (the default) or %q", where, r.Kind, RulePayout, RulePayment)
 			continue
+		}
+		if len(r.Operations) > 0 {
+			v.add(at("operations"), "%s: operations are for payment rules (kind = %q): they refuse a payment's capture, cancel or refund", where, RulePayment)
 		}
 		if r.ThreeDS {
 			v.add(at("three_ds"), "%s: three_ds is for payment rules (kind = %q): a payout has no 3DS page", where, RulePayment)

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/money"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
 
 // paymentStatuses are the statuses an existing payment's timeline may name.
@@ -65,6 +67,7 @@ func (v *validator) checkPaymentSettings(ps PaymentSettings) {
 	oneOf("result_ack", ps.ResultAck, AckLenient, AckStrict)
 	oneOf("encoding", ps.Encoding, EncodingURL, EncodingMultipart, EncodingXML, EncodingGet)
 	oneOf("clearing_flag", ps.ClearingFlag, ClearingFlagExample, ClearingFlagSchema)
+	oneOf("refund_status", ps.RefundStatus, PaymentSuccess, PaymentRefunded, PaymentRevoked)
 	if p := ps.PageScript; p != nil && *p != DefaultPageScript && *p != "" {
 		v.add(at("page_script"), "payments.page_script is %q; want %q (the default) or \"\" (the empty last segment of /g2g/payment_page/)", *p, DefaultPageScript)
 	}
@@ -192,10 +195,19 @@ func (v *validator) checkPaymentRule(i int, r Rule) {
 		v.add(at("match"), "%s: match.iban %q: iban matches payouts only", where, r.Match.IBAN)
 	}
 	if len(r.Timeline) == 0 {
-		v.add(at("timeline"), "%s: timeline is missing; a payment rule says what happens to the payments it matches (with three_ds = true or drills it may leave it out: success)", where)
+		v.add(at("timeline"), "%s: timeline is missing; a payment rule says what happens to the payments it matches (with three_ds = true, drills or operations it may leave it out: success)", where)
 	}
 	v.checkPaymentTimeline(func(j int) int { return v.loc.element("rules", i, "timeline", j) }, where, r.Timeline, true)
 	v.checkDrillNames(func() int { return at("drills") }, where+": drills", r.Drills)
+	for _, op := range slices.Sorted(maps.Keys(r.Operations)) {
+		code := r.Operations[op]
+		switch {
+		case !slices.Contains(Operations(), op):
+			v.add(at("operations"), "%s: operations.%s: want %s", where, op, orList(Operations()))
+		case code != 0 && !slices.Contains(wire.OperationCodes(), code):
+			v.add(at("operations"), "%s: operations.%s = %d: want 0 (the operation goes through) or one of the codes of payments.md §6: %v", where, op, code, wire.OperationCodes())
+		}
+	}
 	for _, d := range r.Drills {
 		if d == DrillEarly || (IsFault(d) && d != FaultSlow) {
 			v.add(at("drills"), "%s: drill %q is for payout rules: a payment rule decides what happens once the payer sends the card, when no request of the merchant's waits for a reply (of the faults, slow acts on payments: it holds the check request's answer back past the check timeout)", where, d)

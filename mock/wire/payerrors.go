@@ -81,3 +81,23 @@ func PaymentErrorCodes() []int {
 	sort.Ints(out)
 	return out
 }
+
+// operationOnly are the codes that refuse an operation on a payment (a
+// capture, a cancel, a refund) besides those a payment can fail with.
+var operationOnly = []int{CodeCancelFailed, CodeSystem, CodeCancelRefused, CodeRefundExceeds, CodeCancelledBefore,
+	CodeRefundNeedsHold, CodeClearingFailed, CodeClearedBefore, CodeRefundedBefore}
+
+// OperationCodes lists, ascending, the codes a scenario may have an
+// operation on a payment refused with: the payment error codes and the
+// codes of captures, cancels and refunds (payments.md §6).
+func OperationCodes() []int {
+	out := append(PaymentErrorCodes(), operationOnly...)
+	sort.Ints(out)
+	return out
+}
+
+// OperationError is the signed reply refusing an operation on a payment
+// with code, in the reference's words.
+func OperationError(code int) *Error {
+	return &Error{Code: code, Description: PaymentText(code), Signed: true}
+}
