@@ -582,6 +582,8 @@ func TestPaymentDashboard(t *testing.T) {
 	a := initPayment(t, base, sh, "pg_order_id", "ORD-UI")
 	id := a.Value("pg_payment_id")
 	payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
+	refund := payOp(t, base, "/g2g/refund", id, "pg_amount", "200").get("pg_payment_refund_id")
+	held := heldPayment(t, base, sh, "ORD-UI-H")
 	res, err := http.Get(base + "/_mock/ui")
 	if err != nil {
 		t.Fatal(err)
@@ -590,7 +592,9 @@ func TestPaymentDashboard(t *testing.T) {
 	res.Body.Close()
 	page := string(body)
 	for _, want := range []string{`id="payment-` + id + `"`, "4716-04XX-XXXX-1981", "result notify · order ORD-UI → pg_result 1",
-		"check request · order ORD-UI", `action="/_mock/ui/payments/` + id + `/status"`} {
+		"check request · order ORD-UI", `action="/_mock/ui/payments/` + id + `/status"`,
+		"captured 1500.00 · refunded -200.00 in 1 · refuses cancel (10012)", "refund " + refund + " · -200.00",
+		`id="payment-` + held + `"`, "on hold"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the dashboard lacks %q", want)
 		}

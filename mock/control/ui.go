@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -45,6 +46,13 @@ var uiTemplates = template.Must(template.New("ui").Funcs(template.FuncMap{
 	"iso":  func(t time.Time) string { return t.Format(time.RFC3339) },
 	"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
 	"join": func(s []string) string { return strings.Join(s, ", ") },
+	"refuses": func(ops map[string]int) string { // "cancel (10012), refund (10019)"
+		var out []string
+		for _, op := range slices.Sorted(maps.Keys(ops)) {
+			out = append(out, fmt.Sprintf("%s (%d)", op, ops[op]))
+		}
+		return strings.Join(out, ", ")
+	},
 	"last": func(as []notify.Attempt) *notify.Attempt {
 		if len(as) == 0 {
 			return nil

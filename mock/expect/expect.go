@@ -91,6 +91,10 @@ func Check(e scenario.Expect, st State) Result {
 		res.OK, res.Message = checkPayment(*e.Payment, m, st)
 	case "no_pending_payments":
 		res.OK, res.Message = checkNoPending(m, st)
+	case "holds_settled":
+		res.OK, res.Message = checkHolds(m, st)
+	case "refunds_within_payment":
+		res.OK, res.Message = checkRefundRequests(m, st)
 	default:
 		res.Message = "the expectation checks nothing"
 	}

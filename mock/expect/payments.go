@@ -1,6 +1,7 @@
 package expect
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -9,9 +10,11 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/mock/journal"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/money"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
 	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/wire"
 )
 
 // PaymentState is a State that holds payments too, as the sandbox's does;
@@ -54,6 +57,17 @@ func checkPayment(x scenario.ExpectPayment, merchantID string, st State) (bool, 
 		pass = pass && okStatus
 		found = append(found, paymentSummary(p, now))
 	}
+	if x.Captured != nil {
+		got := p.Captured(now)
+		pass = pass && got == *x.Captured
+		found = append(found, capturedSummary(p, now))
+	}
+	if x.Refunded != nil {
+		want, _ := money.FromFloat(*x.Refunded)
+		got := p.RefundedAt(now)
+		pass = pass && got == want
+		found = append(found, fmt.Sprintf("payment %d refunded %s of %s in %d refund(s)", p.PaymentID, got.Fixed2(), p.ClearingAmountAt(now).Fixed2(), len(p.RefundsAt(now))))
+	}
 	if x.Result != "" || x.Polled {
 		ns, _ := st.History(p.MerchantID)
 		if x.Result != "" {
@@ -76,6 +90,12 @@ func checkPayment(x scenario.ExpectPayment, merchantID string, st State) (bool, 
 
 func resultWant(x scenario.ExpectPayment) string {
 	var parts []string
+	if x.Captured != nil {
+		parts = append(parts, map[bool]string{true: "captured", false: "not captured"}[*x.Captured])
+	}
+	if x.Refunded != nil {
+		parts = append(parts, fmt.Sprintf("refunded %.2f", *x.Refunded))
+	}
 	if x.Result != "" {
 		parts = append(parts, "result notify "+x.Result)
 	}
@@ -252,4 +272,95 @@ func checkSlowCheck(p ledger.Payment, st State) (bool, string) {
 	}
 	return false, fmt.Sprintf("the check request for order %s timed out (drill slow), so FreedomPay refused the payment and sends no result notify; the merchant never asked its status since %s: "+
 		"an ok to the check request is no payment: ask get_status3.php when no result notify comes", p.OrderID, final.Format(time.RFC3339))
+}
+
+// capturedSummary says whether p's money is taken at now, and how.
+func capturedSummary(p ledger.Payment, now time.Time) string {
+	switch {
+	case !p.Captured(now):
+		if _, ok := p.StatusAt(now); ok && !p.AutoClearing {
+			return fmt.Sprintf("payment %d is not captured (%s)", p.PaymentID, paymentSummary(p, now))
+		}
+		return fmt.Sprintf("payment %d is not captured", p.PaymentID)
+	case p.AutoClearing:
+		return fmt.Sprintf("payment %d is captured (one-step, on authorisation)", p.PaymentID)
+	case !p.CapturedAt.IsZero() && !now.Before(p.CapturedAt):
+		return fmt.Sprintf("payment %d is captured: %s at %s", p.PaymentID, p.ClearingAmountAt(now).Fixed2(), p.CapturedAt.Format(time.RFC3339))
+	}
+	return fmt.Sprintf("payment %d is captured by the hold's end, 5 days after authorisation, not by the merchant", p.PaymentID)
+}
+
+// checkHolds holds when every two-step payment authorised was captured
+// by a capture request or cancelled: a hold left open, or captured by
+// its end after 5 days, is an order the merchant forgot.
+func checkHolds(merchantID string, st State) (bool, string) {
+	now := st.Now()
+	holds, settled := 0, 0
+	var open []string
+	for _, p := range paymentsOf(st, merchantID) {
+		if p.AutoClearing || !authorisedEver(p, now) {
+			continue
+		}
+		holds++
+		cur, _ := p.StatusAt(now)
+		switch {
+		case cur.Status == scenario.PaymentRevoked && p.RevokeID != 0, !p.CapturedAt.IsZero() && !now.Before(p.CapturedAt):
+			settled++
+			continue
+		}
+		if len(open) < 5 {
+			if p.Captured(now) {
+				open = append(open, fmt.Sprintf("payment %d (order %s) was captured by the hold's end, 5 days after authorisation: the merchant never captured nor cancelled it", p.PaymentID, p.OrderID))
+			} else {
+				open = append(open, fmt.Sprintf("payment %d (order %s) is still on hold: capture it (do_capture.php) or cancel it (cancel.php)", p.PaymentID, p.OrderID))
+			}
+		}
+	}
+	if holds == settled {
+		return true, fmt.Sprintf("%d hold(s), each captured or cancelled by the merchant", holds)
+	}
+	return false, fmt.Sprintf("%d of %d hold(s) not settled: %s", holds-settled, holds, strings.Join(open, "; "))
+}
+
+// authorisedEver reports whether p was authorised by now.
+func authorisedEver(p ledger.Payment, now time.Time) bool {
+	for _, s := range p.Timeline {
+		if s.At.After(now) {
+			return false
+		}
+		if s.Status == scenario.PaymentSuccess {
+			return true
+		}
+	}
+	return false
+}
+
+// checkRefundRequests holds when no refund request was answered 10020
+// (more than remains) or 11018 (refunded in full already): each is a
+// refund the merchant's books thought possible.
+func checkRefundRequests(merchantID string, st State) (bool, string) {
+	n := 0
+	var over []string
+	for _, path := range routes.PathsOf(routes.KindPaymentRefund) {
+		for _, e := range st.Requests(journal.Filter{MerchantID: merchantID, Path: path}).Entries {
+			if !asked(e) && e.Code == 0 {
+				continue
+			}
+			n++
+			if e.Code != wire.CodeRefundExceeds && e.Code != wire.CodeRefundedBefore {
+				continue
+			}
+			if len(over) < 5 {
+				amount := e.Fields.Value("pg_refund_amount")
+				if amount == "" {
+					amount = e.Fields.Value("pg_amount")
+				}
+				over = append(over, fmt.Sprintf("%s at %s for payment %s asked %s: %d %s", e.Path, e.At.Format(time.RFC3339), e.PaymentID, cmp.Or(amount, "the rest"), e.Code, e.Description))
+			}
+		}
+	}
+	if len(over) == 0 {
+		return true, fmt.Sprintf("%d refund request(s), none for more than remained", n)
+	}
+	return false, strings.Join(over, "; ") + ": keep the refunds made (get_status3.php's pg_refund_amount) and refund at most what remains"
 }

@@ -2,12 +2,13 @@ package scenario
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
 // Expect is one expectation of a run, checked by `verify`. Exactly one of
-// Notify, NoBadSignatures, Requests, Status, Payment and NoPendingPayments
-// is set.
+// Notify, NoBadSignatures, Requests, Status, Payment, NoPendingPayments,
+// HoldsSettled and RefundsWithinPayment is set.
 type Expect struct {
 	Name string `toml:"name"` // default: what it checks, in words
 	// MerchantID limits the expectation to one merchant's payouts and
@@ -23,6 +24,14 @@ type Expect struct {
 	// NoPendingPayments holds when no payment is left new or pending:
 	// every payer finished (or the lifetime ended).
 	NoPendingPayments bool `toml:"no_pending_payments"`
+	// HoldsSettled holds when every two-step payment authorised was
+	// captured or cancelled by the merchant: none is left on hold, none
+	// was captured by the hold's end after 5 days.
+	HoldsSettled bool `toml:"holds_settled"`
+	// RefundsWithinPayment holds when no refund request asked for more
+	// than remained of its payment (10020) or for a payment refunded in
+	// full already (11018).
+	RefundsWithinPayment bool `toml:"refunds_within_payment"`
 }
 
 // ExpectPayment holds when the payment (the last one made with the order
@@ -37,6 +46,10 @@ type ExpectPayment struct {
 	ErrorCode int    `toml:"error_code"` // for error; default any
 	Result    string `toml:"result"`     // the result notify's state: pending, delivered or failed
 	Polled    bool   `toml:"polled"`
+	// Captured, when set, is whether the payment's money is taken
+	// (pg_captured); Refunded, when set, the total refunded.
+	Captured *bool    `toml:"captured"`
+	Refunded *float64 `toml:"refunded"`
 }
 
 // ExpectNotify holds when a notify of the payout reached State (and, when
@@ -97,6 +110,10 @@ func (e Expect) Kind() string {
 		return "payment"
 	case e.NoPendingPayments:
 		return "no_pending_payments"
+	case e.HoldsSettled:
+		return "holds_settled"
+	case e.RefundsWithinPayment:
+		return "refunds_within_payment"
 	}
 	return ""
 }
@@ -133,6 +150,10 @@ func (e Expect) Describe() string {
 		s = e.Payment.describe()
 	case "no_pending_payments":
 		s = "no payment left new or pending"
+	case "holds_settled":
+		s = "every hold captured or cancelled by the merchant"
+	case "refunds_within_payment":
+		s = "no refund asked for more than remained of its payment"
 	default:
 		return "(empty expectation)"
 	}
@@ -185,13 +206,13 @@ func DefaultExpect(e *Expect) {
 func CheckExpect(e Expect, merchants map[Text]bool) []string {
 	var out []string
 	kinds := 0
-	for _, set := range []bool{e.Notify != nil, e.NoBadSignatures, e.Requests != nil, e.Status != nil, e.Payment != nil, e.NoPendingPayments} {
+	for _, set := range []bool{e.Notify != nil, e.NoBadSignatures, e.Requests != nil, e.Status != nil, e.Payment != nil, e.NoPendingPayments, e.HoldsSettled, e.RefundsWithinPayment} {
 		if set {
 			kinds++
 		}
 	}
 	if kinds != 1 {
-		out = append(out, fmt.Sprintf("set exactly one of notify, no_bad_signatures, requests, status, payment and no_pending_payments (%d set)", kinds))
+		out = append(out, fmt.Sprintf("set exactly one of notify, no_bad_signatures, requests, status, payment, no_pending_payments, holds_settled and refunds_within_payment (%d set)", kinds))
 	}
 	if e.MerchantID != "" && merchants != nil && !merchants[e.MerchantID] {
 		out = append(out, fmt.Sprintf("merchant_id %q is not one of [[merchants]]", e.MerchantID))
@@ -249,8 +270,11 @@ func CheckExpect(e Expect, merchants map[Text]bool) []string {
 		if p.Result != "" {
 			oneOf("payment.result", p.Result, NotifyPending, NotifyDelivered, NotifyFailed)
 		}
-		if p.Status == "" && p.Result == "" && !p.Polled {
-			out = append(out, "payment: say what to check: status, result or polled")
+		if p.Status == "" && p.Result == "" && !p.Polled && p.Captured == nil && p.Refunded == nil {
+			out = append(out, "payment: say what to check: status, result, polled, captured or refunded")
+		}
+		if r := p.Refunded; r != nil && (*r < 0 || *r > 99999999 || math.Round(*r*100) != *r*100) {
+			out = append(out, fmt.Sprintf("payment.refunded %v: want an amount, 0 or more with two decimals at most", *r))
 		}
 	}
 	if st := e.Status; st != nil {
@@ -288,6 +312,16 @@ func (p ExpectPayment) describe() string {
 	}
 	if p.Polled {
 		parts = append(parts, "its status asked once final")
+	}
+	if p.Captured != nil {
+		if *p.Captured {
+			parts = append(parts, "captured")
+		} else {
+			parts = append(parts, "not captured")
+		}
+	}
+	if p.Refunded != nil {
+		parts = append(parts, fmt.Sprintf("refunded %.2f", *p.Refunded))
 	}
 	return s + " " + strings.Join(parts, ", ")
 }
