@@ -254,6 +254,34 @@ func (s *stack) deliveredOnce(order string) notify.Notification {
 	return n
 }
 
+// post posts a form to the merchant and wants HTTP 200.
+func (s *stack) post(path string, form url.Values) {
+	s.t.Helper()
+	resp, err := http.PostForm(s.merchant+path, form)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("POST %s %s: HTTP %d %s\n%s", path, form.Encode(), resp.StatusCode, body, s.logs())
+	}
+}
+
+// expectPayment wants the sandbox's payment of order to satisfy ok.
+func (s *stack) expectPayment(order string, ok func(map[string]any) bool) {
+	s.t.Helper()
+	var list struct {
+		Payments []map[string]any `json:"payments"`
+	}
+	if good, why := get(s.sandbox+"/_mock/payments?order_id="+url.QueryEscape(order), &list); !good {
+		s.t.Fatalf("payments of %s: %s", order, why)
+	}
+	if len(list.Payments) != 1 || !ok(list.Payments[0]) {
+		s.t.Errorf("the sandbox's payment of %s: %v", order, list.Payments)
+	}
+}
+
 // checkout takes a card payment through the merchant's checkout, which
 // makes it, pays it on the hosted page as the payer (confirming 3-D Secure
 // when the card wants it), answers the check request and the result notify
@@ -365,6 +393,10 @@ func TestComposeEndToEnd(t *testing.T) {
 	// the merchant back in its container before and after the charge.
 	s.checkout("shop-1", "4716047261941981", false)
 	s.checkout("shop-3ds", "4916307416334310", true) // 3-D Secure
+	// After the charge: a partial refund, then the rest; the sandbox agrees.
+	s.post("/refund", url.Values{"order_id": {"shop-1"}, "amount": {"500"}})
+	s.post("/refund", url.Values{"order_id": {"shop-1"}})
+	s.expectPayment("shop-1", func(p map[string]any) bool { return p["refund_amount"] == "-1500.00" })
 
 	// 3. The merchant goes away while its notify is due: the attempts fail
 	// and are recorded; back up, it gets the notify on the next retry.

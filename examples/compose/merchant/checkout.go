@@ -58,7 +58,14 @@ type payment struct {
 	// paid or failed. A paid order stays paid: a later pg_result=0 is stale.
 	Outcome string `json:"outcome,omitempty"`
 	// Status is get_status3.php's pg_payment_status, last seen.
-	Status    string     `json:"status,omitempty"`
+	Status string `json:"status,omitempty"`
+	// Hold is a two-step payment (pg_auto_clearing=0): authorised, its
+	// money taken by POST /capture, or released by POST /cancel.
+	Hold bool `json:"hold,omitempty"`
+	// Captured and Refunded are what FreedomPay's replies to capture and
+	// refund requests said: the amount captured, the total refunded.
+	Captured  string     `json:"captured,omitempty"`
+	Refunded  string     `json:"refunded,omitempty"`
 	Callbacks []callback `json:"callbacks"`
 }
 
@@ -119,6 +126,7 @@ func newPayer() *http.Client {
 // amount and, optionally, card (a test card number) and cart_id.
 func (m *merchant) handleCheckout(w http.ResponseWriter, r *http.Request) {
 	orderID, card, cartID := r.FormValue("order_id"), r.FormValue("card"), r.FormValue("cart_id")
+	hold := r.FormValue("hold") == "1"
 	if orderID == "" || len(orderID) > 50 {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "order_id: want 1 to 50 characters"})
 		return
@@ -135,6 +143,11 @@ func (m *merchant) handleCheckout(w http.ResponseWriter, r *http.Request) {
 		cartID = "cart-" + orderID
 	}
 	p, ok := m.newPayment(orderID, formatCents(amount), cartID)
+	if ok {
+		m.mu.Lock()
+		p.Hold = hold
+		m.mu.Unlock()
+	}
 	if !ok {
 		writeJSON(w, http.StatusConflict, map[string]string{"error": "order " + orderID + " has a checkout already"})
 		return
@@ -185,7 +198,12 @@ func (m *merchant) forget(orderID string) {
 // its status until it is final.
 func (m *merchant) checkout(ctx context.Context, p *payment, card string) (checkoutReply, error) {
 	out := checkoutReply{OrderID: p.OrderID}
+	clearing := "1"
+	if p.Hold {
+		clearing = "0" // authorise and hold: POST /capture takes the money
+	}
 	reply, err := m.call(ctx, pathInitPayment, m.cfg.PaymentSecret, url.Values{
+		"pg_auto_clearing":  {clearing},
 		"pg_order_id":       {p.OrderID},
 		"pg_amount":         {p.Amount},
 		"pg_currency":       {p.Currency},

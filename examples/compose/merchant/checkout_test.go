@@ -564,3 +564,66 @@ func TestComposeExampleAgrees(t *testing.T) {
 		t.Errorf("compose.toml's merchant 9970: secret_key %q, check_url %q, result_url %q", m.SecretKey, m.CheckURL, m.ResultURL)
 	}
 }
+
+// post is a POST of a form to the merchant, its JSON answer decoded; the
+// HTTP status must be want.
+func (w *world) post(t *testing.T, path string, form url.Values, want int) map[string]string {
+	t.Helper()
+	resp, err := http.PostForm(w.url+path, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]string
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want || json.Unmarshal(body, &out) != nil {
+		t.Fatalf("POST %s %s: HTTP %d %s, want %d", path, form.Encode(), resp.StatusCode, body, want)
+	}
+	return out
+}
+
+// The merchant captures a held checkout in part, refunds in parts and
+// refuses itself a refund of more than remains (FreedomPay would answer
+// 10020); a second hold is cancelled. The sandbox agrees.
+func TestCaptureRefundCancel(t *testing.T) {
+	w := start(t, scenario.EncodingURL)
+	r := w.checkout(t, url.Values{"order_id": {"hold-1"}, "amount": {"1500"}, "hold": {"1"}, "card": {"4111111111111111"}}, http.StatusOK)
+	if r.Status != "success" {
+		t.Fatalf("held checkout: %+v", r)
+	}
+	if p := w.sandboxPayment(t, r.PaymentID); p.Captured {
+		t.Fatalf("a hold=1 checkout is captured: %+v", p)
+	}
+	w.post(t, "/refund", url.Values{"order_id": {"hold-1"}}, http.StatusConflict) // not captured yet
+	if got := w.post(t, "/capture", url.Values{"order_id": {"hold-1"}, "amount": {"1000"}}, http.StatusOK); got["captured"] != "1000.00" {
+		t.Fatalf("POST /capture: %v", got)
+	}
+	if got := w.post(t, "/capture", url.Values{"order_id": {"hold-1"}}, http.StatusBadGateway); got["code"] != "10036" {
+		t.Errorf("a second capture: %v, want FreedomPay's 10036", got)
+	}
+	if got := w.post(t, "/refund", url.Values{"order_id": {"hold-1"}, "amount": {"600"}}, http.StatusOK); got["refunded_total"] != "600.00" {
+		t.Fatalf("POST /refund 600: %v", got)
+	}
+	if got := w.post(t, "/refund", url.Values{"order_id": {"hold-1"}, "amount": {"500"}}, http.StatusConflict); !strings.Contains(got["error"], "400.00 remains") {
+		t.Errorf("a refund beyond the rest: %v", got)
+	}
+	if got := w.post(t, "/refund", url.Values{"order_id": {"hold-1"}}, http.StatusOK); got["refunded_total"] != "1000.00" || got["transaction_status"] != "revoked" {
+		t.Errorf("the rest: %v", got)
+	}
+	p := w.sandboxPayment(t, r.PaymentID)
+	if p.ClearingAmount != "1000.00" || p.RefundAmount != "-1000.00" || len(p.Refunds) != 2 {
+		t.Errorf("the sandbox's payment: %+v", p)
+	}
+	if got := w.payments(t)["hold-1"]; got.Captured != "1000.00" || got.Refunded != "1000.00" {
+		t.Errorf("GET /payments: %+v", got)
+	}
+
+	c := w.checkout(t, url.Values{"order_id": {"hold-2"}, "amount": {"20"}, "hold": {"1"}, "card": {"4111111111111111"}}, http.StatusOK)
+	w.post(t, "/cancel", url.Values{"order_id": {"hold-2"}}, http.StatusOK)
+	if p := w.sandboxPayment(t, c.PaymentID); p.Status != "revoked" {
+		t.Errorf("after POST /cancel: %+v", p)
+	}
+	w.post(t, "/cancel", url.Values{"order_id": {"nope"}}, http.StatusNotFound)
+	w.log.mustHave(t, "captured order_id=hold-1 payment_id="+r.PaymentID+" amount=1000.00")
+	w.log.mustHave(t, "refunded order_id=hold-1 payment_id="+r.PaymentID+" amount=400.00")
+}

@@ -12,12 +12,17 @@
 //	POST /pay       order_id, amount (optional): make a payout and poll it
 //	POST /notify    FreedomPay's payout notify: verify, remember, acknowledge
 //	GET  /seen      every payout notify received, as JSON
-//	POST /checkout  order_id, amount, card (optional): take a card payment,
-//	                playing the payer on the hosted page with plain HTTP
+//	POST /checkout  order_id, amount, card (optional), hold=1 (optional: a
+//	                two-step payment): take a card payment, playing the
+//	                payer on the hosted page with plain HTTP
 //	POST /check     FreedomPay's check request before a card is charged
 //	POST /result    FreedomPay's result notify after it
 //	GET  /paid      where the payer comes back after paying (also POST)
 //	GET  /failed    where the payer comes back when the payment failed
+//	POST /capture   order_id, amount (optional): capture a held checkout
+//	POST /cancel    order_id: release a held checkout
+//	POST /refund    order_id, amount (optional: all that remains): refund,
+//	                never more than remains
 //	GET  /payments  every checkout with the callbacks about it, as JSON
 //
 // Configuration comes from the environment; see configFromEnv.
@@ -226,6 +231,9 @@ func (m *merchant) routes() http.Handler {
 		mux.HandleFunc(route, m.handleBack) // the method is the merchant's pg_success_url_method
 	}
 	mux.HandleFunc("GET /payments", m.handlePayments)
+	mux.HandleFunc("POST /capture", m.handleCapture)
+	mux.HandleFunc("POST /cancel", m.handleCancel)
+	mux.HandleFunc("POST /refund", m.handleRefund)
 	return mux
 }
 
