@@ -48,6 +48,10 @@ func handlers() map[string]func(*Gateway, *call) (sign.Fields, error) {
 		"/g2g/cancel":        (*Gateway).g2gCancel,
 		"/revoke.php":        (*Gateway).revokePHP,
 		"/g2g/refund":        (*Gateway).g2gRefund,
+		// Card storage.
+		"/v1/merchant/{id}/cardstorage/add":    (*Gateway).cardAdd,
+		"/v1/merchant/{id}/cardstorage/list":   (*Gateway).cardList,
+		"/v1/merchant/{id}/cardstorage/remove": (*Gateway).cardRemove,
 	}
 }
 
@@ -81,6 +85,9 @@ func Register(r *mux.Router, current func() *Gateway) {
 	r.HandleFunc(routes.PaymentPage, func(w http.ResponseWriter, req *http.Request) {
 		current().servePaymentPage(w, req)
 	}).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
+	r.HandleFunc(routes.CardPage, func(w http.ResponseWriter, req *http.Request) {
+		current().serveCardPage(w, req)
+	}).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
 	r.HandleFunc(routes.ACSPage+"{key}", func(w http.ResponseWriter, req *http.Request) {
 		current().serveACS(w, req)
 	}).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
@@ -96,7 +103,8 @@ func Register(r *mux.Router, current func() *Gateway) {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		want := "POST (or GET with a query string)"
 		switch _, api := routes.Lookup(req.URL.Path); {
-		case strings.HasPrefix(req.URL.Path, routes.PayoutPage), req.URL.Path == routes.PaymentPage, strings.HasPrefix(req.URL.Path, routes.ACSPage):
+		case strings.HasPrefix(req.URL.Path, routes.PayoutPage), req.URL.Path == routes.PaymentPage, strings.HasPrefix(req.URL.Path, routes.ACSPage),
+			routes.Match(routes.CardPage, req.URL.Path):
 			want = "GET, or POST from the page's form"
 		case !api:
 			want = "GET"
