@@ -255,7 +255,7 @@ func TestCardStorageChecksItsFields(t *testing.T) {
 		"a post_link with CRLF": {cardPath(base, "9970", "add"), []string{"pg_user_id", cardUser,
 			"pg_post_link", sh.srv.URL + "/hooks/card\r\nX: y", "pg_back_link", "http://shop.example/cards"}, "pg_post_link"},
 		"a user of other characters": {cardPath(base, "9970", "list"), []string{"pg_user_id", "a b"}, "pg_user_id"},
-		"no token": {cardPath(base, "9970", "remove"), []string{"pg_user_id", cardUser}, "pg_card_token"},
+		"no token":                   {cardPath(base, "9970", "remove"), []string{"pg_user_id", cardUser}, "pg_card_token"},
 	} {
 		script := tc.path[strings.LastIndexByte(tc.path, '/')+1:]
 		r := payPost(t, tc.path, signed(script, paymentSecret, append([]string{"pg_merchant_id", "9970"}, tc.kv...)...))
