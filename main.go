@@ -210,6 +210,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	stateDir := fs.String("state", envDefault("state", ""), "directory to save the state in and resume it from after a restart (default: nothing is written)")
 	publicURL := fs.String("public-url", envDefault("public-url", ""), "base URL of the pages replies name (pg_redirect_url), where a payer's browser reaches the sandbox, e.g. http://localhost:8080 (default: the host the request came to)")
 	maxPayments := fs.String("max-payments", envDefault("max-payments", strconv.Itoa(ledger.DefaultMaxPayments)), "the most payments kept per merchant; init_payment beyond it is refused (reset the merchant to start afresh)")
+	maxCards := fs.String("max-cards", envDefault("max-cards", strconv.Itoa(ledger.DefaultMaxCards)), "the most card-storage records (saved cards, removed ones, card pages waiting for a card) kept per merchant; cardstorage/add beyond it is refused (reset the merchant to start afresh)")
 	maxAwaits := fs.String("max-awaits", envDefault("max-awaits", strconv.Itoa(sandbox.DefaultMaxAwaits)), "the most /_mock/await calls open at once (more are answered 503 with Retry-After)")
 	memoryLimit := fs.String("memory-limit", envDefault("memory-limit", defaultMemoryLimit), "soft limit of the memory the Go runtime uses, such as 192MiB or 1GiB: near it the collector works harder (it never refuses work); 0 for none; GOMEMLIMIT, when set, wins")
 	stateInterval := fs.String("state-interval", envDefault("state-interval", mock.DefaultStateInterval.String()), "least time between two saves no request waits on (a payout made is saved before its reply)")
@@ -266,12 +267,16 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if err13 != nil || nPayments <= 0 || nPayments > 10000000 {
 		err13 = fmt.Errorf("--max-payments %q is not a count from 1 to 10000000", *maxPayments)
 	}
+	nCards, err14 := strconv.Atoi(*maxCards)
+	if err14 != nil || nCards <= 0 || nCards > 10000000 {
+		err14 = fmt.Errorf("--max-cards %q is not a count from 1 to 10000000", *maxCards)
+	}
 	memLimit, err11 := parseBytes(*memoryLimit)
 	if err11 != nil {
 		err11 = fmt.Errorf("--memory-limit %q: %v", *memoryLimit, err11)
 	}
 	_, err12 := control.ParseAllowedHosts(*allowedHosts)
-	if err := errors.Join(err, err2, err3, err4, err5, err6, err7, err8, err9, err10, err11, err12, err13); err != nil {
+	if err := errors.Join(err, err2, err3, err4, err5, err6, err7, err8, err9, err10, err11, err12, err13, err14); err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock serve:", err)
 		return 2
 	}
@@ -291,7 +296,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		StateDir: *stateDir, StateInterval: interval, CallbackLoopbackHost: *loopbackHost,
 		ReadHeaderTimeout: timeouts[0], ReadTimeout: timeouts[1], WriteTimeout: timeouts[2],
 		ShutdownTimeout: timeouts[3], NotifyWorkers: nWorkers, MaxAwaits: nAwaits, Version: version,
-		AllowedHosts: *allowedHosts, MaxPayments: nPayments, PublicURL: *publicURL,
+		AllowedHosts: *allowedHosts, MaxPayments: nPayments, MaxCards: nCards, PublicURL: *publicURL,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "freedompay-mock:", err)

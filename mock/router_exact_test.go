@@ -32,8 +32,14 @@ func TestExactRoutesAnswerAsTheRouter(t *testing.T) {
 			t.Fatal(err)
 		}
 		x := s.router(control.Options{Token: "tok", Version: Version(s.opts.Version)})
-		if len(x.paths) != len(routes.Gateway()) {
-			t.Fatalf("the map holds %d paths, want the %d gateway routes", len(x.paths), len(routes.Gateway()))
+		fixed := 0 // a route with a variable in its path (the merchant's id) is the router's to match
+		for _, rt := range routes.Gateway() {
+			if !strings.Contains(rt.Path, "{") {
+				fixed++
+			}
+		}
+		if len(x.paths) != fixed {
+			t.Fatalf("the map holds %d paths, want the %d gateway routes without variables", len(x.paths), fixed)
 		}
 		if !exactFirst {
 			return s, s.recoverer(cleanPath(x.next))

@@ -122,6 +122,10 @@ type Options struct {
 	// MaxPayments bounds the payments kept per merchant; init_payment
 	// beyond it is refused. Default ledger.DefaultMaxPayments.
 	MaxPayments int
+	// MaxCards bounds the card-storage records kept per merchant (saved
+	// cards, removed ones, pages waiting for a card); cardstorage/add
+	// beyond it is refused. Default ledger.DefaultMaxCards.
+	MaxCards int
 	// PublicURL, when set (an absolute http(s) URL without a path, such
 	// as http://localhost:8080), is the base of the pages the gateway's
 	// replies name (pg_redirect_url of a payment or a reg2nonreg payout):
@@ -211,7 +215,7 @@ func New(opts Options) (*Server, error) {
 		Scenario: sc, Clock: opts.Clock, Seed: opts.Seed, Logger: opts.Logger, MaxBodyBytes: opts.MaxBodyBytes,
 		JournalSize: opts.JournalSize, Allow: allow, LoopbackHost: loop, InContainer: opts.inContainer,
 		StateDir: opts.StateDir, StateInterval: opts.StateInterval, NotifyWorkers: opts.NotifyWorkers, MaxAwaits: opts.MaxAwaits, MaxPayments: opts.MaxPayments,
-		PublicURL: opts.PublicURL,
+		MaxCards: opts.MaxCards, PublicURL: opts.PublicURL,
 	})
 	if err != nil {
 		return nil, err

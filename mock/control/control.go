@@ -227,6 +227,7 @@ func Register(router *mux.Router, sb *sandbox.Sandbox, opts Options) Misses {
 	r.HandleFunc(Prefix+"/payments/{id}", noBody(h.payment)).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/payments/{id}/status", only(jsonBody(h.forcePayment))).Methods(http.MethodPost)
 	r.HandleFunc(Prefix+"/payments/{id}/notify", noBody(h.resendPayment)).Methods(http.MethodPost)
+	r.HandleFunc(Prefix+"/cards", noBody(h.cards, page(merchant, "user_id", "state")...)).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/requests", noBody(h.requests, page(merchant, "path", "order_id", "payment_id", "outcome")...)).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/await", long(noBody(h.await, sandbox.AwaitKeys...))).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/scenario", only(tomlBody(h.scenario), merchant)).Methods(http.MethodPut, http.MethodPost)

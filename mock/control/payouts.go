@@ -131,3 +131,14 @@ func (h *handlers) resendPayment(r *http.Request) (any, error) {
 	}
 	return h.sb.ResendPayment(r.Context(), id)
 }
+
+// cards lists the card-storage records (cardstorage/add's pages and the
+// cards saved on them), masked.
+func (h *handlers) cards(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	pg, err := sandbox.ReadPage(q)
+	if err != nil {
+		return nil, err
+	}
+	return h.sb.Cards(sandbox.CardQuery{MerchantID: q.Get("merchant_id"), UserID: q.Get("user_id"), State: q.Get("state"), Page: pg})
+}

@@ -55,6 +55,8 @@ type Config struct {
 	Seed   int64
 	// Payments makes payments' changes; nil serves no payment page.
 	Payments Payments
+	// Cards makes card storage's changes; nil serves no card page.
+	Cards Cards
 	// PublicURL is the base of the pages replies name; "" takes the host
 	// a request came to.
 	PublicURL string
@@ -134,6 +136,9 @@ type call struct {
 	// groups hold the children of a reply's nested fields, by name: the
 	// handler puts the field itself, empty, where it goes in the reply.
 	groups map[string][]sign.Node
+	// nodes, when not nil, are the whole reply, nested (cardstorage/list's
+	// repeated <card>): the handler returns no fields.
+	nodes []sign.Node
 }
 
 // base is the sandbox's URL as the client reached it, for pages.
@@ -197,10 +202,13 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	secret := secretOf(m)
 	var body []byte
 	if err == nil { // first: errors.As would cost the reply an allocation
-		if len(c.groups) == 0 {
+		switch {
+		case c.nodes != nil:
+			rec.reply, body = g.signedTree(script, secret, c.nodes)
+		case len(c.groups) == 0:
 			rec.reply = fields
 			body = g.signed(script, secret, fields)
-		} else {
+		default:
 			rec.reply, body = g.signedTree(script, secret, tree(fields, c.groups))
 		}
 		if log.enabled(slog.LevelInfo) { // time.Since only for a line written

@@ -115,6 +115,10 @@ func (g *Gateway) serveACS(w http.ResponseWriter, r *http.Request) {
 	key := mux.Vars(r)["key"]
 	now := g.cfg.Clock.Now()
 	p, ok := g.cfg.Ledger.PaymentByPage(key)
+	if sc, card := g.cfg.Ledger.CardPage(key); !ok && card && g.cfg.Cards != nil {
+		g.serveCardACS(w, r, sc) // a card being saved (card storage)
+		return
+	}
 	if !ok || g.cfg.Payments == nil {
 		g.notice(w, http.StatusNotFound, page.NotFound(""))
 		return

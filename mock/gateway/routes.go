@@ -54,6 +54,10 @@ func handlers() map[string]func(*Gateway, *call) (sign.Fields, error) {
 		"/do_capture":  (*Gateway).doCapture,
 		"/cancel":      (*Gateway).cancelPHP,
 		"/revoke":      (*Gateway).revokePHP,
+		// Card storage.
+		"/v1/merchant/{id}/cardstorage/add":    (*Gateway).cardAdd,
+		"/v1/merchant/{id}/cardstorage/list":   (*Gateway).cardList,
+		"/v1/merchant/{id}/cardstorage/remove": (*Gateway).cardRemove,
 	}
 }
 
@@ -87,6 +91,9 @@ func Register(r *mux.Router, current func() *Gateway) {
 	r.HandleFunc(routes.PaymentPage, func(w http.ResponseWriter, req *http.Request) {
 		current().servePaymentPage(w, req)
 	}).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
+	r.HandleFunc(routes.CardPage, func(w http.ResponseWriter, req *http.Request) {
+		current().serveCardPage(w, req)
+	}).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
 	r.HandleFunc(routes.ACSPage+"{key}", func(w http.ResponseWriter, req *http.Request) {
 		current().serveACS(w, req)
 	}).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
@@ -102,7 +109,8 @@ func Register(r *mux.Router, current func() *Gateway) {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		want := "POST (or GET with a query string)"
 		switch _, api := routes.Lookup(req.URL.Path); {
-		case strings.HasPrefix(req.URL.Path, routes.PayoutPage), req.URL.Path == routes.PaymentPage, strings.HasPrefix(req.URL.Path, routes.ACSPage):
+		case strings.HasPrefix(req.URL.Path, routes.PayoutPage), req.URL.Path == routes.PaymentPage, strings.HasPrefix(req.URL.Path, routes.ACSPage),
+			routes.Match(routes.CardPage, req.URL.Path):
 			want = "GET, or POST from the page's form"
 		case !api:
 			want = "GET"

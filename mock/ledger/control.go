@@ -151,6 +151,11 @@ func (l *Ledger) ResetMerchant(sc *scenario.Scenario, id string, origin time.Tim
 			taken[pid] = true
 		}
 	}
+	for pid, c := range l.storedByID {
+		if c.MerchantID != id {
+			taken[pid] = true
+		}
+	}
 	for _, sp := range sc.Payments {
 		if string(sp.MerchantID) == id && sp.PaymentID != 0 && taken[sp.PaymentID] {
 			return fmt.Errorf("payment_id %d of payment order %s is already another merchant's", sp.PaymentID, sp.OrderID)
@@ -249,4 +254,15 @@ func (l *Ledger) forget(id string) {
 	delete(l.payCount, id)
 	clear(l.payments[len(pays):])
 	l.payments = pays
+	stored := l.stored[:0]
+	for _, c := range l.stored {
+		if c.MerchantID != id {
+			stored = append(stored, c)
+			continue
+		}
+		delete(l.storedByID, c.PaymentID)
+		delete(l.storedByPage, c.PageKey)
+	}
+	clear(l.stored[len(stored):])
+	l.stored = stored
 }

@@ -182,5 +182,6 @@ func (l *Ledger) paymentIDTaken(id int64) bool {
 	_, taken := l.byID[id]
 	_, paid := l.payByID[id]
 	_, child := l.childIDs[id]
-	return taken || paid || child
+	_, stored := l.storedByID[id]
+	return taken || paid || child || stored
 }

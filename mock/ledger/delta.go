@@ -6,7 +6,8 @@ package ledger
 // saved whole.
 type Delta struct {
 	Payouts   []Payout
-	Payments  []Payment // made or changed: as they are now
+	Payments  []Payment    // made or changed: as they are now
+	Cards     []StoredCard // card-storage records made or changed: as they are now
 	Discarded []int64
 	Whole     bool
 }
@@ -23,13 +24,20 @@ type tracker struct {
 	discarded []int64
 	payments  map[int64]*Payment
 	payOrder  []int64 // payments changed, in the order first changed
+	cards     map[int64]*StoredCard
+	cardOrder []int64 // card-storage records changed, in the order first changed
+}
+
+// fresh is an empty tracker, on or not, whole or not.
+func freshTracker(on, whole bool) tracker {
+	return tracker{on: on, whole: whole, changed: map[int64]*Payout{}, payments: map[int64]*Payment{}, cards: map[int64]*StoredCard{}}
 }
 
 // TrackDeltas makes the ledger collect its changes for [Ledger.TakeDelta]
 // (when its state is saved).
 func (l *Ledger) TrackDeltas() {
 	l.mu.Lock()
-	l.delta = tracker{on: true, changed: map[int64]*Payout{}, payments: map[int64]*Payment{}}
+	l.delta = freshTracker(true, false)
 	l.mu.Unlock()
 }
 
@@ -44,7 +52,7 @@ func (l *Ledger) track(p *Payout) {
 	}
 	t.changed[p.PaymentID] = p
 	if len(t.order)+len(t.discarded) > maxDelta {
-		*t = tracker{on: true, whole: true, changed: map[int64]*Payout{}, payments: map[int64]*Payment{}}
+		*t = freshTracker(true, true)
 	}
 }
 
@@ -59,7 +67,7 @@ func (l *Ledger) trackDiscard(paymentID int64) {
 	}
 	t.discarded = append(t.discarded, paymentID)
 	if len(t.order)+len(t.discarded) > maxDelta {
-		*t = tracker{on: true, whole: true, changed: map[int64]*Payout{}, payments: map[int64]*Payment{}}
+		*t = freshTracker(true, true)
 	}
 }
 
@@ -80,21 +88,27 @@ func (l *Ledger) TakeDelta() Delta {
 			d.Payments = append(d.Payments, p.clone())
 		}
 	}
-	*t = tracker{on: t.on, changed: map[int64]*Payout{}, payments: map[int64]*Payment{}}
+	for _, id := range t.cardOrder {
+		if c, ok := t.cards[id]; ok {
+			d.Cards = append(d.Cards, *c)
+		}
+	}
+	*t = freshTracker(t.on, false)
 	return d
 }
 
-// Save returns every payout and payment, as [Ledger.Payouts] and
-// [Ledger.Payments] do, and starts the next delta afresh, at one moment.
-func (l *Ledger) Save() ([]Payout, []Payment) {
+// Save returns every payout, payment and card-storage record, as
+// [Ledger.Payouts], [Ledger.Payments] and [Ledger.StoredCards] do, and
+// starts the next delta afresh, at one moment.
+func (l *Ledger) Save() ([]Payout, []Payment, []StoredCard) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.delta = tracker{on: l.delta.on, changed: map[int64]*Payout{}, payments: map[int64]*Payment{}}
+	l.delta = freshTracker(l.delta.on, false)
 	pays := make([]Payment, len(l.payments))
 	for i, p := range l.payments {
 		pays[i] = p.clone()
 	}
-	return l.copyPayouts(), pays
+	return l.copyPayouts(), pays, l.copyStored()
 }
 
 // trackPayment records a change of payment p; l.mu is held.
@@ -108,7 +122,27 @@ func (l *Ledger) trackPayment(p *Payment) {
 		t.payOrder = append(t.payOrder, p.PaymentID)
 	}
 	t.payments[p.PaymentID] = p
-	if len(t.order)+len(t.discarded)+len(t.payOrder) > maxDelta {
-		*t = tracker{on: true, whole: true, changed: map[int64]*Payout{}, payments: map[int64]*Payment{}}
+	if t.size() > maxDelta {
+		*t = freshTracker(true, true)
+	}
+}
+
+// size is how many changes t holds.
+func (t *tracker) size() int {
+	return len(t.order) + len(t.discarded) + len(t.payOrder) + len(t.cardOrder)
+}
+
+// trackStored records a change of card-storage record c; l.mu is held.
+func (l *Ledger) trackStored(c *StoredCard) {
+	t := &l.delta
+	if !t.on || t.whole {
+		return
+	}
+	if _, ok := t.cards[c.PaymentID]; !ok {
+		t.cardOrder = append(t.cardOrder, c.PaymentID)
+	}
+	t.cards[c.PaymentID] = c
+	if t.size() > maxDelta {
+		*t = freshTracker(true, true)
 	}
 }

@@ -176,7 +176,12 @@ type Ledger struct {
 	idem        map[orderKey]*Payment
 	payCount    map[string]int // payments by merchant
 	maxPayments int
-	delta       tracker // changes since the last TakeDelta
+	// Card storage: every add, by payment id and by page key.
+	stored       []*StoredCard
+	storedByID   map[int64]*StoredCard
+	storedByPage map[string]*StoredCard
+	maxCards     int
+	delta        tracker // changes since the last TakeDelta
 }
 
 // New builds the ledger of a validated scenario. Timelines count from origin;
@@ -208,6 +213,7 @@ func accounts(sc *scenario.Scenario, gen *fixtures.Gen) *Ledger {
 		merchants: map[string]*account{}, cards: map[cardKey]scenario.Card{}, cardIDs: map[orderKey]scenario.Card{},
 		byID: map[int64]*Payout{}, byOrder: map[orderKey]*Payout{}, byPage: map[string]*Payout{},
 		payByID: map[int64]*Payment{}, payByOrder: map[orderKey]*Payment{}, payByPage: map[string]*Payment{}, childIDs: map[int64]*Payment{}, idem: map[orderKey]*Payment{}, payCount: map[string]int{}, maxPayments: DefaultMaxPayments,
+		storedByID: map[int64]*StoredCard{}, storedByPage: map[string]*StoredCard{}, maxCards: DefaultMaxCards,
 	}
 	if l.defaultDelay < 0 { // a scenario built in Go, not validated
 		l.defaultDelay = scenario.DefaultDelay

@@ -13,7 +13,8 @@ import (
 
 // DemoShop is where the demo shop takes payment callbacks: DemoShop +
 // "check" for the check request, DemoShop + "result" for the result
-// notify, as absolute URLs on the sandbox's own address.
+// notify, DemoShop + "card" for a card-storage notify, as absolute URLs
+// on the sandbox's own address.
 const DemoShop = "/_mock/demo/shop/"
 
 // demoShop is the sandbox's own shop for payments: it answers a check
@@ -38,8 +39,13 @@ func (d *demoShop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	order := wire.Shorten(fields.Value("pg_order_id"), maxDemoLogValue)
 	id, _ := fixtures.ParseID(fields.Value("pg_payment_id"))
 	p, ok := d.ledger.Payment(id)
-	if !ok || (script != "check" && script != "result") {
-		http.Error(w, "demo shop: no payment of the sandbox has this pg_payment_id, or the URL ends in neither check nor result", http.StatusNotFound)
+	if script == "card" {
+		// A card-storage notify names no payment: the merchant it says.
+		p = ledger.Payment{MerchantID: fields.Value("pg_merchant_id")}
+		_, ok = d.ledger.Merchant(p.MerchantID)
+	}
+	if !ok || (script != "check" && script != "result" && script != "card") {
+		http.Error(w, "demo shop: no payment of the sandbox has this pg_payment_id, or the URL ends in none of check, result and card", http.StatusNotFound)
 		return
 	}
 	m, _ := d.ledger.Merchant(p.MerchantID)

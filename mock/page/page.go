@@ -76,13 +76,28 @@ type ACS struct {
 	PaymentID                                string
 }
 
+// CardForm is the card-storage page: the card form of a card to save for
+// a user of a merchant (cardstorage/add).
+type CardForm struct {
+	Lang      string
+	Merchant  string
+	UserID    string
+	PaymentID string
+	Action    string // URL the form POSTs to
+	// Error and Problem are as Payment's: Error a decline or a problem
+	// of the form, Problem what is wrong with the card as typed.
+	Error     string
+	Problem   ledger.CardProblem
+	TestCards []TestCard
+}
+
 // Notice is a page that only says something: payment not found, lifetime
 // over, already paid (NotFound, Expired and AlreadyPaid give those).
 type Notice struct{ Lang, Title, Message string }
 
 // Templates are the parsed pages. They are safe for concurrent use.
 type Templates struct {
-	payment, acs, redirect, notice *template.Template
+	payment, acs, redirect, notice, card *template.Template
 }
 
 // New parses the embedded templates. It panics on a template error: they
@@ -94,7 +109,7 @@ func parse(fsys fs.FS) *Templates {
 	one := func(name string) *template.Template {
 		return template.Must(template.New(name).ParseFS(fsys, "templates/layout.html", "templates/"+name+".html"))
 	}
-	return &Templates{payment: one("payment"), acs: one("acs"), redirect: one("redirect"), notice: one("notice")}
+	return &Templates{payment: one("payment"), acs: one("acs"), redirect: one("redirect"), notice: one("notice"), card: one("card")}
 }
 
 // view is what the layout reads: the texts of the page's language, its
@@ -114,8 +129,25 @@ func (t *Templates) Payment(w io.Writer, v Payment) error {
 		v.Error = tx.problem(v.Problem)
 	}
 	v.Error = redact.Cards(v.Error)
-	cards := make([]TestCard, len(v.TestCards))
-	for i, c := range v.TestCards {
+	v.TestCards = tx.testCards(v.TestCards)
+	return render(w, t.payment, view{T: tx, Title: tx.PaymentTitle, Frame: v.Frame, V: v})
+}
+
+// Card writes the card-storage page's card form.
+func (t *Templates) Card(w io.Writer, v CardForm) error {
+	tx := textsOf(v.Lang)
+	if v.Problem != ledger.CardOK {
+		v.Error = tx.problem(v.Problem)
+	}
+	v.Error = redact.Cards(v.Error)
+	v.TestCards = tx.testCards(v.TestCards)
+	return render(w, t.card, view{T: tx, Title: tx.CardTitle, V: v})
+}
+
+// testCards are cards with their outcomes in these texts' language.
+func (tx *texts) testCards(in []TestCard) []TestCard {
+	cards := make([]TestCard, len(in))
+	for i, c := range in {
 		c.Outcome = tx.OutcomeSuccess
 		switch {
 		case c.Declined != 0:
@@ -125,8 +157,7 @@ func (t *Templates) Payment(w io.Writer, v Payment) error {
 		}
 		cards[i] = c
 	}
-	v.TestCards = cards
-	return render(w, t.payment, view{T: tx, Title: tx.PaymentTitle, Frame: v.Frame, V: v})
+	return cards
 }
 
 // ACS writes the simulated issuer's 3-D Secure page.
@@ -164,6 +195,18 @@ func NotFound(lang string) Notice {
 func Expired(lang string) Notice {
 	tx := textsOf(lang)
 	return Notice{Lang: Lang(lang), Title: tx.ExpiredTitle, Message: tx.ExpiredMessage}
+}
+
+// CardNotFound is the notice of a card page that does not exist.
+func CardNotFound(lang string) Notice {
+	tx := textsOf(lang)
+	return Notice{Lang: Lang(lang), Title: tx.CardNotFoundTitle, Message: tx.CardNotFoundMessage}
+}
+
+// CardUsed is the notice of a card page that has taken its card.
+func CardUsed(lang string) Notice {
+	tx := textsOf(lang)
+	return Notice{Lang: Lang(lang), Title: tx.CardUsedTitle, Message: tx.CardUsedMessage}
 }
 
 // AlreadyPaid is the notice of a payment page opened again after paying.

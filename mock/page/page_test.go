@@ -55,7 +55,7 @@ func TestTextsComplete(t *testing.T) {
 func TestNewPanicsOnATemplateError(t *testing.T) {
 	New() // the embedded templates parse
 	good := fstest.MapFS{}
-	for _, n := range []string{"layout", "payment", "acs", "redirect", "notice"} {
+	for _, n := range []string{"layout", "payment", "acs", "redirect", "notice", "card"} {
 		b, err := templateFS.ReadFile("templates/" + n + ".html")
 		if err != nil {
 			t.Fatal(err)

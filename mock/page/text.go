@@ -41,6 +41,10 @@ type texts struct {
 
 	NotFoundTitle, NotFoundMessage, ExpiredTitle, ExpiredMessage, PaidTitle, PaidMessage string
 	BusyTitle, BusyMessage                                                               string
+
+	// The card-storage page (cardstorage/add).
+	CardTitle, CardIntro, User, Save                                       string
+	CardNotFoundTitle, CardNotFoundMessage, CardUsedTitle, CardUsedMessage string
 	// A test card's outcome: OutcomeDeclined takes the error code (%d).
 	OutcomeSuccess, Outcome3DS, OutcomeDeclined string
 
@@ -99,6 +103,10 @@ var languages = map[string]*texts{
 		ExpiredTitle: "Время оплаты истекло", ExpiredMessage: "Срок оплаты истёк. Вернитесь в магазин и начните заново.",
 		PaidTitle: "Уже оплачено", PaidMessage: "Этот платёж уже проведён.",
 		BusyTitle: "Платёж обрабатывается", BusyMessage: "Карта для этого платежа уже отправлена и обрабатывается. Обновите страницу через несколько секунд.",
+		CardTitle: "Сохранение карты", CardIntro: "Карта будет сохранена для оплат в этом магазине. Деньги не списываются.",
+		User: "Пользователь", Save: "Сохранить карту",
+		CardNotFoundTitle: "Страница не найдена", CardNotFoundMessage: "Такой страницы сохранения карты нет, или ссылка неверна.",
+		CardUsedTitle: "Карта уже сохранена", CardUsedMessage: "На этой странице карта уже сохранена; другую карту она не принимает.",
 		OutcomeSuccess: "успех", Outcome3DS: "успех после 3-D Secure", OutcomeDeclined: "отказ %d",
 		ProblemNumberLength: "Номер карты должен состоять из 13–19 цифр.",
 		ProblemNumberLuhn:   "Номер карты неверен: проверьте, нет ли опечатки.",
@@ -125,6 +133,10 @@ var languages = map[string]*texts{
 		ExpiredTitle: "Time to pay is over", ExpiredMessage: "The time to pay has run out. Return to the store and start again.",
 		PaidTitle: "Already paid", PaidMessage: "This payment has already been made.",
 		BusyTitle: "Payment in progress", BusyMessage: "A card for this payment has been sent and is being processed. Reload this page in a few seconds.",
+		CardTitle: "Save a card", CardIntro: "The card is saved for payments to this merchant. No money is taken.",
+		User: "User", Save: "Save the card",
+		CardNotFoundTitle: "Page not found", CardNotFoundMessage: "There is no such card page, or the link is wrong.",
+		CardUsedTitle: "Card already saved", CardUsedMessage: "A card has been saved on this page; it takes no other.",
 		OutcomeSuccess: "success", Outcome3DS: "success after 3-D Secure", OutcomeDeclined: "declined %d",
 		ProblemNumberLength: "The card number must be 13 to 19 digits.",
 		ProblemNumberLuhn:   "The card number is not valid: check it for a typing error.",
@@ -151,6 +163,10 @@ var languages = map[string]*texts{
 		ExpiredTitle: "Төлем уақыты өтті", ExpiredMessage: "Төлеу мерзімі аяқталды. Дүкенге оралып, қайта бастаңыз.",
 		PaidTitle: "Төленіп қойған", PaidMessage: "Бұл төлем бұрын жасалған.",
 		BusyTitle: "Төлем өңделуде", BusyMessage: "Бұл төлемнің картасы жіберілді және өңделуде. Бірнеше секундтан кейін бетті жаңартыңыз.",
+		CardTitle: "Картаны сақтау", CardIntro: "Карта осы дүкендегі төлемдер үшін сақталады. Ақша шешілмейді.",
+		User: "Пайдаланушы", Save: "Картаны сақтау",
+		CardNotFoundTitle: "Бет табылмады", CardNotFoundMessage: "Мұндай картаны сақтау беті жоқ немесе сілтеме қате.",
+		CardUsedTitle: "Карта сақталып қойған", CardUsedMessage: "Бұл бетте карта сақталған; басқа карта қабылданбайды.",
 		OutcomeSuccess: "сәтті", Outcome3DS: "3-D Secure кейін сәтті", OutcomeDeclined: "бас тартылды %d",
 		ProblemNumberLength: "Карта нөмірі 13–19 цифрдан тұруы керек.",
 		ProblemNumberLuhn:   "Карта нөмірі қате: тексеріп, қайта енгізіңіз.",
@@ -177,6 +193,10 @@ var languages = map[string]*texts{
 		ExpiredTitle: "To‘lov vaqti tugadi", ExpiredMessage: "To‘lov muddati o‘tdi. Do‘konga qaytib, qaytadan boshlang.",
 		PaidTitle: "Allaqachon to‘langan", PaidMessage: "Bu to‘lov allaqachon amalga oshirilgan.",
 		BusyTitle: "To‘lov amalga oshirilmoqda", BusyMessage: "Bu to‘lov uchun karta yuborildi va ishlov berilmoqda. Bir necha soniyadan keyin sahifani yangilang.",
+		CardTitle: "Kartani saqlash", CardIntro: "Karta ushbu do‘kondagi to‘lovlar uchun saqlanadi. Pul yechilmaydi.",
+		User: "Foydalanuvchi", Save: "Kartani saqlash",
+		CardNotFoundTitle: "Sahifa topilmadi", CardNotFoundMessage: "Bunday kartani saqlash sahifasi yo‘q yoki havola noto‘g‘ri.",
+		CardUsedTitle: "Karta allaqachon saqlangan", CardUsedMessage: "Bu sahifada karta saqlangan; boshqa karta qabul qilinmaydi.",
 		OutcomeSuccess: "muvaffaqiyatli", Outcome3DS: "3-D Secure’dan keyin muvaffaqiyatli", OutcomeDeclined: "rad etildi %d",
 		ProblemNumberLength: "Karta raqami 13–19 ta raqamdan iborat bo‘lishi kerak.",
 		ProblemNumberLuhn:   "Karta raqami noto‘g‘ri: tekshirib, qayta kiriting.",
@@ -203,6 +223,10 @@ var languages = map[string]*texts{
 		ExpiredTitle: "Төлөө убактысы бүттү", ExpiredMessage: "Төлөө мөөнөтү өттү. Дүкөнгө кайтып, кайра баштаңыз.",
 		PaidTitle: "Мурда төлөнгөн", PaidMessage: "Бул төлөм мурда жүргүзүлгөн.",
 		BusyTitle: "Төлөм иштетилүүдө", BusyMessage: "Бул төлөмдүн картасы жөнөтүлдү жана иштетилүүдө. Бир нече секунддан кийин бетти жаңыртыңыз.",
+		CardTitle: "Картаны сактоо", CardIntro: "Карта бул дүкөндөгү төлөмдөр үчүн сакталат. Акча алынбайт.",
+		User: "Колдонуучу", Save: "Картаны сактоо",
+		CardNotFoundTitle: "Бет табылган жок", CardNotFoundMessage: "Мындай картаны сактоо бети жок же шилтеме туура эмес.",
+		CardUsedTitle: "Карта мурда сакталган", CardUsedMessage: "Бул бетте карта сакталган; башка карта кабыл алынбайт.",
 		OutcomeSuccess: "ийгиликтүү", Outcome3DS: "3-D Secure’ден кийин ийгиликтүү", OutcomeDeclined: "четке кагылды %d",
 		ProblemNumberLength: "Картанын номери 13–19 сандан турушу керек.",
 		ProblemNumberLuhn:   "Картанын номери туура эмес: текшерип, кайра киргизиңиз.",

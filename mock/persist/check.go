@@ -141,6 +141,7 @@ func checkSections(st *State, sc *scenario.Scenario, p *problems) {
 		payoutIDs[po.PaymentID] = true
 	}
 	p.addAll("payments", ledger.CheckPayments(sc, st.Payments, payoutIDs))
+	p.addAll("cards", ledger.CheckStoredCards(sc, st.Cards))
 	var payouts map[int64]notify.SavedPayout // nil: what the schedule names is not judged
 	if !p.missing["payouts"] {
 		payouts = make(map[int64]notify.SavedPayout, len(st.Payouts))

@@ -52,8 +52,10 @@ type Record struct {
 	Discarded []int64         `json:"discarded,omitempty"` // taken back
 	// Payments made or changed: as they are now.
 	Payments []ledger.Payment `json:"payments,omitempty"`
-	Notify   notify.Delta     `json:"notify"`
-	Journal  journal.Delta    `json:"journal"`
+	// Card-storage records made or changed: as they are now.
+	Cards   []ledger.StoredCard `json:"cards,omitempty"`
+	Notify  notify.Delta        `json:"notify"`
+	Journal journal.Delta       `json:"journal"`
 }
 
 func baseOf(state []byte) string {
@@ -181,6 +183,10 @@ func (st *State) replay(recs []Record, journalSize int) {
 	for i, p := range st.Payments {
 		payAt[p.PaymentID] = i
 	}
+	cardAt := make(map[int64]int, len(st.Cards))
+	for i, c := range st.Cards {
+		cardAt[c.PaymentID] = i
+	}
 	gone := map[int64]bool{}
 	var nd notify.Delta
 	notes := map[int]int{} // id → index in nd.Notifications
@@ -204,6 +210,14 @@ func (st *State) replay(recs []Record, journalSize int) {
 			} else {
 				payAt[p.PaymentID] = len(st.Payments)
 				st.Payments = append(st.Payments, p)
+			}
+		}
+		for _, c := range rec.Cards {
+			if i, ok := cardAt[c.PaymentID]; ok {
+				st.Cards[i] = c
+			} else {
+				cardAt[c.PaymentID] = len(st.Cards)
+				st.Cards = append(st.Cards, c)
 			}
 		}
 		nd.LastID = max(nd.LastID, rec.Notify.LastID)

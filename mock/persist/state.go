@@ -47,8 +47,11 @@ type State struct {
 	Payouts  []ledger.Payout `json:"payouts"`
 	// Payments, as the ledger saves them; absent from a file with none.
 	Payments []ledger.Payment `json:"payments,omitempty"`
-	Notify   notify.State     `json:"notify"`
-	Journal  journal.State    `json:"journal"`
+	// Cards are the card-storage records (saved cards, removed ones,
+	// pages waiting for a card); absent from a file with none.
+	Cards   []ledger.StoredCard `json:"cards,omitempty"`
+	Notify  notify.State        `json:"notify"`
+	Journal journal.State       `json:"journal"`
 }
 
 // StartPrint identifies how a sandbox was started.

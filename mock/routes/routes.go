@@ -41,11 +41,16 @@ const (
 	KindPaymentCapture Kind = "payment_capture" // captures a held payment
 	KindPaymentCancel  Kind = "payment_cancel"  // releases a held payment
 	KindPaymentRefund  Kind = "payment_refund"  // refunds all or part of a captured payment
+	// Card storage (payments.md §3.6).
+	KindCardStorage Kind = "payment_card_storage" // opens a card page, lists or removes a user's saved cards
 )
 
 // Route is one of FreedomPay's gateway routes.
 type Route struct {
-	Path    string   // such as "/g2g/payout_status2"
+	// Path is such as "/g2g/payout_status2". A segment in braces is a
+	// variable: "{id}" of the card-storage paths matches a merchant id
+	// (digits), which the route's handler checks against pg_merchant_id.
+	Path    string
 	Script  string   // the script name that signs it: Path's last segment
 	Methods []string // POST, and GET with a query string
 	Secret  Secret
@@ -62,9 +67,17 @@ const (
 	// PaymentPage is a payment's page (pg_redirect_url), the payment named
 	// by its query: ?customer=<32 hex>, as FreedomPay's older docs show.
 	PaymentPage = "/pay.html"
-	// ACSPage is the issuer's 3DS page of a payment: ACSPage + its page key.
+	// ACSPage is the issuer's 3DS page of a payment, or of a card being
+	// saved: ACSPage + its page key.
 	ACSPage = "/v2/user/3ds-page/"
+	// CardPage is the card-storage page (cardstorage/add's redirect_url),
+	// the add named by its query: ?pg_payment_id=<32 hex>, as FreedomPay's
+	// older docs show; {id} is the merchant's id.
+	CardPage = "/v1/merchant/{id}/cardstorage/view"
 )
+
+// CardPageOf is the path of merchant id's card-storage page.
+func CardPageOf(id string) string { return strings.Replace(CardPage, "{id}", id, 1) }
 
 // Gateway returns every signed gateway route, in the order the docs list
 // them. The slice is the caller's.
@@ -112,6 +125,10 @@ func Gateway() []Route {
 		route("/revoke.php", SecretPayment, KindPaymentRefund),
 		route("/g2g/refund", SecretPayment, KindPaymentRefund),
 		route("/revoke", SecretPayment, KindPaymentRefund),
+		// Card storage (payments.md §3.6): the merchant's id in the path.
+		route("/v1/merchant/{id}/cardstorage/add", SecretPayment, KindCardStorage),
+		route("/v1/merchant/{id}/cardstorage/list", SecretPayment, KindCardStorage),
+		route("/v1/merchant/{id}/cardstorage/remove", SecretPayment, KindCardStorage),
 	}
 }
 
@@ -120,14 +137,45 @@ func route(path string, secret Secret, kind Kind) Route {
 		Methods: []string{http.MethodPost, http.MethodGet}, Secret: secret, Kind: kind}
 }
 
-// Lookup returns the gateway route at path.
+// Lookup returns the gateway route at path: the route of that path, or
+// the route whose pattern it matches ([Match]).
 func Lookup(path string) (Route, bool) {
 	for _, r := range Gateway() {
-		if r.Path == path {
+		if Match(r.Path, path) {
 			return r, true
 		}
 	}
 	return Route{}, false
+}
+
+// Match reports whether path is pattern's: the same path, or, for a
+// pattern with variables, the same segments but where the pattern has a
+// variable, which path fills with 1 to 20 digits (a merchant id).
+func Match(pattern, path string) bool {
+	if pattern == path {
+		return true
+	}
+	if !strings.Contains(pattern, "{") {
+		return false
+	}
+	for {
+		pseg, prest, pmore := strings.Cut(pattern, "/")
+		seg, rest, more := strings.Cut(path, "/")
+		switch {
+		case pmore != more:
+			return false
+		case strings.HasPrefix(pseg, "{") && strings.HasSuffix(pseg, "}"):
+			if len(seg) == 0 || len(seg) > 20 || strings.Trim(seg, "0123456789") != "" {
+				return false
+			}
+		case pseg != seg:
+			return false
+		}
+		if !pmore {
+			return true
+		}
+		pattern, path = prest, rest
+	}
 }
 
 // PathsOf returns the paths of the routes of a kind, in list order.
@@ -160,7 +208,7 @@ func Closest(path string) string {
 	script := p[strings.LastIndexByte(p, '/')+1:]
 	best, bestDist := "", -1
 	for _, r := range Gateway() {
-		if r.Path == p {
+		if Match(r.Path, p) {
 			return r.Path
 		}
 		d := distance(p, r.Path)

@@ -13,8 +13,8 @@ func TestGatewayListsEachPathOnce(t *testing.T) {
 		}
 		seen[r.Path] = true
 		top := !strings.Contains(r.Path[1:], "/") // the merchant API's payment scripts: /init_payment.php
-		if !strings.HasPrefix(r.Path, "/g2g/") && !strings.HasPrefix(r.Path, "/api/") && !top {
-			t.Errorf("%s: want a path under /g2g/ or /api/, or a script at the top", r.Path)
+		if !strings.HasPrefix(r.Path, "/g2g/") && !strings.HasPrefix(r.Path, "/api/") && !strings.HasPrefix(r.Path, "/v1/merchant/{id}/") && !top {
+			t.Errorf("%s: want a path under /g2g/, /api/ or /v1/merchant/{id}/, or a script at the top", r.Path)
 		}
 		// A path ending in "/" is signed as the one without it (open point 1).
 		if !strings.HasSuffix(strings.TrimSuffix(r.Path, "/"), "/"+r.Script) || r.Script == "" {
@@ -86,6 +86,53 @@ func FuzzClosest(f *testing.F) {
 		}
 		if _, ok := Lookup(c); !ok {
 			t.Fatalf("Closest(%q) = %q, not a route", path, c)
+		}
+	})
+}
+
+func TestMatchCardStoragePaths(t *testing.T) {
+	const add = "/v1/merchant/{id}/cardstorage/add"
+	for path, want := range map[string]bool{
+		"/v1/merchant/9970/cardstorage/add":                  true,
+		"/v1/merchant/{id}/cardstorage/add":                  true,
+		"/v1/merchant//cardstorage/add":                      false,
+		"/v1/merchant/99x/cardstorage/add":                   false,
+		"/v1/merchant/9970/cardstorage/add/":                 false,
+		"/v1/merchant/9970/cardstorage/list":                 false,
+		"/v1/merchant/9970/x/cardstorage/add":                false,
+		"/v1/merchant/123456789012345678901/cardstorage/add": false,
+	} {
+		if got := Match(add, path); got != want {
+			t.Errorf("Match(%q) = %v, want %v", path, got, want)
+		}
+	}
+	if r, ok := Lookup("/v1/merchant/9970/cardstorage/remove"); !ok || r.Script != "remove" {
+		t.Errorf("Lookup of a merchant's remove path: %+v, %v; want the remove route", r, ok)
+	}
+	if got := CardPageOf("9970"); got != "/v1/merchant/9970/cardstorage/view" {
+		t.Errorf("CardPageOf(9970) = %q", got)
+	}
+}
+
+func FuzzMatch(f *testing.F) {
+	for _, s := range []string{"/v1/merchant/9970/cardstorage/add", "/v1/merchant//cardstorage/add", "/", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		for _, r := range Gateway() {
+			if Match(r.Path, path) && r.Path != path {
+				// A variable matched: the path differs from the
+				// pattern only where the pattern has one.
+				ps, ss := strings.Split(r.Path, "/"), strings.Split(path, "/")
+				if len(ps) != len(ss) {
+					t.Fatalf("%q matched %q with another number of segments", path, r.Path)
+				}
+				for i := range ps {
+					if ps[i] != ss[i] && !strings.HasPrefix(ps[i], "{") {
+						t.Fatalf("%q matched %q but differs at segment %d", path, r.Path, i)
+					}
+				}
+			}
 		}
 	})
 }

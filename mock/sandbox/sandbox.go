@@ -67,6 +67,10 @@ type Config struct {
 	// MaxPayments bounds the payments kept per merchant
 	// (ledger.DefaultMaxPayments when 0).
 	MaxPayments int
+	// MaxCards bounds the card-storage records (saved cards, removed
+	// ones, pages waiting for a card) kept per merchant
+	// (ledger.DefaultMaxCards when 0).
+	MaxCards int
 	// PublicURL is the base of the pages the gateway's replies name; ""
 	// takes the host a request came to.
 	PublicURL string

@@ -94,6 +94,9 @@ func (s *Sandbox) restoreWorld(st *persist.State, sc *scenario.Scenario) (*world
 	if err := l.RestorePayments(st.Payments); err != nil {
 		return nil, err
 	}
+	if err := l.RestoreStoredCards(st.Cards); err != nil {
+		return nil, err
+	}
 	w := s.assemble(sc, st.Seed, gen, l)
 	w.edits = st.Scenario
 	w.journal.Restore(st.Journal)
@@ -125,7 +128,7 @@ func (s *Sandbox) delta() (rec persist.Record, want uint64, whole bool) {
 	}
 	ld, nd, jd := w.ledger.TakeDelta(), w.notify.TakeDelta(), w.journal.TakeDelta()
 	rec = persist.Record{SavedAt: time.Now(), Draws: w.gen.Draws(), Salts: w.gen.Salts(), Clock: s.savedClock(),
-		Payouts: ld.Payouts, Discarded: ld.Discarded, Payments: ld.Payments, Notify: nd, Journal: jd}
+		Payouts: ld.Payouts, Discarded: ld.Discarded, Payments: ld.Payments, Cards: ld.Cards, Notify: nd, Journal: jd}
 	return rec, want, ld.Whole || nd.Whole || jd.Whole
 }
 
@@ -141,9 +144,9 @@ func (s *Sandbox) snapshot() (*persist.State, uint64) {
 	}
 	w := s.world.Load()
 	w.fresh.Store(false)
-	payouts, payments := w.ledger.Save()
+	payouts, payments, stored := w.ledger.Save()
 	return &persist.State{
 		SavedAt: time.Now(), Start: s.start, Scenario: w.edits, Seed: w.seed, Draws: w.gen.Draws(), Salts: w.gen.Salts(), Clock: s.savedClock(),
-		Payouts: payouts, Payments: payments, Notify: w.notify.SaveState(), Journal: w.journal.SaveState(),
+		Payouts: payouts, Payments: payments, Cards: stored, Notify: w.notify.SaveState(), Journal: w.journal.SaveState(),
 	}, want
 }

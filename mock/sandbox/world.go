@@ -65,6 +65,7 @@ func (s *Sandbox) newWorld(sc *scenario.Scenario, origin time.Time) *world {
 // themselves are the server's, made once).
 func (s *Sandbox) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen, l *ledger.Ledger) *world {
 	l.LimitPayments(s.opts.MaxPayments)
+	l.LimitCards(s.opts.MaxCards)
 	w := &world{sc: sc, seed: seed, gen: gen, ledger: l, redact: newRedactor(sc), fresh: new(atomic.Bool), paying: new(sync.Map)}
 	w.fresh.Store(true)
 	w.journal = journal.New(s.opts.JournalSize, func(id string) bool {
@@ -82,7 +83,7 @@ func (s *Sandbox) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen,
 		Clock: s.clock, Ledger: w.ledger, Gen: gen, Settings: sc.Notify,
 		Location: sc.Gateway.Location(), Logger: s.log, HistorySize: s.opts.JournalSize,
 		Allow: s.opts.Allow, LoopbackHost: s.opts.LoopbackHost, InContainer: s.opts.InContainer, OnChange: s.notified, Gate: gate, Drills: sc.Drills, Workers: s.opts.NotifyWorkers,
-		Kinds: w.payments.Kinds(),
+		Kinds: append(w.payments.Kinds(), notify.NewCardCallbacks(w.ledger, gen, sc.PaymentSettings).Kind()),
 	})
 	if s.saver != nil {
 		w.notify.TrackDeltas()
@@ -91,7 +92,7 @@ func (s *Sandbox) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen,
 		Ledger: w.ledger, Clock: s.clock, Gen: gen, Settings: sc.Gateway,
 		Logger: s.log, MaxBody: s.opts.MaxBodyBytes, Commit: s.gatewayCommit(w), Journal: w.journal,
 		Drills: sc.Drills, Seed: seed, Early: w.notify.Early,
-		Payments: payments{s: s, w: w}, PaymentSettings: sc.PaymentSettings, PublicURL: s.opts.PublicURL,
+		Payments: payments{s: s, w: w}, Cards: cards{s: s, w: w}, PaymentSettings: sc.PaymentSettings, PublicURL: s.opts.PublicURL,
 	})
 	return w
 }

@@ -304,6 +304,7 @@ func ExampleParse_payments() {
 	// payment  false error
 	// payment slow-* false success
 	// payment drill-* false success
+	// payment norefund-* false success
 }
 
 func TestUnknownTopLevelKeyNamesPayments(t *testing.T) {

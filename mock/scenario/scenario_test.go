@@ -326,7 +326,7 @@ func TestExpectations(t *testing.T) {
 		t.Fatal("bad expectations were accepted")
 	}
 	for _, want := range []string{
-		`e.toml:9: expect[1] (two kinds): set exactly one of notify, no_bad_signatures, requests, status, payment and no_pending_payments (2 set)`,
+		`e.toml:9: expect[1] (two kinds): set exactly one of notify, no_bad_signatures, requests, status, payment, no_pending_payments, holds_settled and refunds_within_payment (2 set)`,
 		`e.toml:9: expect[1] (two kinds): requests: min 3 is above max 1`,
 		`e.toml:14: expect[2] (merchant 2: payment 0 is done (5)): merchant_id "2" is not one of [[merchants]]`,
 		`status: say which payout: order_id or payment_id`,
