@@ -48,6 +48,10 @@ func handlers() map[string]func(*Gateway, *call) (sign.Fields, error) {
 		"/g2g/cancel":        (*Gateway).g2gCancel,
 		"/revoke.php":        (*Gateway).revokePHP,
 		"/g2g/refund":        (*Gateway).g2gRefund,
+		// Recurring charges.
+		"/make_recurring_payment.php": (*Gateway).makeRecurringPayment,
+		"/make_recurring_payment":     (*Gateway).makeRecurringPayment,
+		"/g2g/recurrent":              (*Gateway).g2gRecurrent,
 	}
 }
 

@@ -31,6 +31,8 @@ func (l *Ledger) RestorePayments(payments []Payment) error {
 			return fmt.Errorf("payment id %d is used twice", p.PaymentID)
 		case l.payByPage[p.PageKey] != nil:
 			return fmt.Errorf("payment %d's page key is also another payment's", p.PaymentID)
+		case p.RecurringProfileID != 0 && (p.RecurringProfileID == p.PaymentID || l.paymentIDTaken(p.RecurringProfileID)):
+			return fmt.Errorf("payment %d's recurring profile id %d is used twice", p.PaymentID, p.RecurringProfileID)
 		}
 		l.insertPayment(&p)
 	}

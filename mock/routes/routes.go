@@ -41,6 +41,9 @@ const (
 	KindPaymentCapture Kind = "payment_capture" // captures a held payment
 	KindPaymentCancel  Kind = "payment_cancel"  // releases a held payment
 	KindPaymentRefund  Kind = "payment_refund"  // refunds all or part of a captured payment
+	// KindPaymentRecurring charges a recurring profile: a payment of its
+	// own, without the payer.
+	KindPaymentRecurring Kind = "payment_recurring"
 )
 
 // Route is one of FreedomPay's gateway routes.
@@ -105,6 +108,11 @@ func Gateway() []Route {
 		// Refunds (payments.md §3.4).
 		route("/revoke.php", SecretPayment, KindPaymentRefund),
 		route("/g2g/refund", SecretPayment, KindPaymentRefund),
+		// Recurring charges (payments.md §3.5); the .php-less twin signed
+		// with its own last segment (open point 1).
+		route("/make_recurring_payment.php", SecretPayment, KindPaymentRecurring),
+		route("/make_recurring_payment", SecretPayment, KindPaymentRecurring),
+		route("/g2g/recurrent", SecretPayment, KindPaymentRecurring),
 	}
 }
 

@@ -62,6 +62,10 @@ type PaymentSettings struct {
 	// (default, pg_status_clearing as the docs' example has it) or
 	// "clearing_status" (pg_clearing_status, the schema's): open point 4.
 	ClearingFlag string `toml:"clearing_flag"`
+	// RecurringMaxMonths bounds pg_recurring_lifetime, in months: 156 by
+	// default, as the docs and the official SDK say ("min 1, max 156"); one
+	// adapter claims 12 (open point 14).
+	RecurringMaxMonths int `toml:"recurring_max_months"`
 	// Existing payments, as [[payments]] lists them in the array form.
 	Existing []Payment `toml:"existing"`
 
@@ -69,6 +73,7 @@ type PaymentSettings struct {
 	// left unset (as in a scenario built in Go) is the default, a zero
 	// written is a mistake validation reports.
 	checkTimeoutGiven, resultTimeoutGiven bool
+	recurringMaxGiven                     bool // recurring_max_months written, 0 included
 }
 
 // Defaults of [PaymentSettings].
@@ -91,6 +96,9 @@ const (
 	// [PaymentSettings.ClearingFlag].
 	ClearingFlagExample = "status_clearing"
 	ClearingFlagSchema  = "clearing_status"
+	// DefaultRecurringMaxMonths is [PaymentSettings.RecurringMaxMonths]'s
+	// default, and the most it may be.
+	DefaultRecurringMaxMonths = 156
 )
 
 // Error codes of a payment's timeline (payments.md §6).
@@ -185,6 +193,14 @@ func (p PaymentSettings) ClearingFlagField() string {
 	return "pg_" + p.ClearingFlag
 }
 
+// RecurringMaxMonthsOr is RecurringMaxMonths or its default.
+func (p PaymentSettings) RecurringMaxMonthsOr() int {
+	if p.RecurringMaxMonths > 0 {
+		return p.RecurringMaxMonths
+	}
+	return DefaultRecurringMaxMonths
+}
+
 // Retries are the waits before each retry of a result notify.
 func (p PaymentSettings) Retries() []time.Duration {
 	if p.ResultRetries == nil {
@@ -250,6 +266,7 @@ func (sc *Scenario) decodePayments(md toml.MetaData) error {
 		sc.Payments, ps.Existing = ps.Existing, nil
 		ps.checkTimeoutGiven = md.IsDefined("payments", "check_timeout")
 		ps.resultTimeoutGiven = md.IsDefined("payments", "result_timeout")
+		ps.recurringMaxGiven = md.IsDefined("payments", "recurring_max_months")
 		return nil
 	default:
 		if err := md.PrimitiveDecode(sc.PaymentsTOML, &sc.Payments); err != nil {
