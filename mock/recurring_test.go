@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -418,4 +419,34 @@ func TestRecurringProfileIDInTheNotify(t *testing.T) {
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("result notify fields\n got %s\nwant %s", got, want)
 	}
+}
+
+// A profile is the merchant's as its payments are: a reset of the merchant
+// or of the whole sandbox forgets it; a forced revocation of its first
+// payment closes it (10019).
+func TestRecurringResetAndRevoked(t *testing.T) {
+	s, _, base := payServer(t)
+	sh := newCarefulShop(t)
+	first, revoked := startProfile(t, base, sh, "SUB-F", "4716047261941981", "12")
+	if _, err := s.ForcePayment(context.Background(), mustID(t, first), "revoked", 0); err != nil {
+		t.Fatal(err)
+	}
+	wantPayError(t, "a charge of a profile whose first payment was revoked", charge(t, base, "/make_recurring_payment.php",
+		"pg_recurring_profile", revoked, "pg_description", "x"), "10019")
+	if l := listedRecurring(t, base, "SUB-F"); l.RecurringProfile == nil || l.RecurringProfile.State != "closed" {
+		t.Errorf("/_mock/payments of the revoked start: %+v", l.RecurringProfile)
+	}
+
+	_, profile := startProfile(t, base, sh, "SUB-M", "4716047261941981", "12")
+	if _, err := s.Reset("9970"); err != nil {
+		t.Fatal(err)
+	}
+	wantPayError(t, "a charge after the merchant's reset", charge(t, base, "/make_recurring_payment.php",
+		"pg_recurring_profile", profile, "pg_description", "x"), "9403")
+	_, profile = startProfile(t, base, sh, "SUB-W", "4716047261941981", "12")
+	if _, err := s.Reset(""); err != nil {
+		t.Fatal(err)
+	}
+	wantPayError(t, "a charge after a whole reset", charge(t, base, "/make_recurring_payment.php",
+		"pg_recurring_profile", profile, "pg_description", "x"), "9403")
 }
