@@ -368,15 +368,18 @@ func TestRecurringSurvivesRestart(t *testing.T) {
 	s, base := start()
 	_, profile := startProfile(t, base, sh, "SUB-S", "4716047261941981", "6")
 	before := charge(t, base, "/make_recurring_payment.php", "pg_recurring_profile", profile, "pg_description", "before")
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, base = start()
-	if _, err := s.Advance(0); err != nil { // the charge's notify, due when the state was saved
+	if _, err := s.Advance(0); err != nil {
 		t.Fatal(err)
 	}
 	if n := resultOf(t, sh, before.get("pg_payment_id")); n.Get("pg_result") != "1" {
 		t.Errorf("the charge made before the restart: %v", n)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, base = start()
+	if st := status3(t, base, before.get("pg_payment_id")); st.get("pg_payment_status") != "success" || st.get("pg_amount") != "1500.00" {
+		t.Errorf("the charge made before the restart, after it: %s", st.body)
 	}
 	after := charge(t, base, "/make_recurring_payment.php", "pg_recurring_profile", profile, "pg_description", "after")
 	if after.get("pg_status") != "ok" || after.get("pg_amount") != "1500.00" ||
