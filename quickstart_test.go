@@ -432,5 +432,5 @@ func TestPaymentsWalkthrough(t *testing.T) {
 			t.Skipf("the walkthrough needs %s, which is not installed", tool)
 		}
 	}
-	runPage(t, "docs/payments.md", []string{"A walkthrough with curl", "Two-step payments", "Saving a card"})
+	runPage(t, "docs/payments.md", []string{"A walkthrough with curl", "Two-step payments", "Saving a card", "Recurring charges"})
 }

@@ -43,6 +43,11 @@ type Payments interface {
 	// Refund gives back amount of a captured payment of merchantID, or
 	// all that remains when amount is 0 (revoke.php, /g2g/refund).
 	Refund(merchantID string, id int64, amount money.Amount, now time.Time) (ledger.Payment, ledger.Refund, error)
+	// ChargeProfile makes a recurring charge of a profile
+	// (make_recurring_payment.php, /g2g/recurrent): a payment decided at
+	// once, its result notify scheduled (not waited for), answered once
+	// saved. It returns the charge and the profile.
+	ChargeProfile(nc ledger.NewCharge, now time.Time) (ledger.Payment, ledger.Profile, error)
 	// Wait is the longest Pay and AnswerACS may take (the callbacks'
 	// timeouts): the payer's page waits as long.
 	Wait() time.Duration
@@ -115,7 +120,7 @@ func (g *Gateway) initPayment(c *call) (sign.Fields, error) {
 
 // newPayment reads init_payment's fields, in the docs' order, stopping at
 // the first problem.
-func (g *Gateway) newPayment(c *call) (ledger.NewPayment, error) {
+func (g *Gateway) newPayment(c *call) (np ledger.NewPayment, err error) {
 	f := &form{fields: c.fields}
 	set := g.cfg.PaymentSettings
 	required := []string{"pg_amount", "pg_description"}
@@ -142,7 +147,7 @@ func (g *Gateway) newPayment(c *call) (ledger.NewPayment, error) {
 	p.AutoClearing = f.flag("pg_auto_clearing", m.AutoClearing)
 	p.ThreeDSChallenge = f.flag("pg_3ds_challenge", false)
 	f.flag("pg_generate_qr", false)
-	f.flag("pg_recurring_start", false)
+	p.RecurringMonths = f.recurring(set.RecurringMaxMonthsOr())
 	p.CheckURL = f.paymentURL("pg_check_url", m.CheckURL)
 	p.ResultURL = f.paymentURL("pg_result_url", m.ResultURL)
 	p.SuccessURL = f.paymentURL("pg_success_url", m.SuccessURL)
@@ -177,20 +182,31 @@ func (g *Gateway) newPayment(c *call) (ledger.NewPayment, error) {
 	if f.err != nil {
 		return ledger.NewPayment{}, f.err
 	}
+	if p.Params, err = ownFields(c.fields); err != nil {
+		return ledger.NewPayment{}, err
+	}
+	return ledger.NewPayment{Payment: p, Lifetime: lifetime, IdempotencyKey: f.str("pg_idempotency_key"),
+		Digest: digest(c.fields), OrderedDigest: orderedDigest(c.fields)}, nil
+}
+
+// ownFields are the merchant's own fields of a request, which a payment
+// keeps and forwards in its callbacks: those without pg_, and
+// pg_param1..3, in request order, at most maxParams bytes of them.
+func ownFields(fields sign.Fields) (sign.Fields, error) {
+	var own sign.Fields
 	size := 0
-	for _, fl := range c.fields {
+	for _, fl := range fields {
 		switch {
 		case !strings.HasPrefix(fl.Name, "pg_"),
 			fl.Name == "pg_param1", fl.Name == "pg_param2", fl.Name == "pg_param3":
-			p.Params = append(p.Params, fl)
+			own = append(own, fl)
 			size += len(fl.Name) + len(fl.Value)
 		}
 	}
 	if size > maxParams {
-		return ledger.NewPayment{}, wire.Errorf(wire.CodeValidation, "The merchant's own fields (those without pg_, and pg_param1..3) hold %d bytes; the sandbox keeps at most %d with a payment", size, maxParams)
+		return nil, wire.Errorf(wire.CodeValidation, "The merchant's own fields (those without pg_, and pg_param1..3) hold %d bytes; the sandbox keeps at most %d with a payment", size, maxParams)
 	}
-	return ledger.NewPayment{Payment: p, Lifetime: lifetime, IdempotencyKey: f.str("pg_idempotency_key"),
-		Digest: digest(c.fields), OrderedDigest: orderedDigest(c.fields)}, nil
+	return own, nil
 }
 
 // seconds reads an optional count of seconds from lo to hi: ASCII digits

@@ -58,6 +58,10 @@ func handlers() map[string]func(*Gateway, *call) (sign.Fields, error) {
 		"/v1/merchant/{id}/cardstorage/add":    (*Gateway).cardAdd,
 		"/v1/merchant/{id}/cardstorage/list":   (*Gateway).cardList,
 		"/v1/merchant/{id}/cardstorage/remove": (*Gateway).cardRemove,
+		// Recurring charges.
+		"/make_recurring_payment.php": (*Gateway).makeRecurringPayment,
+		"/make_recurring_payment":     (*Gateway).makeRecurringPayment,
+		"/g2g/recurrent":              (*Gateway).g2gRecurrent,
 	}
 }
 

@@ -219,6 +219,9 @@ func (l *Ledger) StartCharge(key string, c Card, now time.Time) (Charge, error) 
 	pan := c.PAN()
 	p.CardPAN, p.CardBrand, p.CardHolder = MaskPAN(pan), Brand(pan), strings.ToUpper(strings.TrimSpace(c.Holder))
 	p.CardExp = fmt.Sprintf("%02s/%s", c.ExpMonth, c.ExpYear[len(c.ExpYear)-2:])
+	if p.RecurringMonths > 0 {
+		p.ProfileCard = pan // for the rules that decide its charges; never shown
+	}
 	steps, threeDS, decided, drills := l.paymentOutcome(p, pan)
 	p.Operations = l.operations(p, pan)
 	if c.expired(now) {

@@ -244,6 +244,7 @@ func (l *Ledger) forget(id string) {
 		for _, cid := range p.childIDs() {
 			delete(l.childIDs, cid)
 		}
+		delete(l.childIDs, p.RecurringProfileID)
 		if q := l.payByOrder[orderKey{id, p.OrderID}]; q == p {
 			delete(l.payByOrder, orderKey{id, p.OrderID})
 		}

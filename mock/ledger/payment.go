@@ -93,6 +93,18 @@ type Payment struct {
 	// answers: a test card's capabilities (payments.md §7), a payment
 	// rule's operations.
 	Operations map[string]int `json:",omitempty"`
+	// A recurring start (pg_recurring_start=1): the profile's lifetime in
+	// months and its id, given when the payment is made and in force once
+	// it is authorised (see [Payment.Profile]). ProfileCard is the whole
+	// number of the card it was paid with, kept so that payment rules
+	// match its charges by card as they match a card on the page; it is
+	// never shown (masked, it is CardPAN).
+	RecurringMonths    int    `json:",omitempty"`
+	RecurringProfileID int64  `json:",omitempty"`
+	ProfileCard        string `json:",omitempty"`
+	// ChargeOf is, for a recurring charge (make_recurring_payment.php,
+	// /g2g/recurrent), the profile it charged.
+	ChargeOf int64 `json:",omitempty"`
 }
 
 // Pending is a step of an outcome decided and not yet placed: After is
@@ -248,6 +260,10 @@ func (l *Ledger) CreatePayment(np NewPayment, now time.Time) (Payment, bool, err
 		{At: p.ExpiresAt, Status: scenario.PaymentIncomplete, ErrorCode: wire.CodeLifetimeOver, Notify: true},
 	}
 	p.CardPAN, p.CardBrand, p.CardExp, p.CardHolder = "", "", "", ""
+	p.RecurringProfileID, p.ProfileCard, p.ChargeOf = 0, "", 0
+	if p.RecurringMonths > 0 {
+		p.RecurringProfileID = l.newChildID(p.PaymentID)
+	}
 	l.insertPayment(&p)
 	l.trackPayment(&p)
 	return p.clone(), false, nil
@@ -277,6 +293,9 @@ func (l *Ledger) insertPayment(p *Payment) {
 	l.payByPage[p.PageKey] = p
 	for _, id := range p.childIDs() {
 		l.childIDs[id] = p
+	}
+	if p.RecurringProfileID != 0 { // the profile's id is in the payments' id space too
+		l.childIDs[p.RecurringProfileID] = p
 	}
 	if p.IdempotencyKey != "" {
 		l.idem[orderKey{p.MerchantID, p.IdempotencyKey}] = p
@@ -354,7 +373,7 @@ func (l *Ledger) open(key string, now time.Time) (*Payment, error) {
 	switch {
 	case !ok:
 		return nil, ErrNoPayment
-	case p.Paid():
+	case p.Paid(), p.ChargeOf != 0: // a recurring charge has no payer
 		return p, ErrPaid
 	case !now.Before(p.ExpiresAt):
 		return p, ErrExpired

@@ -31,6 +31,8 @@ func (l *Ledger) RestorePayments(payments []Payment) error {
 			return fmt.Errorf("payment id %d is used twice", p.PaymentID)
 		case l.payByPage[p.PageKey] != nil:
 			return fmt.Errorf("payment %d's page key is also another payment's", p.PaymentID)
+		case p.RecurringProfileID != 0 && (p.RecurringProfileID == p.PaymentID || l.paymentIDTaken(p.RecurringProfileID)):
+			return fmt.Errorf("payment %d's recurring profile id %d is used twice", p.PaymentID, p.RecurringProfileID)
 		}
 		l.insertPayment(&p)
 	}
@@ -94,6 +96,16 @@ func CheckPayments(sc *scenario.Scenario, payments []Payment, payoutIDs map[int6
 		}
 		if p.Revision < 0 {
 			add(i, "Revision", "%d is negative", p.Revision)
+		}
+		switch {
+		case p.RecurringMonths < 0 || p.RecurringMonths > scenario.DefaultRecurringMaxMonths:
+			add(i, "RecurringMonths", "%d is out of range: want 0 (no recurring start) to %d", p.RecurringMonths, scenario.DefaultRecurringMaxMonths)
+		case (p.RecurringMonths > 0) != (p.RecurringProfileID > 0):
+			add(i, "RecurringProfileID", "%d with RecurringMonths %d: a recurring start has both, another payment neither", p.RecurringProfileID, p.RecurringMonths)
+		case p.RecurringProfileID > 0 && p.RecurringProfileID == p.PaymentID:
+			add(i, "RecurringProfileID", "%d is the payment's own id", p.RecurringProfileID)
+		case p.ChargeOf < 0:
+			add(i, "ChargeOf", "%d is not a profile id", p.ChargeOf)
 		}
 		checkPaymentTimeline(p.Timeline, func(field, format string, args ...any) { add(i, field, format, args...) })
 	}

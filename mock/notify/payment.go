@@ -144,6 +144,12 @@ func (k *PaymentCallbacks) Result(p ledger.Payment, step ledger.Step, secret str
 		f = append(f, sign.Field{Name: "pg_failure_code", Value: strconv.Itoa(step.ErrorCode)},
 			sign.Field{Name: "pg_failure_description", Value: wire.PaymentText(step.ErrorCode)})
 	}
+	if pr, ok := p.Profile(step.At); ok && step.Status == scenario.PaymentSuccess {
+		// A recurring start's success: the profile's id, an extra of
+		// §5.1, where the failure's extras go. Its expiry is documented
+		// in make_recurring_payment.php's reply only.
+		f = append(f, sign.Field{Name: "pg_recurring_profile_id", Value: strconv.FormatInt(pr.ID, 10)})
+	}
 	f = append(f, p.Params...)
 	// Fields 23–28 of the documented order come after pg_salt and pg_sig
 	// (sign puts those before them).

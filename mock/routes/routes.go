@@ -43,6 +43,9 @@ const (
 	KindPaymentRefund  Kind = "payment_refund"  // refunds all or part of a captured payment
 	// Card storage (payments.md §3.6).
 	KindCardStorage Kind = "payment_card_storage" // opens a card page, lists or removes a user's saved cards
+	// KindPaymentRecurring charges a recurring profile: a payment of its
+	// own, without the payer.
+	KindPaymentRecurring Kind = "payment_recurring"
 )
 
 // Route is one of FreedomPay's gateway routes.
@@ -129,6 +132,11 @@ func Gateway() []Route {
 		route("/v1/merchant/{id}/cardstorage/add", SecretPayment, KindCardStorage),
 		route("/v1/merchant/{id}/cardstorage/list", SecretPayment, KindCardStorage),
 		route("/v1/merchant/{id}/cardstorage/remove", SecretPayment, KindCardStorage),
+		// Recurring charges (payments.md §3.5); the .php-less twin signed
+		// with its own last segment (open point 1).
+		route("/make_recurring_payment.php", SecretPayment, KindPaymentRecurring),
+		route("/make_recurring_payment", SecretPayment, KindPaymentRecurring),
+		route("/g2g/recurrent", SecretPayment, KindPaymentRecurring),
 	}
 }
 

@@ -62,6 +62,13 @@ type Payment struct {
 	Timeline    []Step   `json:"timeline"`
 	Revision    int      `json:"revision,omitempty"`
 	Drills      []string `json:"drills,omitempty"`
+	// RecurringProfile is the recurring profile the payment started
+	// (pg_recurring_start=1), once it is authorised.
+	RecurringProfile *RecurringProfile `json:"recurring_profile,omitempty"`
+	// Recurring marks a recurring charge (make_recurring_payment.php,
+	// /g2g/recurrent); RecurringProfileID is the profile it charged.
+	Recurring          bool  `json:"recurring,omitempty"`
+	RecurringProfileID int64 `json:"recurring_profile_id,omitempty"`
 
 	Notifications []notify.Notification `json:"notifications,omitempty"`
 }
@@ -76,6 +83,18 @@ type Refund struct {
 	NetAmount string    `json:"net_amount"`
 	At        time.Time `json:"at"`
 	Reference string    `json:"reference"`
+}
+
+// RecurringProfile is a recurring profile: its id, its lifetime in
+// months, when it was started (the first payment's authorisation) and when
+// it expires, and its state now: active, expired, or closed (the first
+// payment revoked or refunded in full).
+type RecurringProfile struct {
+	ID        int64     `json:"id"`
+	Months    int       `json:"lifetime_months"`
+	StartedAt time.Time `json:"started_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	State     string    `json:"state"`
 }
 
 // PaymentView is p as shown at now, without its callbacks: its callback
@@ -114,6 +133,12 @@ func PaymentView(p ledger.Payment, now time.Time) Payment {
 		v.Since = &at
 	}
 	v.Timeline = placed(p.Timeline, now)
+	if pr, ok := p.Profile(now); ok {
+		v.RecurringProfile = &RecurringProfile{ID: pr.ID, Months: pr.Months, StartedAt: pr.StartedAt, ExpiresAt: pr.ExpiresAt, State: p.ProfileState(now)}
+	}
+	if p.ChargeOf != 0 {
+		v.Recurring, v.RecurringProfileID = true, p.ChargeOf
+	}
 	return v
 }
 

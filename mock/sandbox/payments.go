@@ -102,6 +102,24 @@ func (ps payments) Refund(merchantID string, id int64, amount money.Amount, now 
 	return p, r, err
 }
 
+// ChargeProfile makes a recurring charge: decided at once, its steps go
+// on the schedule (its result notify goes out as the clock reaches them,
+// after the reply: on a manual clock, on the next move, by=0s included),
+// and it is answered once saved, as a payment made is.
+func (ps payments) ChargeProfile(nc ledger.NewCharge, now time.Time) (ledger.Payment, ledger.Profile, error) {
+	release := ps.s.hold()
+	ch, pr, err := ps.w.ledger.ChargeProfile(nc, now)
+	if err == nil {
+		ps.schedule(ch.Payment, ch.From, -1)
+	}
+	release()
+	if err != nil {
+		return ledger.Payment{}, pr, err
+	}
+	ps.s.changed()
+	return ch.Payment, pr, ps.s.saved() // acknowledged once it is saved (--state)
+}
+
 // Wait is the longest a card sent on a payment's page can take to answer:
 // the check request's timeout and the result notify's first attempt's.
 func (ps payments) Wait() time.Duration {

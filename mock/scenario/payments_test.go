@@ -140,7 +140,9 @@ func TestPaymentSettingsProblems(t *testing.T) {
 		{`result_ack = "any"`, `payments.result_ack is "any"; want "lenient" or "strict"`},
 		{`encoding = "json"`, `payments.encoding is "json"; want "urlencoded", "multipart", "xml" or "get"`},
 		{`clearing_flag = "flag"`, `payments.clearing_flag is "flag"; want "status_clearing" or "clearing_status"`},
-		{`colour = "red"`, `unknown key "payments.colour"; known keys here: check_ack, check_timeout, clearing_flag, credit_payout_balance, encoding, existing, order_id, page_script, refund_status, result_ack, result_retries, result_timeout`},
+		{`recurring_max_months = 0`, `payments.recurring_max_months is 0; want 1 to 156 (open point 14)`},
+		{`recurring_max_months = 157`, `payments.recurring_max_months is 157; want 1 to 156 (open point 14)`},
+		{`colour = "red"`, `unknown key "payments.colour"; known keys here: check_ack, check_timeout, clearing_flag, credit_payout_balance, encoding, existing, order_id, page_script, recurring_max_months, refund_status, result_ack, result_retries, result_timeout`},
 	} {
 		cases = append(cases, problemCase{bad.kv, setting(bad.kv), "p.toml:7: " + bad.want})
 	}

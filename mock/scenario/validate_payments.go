@@ -68,6 +68,9 @@ func (v *validator) checkPaymentSettings(ps PaymentSettings) {
 	oneOf("encoding", ps.Encoding, EncodingURL, EncodingMultipart, EncodingXML, EncodingGet)
 	oneOf("clearing_flag", ps.ClearingFlag, ClearingFlagExample, ClearingFlagSchema)
 	oneOf("refund_status", ps.RefundStatus, PaymentSuccess, PaymentRefunded, PaymentRevoked)
+	if n := ps.RecurringMaxMonths; n < 0 || n > DefaultRecurringMaxMonths || n == 0 && ps.recurringMaxGiven {
+		v.add(at("recurring_max_months"), "payments.recurring_max_months is %d; want 1 to %d (open point 14)", n, DefaultRecurringMaxMonths)
+	}
 	if p := ps.PageScript; p != nil && *p != DefaultPageScript && *p != "" {
 		v.add(at("page_script"), "payments.page_script is %q; want %q (the default) or \"\" (the empty last segment of /g2g/payment_page/)", *p, DefaultPageScript)
 	}
