@@ -5,6 +5,8 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -106,6 +108,24 @@ func CheckPayments(sc *scenario.Scenario, payments []Payment, payoutIDs map[int6
 			add(i, "RecurringProfileID", "%d is the payment's own id", p.RecurringProfileID)
 		case p.ChargeOf < 0:
 			add(i, "ChargeOf", "%d is not a profile id", p.ChargeOf)
+		}
+		if p.NetAmount < 0 || p.NetAmount > p.Amount {
+			add(i, "NetAmount", "%s is negative or more than the amount %s", p.NetAmount.Fixed2(), p.Amount.Fixed2())
+		}
+		var refunded money.Amount
+		for j, r := range p.Refunds {
+			if r.Amount < 1 || r.Amount > p.Amount || r.PaymentID <= 0 {
+				add(i, fmt.Sprintf("Refunds[%d]", j), "amount %s or id %d out of range: want 0.01 to the amount %s, a positive id", r.Amount.Fixed2(), r.PaymentID, p.Amount.Fixed2())
+			}
+			refunded += r.Amount
+		}
+		if refunded > p.Amount {
+			add(i, "Refunds", "%s in all, more than the amount %s", refunded.Fixed2(), p.Amount.Fixed2())
+		}
+		for _, op := range slices.Sorted(maps.Keys(p.Operations)) {
+			if code := p.Operations[op]; !slices.Contains(scenario.Operations(), op) || !slices.Contains(wire.OperationCodes(), code) {
+				add(i, "Operations", "%s = %d: want one of %v refused with a code of %v", shorten(op), code, scenario.Operations(), wire.OperationCodes())
+			}
 		}
 		checkPaymentTimeline(p.Timeline, func(field, format string, args ...any) { add(i, field, format, args...) })
 	}
