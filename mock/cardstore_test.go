@@ -128,6 +128,16 @@ func TestCardStorageEndToEnd(t *testing.T) {
 	if code, _, _ := payCard(t, pageURL, "4939770956154989"); code != http.StatusConflict {
 		t.Errorf("a second card on a used page: HTTP %d, want 409", code)
 	}
+	// The dashboard lists the saved card, masked, with its token.
+	if res, err := http.Get(base + "/_mock/ui"); err == nil {
+		ui, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(ui), "471604-XX-XXXX-1981") || !strings.Contains(string(ui), token) || strings.Contains(string(ui), "4716047261941981") {
+			t.Errorf("the dashboard's saved cards lack the card (masked) or its token, or show the whole number")
+		}
+	} else {
+		t.Fatal(err)
+	}
 
 	l := listCards(t, base, false)
 	if strings.Count(l.body, "<card>") != 1 || firstToken(l) != token || !strings.Contains(l.body, "<pg_status>approved</pg_status>") ||

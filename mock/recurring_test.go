@@ -191,6 +191,18 @@ func TestRecurringProfileAndCharges(t *testing.T) {
 	if c := listedRecurring(t, base, "SUB-3"); !c.Recurring || fmtID(c.RecurringProfileID) != profile || c.RecurringProfile != nil {
 		t.Errorf("/_mock/payments of a charge: %+v", c)
 	}
+	// The dashboard marks both.
+	res, err := http.Get(base + "/_mock/ui")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ui, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{"recurring profile " + profile + " (active, until ", "recurring charge of profile " + profile} {
+		if !strings.Contains(string(ui), want) {
+			t.Errorf("the dashboard lacks %q", want)
+		}
+	}
 }
 
 func fmtID(id int64) string { return strconv.FormatInt(id, 10) }

@@ -149,6 +149,8 @@ type uiData struct {
 	PayoutsTotal    int
 	Payments        []sandbox.Payment // newest first
 	PaymentsTotal   int
+	Cards           []sandbox.Card // card storage, newest first
+	CardsTotal      int
 	PaymentCodes    []uiErrorCode   // the codes a payment may be forced to fail with
 	Verdicts        []expect.Result // the first uiShown of Report, failed ones first
 	ErrorCodes      []uiErrorCode
@@ -208,6 +210,9 @@ func (u *ui) data() *uiData {
 	d.Merchants, d.MerchantsHidden, d.PayoutsShown, d.PayoutsTotal = h.uiPayouts(st, now)
 	d.Payments, d.PaymentsTotal = u.uiPayments()
 	d.PaymentCodes = paymentErrorCodes()
+	if cs, err := h.sb.Cards(sandbox.CardQuery{Page: sandbox.Page{Limit: uiShown, Order: sandbox.OrderNewest}}); err == nil {
+		d.Cards, d.CardsTotal = cs.Cards, cs.Matched
+	}
 
 	ns, dropped := st.History("") // with the verdicts of the drill "lost"
 	d.NotifyDropped, d.NotifyTotal = dropped, len(ns)
