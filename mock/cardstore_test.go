@@ -347,3 +347,23 @@ func TestCardListSignedNested(t *testing.T) {
 		t.Errorf("%d values signed, want 25 (12 per card and the salt): %v", len(values), values)
 	}
 }
+
+// A card number in a card page's links is masked in /_mock/cards, as in
+// the journal and the dashboard.
+func TestCardLinksMasked(t *testing.T) {
+	_, _, base := payServer(t)
+	r := payPost(t, cardPath(base, "9970", "add"), signed("add", paymentSecret, "pg_merchant_id", "9970",
+		"pg_user_id", cardUser, "pg_post_link", "http://shop.example/p/4539148803436467", "pg_back_link", "http://shop.example/b/4539148803436467"))
+	if r.get("pg_status") != "ok" {
+		t.Fatalf("add: %s", r.body)
+	}
+	res, err := http.Get(base + "/_mock/cards")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if strings.Contains(string(body), "4539148803436467") || !strings.Contains(string(body), "453914-XX-XXXX-6467") {
+		t.Errorf("/_mock/cards shows the card number in a link:\n%s", body)
+	}
+}

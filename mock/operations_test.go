@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
@@ -164,5 +165,25 @@ func TestPHPLessTwins(t *testing.T) {
 	wantPayError(t, "/cancel after a capture", payOp(t, base, "/cancel", id), "10012")
 	if r := payOp(t, base, "/cancel", heldPayment(t, base, sh, "TW-2")); r.get("pg_status") != "ok" {
 		t.Fatalf("/cancel: %s", r.body)
+	}
+}
+
+// A hold on a card that takes no clearing (4939…) is not captured by its
+// end after 5 days: it stays held, and a refund is 10034 as before.
+func TestHoldOfACardWithoutClearing(t *testing.T) {
+	s, _, base := payServer(t)
+	sh := newCarefulShop(t)
+	created := initPayment(t, base, sh, "pg_order_id", "OP-5D", "pg_auto_clearing", "0")
+	payCard(t, created.Value("pg_redirect_url"), "4939770956154989")
+	id := created.Value("pg_payment_id")
+	if _, err := s.Advance(5*24*time.Hour + time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if st := status3(t, base, id); st.get("pg_captured") != "0" || hasField(st, "pg_clearing_amount") {
+		t.Errorf("5 days on: %s, want still held", st.body)
+	}
+	wantPayError(t, "a refund", payOp(t, base, "/revoke.php", id), "10034")
+	if r := payOp(t, base, "/cancel.php", id); r.get("pg_status") != "ok" {
+		t.Errorf("a cancel of the hold: %s", r.body)
 	}
 }

@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
@@ -361,5 +363,129 @@ payout_secret_key = "test_secret_key"
 	}
 	if _, err := scenario.Parse("bad.toml", []byte("[payments]\nrefund_status = \"returned\"\n[[merchants]]\nid = \"1\"\nsecret_key = \"k\"\npayout_secret_key = \"p\"\n")); err == nil || !strings.Contains(err.Error(), `payments.refund_status is "returned"`) {
 		t.Errorf("refund_status = \"returned\": %v", err)
+	}
+}
+
+// A refund request sent again with its pg_idempotency_key replays the
+// first refund (its id, nothing more refunded), however many are sent at
+// once; the same key with other fields is 9403. A request naming the
+// amount twice, differently, is refused.
+func TestRefundIdempotencyAndTwoAmounts(t *testing.T) {
+	_, _, base := payServer(t)
+	sh := newCarefulShop(t)
+	id := paidPayment(t, base, sh, "ORD-RI", "4111111111111111")
+
+	first := payOp(t, base, "/g2g/refund", id, "pg_amount", "10", "pg_idempotency_key", "rf-1")
+	again := payOp(t, base, "/g2g/refund", id, "pg_amount", "10", "pg_idempotency_key", "rf-1")
+	if first.get("pg_payment_refund_id") == "" || again.get("pg_payment_refund_id") != first.get("pg_payment_refund_id") {
+		t.Fatalf("a replay: %s, then %s; want the same refund", first.body, again.body)
+	}
+	r := payOp(t, base, "/g2g/refund", id, "pg_amount", "20", "pg_idempotency_key", "rf-1")
+	wantPayError(t, "the key with another amount", r, "9403")
+	if !strings.Contains(r.get("pg_error_description"), "rf-1") {
+		t.Errorf("9403 does not name the key: %s", r.body)
+	}
+	var wg sync.WaitGroup
+	ids := make([]string, 20)
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			all := []string{"pg_merchant_id", "9970", "pg_payment_id", id, "pg_refund_amount", "5", "pg_idempotency_key", "rf-2"}
+			rep := payPost(t, base+"/revoke.php", signed("revoke.php", paymentSecret, all...))
+			ids[i] = rep.get("pg_status")
+		}()
+	}
+	wg.Wait()
+	for _, s := range ids {
+		if s != "ok" {
+			t.Errorf("a parallel replay answered %q, want ok", s)
+		}
+	}
+	if st := status3(t, base, id); st.get("pg_refund_amount") != "-15.00" {
+		t.Errorf("after a refund of 10 replayed and 20 parallel replays of 5: %s, want -15.00 refunded", st.body)
+	}
+
+	wantPayError(t, "two different amounts", payOp(t, base, "/revoke.php", id, "pg_refund_amount", "0", "pg_amount", "7"), "9403")
+	wantPayError(t, "two different amounts on /g2g/refund", payOp(t, base, "/g2g/refund", id, "pg_amount", "5", "pg_refund_amount", "600"), "9403")
+	if r := payOp(t, base, "/g2g/refund", id, "pg_amount", "5", "pg_refund_amount", "5.00"); r.get("pg_status") != "ok" {
+		t.Errorf("the same amount under both names: %s", r.body)
+	}
+	if st := status3(t, base, id); st.get("pg_refund_amount") != "-20.00" {
+		t.Errorf("refused requests refunded something: %s", st.body)
+	}
+}
+
+// With refund_status = "refunded", the control API, await and verify say
+// what get_status3.php says of a payment refunded in full.
+func TestRefundStatusShownEverywhere(t *testing.T) {
+	sc, err := scenario.Parse("rs.toml", []byte(`
+[payments]
+refund_status = "refunded"
+[[merchants]]
+id = "9970"
+secret_key = "payment_secret_key"
+payout_secret_key = "test_secret_key"
+[[expect]]
+payment = { order_id = "RS-2", status = "refunded" }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mock.RunT(t, mock.Options{Scenario: sc, Clock: clock.NewManual(t0), Addr: "127.0.0.1:0"})
+	base := s.URL()
+	sh := newCarefulShop(t)
+	id := paidPayment(t, base, sh, "RS-2", "4111111111111111")
+	payOp(t, base, "/revoke.php", id)
+	var list struct {
+		Payments []struct {
+			Status string `json:"status"`
+		} `json:"payments"`
+	}
+	getJSON(t, base+"/_mock/payments?status=refunded", &list)
+	if len(list.Payments) != 1 || list.Payments[0].Status != "refunded" {
+		t.Errorf("/_mock/payments?status=refunded: %+v", list)
+	}
+	res, err := http.Get(base + "/_mock/await?order_id=RS-2&payment_status=refunded&timeout=1s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("await payment_status=refunded: HTTP %d", res.StatusCode)
+	}
+	if rep, _ := s.Verify(""); !rep.OK {
+		t.Errorf("verify: %+v", rep.Results)
+	}
+}
+
+// A refund is found by its own payment id (payments.md §3.3: by payment id
+// any payment type, refunds too); status_v2 lists a cancel as a revoked
+// payment, nested and signed flattened, and writes pg_datetime after
+// pg_sig as its schema orders it.
+func TestRefundByItsIDAndRevokedPayments(t *testing.T) {
+	_, _, base := payServer(t)
+	sh := newCarefulShop(t)
+	id := paidPayment(t, base, sh, "ORD-RID", "4111111111111111")
+	refund := payOp(t, base, "/g2g/refund", id, "pg_amount", "300").get("pg_payment_refund_id")
+	st := payOp(t, base, "/get_status3.php", refund)
+	if st.get("pg_payment_id") != refund || st.get("pg_amount") != "-300.00" || st.get("pg_payment_status") != "success" || st.get("pg_reference") == "" {
+		t.Errorf("get_status3 of a refund's id: %s", st.body)
+	}
+	if r := payPost(t, base+"/get_status3.php", signed("get_status3.php", paymentSecret, "pg_merchant_id", "9970", "pg_payment_id", refund, "pg_order_id", "OTHER")); r.get("pg_error_code") != "11068" {
+		t.Errorf("a refund's id with another order id: %s", r.body)
+	}
+
+	held := heldPayment(t, base, sh, "ORD-RV2")
+	revoke := payOp(t, base, "/g2g/cancel", held).get("pg_payment_revoke_id")
+	v2 := payPost(t, base+"/g2g/status_v2", signed("status_v2", paymentSecret, "pg_merchant_id", "9970", "pg_payment_id", held, "pg_order_id", "ORD-RV2"))
+	if md5Of(flatSigString(t, "status_v2", v2.body, paymentSecret)) != v2.get("pg_sig") {
+		t.Errorf("status_v2's pg_sig does not verify by an independent flattening:\n%s", v2.body)
+	}
+	if !strings.Contains(v2.body, "<pg_revoked_payments><pg_revoked_payment><pg_payment_id>"+revoke+"</pg_payment_id><pg_payment_status>success</pg_payment_status></pg_revoked_payment></pg_revoked_payments>") {
+		t.Errorf("status_v2 after a cancel lacks the revoked payment %s:\n%s", revoke, v2.body)
+	}
+	if names := v2.names(); len(names) < 3 || names[len(names)-3] != "pg_salt" || names[len(names)-2] != "pg_sig" || names[len(names)-1] != "pg_datetime" {
+		t.Errorf("status_v2 ends %v, want pg_salt, pg_sig, pg_datetime", names)
 	}
 }

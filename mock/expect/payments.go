@@ -24,6 +24,15 @@ type PaymentState interface {
 	Payments(merchantID string) []ledger.Payment
 }
 
+// refundStatus is the status a payment refunded in full shows in st:
+// success unless st says otherwise (a RefundState).
+func refundStatus(st State) string {
+	if r, ok := st.(interface{ RefundStatus() string }); ok {
+		return r.RefundStatus()
+	}
+	return scenario.PaymentSuccess
+}
+
 func paymentsOf(st State, merchantID string) []ledger.Payment {
 	if ps, ok := st.(PaymentState); ok {
 		return ps.Payments(merchantID)
@@ -50,12 +59,17 @@ func checkPayment(x scenario.ExpectPayment, merchantID string, st State) (bool, 
 	}
 	now := st.Now()
 	cur, _ := p.StatusAt(now)
+	shown := p.ShownStatus(now, refundStatus(st))
 	var found []string
 	pass := true
 	if x.Status != "" {
-		okStatus := cur.Status == x.Status && (x.ErrorCode == 0 || cur.ErrorCode == x.ErrorCode)
+		okStatus := shown == x.Status && (x.ErrorCode == 0 || cur.ErrorCode == x.ErrorCode)
 		pass = pass && okStatus
-		found = append(found, paymentSummary(p, now))
+		summary := paymentSummary(p, now)
+		if shown != cur.Status {
+			summary += " (shown " + shown + ": refunded in full)"
+		}
+		found = append(found, summary)
 	}
 	if x.Captured != nil {
 		got := p.Captured(now)
@@ -319,7 +333,11 @@ func checkHolds(merchantID string, st State) (bool, string) {
 	if holds == settled {
 		return true, fmt.Sprintf("%d hold(s), each captured or cancelled by the merchant", holds)
 	}
-	return false, fmt.Sprintf("%d of %d hold(s) not settled: %s", holds-settled, holds, strings.Join(open, "; "))
+	more := ""
+	if n := holds - settled - len(open); n > 0 {
+		more = fmt.Sprintf("; and %d more (GET /_mock/payments lists them)", n)
+	}
+	return false, fmt.Sprintf("%d of %d hold(s) not settled: %s%s", holds-settled, holds, strings.Join(open, "; "), more)
 }
 
 // authorisedEver reports whether p was authorised by now.

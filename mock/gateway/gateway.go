@@ -136,6 +136,9 @@ type call struct {
 	// groups hold the children of a reply's nested fields, by name: the
 	// handler puts the field itself, empty, where it goes in the reply.
 	groups map[string][]sign.Node
+	// tail are fields a reply writes after pg_sig, signed all the same
+	// (/g2g/status_v2's pg_datetime, as its schema orders it).
+	tail sign.Fields
 	// nodes, when not nil, are the whole reply, nested (cardstorage/list's
 	// repeated <card>): the handler returns no fields.
 	nodes []sign.Node
@@ -204,12 +207,12 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err == nil { // first: errors.As would cost the reply an allocation
 		switch {
 		case c.nodes != nil:
-			rec.reply, body = g.signedTree(script, secret, c.nodes)
-		case len(c.groups) == 0:
+			rec.reply, body = g.signedTree(script, secret, c.nodes, c.tail...)
+		case len(c.groups) == 0 && c.tail == nil:
 			rec.reply = fields
 			body = g.signed(script, secret, fields)
 		default:
-			rec.reply, body = g.signedTree(script, secret, tree(fields, c.groups))
+			rec.reply, body = g.signedTree(script, secret, tree(fields, c.groups), c.tail...)
 		}
 		if log.enabled(slog.LevelInfo) { // time.Since only for a line written
 			log.Info("gateway reply", slog.String("status", "ok"), slog.Duration("took", time.Since(start)))
@@ -378,13 +381,18 @@ func (g *Gateway) signed(script, secret string, fields sign.Fields) []byte {
 
 // signedTree is signed for a reply whose fields nest: pg_sig is over the
 // flattened fields (sign.FlattenNodes, payments.md §3.3 and vector M), the
-// XML nests. It returns the flattened fields too, for the journal.
-func (g *Gateway) signedTree(script, secret string, nodes []sign.Node) (sign.Fields, []byte) {
+// XML nests; tail comes after pg_sig, signed with the rest. It returns
+// the flattened fields too, for the journal.
+func (g *Gateway) signedTree(script, secret string, nodes []sign.Node, tail ...sign.Field) (sign.Fields, []byte) {
 	nodes = append(nodes, sign.Node{Name: "pg_salt", Value: g.cfg.Gen.Salt()})
 	flat := sign.FlattenNodes(nodes)
-	sig := sign.Sign(script, flat, secret)
+	sig := sign.Sign(script, append(flat[:len(flat):len(flat)], tail...), secret)
 	nodes = append(nodes, sign.Node{Name: sign.FieldSig, Value: sig})
-	return append(flat, sign.Field{Name: sign.FieldSig, Value: sig}), wire.EncodeTree(nodes)
+	for _, f := range tail {
+		nodes = append(nodes, sign.Node{Name: f.Name, Value: f.Value})
+	}
+	flat = append(flat, sign.Field{Name: sign.FieldSig, Value: sig})
+	return append(flat, tail...), wire.EncodeTree(nodes)
 }
 
 // tree is a reply's fields as nodes, a field named in groups holding its

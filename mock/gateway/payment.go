@@ -42,7 +42,7 @@ type Payments interface {
 	Cancel(merchantID string, id int64, now time.Time) (ledger.Payment, error)
 	// Refund gives back amount of a captured payment of merchantID, or
 	// all that remains when amount is 0 (revoke.php, /g2g/refund).
-	Refund(merchantID string, id int64, amount money.Amount, now time.Time) (ledger.Payment, ledger.Refund, error)
+	Refund(merchantID string, id int64, rr ledger.RefundRequest, now time.Time) (ledger.Payment, ledger.Refund, error)
 	// ChargeProfile makes a recurring charge of a profile
 	// (make_recurring_payment.php, /g2g/recurrent): a payment decided at
 	// once, its result notify scheduled (not waited for), answered once

@@ -40,6 +40,9 @@ func (g *Gateway) findPayment(c *call, needID, needOrder bool) (ledger.Payment, 
 func (g *Gateway) getStatus3(c *call) (sign.Fields, error) {
 	p, err := g.findPayment(c, false, false)
 	if err != nil {
+		if r, ok := g.refundOf(c); ok {
+			return r, nil
+		}
 		return nil, err
 	}
 	st, _ := p.StatusAt(c.now)
@@ -74,6 +77,35 @@ func (g *Gateway) getStatus3(c *call) (sign.Fields, error) {
 		sign.Field{Name: "pg_create_date", Value: g.date(p)}), nil
 }
 
+// refundOf answers a status request that names a refund by its own
+// payment id (payments.md §3.3: by payment id any payment type, refunds
+// too, is found; by order id only the payment refunded): the refund as a
+// payment of its own, success, its amount negative as its entry in the
+// payment's refund_payments shows it, captured, dated when it was made
+// [assumed: the reference shows no such reply].
+func (g *Gateway) refundOf(c *call) (sign.Fields, bool) {
+	id, err := paymentID(c.fields, false)
+	if err != nil || id == 0 {
+		return nil, false
+	}
+	p, r, ok := g.cfg.Ledger.RefundByID(c.merchant.ID, id)
+	if !ok || (c.fields.Value("pg_order_id") != "" && c.fields.Value("pg_order_id") != p.OrderID) {
+		return nil, false
+	}
+	return sign.Fields{
+		{Name: "pg_status", Value: "ok"},
+		{Name: "pg_payment_id", Value: strconv.FormatInt(r.PaymentID, 10)},
+		{Name: "pg_can_reject", Value: "0"},
+		{Name: "pg_payment_method", Value: "bankcard"},
+		{Name: "pg_amount", Value: (-r.Amount).Fixed2()},
+		{Name: "pg_currency", Value: p.Currency},
+		{Name: "pg_payment_status", Value: scenario.PaymentSuccess},
+		{Name: "pg_reference", Value: r.Reference},
+		{Name: "pg_captured", Value: "1"},
+		{Name: "pg_create_date", Value: r.At.In(g.loc).Format(notify.PaymentDateLayout)},
+	}, true
+}
+
 // statusV2 answers /g2g/status_v2: payment id and order id both required,
 // the schema's fields in order (spec §3.3).
 func (g *Gateway) statusV2(c *call) (sign.Fields, error) {
@@ -105,12 +137,16 @@ func (g *Gateway) statusV2(c *call) (sign.Fields, error) {
 	if refunds := p.RefundsAt(c.now); len(refunds) > 0 {
 		out = append(out, g.refundPayments(c, refunds))
 	}
+	if st.Status == scenario.PaymentRevoked && p.RevokeID != 0 {
+		out = append(out, g.revokedPayments(c, p))
+	}
 	out = append(out, sign.Field{Name: "pg_reference", Value: p.Reference})
 	if st.Status == scenario.PaymentError || st.Status == scenario.PaymentIncomplete {
 		out = append(out, sign.Field{Name: "pg_failure_code", Value: strconv.Itoa(st.ErrorCode)},
 			sign.Field{Name: "pg_failure_description", Value: failureText(p, st)})
 	}
-	return append(out, g.datetime(c.now)), nil
+	c.tail = sign.Fields{g.datetime(c.now)} // after pg_sig, as the schema orders it
+	return out, nil
 }
 
 // refundPayments is a status reply's pg_refund_payments: the field, empty,
@@ -135,6 +171,22 @@ func (g *Gateway) refundPayments(c *call, refunds []ledger.Refund) sign.Field {
 	}
 	c.groups["pg_refund_payments"] = entries
 	return sign.Field{Name: "pg_refund_payments"}
+}
+
+// revokedPayments is status_v2's pg_revoked_payments: the cancel that
+// released p's hold (/g2g/cancel's pg_payment_revoke_id), its status
+// success, as one pg_revoked_payment entry signed flattened as the refund
+// entries are (payments.md §3.3: revoked_payments[payment_id,
+// payment_status]).
+func (g *Gateway) revokedPayments(c *call, p ledger.Payment) sign.Field {
+	if c.groups == nil {
+		c.groups = map[string][]sign.Node{}
+	}
+	c.groups["pg_revoked_payments"] = []sign.Node{{Name: "pg_revoked_payment", Children: []sign.Node{
+		{Name: "pg_payment_id", Value: strconv.FormatInt(p.RevokeID, 10)},
+		{Name: "pg_payment_status", Value: scenario.PaymentSuccess},
+	}}}
+	return sign.Field{Name: "pg_revoked_payments"}
 }
 
 // getStatus2 answers get_status2.php (by order id) and get_status.php (by
@@ -164,11 +216,8 @@ func (g *Gateway) getStatus2(c *call) (sign.Fields, error) {
 // paymentStatus is pg_payment_status of p at now, in force step st: the
 // step's status, or for a payment refunded in full what [payments]
 // refund_status says (open point 5).
-func (g *Gateway) paymentStatus(p ledger.Payment, st ledger.Step, now time.Time) string {
-	if st.Status == scenario.PaymentSuccess && p.RefundedInFull(now) {
-		return g.cfg.PaymentSettings.StatusRefunded()
-	}
-	return st.Status
+func (g *Gateway) paymentStatus(p ledger.Payment, _ ledger.Step, now time.Time) string {
+	return p.ShownStatus(now, g.cfg.PaymentSettings.StatusRefunded())
 }
 
 // refundedTransaction is pg_transaction_status of a payment refunded in

@@ -59,8 +59,12 @@ func (g *Gateway) refund(c *call, field, alias string, required bool) (ledger.Pa
 		return ledger.Payment{}, ledger.Refund{}, err
 	}
 	name, v := field, c.fields.Value(field)
-	if v == "" {
-		name, v = alias, c.fields.Value(alias)
+	if a := c.fields.Value(alias); v == "" {
+		name, v = alias, a
+	} else if a != "" && a != v {
+		if x, errX := money.Parse(v); errX != nil || !sameAmount(x, a) {
+			return ledger.Payment{}, ledger.Refund{}, wire.Malformed(alias, field+" and "+alias+" give different amounts; send one of them")
+		}
 	}
 	if v == "" && required {
 		return ledger.Payment{}, ledger.Refund{}, wire.Missing(field)
@@ -69,9 +73,9 @@ func (g *Gateway) refund(c *call, field, alias string, required bool) (ledger.Pa
 	if v != "" {
 		a, err := money.Parse(v)
 		if err != nil || a < 0 || a > money.Max || (required && a < 1) {
-			want := "want 0 (all that remains) or more, two decimals at most, such as 500.50"
+			want := "want 0 (all that remains) to 99999999, two decimals at most, such as 500.50"
 			if required {
-				want = "want 0.01 or more, two decimals at most, such as 500.50"
+				want = "want 0.01 to 99999999, two decimals at most, such as 500.50"
 			}
 			return ledger.Payment{}, ledger.Refund{}, wire.Malformed(name, want)
 		}
@@ -85,6 +89,23 @@ func (g *Gateway) refund(c *call, field, alias string, required bool) (ledger.Pa
 			return ledger.Payment{}, ledger.Refund{}, wire.Malformed("pg_currency", "want the payment's currency "+p.Currency)
 		}
 	}
-	p, r, err := g.cfg.Payments.Refund(c.merchant.ID, id, amount, c.now)
+	key := c.fields.Value("pg_idempotency_key")
+	if len(key) > maxParam {
+		return ledger.Payment{}, ledger.Refund{}, wire.Malformed("pg_idempotency_key", "want at most 255 characters")
+	}
+	rr := ledger.RefundRequest{Amount: amount, IdempotencyKey: key}
+	if key != "" {
+		rr.Digest = digest(c.fields)
+	}
+	p, r, err := g.cfg.Payments.Refund(c.merchant.ID, id, rr, c.now)
+	if err == ledger.ErrIdempotencyReused {
+		return p, r, wire.Errorf(wire.CodeValidation, "pg_idempotency_key %q was used before for a refund with other fields", wire.Shorten(key, 60))
+	}
 	return p, r, operationError(err)
+}
+
+// sameAmount reports whether s is the amount a.
+func sameAmount(a money.Amount, s string) bool {
+	b, err := money.Parse(s)
+	return err == nil && a == b
 }

@@ -52,6 +52,8 @@ func (p Payment) Captured(t time.Time) bool {
 		return true
 	case !p.CapturedAt.IsZero() && !t.Before(p.CapturedAt):
 		return true
+	case p.Operations[scenario.OpCapture] != 0:
+		return false // a card that takes no clearing: the hold's end captures nothing (payments.md §7)
 	}
 	return !t.Before(s.At.Add(AutoCaptureAfter))
 }

@@ -251,6 +251,11 @@ func (l *Ledger) forget(id string) {
 		if p.IdempotencyKey != "" {
 			delete(l.idem, orderKey{id, p.IdempotencyKey})
 		}
+		for _, r := range p.Refunds {
+			if r.IdempotencyKey != "" {
+				delete(l.refundIdem, orderKey{id, r.IdempotencyKey})
+			}
+		}
 	}
 	delete(l.payCount, id)
 	clear(l.payments[len(pays):])

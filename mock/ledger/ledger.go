@@ -174,6 +174,7 @@ type Ledger struct {
 	// each with its payment: one id space with the payments' own.
 	childIDs    map[int64]*Payment
 	idem        map[orderKey]*Payment
+	refundIdem  map[orderKey]*Payment // by a refund's idempotency key, the payment it refunded
 	payCount    map[string]int // payments by merchant
 	maxPayments int
 	// Card storage: every add, by payment id and by page key.
@@ -212,7 +213,7 @@ func accounts(sc *scenario.Scenario, gen *fixtures.Gen) *Ledger {
 		errorsNotify: sc.Notify.ErrorsOn(), creditPayments: sc.PaymentSettings.CreditPayoutBalance,
 		merchants: map[string]*account{}, cards: map[cardKey]scenario.Card{}, cardIDs: map[orderKey]scenario.Card{},
 		byID: map[int64]*Payout{}, byOrder: map[orderKey]*Payout{}, byPage: map[string]*Payout{},
-		payByID: map[int64]*Payment{}, payByOrder: map[orderKey]*Payment{}, payByPage: map[string]*Payment{}, childIDs: map[int64]*Payment{}, idem: map[orderKey]*Payment{}, payCount: map[string]int{}, maxPayments: DefaultMaxPayments,
+		payByID: map[int64]*Payment{}, payByOrder: map[orderKey]*Payment{}, payByPage: map[string]*Payment{}, childIDs: map[int64]*Payment{}, idem: map[orderKey]*Payment{}, refundIdem: map[orderKey]*Payment{}, payCount: map[string]int{}, maxPayments: DefaultMaxPayments,
 		storedByID: map[int64]*StoredCard{}, storedByPage: map[string]*StoredCard{}, maxCards: DefaultMaxCards,
 	}
 	if l.defaultDelay < 0 { // a scenario built in Go, not validated

@@ -294,6 +294,11 @@ func (l *Ledger) insertPayment(p *Payment) {
 	for _, id := range p.childIDs() {
 		l.childIDs[id] = p
 	}
+	for _, r := range p.Refunds {
+		if r.IdempotencyKey != "" {
+			l.refundIdem[orderKey{p.MerchantID, r.IdempotencyKey}] = p
+		}
+	}
 	if p.RecurringProfileID != 0 { // the profile's id is in the payments' id space too
 		l.childIDs[p.RecurringProfileID] = p
 	}

@@ -43,3 +43,29 @@ func TestCheckPaymentsFollowUps(t *testing.T) {
 		}
 	}
 }
+
+// A saved card's user id and expiry are checked as the gateway checks them
+// before a restart trusts them.
+func TestCheckStoredCardsFields(t *testing.T) {
+	t0 := time.Date(2025, 1, 15, 12, 0, 0, 0, time.UTC)
+	good := StoredCard{MerchantID: "9970", UserID: "u-1", PaymentID: 1, PageKey: "k", PostLink: "http://shop.example/p",
+		BackLink: "http://shop.example/b", CreatedAt: t0, State: CardSaved, PAN: "4716047261941981", ExpMonth: "12", ExpYear: "2030",
+		Token: "t", CardID: 1000001, SavedAt: t0}
+	if errs := CheckStoredCards(nil, []StoredCard{good}); len(errs) != 0 {
+		t.Fatalf("a good card: %v", errs)
+	}
+	for _, c := range []struct {
+		change func(c *StoredCard)
+		want   string
+	}{
+		{func(c *StoredCard) { c.UserID = "a b\x00" }, `[0].UserID: "a b\x00" is not a user id`},
+		{func(c *StoredCard) { c.ExpMonth = "13" }, `[0].ExpMonth: "13"/"2030" is not an expiry`},
+		{func(c *StoredCard) { c.ExpYear = "20x0" }, `[0].ExpMonth: "12"/"20x0" is not an expiry`},
+	} {
+		sc := good
+		c.change(&sc)
+		if errs := CheckStoredCards(nil, []StoredCard{sc}); len(errs) != 1 || !strings.Contains(errs[0].Error(), c.want) {
+			t.Errorf("%v, want %q", errs, c.want)
+		}
+	}
+}

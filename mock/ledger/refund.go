@@ -17,6 +17,17 @@ type Refund struct {
 	Amount    money.Amount
 	At        time.Time
 	Reference string // the refund's bank reference (RRN)
+	// IdempotencyKey and Digest (of the request's fields) let a refund
+	// request sent again with the same pg_idempotency_key replay it.
+	IdempotencyKey string `json:",omitempty"`
+	Digest         string `json:",omitempty"`
+}
+
+// RefundRequest is a refund asked for: all that remains when Amount is 0,
+// replayed when a refund of the merchant's has IdempotencyKey and Digest.
+type RefundRequest struct {
+	Amount                 money.Amount
+	IdempotencyKey, Digest string
 }
 
 // Errors of refunds (revoke.php, /g2g/refund): the gateway answers each
@@ -79,9 +90,22 @@ func (p *Payment) childIDs() []int64 {
 // is what was captured, less the refunds before; each refund gets an id of
 // its own and a reference. The payment's timeline does not change: it
 // stays success (payments.md §4, open point 5).
-func (l *Ledger) Refund(merchantID string, id int64, amount money.Amount, now time.Time) (Payment, Refund, error) {
+func (l *Ledger) Refund(merchantID string, id int64, rr RefundRequest, now time.Time) (Payment, Refund, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	amount := rr.Amount
+	if rr.IdempotencyKey != "" {
+		if q := l.refundIdem[orderKey{merchantID, rr.IdempotencyKey}]; q != nil {
+			for _, r := range q.Refunds {
+				if r.IdempotencyKey == rr.IdempotencyKey {
+					if r.Digest != rr.Digest {
+						return q.clone(), Refund{}, ErrIdempotencyReused
+					}
+					return q.clone(), r, nil // a replay: nothing more refunded
+				}
+			}
+		}
+	}
 	p := l.payByID[id]
 	if p == nil || p.MerchantID != merchantID {
 		return Payment{}, Refund{}, ErrNoPayment
@@ -105,9 +129,43 @@ func (l *Ledger) Refund(merchantID string, id int64, amount money.Amount, now ti
 	case amount <= 0:
 		amount = left
 	}
-	r := Refund{PaymentID: l.newPaymentID(), Amount: amount, At: now, Reference: l.gen.Reference()}
+	r := Refund{PaymentID: l.newPaymentID(), Amount: amount, At: now, Reference: l.gen.Reference(),
+		IdempotencyKey: rr.IdempotencyKey, Digest: rr.Digest}
 	p.Refunds = append(p.Refunds, r)
 	l.childIDs[r.PaymentID] = p
+	if r.IdempotencyKey != "" {
+		l.refundIdem[orderKey{merchantID, r.IdempotencyKey}] = p
+	}
 	l.trackPayment(p)
 	return p.clone(), r, nil
+}
+
+// ShownStatus is the payment's status at t as the status routes show it:
+// the step in force, or, for a payment refunded in full, refunded (the
+// scenario's [payments] refund_status: success, the default, refunded or
+// revoked; payments.md open point 5).
+func (p Payment) ShownStatus(t time.Time, refunded string) string {
+	s, _ := p.StatusAt(t)
+	if s.Status == scenario.PaymentSuccess && refunded != "" && p.RefundedInFull(t) {
+		return refunded
+	}
+	return s.Status
+}
+
+// RefundByID finds merchantID's refund with payment id id: the payment it
+// refunded and the refund (payments.md §3.3: by payment id "any payment
+// type (also refunds) is found").
+func (l *Ledger) RefundByID(merchantID string, id int64) (Payment, Refund, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	p := l.childIDs[id]
+	if p == nil || p.MerchantID != merchantID {
+		return Payment{}, Refund{}, false
+	}
+	for _, r := range p.Refunds {
+		if r.PaymentID == id {
+			return p.clone(), r, true
+		}
+	}
+	return Payment{}, Refund{}, false
 }

@@ -493,6 +493,10 @@ func (v view) Now() time.Time { return v.s.clock.Now() }
 
 func (v view) Payouts(merchantID string) []ledger.Payout { return v.w.payouts(merchantID) }
 
+// RefundStatus is the status a payment refunded in full shows: the
+// scenario's [payments] refund_status.
+func (v view) RefundStatus() string { return v.w.sc.PaymentSettings.StatusRefunded() }
+
 // Payments are a merchant's payments, every merchant's for "".
 func (v view) Payments(merchantID string) []ledger.Payment {
 	return ofMerchant(v.w.ledger.Payments(), merchantID, func(p *ledger.Payment) string { return p.MerchantID })

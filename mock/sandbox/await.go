@@ -128,7 +128,7 @@ func ParseAwait(q url.Values) (scenario.Expect, time.Duration, error) {
 		}
 		e.Status = st
 	default:
-		return e, 0, errorf(BadRequest, "say what to wait for: state= (a notify: pending, delivered, failed), status= (a payout status: process, success, error), payment_status= (a payment's: new, pending, success, error, incomplete, revoked), result= (a payment's result notify: pending, delivered, failed) or path= (a gateway request)")
+		return e, 0, errorf(BadRequest, "say what to wait for: state= (a notify: pending, delivered, failed), status= (a payout status: process, success, error), payment_status= (a payment's: new, pending, success, error, incomplete, revoked, refunded), result= (a payment's result notify: pending, delivered, failed) or path= (a gateway request)")
 	}
 	scenario.DefaultExpect(&e)
 	if probs := scenario.CheckExpect(e, nil); len(probs) > 0 {

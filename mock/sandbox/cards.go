@@ -103,7 +103,7 @@ type Card struct {
 // CardView is c as the control API shows it.
 func CardView(c ledger.StoredCard) Card {
 	v := Card{PaymentID: c.PaymentID, MerchantID: c.MerchantID, UserID: c.UserID, State: c.State, CreatedAt: c.CreatedAt,
-		PostLink: redact.URLs(c.PostLink), BackLink: redact.URLs(c.BackLink), CardHash: c.Hash, CardToken: c.Token, CardID: c.CardID, Brand: c.Brand}
+		PostLink: redact.Text(c.PostLink), BackLink: redact.Text(c.BackLink), CardHash: c.Hash, CardToken: c.Token, CardID: c.CardID, Brand: c.Brand}
 	if c.PAN != "" && v.CardHash == "" {
 		v.CardHash = ledger.MaskPAN(c.PAN) // a card waiting for 3-D Secure
 	}

@@ -27,7 +27,7 @@ type Payment struct {
 	NetAmount   string     `json:"net_amount"`
 	Currency    string     `json:"currency"`
 	Description string     `json:"description"`
-	Status      string     `json:"status"` // new, pending, success, error, incomplete, revoked
+	Status      string     `json:"status"` // new, pending, success, error, incomplete, revoked; refunded as [payments] refund_status says
 	ErrorCode   int        `json:"error_code,omitempty"`
 	Failure     string     `json:"failure_description,omitempty"`
 	Since       *time.Time `json:"since,omitempty"`
@@ -109,8 +109,8 @@ func PaymentView(p ledger.Payment, now time.Time) Payment {
 		Refuses:  p.Operations,
 		Captured: p.Captured(now), ClearingAmount: p.ClearingAmountAt(now).Fixed2(), CreatedAt: p.CreatedAt, ExpiresAt: p.ExpiresAt,
 		CardPAN: p.CardPAN, CardBrand: p.CardBrand, DecidedBy: p.DecidedBy, Refusal: redact.Text(p.Refusal), AwaitingACS: p.AwaitsACS(now),
-		PagePath: routes.PaymentPage + "?customer=" + p.PageKey, CheckURL: redact.URLs(p.CheckURL), ResultURL: redact.URLs(p.ResultURL),
-		SuccessURL: redact.URLs(p.SuccessURL), FailureURL: redact.URLs(p.FailureURL), TestingMode: p.TestingMode,
+		PagePath: routes.PaymentPage + "?customer=" + p.PageKey, CheckURL: redact.Text(p.CheckURL), ResultURL: redact.Text(p.ResultURL),
+		SuccessURL: redact.Text(p.SuccessURL), FailureURL: redact.Text(p.FailureURL), TestingMode: p.TestingMode,
 		Revision: p.Revision, Drills: p.Drills, Timeline: []Step{},
 	}
 	if !p.CapturedAt.IsZero() && !now.Before(p.CapturedAt) {
@@ -176,7 +176,7 @@ type Payments struct {
 
 // paymentStatuses are the statuses a payment query may ask for.
 var paymentStatuses = []string{scenario.PaymentNew, scenario.PaymentPending, scenario.PaymentSuccess,
-	scenario.PaymentError, scenario.PaymentIncomplete, scenario.PaymentRevoked}
+	scenario.PaymentError, scenario.PaymentIncomplete, scenario.PaymentRevoked, scenario.PaymentRefunded}
 
 // Payments lists the payments q selects.
 func (s *Sandbox) Payments(q PaymentQuery) (Payments, error) {
@@ -185,7 +185,7 @@ func (s *Sandbox) Payments(q PaymentQuery) (Payments, error) {
 		return Payments{}, err
 	}
 	if q.Status != "" && !oneOf(q.Status, paymentStatuses) {
-		return Payments{}, errorf(BadRequest, "status=%q: want one of new, pending, success, error, incomplete, revoked", q.Status)
+		return Payments{}, errorf(BadRequest, "status=%q: want one of new, pending, success, error, incomplete, revoked, refunded", q.Status)
 	}
 	w := s.world.Load()
 	if err := w.known(q.MerchantID); err != nil {
@@ -197,7 +197,7 @@ func (s *Sandbox) Payments(q PaymentQuery) (Payments, error) {
 		if q.OrderID != "" && p.OrderID != q.OrderID {
 			continue
 		}
-		if cur, _ := p.StatusAt(now); q.Status != "" && cur.Status != q.Status {
+		if q.Status != "" && p.ShownStatus(now, w.sc.PaymentSettings.StatusRefunded()) != q.Status {
 			continue
 		}
 		match = append(match, p)
@@ -208,7 +208,7 @@ func (s *Sandbox) Payments(q PaymentQuery) (Payments, error) {
 	}
 	out := make([]Payment, len(shown))
 	for i, p := range shown {
-		out[i] = PaymentView(p, now)
+		out[i] = w.paymentView(p, now)
 	}
 	return Payments{Now: now, Payments: out, Matched: len(match), NextCursor: next}, nil
 }
@@ -224,7 +224,7 @@ func (s *Sandbox) Payment(paymentID int64) (Payment, error) {
 }
 
 func (s *Sandbox) paymentDetail(w *world, p ledger.Payment) Payment {
-	v := PaymentView(p, s.clock.Now())
+	v := w.paymentView(p, s.clock.Now())
 	ns, _ := s.stateOf(w).History(p.MerchantID)
 	v.Notifications = []notify.Notification{}
 	for _, n := range ns {
@@ -307,4 +307,15 @@ func oneOf(s string, set []string) bool {
 		}
 	}
 	return false
+}
+
+// paymentView is PaymentView with the status as the world's status routes
+// show it: a payment refunded in full is what [payments] refund_status
+// says.
+func (w *world) paymentView(p ledger.Payment, now time.Time) Payment {
+	v := PaymentView(p, now)
+	if v.Status != "" {
+		v.Status = p.ShownStatus(now, w.sc.PaymentSettings.StatusRefunded())
+	}
+	return v
 }

@@ -91,9 +91,9 @@ func (ps payments) Cancel(merchantID string, id int64, now time.Time) (ledger.Pa
 // Refund gives back all or part of a captured payment: its timeline stays
 // as it is (success), so nothing is scheduled; the change is told and
 // saved before it is answered, as a capture's is.
-func (ps payments) Refund(merchantID string, id int64, amount money.Amount, now time.Time) (ledger.Payment, ledger.Refund, error) {
+func (ps payments) Refund(merchantID string, id int64, rr ledger.RefundRequest, now time.Time) (ledger.Payment, ledger.Refund, error) {
 	release := ps.s.hold()
-	p, r, err := ps.w.ledger.Refund(merchantID, id, amount, now)
+	p, r, err := ps.w.ledger.Refund(merchantID, id, rr, now)
 	release()
 	if err == nil {
 		ps.s.changed()

@@ -258,11 +258,14 @@ func CheckExpect(e Expect, merchants map[Text]bool) []string {
 		if p.OrderID == "" && p.PaymentID == 0 {
 			out = append(out, "payment: say which payment: order_id or payment_id")
 		}
+		if p.OrderID != "" && p.PaymentID != 0 {
+			out = append(out, "payment: say which payment by order_id or by payment_id, not both")
+		}
 		if p.PaymentID < 0 {
 			out = append(out, fmt.Sprintf("payment: payment_id %d is negative", p.PaymentID))
 		}
 		if p.Status != "" {
-			oneOf("payment.status", p.Status, PaymentNew, PaymentPending, PaymentSuccess, PaymentError, PaymentIncomplete, PaymentRevoked)
+			oneOf("payment.status", p.Status, PaymentNew, PaymentPending, PaymentSuccess, PaymentError, PaymentIncomplete, PaymentRevoked, PaymentRefunded)
 		}
 		if p.ErrorCode != 0 && p.Status != PaymentError {
 			out = append(out, "payment.error_code goes with status \"error\"")
