@@ -175,7 +175,7 @@ type Ledger struct {
 	childIDs    map[int64]*Payment
 	idem        map[orderKey]*Payment
 	refundIdem  map[orderKey]*Payment // by a refund's idempotency key, the payment it refunded
-	payCount    map[string]int // payments by merchant
+	payCount    map[string]int        // payments by merchant
 	maxPayments int
 	// Card storage: every add, by payment id and by page key.
 	stored       []*StoredCard
