@@ -8,7 +8,6 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
-	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 
 // A marketplace's books: with a payment commission, pg_net_amount is the
@@ -22,17 +21,9 @@ func TestPaymentsCreditThePayoutBalance(t *testing.T) {
 		if credit {
 			setting = "[payments]\ncredit_payout_balance = true\n"
 		}
-		sc, err := scenario.Parse("m.toml", []byte(setting+`
-[[merchants]]
-id = "9970"
-secret_key = "payment_secret_key"
-payout_secret_key = "test_secret_key"
-balance = 0
+		sc := shopScenario(t, setting, `balance = 0
 payment_commission_percent = 3.5
-`))
-		if err != nil {
-			t.Fatal(err)
-		}
+`)
 		c := clock.NewManual(t0)
 		s := mock.RunT(t, mock.Options{Scenario: sc, Clock: c, Addr: "127.0.0.1:0"})
 		return s, c, s.URL(), newCarefulShop(t)

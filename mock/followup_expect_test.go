@@ -15,21 +15,13 @@ import (
 // asked beyond what remains, a payment's captured and refunded amounts;
 // the JUnit report names what went wrong.
 func TestFollowUpExpectations(t *testing.T) {
-	sc, err := scenario.Parse("f.toml", []byte(`
-[[merchants]]
-id = "9970"
-secret_key = "payment_secret_key"
-payout_secret_key = "test_secret_key"
-[[expect]]
+	sc := shopScenario(t, "", `[[expect]]
 holds_settled = true
 [[expect]]
 refunds_within_payment = true
 [[expect]]
 payment = { order_id = "F-PAID", captured = true, refunded = 1500 }
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	s := mock.RunT(t, mock.Options{Scenario: sc, ClockMode: "manual", Addr: "127.0.0.1:0"})
 	base := s.URL()
 	sh := newCarefulShop(t)

@@ -76,12 +76,7 @@ func TestTestCardsRefuseOperations(t *testing.T) {
 // A payment rule's operations script a refusal for any card, and 0 lets
 // through what the test card would refuse; they survive a restart.
 func TestRuleOperations(t *testing.T) {
-	sc, err := scenario.Parse("ops.toml", []byte(`
-[[merchants]]
-id = "9970"
-secret_key = "payment_secret_key"
-payout_secret_key = "test_secret_key"
-[[rules]]
+	sc := shopScenario(t, "", `[[rules]]
 kind = "payment"
 match = { order_id = "BIG-*" }
 operations = { refund = 10020, capture = 9999 }
@@ -89,10 +84,7 @@ operations = { refund = 10020, capture = 9999 }
 kind = "payment"
 match = { card = "4716047261941981" }
 operations = { cancel = 0 }
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	dir := t.TempDir()
 	c := clock.NewManual(t0)
 	start := func() (*mock.Server, string) {
@@ -186,4 +178,22 @@ func TestHoldOfACardWithoutClearing(t *testing.T) {
 	if r := payOp(t, base, "/cancel.php", id); r.get("pg_status") != "ok" {
 		t.Errorf("a cancel of the hold: %s", r.body)
 	}
+}
+
+// shopScenario is a scenario with merchant 9970 as payServer's (secret
+// payment_secret_key, payout secret test_secret_key) and more: head before
+// it ([payments] settings), tail after it (merchant keys, rules,
+// expectations).
+func shopScenario(t *testing.T, head, tail string) *scenario.Scenario {
+	t.Helper()
+	sc, err := scenario.Parse("shop.toml", []byte(head+`
+[[merchants]]
+id = "9970"
+secret_key = "payment_secret_key"
+payout_secret_key = "test_secret_key"
+`+tail))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
 }

@@ -328,15 +328,7 @@ func TestRefundStatusSetting(t *testing.T) {
 			if want.setting != "" {
 				setting = "[payments]\nrefund_status = \"" + want.setting + "\"\n"
 			}
-			sc, err := scenario.Parse("rs.toml", []byte(setting+`
-[[merchants]]
-id = "9970"
-secret_key = "payment_secret_key"
-payout_secret_key = "test_secret_key"
-`))
-			if err != nil {
-				t.Fatal(err)
-			}
+			sc := shopScenario(t, setting, "")
 			s := mock.RunT(t, mock.Options{Scenario: sc, Clock: clock.NewManual(t0), Addr: "127.0.0.1:0"})
 			base := s.URL()
 			sh := newCarefulShop(t)
@@ -419,19 +411,11 @@ func TestRefundIdempotencyAndTwoAmounts(t *testing.T) {
 // With refund_status = "refunded", the control API, await and verify say
 // what get_status3.php says of a payment refunded in full.
 func TestRefundStatusShownEverywhere(t *testing.T) {
-	sc, err := scenario.Parse("rs.toml", []byte(`
-[payments]
+	sc := shopScenario(t, `[payments]
 refund_status = "refunded"
-[[merchants]]
-id = "9970"
-secret_key = "payment_secret_key"
-payout_secret_key = "test_secret_key"
-[[expect]]
+`, `[[expect]]
 payment = { order_id = "RS-2", status = "refunded" }
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	s := mock.RunT(t, mock.Options{Scenario: sc, Clock: clock.NewManual(t0), Addr: "127.0.0.1:0"})
 	base := s.URL()
 	sh := newCarefulShop(t)

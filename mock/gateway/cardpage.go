@@ -49,15 +49,9 @@ func (g *Gateway) serveCardPage(w http.ResponseWriter, r *http.Request) {
 		g.cardPage(w, http.StatusOK, sc, "", ledger.CardOK)
 		return
 	}
-	form, problem := readForm(w, r, cardFields)
-	if form == nil {
+	card, problem, cp, ok := readCard(w, r)
+	if !ok {
 		return
-	}
-	card := ledger.Card{Number: form["card_number"], Holder: form["card_holder"], ExpMonth: form["card_exp_month"],
-		ExpYear: form["card_exp_year"], CVC: form["card_cvc"]}
-	cp := ledger.CardOK
-	if problem == "" {
-		cp = card.Problem()
 	}
 	if problem != "" || cp != ledger.CardOK {
 		g.cardPage(w, http.StatusUnprocessableEntity, sc, problem, cp)
@@ -67,8 +61,7 @@ func (g *Gateway) serveCardPage(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	now := g.cfg.Clock.Now()
 	out, err := g.cfg.Cards.Enter(ctx, key, card, now)
-	g.journalCard(r, sc, now, out, err, sign.Fields{{Name: "card_number", Value: ledger.MaskPAN(card.PAN())},
-		{Name: "card_holder", Value: card.Holder}, {Name: "card_exp_month", Value: card.ExpMonth}, {Name: "card_exp_year", Value: card.ExpYear}})
+	g.journalCard(r, sc, now, out, err, journalCard(card))
 	g.cardOutcome(w, r, sc, out, err)
 }
 

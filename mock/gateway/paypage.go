@@ -54,15 +54,9 @@ func (g *Gateway) servePaymentPage(w http.ResponseWriter, r *http.Request) {
 		g.after(w, p, now)
 		return
 	}
-	form, problem := readForm(w, r, cardFields)
-	if form == nil {
+	card, problem, cp, ok := readCard(w, r)
+	if !ok {
 		return
-	}
-	card := ledger.Card{Number: form["card_number"], Holder: form["card_holder"], ExpMonth: form["card_exp_month"],
-		ExpYear: form["card_exp_year"], CVC: form["card_cvc"]}
-	cp := ledger.CardOK
-	if problem == "" {
-		cp = card.Problem()
 	}
 	if problem != "" || cp != ledger.CardOK {
 		g.cardForm(w, http.StatusUnprocessableEntity, p, problem, cp)
@@ -71,8 +65,7 @@ func (g *Gateway) servePaymentPage(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := g.payerWait(w, r)
 	defer cancel()
 	paid, err := g.cfg.Payments.Pay(ctx, key, card, now)
-	g.journalPayer(r, p, now, paid, err, sign.Fields{{Name: "card_number", Value: ledger.MaskPAN(card.PAN())},
-		{Name: "card_holder", Value: card.Holder}, {Name: "card_exp_month", Value: card.ExpMonth}, {Name: "card_exp_year", Value: card.ExpYear}})
+	g.journalPayer(r, p, now, paid, err, journalCard(card))
 	switch {
 	case errors.Is(err, ledger.ErrCharging):
 		g.notice(w, http.StatusConflict, page.Busy(p.Language))
@@ -309,4 +302,29 @@ func (g *Gateway) journalPayer(r *http.Request, p ledger.Payment, now time.Time,
 	m, _ := g.cfg.Ledger.Merchant(p.MerchantID)
 	redactEntry(&e, e.Fields, &m)
 	g.cfg.Journal.Record(e)
+}
+
+// readCard reads a card form (the payment page's, the card-storage
+// page's): the card, what is wrong with the form (a field sent twice,
+// differently) or with the card; false when the form could not be read
+// and w is answered.
+func readCard(w http.ResponseWriter, r *http.Request) (ledger.Card, string, ledger.CardProblem, bool) {
+	form, problem := readForm(w, r, cardFields)
+	if form == nil {
+		return ledger.Card{}, "", ledger.CardOK, false
+	}
+	card := ledger.Card{Number: form["card_number"], Holder: form["card_holder"], ExpMonth: form["card_exp_month"],
+		ExpYear: form["card_exp_year"], CVC: form["card_cvc"]}
+	cp := ledger.CardOK
+	if problem == "" {
+		cp = card.Problem()
+	}
+	return card, problem, cp, true
+}
+
+// journalCard is what the journal keeps of a card sent: the number
+// masked, no CVC.
+func journalCard(card ledger.Card) sign.Fields {
+	return sign.Fields{{Name: "card_number", Value: ledger.MaskPAN(card.PAN())},
+		{Name: "card_holder", Value: card.Holder}, {Name: "card_exp_month", Value: card.ExpMonth}, {Name: "card_exp_year", Value: card.ExpYear}}
 }

@@ -188,12 +188,9 @@ type CardOutcome struct {
 func (l *Ledger) EnterStoredCard(key string, card Card, now time.Time) (CardOutcome, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	c, ok := l.storedByPage[key]
-	switch {
-	case !ok:
-		return CardOutcome{}, ErrNoCardPage
-	case c.State != CardPageOpen:
-		return CardOutcome{Card: *c}, ErrCardPageUsed
+	c, err := l.storedPage(key, CardPageOpen, ErrCardPageUsed)
+	if err != nil {
+		return outcomeOf(c), err
 	}
 	pan := card.PAN()
 	if card.expired(now) {
@@ -229,12 +226,9 @@ func (l *Ledger) EnterStoredCard(key string, card Card, now time.Time) (CardOutc
 func (l *Ledger) AnswerStoredCardACS(key string, confirm bool, now time.Time) (CardOutcome, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	c, ok := l.storedByPage[key]
-	switch {
-	case !ok:
-		return CardOutcome{}, ErrNoCardPage
-	case c.State != CardPage3DS:
-		return CardOutcome{Card: *c}, ErrNoCardACS
+	c, err := l.storedPage(key, CardPage3DS, ErrNoCardACS)
+	if err != nil {
+		return outcomeOf(c), err
 	}
 	if !confirm {
 		c.State, c.PAN, c.Holder, c.Brand, c.ExpMonth, c.ExpYear = CardPageOpen, "", "", "", "", ""
@@ -243,6 +237,27 @@ func (l *Ledger) AnswerStoredCardACS(key string, confirm bool, now time.Time) (C
 	}
 	l.saveStored(c, now)
 	return CardOutcome{Card: *c}, nil
+}
+
+// storedPage finds card page key in state, else answers ErrNoCardPage or,
+// with the page in another state, wrong; l.mu is held.
+func (l *Ledger) storedPage(key, state string, wrong error) (*StoredCard, error) {
+	c, ok := l.storedByPage[key]
+	switch {
+	case !ok:
+		return nil, ErrNoCardPage
+	case c.State != state:
+		return c, wrong
+	}
+	return c, nil
+}
+
+// outcomeOf is the outcome of a request on page c (nil: no page).
+func outcomeOf(c *StoredCard) CardOutcome {
+	if c == nil {
+		return CardOutcome{}
+	}
+	return CardOutcome{Card: *c}
 }
 
 // saveStored saves the card typed on c's page at now: its token, card id
@@ -340,12 +355,7 @@ func CheckStoredCards(sc *scenario.Scenario, cards []StoredCard) []error {
 	add := func(i int, field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("[%d].%s: %s", i, field, fmt.Sprintf(format, args...)))
 	}
-	merchants := map[string]bool{}
-	if sc != nil {
-		for _, m := range sc.Merchants {
-			merchants[string(m.ID)] = true
-		}
-	}
+	merchants := merchantIDs(sc)
 	ids, pages := map[int64]int{}, map[string]int{}
 	for i, c := range cards {
 		if sc != nil && !merchants[c.MerchantID] {

@@ -52,12 +52,7 @@ func CheckPayments(sc *scenario.Scenario, payments []Payment, payoutIDs map[int6
 	add := func(i int, field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("[%d].%s: %s", i, field, fmt.Sprintf(format, args...)))
 	}
-	merchants := map[string]bool{}
-	if sc != nil {
-		for _, m := range sc.Merchants {
-			merchants[string(m.ID)] = true
-		}
-	}
+	merchants := merchantIDs(sc)
 	ids, pages := map[int64]int{}, map[string]int{}
 	for i, p := range payments {
 		if sc != nil && !merchants[p.MerchantID] {
@@ -201,3 +196,14 @@ func (l *Ledger) addScenarioPayment(sp scenario.Payment, origin time.Time, taken
 // scenarioLifetime is the lifetime of a payment the scenario makes: the
 // default of init_payment's pg_lifetime.
 const scenarioLifetime = 86400 * time.Second
+
+// merchantIDs are sc's merchant ids; none for a nil sc.
+func merchantIDs(sc *scenario.Scenario) map[string]bool {
+	out := map[string]bool{}
+	if sc != nil {
+		for _, m := range sc.Merchants {
+			out[string(m.ID)] = true
+		}
+	}
+	return out
+}
