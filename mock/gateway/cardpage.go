@@ -73,27 +73,16 @@ func (g *Gateway) serveCardACS(w http.ResponseWriter, r *http.Request, sc ledger
 		http.Redirect(w, r, routes.CardPageOf(sc.MerchantID)+"?pg_payment_id="+key, http.StatusSeeOther)
 		return
 	}
-	if r.Method != http.MethodPost {
-		var buf bytes.Buffer
-		_ = g.pages.ACS(&buf, page.ACS{Lang: sc.Language, Action: routes.ACSPage + key, Merchant: sc.MerchantID,
-			CardPAN: ledger.MaskPAN(sc.PAN), PaymentID: fixtures.FormatID(sc.PaymentID)})
-		writeHTML(w, http.StatusOK, buf.Bytes())
-		return
-	}
-	form, problem := readForm(w, r, []string{"acs"})
-	if form == nil {
-		return
-	}
-	if a := form["acs"]; problem != "" || (a != "confirm" && a != "fail") {
-		g.notice(w, http.StatusUnprocessableEntity, page.Notice{Lang: sc.Language, Title: "3-D Secure",
-			Message: "Send acs=confirm or acs=fail, once."})
+	answer, ok := g.acsAnswer(w, r, page.ACS{Lang: sc.Language, Action: routes.ACSPage + key, Merchant: sc.MerchantID,
+		CardPAN: ledger.MaskPAN(sc.PAN), PaymentID: fixtures.FormatID(sc.PaymentID)})
+	if !ok {
 		return
 	}
 	ctx, cancel := g.cardWait(w, r)
 	defer cancel()
 	now := g.cfg.Clock.Now()
-	out, err := g.cfg.Cards.AnswerACS(ctx, key, form["acs"] == "confirm", now)
-	g.journalCard(r, sc, now, out, err, sign.Fields{{Name: "acs", Value: form["acs"]}})
+	out, err := g.cfg.Cards.AnswerACS(ctx, key, answer == "confirm", now)
+	g.journalCard(r, sc, now, out, err, sign.Fields{{Name: "acs", Value: answer}})
 	g.cardOutcome(w, r, sc, out, err)
 }
 

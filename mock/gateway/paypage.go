@@ -126,26 +126,15 @@ func (g *Gateway) serveACS(w http.ResponseWriter, r *http.Request) {
 		g.after(w, p, now)
 		return
 	}
-	if r.Method != http.MethodPost {
-		var buf bytes.Buffer
-		_ = g.pages.ACS(&buf, page.ACS{Lang: p.Language, Action: routes.ACSPage + key, Merchant: p.MerchantID,
-			Amount: p.Amount.Fixed2(), Currency: p.Currency, CardPAN: p.CardPAN, PaymentID: fixtures.FormatID(p.PaymentID)})
-		writeHTML(w, http.StatusOK, buf.Bytes())
-		return
-	}
-	form, problem := readForm(w, r, []string{"acs"})
-	if form == nil {
-		return
-	}
-	if a := form["acs"]; problem != "" || (a != "confirm" && a != "fail") {
-		g.notice(w, http.StatusUnprocessableEntity, page.Notice{Lang: p.Language, Title: "3-D Secure",
-			Message: "Send acs=confirm or acs=fail, once."})
+	answer, ok := g.acsAnswer(w, r, page.ACS{Lang: p.Language, Action: routes.ACSPage + key, Merchant: p.MerchantID,
+		Amount: p.Amount.Fixed2(), Currency: p.Currency, CardPAN: p.CardPAN, PaymentID: fixtures.FormatID(p.PaymentID)})
+	if !ok {
 		return
 	}
 	ctx, cancel := g.payerWait(w, r)
 	defer cancel()
-	paid, err := g.cfg.Payments.AnswerACS(ctx, key, form["acs"] == "confirm", now)
-	g.journalPayer(r, p, now, paid, err, sign.Fields{{Name: "acs", Value: form["acs"]}})
+	paid, err := g.cfg.Payments.AnswerACS(ctx, key, answer == "confirm", now)
+	g.journalPayer(r, p, now, paid, err, sign.Fields{{Name: "acs", Value: answer}})
 	switch {
 	case errors.Is(err, ledger.ErrCharging):
 		g.notice(w, http.StatusConflict, page.Busy(p.Language))
@@ -327,4 +316,26 @@ func readCard(w http.ResponseWriter, r *http.Request) (ledger.Card, string, ledg
 func journalCard(card ledger.Card) sign.Fields {
 	return sign.Fields{{Name: "card_number", Value: ledger.MaskPAN(card.PAN())},
 		{Name: "card_holder", Value: card.Holder}, {Name: "card_exp_month", Value: card.ExpMonth}, {Name: "card_exp_year", Value: card.ExpYear}}
+}
+
+// acsAnswer serves the issuer's 3DS page v on a GET and reads the payer's
+// answer from a POST: "confirm" or "fail"; false when w is answered (the
+// page, or the form refused).
+func (g *Gateway) acsAnswer(w http.ResponseWriter, r *http.Request, v page.ACS) (string, bool) {
+	if r.Method != http.MethodPost {
+		var buf bytes.Buffer
+		_ = g.pages.ACS(&buf, v)
+		writeHTML(w, http.StatusOK, buf.Bytes())
+		return "", false
+	}
+	form, problem := readForm(w, r, []string{"acs"})
+	if form == nil {
+		return "", false
+	}
+	if a := form["acs"]; problem != "" || (a != "confirm" && a != "fail") {
+		g.notice(w, http.StatusUnprocessableEntity, page.Notice{Lang: v.Lang, Title: "3-D Secure",
+			Message: "Send acs=confirm or acs=fail, once."})
+		return "", false
+	}
+	return form["acs"], true
 }
