@@ -91,3 +91,41 @@ payment_commission_percent = 3.5
 		}
 	})
 }
+
+// A captured payment rejected after a refund takes back what it gave less
+// the refund: a recurring charge, answered before its result notify, is
+// refunded in part, then its merchant rejects the notify.
+func TestCreditRejectedAfterRefund(t *testing.T) {
+	sc := shopScenario(t, "[payments]\ncredit_payout_balance = true\n", "balance = 0\npayment_commission_percent = 3.5\n")
+	s := mock.RunT(t, mock.Options{Scenario: sc, Clock: clock.NewManual(t0), Addr: "127.0.0.1:0"})
+	base := s.URL()
+	sh := newCarefulShop(t)
+	balance := func() string {
+		t.Helper()
+		return call(t, s, "/g2g/balance_status", "pg_currency", "KZT").get("pg_balance")
+	}
+	_, profile := startProfile(t, base, sh, "CR-START", "4111111111111111", "12") // 1500.00: 1447.50 net
+	if b := balance(); b != "1447.50" {
+		t.Fatalf("after the start: %s", b)
+	}
+	sh.mu.Lock()
+	sh.result = "rejected"
+	sh.mu.Unlock()
+	id := charge(t, base, "/make_recurring_payment.php", "pg_recurring_profile", profile, "pg_description", "m2", "pg_amount", "100").get("pg_payment_id")
+	if b := balance(); b != "1544.00" { // + 96.50
+		t.Fatalf("after a charge of 100: %s", b)
+	}
+	payOp(t, base, "/g2g/refund", id, "pg_amount", "30")
+	if b := balance(); b != "1514.00" {
+		t.Fatalf("after a refund of 30 of it: %s", b)
+	}
+	if _, err := s.Advance(0); err != nil { // the notify goes out, rejected
+		t.Fatal(err)
+	}
+	if st := status3(t, base, id); st.get("pg_payment_status") != "revoked" {
+		t.Fatalf("the rejected charge: %s", st.body)
+	}
+	if b := balance(); b != "1447.50" { // 96.50 - 30 taken back
+		t.Errorf("after the rejection: %s, want 1447.50 (what the charge gave less its refund taken back)", b)
+	}
+}

@@ -465,3 +465,17 @@ func TestRecurringResetAndRevoked(t *testing.T) {
 	wantPayError(t, "a charge after a whole reset", charge(t, base, "/make_recurring_payment.php",
 		"pg_recurring_profile", profile, "pg_description", "x"), "9403")
 }
+
+// A charge in another currency than its profile's is refused (9403).
+func TestRecurringChargeCurrency(t *testing.T) {
+	_, _, base := payServer(t)
+	sh := newCarefulShop(t)
+	_, profile := startProfile(t, base, sh, "SUB-CUR", "4111111111111111", "3")
+	r := charge(t, base, "/make_recurring_payment.php", "pg_recurring_profile", profile, "pg_description", "m2", "pg_currency", "USD")
+	if r.get("pg_error_code") != "9403" || !strings.Contains(r.get("pg_error_description"), "KZT") {
+		t.Errorf("a charge in USD: %s", r.body)
+	}
+	if r := charge(t, base, "/g2g/recurrent", "pg_recurring_profile", profile, "pg_description", "m2", "pg_order_id", "SUB-CUR-2", "pg_currency", "KZT"); r.get("pg_status") != "ok" {
+		t.Errorf("a charge in KZT: %s", r.body)
+	}
+}

@@ -473,3 +473,33 @@ func TestRefundByItsIDAndRevokedPayments(t *testing.T) {
 		t.Errorf("status_v2 ends %v, want pg_salt, pg_sig, pg_datetime", names)
 	}
 }
+
+// Refunds are bounded: MaxRefunds of one payment, and each counts towards
+// the merchant's --max-payments.
+func TestRefundsBounded(t *testing.T) {
+	s := mock.RunT(t, mock.Options{Clock: clock.NewManual(t0), Addr: "127.0.0.1:0", MaxPayments: 103})
+	base := s.URL()
+	sh := newCarefulShop(t)
+	id := paidPayment(t, base, sh, "ORD-RB", "4111111111111111")
+	for i := 0; i < 100; i++ {
+		if r := payOp(t, base, "/g2g/refund", id, "pg_amount", "0.01"); r.get("pg_status") != "ok" {
+			t.Fatalf("refund %d: %s", i+1, r.body)
+		}
+	}
+	r := payOp(t, base, "/g2g/refund", id, "pg_amount", "0.01")
+	wantPayError(t, "the 101st refund", r, "9999")
+	if !strings.Contains(r.get("pg_error_description"), "100 refunds") {
+		t.Errorf("the 101st refund: %s", r.body)
+	}
+	other := paidPayment(t, base, sh, "ORD-RB2", "4111111111111111") // 102 payments and refunds
+	payOp(t, base, "/g2g/refund", other, "pg_amount", "1")          // 103
+	r = payOp(t, base, "/g2g/refund", other, "pg_amount", "1")
+	wantPayError(t, "a refund past --max-payments", r, "9999")
+	if !strings.Contains(r.get("pg_error_description"), "--max-payments") {
+		t.Errorf("a refund past --max-payments: %s", r.body)
+	}
+	r = payOp(t, base, "/revoke.php", other, "pg_refund_amount", "abc", "pg_amount", "1")
+	if r.get("pg_error_code") != "9403" || !strings.Contains(r.get("pg_error_description"), "pg_refund_amount") {
+		t.Errorf("an amount that does not parse beside another: %s", r.body)
+	}
+}

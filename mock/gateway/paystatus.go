@@ -100,6 +100,7 @@ func (g *Gateway) refundOf(c *call) (sign.Fields, bool) {
 		{Name: "pg_amount", Value: (-r.Amount).Fixed2()},
 		{Name: "pg_currency", Value: p.Currency},
 		{Name: "pg_payment_status", Value: scenario.PaymentSuccess},
+		{Name: "pg_clearing_amount", Value: (-r.Amount).Fixed2()},
 		{Name: "pg_reference", Value: r.Reference},
 		{Name: "pg_captured", Value: "1"},
 		{Name: "pg_create_date", Value: r.At.In(g.loc).Format(notify.PaymentDateLayout)},

@@ -112,6 +112,7 @@ func (g *Gateway) chargeProfile(c *call, g2g bool) (ledger.Payment, ledger.Profi
 	if f.str("pg_amount") != "" {
 		nc.Amount = f.amount()
 	}
+	nc.Currency = f.str("pg_currency")
 	nc.Description = f.text("pg_description", maxPaymentText)
 	nc.ResultURL = f.paymentURL("pg_result_url", "")
 	f.paymentURL("pg_refund_url", "") // legacy: taken, never called (open point 13)
@@ -147,6 +148,8 @@ func (g *Gateway) recurringError(c *call, nc ledger.NewCharge, pr ledger.Profile
 		return refused(wire.CodeNotAvailable, "recurring profile "+strconv.FormatInt(pr.ID, 10)+" expired "+pr.ExpiresAt.In(g.loc).Format(notify.PaymentDateLayout))
 	case ledger.ErrProfileClosed:
 		return refused(wire.CodeNotAvailable, "recurring profile "+strconv.FormatInt(pr.ID, 10)+": its first payment was revoked or refunded in full")
+	case ledger.ErrProfileCurrency:
+		return wire.Malformed("pg_currency", "want the recurring profile's currency "+pr.Currency)
 	case ledger.ErrTooManyPayments:
 		return wire.Errorf(wire.CodeSystem, "merchant %s has as many payments as the sandbox keeps (--max-payments): reset the merchant (POST /_mock/reset?merchant_id=%s) to start afresh", c.merchant.ID, c.merchant.ID)
 	}

@@ -62,7 +62,14 @@ func (g *Gateway) refund(c *call, field, alias string, required bool) (ledger.Pa
 	if a := c.fields.Value(alias); v == "" {
 		name, v = alias, a
 	} else if a != "" && a != v {
-		if x, errX := money.Parse(v); errX != nil || !sameAmount(x, a) {
+		x, errX := money.Parse(v)
+		y, errY := money.Parse(a)
+		switch {
+		case errX != nil:
+			return ledger.Payment{}, ledger.Refund{}, wire.Malformed(field, "want an amount, two decimals at most, such as 500.50")
+		case errY != nil:
+			return ledger.Payment{}, ledger.Refund{}, wire.Malformed(alias, "want an amount, two decimals at most, such as 500.50")
+		case x != y:
 			return ledger.Payment{}, ledger.Refund{}, wire.Malformed(alias, field+" and "+alias+" give different amounts; send one of them")
 		}
 	}
@@ -98,14 +105,13 @@ func (g *Gateway) refund(c *call, field, alias string, required bool) (ledger.Pa
 		rr.Digest = digest(c.fields)
 	}
 	p, r, err := g.cfg.Payments.Refund(c.merchant.ID, id, rr, c.now)
-	if err == ledger.ErrIdempotencyReused {
+	switch err {
+	case ledger.ErrIdempotencyReused:
 		return p, r, wire.Errorf(wire.CodeValidation, "pg_idempotency_key %q was used before for a refund with other fields", wire.Shorten(key, 60))
+	case ledger.ErrTooManyRefunds:
+		return p, r, wire.Errorf(wire.CodeSystem, "payment %d has %d refunds, as many as the sandbox keeps of one payment", p.PaymentID, ledger.MaxRefunds)
+	case ledger.ErrTooManyPayments:
+		return p, r, wire.Errorf(wire.CodeSystem, "merchant %s has as many payments, refunds included, as the sandbox keeps (--max-payments): reset the merchant (POST /_mock/reset?merchant_id=%s) to start afresh", c.merchant.ID, c.merchant.ID)
 	}
 	return p, r, operationError(err)
-}
-
-// sameAmount reports whether s is the amount a.
-func sameAmount(a money.Amount, s string) bool {
-	b, err := money.Parse(s)
-	return err == nil && a == b
 }

@@ -64,7 +64,10 @@ func (l *Ledger) bookPayment(p *Payment) {
 	if !ok {
 		return
 	}
-	captured := p.ClearingAmountAt(at)
+	captured := p.Amount // read apart from the clock: a revocation at the capture's instant hides it there
+	if !p.CapturedAt.IsZero() && p.ClearingAmount > 0 {
+		captured = p.ClearingAmount
+	}
 	net := captured - a.PaymentCommission(captured)
 	if captured == p.Amount {
 		net = p.Net()

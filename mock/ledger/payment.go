@@ -286,7 +286,7 @@ func (l *Ledger) LimitPayments(n int) {
 
 func (l *Ledger) insertPayment(p *Payment) {
 	l.bookPayment(p)
-	l.payCount[p.MerchantID]++
+	l.payCount[p.MerchantID] += 1 + len(p.Refunds)
 	l.payments = append(l.payments, p)
 	l.payByID[p.PaymentID] = p
 	l.payByOrder[orderKey{p.MerchantID, p.OrderID}] = p // the last one made

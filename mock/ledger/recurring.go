@@ -64,6 +64,8 @@ var (
 	// ErrProfileClosed: the profile's first payment was revoked or
 	// refunded in full.
 	ErrProfileClosed = errors.New("the recurring profile's first payment was revoked or refunded in full")
+	// ErrProfileCurrency: a charge in another currency than the profile's.
+	ErrProfileCurrency = errors.New("the charge's currency is not the recurring profile's")
 )
 
 // Profile returns the recurring profile p started, as it is at t: false
@@ -113,6 +115,7 @@ type NewCharge struct {
 	Script      string       // make_recurring_payment.php, make_recurring_payment or recurrent
 	OrderID     string       // "": the charge's payment id
 	Amount      money.Amount // 0: the first payment's
+	Currency    string       // "" or the profile's
 	Description string
 	// ResultURL and RequestMethod: "" for the first payment's.
 	ResultURL, RequestMethod string
@@ -147,6 +150,9 @@ func (l *Ledger) ChargeProfile(nc NewCharge, now time.Time) (Charge, Profile, er
 		return Charge{}, pr, ErrProfileExpired
 	case ProfileClosed:
 		return Charge{}, pr, ErrProfileClosed
+	}
+	if nc.Currency != "" && nc.Currency != start.Currency {
+		return Charge{}, pr, ErrProfileCurrency
 	}
 	if l.payCount[nc.MerchantID] >= l.maxPayments {
 		return Charge{}, pr, ErrTooManyPayments

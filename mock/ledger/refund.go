@@ -43,7 +43,14 @@ var (
 	ErrRefundAmount = errors.New("the refund is more than remains of the payment")
 	// ErrRefunded: nothing remains to refund (11018).
 	ErrRefunded = errors.New("the payment is refunded in full already")
+	// ErrTooManyRefunds: the payment has MaxRefunds refunds.
+	ErrTooManyRefunds = errors.New("the payment has as many refunds as the sandbox keeps of one payment")
 )
+
+// MaxRefunds bounds the refunds of one payment: each is kept with it (and
+// saved with it, --state). A refund is a payment of its merchant's too:
+// it counts towards --max-payments.
+const MaxRefunds = 100
 
 // RefundedAt is the total refunded at t, positive.
 func (p Payment) RefundedAt(t time.Time) money.Amount {
@@ -129,9 +136,16 @@ func (l *Ledger) Refund(merchantID string, id int64, rr RefundRequest, now time.
 	case amount <= 0:
 		amount = left
 	}
+	switch {
+	case len(p.Refunds) >= MaxRefunds:
+		return p.clone(), Refund{}, ErrTooManyRefunds
+	case l.payCount[merchantID] >= l.maxPayments:
+		return p.clone(), Refund{}, ErrTooManyPayments
+	}
 	r := Refund{PaymentID: l.newPaymentID(), Amount: amount, At: now, Reference: l.gen.Reference(),
 		IdempotencyKey: rr.IdempotencyKey, Digest: rr.Digest}
 	p.Refunds = append(p.Refunds, r)
+	l.payCount[merchantID]++
 	l.childIDs[r.PaymentID] = p
 	if r.IdempotencyKey != "" {
 		l.refundIdem[orderKey{merchantID, r.IdempotencyKey}] = p
