@@ -492,7 +492,7 @@ func TestRefundsBounded(t *testing.T) {
 		t.Errorf("the 101st refund: %s", r.body)
 	}
 	other := paidPayment(t, base, sh, "ORD-RB2", "4111111111111111") // 102 payments and refunds
-	payOp(t, base, "/g2g/refund", other, "pg_amount", "1")          // 103
+	payOp(t, base, "/g2g/refund", other, "pg_amount", "1")           // 103
 	r = payOp(t, base, "/g2g/refund", other, "pg_amount", "1")
 	wantPayError(t, "a refund past --max-payments", r, "9999")
 	if !strings.Contains(r.get("pg_error_description"), "--max-payments") {
