@@ -56,16 +56,20 @@ type Run struct {
 	Now       time.Time        `json:"now"`
 	Mode      string           `json:"mode"`
 	Attempted []notify.Attempt `json:"attempted"`
+	// AttemptedTotal counts the attempts made, also those left out of
+	// Attempted past MaxRunBytes (GET /_mock/notifications lists them).
+	AttemptedTotal int `json:"attempted_total"`
 }
 
-func (s *Sandbox) run(attempts []notify.Attempt, err error) (Run, error) {
+func (s *Sandbox) run(mv *move, err error) (Run, error) {
+	attempts, total := mv.made()
 	if attempts == nil {
 		attempts = []notify.Attempt{}
 	}
 	if errors.Is(err, notify.ErrPastYear9999) {
 		err = errorf(BadRequest, "%w; the clock stands at %s", err, s.clock.Now().Format(time.RFC3339))
 	}
-	return Run{Now: s.clock.Now(), Mode: s.ClockMode(), Attempted: attempts}, kinded(err)
+	return Run{Now: s.clock.Now(), Mode: s.ClockMode(), Attempted: attempts, AttemptedTotal: total}, kinded(err)
 }
 
 // PayoutQuery selects payouts: a merchant's ("": every merchant's), with

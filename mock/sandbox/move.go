@@ -72,19 +72,49 @@ type move struct {
 	s        *Sandbox
 	mu       sync.Mutex
 	attempts []notify.Attempt
+	bytes    int // about what the kept attempts weigh in a reply
+	total    int // attempts made, kept or not
 }
+
+// MaxRunBytes bounds what a move of the clock reports of its attempts
+// (advance, drain): the first attempts made, until about this many bytes
+// of them (their fields and answers); the rest are counted
+// (Run.AttemptedTotal) and listed by /_mock/notifications.
+const MaxRunBytes = 4 << 20
 
 func (mv *move) add(a []notify.Attempt) {
 	mv.mu.Lock()
 	defer mv.mu.Unlock()
-	mv.attempts = append(mv.attempts, a...)
+	mv.total += len(a)
+	for _, at := range a {
+		w := attemptWeight(at)
+		if mv.bytes+w > MaxRunBytes {
+			continue
+		}
+		mv.bytes += w
+		mv.attempts = append(mv.attempts, at)
+	}
 }
 
-func (mv *move) made() []notify.Attempt {
+// attemptWeight is about what attempt a weighs in a reply.
+func attemptWeight(a notify.Attempt) int {
+	w := 256 + len(a.OrderID) + len(a.Error) + len(a.Reason) + len(a.SentTo) + len(a.Answer)
+	for _, f := range a.Fields {
+		w += len(f.Name) + len(f.Value) + 32
+	}
+	return w
+}
+
+// made returns the move's report: the attempts kept, in time order, and
+// how many were made (nil: none).
+func (mv *move) made() ([]notify.Attempt, int) {
+	if mv == nil {
+		return nil, 0
+	}
 	mv.mu.Lock()
 	defer mv.mu.Unlock()
 	notify.SortAttempts(mv.attempts)
-	return mv.attempts
+	return mv.attempts, mv.total
 }
 
 // manual is the sandbox's clock when it is manual.
@@ -113,7 +143,7 @@ func (s *Sandbox) Advance(d time.Duration) (Run, error) {
 	return s.run(s.advance(d))
 }
 
-func (s *Sandbox) advance(d time.Duration) ([]notify.Attempt, error) {
+func (s *Sandbox) advance(d time.Duration) (*move, error) {
 	if d < 0 {
 		return nil, errorf(BadRequest, "advance by %s: the clock does not go back", d)
 	}
@@ -134,7 +164,7 @@ func (s *Sandbox) advance(d time.Duration) ([]notify.Attempt, error) {
 		return nil, err
 	}
 	s.changed() // the clock moved, even when nothing fell due
-	return mv.made(), s.saved()
+	return mv, s.saved()
 }
 
 // Drain moves a manual clock to each next due event until nothing is
@@ -148,7 +178,7 @@ func (s *Sandbox) Drain() (Run, error) {
 	return s.run(s.drain())
 }
 
-func (s *Sandbox) drain() ([]notify.Attempt, error) {
+func (s *Sandbox) drain() (*move, error) {
 	sched := s.world.Load().notify
 	if _, ok := sched.NextDue(); !ok {
 		return nil, s.saved()
@@ -160,7 +190,7 @@ func (s *Sandbox) drain() ([]notify.Attempt, error) {
 	mv := &move{s: s}
 	for range notify.MaxDrainEvents {
 		if s.Stopping() {
-			return mv.made(), ErrStopping
+			return mv, ErrStopping
 		}
 		var done bool
 		_, moved := m.Move(func(now time.Time) (time.Time, bool) {
@@ -176,12 +206,12 @@ func (s *Sandbox) drain() ([]notify.Attempt, error) {
 			return due, true
 		}, mv)
 		if err != nil {
-			return mv.made(), err
+			return mv, err
 		}
 		if done || !moved { // nothing left, or a reset ended the run drained
-			return mv.made(), s.saved()
+			return mv, s.saved()
 		}
 		s.changed()
 	}
-	return mv.made(), errorf(Conflict, "drain stopped after %d events: the schedule does not end", notify.MaxDrainEvents)
+	return mv, errorf(Conflict, "drain stopped after %d events: the schedule does not end", notify.MaxDrainEvents)
 }
