@@ -320,7 +320,7 @@ func (u *ui) advance(_ *http.Request, f url.Values) uiOutcome {
 	if err != nil {
 		return failed("", "The clock did not move by %s: %v.", d, err)
 	}
-	return done("", "Clock moved by %s to %s UTC: %d notify attempt(s) made.", d, run.Now.UTC().Format(time.DateTime), len(run.Attempted))
+	return done("", "Clock moved by %s to %s UTC: %d notify attempt(s) made.", d, run.Now.UTC().Format(time.DateTime), run.AttemptedTotal)
 }
 
 func (u *ui) drain(*http.Request, url.Values) uiOutcome {
@@ -328,7 +328,7 @@ func (u *ui) drain(*http.Request, url.Values) uiOutcome {
 	if err != nil {
 		return failed("", "Drain stopped at %s UTC: %v.", run.Now.UTC().Format(time.DateTime), err)
 	}
-	return done("", "Drained to %s UTC: %d notify attempt(s) made.", run.Now.UTC().Format(time.DateTime), len(run.Attempted))
+	return done("", "Drained to %s UTC: %d notify attempt(s) made.", run.Now.UTC().Format(time.DateTime), run.AttemptedTotal)
 }
 
 // formPaymentID is the route's {id}, or the outcome that says it is not one.
