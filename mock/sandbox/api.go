@@ -193,7 +193,7 @@ func (s *Sandbox) Notifications(q NotificationQuery) (Notifications, error) {
 			out = append(out, n)
 		}
 	}
-	shown, next, _ := page(out, pg, func(n *notify.Notification) int64 { return int64(n.ID) }, true)
+	shown, next, _ := page(out, pg, func(n *notify.Notification) int64 { return int64(n.ID) }, true, notificationWeight)
 	expect.LostVerdicts(st, shown)
 	return Notifications{Notifications: shown, Matched: len(out), Dropped: dropped, NextCursor: next}, nil
 }
@@ -545,4 +545,17 @@ func (w *world) known(merchantID string) error {
 		return errorf(NotFound, "merchant_id=%s: the scenario has no such merchant", merchantID)
 	}
 	return nil
+}
+
+// notificationWeight is about what a notification weighs in a page: its
+// fields and its attempts'.
+func notificationWeight(n *notify.Notification) int {
+	w := 512 + len(n.URL)
+	for _, f := range n.Fields {
+		w += len(f.Name) + len(f.Value) + 32
+	}
+	for _, a := range n.Attempts {
+		w += attemptWeight(a)
+	}
+	return w
 }

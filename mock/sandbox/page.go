@@ -11,6 +11,10 @@ import (
 const (
 	DefaultPage = 100  // items a list answers without limit=
 	MaxPage     = 1000 // the most limit= may ask for
+	// MaxPageBytes bounds a page of the heavy lists (notifications,
+	// payments) by about what its items weigh: a page ends early past it
+	// (one item at least), its next_cursor leading on.
+	MaxPageBytes = 4 << 20
 )
 
 // Orders of a list: without order=, a page is the newest items listed
@@ -106,7 +110,7 @@ func cursorBefore(key int64) string { return "b" + strconv.FormatInt(key, 10) }
 // index, or false when it names no item kept). It returns the page's
 // bounds, the next cursor ("" on the last page), and whether the cursor
 // was found.
-func (p paging) window(n int, keyOf func(i int) int64, find func(key int64) (int, bool)) (from, to int, next string, ok bool) {
+func (p paging) window(n int, keyOf func(i int) int64, find func(key int64) (int, bool), weight func(i int) int) (from, to int, next string, ok bool) {
 	lo, hi := 0, n
 	if p.after != 0 {
 		i, found := find(p.after)
@@ -124,12 +128,26 @@ func (p paging) window(n int, keyOf func(i int) int64, find func(key int64) (int
 	}
 	if p.order == OrderOldest {
 		to = min(lo+p.limit, hi)
+		if weight != nil { // within MaxPageBytes, one item at least
+			for i, w := lo, 0; i < to; i++ {
+				if w += weight(i); w > MaxPageBytes && i > lo {
+					to = i
+				}
+			}
+		}
 		if to < hi {
 			next = cursorAfter(keyOf(to - 1))
 		}
 		return lo, to, next, true
 	}
 	from = max(lo, hi-p.limit)
+	if weight != nil {
+		for i, w := hi-1, 0; i >= from; i-- {
+			if w += weight(i); w > MaxPageBytes && i < hi-1 {
+				from = i + 1
+			}
+		}
+	}
 	if from > lo {
 		next = cursorBefore(keyOf(from))
 	}
@@ -140,7 +158,7 @@ func (p paging) window(n int, keyOf func(i int) int64, find func(key int64) (int
 // in its order, and the next cursor. Keys are increasing when sorted is
 // true (a cursor's item may then be gone: the page starts where it was);
 // else a cursor must name an item still listed, or ok is false.
-func page[T any](items []T, p paging, key func(*T) int64, sorted bool) (out []T, next string, ok bool) {
+func page[T any](items []T, p paging, key func(*T) int64, sorted bool, weight ...func(*T) int) (out []T, next string, ok bool) {
 	keyOf := func(i int) int64 { return key(&items[i]) }
 	find := func(k int64) (int, bool) {
 		if sorted {
@@ -169,7 +187,11 @@ func page[T any](items []T, p paging, key func(*T) int64, sorted bool) (out []T,
 		}
 		return 0, false
 	}
-	from, to, next, ok := p.window(len(items), keyOf, find)
+	var weightOf func(i int) int
+	if len(weight) > 0 {
+		weightOf = func(i int) int { return weight[0](&items[i]) }
+	}
+	from, to, next, ok := p.window(len(items), keyOf, find, weightOf)
 	if !ok {
 		return nil, "", false
 	}
