@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
 	"github.com/freedompay-mock/freedompay-mock/mock/clock"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
@@ -59,19 +61,14 @@ func paidPayment(t *testing.T, base string, sh *shop, order, pan string) string 
 	return created.Value("pg_payment_id")
 }
 
-// controlPayment is a payment as /_mock/payments lists it.
-type controlPayment struct {
-	Status         string `json:"status"`
-	Captured       bool   `json:"captured"`
-	ClearingAmount string `json:"clearing_amount"`
-}
-
-func listed(t *testing.T, base, order string) controlPayment {
+// listed is the payment of order as /_mock/payments lists it, decoded
+// into the control API's own type.
+func listed(t *testing.T, base, order string) sandbox.Payment {
 	t.Helper()
 	var list struct {
-		Payments []controlPayment `json:"payments"`
+		Payments []sandbox.Payment `json:"payments"`
 	}
-	getJSON(t, base+"/_mock/payments?merchant_id=9970&order_id="+order, &list)
+	getJSON(t, base+"/_mock/payments?merchant_id=9970&order_id="+url.QueryEscape(order), &list)
 	if len(list.Payments) != 1 {
 		t.Fatalf("/_mock/payments?order_id=%s lists %d payments, want 1", order, len(list.Payments))
 	}

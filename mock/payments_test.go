@@ -1143,25 +1143,32 @@ func TestPaymentOlderTestCards(t *testing.T) {
 // 1–19, the merchant's parameters, pg_salt, pg_sig, then 23–28.
 func TestResultNotifyFieldOrder(t *testing.T) {
 	_, _, base := payServer(t)
+	want := "pg_order_id pg_payment_id pg_amount pg_currency pg_net_amount pg_ps_amount pg_ps_full_amount pg_ps_currency " +
+		"pg_description pg_result pg_payment_date pg_can_reject pg_testing_mode pg_captured pg_card_pan cart_id pg_salt pg_sig " +
+		"pg_payment_method pg_card_exp pg_card_owner pg_card_brand"
+	if got := resultFieldNames(t, base, "pg_order_id", "ORD-ORDER"); got != want {
+		t.Errorf("result notify fields\n got %s\nwant %s", got, want)
+	}
+}
+
+// resultFieldNames pays a payment made with kv and returns the names of
+// its result notify's fields, in the order they came, as a merchant that
+// reads the raw body sees them.
+func resultFieldNames(t *testing.T, base string, kv ...string) string {
+	t.Helper()
 	bodies := make(chan string, 4)
 	raw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		bodies <- string(b)
 	}))
 	defer raw.Close()
-	sh := newShop(t)
-	a := initPayment(t, base, sh, "pg_order_id", "ORD-ORDER", "pg_result_url", raw.URL+"/result", "pg_check_url", "")
+	a := initPayment(t, base, newShop(t), append([]string{"pg_result_url", raw.URL + "/result", "pg_check_url", ""}, kv...)...)
 	payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
 	var names []string
 	for _, kv := range strings.Split(<-bodies, "&") {
 		names = append(names, kv[:strings.IndexByte(kv, '=')])
 	}
-	want := "pg_order_id pg_payment_id pg_amount pg_currency pg_net_amount pg_ps_amount pg_ps_full_amount pg_ps_currency " +
-		"pg_description pg_result pg_payment_date pg_can_reject pg_testing_mode pg_captured pg_card_pan cart_id pg_salt pg_sig " +
-		"pg_payment_method pg_card_exp pg_card_owner pg_card_brand"
-	if got := strings.Join(names, " "); got != want {
-		t.Errorf("result notify fields\n got %s\nwant %s", got, want)
-	}
+	return strings.Join(names, " ")
 }
 
 // An unknown merchant on a payment route is 9997 in the payment

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -82,34 +81,6 @@ func chargeAs(t *testing.T, base, path, merchant, secret string, kv ...string) r
 	return r
 }
 
-// recurringListing is a payment as /_mock/payments lists its recurring
-// side.
-type recurringListing struct {
-	PaymentID        int64  `json:"payment_id"`
-	Status           string `json:"status"`
-	Amount           string `json:"amount"`
-	RecurringProfile *struct {
-		ID        int64     `json:"id"`
-		Months    int       `json:"lifetime_months"`
-		ExpiresAt time.Time `json:"expires_at"`
-		State     string    `json:"state"`
-	} `json:"recurring_profile"`
-	Recurring          bool  `json:"recurring"`
-	RecurringProfileID int64 `json:"recurring_profile_id"`
-}
-
-func listedRecurring(t *testing.T, base, order string) recurringListing {
-	t.Helper()
-	var list struct {
-		Payments []recurringListing `json:"payments"`
-	}
-	getJSON(t, base+"/_mock/payments?merchant_id=9970&order_id="+url.QueryEscape(order), &list)
-	if len(list.Payments) != 1 {
-		t.Fatalf("/_mock/payments?order_id=%s lists %d payments, want 1", order, len(list.Payments))
-	}
-	return list.Payments[0]
-}
-
 func TestRecurringProfileAndCharges(t *testing.T) {
 	s, _, base := payServer(t)
 	sh := newCarefulShop(t)
@@ -183,12 +154,12 @@ func TestRecurringProfileAndCharges(t *testing.T) {
 	}
 
 	// The control API: the profile with its start, each charge marked.
-	start := listedRecurring(t, base, "SUB-START")
+	start := listed(t, base, "SUB-START")
 	if pr := start.RecurringProfile; pr == nil || fmtID(pr.ID) != profile || pr.Months != 12 || pr.State != "active" ||
 		!pr.ExpiresAt.Equal(t0.AddDate(1, 0, 0)) {
 		t.Errorf("/_mock/payments of the recurring start: %+v", start.RecurringProfile)
 	}
-	if c := listedRecurring(t, base, "SUB-3"); !c.Recurring || fmtID(c.RecurringProfileID) != profile || c.RecurringProfile != nil {
+	if c := listed(t, base, "SUB-3"); !c.Recurring || fmtID(c.RecurringProfileID) != profile || c.RecurringProfile != nil {
 		t.Errorf("/_mock/payments of a charge: %+v", c)
 	}
 	// The dashboard marks both.
@@ -321,7 +292,7 @@ func TestRecurringRefusals(t *testing.T) {
 	if !strings.Contains(expired.get("pg_error_description"), "2024-12-28 11:10:03") {
 		t.Errorf("the expired profile's refusal does not say when it expired: %s", expired.body)
 	}
-	if l := listedRecurring(t, base, "SUB-X"); l.RecurringProfile == nil || l.RecurringProfile.State != "expired" {
+	if l := listed(t, base, "SUB-X"); l.RecurringProfile == nil || l.RecurringProfile.State != "expired" {
 		t.Errorf("/_mock/payments of the expired profile's start: %+v", l.RecurringProfile)
 	}
 
@@ -405,7 +376,7 @@ func TestRecurringSurvivesRestart(t *testing.T) {
 	if n := resultOf(t, sh, after.get("pg_payment_id")); n.Get("pg_result") != "1" {
 		t.Errorf("the charge after the restart: %v", n)
 	}
-	if l := listedRecurring(t, base, "SUB-S"); l.RecurringProfile == nil || fmtID(l.RecurringProfile.ID) != profile {
+	if l := listed(t, base, "SUB-S"); l.RecurringProfile == nil || fmtID(l.RecurringProfile.ID) != profile {
 		t.Errorf("/_mock/payments of the start after a restart: %+v", l.RecurringProfile)
 	}
 }
@@ -414,24 +385,10 @@ func TestRecurringSurvivesRestart(t *testing.T) {
 // extras' place, before the merchant's own fields.
 func TestRecurringProfileIDInTheNotify(t *testing.T) {
 	_, _, base := payServer(t)
-	bodies := make(chan string, 4)
-	raw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		bodies <- string(b)
-	}))
-	defer raw.Close()
-	sh := newShop(t)
-	a := initPayment(t, base, sh, "pg_order_id", "SUB-O", "pg_result_url", raw.URL+"/result", "pg_check_url", "",
-		"pg_recurring_start", "1", "pg_recurring_lifetime", "12")
-	payCard(t, a.Value("pg_redirect_url"), "4716047261941981")
-	var names []string
-	for _, kv := range strings.Split(<-bodies, "&") {
-		names = append(names, kv[:strings.IndexByte(kv, '=')])
-	}
 	want := "pg_order_id pg_payment_id pg_amount pg_currency pg_net_amount pg_ps_amount pg_ps_full_amount pg_ps_currency " +
 		"pg_description pg_result pg_payment_date pg_can_reject pg_testing_mode pg_captured pg_card_pan pg_recurring_profile_id cart_id pg_salt pg_sig " +
 		"pg_payment_method pg_card_exp pg_card_owner pg_card_brand"
-	if got := strings.Join(names, " "); got != want {
+	if got := resultFieldNames(t, base, "pg_order_id", "SUB-O", "pg_recurring_start", "1", "pg_recurring_lifetime", "12"); got != want {
 		t.Errorf("result notify fields\n got %s\nwant %s", got, want)
 	}
 }
@@ -448,7 +405,7 @@ func TestRecurringResetAndRevoked(t *testing.T) {
 	}
 	wantPayError(t, "a charge of a profile whose first payment was revoked", charge(t, base, "/make_recurring_payment.php",
 		"pg_recurring_profile", revoked, "pg_description", "x"), "10019")
-	if l := listedRecurring(t, base, "SUB-F"); l.RecurringProfile == nil || l.RecurringProfile.State != "closed" {
+	if l := listed(t, base, "SUB-F"); l.RecurringProfile == nil || l.RecurringProfile.State != "closed" {
 		t.Errorf("/_mock/payments of the revoked start: %+v", l.RecurringProfile)
 	}
 

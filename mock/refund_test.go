@@ -24,28 +24,6 @@ import (
 // tries them: every reply's signature checked, get_status3's nested
 // refund_payments by a flattening of its own.
 
-// refundListing is a payment's refunds as /_mock/payments lists them.
-type refundListing struct {
-	RefundAmount string `json:"refund_amount"`
-	Refunds      []struct {
-		PaymentID int64  `json:"payment_id"`
-		Amount    string `json:"amount"`
-		Reference string `json:"reference"`
-	} `json:"refunds"`
-}
-
-func listedRefunds(t *testing.T, base, order string) refundListing {
-	t.Helper()
-	var list struct {
-		Payments []refundListing `json:"payments"`
-	}
-	getJSON(t, base+"/_mock/payments?merchant_id=9970&order_id="+order, &list)
-	if len(list.Payments) != 1 {
-		t.Fatalf("/_mock/payments?order_id=%s lists %d payments, want 1", order, len(list.Payments))
-	}
-	return list.Payments[0]
-}
-
 // xmlNode is a reply's element, read by encoding/xml alone.
 type xmlNode struct {
 	XMLName  xml.Name
@@ -135,7 +113,7 @@ func TestRefundsPartialUntilExceeding(t *testing.T) {
 	if st.get("pg_payment_status") != "success" || st.get("pg_refund_amount") != "-900.50" || st.get("pg_captured") != "1" {
 		t.Fatalf("get_status3 after two refunds: %s", st.body)
 	}
-	if l := listedRefunds(t, base, "ORD-RF1"); l.RefundAmount != "-900.50" || len(l.Refunds) != 2 ||
+	if l := listed(t, base, "ORD-RF1"); l.RefundAmount != "-900.50" || len(l.Refunds) != 2 ||
 		l.Refunds[0].Amount != "-500.00" || fmt.Sprint(l.Refunds[0].PaymentID) != first || l.Refunds[1].Amount != "-400.50" {
 		t.Errorf("/_mock/payments after two refunds: %+v", l)
 	}
@@ -311,7 +289,7 @@ func TestRefundsSurviveRestart(t *testing.T) {
 		t.Fatalf("the remainder after a restart: %s", second.body)
 	}
 	wantPayError(t, "a refund after a full refund and a restart", payOp(t, base, "/revoke.php", id), "11018")
-	if l := listedRefunds(t, base, "ORD-RR"); len(l.Refunds) != 2 || fmt.Sprint(l.Refunds[0].PaymentID) == fmt.Sprint(l.Refunds[1].PaymentID) {
+	if l := listed(t, base, "ORD-RR"); len(l.Refunds) != 2 || fmt.Sprint(l.Refunds[0].PaymentID) == fmt.Sprint(l.Refunds[1].PaymentID) {
 		t.Errorf("/_mock/payments after a restart: %+v", l)
 	}
 }
