@@ -201,21 +201,18 @@ func status3(t *testing.T, base, id string) reply {
 // payer lands on (redirects not followed) and its status.
 func payCard(t *testing.T, pageURL, pan string) (int, string, string) {
 	t.Helper()
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := client.Get(pageURL)
+	res, err := noRedirect.Get(pageURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	form := url.Values{"card_number": {pan}, "card_holder": {"Test Testov"}, "card_exp_month": {"12"},
+	return postForm(t, pageURL, cardForm(pan))
+}
+
+// cardForm is the card form the payer sends, with card pan.
+func cardForm(pan string) url.Values {
+	return url.Values{"card_number": {pan}, "card_holder": {"Test Testov"}, "card_exp_month": {"12"},
 		"card_exp_year": {"2030"}, "card_cvc": {"123"}, "action": {"pay"}}
-	res, err = client.PostForm(pageURL, form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return res.StatusCode, res.Header.Get("Location"), string(body)
 }
 
 func TestPaymentEndToEnd(t *testing.T) {
@@ -988,9 +985,7 @@ func TestPaymentPageWaitsPastWriteTimeout(t *testing.T) {
 	if open.Code != http.StatusOK {
 		t.Fatalf("opening the page: HTTP %d", open.Code)
 	}
-	form := url.Values{"card_number": {"4716047261941981"}, "card_holder": {"Test Testov"}, "card_exp_month": {"12"},
-		"card_exp_year": {"2030"}, "card_cvc": {"123"}, "action": {"pay"}}
-	res, err := http.PostForm(pageURL, form)
+	res, err := http.PostForm(pageURL, cardForm("4716047261941981"))
 	if err != nil {
 		t.Fatalf("the page after the card: %v (written past the write deadline?)", err)
 	}
