@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -17,6 +18,10 @@ type account struct {
 	Merchant
 	moves []move         // ascending by at; equal times keep insertion order
 	sums  []money.Amount // sums[i] is the total of moves[0..i]
+	// booked are the moves of each payment credited to the balance
+	// (credit.go), so that a change of the payment that moves no money
+	// books nothing anew.
+	booked map[int64][]move
 }
 
 type move struct {
@@ -46,6 +51,24 @@ func (a *account) unbook(pid int64) {
 	a.moves = kept
 	a.sums = a.sums[:len(kept)]
 	a.resum(0)
+}
+
+// unbookMoves removes the moves ms, each found by its time: a payment's,
+// which bookPayment keeps, so that the moves need not all be read.
+func (a *account) unbookMoves(ms []move) {
+	first := len(a.moves)
+	for _, m := range ms {
+		i := sort.Search(len(a.moves), func(i int) bool { return !a.moves[i].at.Before(m.at) })
+		for ; i < len(a.moves) && a.moves[i].at.Equal(m.at); i++ {
+			if a.moves[i] == m {
+				a.moves = slices.Delete(a.moves, i, i+1)
+				first = min(first, i)
+				break
+			}
+		}
+	}
+	a.sums = a.sums[:len(a.moves)]
+	a.resum(first)
 }
 
 // release gives p's reservation back at its final step, if that is an error.

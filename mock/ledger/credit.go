@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"slices"
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/money"
@@ -59,10 +60,30 @@ func (l *Ledger) bookPayment(p *Payment) {
 	if a == nil || p.Currency != a.Currency {
 		return
 	}
-	a.unbook(p.PaymentID)
+	want := a.paymentMoves(p)
+	if slices.Equal(a.booked[p.PaymentID], want) {
+		return // most changes (the page opened, a notify) move no money
+	}
+	a.unbookMoves(a.booked[p.PaymentID])
+	for _, m := range want {
+		a.add(m.at, m.amount, m.pid)
+	}
+	if a.booked == nil {
+		a.booked = map[int64][]move{}
+	}
+	if len(want) == 0 {
+		delete(a.booked, p.PaymentID)
+	} else {
+		a.booked[p.PaymentID] = want
+	}
+}
+
+// paymentMoves are the moves p makes on a's balance: its capture's net,
+// its refunds, and a revocation after the capture.
+func (a *account) paymentMoves(p *Payment) []move {
 	at, ok := p.CaptureTime()
 	if !ok {
-		return
+		return nil
 	}
 	captured := p.Amount // read apart from the clock: a revocation at the capture's instant hides it there
 	if !p.CapturedAt.IsZero() && p.ClearingAmount > 0 {
@@ -72,13 +93,14 @@ func (l *Ledger) bookPayment(p *Payment) {
 	if captured == p.Amount {
 		net = p.Net()
 	}
-	a.add(at, net, p.PaymentID)
+	out := []move{{at, net, p.PaymentID}}
 	left := net
 	for _, r := range p.Refunds {
-		a.add(r.At, -r.Amount, p.PaymentID)
+		out = append(out, move{r.At, -r.Amount, p.PaymentID})
 		left -= r.Amount
 	}
 	if last := p.Timeline[len(p.Timeline)-1]; last.Status == scenario.PaymentRevoked && !last.At.Before(at) && left > 0 {
-		a.add(last.At, -left, p.PaymentID) // what it gave, less what refunds took back already
+		out = append(out, move{last.At, -left, p.PaymentID}) // what it gave, less what refunds took back already
 	}
+	return out
 }
