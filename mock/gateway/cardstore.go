@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/page"
 	"github.com/freedompay-mock/freedompay-mock/mock/routes"
@@ -56,7 +57,7 @@ func pathMerchant(c *call) error {
 // (payments.md §3.1).
 func cardUser(f *form) string {
 	v := f.str("pg_user_id")
-	if f.err == nil && (v == "" || len(v) > 50 || !isUserID(v)) {
+	if f.err == nil && !fixtures.IsUserID(v) {
 		if v == "" {
 			f.fail(wire.Missing("pg_user_id"))
 		} else {

@@ -170,7 +170,7 @@ func (g *Gateway) newPayment(c *call) (np ledger.NewPayment, err error) {
 	if p.UserEmail == "" {
 		p.UserEmail = f.str("pg_user_email")
 	}
-	if v := f.str("pg_user_id"); v != "" && (len(v) > 50 || !isUserID(v)) {
+	if v := f.str("pg_user_id"); v != "" && !fixtures.IsUserID(v) {
 		f.fail(wire.Malformed("pg_user_id", "1 to 50 of a-z, A-Z, 0-9, _ and -"))
 	}
 	for _, name := range []string{"pg_param1", "pg_param2", "pg_param3", "pg_idempotency_key"} {
@@ -275,16 +275,6 @@ func (f *form) paymentURL(name, merchant string) string {
 		f.fail(wire.Malformed(name, "at most 255 characters"))
 	}
 	return f.link(name)
-}
-
-func isUserID(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // digest names a request's fields but its salt and signature, whatever

@@ -383,10 +383,10 @@ func CheckStoredCards(sc *scenario.Scenario, cards []StoredCard) []error {
 		if c.CreatedAt.IsZero() {
 			add(i, "CreatedAt", "is empty")
 		}
-		if !storedUserID(c.UserID) {
+		if !fixtures.IsUserID(c.UserID) {
 			add(i, "UserID", "%q is not a user id: want 1 to 50 of a-z, A-Z, 0-9, _ and -", shorten(c.UserID))
 		}
-		if c.ExpMonth != "" && (len(c.ExpMonth) != 2 || c.ExpMonth < "01" || c.ExpMonth > "12" || !digitsOnly(c.ExpYear) || len(c.ExpYear) != 2 && len(c.ExpYear) != 4) {
+		if c.ExpMonth != "" && (len(c.ExpMonth) != 2 || c.ExpMonth < "01" || c.ExpMonth > "12" || !fixtures.IsDigits(c.ExpYear) || len(c.ExpYear) != 2 && len(c.ExpYear) != 4) {
 			add(i, "ExpMonth", "%q/%q is not an expiry: want MM from 01 to 12 and a year of 2 or 4 digits", shorten(c.ExpMonth), shorten(c.ExpYear))
 		}
 		switch c.State {
@@ -403,27 +403,4 @@ func CheckStoredCards(sc *scenario.Scenario, cards []StoredCard) []error {
 		}
 	}
 	return errs
-}
-
-// storedUserID reports whether s is a user id as the gateway takes one
-// (pg_user_id: [a-zA-Z0-9_-]{1,50}).
-func storedUserID(s string) bool {
-	if len(s) < 1 || len(s) > 50 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-func digitsOnly(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
