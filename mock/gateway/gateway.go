@@ -204,13 +204,15 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.made = c.made
 	secret := secretOf(m)
 	var body []byte
+	var buf *[]byte // body's buffer, from replyBufs
 	if err == nil { // first: errors.As would cost the reply an allocation
 		switch {
 		case c.nodes != nil:
 			rec.reply, body = g.signedTree(script, secret, c.nodes, c.tail...)
 		case len(c.groups) == 0 && c.tail == nil:
 			rec.reply = fields
-			body = g.signed(script, secret, fields)
+			buf = replyBufs.Get().(*[]byte)
+			body = g.appendSigned((*buf)[:0], script, secret, fields)
 		default:
 			rec.reply, body = g.signedTree(script, secret, tree(fields, c.groups), c.tail...)
 		}
@@ -248,7 +250,19 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	writeXML(w, http.StatusOK, body)
 	g.record(rec, http.StatusOK)
+	if buf != nil && cap(body) <= maxPooledReply { // written: the buffer is free again
+		*buf = body
+		replyBufs.Put(buf)
+	}
 }
+
+// replyBufs holds the buffers replies are written in on the hot path, each
+// used again once its reply is written (not after a drill fault, which may
+// write later).
+var replyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// maxPooledReply bounds the buffers kept for use again.
+const maxPooledReply = 64 << 10
 
 // asWireError is errors.As for the gateway's error type.
 func asWireError(err error) (*wire.Error, bool) {
@@ -374,9 +388,18 @@ func (g *Gateway) tooLarge(w http.ResponseWriter, r *http.Request, rec *record) 
 
 // signed appends a fresh pg_salt and the pg_sig of the whole reply.
 func (g *Gateway) signed(script, secret string, fields sign.Fields) []byte {
+	return wire.Encode(g.salted(script, secret, fields))
+}
+
+// appendSigned is signed writing the reply after b.
+func (g *Gateway) appendSigned(b []byte, script, secret string, fields sign.Fields) []byte {
+	return wire.AppendEncode(b, g.salted(script, secret, fields))
+}
+
+// salted appends a fresh pg_salt and the pg_sig of the whole reply to fields.
+func (g *Gateway) salted(script, secret string, fields sign.Fields) sign.Fields {
 	fields = append(fields, sign.Field{Name: "pg_salt", Value: g.cfg.Gen.Salt()})
-	fields = append(fields, sign.Field{Name: sign.FieldSig, Value: sign.Sign(script, fields, secret)})
-	return wire.Encode(fields)
+	return append(fields, sign.Field{Name: sign.FieldSig, Value: sign.Sign(script, fields, secret)})
 }
 
 // signedTree is signed for a reply whose fields nest: pg_sig is over the

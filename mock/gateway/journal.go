@@ -57,12 +57,12 @@ func (g *Gateway) record(rec *record, status int) {
 		e.Outcome, e.Fault, e.Made = journal.OutcomeFault, rec.fault, rec.made
 		e.Description = faultDescription(rec)
 	}
-	var m *ledger.Merchant
+	var m *redact.Redactor
 	if rec.identified {
-		m = &rec.merchant
+		m = rec.merchant.Redactor()
 	}
-	redactEntry(&e, rec.fields, m)
-	g.cfg.Journal.Record(e)
+	e.Fields = rec.fields
+	g.cfg.Journal.RecordMasking(e, m)
 }
 
 // redactEntry masks what a journal entry shows of a request by redact's

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/ring"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
@@ -195,7 +196,7 @@ func (f Filter) Match(e *Entry) bool {
 type Journal struct {
 	size     int
 	known    func(merchantID string) bool
-	onChange func(e *Entry)
+	onChange func(e Entry)
 
 	mu    sync.Mutex
 	seq   int64
@@ -230,8 +231,10 @@ func (j *Journal) TrackDeltas() {
 // New returns a journal whose rings keep size entries each (DefaultSize when
 // size ≤ 0). Requests of merchants known says exist get their own ring; the
 // rest share one. onChange, if not nil, runs after each change: with the
-// entry recorded, or nil when entries were forgotten.
-func New(size int, known func(merchantID string) bool, onChange func(e *Entry)) *Journal {
+// entry recorded (as it came, not masked), or with an entry numbered 0 when
+// entries were forgotten. It takes the entry by value, which keeps a
+// request's entry off the heap.
+func New(size int, known func(merchantID string) bool, onChange func(e Entry)) *Journal {
 	if size <= 0 {
 		size = DefaultSize
 	}
@@ -241,14 +244,52 @@ func New(size int, known func(merchantID string) bool, onChange func(e *Entry)) 
 	return &Journal{size: size, known: known, onChange: onChange, rings: map[string]*ring.Ring[packed]{}}
 }
 
-// Record adds e, numbering it, and returns it as recorded.
-func (j *Journal) Record(e Entry) Entry {
+// Record adds e, numbering it, and returns it as recorded. e is shown as
+// it is: what it shows of a request is masked already.
+func (j *Journal) Record(e Entry) Entry { return j.record(e, nil, false) }
+
+// RecordMasking adds e, whose fields, path and description are as the
+// request came: they are masked by m (sign.Fields.Redacted,
+// redact.Redactor.String; m may be nil, which masks card numbers and
+// security codes) whenever the entry is read, by a query or to be saved,
+// not on the request's way. A value longer than the journal keeps is
+// masked at once, before it is cut, so that a cut never leaves part of a
+// card number unmasked.
+func (j *Journal) RecordMasking(e Entry, m *redact.Redactor) Entry {
+	if !long(&e) {
+		return j.record(e, m, true)
+	}
+	mask(&e, m)
+	return j.record(e, nil, false)
+}
+
+// long reports whether bound would cut one of e's values.
+func long(e *Entry) bool {
+	if len(e.Path) > MaxSigning || len(e.Description) > MaxSigning || len(e.Fields) > MaxFields {
+		return true
+	}
+	for _, f := range e.Fields {
+		if len(f.Value) > MaxValue || len(f.Name) > MaxValue {
+			return true
+		}
+	}
+	return false
+}
+
+// mask masks e's fields, path and description by m.
+func mask(e *Entry, m *redact.Redactor) {
+	e.Fields = e.Fields.Redacted(m)
+	e.Path, e.Description = m.String(e.Path), m.String(e.Description)
+}
+
+func (j *Journal) record(e Entry, m *redact.Redactor, raw bool) Entry {
 	bound(&e)
 	key := e.MerchantID
 	if !j.known(key) {
 		key = ""
 	}
 	p := pack(&e) // outside the lock: only the numbering needs it
+	p.mask, p.raw = m, raw
 	j.mu.Lock()
 	j.seq++
 	e.Seq, p.seq = j.seq, j.seq
@@ -269,7 +310,7 @@ func (j *Journal) Record(e Entry) Entry {
 	}
 	j.mu.Unlock()
 	if j.onChange != nil {
-		j.onChange(&e)
+		j.onChange(e)
 	}
 	return e
 }
@@ -323,6 +364,6 @@ func (j *Journal) Forget(merchantID string) {
 	j.whole = true
 	j.mu.Unlock()
 	if j.onChange != nil {
-		j.onChange(nil)
+		j.onChange(Entry{})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
 
@@ -144,4 +145,49 @@ func TestFloodOfLargestEntriesStaysWithinBudget(t *testing.T) {
 	if e.Cut == 0 {
 		t.Errorf("cut = 0, want what was shortened counted")
 	}
+}
+
+// RecordMasking keeps a request as it came and masks it whenever it is
+// read: a query, the saved state and a delta show the card number and the
+// merchant's secret masked, never as sent. A value the journal cuts is
+// masked before the cut, so no part of a card number outlives it.
+func TestRecordMaskingMasksOnEveryRead(t *testing.T) {
+	const secret, pan = "merchant-secret-1", "4111111111111111"
+	j := New(10, func(id string) bool { return id == "9970" }, nil)
+	j.TrackDeltas()
+	m := redact.New(secret)
+	long := strings.Repeat("x", MaxValue-10) + pan // the cut falls inside the card number
+	j.RecordMasking(Entry{Method: "POST", Path: "/g2g/" + secret, MerchantID: "9970", Description: "card " + pan,
+		Fields: sign.Fields{{Name: "pg_card_number", Value: pan}, {Name: "pg_note", Value: "key " + secret}}}, m)
+	j.RecordMasking(Entry{Method: "POST", Path: "/p", MerchantID: "9970", Fields: sign.Fields{{Name: "pg_note", Value: long}}}, m)
+
+	seen := func(where string, entries []Entry) {
+		t.Helper()
+		if len(entries) != 2 {
+			t.Fatalf("%s: %d entries, want 2", where, len(entries))
+		}
+		for _, e := range entries {
+			text := fmt.Sprintf("%+v", e)
+			for _, leak := range []string{pan, secret, pan[:10], pan[len(pan)-10:]} {
+				if strings.Contains(text, leak) {
+					t.Errorf("%s shows %q: %s", where, leak, text)
+				}
+			}
+		}
+		if e := entries[0]; e.Fields.Value("pg_card_number") != redact.PAN(pan) || !strings.Contains(e.Path, redact.Secret(secret)) {
+			t.Errorf("%s: fields %v, path %q; want the card and the secret masked", where, e.Fields, e.Path)
+		}
+	}
+	// A query matches the request as it came, and shows it masked.
+	page := j.Query(Filter{Path: "/g2g/" + secret})
+	if len(page.Entries) != 1 {
+		t.Fatalf("a query by the path as sent found %d entries", len(page.Entries))
+	}
+	seen("query", j.Query(Filter{}).Entries)
+	var saved []Entry
+	for _, k := range j.TakeDelta().Entries {
+		saved = append(saved, k.Entry)
+	}
+	seen("delta", saved)
+	seen("state", j.State().Rings["9970"].Entries)
 }

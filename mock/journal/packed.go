@@ -6,6 +6,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 )
 
@@ -23,6 +24,10 @@ type packed struct {
 	code       int
 	cut        int
 	made       bool
+	// raw is set when the strings are as the request came: unpack masks
+	// them by mask (Journal.RecordMasking).
+	raw  bool
+	mask *redact.Redactor
 }
 
 // The strings of an entry, in the order text holds them; fields follow.
@@ -123,6 +128,9 @@ func (p *packed) unpack() Entry {
 		name, rest = next(rest)
 		value, rest = next(rest)
 		e.Fields = append(e.Fields, sign.Field{Name: name, Value: value})
+	}
+	if p.raw {
+		mask(&e, p.mask)
 	}
 	return e
 }

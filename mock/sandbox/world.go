@@ -107,14 +107,15 @@ func (s *Sandbox) changed() {
 }
 
 // recorded is changed for the journal: a request recorded wakes only the
-// awaits it concerns; e is nil when a merchant's entries were forgotten.
-func (s *Sandbox) recorded(e *journal.Entry) {
-	if e == nil {
+// awaits it concerns; e is numbered 0 when a merchant's entries were
+// forgotten.
+func (s *Sandbox) recorded(e journal.Entry) {
+	if e.Seq == 0 {
 		s.changed()
 		return
 	}
 	s.changes.fire()
-	s.awaits.Request(e)
+	s.awaits.Request(&e)
 	if s.saver != nil {
 		s.saver.Touch(false)
 	}

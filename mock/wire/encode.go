@@ -22,13 +22,20 @@ func Encode(fields sign.Fields) []byte { return encodeRoot("response", fields) }
 // EncodeRequest writes fields as a pg_xml document: <request> and the fields.
 func EncodeRequest(fields sign.Fields) []byte { return encodeRoot("request", fields) }
 
+// AppendEncode is Encode appending to b: the hot path writes its reply
+// into a buffer it uses again.
+func AppendEncode(b []byte, fields sign.Fields) []byte { return appendRoot(b, "response", fields) }
+
 func encodeRoot(root string, fields sign.Fields) []byte {
 	// Sized for values written as they are, as most are: one allocation.
 	n := len(Header) + 2*len(root) + len("<></>\n")
 	for _, f := range fields {
 		n += 2*len(f.Name) + len(f.Value) + len("<></>")
 	}
-	b := make([]byte, 0, n)
+	return appendRoot(make([]byte, 0, n), root, fields)
+}
+
+func appendRoot(b []byte, root string, fields sign.Fields) []byte {
 	b = append(append(append(b, Header...), '<'), root...)
 	b = append(b, '>')
 	for _, f := range fields {
