@@ -496,3 +496,20 @@ func TestPathsAreCleanedNotRedirected(t *testing.T) {
 		}
 	}
 }
+
+// A reply's Date header is the real time of the reply, as net/http writes
+// it (the sandbox makes it once a second), not the sandbox's clock.
+func TestReplyDateIsTheRealTime(t *testing.T) {
+	s, _ := newServer(t, nil) // sandbox time: 2024
+	before := time.Now().Truncate(time.Second)
+	req := httptest.NewRequest(http.MethodPost, "/g2g/payout_status2", strings.NewReader(signed("payout_status2", payoutSecret,
+		"pg_merchant_id", "9970", "pg_order_id", "12345", "pg_payment_id", "7777777777").Values().Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, req)
+	after := time.Now()
+	date, err := http.ParseTime(w.Header().Get("Date"))
+	if err != nil || len(w.Header()["Date"]) != 1 || date.Before(before) || date.After(after) {
+		t.Fatalf("Date %q (%v), want one between %v and %v", w.Header()["Date"], err, before, after)
+	}
+}
