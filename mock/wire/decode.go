@@ -164,10 +164,10 @@ func Decode(r *http.Request, maxBody int64) (Request, error) {
 // decompress request bodies; the sandbox would read the bytes as they
 // came).
 func checkHeaders(r *http.Request) error {
-	if ct := r.Header.Values("Content-Type"); len(ct) > 1 && slices.ContainsFunc(ct[1:], func(c string) bool { return c != ct[0] }) {
+	if ct := r.Header["Content-Type"]; len(ct) > 1 && slices.ContainsFunc(ct[1:], func(c string) bool { return c != ct[0] }) {
 		return Errorf(CodeValidation, "Content-Type is given %d times with different values; send one", len(ct))
 	}
-	for _, ce := range r.Header.Values("Content-Encoding") {
+	for _, ce := range r.Header["Content-Encoding"] {
 		if !strings.EqualFold(strings.TrimSpace(ce), "identity") {
 			return Errorf(CodeValidation, "Content-Encoding %q is not accepted; send the body uncompressed", Shorten(ce, 40))
 		}
@@ -198,6 +198,10 @@ func checkQuery(raw string) error {
 func phpNames(fields sign.Fields) sign.Fields {
 	out := fields[:0]
 	for _, f := range fields {
+		if keptAsIs(f.Name) { // most names: one look at each byte
+			out = append(out, f)
+			continue
+		}
 		base, rest := f.Name, ""
 		if j := strings.IndexByte(base, '['); j >= 0 {
 			base, rest = base[:j], base[j:]
@@ -221,6 +225,18 @@ func phpNames(fields sign.Fields) sign.Fields {
 		out = append(out, f)
 	}
 	return out
+}
+
+// keptAsIs reports whether PHP reads a field name as it is: not empty, no
+// space, dot or "[" in it.
+func keptAsIs(name string) bool {
+	for i := 0; i < len(name); i++ {
+		switch name[i] {
+		case ' ', '.', '[':
+			return false
+		}
+	}
+	return name != ""
 }
 
 var (
