@@ -239,3 +239,27 @@ func TestPaymentFreeTextCardsMasked(t *testing.T) {
 		t.Errorf("refusal %q, want one ending %q", r.Refusal, want)
 	}
 }
+
+// A card number in an unknown path is masked before the error quoting the
+// path is shortened: a shortened quote keeps no run of its digits, in the
+// reply or in the journal, wherever the cut falls.
+func TestLongPathCardMaskedBeforeCut(t *testing.T) {
+	s, _ := newServer(t, nil)
+	const pan = "4111111111111111"
+	for pad := 180; pad <= 200; pad += 4 {
+		path := "/pay/" + strings.Repeat("x", pad) + pan
+		for _, method := range []string{http.MethodGet, http.MethodDelete} { // 404, 405
+			w := httptest.NewRecorder()
+			s.Handler().ServeHTTP(w, httptest.NewRequest(method, path, nil))
+			if w.Code == http.StatusOK || strings.Contains(w.Body.String(), pan[:8]) {
+				t.Errorf("%s with %d bytes before the card: %d %s", method, pad, w.Code, w.Body)
+			}
+		}
+	}
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/_mock/requests?limit=100", nil))
+	data := w.Body.Bytes()
+	if strings.Contains(string(data), pan[:8]) || !strings.Contains(string(data), "Unknown path") {
+		t.Errorf("the journal quotes the card's digits (or lacks the requests):\n%.2000s", data)
+	}
+}

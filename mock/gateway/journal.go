@@ -32,8 +32,8 @@ func (g *Gateway) newRecord(r *http.Request) *record {
 	return &record{r: r, start: time.Now(), at: g.cfg.Clock.Now()}
 }
 
-// record adds the request to the journal, with card numbers and the
-// merchant's secrets masked (redactEntry).
+// record adds the request to the journal, card numbers and the merchant's
+// secrets masked by the merchant's redactor (journal.RecordMasking).
 func (g *Gateway) record(rec *record, status int) {
 	if g.cfg.Journal == nil {
 		return

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/freedompay-mock/freedompay-mock/mock/redact"
 	"github.com/freedompay-mock/freedompay-mock/mock/routes"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
 	"github.com/freedompay-mock/freedompay-mock/mock/wire"
@@ -108,7 +109,7 @@ func Register(r *mux.Router, current func() *Gateway) {
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		g := current()
 		g.writeError(w, g.newRecord(req), http.StatusNotFound, wire.Errorf(wire.CodeValidation,
-			"Unknown path %s; the sandbox serves FreedomPay's payout paths under /g2g/ and /api/ and its payment paths (init_payment.php, get_status3.php, …; see docs/gateway.md)", wire.Shorten(req.URL.Path, 200)))
+			"Unknown path %s; the sandbox serves FreedomPay's payout paths under /g2g/ and /api/ and its payment paths (init_payment.php, get_status3.php, …; see docs/gateway.md)", shownPath(req)))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		want := "POST (or GET with a query string)"
@@ -121,6 +122,11 @@ func Register(r *mux.Router, current func() *Gateway) {
 		}
 		g := current()
 		g.writeError(w, g.newRecord(req), http.StatusMethodNotAllowed, wire.Errorf(wire.CodeValidation,
-			"Method %s is not allowed on %s; send %s", wire.Shorten(req.Method, 20), wire.Shorten(req.URL.Path, 200), want))
+			"Method %s is not allowed on %s; send %s", wire.Shorten(req.Method, 20), shownPath(req), want))
 	})
 }
+
+// shownPath is a request's path as an error quotes it: card numbers and
+// URL passwords masked before it is shortened, so that no part of a card
+// number is left too short to be recognised.
+func shownPath(req *http.Request) string { return wire.Shorten(redact.Text(req.URL.Path), 200) }

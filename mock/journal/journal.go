@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/redact"
@@ -207,6 +208,8 @@ type Journal struct {
 	unsavedBytes int
 	whole        bool
 	tracking     bool // TrackDeltas was called
+	// eager is tracking, read without the lock by RecordMasking.
+	eager atomic.Bool
 }
 
 type unsavedEntry struct {
@@ -225,6 +228,7 @@ const (
 func (j *Journal) TrackDeltas() {
 	j.mu.Lock()
 	j.tracking = true
+	j.eager.Store(true)
 	j.mu.Unlock()
 }
 
@@ -249,37 +253,36 @@ func New(size int, known func(merchantID string) bool, onChange func(e Entry)) *
 func (j *Journal) Record(e Entry) Entry { return j.record(e, nil, false) }
 
 // RecordMasking adds e, whose fields, path and description are as the
-// request came: they are masked by m (sign.Fields.Redacted,
-// redact.Redactor.String; m may be nil, which masks card numbers and
-// security codes) whenever the entry is read, by a query or to be saved,
-// not on the request's way. A value longer than the journal keeps is
-// masked at once, before it is cut, so that a cut never leaves part of a
-// card number unmasked.
+// request came, masked by m (sign.Fields.Redacted, redact.Redactor.String;
+// m may be nil, which masks card numbers and security codes). The path and
+// the description are masked at once, so that a query's path filter
+// matches what the journal shows, before a restart as after. The fields
+// are masked whenever the entry is read (a query, outside the journal's
+// lock), not on the request's way, unless the journal's state is saved
+// (TrackDeltas): a save then writes them as they are kept, without
+// masking a journal under the lock requests wait on. A field longer than
+// the journal keeps is masked at once too, before it is cut, so that a cut
+// never leaves part of a card number unmasked.
 func (j *Journal) RecordMasking(e Entry, m *redact.Redactor) Entry {
-	if !long(&e) {
+	e.Path, e.Description = m.String(e.Path), m.String(e.Description)
+	if !j.eager.Load() && !long(e.Fields) {
 		return j.record(e, m, true)
 	}
-	mask(&e, m)
+	e.Fields = e.Fields.Redacted(m)
 	return j.record(e, nil, false)
 }
 
-// long reports whether bound would cut one of e's values.
-func long(e *Entry) bool {
-	if len(e.Path) > MaxSigning || len(e.Description) > MaxSigning || len(e.Fields) > MaxFields {
+// long reports whether bound would cut fields.
+func long(fields sign.Fields) bool {
+	if len(fields) > MaxFields {
 		return true
 	}
-	for _, f := range e.Fields {
+	for _, f := range fields {
 		if len(f.Value) > MaxValue || len(f.Name) > MaxValue {
 			return true
 		}
 	}
 	return false
-}
-
-// mask masks e's fields, path and description by m.
-func mask(e *Entry, m *redact.Redactor) {
-	e.Fields = e.Fields.Redacted(m)
-	e.Path, e.Description = m.String(e.Path), m.String(e.Description)
 }
 
 func (j *Journal) record(e Entry, m *redact.Redactor, raw bool) Entry {
@@ -319,7 +322,6 @@ func (j *Journal) record(e Entry, m *redact.Redactor, raw bool) Entry {
 // the page are unpacked.
 func (j *Journal) Query(f Filter) Page {
 	j.mu.Lock()
-	defer j.mu.Unlock()
 	p := Page{Entries: []Entry{}, Size: j.size}
 	var found []packed
 	for key, r := range j.rings {
@@ -339,7 +341,11 @@ func (j *Journal) Query(f Filter) Page {
 			return true
 		})
 	}
-	if len(j.rings) > 1 {
+	several := len(j.rings) > 1
+	j.mu.Unlock()
+	// Sorted and unpacked outside the lock, which recording takes: an entry
+	// kept as the request came is masked now.
+	if several {
 		sort.Slice(found, func(a, b int) bool { return found[a].seq < found[b].seq })
 	}
 	if f.Limit > 0 && len(found) > f.Limit {

@@ -147,20 +147,21 @@ func TestFloodOfLargestEntriesStaysWithinBudget(t *testing.T) {
 	}
 }
 
-// RecordMasking keeps a request as it came and masks it whenever it is
-// read: a query, the saved state and a delta show the card number and the
-// merchant's secret masked, never as sent. A value the journal cuts is
-// masked before the cut, so no part of a card number outlives it.
+// RecordMasking masks a request's path and description at once and its
+// fields whenever they are read, or at once when the journal is saved: a
+// query, the state and a delta show the card number and the merchant's
+// secret masked, never as sent; the path filter matches the path as shown,
+// before a restart as after. A value the journal cuts is masked before the
+// cut, so no part of a card number outlives it.
 func TestRecordMaskingMasksOnEveryRead(t *testing.T) {
 	const secret, pan = "merchant-secret-1", "4111111111111111"
-	j := New(10, func(id string) bool { return id == "9970" }, nil)
-	j.TrackDeltas()
 	m := redact.New(secret)
 	long := strings.Repeat("x", MaxValue-10) + pan // the cut falls inside the card number
-	j.RecordMasking(Entry{Method: "POST", Path: "/g2g/" + secret, MerchantID: "9970", Description: "card " + pan,
-		Fields: sign.Fields{{Name: "pg_card_number", Value: pan}, {Name: "pg_note", Value: "key " + secret}}}, m)
-	j.RecordMasking(Entry{Method: "POST", Path: "/p", MerchantID: "9970", Fields: sign.Fields{{Name: "pg_note", Value: long}}}, m)
-
+	record := func(j *Journal) {
+		j.RecordMasking(Entry{Method: "POST", Path: "/g2g/" + secret, MerchantID: "9970", Description: "card " + pan,
+			Fields: sign.Fields{{Name: "pg_card_number", Value: pan}, {Name: "pg_note", Value: "key " + secret}}}, m)
+		j.RecordMasking(Entry{Method: "POST", Path: "/p", MerchantID: "9970", Fields: sign.Fields{{Name: "pg_note", Value: long}}}, m)
+	}
 	seen := func(where string, entries []Entry) {
 		t.Helper()
 		if len(entries) != 2 {
@@ -178,16 +179,31 @@ func TestRecordMaskingMasksOnEveryRead(t *testing.T) {
 			t.Errorf("%s: fields %v, path %q; want the card and the secret masked", where, e.Fields, e.Path)
 		}
 	}
-	// A query matches the request as it came, and shows it masked.
-	page := j.Query(Filter{Path: "/g2g/" + secret})
-	if len(page.Entries) != 1 {
-		t.Fatalf("a query by the path as sent found %d entries", len(page.Entries))
+	known := func(id string) bool { return id == "9970" }
+	byPath := func(where string, j *Journal) {
+		t.Helper()
+		shown := "/g2g/" + redact.Secret(secret)
+		if a, b := len(j.Query(Filter{Path: shown}).Entries), len(j.Query(Filter{Path: "/g2g/" + secret}).Entries); a != 1 || b != 0 {
+			t.Errorf("%s: the path as shown finds %d entries, as sent %d; want 1 and 0", where, a, b)
+		}
 	}
-	seen("query", j.Query(Filter{}).Entries)
-	var saved []Entry
-	for _, k := range j.TakeDelta().Entries {
-		saved = append(saved, k.Entry)
+
+	lazy := New(10, known, nil) // fields masked when read
+	record(lazy)
+	seen("query", lazy.Query(Filter{}).Entries)
+	seen("state", lazy.State().Rings["9970"].Entries)
+	byPath("query", lazy)
+	restarted := New(10, known, nil)
+	restarted.Restore(lazy.State())
+	byPath("after a restart", restarted)
+
+	saved := New(10, known, nil) // fields masked at once
+	saved.TrackDeltas()
+	record(saved)
+	var delta []Entry
+	for _, k := range saved.TakeDelta().Entries {
+		delta = append(delta, k.Entry)
 	}
-	seen("delta", saved)
-	seen("state", j.State().Rings["9970"].Entries)
+	seen("delta", delta)
+	seen("saved query", saved.Query(Filter{}).Entries)
 }

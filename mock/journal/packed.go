@@ -24,7 +24,7 @@ type packed struct {
 	code       int
 	cut        int
 	made       bool
-	// raw is set when the strings are as the request came: unpack masks
+	// raw is set when the fields are as the request came: unpack masks
 	// them by mask (Journal.RecordMasking).
 	raw  bool
 	mask *redact.Redactor
@@ -129,8 +129,9 @@ func (p *packed) unpack() Entry {
 		value, rest = next(rest)
 		e.Fields = append(e.Fields, sign.Field{Name: name, Value: value})
 	}
-	if p.raw {
-		mask(&e, p.mask)
+	if p.raw { // Journal.RecordMasking: masked now, and cut again if masking made a value longer
+		e.Fields = e.Fields.Redacted(p.mask)
+		bound(&e)
 	}
 	return e
 }
