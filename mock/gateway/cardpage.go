@@ -146,6 +146,5 @@ func (g *Gateway) journalCard(r *http.Request, sc ledger.StoredCard, now time.Ti
 		e.Description = "the card " + out.Card.Hash + " is saved for user " + out.Card.UserID + " under token " + out.Card.Token
 	}
 	m, _ := g.cfg.Ledger.Merchant(sc.MerchantID)
-	redactEntry(&e, e.Fields, &m)
-	g.cfg.Journal.Record(e)
+	g.cfg.Journal.RecordMasked(e, m.Redactor())
 }

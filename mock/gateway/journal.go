@@ -65,19 +65,6 @@ func (g *Gateway) record(rec *record, status int) {
 	g.cfg.Journal.RecordMasking(e, m)
 }
 
-// redactEntry masks what a journal entry shows of a request by redact's
-// rules: card numbers, card security codes and the merchant's secrets in
-// its fields (sign.Fields.Redacted), card numbers and the secrets in its
-// path and description, which may quote a value.
-func redactEntry(e *journal.Entry, fields sign.Fields, m *ledger.Merchant) {
-	var r *redact.Redactor
-	if m != nil {
-		r = m.Redactor()
-	}
-	e.Fields = fields.Redacted(r)
-	e.Path, e.Description = r.String(e.Path), r.String(e.Description)
-}
-
 // faultDescription says what a drill fault hid from the merchant.
 func faultDescription(rec *record) string {
 	what := "the request was carried out"

@@ -289,8 +289,7 @@ func (g *Gateway) journalPayer(r *http.Request, p ledger.Payment, now time.Time,
 		e.Description = "the payment is " + st.Status + " (decided by " + paid.Payment.DecidedBy + ")"
 	}
 	m, _ := g.cfg.Ledger.Merchant(p.MerchantID)
-	redactEntry(&e, e.Fields, &m)
-	g.cfg.Journal.Record(e)
+	g.cfg.Journal.RecordMasked(e, m.Redactor())
 }
 
 // readCard reads a card form (the payment page's, the card-storage

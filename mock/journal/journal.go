@@ -207,9 +207,9 @@ type Journal struct {
 	unsaved      []unsavedEntry
 	unsavedBytes int
 	whole        bool
-	tracking     bool // TrackDeltas was called
-	// eager is tracking, read without the lock by RecordMasking.
-	eager atomic.Bool
+	// tracking is set once TrackDeltas is called; RecordMasking reads it
+	// without the lock.
+	tracking atomic.Bool
 }
 
 type unsavedEntry struct {
@@ -227,8 +227,7 @@ const (
 // (when its state is saved).
 func (j *Journal) TrackDeltas() {
 	j.mu.Lock()
-	j.tracking = true
-	j.eager.Store(true)
+	j.tracking.Store(true)
 	j.mu.Unlock()
 }
 
@@ -252,24 +251,31 @@ func New(size int, known func(merchantID string) bool, onChange func(e Entry)) *
 // it is: what it shows of a request is masked already.
 func (j *Journal) Record(e Entry) Entry { return j.record(e, nil, false) }
 
-// RecordMasking adds e, whose fields, path and description are as the
-// request came, masked by m (sign.Fields.Redacted, redact.Redactor.String;
-// m may be nil, which masks card numbers and security codes). The path and
-// the description are masked at once, so that a query's path filter
-// matches what the journal shows, before a restart as after. The fields
-// are masked whenever the entry is read (a query, outside the journal's
-// lock), not on the request's way, unless the journal's state is saved
-// (TrackDeltas): a save then writes them as they are kept, without
-// masking a journal under the lock requests wait on. A field longer than
-// the journal keeps is masked at once too, before it is cut, so that a cut
-// never leaves part of a card number unmasked.
-func (j *Journal) RecordMasking(e Entry, m *redact.Redactor) Entry {
-	e.Path, e.Description = m.String(e.Path), m.String(e.Description)
-	if !j.eager.Load() && !long(e.Fields) {
-		return j.record(e, m, true)
-	}
+// RecordMasked adds e, whose fields, path and description are as the
+// request came, masked at once by m (sign.Fields.Redacted,
+// redact.Redactor.String; m may be nil, which masks card numbers and
+// security codes): for what a card page sends.
+func (j *Journal) RecordMasked(e Entry, m *redact.Redactor) Entry {
 	e.Fields = e.Fields.Redacted(m)
+	e.Path, e.Description = m.String(e.Path), m.String(e.Description)
 	return j.record(e, nil, false)
+}
+
+// RecordMasking is RecordMasked for a gateway request, on the hot path:
+// its fields are masked whenever the entry is read (a query, outside the
+// journal's lock), not on the request's way, unless the journal's state is
+// saved (TrackDeltas): a save then writes them as they are kept, without
+// masking a journal under the lock requests wait on. The path and the
+// description are masked at once, so that a query's path filter matches
+// what the journal shows, before a restart as after; so are fields longer
+// than the journal keeps, before they are cut, so that a cut never leaves
+// part of a card number unmasked.
+func (j *Journal) RecordMasking(e Entry, m *redact.Redactor) Entry {
+	if j.tracking.Load() || long(e.Fields) {
+		return j.RecordMasked(e, m)
+	}
+	e.Path, e.Description = m.String(e.Path), m.String(e.Description)
+	return j.record(e, m, true)
 }
 
 // long reports whether bound would cut fields.
@@ -302,7 +308,7 @@ func (j *Journal) record(e Entry, m *redact.Redactor, raw bool) Entry {
 		j.rings[key] = r
 	}
 	r.Push(p)
-	if j.tracking && !j.whole {
+	if j.tracking.Load() && !j.whole {
 		j.unsaved = append(j.unsaved, unsavedEntry{key, p})
 		j.unsavedBytes += weight(p)
 		if len(j.unsaved) > maxUnsaved || j.unsavedBytes > maxUnsavedBytes {
