@@ -142,6 +142,9 @@ type call struct {
 	// nodes, when not nil, are the whole reply, nested (cardstorage/list's
 	// repeated <card>): the handler returns no fields.
 	nodes []sign.Node
+	// reply is room for a flat reply and its pg_salt and pg_sig, so that
+	// a status reply needs no allocation of its own (the call is one).
+	reply [10]sign.Field
 }
 
 // base is the sandbox's URL as the client reached it, for pages.

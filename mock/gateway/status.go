@@ -20,7 +20,7 @@ func (g *Gateway) payoutStatus2(c *call) (sign.Fields, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, ok := g.cfg.Ledger.PayoutByID(c.merchant.ID, id)
+	p, ok := g.cfg.Ledger.PayoutStatusByID(c.merchant.ID, id, c.now)
 	if !ok || p.OrderID != order {
 		return nil, wire.NewError(wire.CodeNotFound)
 	}
@@ -39,7 +39,7 @@ func (g *Gateway) apiPaymentStatus2(c *call) (sign.Fields, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, ok := g.cfg.Ledger.PayoutByOrder(c.merchant.ID, order)
+	p, ok := g.cfg.Ledger.PayoutStatusByOrder(c.merchant.ID, order, c.now)
 	if !ok || (id != 0 && p.PaymentID != id) {
 		return nil, wire.NewError(wire.CodeNotFound)
 	}
@@ -59,13 +59,13 @@ func (g *Gateway) apiPaymentStatus(c *call) (sign.Fields, error) {
 	if order == "" && id == 0 {
 		return nil, wire.Errorf(wire.CodeValidation, "Field pg_order_id or pg_payment_id is required")
 	}
-	var p ledger.Payout
+	var p ledger.PayoutStatus
 	var ok bool
 	if order != "" {
-		p, ok = g.cfg.Ledger.PayoutByOrder(c.merchant.ID, order)
+		p, ok = g.cfg.Ledger.PayoutStatusByOrder(c.merchant.ID, order, c.now)
 		ok = ok && (id == 0 || p.PaymentID == id)
 	} else {
-		p, ok = g.cfg.Ledger.PayoutByID(c.merchant.ID, id)
+		p, ok = g.cfg.Ledger.PayoutStatusByID(c.merchant.ID, id, c.now)
 	}
 	if !ok {
 		return nil, wire.NewError(wire.CodeNotFound)
@@ -81,21 +81,19 @@ func (g *Gateway) apiPaymentStatus(c *call) (sign.Fields, error) {
 // API's is documented with the ids, the statuses and the order id only,
 // and carries nothing more: a merchant reading pg_amount there would pass
 // here and fail at FreedomPay.
-func (g *Gateway) statusReply(c *call, p ledger.Payout, gatewayAPI bool) (sign.Fields, error) {
-	step, ok := p.StatusAt(c.now)
-	if !ok {
+func (g *Gateway) statusReply(c *call, p ledger.PayoutStatus, gatewayAPI bool) (sign.Fields, error) {
+	if !p.Started {
 		return nil, wire.NewError(wire.CodeNotFound)
 	}
-	ids := [2]sign.Field{field("pg_merchant_id", p.MerchantID), idField(p)}
+	ids := [2]sign.Field{field("pg_merchant_id", p.MerchantID), field("pg_payment_id", fixtures.FormatID(p.PaymentID))}
 	if !gatewayAPI {
 		ids[0], ids[1] = ids[1], ids[0]
 	}
-	reply := make(sign.Fields, 0, 10) // room for pg_salt and pg_sig
-	reply = append(reply,
+	reply := append(c.reply[:0],
 		ids[0],
 		ids[1],
 		sign.Field{Name: "pg_status", Value: "ok"},
-		sign.Field{Name: "pg_payment_status", Value: step.Status},
+		sign.Field{Name: "pg_payment_status", Value: p.Step.Status},
 		sign.Field{Name: "pg_order_id", Value: p.OrderID},
 	)
 	if !gatewayAPI {

@@ -380,6 +380,49 @@ func (l *Ledger) PayoutByID(merchantID string, paymentID int64) (Payout, bool) {
 	return p.clone(), true
 }
 
+// PayoutStatus is what a status request reads of a payout: its ids, its
+// amounts and the step of its timeline in force at a moment, copied under
+// the ledger's lock without the timeline itself.
+type PayoutStatus struct {
+	MerchantID, OrderID string
+	PaymentID           int64
+	Amount, NetAmount   money.Amount
+	Step                Step
+	// Started is false before the timeline's first step: the payout does
+	// not exist yet.
+	Started bool
+}
+
+func (p *Payout) statusAt(t time.Time) PayoutStatus {
+	step, started := stepAt(p.Timeline, t)
+	return PayoutStatus{MerchantID: p.MerchantID, OrderID: p.OrderID, PaymentID: p.PaymentID,
+		Amount: p.Amount, NetAmount: p.NetAmount, Step: step, Started: started}
+}
+
+// PayoutStatusByID is [Ledger.PayoutByID] as a status request reads it: the
+// payout's status at t, without a copy of its timeline.
+func (l *Ledger) PayoutStatusByID(merchantID string, paymentID int64, t time.Time) (PayoutStatus, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	p, ok := l.byID[paymentID]
+	if !ok || p.MerchantID != merchantID {
+		return PayoutStatus{}, false
+	}
+	return p.statusAt(t), true
+}
+
+// PayoutStatusByOrder is [Ledger.PayoutByOrder] as a status request reads
+// it: the payout's status at t, without a copy of its timeline.
+func (l *Ledger) PayoutStatusByOrder(merchantID, orderID string, t time.Time) (PayoutStatus, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	p, ok := l.byOrder[orderKey{merchantID, orderID}]
+	if !ok {
+		return PayoutStatus{}, false
+	}
+	return p.statusAt(t), true
+}
+
 // Payout returns the payout with the given payment id, whatever its merchant.
 func (l *Ledger) Payout(paymentID int64) (Payout, bool) {
 	l.mu.RLock()

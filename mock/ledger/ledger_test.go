@@ -174,3 +174,33 @@ timeline = [ { at = "0s", status = "error", error_code = 10026 } ]
 		}
 	}
 }
+
+// The status views a status request reads agree with the payout and its
+// timeline: the step in force at a moment, not started before the first
+// step, and only for the payout's own merchant.
+func TestPayoutStatusViews(t *testing.T) {
+	sc, err := scenario.Embedded("two-merchants.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := New(sc, fixtures.NewGen(sc.Seed), t0)
+	for _, p := range l.Payouts() {
+		for _, at := range []time.Duration{-time.Second, 0, 5 * time.Second, time.Hour} {
+			now := t0.Add(at)
+			step, started := p.StatusAt(now)
+			want := PayoutStatus{MerchantID: p.MerchantID, OrderID: p.OrderID, PaymentID: p.PaymentID,
+				Amount: p.Amount, NetAmount: p.NetAmount, Step: step, Started: started}
+			byID, ok1 := l.PayoutStatusByID(p.MerchantID, p.PaymentID, now)
+			byOrder, ok2 := l.PayoutStatusByOrder(p.MerchantID, p.OrderID, now)
+			if !ok1 || !ok2 || byID != want || byOrder != want {
+				t.Errorf("payout %d at %+v: by id %+v (%v), by order %+v (%v), want %+v", p.PaymentID, at, byID, ok1, byOrder, ok2, want)
+			}
+		}
+		if _, ok := l.PayoutStatusByID("nope", p.PaymentID, t0); ok {
+			t.Errorf("payout %d seen by another merchant", p.PaymentID)
+		}
+		if _, ok := l.PayoutStatusByOrder("nope", p.OrderID, t0); ok {
+			t.Errorf("order %q seen by another merchant", p.OrderID)
+		}
+	}
+}
