@@ -263,3 +263,35 @@ func TestLongPathCardMaskedBeforeCut(t *testing.T) {
 		t.Errorf("the journal quotes the card's digits (or lacks the requests):\n%.2000s", data)
 	}
 }
+
+// TestCardNumberAsFieldNameMasked: a client sends a card number as a
+// field's name (a form built the wrong way round), once signed and once
+// added after signing; the journal shows the name masked, in the fields
+// and in the hint that names the field added, and the log line too.
+func TestCardNumberAsFieldNameMasked(t *testing.T) {
+	var logs bytes.Buffer
+	s := mock.RunT(t, mock.Options{Scenario: scenario.Default(), Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	const pan = "4111111111111111"
+	ids := []string{"pg_merchant_id", "9970", "pg_order_id", "12345", "pg_payment_id", "7777777777"}
+	good := signed("payout_status2", payoutSecret, append(ids, pan, "x")...)
+	late := append(signed("payout_status2", payoutSecret, ids...), sign.Field{Name: pan, Value: "x"})
+	for _, fs := range []sign.Fields{good, late} {
+		resp, err := http.Post(s.URL()+"/g2g/payout_status2", "application/x-www-form-urlencoded", strings.NewReader(fs.Values().Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	resp, err := http.Get(s.URL() + "/_mock/requests?limit=10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if strings.Contains(string(data), pan[:8]) || !strings.Contains(string(data), "is not in the signature") || !strings.Contains(string(data), "411111") {
+		t.Errorf("the journal shows the card number sent as a name (or lacks the requests, or the hint):\n%.3000s", data)
+	}
+	if strings.Contains(logs.String(), pan[:8]) {
+		t.Errorf("the log shows the card number sent as a name:\n%s", logs.String())
+	}
+}

@@ -344,6 +344,11 @@ func (g *Gateway) explain(script string, fields sign.Fields, secret string, m le
 		ex.Hints[0] = "no common mistake reproduces this pg_sig: most likely it was made with another secret than merchant " + m.ID +
 			"'s in this scenario (" + redact.Secret(secret) + "), or a value changed after signing; compare the signing string with your own, field by field"
 	}
+	// A hint names a field added after signing: a card number sent as a
+	// field's name, by mistake, is masked there too.
+	for i, h := range ex.Hints {
+		ex.Hints[i] = redact.Cards(h)
+	}
 	return &ex
 }
 

@@ -229,20 +229,23 @@ func md5hex(s string) string {
 }
 
 // Redacted is fs with each value masked by [redact.Redactor.Field] (card
-// numbers, card security codes and r's secrets), for anything shown to
-// people: the journal, a notify attempt. fs is never changed; it is
-// returned itself when nothing needs masking.
+// numbers, card security codes and r's secrets), and each name's card
+// numbers by [redact.Cards] (a card number sent as a field's name, by
+// mistake; a secret is not looked for in names, where a short one would
+// hide a part of pg_payment_id), for anything shown to people: the
+// journal, a notify attempt. fs is never changed; it is returned itself when nothing needs
+// masking.
 func (fs Fields) Redacted(r *redact.Redactor) Fields {
 	var out Fields
 	for i, f := range fs {
-		v := r.Field(f.Name, f.Value)
-		if v == f.Value {
+		v, n := r.Field(f.Name, f.Value), redact.Cards(f.Name)
+		if v == f.Value && n == f.Name {
 			continue
 		}
 		if out == nil {
 			out = slices.Clone(fs)
 		}
-		out[i].Value = v
+		out[i].Name, out[i].Value = n, v
 	}
 	if out == nil {
 		return fs
