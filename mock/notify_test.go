@@ -572,3 +572,27 @@ func TestCloseWithAnAttemptInFlight(t *testing.T) {
 		}
 	}
 }
+
+// A merchant's answer that echoes its secret or a card number is shown
+// masked in the notification's attempts, the ack read all the same.
+func TestAnswerShownMasked(t *testing.T) {
+	const pan = "4111111111111111"
+	m := newMerchant(t, "asflerjgsdfv", func(w http.ResponseWriter, _ *http.Request, _ sign.Fields) {
+		w.Header().Set("Content-Type", "application/xml")
+		fmt.Fprint(w, `<?xml version="1.0" encoding="utf-8"?><response><pg_status>ok</pg_status><pg_description>paid to `+pan+
+			` with key asflerjgsdfv `+strings.Repeat("x", 3000)+`</pg_description></response>`)
+	})
+	s := mock.RunT(t, mock.Options{Scenario: notifyScenario(t, m.URL+"/hooks/post", "")})
+	a, err := attempted(s.Advance(5 * time.Second))
+	if err != nil || len(a) != 1 || !a[0].Delivered {
+		t.Fatalf("Advance(5s): %+v %v, want one delivered attempt", a, err)
+	}
+	n := mock.AllNotifications(s)
+	if len(n) != 1 || len(n[0].Attempts) != 1 {
+		t.Fatalf("notifications %+v, want one with one attempt", n)
+	}
+	ans := n[0].Attempts[0].Answer
+	if strings.Contains(ans, pan[:8]) || strings.Contains(ans, "asflerjgsdfv") || !strings.Contains(ans, "<pg_status>ok</pg_status>") {
+		t.Errorf("the answer shown: %.300s", ans)
+	}
+}

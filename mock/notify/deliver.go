@@ -53,7 +53,8 @@ const (
 // (--callback-loopback-host) when one is set; --callback-allow is checked
 // on the URL as the merchant gave it.
 func (s *Scheduler) post(k *kind, n *Notification) (a Attempt, retry bool) {
-	a = Attempt{Fields: n.Fields.Redacted(redact.New(n.secret))}
+	rd := redact.New(n.secret)
+	a = Attempt{Fields: n.Fields.Redacted(rd)}
 	defer func() { // what the attempt shows may quote the URL: its password masked
 		a.SentTo, a.Error = redact.URLs(a.SentTo), redact.URLs(a.Error)
 	}()
@@ -146,7 +147,9 @@ func (s *Scheduler) post(k *kind, n *Notification) (a Attempt, retry bool) {
 	a.LatencyMS = ms(time.Since(start))
 	a.HTTPStatus = resp.StatusCode
 	over := len(answer) > MaxAnswerBody
-	a.Answer = wire.Shorten(string(answer[:min(len(answer), maxShownAnswer+1)]), maxShownAnswer)
+	// Masked whole, then cut: a card number or the secret the merchant
+	// echoes is never shown, nor the part of one before the cut.
+	a.Answer = wire.Shorten(rd.String(string(answer)), maxShownAnswer)
 	if err != nil {
 		a.Error = "reading the answer: " + describe(err, ctx, timeout)
 		return a, true
