@@ -1,6 +1,8 @@
 package redact
 
 // Card numbers are 13 to 19 digits (ISO/IEC 7812), checked by Luhn.
+import "strings"
+
 const (
 	minCard = 13
 	maxCard = 19
@@ -9,7 +11,8 @@ const (
 // Cards masks the card numbers in free text by PAN. A card number is 13 to
 // 19 digits that pass the Luhn check, written together
 // ("4111111111111111") or in groups joined by single spaces or dashes
-// ("4111 1111 1111 1111", "3782-822463-10005"), with no digit right
+// ("4111 1111 1111 1111", "3782-822463-10005"; a no-break, narrow no-break
+// or thin space as a web page copies it counts as a space), with no digit right
 // before or after. Digits that fail the Luhn check are shown as they are —
 // an order id or a reference of 16 digits that fails it is no card — and
 // so is a run of more than 19 digits. In a longer chain of groups (a date
@@ -74,8 +77,8 @@ func scanCards(s string, found func(start, end int)) (work int) {
 				k++
 			}
 			chain = append(chain, group{j, k})
-			if k+1 < len(s) && (s[k] == ' ' || s[k] == '-') && isDigit(s[k+1]) {
-				j = k + 1
+			if n := separator(s[k:]); n > 0 && k+n < len(s) && isDigit(s[k+n]) {
+				j = k + n
 				continue
 			}
 			j = k
@@ -85,6 +88,23 @@ func scanCards(s string, found func(start, end int)) (work int) {
 		i = j
 	}
 	return work
+}
+
+// separator is the length of the separator of two groups of a card number
+// that s starts with, 0 for none: a space, a dash, or a no-break (U+00A0),
+// narrow no-break (U+202F) or thin (U+2009) space.
+func separator(s string) int {
+	switch {
+	case s == "":
+		return 0
+	case s[0] == ' ' || s[0] == '-':
+		return 1
+	case strings.HasPrefix(s, "\u00a0"):
+		return 2
+	case strings.HasPrefix(s, "\u202f") || strings.HasPrefix(s, "\u2009"):
+		return 3
+	}
+	return 0
 }
 
 // cardsInChain finds the cards of one chain of groups: from each group on

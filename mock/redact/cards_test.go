@@ -14,6 +14,10 @@ func TestCards(t *testing.T) {
 		{"card 4111 1111 1111 1111.", "card 411111-XX-XXXX-1111."},
 		{"card 4111-1111-1111-1111", "card 411111-XX-XXXX-1111"},
 		{"amex 3782 822463 10005", "amex 378282-XX-XXXX-0005"},
+		// Spaces a web page copies: no-break, narrow no-break, thin.
+		{"card 4111\u00a01111\u00a01111\u00a01111 ok", "card 411111-XX-XXXX-1111 ok"},
+		{"card 4111\u202f1111\u20091111 1111", "card 411111-XX-XXXX-1111"},
+		{"no-break twice 4111\u00a0\u00a01111 1111 1111", "no-break twice 4111\u00a0\u00a01111 1111 1111"},
 		{"19 digits 4111-1111-1111-1111-003", "19 digits 411111-XX-XXXX-1003"},
 		// A date, a time or an amount before it does not hide it.
 		{"on 2024-11-28 4111 1111 1111 1111", "on 2024-11-28 411111-XX-XXXX-1111"},
@@ -71,6 +75,7 @@ func FuzzCards(f *testing.F) {
 	f.Add("on 2024-11-28 4111 1111 1111 1111 and 3782-822463-10005")
 	f.Add("1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3")
 	f.Add(strings.Repeat("4111-", 40))
+	f.Add("4111\u00a01111\u202f1111\u20091111 \u00a0")
 	f.Add("order 4405645000006151 ref 41111111111111110000")
 	f.Fuzz(func(t *testing.T, s string) {
 		var spans [][2]int
@@ -138,7 +143,8 @@ func onlyDigits(s string) string {
 }
 
 // allCards finds every card number in s by trying every run of whole
-// groups (digit runs joined by one space or dash): [start, end) of each.
+// groups (digit runs joined by one space, dash, or no-break, narrow
+// no-break or thin space): [start, end) of each.
 func allCards(s string) [][2]int {
 	type g struct{ start, end int }
 	var groups []g
@@ -154,7 +160,10 @@ func allCards(s string) [][2]int {
 		groups = append(groups, g{i, j})
 		i = j
 	}
-	joined := func(a, b g) bool { return b.start == a.end+1 && (s[a.end] == ' ' || s[a.end] == '-') }
+	joined := func(a, b g) bool {
+		between := s[a.end:b.start]
+		return between == " " || between == "-" || between == "\u00a0" || between == "\u202f" || between == "\u2009"
+	}
 	var cards [][2]int
 	for a := range groups {
 		digits := ""
