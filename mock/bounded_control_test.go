@@ -463,3 +463,53 @@ func BenchmarkAwaitsDeliveries(b *testing.B) {
 		})
 	}
 }
+
+// A page of /_mock/requests ends at about sandbox.MaxPageBytes of entries
+// (one at least), its next_cursor leading on: 400 requests of 64 fields,
+// 62 of them 256 bytes (about 6.6 MB in the journal), come in more than
+// one page even with limit=1000, each under 5 MB, every entry once.
+func TestRequestPagesBoundedInBytes(t *testing.T) {
+	s := mock.RunT(t, mock.Options{Scenario: scenario.Default()})
+	big := strings.Repeat("a", 256)
+	kv := []string{}
+	for i := range 62 {
+		kv = append(kv, fmt.Sprintf("x%02d", i), big)
+	}
+	for i := range 400 {
+		send(t, s, "9970", payoutSecret, "/g2g/payout_status2", append([]string{"pg_order_id", strconv.Itoa(i)}, kv...)...)
+	}
+	seen := map[int64]bool{}
+	pages := 0
+	for cursor := ""; ; {
+		resp, err := http.Get(s.URL() + "/_mock/requests?limit=1000&merchant_id=9970" + cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var l struct {
+			Entries    []journal.Entry `json:"entries"`
+			NextCursor string          `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(body, &l); err != nil {
+			t.Fatal(err)
+		}
+		if pages++; len(body) > 5<<20 || len(l.Entries) == 0 {
+			t.Fatalf("page %d: %d bytes, %d entries", pages, len(body), len(l.Entries))
+		}
+		t.Logf("page %d: %d bytes, %d entries", pages, len(body), len(l.Entries))
+		for _, e := range l.Entries {
+			if seen[e.Seq] {
+				t.Fatalf("entry %d listed twice", e.Seq)
+			}
+			seen[e.Seq] = true
+		}
+		if l.NextCursor == "" {
+			break
+		}
+		cursor = "&cursor=" + l.NextCursor
+	}
+	if pages < 2 || len(seen) != 400 {
+		t.Errorf("%d pages, %d entries: want 400 entries in more than one page", pages, len(seen))
+	}
+}

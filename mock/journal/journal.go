@@ -170,6 +170,11 @@ type Filter struct {
 	// Oldest); 0 keeps all.
 	Limit  int
 	Oldest bool
+	// MaxBytes, when not 0, ends the entries kept past about that many
+	// bytes (as the control API's JSON shows them), one entry at least,
+	// from the same end as Limit: a page of a list whose entries may be
+	// large.
+	MaxBytes int
 }
 
 // Page is the answer to a query.
@@ -360,6 +365,26 @@ func (j *Journal) Query(f Filter) Page {
 			found = found[:f.Limit]
 		} else {
 			found = found[len(found)-f.Limit:]
+		}
+	}
+	if f.MaxBytes > 0 {
+		n, w := 0, 0
+		for ; n < len(found); n++ {
+			i := n
+			if !f.Oldest {
+				i = len(found) - 1 - n
+			}
+			if w += found[i].shownWeight(); n > 0 && w > f.MaxBytes {
+				break
+			}
+		}
+		if n < len(found) {
+			p.More = true
+			if f.Oldest {
+				found = found[:n]
+			} else {
+				found = found[len(found)-n:]
+			}
 		}
 	}
 	p.Entries = make([]Entry, len(found))

@@ -104,6 +104,19 @@ func (p *packed) head() ([pStrings]string, string) {
 	return strs, rest
 }
 
+// shownWeight is about what the entry weighs as JSON (the control API's,
+// indented): its text, and for each field and the entry the names and
+// punctuation around the values.
+func (p *packed) shownWeight() int {
+	n := weight(*p) + 512
+	_, rest := p.head()
+	for rest != "" {
+		_, rest = next(rest)
+		n += 32 // a name or a value, quoted, named and indented
+	}
+	return n
+}
+
 // matches is Filter.match without unpacking the fields.
 func (f Filter) matches(p *packed) bool {
 	if f.MerchantID == "" && f.Path == "" && f.OrderID == "" && f.PaymentID == "" && f.Outcome == "" {

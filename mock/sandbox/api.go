@@ -220,7 +220,7 @@ func (s *Sandbox) Requests(q RequestQuery) (Requests, error) {
 	}
 	f := journal.Filter{
 		MerchantID: q.MerchantID, Path: q.Path, OrderID: q.OrderID, PaymentID: q.PaymentID, Outcome: q.Outcome,
-		After: pg.after, Before: pg.before, Limit: pg.limit, Oldest: pg.order == OrderOldest,
+		After: pg.after, Before: pg.before, Limit: pg.limit, Oldest: pg.order == OrderOldest, MaxBytes: MaxPageBytes,
 	}
 	switch f.Outcome {
 	case "", journal.OutcomeOK, journal.OutcomeError, journal.OutcomeBadSignature, journal.OutcomeFault:

@@ -12,7 +12,7 @@ const (
 	DefaultPage = 100  // items a list answers without limit=
 	MaxPage     = 1000 // the most limit= may ask for
 	// MaxPageBytes bounds a page of the heavy lists (notifications,
-	// payments) by about what its items weigh: a page ends early past it
+	// requests) by about what its items weigh: a page ends early past it
 	// (one item at least), its next_cursor leading on.
 	MaxPageBytes = 4 << 20
 )
