@@ -24,7 +24,7 @@ func (g *Gateway) p2p2nonreg(c *call) (sign.Fields, error) {
 		return nil, err
 	}
 	return sign.Fields{
-		idField(cr.Payout),
+		idField(cr.Payout.PaymentID),
 		field("pg_merchant_id", cr.MerchantID),
 		field("pg_order_id", cr.OrderID),
 		field("pg_status", "ok"),
@@ -58,7 +58,7 @@ func (g *Gateway) reg2nonreg(c *call) (sign.Fields, error) {
 	}
 	return sign.Fields{
 		field("pg_status", "ok"),
-		idField(cr.Payout),
+		idField(cr.Payout.PaymentID),
 		field("pg_merchant_id", cr.MerchantID),
 		field("pg_redirect_url", c.base()+routes.PayoutPage+cr.PageKey),
 	}, nil

@@ -75,8 +75,8 @@ func refusal(p ledger.Payout) error {
 }
 
 // idField and friends build reply fields.
-func idField(p ledger.Payout) sign.Field {
-	return sign.Field{Name: "pg_payment_id", Value: fixtures.FormatID(p.PaymentID)}
+func idField(paymentID int64) sign.Field {
+	return sign.Field{Name: "pg_payment_id", Value: fixtures.FormatID(paymentID)}
 }
 
 func field(name, value string) sign.Field { return sign.Field{Name: name, Value: value} }

@@ -29,7 +29,7 @@ func (g *Gateway) toIBAN(c *call) (sign.Fields, error) {
 		return nil, err
 	}
 	return sign.Fields{
-		idField(cr.Payout),
+		idField(cr.Payout.PaymentID),
 		field("pg_merchant_id", cr.MerchantID),
 		field("pg_status", "ok"),
 		field("pg_order_id", cr.OrderID),
@@ -67,7 +67,7 @@ func (g *Gateway) ibanPayout(c *call) (sign.Fields, error) {
 	}
 	return sign.Fields{
 		field("pg_status", "ok"),
-		idField(cr.Payout),
+		idField(cr.Payout.PaymentID),
 		field("pg_merchant_id", cr.MerchantID),
 		field("pg_order_id", cr.OrderID),
 		field("pg_payment_amount", cr.Amount.Fixed2()),

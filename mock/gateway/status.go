@@ -85,7 +85,7 @@ func (g *Gateway) statusReply(c *call, p ledger.PayoutStatus, gatewayAPI bool) (
 	if !p.Started {
 		return nil, wire.NewError(wire.CodeNotFound)
 	}
-	ids := [2]sign.Field{field("pg_merchant_id", p.MerchantID), field("pg_payment_id", fixtures.FormatID(p.PaymentID))}
+	ids := [2]sign.Field{field("pg_merchant_id", p.MerchantID), idField(p.PaymentID)}
 	if !gatewayAPI {
 		ids[0], ids[1] = ids[1], ids[0]
 	}

@@ -48,7 +48,7 @@ func (g *Gateway) reg2reg(c *call) (sign.Fields, error) {
 		return nil, err
 	}
 	return sign.Fields{
-		idField(cr.Payout),
+		idField(cr.Payout.PaymentID),
 		field("pg_merchant_id", cr.MerchantID),
 		field("pg_status", "ok"),
 		field("pg_order_id", cr.OrderID),

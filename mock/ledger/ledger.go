@@ -373,11 +373,18 @@ func (l *Ledger) Balance(merchantID string, t time.Time) (money.Amount, bool) {
 func (l *Ledger) PayoutByID(merchantID string, paymentID int64) (Payout, bool) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	p, ok := l.byID[paymentID]
-	if !ok || p.MerchantID != merchantID {
+	p, ok := l.merchantPayout(merchantID, paymentID)
+	if !ok {
 		return Payout{}, false
 	}
 	return p.clone(), true
+}
+
+// merchantPayout is merchantID's payout with the given payment id: another
+// merchant's is not found. l.mu is held.
+func (l *Ledger) merchantPayout(merchantID string, paymentID int64) (*Payout, bool) {
+	p, ok := l.byID[paymentID]
+	return p, ok && p.MerchantID == merchantID
 }
 
 // PayoutStatus is what a status request reads of a payout: its ids, its
@@ -404,8 +411,8 @@ func (p *Payout) statusAt(t time.Time) PayoutStatus {
 func (l *Ledger) PayoutStatusByID(merchantID string, paymentID int64, t time.Time) (PayoutStatus, bool) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	p, ok := l.byID[paymentID]
-	if !ok || p.MerchantID != merchantID {
+	p, ok := l.merchantPayout(merchantID, paymentID)
+	if !ok {
 		return PayoutStatus{}, false
 	}
 	return p.statusAt(t), true

@@ -1,8 +1,8 @@
 package redact
 
-// Card numbers are 13 to 19 digits (ISO/IEC 7812), checked by Luhn.
 import "strings"
 
+// Card numbers are 13 to 19 digits (ISO/IEC 7812), checked by Luhn.
 const (
 	minCard = 13
 	maxCard = 19

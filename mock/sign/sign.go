@@ -233,8 +233,8 @@ func md5hex(s string) string {
 // numbers by [redact.Cards] (a card number sent as a field's name, by
 // mistake; a secret is not looked for in names, where a short one would
 // hide a part of pg_payment_id), for anything shown to people: the
-// journal, a notify attempt. fs is never changed; it is returned itself when nothing needs
-// masking.
+// journal, a notify attempt. fs is never changed; it is returned itself
+// when nothing needs masking.
 func (fs Fields) Redacted(r *redact.Redactor) Fields {
 	var out Fields
 	for i, f := range fs {
