@@ -513,3 +513,54 @@ func TestRequestPagesBoundedInBytes(t *testing.T) {
 		t.Errorf("%d pages, %d entries: want 400 entries in more than one page", pages, len(seen))
 	}
 }
+
+// A page of /_mock/payments ends at about sandbox.MaxPageBytes too:
+// payments whose texts are as long as init_payment takes weigh about 4.5 KB
+// each as JSON, so 1000 of them would be one page of 4.5 MB.
+func TestPaymentPagesBoundedInBytes(t *testing.T) {
+	_, _, base := payServer(t)
+	sh := newShop(t)
+	url := sh.srv.URL + "/" + strings.Repeat("u", 255-len(sh.srv.URL)-1)
+	desc := strings.Repeat("ж", 1024) // 2 bytes each
+	const n = 1000
+	for i := range n {
+		initPayment(t, base, sh, "pg_order_id", "ORD-"+strconv.Itoa(i), "pg_description", desc,
+			"pg_result_url", url, "pg_check_url", url, "pg_success_url", url, "pg_failure_url", url)
+	}
+	seen := map[int64]bool{}
+	pages := 0
+	for cursor := ""; ; {
+		resp, err := http.Get(base + "/_mock/payments?limit=1000&merchant_id=9970" + cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var l struct {
+			Payments []struct {
+				PaymentID int64 `json:"payment_id"`
+			} `json:"payments"`
+			NextCursor string `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(body, &l); err != nil {
+			t.Fatal(err)
+		}
+		if pages++; len(body) > sandbox.MaxPageBytes+64<<10 || len(l.Payments) == 0 {
+			t.Fatalf("page %d: %d bytes, %d payments", pages, len(body), len(l.Payments))
+		}
+		t.Logf("page %d: %d bytes, %d payments", pages, len(body), len(l.Payments))
+		for _, p := range l.Payments {
+			if seen[p.PaymentID] {
+				t.Fatalf("payment %d listed twice", p.PaymentID)
+			}
+			seen[p.PaymentID] = true
+		}
+		if l.NextCursor == "" {
+			break
+		}
+		cursor = "&cursor=" + l.NextCursor
+	}
+	if pages < 2 || len(seen) != n {
+		t.Errorf("%d pages, %d payments: want %d payments in more than one page", pages, len(seen), n)
+	}
+}

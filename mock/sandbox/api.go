@@ -118,7 +118,7 @@ func (s *Sandbox) Payouts(q PayoutQuery) (Payouts, error) {
 		}
 		match = append(match, p)
 	}
-	shown, next, ok := page(match, pg, func(p *ledger.Payout) int64 { return p.PaymentID }, false)
+	shown, next, ok := page(match, pg, func(p *ledger.Payout) int64 { return p.PaymentID }, false, payoutWeight)
 	if !ok {
 		return Payouts{}, errorf(StaleCursor, "cursor=%q names a payout no longer listed (a reset or a new scenario came since): start from the first page", q.Cursor)
 	}

@@ -158,7 +158,7 @@ func (s *Sandbox) Cards(q CardQuery) (Cards, error) {
 		}
 		match = append(match, c)
 	}
-	shown, next, ok := page(match, pg, func(c *ledger.StoredCard) int64 { return c.PaymentID }, false)
+	shown, next, ok := page(match, pg, func(c *ledger.StoredCard) int64 { return c.PaymentID }, false, cardWeight)
 	if !ok {
 		return Cards{}, errorf(StaleCursor, "cursor=%q names a card no longer listed (a reset or a new scenario came since): start from the first page", q.Cursor)
 	}

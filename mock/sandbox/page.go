@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"net/url"
 	"slices"
 	"strconv"
@@ -11,9 +12,9 @@ import (
 const (
 	DefaultPage = 100  // items a list answers without limit=
 	MaxPage     = 1000 // the most limit= may ask for
-	// MaxPageBytes bounds a page of the heavy lists (notifications,
-	// requests) by about what its items weigh: a page ends early past it
-	// (one item at least), its next_cursor leading on.
+	// MaxPageBytes bounds a page of every list by about what its items
+	// weigh as JSON: a page ends early past it (one item at least), its
+	// next_cursor leading on.
 	MaxPageBytes = 4 << 20
 )
 
@@ -203,4 +204,25 @@ func page[T any](items []T, p paging, key func(*T) int64, sorted bool, weight ..
 		out = []T{}
 	}
 	return out, next, true
+}
+
+// About what an item of a list weighs as JSON, for MaxPageBytes: its
+// texts, and a fixed weight for its names, numbers and punctuation.
+
+func payoutWeight(p *ledger.Payout) int {
+	return 1024 + len(p.OrderID) + len(p.UserID) + len(p.PostLink) + len(p.BackLink) + len(p.CardToken) +
+		128*len(p.Timeline) + 32*len(p.Drills)
+}
+
+func paymentWeight(p *ledger.Payment) int {
+	w := 2048 + len(p.OrderID) + len(p.Description) + len(p.Refusal) + len(p.CheckURL) + len(p.ResultURL) +
+		len(p.SuccessURL) + len(p.FailureURL) + 128*len(p.Timeline) + 32*len(p.Drills) + 32*len(p.Operations)
+	for _, r := range p.Refunds {
+		w += 192 + len(r.Reference)
+	}
+	return w
+}
+
+func cardWeight(c *ledger.StoredCard) int {
+	return 512 + len(c.UserID) + len(c.PostLink) + len(c.BackLink) + len(c.Token)
 }

@@ -202,7 +202,7 @@ func (s *Sandbox) Payments(q PaymentQuery) (Payments, error) {
 		}
 		match = append(match, p)
 	}
-	shown, next, ok := page(match, pg, func(p *ledger.Payment) int64 { return p.PaymentID }, false)
+	shown, next, ok := page(match, pg, func(p *ledger.Payment) int64 { return p.PaymentID }, false, paymentWeight)
 	if !ok {
 		return Payments{}, errorf(StaleCursor, "cursor=%q names a payment no longer listed (a reset or a new scenario came since): start from the first page", q.Cursor)
 	}
