@@ -315,6 +315,14 @@ func (l *Ledger) StoredCards() []StoredCard {
 	return l.copyStored()
 }
 
+// ReadStoredCards is [Ledger.ReadPayouts] for card-storage records: f
+// copies what it keeps of them.
+func (l *Ledger) ReadStoredCards(f func([]*StoredCard)) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	f(l.stored)
+}
+
 func (l *Ledger) copyStored() []StoredCard {
 	out := make([]StoredCard, len(l.stored))
 	for i, c := range l.stored {

@@ -486,6 +486,20 @@ func (l *Ledger) Payouts() []Payout {
 	return l.copyPayouts()
 }
 
+// ReadPayouts calls f with every payout, in the order they were made,
+// under the ledger's read lock: f only reads them, keeps nothing of them
+// but a [Payout.Clone], and calls nothing of the ledger's. A list then
+// copies the payouts it shows, not every payout (a scenario may hold
+// 100 000).
+func (l *Ledger) ReadPayouts(f func([]*Payout)) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	f(l.payouts)
+}
+
+// Clone is a copy of the payout that shares nothing with it.
+func (p *Payout) Clone() Payout { return p.clone() }
+
 // copyPayouts copies every payout; l.mu is held.
 func (l *Ledger) copyPayouts() []Payout {
 	out := make([]Payout, len(l.payouts))

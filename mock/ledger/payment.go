@@ -153,6 +153,16 @@ func (p Payment) AwaitsACS(now time.Time) bool { return p.AwaitingACS && now.Bef
 // was paid): the page takes no other.
 func (p Payment) Paid() bool { return p.CardPAN != "" }
 
+// ReadPayments is [Ledger.ReadPayouts] for payments.
+func (l *Ledger) ReadPayments(f func([]*Payment)) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	f(l.payments)
+}
+
+// Clone is a copy of the payment that shares nothing with it.
+func (p *Payment) Clone() Payment { return p.clone() }
+
 func (p *Payment) clone() Payment {
 	c := *p
 	c.Timeline = append([]Step(nil), p.Timeline...)

@@ -226,3 +226,9 @@ func paymentWeight(p *ledger.Payment) int {
 func cardWeight(c *ledger.StoredCard) int {
 	return 512 + len(c.UserID) + len(c.PostLink) + len(c.BackLink) + len(c.Token)
 }
+
+// deref weighs an item of a list of pointers by the weight of what it
+// points to.
+func deref[T any](weight func(*T) int) func(**T) int {
+	return func(p **T) int { return weight(*p) }
+}

@@ -192,25 +192,35 @@ func (s *Sandbox) Payments(q PaymentQuery) (Payments, error) {
 		return Payments{}, err
 	}
 	now := s.clock.Now()
-	var match []ledger.Payment
-	for _, p := range (view{s: s, w: w}).Payments(q.MerchantID) {
-		if q.OrderID != "" && p.OrderID != q.OrderID {
-			continue
+	var out []Payment
+	var matched int
+	var next string
+	ok := true
+	// Selected and paged where the ledger keeps them: only the page's
+	// payments are copied.
+	w.ledger.ReadPayments(func(all []*ledger.Payment) {
+		var match []*ledger.Payment
+		for _, p := range all {
+			if (q.MerchantID != "" && p.MerchantID != q.MerchantID) || (q.OrderID != "" && p.OrderID != q.OrderID) {
+				continue
+			}
+			if q.Status != "" && p.ShownStatus(now, w.sc.PaymentSettings.StatusRefunded()) != q.Status {
+				continue
+			}
+			match = append(match, p)
 		}
-		if q.Status != "" && p.ShownStatus(now, w.sc.PaymentSettings.StatusRefunded()) != q.Status {
-			continue
+		var shown []*ledger.Payment
+		shown, next, ok = page(match, pg, func(p **ledger.Payment) int64 { return (*p).PaymentID }, false, deref(paymentWeight))
+		matched = len(match)
+		out = make([]Payment, len(shown))
+		for i, p := range shown {
+			out[i] = w.paymentView(p.Clone(), now)
 		}
-		match = append(match, p)
-	}
-	shown, next, ok := page(match, pg, func(p *ledger.Payment) int64 { return p.PaymentID }, false, paymentWeight)
+	})
 	if !ok {
 		return Payments{}, errorf(StaleCursor, "cursor=%q names a payment no longer listed (a reset or a new scenario came since): start from the first page", q.Cursor)
 	}
-	out := make([]Payment, len(shown))
-	for i, p := range shown {
-		out[i] = w.paymentView(p, now)
-	}
-	return Payments{Now: now, Payments: out, Matched: len(match), NextCursor: next}, nil
+	return Payments{Now: now, Payments: out, Matched: matched, NextCursor: next}, nil
 }
 
 // Payment is the payment with a payment id, with its callbacks.
