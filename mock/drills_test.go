@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -625,5 +626,35 @@ func TestDrillAcksReadTheAnswer(t *testing.T) {
 				t.Errorf("%d drill verdicts, want 3", judged)
 			}
 		})
+	}
+}
+
+// The drill "replayed" sends the other merchant's first payout: it copies
+// that one, not every payout. 600 replayed notifies allocated 164 MB when
+// each copied all 601 payouts to find it (quadratic), 11 MB now.
+func TestReplayedDrillCopiesOnePayout(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") }))
+	defer srv.Close()
+	const n = 600
+	orders := make([]string, n)
+	for i := range orders {
+		orders[i] = fmt.Sprintf("replayed-%d", i+1)
+	}
+	sc := drillScenario(t, srv.URL, drillPayouts(`{ at = "1h", status = "success" }`, orders...))
+	s := mock.RunT(t, mock.Options{Scenario: sc})
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	run, err := s.Advance(2 * time.Second)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.AttemptedTotal < n {
+		t.Fatalf("%d notifies attempted, want %d replayed ones at least", run.AttemptedTotal, n)
+	}
+	b := after.TotalAlloc - before.TotalAlloc
+	t.Logf("%d notifies attempted, %d bytes allocated", run.AttemptedTotal, b)
+	if b > 40<<20 {
+		t.Errorf("%d replayed notifies allocated %d bytes: want under 40 MiB", n, b)
 	}
 }

@@ -211,12 +211,14 @@ func (k *PaymentCallbacks) drill(id int64, drill string, t time.Time, url string
 		theirs := ledger.Payment{MerchantID: other.ID, OrderID: "replay-" + strconv.FormatInt(p.PaymentID, 10),
 			PaymentID: k.gen.PaymentID(), Amount: p.Amount, Currency: p.Currency, Description: p.Description,
 			CardPAN: p.CardPAN, CardBrand: p.CardBrand, CardExp: p.CardExp, AutoClearing: true, ResultURL: p.ResultURL}
-		for _, op := range k.ledger.Payments() {
-			if op.MerchantID == other.ID {
-				theirs, theirs.ResultURL = op, p.ResultURL
-				break
+		k.ledger.ReadPayments(func(all []*ledger.Payment) { // the first of theirs, copied alone
+			for _, op := range all {
+				if op.MerchantID == other.ID {
+					theirs, theirs.ResultURL = op.Clone(), p.ResultURL
+					return
+				}
 			}
-		}
+		})
 		c = k.Result(theirs, ledger.Step{At: t, Status: scenario.PaymentSuccess}, other.SecretKey)
 		c.MerchantID, c.SubjectID, c.OrderID = p.MerchantID, p.PaymentID, p.OrderID
 		c.Secret = m.SecretKey // the ack is read as this merchant's

@@ -182,12 +182,14 @@ func (k *payoutNotify) replayed(p ledger.Payout, m ledger.Merchant, claim ledger
 	}
 	theirs := ledger.Payout{MerchantID: other.ID, OrderID: "replay-" + strconv.FormatInt(p.PaymentID, 10),
 		PaymentID: k.gen.PaymentID(), Amount: p.Amount, ToPay: p.ToPay, CardHash: p.CardHash}
-	for _, op := range k.ledger.Payouts() {
-		if op.MerchantID == other.ID {
-			theirs = op
-			break
+	k.ledger.ReadPayouts(func(all []*ledger.Payout) { // the first of theirs, copied alone
+		for _, op := range all {
+			if op.MerchantID == other.ID {
+				theirs = op.Clone()
+				return
+			}
 		}
-	}
+	})
 	other.Balance, _ = k.ledger.Balance(other.ID, claim.At)
 	return k.callback(theirs, other, claim, postLink(theirs, other)), true
 }
