@@ -421,10 +421,10 @@ payment = { order_id = "RS-2", status = "refunded" }
 	}
 }
 
-// A refund is found by its own payment id (payments.md §3.3: by payment id
-// any payment type, refunds too); status_v2 lists a cancel as a revoked
-// payment, nested and signed flattened, and writes pg_datetime after
-// pg_sig as its schema orders it.
+// A refund and a cancel are found by their own payment ids (payments.md
+// §3.3: by payment id any payment type, refunds too); status_v2 lists a
+// cancel as a revoked payment, nested and signed flattened, and writes
+// pg_datetime after pg_sig as its schema orders it.
 func TestRefundByItsIDAndRevokedPayments(t *testing.T) {
 	_, _, base := payServer(t)
 	sh := newCarefulShop(t)
@@ -449,6 +449,15 @@ func TestRefundByItsIDAndRevokedPayments(t *testing.T) {
 	}
 	if names := v2.names(); len(names) < 3 || names[len(names)-3] != "pg_salt" || names[len(names)-2] != "pg_sig" || names[len(names)-1] != "pg_datetime" {
 		t.Errorf("status_v2 ends %v, want pg_salt, pg_sig, pg_datetime", names)
+	}
+	// The cancel's own id, as a refund's: found, signed, nothing captured.
+	st = payOp(t, base, "/get_status3.php", revoke)
+	if st.get("pg_payment_id") != revoke || st.get("pg_amount") != "-1500.00" || st.get("pg_payment_status") != "success" ||
+		st.get("pg_captured") != "0" || st.get("pg_create_date") == "" || !sign.Verify("get_status3.php", st.fields, paymentSecret) {
+		t.Errorf("get_status3 of a cancel's id: %s", st.body)
+	}
+	if r := payPost(t, base+"/get_status3.php", signed("get_status3.php", paymentSecret, "pg_merchant_id", "9970", "pg_payment_id", revoke, "pg_order_id", "OTHER")); r.get("pg_error_code") != "11068" {
+		t.Errorf("a cancel's id with another order id: %s", r.body)
 	}
 }
 

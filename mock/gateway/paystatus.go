@@ -40,7 +40,7 @@ func (g *Gateway) findPayment(c *call, needID, needOrder bool) (ledger.Payment, 
 func (g *Gateway) getStatus3(c *call) (sign.Fields, error) {
 	p, err := g.findPayment(c, false, false)
 	if err != nil {
-		if r, ok := g.refundOf(c); ok {
+		if r, ok := g.operationOf(c); ok {
 			return r, nil
 		}
 		return nil, err
@@ -77,19 +77,36 @@ func (g *Gateway) getStatus3(c *call) (sign.Fields, error) {
 		sign.Field{Name: "pg_create_date", Value: g.date(p)}), nil
 }
 
-// refundOf answers a status request that names a refund by its own
-// payment id (payments.md §3.3: by payment id any payment type, refunds
-// too, is found; by order id only the payment refunded): the refund as a
-// payment of its own, success, its amount negative as its entry in the
-// payment's refund_payments shows it, captured, dated when it was made
-// [assumed: the reference shows no such reply].
-func (g *Gateway) refundOf(c *call) (sign.Fields, bool) {
+// operationOf answers a status request that names a refund or a cancel
+// by its own payment id (payments.md §3.3: by payment id any payment
+// type, refunds too, is found; by order id only the payment itself): the
+// operation as a payment of its own, success, its amount negative. A
+// refund is captured and dated when it was made, with its reference, as
+// its entry in the payment's refund_payments shows it; a cancel released a
+// hold, nothing captured, and is dated when it was made [assumed: the
+// reference shows no such reply].
+func (g *Gateway) operationOf(c *call) (sign.Fields, bool) {
 	id, err := paymentID(c.fields, false)
 	if err != nil || id == 0 {
 		return nil, false
 	}
+	order := c.fields.Value("pg_order_id")
+	if p, ok := g.cfg.Ledger.RevokeByID(c.merchant.ID, id); ok && (order == "" || order == p.OrderID) {
+		return sign.Fields{
+			{Name: "pg_status", Value: "ok"},
+			{Name: "pg_payment_id", Value: strconv.FormatInt(p.RevokeID, 10)},
+			{Name: "pg_can_reject", Value: "0"},
+			{Name: "pg_payment_method", Value: "bankcard"},
+			{Name: "pg_amount", Value: (-p.Amount).Fixed2()},
+			{Name: "pg_currency", Value: p.Currency},
+			{Name: "pg_payment_status", Value: scenario.PaymentSuccess},
+			{Name: "pg_reference", Value: p.Reference},
+			{Name: "pg_captured", Value: "0"},
+			{Name: "pg_create_date", Value: revokedAt(p).In(g.loc).Format(notify.PaymentDateLayout)},
+		}, true
+	}
 	p, r, ok := g.cfg.Ledger.RefundByID(c.merchant.ID, id)
-	if !ok || (c.fields.Value("pg_order_id") != "" && c.fields.Value("pg_order_id") != p.OrderID) {
+	if !ok || (order != "" && order != p.OrderID) {
 		return nil, false
 	}
 	return sign.Fields{
@@ -274,4 +291,14 @@ func boolText(b bool) string {
 		return "1"
 	}
 	return "0"
+}
+
+// revokedAt is when payment p was cancelled: its timeline's revoked step.
+func revokedAt(p ledger.Payment) time.Time {
+	for _, s := range p.Timeline {
+		if s.Status == scenario.PaymentRevoked {
+			return s.At
+		}
+	}
+	return p.CreatedAt
 }

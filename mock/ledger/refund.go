@@ -166,6 +166,19 @@ func (p Payment) ShownStatus(t time.Time, refunded string) string {
 	return s.Status
 }
 
+// RevokeByID finds merchantID's payment whose cancel (cancel.php,
+// /g2g/cancel) has payment id id: a cancel is found by its own id as a
+// refund is (payments.md §3.3).
+func (l *Ledger) RevokeByID(merchantID string, id int64) (Payment, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	p := l.childIDs[id]
+	if p == nil || p.MerchantID != merchantID || p.RevokeID != id {
+		return Payment{}, false
+	}
+	return p.clone(), true
+}
+
 // RefundByID finds merchantID's refund with payment id id: the payment it
 // refunded and the refund (payments.md §3.3: by payment id "any payment
 // type (also refunds) is found").
