@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock"
+	"github.com/freedompay-mock/freedompay-mock/mock/sandbox"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 )
 
@@ -61,7 +62,7 @@ payment = { order_id = "F-PAID", captured = true, refunded = 1500 }
 	if m := rep.Results[0].Message; !strings.Contains(m, "captured by the hold's end, 5 days after authorisation") {
 		t.Errorf("holds_settled after 5 days: %s", m)
 	}
-	if m := rep.Results[1].Message; !strings.Contains(m, "/revoke.php") || !strings.Contains(m, "asked 600: 10020") {
+	if m := rep.Results[1].Message; !strings.Contains(m, "/revoke.php") || !strings.Contains(m, "asked 600.00: 10020") {
 		t.Errorf("refunds_within_payment: %s", m)
 	}
 	if !rep.Results[2].OK {
@@ -92,6 +93,39 @@ payment = { order_id = "F-PAID", captured = true, refunded = 1500 }
 		_, err := scenario.Parse("b.toml", []byte("[[merchants]]\nid = \"1\"\nsecret_key = \"k\"\npayout_secret_key = \"p\"\n[[expect]]\n"+bad.toml+"\n"))
 		if err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%q: %v, want %q", bad.toml, err, bad.want)
+		}
+	}
+}
+
+// refunds_within_payment reads the refused refund requests from the
+// payments, not the journal: a 10020 stays a failure after the journal has
+// let its request go (--journal-size).
+func TestRefundsWithinPaymentOutlivesTheJournal(t *testing.T) {
+	sc := shopScenario(t, "", "[[expect]]\nrefunds_within_payment = true\n")
+	s := mock.RunT(t, mock.Options{Scenario: sc, ClockMode: "manual", Addr: "127.0.0.1:0", JournalSize: 3})
+	base := s.URL()
+	sh := newCarefulShop(t)
+	paid := paidPayment(t, base, sh, "F-J1", "4111111111111111")
+	wantPayError(t, "a refund beyond the amount", payOp(t, base, "/g2g/refund", paid, "pg_amount", "2000"), "10020")
+	payOp(t, base, "/revoke.php", paid) // all that remains
+	wantPayError(t, "a refund of a payment refunded in full", payOp(t, base, "/g2g/refund", paid, "pg_amount", "1"), "11018")
+	for range 5 { // the journal keeps 3 requests
+		payOp(t, base, "/get_status3.php", paid)
+	}
+	if p, _ := s.Requests(sandbox.RequestQuery{}); len(p.Entries) != 3 || p.Entries[0].Path != "/get_status3.php" {
+		t.Fatalf("the journal holds %d requests, the oldest %+v: want the 3 last status requests", len(p.Entries), p.Entries)
+	}
+	rep, err := s.Verify("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK || len(rep.Results) != 1 {
+		t.Fatalf("two refused refunds, the journal past them: %+v", rep.Results)
+	}
+	m := rep.Results[0].Message
+	for _, want := range []string{"/g2g/refund", "asked 2000.00: 10020", "(1500.00 remained)", "asked 1.00: 11018", "(0.00 remained)"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("refunds_within_payment lacks %q: %s", want, m)
 		}
 	}
 }

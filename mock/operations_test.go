@@ -74,7 +74,9 @@ func TestTestCardsRefuseOperations(t *testing.T) {
 }
 
 // A payment rule's operations script a refusal for any card, and 0 lets
-// through what the test card would refuse; they survive a restart.
+// through what the test card would refuse; they survive a restart, and so
+// does the count of refunds refused 10020 that refunds_within_payment
+// judges.
 func TestRuleOperations(t *testing.T) {
 	sc := shopScenario(t, "", `[[rules]]
 kind = "payment"
@@ -84,6 +86,8 @@ operations = { refund = 10020, capture = 9999 }
 kind = "payment"
 match = { card = "4716047261941981" }
 operations = { cancel = 0 }
+[[expect]]
+refunds_within_payment = true
 `)
 	dir := t.TempDir()
 	c := clock.NewManual(t0)
@@ -109,6 +113,16 @@ operations = { cancel = 0 }
 	wantPayError(t, "a refund the rule refuses, after a restart", payOp(t, base, "/g2g/refund", big, "pg_amount", "1"), "10020")
 	if r := payOp(t, base, "/cancel.php", small); r.get("pg_status") != "ok" {
 		t.Fatalf("a cancel the rule lets through (4716… refuses it): %s", r.body)
+	}
+	rep, err := s.Verify("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 1 || rep.Results[0].OK {
+		t.Fatalf("two refunds refused 10020, one before the restart: %+v", rep.Results)
+	}
+	if m := rep.Results[0].Message; !strings.Contains(m, "/revoke.php at") || !strings.Contains(m, "asked the rest: 10020 refused by rule 0's operations") || !strings.Contains(m, "/g2g/refund at") || !strings.Contains(m, "asked 1.00: 10020") {
+		t.Errorf("refunds_within_payment: %s", m)
 	}
 }
 

@@ -131,6 +131,15 @@ var operationCodes = []struct {
 	{ledger.ErrRefunded, wire.CodeRefundedBefore},
 }
 
+// The ledger counts refused refunds by the codes they are answered with:
+// each of these fails to compile (a negative uint) if the two differ.
+const (
+	_ uint = ledger.CodeRefundExceeds - wire.CodeRefundExceeds
+	_ uint = wire.CodeRefundExceeds - ledger.CodeRefundExceeds
+	_ uint = ledger.CodeRefundedBefore - wire.CodeRefundedBefore
+	_ uint = wire.CodeRefundedBefore - ledger.CodeRefundedBefore
+)
+
 // operationError is the gateway's answer to a capture's, a cancel's or a
 // refund's refusal; other errors pass as they are.
 func operationError(err error) error {

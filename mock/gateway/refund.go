@@ -100,7 +100,7 @@ func (g *Gateway) refund(c *call, field, alias string, required bool) (ledger.Pa
 	if len(key) > maxParam {
 		return ledger.Payment{}, ledger.Refund{}, wire.Malformed("pg_idempotency_key", "want at most 255 characters")
 	}
-	rr := ledger.RefundRequest{Amount: amount, IdempotencyKey: key}
+	rr := ledger.RefundRequest{Amount: amount, IdempotencyKey: key, Path: c.r.URL.Path}
 	if key != "" {
 		rr.Digest = digest(c.fields)
 	}

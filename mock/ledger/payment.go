@@ -84,6 +84,13 @@ type Payment struct {
 	// Refunds are the refunds of the payment's money (revoke.php,
 	// /g2g/refund), in the order they were made.
 	Refunds []Refund `json:",omitempty"`
+	// OverRefunds counts the refund requests refused for asking more than
+	// remained or for a payment refunded in full; OverRefundsKept are the
+	// first MaxOverRefundsKept of them. The expectation
+	// refunds_within_payment reads them here, whatever the journal has let
+	// go since.
+	OverRefunds     int          `json:",omitempty"`
+	OverRefundsKept []OverRefund `json:",omitempty"`
 	// NetAmount is what the merchant gets of the payment: the amount less
 	// its merchant's payment commission (pg_net_amount). A state saved
 	// before it was kept holds none: the amount.
@@ -170,6 +177,7 @@ func (p *Payment) clone() Payment {
 	c.Drills = append([]string(nil), p.Drills...)
 	c.PendingOutcome = append([]Pending(nil), p.PendingOutcome...)
 	c.Refunds = append([]Refund(nil), p.Refunds...)
+	c.OverRefundsKept = append([]OverRefund(nil), p.OverRefundsKept...)
 	c.Operations = maps.Clone(p.Operations)
 	return c
 }

@@ -28,6 +28,45 @@ type Refund struct {
 type RefundRequest struct {
 	Amount                 money.Amount
 	IdempotencyKey, Digest string
+	Path                   string // the route asked: "/revoke.php", "/g2g/refund"
+}
+
+// OverRefund is a refund request refused for asking more than remained of
+// its payment (ErrRefundAmount, 10020) or for a payment refunded in full
+// already (ErrRefunded, 11018), or by a payment rule's operations with
+// either code: what the merchant was answered.
+type OverRefund struct {
+	At    time.Time
+	Path  string
+	Asked money.Amount // 0: all that remains
+	Left  money.Amount
+	Code  int    // CodeRefundExceeds or CodeRefundedBefore
+	By    string // what refused it, when a test card or a rule scripted it ("rule 2")
+}
+
+// The codes the gateway answers ErrRefundAmount and ErrRefunded with
+// (payments.md §6).
+const (
+	CodeRefundExceeds  = 10020
+	CodeRefundedBefore = 11018
+)
+
+// MaxOverRefundsKept bounds the refused refund requests a payment keeps;
+// Payment.OverRefunds counts them all.
+const MaxOverRefundsKept = 5
+
+// overRefund notes a refund request of p refused by err, answered code;
+// l.mu is held.
+func (l *Ledger) overRefund(p *Payment, rr RefundRequest, left money.Amount, now time.Time, code int, err error) error {
+	if p.OverRefunds++; len(p.OverRefundsKept) < MaxOverRefundsKept {
+		o := OverRefund{At: now, Path: rr.Path, Asked: rr.Amount, Left: max(left, 0), Code: code}
+		if r, ok := err.(*Refused); ok {
+			o.By = r.By
+		}
+		p.OverRefundsKept = append(p.OverRefundsKept, o)
+	}
+	l.trackPayment(p)
+	return err
 }
 
 // Errors of refunds (revoke.php, /g2g/refund): the gateway answers each
@@ -124,15 +163,20 @@ func (l *Ledger) Refund(merchantID string, id int64, rr RefundRequest, now time.
 	case !p.Captured(now):
 		return p.clone(), Refund{}, ErrNotCapturedYet
 	}
+	left := p.ClearingAmountAt(now) - p.RefundedAt(now)
 	if err := p.refused(scenario.OpRefund); err != nil {
+		if r, ok := err.(*Refused); ok && (r.Code == CodeRefundExceeds || r.Code == CodeRefundedBefore) {
+			l.overRefund(p, rr, left, now, r.Code, err)
+		}
 		return p.clone(), Refund{}, err
 	}
-	left := p.ClearingAmountAt(now) - p.RefundedAt(now)
 	switch {
 	case left <= 0:
-		return p.clone(), Refund{}, ErrRefunded
+		err := l.overRefund(p, rr, left, now, CodeRefundedBefore, ErrRefunded)
+		return p.clone(), Refund{}, err
 	case amount > left:
-		return p.clone(), Refund{}, ErrRefundAmount
+		err := l.overRefund(p, rr, left, now, CodeRefundExceeds, ErrRefundAmount)
+		return p.clone(), Refund{}, err
 	case amount <= 0:
 		amount = left
 	}

@@ -95,9 +95,12 @@ func (ps payments) Refund(merchantID string, id int64, rr ledger.RefundRequest, 
 	release := ps.s.hold()
 	p, r, err := ps.w.ledger.Refund(merchantID, id, rr, now)
 	release()
-	if err == nil {
+	switch err {
+	case nil:
 		ps.s.changed()
 		err = ps.s.saved() // acknowledged once it is saved (--state)
+	default: // a refusal counted with the payment (refunds_within_payment) is saved too
+		ps.s.changed()
 	}
 	return p, r, err
 }
