@@ -478,37 +478,7 @@ func TestRequestPagesBoundedInBytes(t *testing.T) {
 	for i := range 400 {
 		send(t, s, "9970", payoutSecret, "/g2g/payout_status2", append([]string{"pg_order_id", strconv.Itoa(i)}, kv...)...)
 	}
-	seen := map[int64]bool{}
-	pages := 0
-	for cursor := ""; ; {
-		resp, err := http.Get(s.URL() + "/_mock/requests?limit=1000&merchant_id=9970" + cursor)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		var l struct {
-			Entries    []journal.Entry `json:"entries"`
-			NextCursor string          `json:"next_cursor"`
-		}
-		if err := json.Unmarshal(body, &l); err != nil {
-			t.Fatal(err)
-		}
-		if pages++; len(body) > 5<<20 || len(l.Entries) == 0 {
-			t.Fatalf("page %d: %d bytes, %d entries", pages, len(body), len(l.Entries))
-		}
-		t.Logf("page %d: %d bytes, %d entries", pages, len(body), len(l.Entries))
-		for _, e := range l.Entries {
-			if seen[e.Seq] {
-				t.Fatalf("entry %d listed twice", e.Seq)
-			}
-			seen[e.Seq] = true
-		}
-		if l.NextCursor == "" {
-			break
-		}
-		cursor = "&cursor=" + l.NextCursor
-	}
+	pages, seen := walkPages(t, s.URL()+"/_mock/requests?limit=1000&merchant_id=9970", "entries", "seq")
 	if pages < 2 || len(seen) != 400 {
 		t.Errorf("%d pages, %d entries: want 400 entries in more than one page", pages, len(seen))
 	}
@@ -527,39 +497,7 @@ func TestPaymentPagesBoundedInBytes(t *testing.T) {
 		initPayment(t, base, sh, "pg_order_id", "ORD-"+strconv.Itoa(i), "pg_description", desc,
 			"pg_result_url", url, "pg_check_url", url, "pg_success_url", url, "pg_failure_url", url)
 	}
-	seen := map[int64]bool{}
-	pages := 0
-	for cursor := ""; ; {
-		resp, err := http.Get(base + "/_mock/payments?limit=1000&merchant_id=9970" + cursor)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		var l struct {
-			Payments []struct {
-				PaymentID int64 `json:"payment_id"`
-			} `json:"payments"`
-			NextCursor string `json:"next_cursor"`
-		}
-		if err := json.Unmarshal(body, &l); err != nil {
-			t.Fatal(err)
-		}
-		if pages++; len(body) > sandbox.MaxPageBytes+64<<10 || len(l.Payments) == 0 {
-			t.Fatalf("page %d: %d bytes, %d payments", pages, len(body), len(l.Payments))
-		}
-		t.Logf("page %d: %d bytes, %d payments", pages, len(body), len(l.Payments))
-		for _, p := range l.Payments {
-			if seen[p.PaymentID] {
-				t.Fatalf("payment %d listed twice", p.PaymentID)
-			}
-			seen[p.PaymentID] = true
-		}
-		if l.NextCursor == "" {
-			break
-		}
-		cursor = "&cursor=" + l.NextCursor
-	}
+	pages, seen := walkPages(t, base+"/_mock/payments?limit=1000&merchant_id=9970", "payments", "payment_id")
 	if pages < 2 || len(seen) != n {
 		t.Errorf("%d pages, %d payments: want %d payments in more than one page", pages, len(seen), n)
 	}
@@ -598,5 +536,50 @@ func TestListCopiesOnlyItsPage(t *testing.T) {
 		t.Errorf("a page of 100 of %d payouts allocated %d bytes: want under 2 MiB", n, b)
 	} else {
 		t.Logf("a page of 100 of %d payouts allocated %d bytes", n, b)
+	}
+}
+
+// walkPages follows a list's next_cursor from url to its last page: every
+// page within about sandbox.MaxPageBytes and holding one item at least,
+// no item (named by its id field) listed twice. It returns the pages and
+// the items' ids.
+func walkPages(t *testing.T, url, items, id string) (int, map[int64]bool) {
+	t.Helper()
+	seen := map[int64]bool{}
+	pages := 0
+	for cursor := ""; ; {
+		resp, err := http.Get(url + cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var l map[string]json.RawMessage
+		var list []map[string]any
+		var next string
+		if err := json.Unmarshal(body, &l); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(l[items], &list); err != nil {
+			t.Fatal(err)
+		}
+		if c, ok := l["next_cursor"]; ok {
+			_ = json.Unmarshal(c, &next)
+		}
+		if pages++; len(body) > sandbox.MaxPageBytes+1<<20 || len(list) == 0 {
+			t.Fatalf("page %d: %d bytes, %d %s", pages, len(body), len(list), items)
+		}
+		t.Logf("page %d: %d bytes, %d %s", pages, len(body), len(list), items)
+		for _, it := range list {
+			k := int64(it[id].(float64))
+			if seen[k] {
+				t.Fatalf("%s %d listed twice", id, k)
+			}
+			seen[k] = true
+		}
+		if next == "" {
+			return pages, seen
+		}
+		cursor = "&cursor=" + next
 	}
 }

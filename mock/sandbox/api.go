@@ -105,34 +105,16 @@ func (s *Sandbox) Payouts(q PayoutQuery) (Payouts, error) {
 		return Payouts{}, err
 	}
 	now := s.clock.Now()
-	var out []Payout
-	var matched int
-	var next string
-	ok := true
-	// Selected and paged where the ledger keeps them: only the page's
-	// payouts are copied.
-	w.ledger.ReadPayouts(func(all []*ledger.Payout) {
-		var match []*ledger.Payout
-		for _, p := range all {
-			if (q.MerchantID != "" && p.MerchantID != q.MerchantID) || (q.OrderID != "" && p.OrderID != q.OrderID) {
-				continue
-			}
-			if q.Status != "" {
-				cur, ok := p.StatusAt(now)
-				if !ok || cur.Status != q.Status {
-					continue
-				}
-			}
-			match = append(match, p)
+	out, matched, next, ok := listed(w.ledger.ReadPayouts, pg, func(p *ledger.Payout) bool {
+		if (q.MerchantID != "" && p.MerchantID != q.MerchantID) || (q.OrderID != "" && p.OrderID != q.OrderID) {
+			return false
 		}
-		var shown []*ledger.Payout
-		shown, next, ok = page(match, pg, func(p **ledger.Payout) int64 { return (*p).PaymentID }, false, deref(payoutWeight))
-		matched = len(match)
-		out = make([]Payout, len(shown))
-		for i, p := range shown {
-			out[i] = ViewOf(p.Clone(), now)
+		if q.Status == "" {
+			return true
 		}
-	})
+		cur, ok := p.StatusAt(now)
+		return ok && cur.Status == q.Status
+	}, func(p *ledger.Payout) int64 { return p.PaymentID }, payoutWeight, func(p *ledger.Payout) Payout { return ViewOf(p.Clone(), now) })
 	if !ok {
 		return Payouts{}, errorf(StaleCursor, "cursor=%q names a payout no longer listed (a reset or a new scenario came since): start from the first page", q.Cursor)
 	}

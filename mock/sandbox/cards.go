@@ -150,29 +150,10 @@ func (s *Sandbox) Cards(q CardQuery) (Cards, error) {
 	if err := w.known(q.MerchantID); err != nil {
 		return Cards{}, err
 	}
-	var out []Card
-	var matched int
-	var next string
-	ok := true
-	// Selected and paged where the ledger keeps them: only the page's
-	// records are copied.
-	w.ledger.ReadStoredCards(func(all []*ledger.StoredCard) {
-		var match []*ledger.StoredCard
-		for _, c := range all {
-			if (q.MerchantID != "" && c.MerchantID != q.MerchantID) || (q.UserID != "" && c.UserID != q.UserID) ||
-				(q.State != "" && c.State != q.State) {
-				continue
-			}
-			match = append(match, c)
-		}
-		var shown []*ledger.StoredCard
-		shown, next, ok = page(match, pg, func(c **ledger.StoredCard) int64 { return (*c).PaymentID }, false, deref(cardWeight))
-		matched = len(match)
-		out = make([]Card, len(shown))
-		for i, c := range shown {
-			out[i] = CardView(*c)
-		}
-	})
+	out, matched, next, ok := listed(w.ledger.ReadStoredCards, pg, func(c *ledger.StoredCard) bool {
+		return (q.MerchantID == "" || c.MerchantID == q.MerchantID) && (q.UserID == "" || c.UserID == q.UserID) &&
+			(q.State == "" || c.State == q.State)
+	}, func(c *ledger.StoredCard) int64 { return c.PaymentID }, cardWeight, func(c *ledger.StoredCard) Card { return CardView(*c) })
 	if !ok {
 		return Cards{}, errorf(StaleCursor, "cursor=%q names a card no longer listed (a reset or a new scenario came since): start from the first page", q.Cursor)
 	}

@@ -227,8 +227,25 @@ func cardWeight(c *ledger.StoredCard) int {
 	return 512 + len(c.UserID) + len(c.PostLink) + len(c.BackLink) + len(c.Token)
 }
 
-// deref weighs an item of a list of pointers by the weight of what it
-// points to.
-func deref[T any](weight func(*T) int) func(**T) int {
-	return func(p **T) int { return weight(*p) }
+// listed is the page p asks for of the items keep selects, selected and
+// paged where read gives them (the ledger, under its lock), so that only
+// the page's items are copied (by view), not every item kept; matched
+// counts the items selected, and ok is false for a cursor naming none.
+func listed[T, V any](read func(func([]*T)), p paging, keep func(*T) bool, key func(*T) int64, weight func(*T) int, view func(*T) V) (out []V, matched int, next string, ok bool) {
+	read(func(all []*T) {
+		var match []*T
+		for _, it := range all {
+			if keep(it) {
+				match = append(match, it)
+			}
+		}
+		var shown []*T
+		shown, next, ok = page(match, p, func(it **T) int64 { return key(*it) }, false, func(it **T) int { return weight(*it) })
+		matched = len(match)
+		out = make([]V, len(shown))
+		for i, it := range shown {
+			out[i] = view(it)
+		}
+	})
+	return out, matched, next, ok
 }

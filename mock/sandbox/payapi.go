@@ -192,31 +192,10 @@ func (s *Sandbox) Payments(q PaymentQuery) (Payments, error) {
 		return Payments{}, err
 	}
 	now := s.clock.Now()
-	var out []Payment
-	var matched int
-	var next string
-	ok := true
-	// Selected and paged where the ledger keeps them: only the page's
-	// payments are copied.
-	w.ledger.ReadPayments(func(all []*ledger.Payment) {
-		var match []*ledger.Payment
-		for _, p := range all {
-			if (q.MerchantID != "" && p.MerchantID != q.MerchantID) || (q.OrderID != "" && p.OrderID != q.OrderID) {
-				continue
-			}
-			if q.Status != "" && p.ShownStatus(now, w.sc.PaymentSettings.StatusRefunded()) != q.Status {
-				continue
-			}
-			match = append(match, p)
-		}
-		var shown []*ledger.Payment
-		shown, next, ok = page(match, pg, func(p **ledger.Payment) int64 { return (*p).PaymentID }, false, deref(paymentWeight))
-		matched = len(match)
-		out = make([]Payment, len(shown))
-		for i, p := range shown {
-			out[i] = w.paymentView(p.Clone(), now)
-		}
-	})
+	out, matched, next, ok := listed(w.ledger.ReadPayments, pg, func(p *ledger.Payment) bool {
+		return (q.MerchantID == "" || p.MerchantID == q.MerchantID) && (q.OrderID == "" || p.OrderID == q.OrderID) &&
+			(q.Status == "" || p.ShownStatus(now, w.sc.PaymentSettings.StatusRefunded()) == q.Status)
+	}, func(p *ledger.Payment) int64 { return p.PaymentID }, paymentWeight, func(p *ledger.Payment) Payment { return w.paymentView(p.Clone(), now) })
 	if !ok {
 		return Payments{}, errorf(StaleCursor, "cursor=%q names a payment no longer listed (a reset or a new scenario came since): start from the first page", q.Cursor)
 	}
