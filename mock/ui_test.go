@@ -499,3 +499,42 @@ func TestDashboardWithoutScriptInABrowser(t *testing.T) {
 		t.Errorf("the payout was not forced to error 10001: %+v", p.Timeline)
 	}
 }
+
+// The view shows the newest 100 payouts under their merchants and counts
+// every merchant's, without copying every payout (a scenario may hold
+// 100 000, and the view refreshes every 2 s).
+func TestDashboardNewestPayouts(t *testing.T) {
+	var text strings.Builder
+	for _, id := range []string{"1", "2"} {
+		text.WriteString("[[merchants]]\nid = \"" + id + "\"\npayout_secret_key = \"k" + id + "\"\nbalance = 99999999\npost_link = \"http://127.0.0.1:9/hook\"\n")
+	}
+	for i := range 130 { // merchant 2's 30 last
+		m := "1"
+		if i >= 100 {
+			m = "2"
+		}
+		text.WriteString("[[payouts]]\nmerchant_id = \"" + m + "\"\norder_id = \"o-" + strconv.Itoa(i) + "\"\namount = 1\ntimeline = [ { at = \"0s\", status = \"process\" } ]\n")
+	}
+	sc, err := scenario.Parse("130.toml", []byte(text.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mock.RunT(t, mock.Options{Scenario: sc, ClockMode: "manual", Addr: "127.0.0.1:0"})
+	resp, err := http.Get(s.URL() + "/_mock/ui/view")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(body)
+	for _, want := range []string{"Payouts: the newest 100 of 130", "Merchant 1 (30 more payout(s) not shown)", "Merchant 2</h3>", "o-129", "o-30"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the view lacks %q", want)
+		}
+	}
+	for _, gone := range []string{">o-29<", ">o-0<"} {
+		if strings.Contains(page, gone) {
+			t.Errorf("the view shows %q, older than the newest 100", gone)
+		}
+	}
+}

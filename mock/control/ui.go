@@ -207,7 +207,7 @@ func (u *ui) data() *uiData {
 	}
 	d.Manual = d.Mode == clock.ModeManual
 	d.Verdicts = verdicts(d.Report.Results)
-	d.Merchants, d.MerchantsHidden, d.PayoutsShown, d.PayoutsTotal = h.uiPayouts(st, now)
+	d.Merchants, d.MerchantsHidden, d.PayoutsShown, d.PayoutsTotal = h.uiPayouts(now)
 	d.Payments, d.PaymentsTotal = u.uiPayments()
 	d.PaymentCodes = paymentErrorCodes()
 	if cs, err := h.sb.Cards(sandbox.CardQuery{Page: sandbox.Page{Limit: uiShown, Order: sandbox.OrderNewest}}); err == nil {
@@ -257,18 +257,14 @@ func (u *ui) data() *uiData {
 // merchants, under their merchants; merchants without a payout shown are
 // listed too, up to uiMerchants in all. It returns the merchants listed,
 // how many are not, and the payouts shown and made.
-func (h *handlers) uiPayouts(st expect.State, now time.Time) (list []uiMerchant, hidden, shown, total int) {
+func (h *handlers) uiPayouts(now time.Time) (list []uiMerchant, hidden, shown, total int) {
 	byMerchant := map[string]*uiMerchant{}
-	all := st.Payouts("")
-	for _, p := range all {
-		m := byMerchant[p.MerchantID]
-		if m == nil {
-			m = &uiMerchant{ID: p.MerchantID}
-			byMerchant[p.MerchantID] = m
-		}
-		m.Total++
+	newest, counts := h.sb.NewestPayouts(uiShown)
+	for id, n := range counts {
+		byMerchant[id] = &uiMerchant{ID: id, Total: n}
+		total += n
 	}
-	for _, p := range all[max(0, len(all)-uiShown):] {
+	for _, p := range newest {
 		m := byMerchant[p.MerchantID]
 		m.Payouts = append(m.Payouts, sandbox.ViewOf(p, now))
 	}
@@ -294,7 +290,7 @@ func (h *handlers) uiPayouts(st expect.State, now time.Time) (list []uiMerchant,
 	n := max(0, uiMerchants-len(list))
 	list = append(list, rest[:min(n, len(rest))]...)
 	sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
-	return list, len(ids) - len(list), min(len(all), uiShown), len(all)
+	return list, len(ids) - len(list), len(newest), total
 }
 
 // verdicts are the first uiShown results, failed ones first.
