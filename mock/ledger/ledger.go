@@ -497,7 +497,8 @@ func (l *Ledger) ReadPayouts(f func([]*Payout)) {
 	f(l.payouts)
 }
 
-// Clone is a copy of the payout that shares nothing with it.
+// Clone is a copy of the payout that may be kept: its timeline its own,
+// its drills (never changed in place) shared.
 func (p *Payout) Clone() Payout { return p.clone() }
 
 // copyPayouts copies every payout; l.mu is held.

@@ -1,10 +1,11 @@
 package sandbox
 
 import (
-	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"net/url"
 	"slices"
 	"strconv"
+
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 )
 
 // Pages of the lists (/_mock/notifications, /_mock/payouts,
@@ -206,9 +207,9 @@ func page[T any](items []T, p paging, key func(*T) int64, sorted bool, weight ..
 	return out, next, true
 }
 
-// About what an item of a list weighs as JSON, for MaxPageBytes: its
-// texts, and a fixed weight for its names, numbers and punctuation.
-
+// payoutWeight, paymentWeight and cardWeight are about what an item of
+// their list weighs as JSON, for MaxPageBytes: its texts, and a fixed
+// weight for its names, numbers and punctuation.
 func payoutWeight(p *ledger.Payout) int {
 	return 1024 + len(p.OrderID) + len(p.UserID) + len(p.PostLink) + len(p.BackLink) + len(p.CardToken) +
 		128*len(p.Timeline) + 32*len(p.Drills)
