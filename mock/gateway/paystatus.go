@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/money"
 	"github.com/freedompay-mock/freedompay-mock/mock/notify"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
@@ -92,36 +93,34 @@ func (g *Gateway) operationOf(c *call) (sign.Fields, bool) {
 	}
 	order := c.fields.Value("pg_order_id")
 	if p, ok := g.cfg.Ledger.RevokeByID(c.merchant.ID, id); ok && (order == "" || order == p.OrderID) {
-		return sign.Fields{
-			{Name: "pg_status", Value: "ok"},
-			{Name: "pg_payment_id", Value: strconv.FormatInt(p.RevokeID, 10)},
-			{Name: "pg_can_reject", Value: "0"},
-			{Name: "pg_payment_method", Value: "bankcard"},
-			{Name: "pg_amount", Value: (-p.Amount).Fixed2()},
-			{Name: "pg_currency", Value: p.Currency},
-			{Name: "pg_payment_status", Value: scenario.PaymentSuccess},
-			{Name: "pg_reference", Value: p.Reference},
-			{Name: "pg_captured", Value: "0"},
-			{Name: "pg_create_date", Value: revokedAt(p).In(g.loc).Format(notify.PaymentDateLayout)},
-		}, true
+		return g.operationReply(p.RevokeID, p.Amount, p.Currency, p.Reference, false, revokedAt(p)), true
 	}
 	p, r, ok := g.cfg.Ledger.RefundByID(c.merchant.ID, id)
 	if !ok || (order != "" && order != p.OrderID) {
 		return nil, false
 	}
-	return sign.Fields{
+	return g.operationReply(r.PaymentID, r.Amount, p.Currency, r.Reference, true, r.At), true
+}
+
+// operationReply is get_status3.php's reply for an operation of id on
+// amount (shown negative): pg_clearing_amount when captured, as a
+// payment's reply has it.
+func (g *Gateway) operationReply(id int64, amount money.Amount, currency, reference string, captured bool, at time.Time) sign.Fields {
+	out := sign.Fields{
 		{Name: "pg_status", Value: "ok"},
-		{Name: "pg_payment_id", Value: strconv.FormatInt(r.PaymentID, 10)},
+		{Name: "pg_payment_id", Value: strconv.FormatInt(id, 10)},
 		{Name: "pg_can_reject", Value: "0"},
 		{Name: "pg_payment_method", Value: "bankcard"},
-		{Name: "pg_amount", Value: (-r.Amount).Fixed2()},
-		{Name: "pg_currency", Value: p.Currency},
+		{Name: "pg_amount", Value: (-amount).Fixed2()},
+		{Name: "pg_currency", Value: currency},
 		{Name: "pg_payment_status", Value: scenario.PaymentSuccess},
-		{Name: "pg_clearing_amount", Value: (-r.Amount).Fixed2()},
-		{Name: "pg_reference", Value: r.Reference},
-		{Name: "pg_captured", Value: "1"},
-		{Name: "pg_create_date", Value: r.At.In(g.loc).Format(notify.PaymentDateLayout)},
-	}, true
+	}
+	if captured {
+		out = append(out, sign.Field{Name: "pg_clearing_amount", Value: (-amount).Fixed2()})
+	}
+	return append(out, sign.Field{Name: "pg_reference", Value: reference},
+		sign.Field{Name: "pg_captured", Value: boolText(captured)},
+		sign.Field{Name: "pg_create_date", Value: at.In(g.loc).Format(notify.PaymentDateLayout)})
 }
 
 // statusV2 answers /g2g/status_v2: payment id and order id both required,
