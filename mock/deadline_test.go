@@ -13,7 +13,7 @@ import (
 )
 
 // pair returns the two ends of a loopback TCP connection, the server's
-// wrapped as lazyListener wraps it.
+// wrapped as a lazyListener looking every 5 ms wraps it.
 func pair(t *testing.T) (*lazyConn, net.Conn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -25,7 +25,7 @@ func pair(t *testing.T) (*lazyConn, net.Conn) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	server, err := lazyListener{ln}.Accept()
+	server, err := newLazyListener(ln, 5*time.Millisecond).Accept()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,8 +34,9 @@ func pair(t *testing.T) (*lazyConn, net.Conn) {
 }
 
 // A deadline moved later holds off a read past the earlier one; one moved
-// earlier, or into the past from another goroutine, ends it then; a write
-// past its deadline fails and, the deadline cleared, goes through.
+// earlier ends it then, never before; one in the past from another
+// goroutine ends it at once; a write past its deadline fails and, the
+// deadline moved later, goes through.
 func TestLazyDeadlinesKeepTheirTimes(t *testing.T) {
 	s, c := pair(t)
 	buf := make([]byte, 8)
@@ -48,7 +49,7 @@ func TestLazyDeadlinesKeepTheirTimes(t *testing.T) {
 	}
 
 	start := time.Now()
-	_ = s.SetReadDeadline(time.Now().Add(20 * time.Millisecond)) // earlier: given at once
+	_ = s.SetReadDeadline(time.Now().Add(20 * time.Millisecond)) // earlier: the watchdog gives it
 	// A guard against a deadline never given: the client gives up after
 	// 30 s, which a read ended by its deadline never sees.
 	hang := time.AfterFunc(30*time.Second, func() { _ = c.Close() })
@@ -86,26 +87,33 @@ func TestLazyDeadlinesKeepTheirTimes(t *testing.T) {
 	}
 }
 
-// countingConn counts the deadlines given to a connection.
+// countingConn counts the deadlines given to a connection, and those of
+// them in the future: each arms a timer in the runtime.
 type countingConn struct {
 	*net.TCPConn
-	sets *atomic.Int64
+	sets, timers *atomic.Int64
+}
+
+func (c countingConn) count(t time.Time) {
+	c.sets.Add(1)
+	if t.After(time.Now()) {
+		c.timers.Add(1)
+	}
 }
 
 func (c countingConn) SetReadDeadline(t time.Time) error {
-	c.sets.Add(1)
+	c.count(t)
 	return c.TCPConn.SetReadDeadline(t)
 }
 
 func (c countingConn) SetWriteDeadline(t time.Time) error {
-	c.sets.Add(1)
+	c.count(t)
 	return c.TCPConn.SetWriteDeadline(t)
 }
 
 type countingListener struct {
 	net.Listener
-	sets *atomic.Int64
-	lazy bool
+	sets, timers *atomic.Int64
 }
 
 func (l countingListener) Accept() (net.Conn, error) {
@@ -113,24 +121,24 @@ func (l countingListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	cc := countingConn{c.(*net.TCPConn), l.sets}
-	if l.lazy {
-		return newLazyConn(cc), nil
-	}
-	return cc, nil
+	return countingConn{c.(*net.TCPConn), l.sets, l.timers}, nil
 }
 
 // Served with the sandbox's timeouts, a kept-alive connection's requests
-// each give the connection three deadlines or fewer through a lazyListener,
-// against seven without it.
-func TestLazyDeadlinesSetFewTimers(t *testing.T) {
+// each give the connection two deadlines through a lazyListener, neither
+// of them a timer, against seven, five of them timers, without it.
+func TestLazyDeadlinesSetNoTimers(t *testing.T) {
 	const requests = 200
-	perRequest := func(lazy bool) float64 {
+	perRequest := func(lazy bool) (float64, float64) { // deadlines, timers
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
-		sets := new(atomic.Int64)
+		sets, armed := new(atomic.Int64), new(atomic.Int64)
+		var served net.Listener = countingListener{ln, sets, armed}
+		if lazy {
+			served = newLazyListener(served, deadlineTick(DefaultReadHeaderTimeout, DefaultReadTimeout, DefaultWriteTimeout))
+		}
 		srv := &http.Server{
 			Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				_, _ = io.ReadAll(r.Body)
@@ -139,7 +147,7 @@ func TestLazyDeadlinesSetFewTimers(t *testing.T) {
 			ReadHeaderTimeout: DefaultReadHeaderTimeout, ReadTimeout: DefaultReadTimeout,
 			WriteTimeout: DefaultWriteTimeout, IdleTimeout: 2 * time.Minute,
 		}
-		go func() { _ = srv.Serve(countingListener{ln, sets, lazy}) }()
+		go func() { _ = srv.Serve(served) }()
 		defer srv.Close()
 		client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}}
 		defer client.CloseIdleConnections()
@@ -151,14 +159,101 @@ func TestLazyDeadlinesSetFewTimers(t *testing.T) {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 		}
-		return float64(sets.Load()) / requests
+		return float64(sets.Load()) / requests, float64(armed.Load()) / requests
 	}
-	eager, lazy := perRequest(false), perRequest(true)
-	t.Logf("deadlines given a request: %.2f without the lazy listener, %.2f with it", eager, lazy)
-	if lazy > 3.1 {
-		t.Errorf("%.2f deadlines given a request through the lazy listener, want 3 or fewer", lazy)
+	eager, eagerTimers := perRequest(false)
+	lazy, lazyTimers := perRequest(true)
+	t.Logf("deadlines given a request: %.2f (%.2f timers) without the lazy listener, %.2f (%.2f timers) with it", eager, eagerTimers, lazy, lazyTimers)
+	if lazyTimers > 0 {
+		t.Errorf("%.2f timers armed a request through the lazy listener, want none", lazyTimers)
 	}
-	if eager < 2*lazy {
-		t.Errorf("%.2f deadlines a request without the lazy listener, %.2f with it: no gain", eager, lazy)
+	if lazy > 2.1 {
+		t.Errorf("%.2f deadlines given a request through the lazy listener, want 2 or fewer", lazy)
+	}
+	if eagerTimers < 3 {
+		t.Errorf("%.2f timers a request without the lazy listener: the count does not see them", eagerTimers)
+	}
+}
+
+// The watchdog runs while its listener has connections: it stops at its
+// first look after the last one closes and starts again with the next.
+func TestWatchdogRunsWhileConnectionsLast(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	lazy := newLazyListener(ln, time.Hour) // it looks only when told to here
+	running := func() bool {
+		lazy.wd.mu.Lock()
+		defer lazy.wd.mu.Unlock()
+		return lazy.wd.running
+	}
+	accept := func() net.Conn {
+		client, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { client.Close() })
+		c, err := lazy.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if running() {
+		t.Fatal("the watchdog runs before any connection")
+	}
+	a, b := accept(), accept()
+	if !running() {
+		t.Fatal("the watchdog is not running with two connections")
+	}
+	_ = a.Close()
+	_ = a.Close() // twice, as net/http may
+	if !lazy.wd.look(time.Now()) {
+		t.Fatal("the watchdog stopped with a connection left")
+	}
+	_ = b.Close()
+	if lazy.wd.look(time.Now()) || running() {
+		t.Fatal("the watchdog goes on with no connections")
+	}
+	_ = accept()
+	if !running() {
+		t.Fatal("the watchdog did not start again with a new connection")
+	}
+}
+
+// A look gives a connection whose deadline is passed a deadline in the
+// past, which ends a read waiting on it, and leaves one whose deadline is
+// to come alone.
+func TestWatchdogEndsWhatIsPassed(t *testing.T) {
+	s, c := pair(t)
+	buf := make([]byte, 8)
+	_ = s.SetReadDeadline(time.Now().Add(time.Hour))
+	s.wd.look(time.Now())
+	go func() { _, _ = c.Write([]byte("x")) }()
+	if _, err := s.Read(buf); err != nil {
+		t.Fatalf("a read with its deadline to come: %v", err)
+	}
+	_ = s.SetReadDeadline(time.Now().Add(time.Millisecond))
+	hang := time.AfterFunc(30*time.Second, func() { _ = c.Close() })
+	defer hang.Stop()
+	if _, err := s.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("a read past its deadline: %v, want a timeout", err)
+	}
+}
+
+func TestDeadlineTick(t *testing.T) {
+	for _, c := range []struct {
+		timeouts []time.Duration
+		want     time.Duration
+	}{
+		{[]time.Duration{DefaultReadHeaderTimeout, DefaultReadTimeout, DefaultWriteTimeout}, time.Second},
+		{[]time.Duration{200 * time.Millisecond, 400 * time.Millisecond, time.Minute}, 20 * time.Millisecond},
+		{[]time.Duration{time.Microsecond}, time.Millisecond},
+	} {
+		if got := deadlineTick(c.timeouts...); got != c.want {
+			t.Errorf("deadlineTick(%v) = %v, want %v", c.timeouts, got, c.want)
+		}
 	}
 }

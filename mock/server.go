@@ -258,11 +258,21 @@ func (s *Server) Start() error {
 	s.sb.Start()
 	go func() {
 		defer close(s.served)
-		if err := s.http.Serve(lazyListener{ln}); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.http.Serve(newLazyListener(ln, deadlineTick(s.opts.ReadHeaderTimeout, s.opts.ReadTimeout, s.opts.WriteTimeout))); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("serve", "err", err)
 		}
 	}()
 	return nil
+}
+
+// deadlineTick is how often the connections' deadlines are looked at: a
+// tenth of the shortest timeout, between a millisecond and a second.
+func deadlineTick(timeouts ...time.Duration) time.Duration {
+	tick := time.Second
+	for _, t := range timeouts {
+		tick = min(tick, t/10)
+	}
+	return max(tick, time.Millisecond)
 }
 
 // baseURL is the address to reach a listener at: an unspecified host
