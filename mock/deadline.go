@@ -21,8 +21,8 @@ import (
 // gives a connection whose deadline has passed a deadline in the past,
 // which ends its read or write as the deadline would have; a deadline
 // already past (net/http's way to interrupt a read) is given at once. So a
-// deadline never comes early, and late by a tick at most: Start makes the
-// tick a tenth of the shortest timeout, a second at most.
+// deadline never comes early, and is given within a tick of its time:
+// Start makes the tick a tenth of the shortest timeout, a second at most.
 type lazyListener struct {
 	net.Listener
 	wd *watchdog
