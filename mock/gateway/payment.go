@@ -152,6 +152,8 @@ func (g *Gateway) newPayment(c *call) (np ledger.NewPayment, err error) {
 	p.ResultURL = f.paymentURL("pg_result_url", m.ResultURL)
 	p.SuccessURL = f.paymentURL("pg_success_url", m.SuccessURL)
 	p.FailureURL = f.paymentURL("pg_failure_url", m.FailureURL)
+	p.RefundURL = f.paymentURL("pg_refund_url", "") // legacy: called with [payments] legacy_notifies (open point 13)
+	p.CaptureURL = f.paymentURL("pg_capture_url", "")
 	f.paymentURL("pg_site_url", "")
 	f.paymentURL("pg_state_url", "")
 	p.RequestMethod = f.oneOf("pg_request_method", "GET", "POST", "XML")

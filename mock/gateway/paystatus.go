@@ -93,7 +93,7 @@ func (g *Gateway) operationOf(c *call) (sign.Fields, bool) {
 	}
 	order := c.fields.Value("pg_order_id")
 	if p, ok := g.cfg.Ledger.RevokeByID(c.merchant.ID, id); ok && (order == "" || order == p.OrderID) {
-		return g.operationReply(p.RevokeID, p.Amount, p.Currency, p.Reference, false, revokedAt(p)), true
+		return g.operationReply(p.RevokeID, p.Amount, p.Currency, p.Reference, false, p.RevokedAt()), true
 	}
 	p, r, ok := g.cfg.Ledger.RefundByID(c.merchant.ID, id)
 	if !ok || (order != "" && order != p.OrderID) {
@@ -290,14 +290,4 @@ func boolText(b bool) string {
 		return "1"
 	}
 	return "0"
-}
-
-// revokedAt is when payment p was cancelled: its timeline's revoked step.
-func revokedAt(p ledger.Payment) time.Time {
-	for _, s := range p.Timeline {
-		if s.Status == scenario.PaymentRevoked {
-			return s.At
-		}
-	}
-	return p.CreatedAt
 }

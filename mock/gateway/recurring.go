@@ -115,7 +115,7 @@ func (g *Gateway) chargeProfile(c *call, g2g bool) (ledger.Payment, ledger.Profi
 	nc.Currency = f.str("pg_currency")
 	nc.Description = f.text("pg_description", maxPaymentText)
 	nc.ResultURL = f.paymentURL("pg_result_url", "")
-	f.paymentURL("pg_refund_url", "") // legacy: taken, never called (open point 13)
+	nc.RefundURL = f.paymentURL("pg_refund_url", "") // legacy: called with [payments] legacy_notifies (open point 13)
 	nc.RequestMethod = f.oneOf("pg_request_method", "GET", "POST", "XML")
 	f.text("pg_encoding", maxParam)
 	if f.err != nil {

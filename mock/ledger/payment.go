@@ -32,6 +32,12 @@ type Payment struct {
 	Params sign.Fields
 	// Callback and redirect URLs: the request's, else the merchant's.
 	CheckURL, ResultURL, SuccessURL, FailureURL string
+	// RefundURL and CaptureURL are the request's pg_refund_url and
+	// pg_capture_url: legacy callbacks of a refund or cancel and of a
+	// hold's capture, sent only with [payments] legacy_notifies
+	// (payments.md §5.4, open point 13).
+	RefundURL  string `json:",omitempty"`
+	CaptureURL string `json:",omitempty"`
 	// RequestMethod is how the check and result callbacks go: "GET",
 	// "POST" or "XML"; "" for the scenario's [payments] encoding.
 	RequestMethod string

@@ -117,9 +117,9 @@ type NewCharge struct {
 	Amount      money.Amount // 0: the first payment's
 	Currency    string       // "" or the profile's
 	Description string
-	// ResultURL and RequestMethod: "" for the first payment's.
-	ResultURL, RequestMethod string
-	Params                   sign.Fields // the request's own fields, forwarded as init_payment's are
+	// ResultURL, RefundURL and RequestMethod: "" for the first payment's.
+	ResultURL, RefundURL, RequestMethod string
+	Params                              sign.Fields // the request's own fields, forwarded as init_payment's are
 }
 
 // ChargeProfile makes a recurring charge of merchantID's profile at now: a
@@ -160,6 +160,7 @@ func (l *Ledger) ChargeProfile(nc NewCharge, now time.Time) (Charge, Profile, er
 	p := Payment{MerchantID: nc.MerchantID, Script: nc.Script, Amount: cmp.Or(nc.Amount, start.Amount), Currency: start.Currency,
 		Description: nc.Description, Params: append(sign.Fields(nil), nc.Params...),
 		ResultURL: cmp.Or(nc.ResultURL, start.ResultURL), RequestMethod: cmp.Or(nc.RequestMethod, start.RequestMethod),
+		RefundURL: cmp.Or(nc.RefundURL, start.RefundURL), CaptureURL: start.CaptureURL,
 		Language: start.Language, TestingMode: start.TestingMode, AutoClearing: a.AutoClearing,
 		CreatedAt: now, ExpiresAt: now, ChargeOf: nc.ProfileID,
 		CardPAN: start.CardPAN, CardBrand: start.CardBrand, CardExp: start.CardExp, CardHolder: start.CardHolder}

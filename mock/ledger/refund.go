@@ -223,6 +223,17 @@ func (l *Ledger) RevokeByID(merchantID string, id int64) (Payment, bool) {
 	return p.clone(), true
 }
 
+// RevokedAt is when the payment was cancelled: its revoked step's time,
+// else when it was made.
+func (p Payment) RevokedAt() time.Time {
+	for _, s := range p.Timeline {
+		if s.Status == scenario.PaymentRevoked {
+			return s.At
+		}
+	}
+	return p.CreatedAt
+}
+
 // RefundByID finds merchantID's refund with payment id id: the payment it
 // refunded and the refund (payments.md §3.3: by payment id "any payment
 // type (also refunds) is found").

@@ -217,7 +217,7 @@ func payoutWeight(p *ledger.Payout) int {
 
 func paymentWeight(p *ledger.Payment) int {
 	w := 2048 + len(p.OrderID) + len(p.Description) + len(p.Refusal) + len(p.CheckURL) + len(p.ResultURL) +
-		len(p.SuccessURL) + len(p.FailureURL) + 128*len(p.Timeline) + 32*len(p.Drills) + 32*len(p.Operations)
+		len(p.SuccessURL) + len(p.FailureURL) + len(p.RefundURL) + len(p.CaptureURL) + 128*len(p.Timeline) + 32*len(p.Drills) + 32*len(p.Operations)
 	for _, r := range p.Refunds {
 		w += 192 + len(r.Reference)
 	}

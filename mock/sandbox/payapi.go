@@ -51,13 +51,17 @@ type Payment struct {
 	CardBrand string         `json:"card_brand,omitempty"`
 	DecidedBy string         `json:"decided_by,omitempty"`
 	// Refusal says why the merchant's check request refused the payment.
-	Refusal     string   `json:"refusal,omitempty"`
-	AwaitingACS bool     `json:"awaiting_3ds,omitempty"`
-	PagePath    string   `json:"page_path"`
-	CheckURL    string   `json:"check_url,omitempty"`
-	ResultURL   string   `json:"result_url,omitempty"`
-	SuccessURL  string   `json:"success_url,omitempty"`
-	FailureURL  string   `json:"failure_url,omitempty"`
+	Refusal     string `json:"refusal,omitempty"`
+	AwaitingACS bool   `json:"awaiting_3ds,omitempty"`
+	PagePath    string `json:"page_path"`
+	CheckURL    string `json:"check_url,omitempty"`
+	ResultURL   string `json:"result_url,omitempty"`
+	SuccessURL  string `json:"success_url,omitempty"`
+	FailureURL  string `json:"failure_url,omitempty"`
+	// RefundURL and CaptureURL are the legacy callbacks' ([payments]
+	// legacy_notifies).
+	RefundURL   string   `json:"refund_url,omitempty"`
+	CaptureURL  string   `json:"capture_url,omitempty"`
 	TestingMode bool     `json:"testing_mode"`
 	Timeline    []Step   `json:"timeline"`
 	Revision    int      `json:"revision,omitempty"`
@@ -111,6 +115,7 @@ func PaymentView(p ledger.Payment, now time.Time) Payment {
 		CardPAN: p.CardPAN, CardBrand: p.CardBrand, DecidedBy: p.DecidedBy, Refusal: redact.Text(p.Refusal), AwaitingACS: p.AwaitsACS(now),
 		PagePath: routes.PaymentPage + "?customer=" + p.PageKey, CheckURL: redact.Text(p.CheckURL), ResultURL: redact.Text(p.ResultURL),
 		SuccessURL: redact.Text(p.SuccessURL), FailureURL: redact.Text(p.FailureURL), TestingMode: p.TestingMode,
+		RefundURL: redact.Text(p.RefundURL), CaptureURL: redact.Text(p.CaptureURL),
 		Revision: p.Revision, Drills: p.Drills, Timeline: []Step{},
 	}
 	if !p.CapturedAt.IsZero() && !now.Before(p.CapturedAt) {
@@ -254,6 +259,7 @@ func (s *Sandbox) ForcePayment(ctx context.Context, paymentID int64, status stri
 		return ForcedPayment{}, kinded(err) // refused (400), or its timeline full (409)
 	}
 	w.notify.DropSteps(notify.ResultNotify, paymentID) // the steps to come are gone
+	scheduleCapture(w, p, now)                         // a hold forced to success is captured at its end
 	out := ForcedPayment{}
 	if p.Timeline[i].Notify {
 		n, _ := w.notify.FireKind(ctx, notify.ResultNotify, paymentID, i, release)

@@ -64,6 +64,9 @@ func (ps payments) Open(key string, now time.Time) (ledger.Payment, error) {
 func (ps payments) Capture(merchantID string, id int64, amount money.Amount, now time.Time) (ledger.Payment, error) {
 	release := ps.s.hold()
 	p, err := ps.w.ledger.Capture(merchantID, id, amount, now)
+	if err == nil {
+		scheduleCapture(ps.w, p, now)
+	}
 	release()
 	if err == nil {
 		ps.s.changed()
@@ -79,6 +82,7 @@ func (ps payments) Cancel(merchantID string, id int64, now time.Time) (ledger.Pa
 	p, err := ps.w.ledger.Cancel(merchantID, id, now)
 	if err == nil {
 		ps.schedule(p, firstAfter(p, now), -1)
+		scheduleRefund(ps.w, p)
 	}
 	release()
 	if err == nil {
@@ -94,6 +98,9 @@ func (ps payments) Cancel(merchantID string, id int64, now time.Time) (ledger.Pa
 func (ps payments) Refund(merchantID string, id int64, rr ledger.RefundRequest, now time.Time) (ledger.Payment, ledger.Refund, error) {
 	release := ps.s.hold()
 	p, r, err := ps.w.ledger.Refund(merchantID, id, rr, now)
+	if err == nil {
+		scheduleRefund(ps.w, p)
+	}
 	release()
 	switch err {
 	case nil:
@@ -258,7 +265,33 @@ func (ps payments) schedule(p ledger.Payment, from, skip int) int {
 		}
 	}
 	_ = ps.w.notify.ScheduleKind(notify.ResultNotify, p.PaymentID, due)
+	scheduleCapture(ps.w, p, ps.s.clock.Now())
 	return n
+}
+
+// scheduleRefund puts the legacy callback of p's last refund (or its
+// cancel) on w's schedule, when the scenario sends them ([payments]
+// legacy_notifies) and p has a pg_refund_url. Like a recurring charge's
+// result notify it goes out after the reply: on a manual clock, on the
+// next move.
+func scheduleRefund(w *world, p ledger.Payment) {
+	if due := w.legacy.RefundDue(p); due != nil {
+		_ = w.notify.ScheduleKind(notify.RefundNotify, p.PaymentID, due)
+	}
+}
+
+// scheduleCapture puts the legacy callback of p's capture on w's schedule
+// in place of any before, when the scenario sends them and p has a
+// pg_capture_url: a hold's capture at now, or its end to come (a timeline
+// changed since is let go when it falls due, and Build sends nothing for a
+// hold cancelled by then).
+func scheduleCapture(w *world, p ledger.Payment, now time.Time) {
+	at, ok := w.legacy.CaptureDue(p)
+	if !ok || at.Before(now) {
+		return
+	}
+	w.notify.DropSteps(notify.CaptureNotify, p.PaymentID)
+	_ = w.notify.ScheduleKind(notify.CaptureNotify, p.PaymentID, []time.Time{at})
 }
 
 // schedulePayment puts every step of a scenario's payment on w's schedule.
@@ -268,6 +301,7 @@ func schedulePayment(w *world, p ledger.Payment) {
 		due[i] = st.At
 	}
 	_ = w.notify.ScheduleKind(notify.ResultNotify, p.PaymentID, due)
+	scheduleCapture(w, p, p.CreatedAt)
 }
 
 // firstAfter is the index of p's first step after now.

@@ -30,6 +30,9 @@ type world struct {
 	gateway *gateway.Gateway
 	// payments makes the payment callbacks (result notify, check request).
 	payments *notify.PaymentCallbacks
+	// legacy makes the legacy refund and capture callbacks ([payments]
+	// legacy_notifies).
+	legacy *notify.LegacyCallbacks
 	// paying holds the page keys of payments whose card is being
 	// processed (check request, charge, result notify): one at a time.
 	paying *sync.Map
@@ -79,11 +82,13 @@ func (s *Sandbox) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen,
 		w.journal.TrackDeltas()
 	}
 	w.payments = notify.NewPaymentCallbacks(w.ledger, gen, sc.PaymentSettings, sc.Gateway.Location())
+	w.legacy = notify.NewLegacyCallbacks(w.ledger, gen, sc.PaymentSettings)
+	kinds := append(w.payments.Kinds(), notify.NewCardCallbacks(w.ledger, gen, sc.PaymentSettings).Kind())
 	w.notify = notify.New(notify.Config{
 		Clock: s.clock, Ledger: w.ledger, Gen: gen, Settings: sc.Notify,
 		Location: sc.Gateway.Location(), Logger: s.log, HistorySize: s.opts.JournalSize,
 		Allow: s.opts.Allow, LoopbackHost: s.opts.LoopbackHost, InContainer: s.opts.InContainer, OnChange: s.notified, Gate: gate, Drills: sc.Drills, Workers: s.opts.NotifyWorkers,
-		Kinds: append(w.payments.Kinds(), notify.NewCardCallbacks(w.ledger, gen, sc.PaymentSettings).Kind()),
+		Kinds: append(kinds, w.legacy.Kinds()...),
 	})
 	if s.saver != nil {
 		w.notify.TrackDeltas()

@@ -89,6 +89,13 @@ type PaymentSettings struct {
 	// default, as the docs and the official SDK say ("min 1, max 156"); one
 	// adapter claims 12 (open point 14).
 	RecurringMaxMonths int `toml:"recurring_max_months"`
+	// LegacyNotifies sends the Platron family's legacy callbacks to a
+	// payment's pg_refund_url (each refund, and a hold's cancel) and
+	// pg_capture_url (a hold's capture, by do_capture.php or at the
+	// hold's end), signed as the result notify is and retried as it is.
+	// Default false: current FreedomPay docs do not describe them
+	// (payments.md §5.4, open point 13).
+	LegacyNotifies bool `toml:"legacy_notifies"`
 	// Existing payments, as [[payments]] lists them in the array form.
 	Existing []Payment `toml:"existing"`
 

@@ -142,7 +142,7 @@ func TestPaymentSettingsProblems(t *testing.T) {
 		{`clearing_flag = "flag"`, `payments.clearing_flag is "flag"; want "status_clearing" or "clearing_status"`},
 		{`recurring_max_months = 0`, `payments.recurring_max_months is 0; want 1 to 156 (open point 14)`},
 		{`recurring_max_months = 157`, `payments.recurring_max_months is 157; want 1 to 156 (open point 14)`},
-		{`colour = "red"`, `unknown key "payments.colour"; known keys here: check_ack, check_timeout, clearing_flag, credit_payout_balance, encoding, existing, order_id, page_script, recurring_max_months, refund_status, result_ack, result_retries, result_timeout`},
+		{`colour = "red"`, `unknown key "payments.colour"; known keys here: check_ack, check_timeout, clearing_flag, credit_payout_balance, encoding, existing, legacy_notifies, order_id, page_script, recurring_max_months, refund_status, result_ack, result_retries, result_timeout`},
 	} {
 		cases = append(cases, problemCase{bad.kv, setting(bad.kv), "p.toml:7: " + bad.want})
 	}

@@ -1,0 +1,186 @@
+package notify
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/freedompay-mock/freedompay-mock/fixtures"
+	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
+	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
+	"github.com/freedompay-mock/freedompay-mock/mock/sign"
+)
+
+// The legacy callback kinds of the Platron family (payments.md §5.4, open
+// point 13), sent only with [payments] legacy_notifies: a refund's (and a
+// hold's cancel's) to the payment's pg_refund_url, a hold's capture's to
+// its pg_capture_url. Current FreedomPay docs do not describe their
+// fields; the sandbox sends pg_order_id, pg_payment_id, pg_refund_amount
+// or pg_clearing_amount, the merchant's own fields, pg_salt and pg_sig
+// [assumed], signed with the payment secret under the URL's last segment,
+// and reads the answer and retries as it does the result notify's.
+const (
+	RefundNotify  = "refund"
+	CaptureNotify = "capture"
+)
+
+// LegacyCallbacks makes both from one ledger and the scenario's
+// [payments].
+type LegacyCallbacks struct {
+	ledger   *ledger.Ledger
+	gen      *fixtures.Gen
+	settings scenario.PaymentSettings
+	results  *PaymentCallbacks
+}
+
+// NewLegacyCallbacks returns the legacy callbacks of a ledger.
+func NewLegacyCallbacks(l *ledger.Ledger, gen *fixtures.Gen, settings scenario.PaymentSettings) *LegacyCallbacks {
+	return &LegacyCallbacks{ledger: l, gen: gen, settings: settings, results: &PaymentCallbacks{ledger: l, gen: gen, settings: settings}}
+}
+
+// Kinds returns the refund and capture callbacks, for [Config].Kinds. The
+// subject of both is the payment: a refund callback's steps are its
+// refunds, in order (a hold's cancel: one, of the whole amount), a
+// capture callback's one step its capture.
+func (k *LegacyCallbacks) Kinds() []Kind {
+	s := k.settings
+	return []Kind{
+		{
+			Name: RefundNotify,
+			Words: Words{Callback: "refund notify", Subject: "payment", URL: "refund_url", Secret: "payment secret",
+				Request: "revoke.php", Act: "give the money back"},
+			Subject: k.refundSubject, Build: k.refund, Ack: k.results.resultAck, Retries: s.Retries(),
+			Timeout: s.ResultTimeoutOr(), Restored: k.results.restored,
+		},
+		{
+			Name: CaptureNotify,
+			Words: Words{Callback: "capture notify", Subject: "payment", URL: "capture_url", Secret: "payment secret",
+				Request: "do_capture.php", Act: "count the money taken"},
+			Subject: k.captureSubject, Build: k.capture, Ack: k.results.resultAck, Retries: s.Retries(),
+			Timeout: s.ResultTimeoutOr(), Restored: k.results.restored,
+		},
+	}
+}
+
+// refunds are what payment p gave back, in order: its refunds, or its
+// cancel (the whole amount, under the cancel's id).
+func refunds(p ledger.Payment) []ledger.Refund {
+	if p.RevokeID != 0 {
+		return []ledger.Refund{{PaymentID: p.RevokeID, Amount: p.Amount, At: p.RevokedAt()}}
+	}
+	return p.Refunds
+}
+
+func (k *LegacyCallbacks) refundSubject(id int64, t time.Time) (Subject, bool) {
+	p, ok := k.ledger.Payment(id)
+	if !ok {
+		return Subject{}, false
+	}
+	rs := refunds(p)
+	s := Subject{MerchantID: p.MerchantID, OrderID: p.OrderID, Steps: len(rs), Final: len(rs) > 0, InForce: -1}
+	for i, r := range rs {
+		if !t.Before(r.At) {
+			s.InForce = i
+		}
+	}
+	return s, true
+}
+
+// refund is the refund callback of payment id's refund i (or cancel):
+// pg_order_id, pg_payment_id, pg_refund_amount, the payment's own fields,
+// pg_salt, pg_sig.
+func (k *LegacyCallbacks) refund(id int64, i int, _ bool) (Callback, bool) {
+	p, ok := k.ledger.Payment(id)
+	rs := refunds(p)
+	if !ok || i < 0 || i >= len(rs) || p.RefundURL == "" {
+		return Callback{}, false
+	}
+	return k.callback(p, p.RefundURL, rs[i].At, "refunded", "pg_refund_amount", rs[i].Amount.Fixed2()), true
+}
+
+// RefundDue is when the callback of payment p's last refund (or its
+// cancel) falls due, for [Scheduler.ScheduleKind]: nil unless the
+// scenario sends legacy callbacks and p has a pg_refund_url.
+func (k *LegacyCallbacks) RefundDue(p ledger.Payment) []time.Time {
+	rs := refunds(p)
+	if !k.settings.LegacyNotifies || p.RefundURL == "" || len(rs) == 0 {
+		return nil
+	}
+	due := make([]time.Time, len(rs))
+	due[len(rs)-1] = rs[len(rs)-1].At
+	return due
+}
+
+// captureAt is when a hold is captured: by its capture request, else at
+// the hold's end; false when it is not (a one-step payment is captured
+// on authorisation and sends no capture callback).
+func captureAt(p ledger.Payment) (time.Time, bool) {
+	if p.AutoClearing {
+		return time.Time{}, false
+	}
+	if !p.CapturedAt.IsZero() {
+		return p.CapturedAt, true
+	}
+	for _, s := range p.Timeline {
+		if s.Status == scenario.PaymentSuccess {
+			at := s.At.Add(ledger.AutoCaptureAfter)
+			return at, p.Captured(at)
+		}
+	}
+	return time.Time{}, false
+}
+
+func (k *LegacyCallbacks) captureSubject(id int64, t time.Time) (Subject, bool) {
+	p, ok := k.ledger.Payment(id)
+	if !ok {
+		return Subject{}, false
+	}
+	s := Subject{MerchantID: p.MerchantID, OrderID: p.OrderID, Revision: p.Revision, InForce: -1}
+	if at, ok := captureAt(p); ok {
+		s.Steps, s.Final = 1, true
+		if !t.Before(at) {
+			s.InForce = 0
+		}
+	}
+	return s, true
+}
+
+// capture is the capture callback of payment id: pg_order_id,
+// pg_payment_id, pg_clearing_amount, the payment's own fields, pg_salt,
+// pg_sig.
+func (k *LegacyCallbacks) capture(id int64, i int, _ bool) (Callback, bool) {
+	p, ok := k.ledger.Payment(id)
+	if !ok || i != 0 || p.CaptureURL == "" {
+		return Callback{}, false
+	}
+	at, ok := captureAt(p)
+	if !ok {
+		return Callback{}, false
+	}
+	return k.callback(p, p.CaptureURL, at, "captured", "pg_clearing_amount", p.ClearingAmountAt(at).Fixed2()), true
+}
+
+// CaptureDue is when payment p's capture callback falls due: false unless
+// the scenario sends legacy callbacks, p has a pg_capture_url and is a
+// hold that is captured, or will be at the hold's end.
+func (k *LegacyCallbacks) CaptureDue(p ledger.Payment) (time.Time, bool) {
+	if !k.settings.LegacyNotifies || p.CaptureURL == "" {
+		return time.Time{}, false
+	}
+	return captureAt(p)
+}
+
+// callback is a legacy callback of payment p to url at t, saying status,
+// with its amount field.
+func (k *LegacyCallbacks) callback(p ledger.Payment, url string, t time.Time, status, amountName, amount string) Callback {
+	m, _ := k.ledger.Merchant(p.MerchantID)
+	c := Callback{SubjectID: p.PaymentID, OrderID: p.OrderID, MerchantID: p.MerchantID, URL: url, Status: status, At: t,
+		Delivery: k.results.delivery(p, url, m.SecretKey)}
+	f := sign.Fields{
+		{Name: "pg_order_id", Value: p.OrderID}, {Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
+		{Name: amountName, Value: amount},
+	}
+	f = append(f, p.Params...)
+	f = append(f, sign.Field{Name: "pg_salt", Value: k.gen.Salt()})
+	c.Fields = append(f, sign.Field{Name: sign.FieldSig, Value: sign.Sign(c.Script, f, c.Secret)})
+	return c
+}
