@@ -62,9 +62,7 @@ func (l *Ledger) trackDiscard(paymentID int64) {
 	if !t.on || t.whole {
 		return
 	}
-	if _, ok := t.changed[paymentID]; ok {
-		delete(t.changed, paymentID) // made and taken back since the last delta
-	}
+	delete(t.changed, paymentID) // if it was made since the last delta: taken back
 	t.discarded = append(t.discarded, paymentID)
 	if len(t.order)+len(t.discarded) > maxDelta {
 		*t = freshTracker(true, true)
