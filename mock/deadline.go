@@ -20,8 +20,9 @@ import (
 // in the future is only recorded, and the watchdog, looking every tick,
 // gives a connection whose deadline has passed a deadline in the past,
 // which ends its read or write as the deadline would have; a deadline
-// already past (net/http's way to interrupt a read) is given at once. So a
-// deadline never comes early, and is given within a tick of its time:
+// already past (net/http's way to interrupt a read, or time.Now()) is
+// given at once. So a deadline never comes early, and is given within a
+// tick of its time:
 // Start makes the tick a tenth of the shortest timeout, a second at most.
 type lazyListener struct {
 	net.Listener
@@ -141,13 +142,17 @@ type lazyDeadline struct {
 	past bool      // the connection's deadline is aLongTimeAgo
 }
 
-// to asks for deadline t; a deadline before seen has passed.
-func (d *lazyDeadline) to(t time.Time, seen int64) error {
+// to asks for deadline t. One before the watchdog's last look (seen) has
+// passed; one within two ticks of it is looked at against the time now,
+// so that one just passed is given at once too, and the far deadlines
+// net/http sets cost no reading of the clock.
+func (d *lazyDeadline) to(t time.Time, wd *watchdog) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.want = t
+	at, seen := t.UnixNano(), wd.seen.Load()
 	switch {
-	case !t.IsZero() && t.UnixNano() < seen:
+	case !t.IsZero() && (at < seen || at < seen+int64(2*wd.tick) && !t.After(time.Now())):
 		d.past = true
 		return d.set(aLongTimeAgo)
 	case d.past:
@@ -204,11 +209,10 @@ func (c *lazyConn) Write(b []byte) (int, error) {
 }
 
 func (c *lazyConn) SetDeadline(t time.Time) error {
-	seen := c.wd.seen.Load()
-	return errors.Join(c.r.to(t, seen), c.w.to(t, seen))
+	return errors.Join(c.r.to(t, c.wd), c.w.to(t, c.wd))
 }
-func (c *lazyConn) SetReadDeadline(t time.Time) error  { return c.r.to(t, c.wd.seen.Load()) }
-func (c *lazyConn) SetWriteDeadline(t time.Time) error { return c.w.to(t, c.wd.seen.Load()) }
+func (c *lazyConn) SetReadDeadline(t time.Time) error  { return c.r.to(t, c.wd) }
+func (c *lazyConn) SetWriteDeadline(t time.Time) error { return c.w.to(t, c.wd) }
 func (c *lazyConn) Close() error {
 	c.gone.Do(func() { c.wd.remove(c) })
 	return c.c.Close()

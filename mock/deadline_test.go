@@ -194,11 +194,11 @@ func TestWatchdogRunsWhileConnectionsLast(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { client.Close() })
 		c, err := lazy.Accept()
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { client.Close(); c.Close() })
 		return c
 	}
 	if running() {
@@ -255,5 +255,45 @@ func TestDeadlineTick(t *testing.T) {
 		if got := deadlineTick(c.timeouts...); got != c.want {
 			t.Errorf("deadlineTick(%v) = %v, want %v", c.timeouts, got, c.want)
 		}
+	}
+}
+
+// A write to a peer that reads nothing ends at its deadline, never before;
+// a deadline set to the time now ends a read at once, not at the next
+// look (the watchdog here looks every hour).
+func TestWatchdogEndsWritesAndReadsAtNow(t *testing.T) {
+	s, c := pair(t)
+	hang := time.AfterFunc(30*time.Second, func() { _ = c.Close() }) // a guard: a deadline never given
+	defer hang.Stop()
+	start := time.Now()
+	_ = s.SetWriteDeadline(start.Add(50 * time.Millisecond))
+	big := make([]byte, 64<<20) // more than the socket buffers hold: the write waits for the peer
+	if n, err := s.Write(big); !errors.Is(err, os.ErrDeadlineExceeded) || n == len(big) {
+		t.Fatalf("a write the peer never reads: %d bytes, %v; want a timeout", n, err)
+	}
+	if waited := time.Since(start); waited < 50*time.Millisecond {
+		t.Errorf("the write deadline came early: after %v", waited)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	slow, err := newLazyListener(ln, time.Hour).Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	_ = slow.SetReadDeadline(time.Now())
+	stop := time.AfterFunc(30*time.Second, func() { _ = client.Close() })
+	defer stop.Stop()
+	if _, err := slow.Read(make([]byte, 8)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("a read with its deadline set to now: %v, want a timeout at once", err)
 	}
 }

@@ -32,8 +32,9 @@ func legacyCallbacks(sh *shop, name string) []url.Values {
 // [payments] legacy_notifies (payments.md §5.4, open point 13): a refund,
 // a hold's cancel and a hold's capture (by do_capture.php, or at the
 // hold's end 5 days on) each send a signed callback to the payment's
-// pg_refund_url or pg_capture_url after the reply, with the amount; off,
-// as by default, none is sent.
+// pg_refund_url or pg_capture_url, on a manual clock at its next move,
+// with the amount; a refund request replayed (the same
+// pg_idempotency_key) sends none; off, as by default, none is sent.
 func TestLegacyRefundAndCaptureNotifies(t *testing.T) {
 	for _, on := range []bool{true, false} {
 		name := "off"
@@ -55,8 +56,9 @@ func TestLegacyRefundAndCaptureNotifies(t *testing.T) {
 			held := made("ORD-LC", "pg_auto_clearing", "0")      // captured by do_capture.php
 			cancelled := made("ORD-LX", "pg_auto_clearing", "0") // cancelled
 			left := made("ORD-LH", "pg_auto_clearing", "0")      // captured at the hold's end
-			payOp(t, base, "/revoke.php", paid, "pg_refund_amount", "400")
+			payOp(t, base, "/revoke.php", paid, "pg_refund_amount", "400", "pg_idempotency_key", "rf-1")
 			payOp(t, base, "/g2g/refund", paid, "pg_amount", "100")
+			payOp(t, base, "/revoke.php", paid, "pg_refund_amount", "400", "pg_idempotency_key", "rf-1") // a replay: no refund, no callback
 			payOp(t, base, "/do_capture.php", held, "pg_clearing_amount", "1200")
 			payOp(t, base, "/cancel.php", cancelled)
 			if got := legacyCallbacks(sh, "pg_refund_amount"); len(got) != 0 {

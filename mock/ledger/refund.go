@@ -135,8 +135,10 @@ func (p *Payment) childIDs() []int64 {
 // remains when amount is 0 (revoke.php, /g2g/refund). What can be refunded
 // is what was captured, less the refunds before; each refund gets an id of
 // its own and a reference. The payment's timeline does not change: it
-// stays success (payments.md §4, open point 5).
-func (l *Ledger) Refund(merchantID string, id int64, rr RefundRequest, now time.Time) (Payment, Refund, error) {
+// stays success (payments.md §4, open point 5). A request sent again with
+// the same pg_idempotency_key and fields returns the refund it made, and
+// true.
+func (l *Ledger) Refund(merchantID string, id int64, rr RefundRequest, now time.Time) (Payment, Refund, bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	amount := rr.Amount
@@ -145,46 +147,46 @@ func (l *Ledger) Refund(merchantID string, id int64, rr RefundRequest, now time.
 			for _, r := range q.Refunds {
 				if r.IdempotencyKey == rr.IdempotencyKey {
 					if r.Digest != rr.Digest {
-						return q.clone(), Refund{}, ErrIdempotencyReused
+						return q.clone(), Refund{}, false, ErrIdempotencyReused
 					}
-					return q.clone(), r, nil // a replay: nothing more refunded
+					return q.clone(), r, true, nil // a replay: nothing more refunded
 				}
 			}
 		}
 	}
 	p := l.payByID[id]
 	if p == nil || p.MerchantID != merchantID {
-		return Payment{}, Refund{}, ErrNoPayment
+		return Payment{}, Refund{}, false, ErrNoPayment
 	}
 	s, ok := p.StatusAt(now)
 	switch {
 	case !ok || s.Status != scenario.PaymentSuccess:
-		return p.clone(), Refund{}, ErrNotRefundable
+		return p.clone(), Refund{}, false, ErrNotRefundable
 	case !p.Captured(now):
-		return p.clone(), Refund{}, ErrNotCapturedYet
+		return p.clone(), Refund{}, false, ErrNotCapturedYet
 	}
 	left := p.ClearingAmountAt(now) - p.RefundedAt(now)
 	if err := p.refused(scenario.OpRefund); err != nil {
 		if r, ok := err.(*Refused); ok && (r.Code == CodeRefundExceeds || r.Code == CodeRefundedBefore) {
 			l.overRefund(p, rr, left, now, r.Code, err)
 		}
-		return p.clone(), Refund{}, err
+		return p.clone(), Refund{}, false, err
 	}
 	switch {
 	case left <= 0:
 		err := l.overRefund(p, rr, left, now, CodeRefundedBefore, ErrRefunded)
-		return p.clone(), Refund{}, err
+		return p.clone(), Refund{}, false, err
 	case amount > left:
 		err := l.overRefund(p, rr, left, now, CodeRefundExceeds, ErrRefundAmount)
-		return p.clone(), Refund{}, err
+		return p.clone(), Refund{}, false, err
 	case amount <= 0:
 		amount = left
 	}
 	switch {
 	case len(p.Refunds) >= MaxRefunds:
-		return p.clone(), Refund{}, ErrTooManyRefunds
+		return p.clone(), Refund{}, false, ErrTooManyRefunds
 	case l.payCount[merchantID] >= l.maxPayments:
-		return p.clone(), Refund{}, ErrTooManyPayments
+		return p.clone(), Refund{}, false, ErrTooManyPayments
 	}
 	r := Refund{PaymentID: l.newPaymentID(), Amount: amount, At: now, Reference: l.gen.Reference(),
 		IdempotencyKey: rr.IdempotencyKey, Digest: rr.Digest}
@@ -195,7 +197,7 @@ func (l *Ledger) Refund(merchantID string, id int64, rr RefundRequest, now time.
 		l.refundIdem[orderKey{merchantID, r.IdempotencyKey}] = p
 	}
 	l.trackPayment(p)
-	return p.clone(), r, nil
+	return p.clone(), r, false, nil
 }
 
 // ShownStatus is the payment's status at t as the status routes show it:
@@ -223,12 +225,13 @@ func (l *Ledger) RevokeByID(merchantID string, id int64) (Payment, bool) {
 	return p.clone(), true
 }
 
-// RevokedAt is when the payment was cancelled: its revoked step's time,
-// else when it was made.
+// RevokedAt is when the payment was cancelled: its last revoked step's
+// time (a status forced before may have been revoked too), else when it
+// was made.
 func (p Payment) RevokedAt() time.Time {
-	for _, s := range p.Timeline {
-		if s.Status == scenario.PaymentRevoked {
-			return s.At
+	for i := len(p.Timeline) - 1; i >= 0; i-- {
+		if p.Timeline[i].Status == scenario.PaymentRevoked {
+			return p.Timeline[i].At
 		}
 	}
 	return p.CreatedAt

@@ -97,17 +97,22 @@ func (k *LegacyCallbacks) refund(id int64, i int, _ bool) (Callback, bool) {
 	return k.callback(p, p.RefundURL, rs[i].At, "refunded", "pg_refund_amount", rs[i].Amount.Fixed2()), true
 }
 
-// RefundDue is when the callback of payment p's last refund (or its
-// cancel) falls due, for [Scheduler.ScheduleKind]: nil unless the
-// scenario sends legacy callbacks and p has a pg_refund_url.
-func (k *LegacyCallbacks) RefundDue(p ledger.Payment) []time.Time {
-	rs := refunds(p)
-	if !k.settings.LegacyNotifies || p.RefundURL == "" || len(rs) == 0 {
+// RefundDue is when the callback of payment p's refund (or cancel) id
+// falls due, for [Scheduler.ScheduleKind]: nil unless the scenario sends
+// legacy callbacks, p has a pg_refund_url and a refund id.
+func (k *LegacyCallbacks) RefundDue(p ledger.Payment, id int64) []time.Time {
+	if !k.settings.LegacyNotifies || p.RefundURL == "" {
 		return nil
 	}
-	due := make([]time.Time, len(rs))
-	due[len(rs)-1] = rs[len(rs)-1].At
-	return due
+	rs := refunds(p)
+	for i, r := range rs {
+		if r.PaymentID == id {
+			due := make([]time.Time, len(rs))
+			due[i] = r.At
+			return due
+		}
+	}
+	return nil
 }
 
 // captureAt is when a hold is captured: by its capture request, else at
@@ -120,10 +125,11 @@ func captureAt(p ledger.Payment) (time.Time, bool) {
 	if !p.CapturedAt.IsZero() {
 		return p.CapturedAt, true
 	}
+	// The hold's end: AutoCaptureAfter past the success in force then
+	// (a status forced since may have put a later success in force).
 	for _, s := range p.Timeline {
-		if s.Status == scenario.PaymentSuccess {
-			at := s.At.Add(ledger.AutoCaptureAfter)
-			return at, p.Captured(at)
+		if at := s.At.Add(ledger.AutoCaptureAfter); s.Status == scenario.PaymentSuccess && p.Captured(at) {
+			return at, true
 		}
 	}
 	return time.Time{}, false

@@ -82,7 +82,7 @@ func (ps payments) Cancel(merchantID string, id int64, now time.Time) (ledger.Pa
 	p, err := ps.w.ledger.Cancel(merchantID, id, now)
 	if err == nil {
 		ps.schedule(p, firstAfter(p, now), -1)
-		scheduleRefund(ps.w, p)
+		scheduleRefund(ps.w, p, p.RevokeID)
 	}
 	release()
 	if err == nil {
@@ -97,9 +97,9 @@ func (ps payments) Cancel(merchantID string, id int64, now time.Time) (ledger.Pa
 // saved before it is answered, as a capture's is.
 func (ps payments) Refund(merchantID string, id int64, rr ledger.RefundRequest, now time.Time) (ledger.Payment, ledger.Refund, error) {
 	release := ps.s.hold()
-	p, r, err := ps.w.ledger.Refund(merchantID, id, rr, now)
-	if err == nil {
-		scheduleRefund(ps.w, p)
+	p, r, replayed, err := ps.w.ledger.Refund(merchantID, id, rr, now)
+	if err == nil && !replayed {
+		scheduleRefund(ps.w, p, r.PaymentID)
 	}
 	release()
 	switch err {
@@ -269,13 +269,12 @@ func (ps payments) schedule(p ledger.Payment, from, skip int) int {
 	return n
 }
 
-// scheduleRefund puts the legacy callback of p's last refund (or its
-// cancel) on w's schedule, when the scenario sends them ([payments]
-// legacy_notifies) and p has a pg_refund_url. Like a recurring charge's
-// result notify it goes out after the reply: on a manual clock, on the
-// next move.
-func scheduleRefund(w *world, p ledger.Payment) {
-	if due := w.legacy.RefundDue(p); due != nil {
+// scheduleRefund puts the legacy callback of p's refund (or cancel) id on
+// w's schedule, when the scenario sends them ([payments] legacy_notifies)
+// and p has a pg_refund_url. Like a recurring charge's result notify it
+// goes out once the change is made: on a manual clock, on the next move.
+func scheduleRefund(w *world, p ledger.Payment, id int64) {
+	if due := w.legacy.RefundDue(p, id); due != nil {
 		_ = w.notify.ScheduleKind(notify.RefundNotify, p.PaymentID, due)
 	}
 }
@@ -286,6 +285,10 @@ func scheduleRefund(w *world, p ledger.Payment) {
 // changed since is let go when it falls due, and Build sends nothing for a
 // hold cancelled by then).
 func scheduleCapture(w *world, p ledger.Payment, now time.Time) {
+	p, found := w.ledger.Payment(p.PaymentID) // as it is now: a capture may have come since p was read
+	if !found {
+		return
+	}
 	at, ok := w.legacy.CaptureDue(p)
 	if !ok || at.Before(now) {
 		return
