@@ -14,7 +14,10 @@ import (
 
 // pair returns the two ends of a loopback TCP connection, the server's
 // wrapped as a lazyListener looking every 5 ms wraps it.
-func pair(t *testing.T) (*lazyConn, net.Conn) {
+func pair(t *testing.T) (*lazyConn, net.Conn) { return pairEvery(t, 5*time.Millisecond) }
+
+// pairEvery is pair with a watchdog looking every tick.
+func pairEvery(t *testing.T, tick time.Duration) (*lazyConn, net.Conn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -25,7 +28,7 @@ func pair(t *testing.T) (*lazyConn, net.Conn) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	server, err := newLazyListener(ln, 5*time.Millisecond).Accept()
+	server, err := newLazyListener(ln, tick).Accept()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,21 +278,7 @@ func TestWatchdogEndsWritesAndReadsAtNow(t *testing.T) {
 		t.Errorf("the write deadline came early: after %v", waited)
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	slow, err := newLazyListener(ln, time.Hour).Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer slow.Close()
+	slow, client := pairEvery(t, time.Hour)
 	_ = slow.SetReadDeadline(time.Now())
 	stop := time.AfterFunc(30*time.Second, func() { _ = client.Close() })
 	defer stop.Stop()
