@@ -22,8 +22,8 @@ import (
 // which ends its read or write as the deadline would have; a deadline
 // already past (net/http's way to interrupt a read, or time.Now()) is
 // given at once. So a deadline never comes early, and is given within a
-// tick of its time:
-// Start makes the tick a tenth of the shortest timeout, a second at most.
+// tick of its time: Start makes the tick a tenth of the shortest timeout,
+// a second at most.
 type lazyListener struct {
 	net.Listener
 	wd *watchdog

@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/freedompay-mock/freedompay-mock/fixtures"
 	"github.com/freedompay-mock/freedompay-mock/mock/ledger"
 	"github.com/freedompay-mock/freedompay-mock/mock/scenario"
 	"github.com/freedompay-mock/freedompay-mock/mock/sign"
@@ -23,41 +22,34 @@ const (
 	CaptureNotify = "capture"
 )
 
-// LegacyCallbacks makes both from one ledger and the scenario's
-// [payments].
+// LegacyCallbacks makes both from the payment callbacks: their ledger,
+// settings, signing, delivery and reading of the answer.
 type LegacyCallbacks struct {
-	ledger   *ledger.Ledger
-	gen      *fixtures.Gen
-	settings scenario.PaymentSettings
-	results  *PaymentCallbacks
+	pay *PaymentCallbacks
 }
 
-// NewLegacyCallbacks returns the legacy callbacks of a ledger.
-func NewLegacyCallbacks(l *ledger.Ledger, gen *fixtures.Gen, settings scenario.PaymentSettings) *LegacyCallbacks {
-	return &LegacyCallbacks{ledger: l, gen: gen, settings: settings, results: &PaymentCallbacks{ledger: l, gen: gen, settings: settings}}
+// NewLegacyCallbacks returns the legacy callbacks beside results.
+func NewLegacyCallbacks(results *PaymentCallbacks) *LegacyCallbacks {
+	return &LegacyCallbacks{results}
 }
 
 // Kinds returns the refund and capture callbacks, for [Config].Kinds. The
 // subject of both is the payment: a refund callback's steps are its
 // refunds, in order (a hold's cancel: one, of the whole amount), a
-// capture callback's one step its capture.
+// capture callback's one step its capture. Both are answered and retried
+// as the result notify is.
 func (k *LegacyCallbacks) Kinds() []Kind {
-	s := k.settings
+	kind := func(name, callback, url, request, act string, subject func(int64, time.Time) (Subject, bool), build func(int64, int, bool) (Callback, bool)) Kind {
+		return Kind{
+			Name:    name,
+			Words:   Words{Callback: callback, Subject: "payment", URL: url, Secret: "payment secret", Request: request, Act: act},
+			Subject: subject, Build: build, Ack: k.pay.resultAck, Retries: k.pay.settings.Retries(),
+			Timeout: k.pay.settings.ResultTimeoutOr(), Restored: k.pay.restored,
+		}
+	}
 	return []Kind{
-		{
-			Name: RefundNotify,
-			Words: Words{Callback: "refund notify", Subject: "payment", URL: "refund_url", Secret: "payment secret",
-				Request: "revoke.php", Act: "give the money back"},
-			Subject: k.refundSubject, Build: k.refund, Ack: k.results.resultAck, Retries: s.Retries(),
-			Timeout: s.ResultTimeoutOr(), Restored: k.results.restored,
-		},
-		{
-			Name: CaptureNotify,
-			Words: Words{Callback: "capture notify", Subject: "payment", URL: "capture_url", Secret: "payment secret",
-				Request: "do_capture.php", Act: "count the money taken"},
-			Subject: k.captureSubject, Build: k.capture, Ack: k.results.resultAck, Retries: s.Retries(),
-			Timeout: s.ResultTimeoutOr(), Restored: k.results.restored,
-		},
+		kind(RefundNotify, "refund notify", "refund_url", "revoke.php", "give the money back", k.refundSubject, k.refund),
+		kind(CaptureNotify, "capture notify", "capture_url", "do_capture.php", "count the money taken", k.captureSubject, k.capture),
 	}
 }
 
@@ -71,7 +63,7 @@ func refunds(p ledger.Payment) []ledger.Refund {
 }
 
 func (k *LegacyCallbacks) refundSubject(id int64, t time.Time) (Subject, bool) {
-	p, ok := k.ledger.Payment(id)
+	p, ok := k.pay.ledger.Payment(id)
 	if !ok {
 		return Subject{}, false
 	}
@@ -89,7 +81,7 @@ func (k *LegacyCallbacks) refundSubject(id int64, t time.Time) (Subject, bool) {
 // pg_order_id, pg_payment_id, pg_refund_amount, the payment's own fields,
 // pg_salt, pg_sig.
 func (k *LegacyCallbacks) refund(id int64, i int, _ bool) (Callback, bool) {
-	p, ok := k.ledger.Payment(id)
+	p, ok := k.pay.ledger.Payment(id)
 	rs := refunds(p)
 	if !ok || i < 0 || i >= len(rs) || p.RefundURL == "" {
 		return Callback{}, false
@@ -101,7 +93,7 @@ func (k *LegacyCallbacks) refund(id int64, i int, _ bool) (Callback, bool) {
 // falls due, for [Scheduler.ScheduleKind]: nil unless the scenario sends
 // legacy callbacks, p has a pg_refund_url and a refund id.
 func (k *LegacyCallbacks) RefundDue(p ledger.Payment, id int64) []time.Time {
-	if !k.settings.LegacyNotifies || p.RefundURL == "" {
+	if !k.pay.settings.LegacyNotifies || p.RefundURL == "" {
 		return nil
 	}
 	rs := refunds(p)
@@ -136,7 +128,7 @@ func captureAt(p ledger.Payment) (time.Time, bool) {
 }
 
 func (k *LegacyCallbacks) captureSubject(id int64, t time.Time) (Subject, bool) {
-	p, ok := k.ledger.Payment(id)
+	p, ok := k.pay.ledger.Payment(id)
 	if !ok {
 		return Subject{}, false
 	}
@@ -154,7 +146,7 @@ func (k *LegacyCallbacks) captureSubject(id int64, t time.Time) (Subject, bool) 
 // pg_payment_id, pg_clearing_amount, the payment's own fields, pg_salt,
 // pg_sig.
 func (k *LegacyCallbacks) capture(id int64, i int, _ bool) (Callback, bool) {
-	p, ok := k.ledger.Payment(id)
+	p, ok := k.pay.ledger.Payment(id)
 	if !ok || i != 0 || p.CaptureURL == "" {
 		return Callback{}, false
 	}
@@ -169,7 +161,7 @@ func (k *LegacyCallbacks) capture(id int64, i int, _ bool) (Callback, bool) {
 // the scenario sends legacy callbacks, p has a pg_capture_url and is a
 // hold that is captured, or will be at the hold's end.
 func (k *LegacyCallbacks) CaptureDue(p ledger.Payment) (time.Time, bool) {
-	if !k.settings.LegacyNotifies || p.CaptureURL == "" {
+	if !k.pay.settings.LegacyNotifies || p.CaptureURL == "" {
 		return time.Time{}, false
 	}
 	return captureAt(p)
@@ -178,15 +170,13 @@ func (k *LegacyCallbacks) CaptureDue(p ledger.Payment) (time.Time, bool) {
 // callback is a legacy callback of payment p to url at t, saying status,
 // with its amount field.
 func (k *LegacyCallbacks) callback(p ledger.Payment, url string, t time.Time, status, amountName, amount string) Callback {
-	m, _ := k.ledger.Merchant(p.MerchantID)
+	m, _ := k.pay.ledger.Merchant(p.MerchantID)
 	c := Callback{SubjectID: p.PaymentID, OrderID: p.OrderID, MerchantID: p.MerchantID, URL: url, Status: status, At: t,
-		Delivery: k.results.delivery(p, url, m.SecretKey)}
+		Delivery: k.pay.delivery(p, url, m.SecretKey)}
 	f := sign.Fields{
 		{Name: "pg_order_id", Value: p.OrderID}, {Name: "pg_payment_id", Value: strconv.FormatInt(p.PaymentID, 10)},
 		{Name: amountName, Value: amount},
 	}
-	f = append(f, p.Params...)
-	f = append(f, sign.Field{Name: "pg_salt", Value: k.gen.Salt()})
-	c.Fields = append(f, sign.Field{Name: sign.FieldSig, Value: sign.Sign(c.Script, f, c.Secret)})
+	c.Fields = k.pay.sign(append(f, p.Params...), c.Delivery)
 	return c
 }

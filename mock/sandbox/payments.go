@@ -285,6 +285,9 @@ func scheduleRefund(w *world, p ledger.Payment, id int64) {
 // changed since is let go when it falls due, and Build sends nothing for a
 // hold cancelled by then).
 func scheduleCapture(w *world, p ledger.Payment, now time.Time) {
+	if !w.sc.PaymentSettings.LegacyNotifies || p.CaptureURL == "" {
+		return // nothing to send: no copy of the payment on every change
+	}
 	p, found := w.ledger.Payment(p.PaymentID) // as it is now: a capture may have come since p was read
 	if !found {
 		return

@@ -82,7 +82,7 @@ func (s *Sandbox) assemble(sc *scenario.Scenario, seed int64, gen *fixtures.Gen,
 		w.journal.TrackDeltas()
 	}
 	w.payments = notify.NewPaymentCallbacks(w.ledger, gen, sc.PaymentSettings, sc.Gateway.Location())
-	w.legacy = notify.NewLegacyCallbacks(w.ledger, gen, sc.PaymentSettings)
+	w.legacy = notify.NewLegacyCallbacks(w.payments)
 	kinds := append(w.payments.Kinds(), notify.NewCardCallbacks(w.ledger, gen, sc.PaymentSettings).Kind())
 	w.notify = notify.New(notify.Config{
 		Clock: s.clock, Ledger: w.ledger, Gen: gen, Settings: sc.Notify,
